@@ -1,0 +1,67 @@
+/** Boundary rules from DESIGN.md: dependencies point inward only. */
+const pureLayers = '^src/(domain|ml)/';
+module.exports = {
+  forbidden: [
+    {
+      name: 'pure-core-no-io',
+      comment: 'domain/ and ml/ are pure: no framework, database driver, queue, file system or process access.',
+      severity: 'error',
+      from: { path: pureLayers },
+      to: {
+        path: [
+          '^node_modules/(fastify|@fastify|kysely|better-sqlite3|pg|bullmq|ioredis|commander|cli-table3)',
+          '^(node:)?(fs|fs/promises|child_process|net|http|https|os|worker_threads|cluster)$',
+        ],
+      },
+    },
+    {
+      name: 'domain-imports-only-domain',
+      severity: 'error',
+      from: { path: '^src/domain/' },
+      to: { path: '^src/', pathNot: '^src/domain/' },
+    },
+    {
+      name: 'ml-imports-only-ml-and-domain',
+      severity: 'error',
+      from: { path: '^src/ml/' },
+      to: { path: '^src/', pathNot: '^src/(ml|domain)/' },
+    },
+    {
+      name: 'services-not-outward',
+      comment: 'services use ports, never adapters or edges.',
+      severity: 'error',
+      from: { path: '^src/services/' },
+      to: { path: '^src/(api|cli|store|jobs|main)' },
+    },
+    {
+      name: 'adapters-do-not-import-each-other',
+      severity: 'error',
+      from: { path: '^src/store/' },
+      to: { path: '^src/(api|cli|jobs|main)' },
+    },
+    {
+      name: 'jobs-not-edges',
+      severity: 'error',
+      from: { path: '^src/jobs/' },
+      to: { path: '^src/(api|cli|store|main)' },
+    },
+    {
+      name: 'api-not-cli',
+      severity: 'error',
+      from: { path: '^src/api/' },
+      to: { path: '^src/(cli|store|jobs|main)' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

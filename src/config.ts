@@ -1,0 +1,117 @@
+import path from 'node:path';
+
+/**
+ * The only reader of process.env. Everything else receives a frozen, validated Config.
+ * The URL scheme picks the adapter: sqlite:|postgres://, local:|redis://, file:.
+ */
+export const STORE_SCHEMES = ['sqlite:', 'postgres:', 'postgresql:'] as const;
+export const QUEUE_SCHEMES = ['local:', 'redis:', 'rediss:'] as const;
+export const ARTIFACT_SCHEMES = ['file:'] as const;
+
+export interface Config {
+  readonly home: string;
+  readonly host: string;
+  readonly port: number;
+  readonly storeUrl: string;
+  readonly queueUrl: string;
+  readonly artifactsUrl: string;
+  /** Root folder of the local artifact store (derived from artifactsUrl). */
+  readonly artifactsRoot: string;
+  readonly adminToken: string | undefined;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Largest JSON request body, in bytes. */
+  readonly bodyLimitBytes: number;
+  /** Largest artifact upload, in bytes. */
+  readonly maxArtifactBytes: number;
+  /** Train the sample models on an empty home at first start. */
+  readonly bootstrap: boolean;
+  /** How often the fresh-data folder is scanned and orphaned blobs swept, in ms. */
+  readonly sweepIntervalMs: number;
+  /** Worker concurrency for background jobs in this process (0 = API only). */
+  readonly workerConcurrency: number;
+  /** Client side: the server the CLI talks to, and its token. */
+  readonly serverUrl: string;
+  readonly clientToken: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function schemeOf(url: string): string {
+  const match = /^([a-z][a-z0-9+.-]*:)/i.exec(url);
+  return match?.[1]?.toLowerCase() ?? '';
+}
+
+function checkScheme(name: string, url: string, schemes: readonly string[]): void {
+  const scheme = schemeOf(url);
+  if (!schemes.includes(scheme)) {
+    throw new ConfigError(name, `unknown scheme in "${url}"; valid schemes: ${schemes.join(', ')}`);
+  }
+}
+
+/** Builds the Config from an environment (process.env by default). Throws ConfigError naming the variable. */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const home = path.resolve(cwd, env.WARDEN_HOME || '.warden');
+  const storeUrl = env.WARDEN_STORE_URL || `sqlite:${path.join(home, 'warden.db')}`;
+  checkScheme('WARDEN_STORE_URL', storeUrl, STORE_SCHEMES);
+  const queueUrl = env.WARDEN_QUEUE_URL || 'local:';
+  checkScheme('WARDEN_QUEUE_URL', queueUrl, QUEUE_SCHEMES);
+  const artifactsUrl = env.WARDEN_ARTIFACTS_URL || `file:${path.join(home, 'artifacts')}`;
+  checkScheme('WARDEN_ARTIFACTS_URL', artifactsUrl, ARTIFACT_SCHEMES);
+  const artifactsRoot = path.resolve(cwd, artifactsUrl.slice('file:'.length).replace(/^\/\/(?=\/)/, ''));
+
+  const logLevel = (env.WARDEN_LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('WARDEN_LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
+  }
+  const adminToken = env.WARDEN_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError('WARDEN_ADMIN_TOKEN', 'must be at least 16 characters long');
+  }
+  const port = integer(env, 'PORT', 7070, 0, 65535);
+  const config: Config = {
+    home,
+    host: env.HOST || '127.0.0.1',
+    port,
+    storeUrl,
+    queueUrl,
+    artifactsUrl,
+    artifactsRoot,
+    adminToken,
+    logLevel,
+    bodyLimitBytes: integer(env, 'WARDEN_BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 1024 ** 3), // 8 MiB
+    maxArtifactBytes: integer(env, 'WARDEN_MAX_ARTIFACT_BYTES', 2 * 1024 ** 3, 1, 1024 ** 4), // 2 GiB
+    bootstrap: bool(env, 'WARDEN_BOOTSTRAP', true),
+    sweepIntervalMs: integer(env, 'WARDEN_SWEEP_INTERVAL_MS', 60_000, 100, 24 * 3600 * 1000),
+    workerConcurrency: integer(env, 'WARDEN_WORKER_CONCURRENCY', 1, 0, 64),
+    serverUrl: env.WARDEN_URL || `http://127.0.0.1:${port}`,
+    clientToken: env.WARDEN_TOKEN || undefined,
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,78 @@
+/**
+ * The error catalog: every failure Warden reports has a code listed here.
+ * The kind decides the HTTP status (mapped once, in api/http-errors.ts) and the
+ * CLI exit code; the message is written for the person who has to act on it.
+ */
+export const ERROR_KINDS = [
+  'invalid',
+  'unauthenticated',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'too_large',
+  'integrity',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+export const ERROR_CATALOG = {
+  VALIDATION_FAILED: { kind: 'invalid', summary: 'A field of the request is missing or malformed.' },
+  NAME_RESERVED: { kind: 'invalid', summary: 'The name is reserved by a platform route.' },
+  STAGE_TRANSITION_INVALID: { kind: 'invalid', summary: 'The stage change is not allowed from the current stage or status.' },
+  INVALID_ARTIFACT_NAME: { kind: 'invalid', summary: 'An artifact name contains a path segment, scheme or encoding that is not allowed.' },
+  DATASET_INVALID: { kind: 'invalid', summary: 'A dataset file failed validation.' },
+  UNAUTHENTICATED: { kind: 'unauthenticated', summary: 'A valid bearer token is required.' },
+  FORBIDDEN: { kind: 'forbidden', summary: 'The token role does not allow this action.' },
+  NOT_FOUND: { kind: 'not_found', summary: 'No such route.' },
+  MODEL_NOT_FOUND: { kind: 'not_found', summary: 'No registered model has this name.' },
+  VERSION_NOT_FOUND: { kind: 'not_found', summary: 'The model has no such version.' },
+  ALIAS_NOT_FOUND: { kind: 'not_found', summary: 'The model has no such alias.' },
+  TOKEN_NOT_FOUND: { kind: 'not_found', summary: 'No such token.' },
+  EXPERIMENT_NOT_FOUND: { kind: 'not_found', summary: 'No such experiment.' },
+  RUN_NOT_FOUND: { kind: 'not_found', summary: 'No such run.' },
+  ARTIFACT_NOT_FOUND: { kind: 'not_found', summary: 'No such artifact.' },
+  DATASET_NOT_FOUND: { kind: 'not_found', summary: 'No such dataset version.' },
+  JOB_NOT_FOUND: { kind: 'not_found', summary: 'No such job.' },
+  MODEL_ALREADY_EXISTS: { kind: 'conflict', summary: 'A registered model with this name already exists.' },
+  EXPERIMENT_ALREADY_EXISTS: { kind: 'conflict', summary: 'An experiment with this name already exists.' },
+  VERSION_CONFLICT: { kind: 'conflict', summary: 'The resource changed concurrently or is in a state that forbids this change.' },
+  PARAM_CONFLICT: { kind: 'conflict', summary: 'A run parameter is write-once and already has a different value.' },
+  RUN_NOT_ACTIVE: { kind: 'conflict', summary: 'The run has ended and no longer accepts data.' },
+  JOB_NOT_CANCELLABLE: { kind: 'conflict', summary: 'The job already reached a terminal state.' },
+  PAYLOAD_TOO_LARGE: { kind: 'too_large', summary: 'The request body or upload exceeds the configured limit.' },
+  ARTIFACT_TAMPERED: { kind: 'integrity', summary: 'The stored bytes no longer match their recorded sha256 digest.' },
+  STORE_UNAVAILABLE: { kind: 'unavailable', summary: 'The metadata store, queue or artifact store cannot be reached.' },
+  SCHEMA_OUTDATED: { kind: 'unavailable', summary: 'The database schema is older than this build: run `warden db migrate`.' },
+  INTERNAL: { kind: 'internal', summary: 'An unexpected error; the server log has the details under the request id.' },
+} as const satisfies Record<string, { kind: ErrorKind; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** A failure with a catalog code. `field` names the offending input when there is one. */
+export class WardenError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { field?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'WardenError';
+    this.code = code;
+    this.field = options.field;
+    this.details = options.details;
+  }
+
+  get kind(): ErrorKind {
+    return ERROR_CATALOG[this.code].kind;
+  }
+}
+
+export function isWardenError(value: unknown): value is WardenError {
+  return value instanceof WardenError;
+}
+
+/** Shorthand for the most common failure: one named field is wrong. */
+export function invalid(field: string, message: string): WardenError {
+  return new WardenError('VALIDATION_FAILED', message, { field });
+}

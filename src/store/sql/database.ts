@@ -1,0 +1,86 @@
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import fs from 'node:fs';
+import path from 'node:path';
+import { WardenError } from '../../domain/errors.js';
+import type { DatabaseSchema } from './schema.js';
+
+export type SqlDialectName = 'sqlite' | 'postgres';
+
+/** An open metadata database: the Kysely handle plus what adapters need to know about it. */
+export interface SqlDatabase {
+  readonly db: Kysely<DatabaseSchema>;
+  readonly dialect: SqlDialectName;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL only: the schema to use (created if missing); isolates test runs. */
+  schema?: string;
+  /** PostgreSQL only: pool size. */
+  poolSize?: number;
+}
+
+const PG_INT8 = 20;
+const PG_NUMERIC = 1700;
+
+/** Opens `sqlite:<file>` (or `sqlite::memory:`) or `postgres://…`. The caller runs migrations. */
+export async function openSqlDatabase(url: string, options: OpenOptions = {}): Promise<SqlDatabase> {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options);
+  throw new WardenError('VALIDATION_FAILED', `unknown store URL scheme in "${url}"; valid: sqlite:, postgres://`, { field: 'WARDEN_STORE_URL' });
+}
+
+function openSqlite(file: string): SqlDatabase {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const connection = new Database(file);
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = NORMAL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('busy_timeout = 5000');
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: connection }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+async function openPostgres(url: string, options: OpenOptions): Promise<SqlDatabase> {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new WardenError('VALIDATION_FAILED', `invalid PostgreSQL schema name "${schema}"`, { field: 'schema' });
+  }
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') => {
+      // int8 counts and epoch-millisecond timestamps fit in a double; numeric metrics are floats.
+      if (oid === PG_INT8 || oid === PG_NUMERIC) return (value: string) => Number(value);
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    types: types as pg.CustomTypesConfig,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  try {
+    const client = await pool.connect();
+    try {
+      if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end();
+    throw new WardenError('STORE_UNAVAILABLE', `cannot connect to PostgreSQL at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
+  }
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/** Drops a PostgreSQL schema and everything in it (tests use one schema per run). */
+export async function dropPostgresSchema(database: SqlDatabase, schema: string): Promise<void> {
+  await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(database.db);
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

@@ -1,0 +1,38 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { WardenError } from '../../../domain/errors.js';
+import type { SqlDatabase } from '../database.js';
+import { registryMigration } from './0001-registry.js';
+
+/**
+ * The one migration stream for SQLite and PostgreSQL, in order. Append only:
+ * a released migration is never edited. Each area owns its own file.
+ */
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['0001-registry', registryMigration],
+];
+
+class InCodeMigrationProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return Object.fromEntries(MIGRATIONS);
+  }
+}
+
+function migrator(database: SqlDatabase): Migrator {
+  return new Migrator({ db: database.db, provider: new InCodeMigrationProvider() });
+}
+
+/** Applies every pending migration; returns the names applied. */
+export async function migrateToLatest(database: SqlDatabase): Promise<string[]> {
+  const { error, results } = await migrator(database).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new WardenError('STORE_UNAVAILABLE', `migration ${failed} failed: ${(error as Error).message}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Names of migrations this build knows but the database has not applied. */
+export async function pendingMigrations(database: SqlDatabase): Promise<string[]> {
+  const all = await migrator(database).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

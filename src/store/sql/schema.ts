@@ -1,0 +1,9 @@
+/**
+ * Row types of every table, snake_case as stored. They never leave store/sql:
+ * each store maps rows to domain entities. One interface per area, joined here.
+ * Timestamps are integer milliseconds since the epoch; JSON columns are text.
+ */
+import type { RegistryTables } from './tables/registry-tables.js';
+
+// Each area adds its tables interface to this intersection.
+export type DatabaseSchema = RegistryTables;
