@@ -1,0 +1,104 @@
+import type { ModelVersion, StageTransition } from './entities.js';
+
+/** What a store reads for one version's lineage; `assembleLineage` turns it into the answer. */
+export interface LineageFacts {
+  readonly version: ModelVersion;
+  /** Parent first, then its parent, and so on (any order is accepted; the chain is rebuilt). */
+  readonly ancestors: readonly ModelVersion[];
+  /** Versions whose parent is `version`. */
+  readonly children: readonly ModelVersion[];
+  /** Stage transitions of `version` and its ancestors (any order). */
+  readonly transitions: readonly StageTransition[];
+}
+
+export interface VersionSummary {
+  readonly number: number;
+  readonly semver: string;
+  readonly stage: ModelVersion['stage'];
+  readonly status: ModelVersion['status'];
+  readonly retrainingCount: number;
+  readonly createdAt: number;
+}
+
+export interface PerformancePoint extends VersionSummary {
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+/** One stay in Production: entered at `enteredAt`, left at `exitedAt` (null while still serving). */
+export interface DeploymentPeriod {
+  readonly version: number;
+  readonly semver: string;
+  readonly enteredAt: number;
+  readonly enteredBy: string;
+  readonly enteredReason: string;
+  readonly exitedAt: number | null;
+  readonly exitedTo: ModelVersion['stage'] | null;
+  readonly exitReason: string | null;
+}
+
+export interface Lineage {
+  readonly model: string;
+  readonly version: PerformancePoint & { readonly parentVersion: number | null };
+  /** Nearest first: parent, grandparent, … */
+  readonly ancestors: readonly VersionSummary[];
+  readonly children: readonly VersionSummary[];
+  /** Metrics of each version along the chain, oldest ancestor first, this version last. */
+  readonly performanceHistory: readonly PerformancePoint[];
+  /** Every entry into and exit from Production of the versions on the chain, in time order. */
+  readonly deploymentHistory: readonly DeploymentPeriod[];
+  readonly retrainingCount: number;
+  readonly resourceUsage: Readonly<Record<string, number>>;
+}
+
+function summary(v: ModelVersion): VersionSummary {
+  return { number: v.number, semver: v.semver, stage: v.stage, status: v.status, retrainingCount: v.retrainingCount, createdAt: v.createdAt };
+}
+
+function point(v: ModelVersion): PerformancePoint {
+  return { ...summary(v), metrics: v.metrics };
+}
+
+/** Rebuilds the ancestor chain from parent links and derives the histories. Pure. */
+export function assembleLineage(facts: LineageFacts): Lineage {
+  const byNumber = new Map(facts.ancestors.map((v) => [v.number, v]));
+  const chain: ModelVersion[] = [];
+  const seen = new Set<number>([facts.version.number]);
+  let parent = facts.version.parentVersion;
+  while (parent !== null && !seen.has(parent)) {
+    const next = byNumber.get(parent);
+    if (next === undefined) break;
+    chain.push(next);
+    seen.add(parent);
+    parent = next.parentVersion;
+  }
+  const onChain = new Map([facts.version, ...chain].map((v) => [v.id, v]));
+  const transitions = [...facts.transitions].filter((t) => onChain.has(t.versionId)).sort((a, b) => a.seq - b.seq);
+  const periods: DeploymentPeriod[] = [];
+  const open = new Map<string, number>();
+  for (const t of transitions) {
+    const v = onChain.get(t.versionId);
+    if (v === undefined) continue;
+    if (t.to === 'Production') {
+      open.set(t.versionId, periods.length);
+      periods.push({ version: v.number, semver: v.semver, enteredAt: t.at, enteredBy: t.actor, enteredReason: t.reason, exitedAt: null, exitedTo: null, exitReason: null });
+    } else if (t.from === 'Production') {
+      const index = open.get(t.versionId);
+      const period = index === undefined ? undefined : periods[index];
+      if (index !== undefined && period !== undefined) {
+        periods[index] = { ...period, exitedAt: t.at, exitedTo: t.to, exitReason: t.reason };
+        open.delete(t.versionId);
+      }
+    }
+  }
+  const v = facts.version;
+  return {
+    model: v.model,
+    version: { ...point(v), parentVersion: v.parentVersion },
+    ancestors: chain.map(summary),
+    children: [...facts.children].sort((a, b) => a.number - b.number).map(summary),
+    performanceHistory: [...chain].reverse().concat(v).map(point),
+    deploymentHistory: periods,
+    retrainingCount: v.retrainingCount,
+    resourceUsage: v.resourceUsage,
+  };
+}
