@@ -36,6 +36,7 @@ export const ERROR_CATALOG = {
   JOB_NOT_FOUND: { kind: 'not_found', summary: 'No such job.' },
   MODEL_ALREADY_EXISTS: { kind: 'conflict', summary: 'A registered model with this name already exists.' },
   EXPERIMENT_ALREADY_EXISTS: { kind: 'conflict', summary: 'An experiment with this name already exists.' },
+  ARTIFACT_ALREADY_EXISTS: { kind: 'conflict', summary: 'The run already has an artifact with this name.' },
   VERSION_CONFLICT: { kind: 'conflict', summary: 'The resource changed concurrently or is in a state that forbids this change.' },
   PARAM_CONFLICT: { kind: 'conflict', summary: 'A run parameter is write-once and already has a different value.' },
   RUN_NOT_ACTIVE: { kind: 'conflict', summary: 'The run has ended and no longer accepts data.' },
