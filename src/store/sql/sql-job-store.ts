@@ -1,0 +1,369 @@
+import { sql, type Selectable, type Transaction } from 'kysely';
+import {
+  encodePageToken,
+  parseJobFilter,
+  type AttemptDecision,
+  type Job,
+  type JobError,
+  type JobFilter,
+  type JobKind,
+  type JobLogLine,
+  type JobPage,
+  type JobProgress,
+  type JobState,
+  type JsonObject,
+  type JsonValue,
+  type NewJob,
+  type RecoveryDecision,
+} from '../../domain/jobs.js';
+import type { JobLease, JobStore } from '../../domain/ports/job-store.js';
+import type { SqlDatabase } from './database.js';
+import type { DatabaseSchema } from './schema.js';
+import { fromJson, isUniqueViolation, toJson } from './sql-errors.js';
+import type { JobRow } from './tables/jobs-tables.js';
+
+const MAX_LOG_LINE = 4_000; // characters; longer lines are cut, a log is for people
+
+/** The job record store on SQLite or PostgreSQL. Every guarded write is one statement. */
+export class SqlJobStore implements JobStore {
+  constructor(private readonly database: SqlDatabase) {}
+
+  private get db() {
+    return this.database.db;
+  }
+
+  async create(job: NewJob): Promise<{ job: Job; created: boolean }> {
+    if (job.idempotencyKey !== null) {
+      const existing = await this.byKey(job.idempotencyKey);
+      if (existing) return { job: existing, created: false };
+    }
+    try {
+      await this.db
+        .insertInto('jobs')
+        .values({
+          id: job.id,
+          kind: job.kind,
+          state: 'queued',
+          payload: toJson(job.payload),
+          result: null,
+          error: null,
+          attempts: 0,
+          max_attempts: job.maxAttempts,
+          idempotency_key: job.idempotencyKey,
+          progress: null,
+          cancel_requested: 0,
+          run_at: job.runAt,
+          worker_id: null,
+          lease_until: null,
+          revision: 1,
+          created_at: job.createdAt,
+          started_at: null,
+          finished_at: null,
+          updated_at: job.createdAt,
+        })
+        .execute();
+    } catch (error) {
+      // A concurrent enqueue with the same key won the insert: return its job.
+      if (job.idempotencyKey !== null && isUniqueViolation(error)) {
+        const winner = await this.byKey(job.idempotencyKey);
+        if (winner) return { job: winner, created: false };
+      }
+      throw error;
+    }
+    return { job: (await this.get(job.id))!, created: true };
+  }
+
+  private async byKey(key: string): Promise<Job | undefined> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+    return row ? toJob(row) : undefined;
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toJob(row) : undefined;
+  }
+
+  async list(filter: JobFilter): Promise<JobPage> {
+    const { kind, state, limit, after } = parseJobFilter(filter);
+    let query = this.db.selectFrom('jobs').selectAll();
+    if (kind) query = query.where('kind', '=', kind);
+    if (state) query = query.where('state', '=', state);
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
+      );
+    }
+    // One extra row tells whether another page exists.
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const items = rows.slice(0, limit).map(toJob);
+    const last = items[items.length - 1];
+    return rows.length > limit && last ? { items, nextPageToken: encodePageToken(last) } : { items };
+  }
+
+  async claimNext(kinds: readonly JobKind[], lease: JobLease): Promise<Job | undefined> {
+    if (kinds.length === 0) return undefined;
+    const { workerId, now, leaseMs } = lease;
+    if (this.database.dialect === 'postgres') {
+      // SKIP LOCKED lets concurrent claimers pass each other instead of queueing on one row.
+      const rows = await sql<Selectable<JobRow>>`
+        UPDATE jobs SET state = 'running', attempts = attempts + 1, worker_id = ${workerId},
+          lease_until = ${now + leaseMs}, started_at = ${now}, updated_at = ${now}, revision = revision + 1
+        WHERE id = (
+          SELECT id FROM jobs
+          WHERE state = 'queued' AND run_at <= ${now} AND kind IN (${sql.join([...kinds])})
+          ORDER BY run_at, created_at, id
+          LIMIT 1
+          FOR UPDATE SKIP LOCKED
+        ) AND state = 'queued'
+        RETURNING *`.execute(this.db);
+      const row = rows.rows[0];
+      return row ? toJob(row) : undefined;
+    }
+    // SQLite has one writer at a time, so select-then-guarded-update in a transaction is atomic.
+    return this.db.transaction().execute(async (trx) => {
+      const next = await trx
+        .selectFrom('jobs')
+        .select('id')
+        .where('state', '=', 'queued')
+        .where('run_at', '<=', now)
+        .where('kind', 'in', [...kinds])
+        .orderBy('run_at')
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      if (!next) return undefined;
+      return this.markRunning(trx, next.id, lease, undefined);
+    });
+  }
+
+  async start(id: string, lease: JobLease, takeOverFrom?: string): Promise<Job | undefined> {
+    return this.markRunning(this.db, id, lease, takeOverFrom);
+  }
+
+  private async markRunning(
+    db: Transaction<DatabaseSchema> | SqlDatabase['db'],
+    id: string,
+    lease: JobLease,
+    takeOverFrom: string | undefined,
+  ): Promise<Job | undefined> {
+    const { workerId, now, leaseMs } = lease;
+    const row = await db
+      .updateTable('jobs')
+      .set((eb) => ({
+        state: 'running',
+        attempts: eb('attempts', '+', 1),
+        worker_id: workerId,
+        lease_until: now + leaseMs,
+        started_at: now,
+        updated_at: now,
+        revision: eb('revision', '+', 1),
+      }))
+      .where('id', '=', id)
+      .where((eb) =>
+        takeOverFrom === undefined
+          ? eb('state', '=', 'queued')
+          : eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'running'), eb('worker_id', '=', takeOverFrom)])]),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toJob(row) : undefined;
+  }
+
+  async heartbeat(id: string, lease: JobLease): Promise<{ owned: boolean; cancelRequested: boolean }> {
+    const row = await this.db
+      .updateTable('jobs')
+      .set({ lease_until: lease.now + lease.leaseMs })
+      .where('id', '=', id)
+      .where('state', '=', 'running')
+      .where('worker_id', '=', lease.workerId)
+      .returning('cancel_requested')
+      .executeTakeFirst();
+    if (row) return { owned: true, cancelRequested: row.cancel_requested === 1 };
+    const current = await this.db.selectFrom('jobs').select('cancel_requested').where('id', '=', id).executeTakeFirst();
+    return { owned: false, cancelRequested: current?.cancel_requested === 1 };
+  }
+
+  async saveProgress(id: string, workerId: string, progress: JobProgress): Promise<boolean> {
+    const result = await this.db
+      .updateTable('jobs')
+      .set({ progress: toJson(progress) })
+      .where('id', '=', id)
+      .where('state', '=', 'running')
+      .where('worker_id', '=', workerId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async appendLogs(id: string, lines: readonly string[], now: number): Promise<JobLogLine[]> {
+    if (lines.length === 0) return [];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          const top = await trx
+            .selectFrom('job_logs')
+            .select((eb) => eb.fn.max('seq').as('seq'))
+            .where('job_id', '=', id)
+            .executeTakeFirst();
+          const first = Number(top?.seq ?? 0) + 1;
+          const stored = lines.map((line, i) => ({ seq: first + i, at: now, line: line.slice(0, MAX_LOG_LINE) }));
+          await trx
+            .insertInto('job_logs')
+            .values(stored.map((l) => ({ job_id: id, ...l })))
+            .execute();
+          return stored;
+        });
+      } catch (error) {
+        // Two writers took the same seq (a stalled worker and its successor): take the next ones.
+        if (attempt < 5 && isUniqueViolation(error)) continue;
+        throw error;
+      }
+    }
+  }
+
+  async logs(id: string, afterSeq: number, limit: number): Promise<JobLogLine[]> {
+    const rows = await this.db
+      .selectFrom('job_logs')
+      .select(['seq', 'at', 'line'])
+      .where('job_id', '=', id)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ seq: Number(r.seq), at: Number(r.at), line: r.line }));
+  }
+
+  async tailLogs(id: string, limit: number): Promise<JobLogLine[]> {
+    const rows = await this.db
+      .selectFrom('job_logs')
+      .select(['seq', 'at', 'line'])
+      .where('job_id', '=', id)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse().map((r) => ({ seq: Number(r.seq), at: Number(r.at), line: r.line }));
+  }
+
+  async settle(
+    id: string,
+    workerId: string,
+    decision: AttemptDecision | RecoveryDecision,
+    now: number,
+    onlyIfLeaseBefore?: number,
+  ): Promise<Job | undefined> {
+    const terminal = decision.state !== 'queued';
+    let query = this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        state: decision.state,
+        result: decision.state === 'succeeded' ? toJson(decision.result) : null,
+        error: 'error' in decision ? toJson(decision.error) : null,
+        run_at: decision.state === 'queued' ? decision.runAt : eb.ref('run_at'),
+        lease_until: null,
+        finished_at: terminal ? now : null,
+        updated_at: now,
+        revision: eb('revision', '+', 1),
+      }))
+      .where('id', '=', id)
+      .where('state', '=', 'running')
+      .where('worker_id', '=', workerId);
+    if (onlyIfLeaseBefore !== undefined) {
+      query = query.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', onlyIfLeaseBefore)]));
+    }
+    const row = await query.returningAll().executeTakeFirst();
+    return row ? toJob(row) : undefined;
+  }
+
+  async cancelQueued(id: string, now: number): Promise<Job | undefined> {
+    const row = await this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        state: 'cancelled',
+        error: toJson({ code: 'JOB_CANCELLED', message: 'cancelled before it ran', retryable: false } satisfies JobError),
+        finished_at: now,
+        updated_at: now,
+        revision: eb('revision', '+', 1),
+      }))
+      .where('id', '=', id)
+      .where('state', '=', 'queued')
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toJob(row) : undefined;
+  }
+
+  async requestCancel(id: string, now: number): Promise<Job | undefined> {
+    const row = await this.db
+      .updateTable('jobs')
+      .set((eb) => ({ cancel_requested: 1, updated_at: now, revision: eb('revision', '+', 1) }))
+      .where('id', '=', id)
+      .where('state', '=', 'running')
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toJob(row) : undefined;
+  }
+
+  async listRunning(): Promise<Job[]> {
+    const rows = await this.db.selectFrom('jobs').selectAll().where('state', '=', 'running').orderBy('created_at').execute();
+    return rows.map(toJob);
+  }
+
+  async listQueued(kinds: readonly JobKind[], limit: number): Promise<Job[]> {
+    if (kinds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('state', '=', 'queued')
+      .where('kind', 'in', [...kinds])
+      .orderBy('run_at')
+      .orderBy('created_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toJob);
+  }
+
+  async getCheckpoint(jobId: string, key: string): Promise<{ value: JsonValue } | undefined> {
+    const row = await this.db
+      .selectFrom('job_checkpoints')
+      .select('value')
+      .where('job_id', '=', jobId)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return row ? { value: fromJson<JsonValue>(row.value, null) } : undefined;
+  }
+
+  async putCheckpoint(jobId: string, key: string, value: JsonValue, now: number): Promise<JsonValue> {
+    try {
+      await this.db.insertInto('job_checkpoints').values({ job_id: jobId, key, value: toJson(value), created_at: now }).execute();
+      return value;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const first = await this.getCheckpoint(jobId, key);
+      return first ? first.value : value;
+    }
+  }
+}
+
+function toJob(row: Selectable<JobRow>): Job {
+  const nullableNumber = (v: number | string | null) => (v === null ? null : Number(v));
+  return {
+    id: row.id,
+    kind: row.kind as JobKind,
+    state: row.state as JobState,
+    payload: fromJson<JsonObject>(row.payload, {}),
+    result: row.result === null ? null : fromJson<JsonValue>(row.result, null),
+    error: row.error === null ? null : fromJson<JobError | null>(row.error, null),
+    attempts: Number(row.attempts),
+    maxAttempts: Number(row.max_attempts),
+    idempotencyKey: row.idempotency_key,
+    progress: row.progress === null ? null : fromJson<JobProgress | null>(row.progress, null),
+    cancelRequested: Number(row.cancel_requested) === 1,
+    runAt: Number(row.run_at),
+    workerId: row.worker_id,
+    leaseUntil: nullableNumber(row.lease_until),
+    createdAt: Number(row.created_at),
+    startedAt: nullableNumber(row.started_at),
+    finishedAt: nullableNumber(row.finished_at),
+    updatedAt: Number(row.updated_at),
+    revision: Number(row.revision),
+  };
+}
