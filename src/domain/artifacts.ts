@@ -219,3 +219,16 @@ export function planGarbageCollection(input: {
   }
   return { toDelete, spared };
 }
+
+/** An artifact recorded for a run: its display name and the blob it names. */
+export interface RunArtifact {
+  readonly id: string;
+  readonly runId: string;
+  /** Validated display name (see {@link validateArtifactName}); metadata only, never a path. */
+  readonly name: string;
+  readonly size: number;
+  /** sha256 of the bytes: the blob's key in the artifact store. */
+  readonly sha256: string;
+  readonly mediaType: string;
+  readonly createdAt: number;
+}

@@ -6,8 +6,6 @@
 import type { RegistryTables } from './tables/registry-tables.js';
 import type { DatasetsTables } from './tables/datasets-tables.js';
 import type { JobsTables } from './tables/jobs-tables.js';
-import type { TrackingTables } from './tables/tracking-tables.js';
-import type { ArtifactsTables } from './tables/artifacts-tables.js';
 
 // Each area adds its tables interface to this intersection.
-export type DatabaseSchema = RegistryTables & TrackingTables & DatasetsTables & JobsTables & ArtifactsTables;
+export type DatabaseSchema = RegistryTables & DatasetsTables & JobsTables;
