@@ -2,11 +2,9 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { WardenError } from '../../../domain/errors.js';
 import type { SqlDatabase } from '../database.js';
 import { registryMigration } from './0001-registry.js';
-import { trackingMigration } from './0002-tracking.js';
 import { artifactsMigration } from './0003-artifacts.js';
 import { jobsMigration } from './0004-jobs.js';
 import { datasetsMigration } from './0005-datasets.js';
-import { registryIndexesMigration } from './0006-registry-indexes.js';
 
 /**
  * The one migration stream for SQLite and PostgreSQL, in order. Append only:
@@ -14,11 +12,9 @@ import { registryIndexesMigration } from './0006-registry-indexes.js';
  */
 const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0001-registry', registryMigration],
-  ['0002-tracking', trackingMigration],
   ['0003-artifacts', artifactsMigration],
   ['0004-jobs', jobsMigration],
   ['0005-datasets', datasetsMigration],
-  ['0006-registry-indexes', registryIndexesMigration],
 ];
 
 class InCodeMigrationProvider implements MigrationProvider {
