@@ -1,0 +1,38 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '../config.js';
+import type { Services } from '../services/services.js';
+
+/** Facts about the running process that /health reports. */
+export interface RuntimeInfo {
+  readonly version: string;
+  readonly storeDialect: 'sqlite' | 'postgres';
+  readonly queueKind: 'local' | 'redis';
+  /** Milliseconds since the epoch when the platform was created. */
+  readonly startedAt: number;
+  /** Resolves when the metadata store answers a trivial query; rejects otherwise. */
+  checkStore(): Promise<void>;
+}
+
+/** Everything the HTTP edge needs, built by the composition root (src/main.ts). */
+export interface AppDeps {
+  readonly config: Config;
+  readonly services: Services;
+  readonly runtime: RuntimeInfo;
+}
+
+/** The Fastify instance with TypeBox schemas as the source of request/response types. */
+export type WardenApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression<RawServerDefault>,
+  RawReplyDefaultExpression<RawServerDefault>,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/**
+ * A route module (src/api/routes/<area>-routes.ts): registers its routes on `app`.
+ * Every route declares `config: { role: 'viewer' | 'editor' | 'admin' }`; a route
+ * without a role is refused with 403 for everyone (deny by default).
+ */
+export type RouteModule = (app: WardenApp, deps: AppDeps) => Promise<void> | void;

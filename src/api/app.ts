@@ -1,0 +1,120 @@
+/**
+ * Builds the HTTP API from the services, apart from listening (src/main.ts listens;
+ * tests call `app.inject()`). Areas plug in by appending their route module to
+ * ROUTE_MODULES — one line each.
+ */
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyReply, type RouteOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
+import { authHook } from './auth.js';
+import { errorHandler, notFoundHandler, toHttpFailure } from './http-errors.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { tokenRoutes } from './routes/token-routes.js';
+
+export type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
+
+/** Every route module of the API, in registration order. Append yours here. */
+const ROUTE_MODULES: readonly RouteModule[] = [
+  healthRoutes,
+  tokenRoutes,
+];
+
+/** A registered route as the auth test and the docs see it. */
+export interface RouteSummary {
+  readonly method: string;
+  readonly url: string;
+  readonly role: string | undefined;
+  readonly public: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered on this app, one entry per method (HEAD twins included), filled by an onRoute hook. */
+    readonly registeredRoutes: () => readonly RouteSummary[];
+  }
+}
+
+export async function buildApp(deps: AppDeps): Promise<WardenApp> {
+  const app = Fastify({
+    logger: { level: deps.config.logLevel },
+    bodyLimit: deps.config.bodyLimitBytes,
+    // Ids are ours: a client-chosen id could forge or flood log correlation.
+    genReqId: () => randomBytes(8).toString('hex'),
+    frameworkErrors: (error, request, reply: FastifyReply) => {
+      const failure = toHttpFailure(error, request.id);
+      void reply.code(failure.status).type('application/json; charset=utf-8').send(failure.body);
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Collect every route (the options object is kept, so later onRoute hooks' edits are seen).
+  // Fastify reuses one options object for a prefixed route's '' and '/' variants: snapshot the url now.
+  const routes: Array<{ method: string; url: string; options: RouteOptions }> = [];
+  app.decorate('registeredRoutes', () =>
+    routes.map(({ method, url, options }) => ({
+      method,
+      url,
+      role: options.config?.role,
+      public: options.config?.public === true,
+    })),
+  );
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routes.push({ method: String(method), url: route.url ?? '', options: route });
+    const role = route.config?.role;
+    if (role !== undefined) {
+      // Shows the required role and the bearer scheme in the OpenAPI document.
+      route.schema = {
+        ...route.schema,
+        security: [{ bearerAuth: [] }],
+        description: [route.schema?.description, `Requires the \`${role}\` role.`].filter(Boolean).join('\n\n'),
+      };
+    }
+  });
+  app.addHook('onReady', async () => {
+    for (const route of app.registeredRoutes()) {
+      if (route.role === undefined && !route.public) {
+        app.log.warn({ method: route.method, url: route.url }, 'route declares no role: every request to it will be refused');
+      }
+    }
+  });
+
+  app.decorateRequest('principal', null);
+  app.decorateRequest('actor', '');
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onRequest', authHook(deps.services.auth));
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Warden API',
+        version: deps.runtime.version,
+        description:
+          'Model lifecycle platform for security classifiers. Every route except /health and /docs needs ' +
+          '`Authorization: Bearer <token>`; roles are viewer < editor < admin. Errors: `{"error":{"code","message","field"?}}`.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(async (docs) => {
+    // The docs UI and the OpenAPI JSON are public: they describe the API, they do not use it.
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, public: true };
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
+
+  for (const module of ROUTE_MODULES) {
+    await app.register(async (scope) => {
+      await module(scope, deps);
+    });
+  }
+  return app;
+}

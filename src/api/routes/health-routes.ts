@@ -1,0 +1,38 @@
+import { Type } from '@sinclair/typebox';
+import type { RouteModule } from '../app-deps.js';
+
+const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+  version: Type.String(),
+  store: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]),
+  queue: Type.Union([Type.Literal('local'), Type.Literal('redis')]),
+  uptimeSeconds: Type.Number(),
+});
+
+/** GET /health: public liveness and readiness (503 when the metadata store does not answer). */
+export const healthRoutes: RouteModule = (app, deps) => {
+  app.get(
+    '/health',
+    {
+      config: { public: true },
+      schema: { summary: 'Liveness and readiness', tags: ['system'], response: { 200: Health, 503: Health } },
+    },
+    async (request, reply) => {
+      const { runtime } = deps;
+      let status: 'ok' | 'unavailable' = 'ok';
+      try {
+        await runtime.checkStore();
+      } catch (error) {
+        request.log.error({ err: error }, 'health check: metadata store unavailable');
+        status = 'unavailable';
+      }
+      return reply.code(status === 'ok' ? 200 : 503).send({
+        status,
+        version: runtime.version,
+        store: runtime.storeDialect,
+        queue: runtime.queueKind,
+        uptimeSeconds: Math.round((Date.now() - runtime.startedAt) / 1000),
+      });
+    },
+  );
+};

@@ -1,0 +1,10 @@
+/**
+ * Every use-case service of the platform, built once by the composition root
+ * (src/main.ts `createPlatform`) and handed to the API and the CLI.
+ * Each area adds its service here with one line (and wires it in main.ts).
+ */
+import type { AuthService } from './auth-service.js';
+
+export interface Services {
+  readonly auth: AuthService;
+}
