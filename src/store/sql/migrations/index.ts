@@ -2,6 +2,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { WardenError } from '../../../domain/errors.js';
 import type { SqlDatabase } from '../database.js';
 import { registryMigration } from './0001-registry.js';
+import { trackingMigration } from './0002-tracking.js';
 import { artifactsMigration } from './0003-artifacts.js';
 import { jobsMigration } from './0004-jobs.js';
 import { datasetsMigration } from './0005-datasets.js';
@@ -12,6 +13,7 @@ import { datasetsMigration } from './0005-datasets.js';
  */
 const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0001-registry', registryMigration],
+  ['0002-tracking', trackingMigration],
   ['0003-artifacts', artifactsMigration],
   ['0004-jobs', jobsMigration],
   ['0005-datasets', datasetsMigration],
