@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import { loadConfig, type Config } from './config.js';
 import { buildApp, type WardenApp } from './api/app.js';
 import type { RuntimeInfo } from './api/app-deps.js';
-import { openSqlDatabase, type SqlDatabase } from './store/sql/database.js';
+import { openSqlDatabase, redactUrl, type SqlDatabase } from './store/sql/database.js';
 import { migrateToLatest } from './store/sql/migrations/index.js';
 import { SqlTokenStore } from './store/sql/sql-token-store.js';
 import { AuthService } from './services/auth-service.js';
@@ -89,6 +89,16 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/** `warden db migrate`: applies pending migrations to config.storeUrl and closes the connection. */
+export async function migrateStore(config: Config): Promise<{ store: string; applied: string[] }> {
+  const database = await openSqlDatabase(config.storeUrl);
+  try {
+    return { store: redactUrl(config.storeUrl), applied: await migrateToLatest(database) };
+  } finally {
+    await database.close();
   }
 }
 

@@ -1,0 +1,13 @@
+import type { RegisterCommands } from '../context.js';
+import { startServer } from '../../main.js';
+
+/** `warden server`: the API (and, with WARDEN_WORKER_CONCURRENCY > 0, the workers) in this process. */
+export const registerServerCommands: RegisterCommands = (program, ctx) => {
+  program
+    .command('server')
+    .description('run the Warden server in this process (PORT, HOST, WARDEN_STORE_URL… from the environment)')
+    .action(async () => {
+      await startServer(ctx.config());
+      // Runs until SIGINT/SIGTERM; startServer owns the shutdown.
+    });
+};
