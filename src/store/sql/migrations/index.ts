@@ -6,6 +6,7 @@ import { trackingMigration } from './0002-tracking.js';
 import { artifactsMigration } from './0003-artifacts.js';
 import { jobsMigration } from './0004-jobs.js';
 import { datasetsMigration } from './0005-datasets.js';
+import { registryIndexesMigration } from './0006-registry-indexes.js';
 
 /**
  * The one migration stream for SQLite and PostgreSQL, in order. Append only:
@@ -17,6 +18,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0003-artifacts', artifactsMigration],
   ['0004-jobs', jobsMigration],
   ['0005-datasets', datasetsMigration],
+  ['0006-registry-indexes', registryIndexesMigration],
 ];
 
 class InCodeMigrationProvider implements MigrationProvider {

@@ -1,0 +1,554 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { WardenError, isWardenError } from '../../domain/errors.js';
+import type {
+  AppliedTransition,
+  ModelChanges,
+  ModelQuery,
+  NewModel,
+  RegistryStore,
+  TransitionFacts,
+  TransitionQuery,
+  VersionFacts,
+  VersionPlan,
+  VersionRequest,
+} from '../../domain/ports/registry-store.js';
+import type { AutoStagePolicy } from '../../domain/registry/auto-stage.js';
+import type { ModelAlias, ModelVersion, Page, RegisteredModel, StageTransition } from '../../domain/registry/entities.js';
+import type { LineageFacts } from '../../domain/registry/lineage.js';
+import { formatVersionRef, type VersionRef } from '../../domain/registry/names.js';
+import type { SemverPoint } from '../../domain/registry/semver.js';
+import type { TransitionPlan } from '../../domain/registry/transitions.js';
+import { modelPageToken, versionPageToken, type VersionFilter } from '../../domain/registry/version-filter.js';
+import type { Stage, VersionStatus } from '../../domain/registry/vocabulary.js';
+import type { SqlDatabase, SqlDialectName } from './database.js';
+import type { DatabaseSchema } from './schema.js';
+import { fromJson, isForeignKeyViolation, isRetryableConflict, isUniqueViolation, toJson } from './sql-errors.js';
+import type { ModelVersionRow, RegisteredModelRow, StageTransitionRow } from './tables/registry-tables.js';
+
+type Db = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>;
+type VersionRowWithNames = Selectable<ModelVersionRow> & { model_name: string; parent_number: number | null };
+
+/** Serialization failures and deadlocks are retried this many times in all before giving up. */
+const MAX_ATTEMPTS = 6;
+/** Guards against a corrupt parent chain; real chains are far shorter. */
+const MAX_LINEAGE_DEPTH = 10_000;
+
+/** RegistryStore on Kysely: SQLite (better-sqlite3) and PostgreSQL (pg) with the same SQL. */
+export class SqlRegistryStore implements RegistryStore {
+  private readonly db: Kysely<DatabaseSchema>;
+  private readonly dialect: SqlDialectName;
+
+  constructor(database: SqlDatabase) {
+    this.db = database.db;
+    this.dialect = database.dialect;
+  }
+
+  // ---------------------------------------------------------------- models
+
+  async createModel(model: NewModel): Promise<RegisteredModel> {
+    const row: RegisteredModelRow = {
+      id: model.id,
+      name: model.name,
+      task: model.task,
+      description: model.description,
+      tags: toJson(model.tags),
+      policy: toJson(model.policy),
+      recipe: model.recipe === null ? null : toJson(model.recipe),
+      latest_version: 0,
+      created_at: model.createdAt,
+      updated_at: model.createdAt,
+    };
+    try {
+      await this.db.insertInto('registered_models').values(row).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new WardenError('MODEL_ALREADY_EXISTS', `a model named "${model.name}" already exists; choose another name or register a version of it`, { field: 'name' });
+      }
+      throw error;
+    }
+    return toModel(row, {});
+  }
+
+  async getModel(name: string): Promise<RegisteredModel> {
+    const row = await this.db.selectFrom('registered_models').selectAll().where('name', '=', name).executeTakeFirst();
+    if (row === undefined) throw modelNotFound(name);
+    return toModel(row, await this.aliasesOf(this.db, row.id));
+  }
+
+  async listModels(query: ModelQuery): Promise<Page<RegisteredModel>> {
+    let q = this.db.selectFrom('registered_models').selectAll().orderBy('name').limit(query.limit + 1);
+    if (query.afterName !== null) q = q.where('name', '>', query.afterName);
+    const rows = await q.execute();
+    // one row more than asked tells whether another page exists
+    const page = rows.slice(0, query.limit);
+    const aliases = await this.aliasesOfMany(page.map((r) => r.id));
+    const items = page.map((r) => toModel(r, aliases.get(r.id) ?? {}));
+    const last = page[page.length - 1];
+    return rows.length > query.limit && last !== undefined ? { items, nextPageToken: modelPageToken(last.name) } : { items };
+  }
+
+  async updateModel(name: string, changes: ModelChanges): Promise<RegisteredModel> {
+    const set: Partial<RegisteredModelRow> = { updated_at: changes.updatedAt };
+    if (changes.task !== undefined) set.task = changes.task;
+    if (changes.description !== undefined) set.description = changes.description;
+    if (changes.tags !== undefined) set.tags = toJson(changes.tags);
+    if (changes.policy !== undefined) set.policy = toJson(changes.policy);
+    if (changes.recipe !== undefined) set.recipe = changes.recipe === null ? null : toJson(changes.recipe);
+    const row = await this.db.updateTable('registered_models').set(set).where('name', '=', name).returningAll().executeTakeFirst();
+    if (row === undefined) throw modelNotFound(name);
+    return toModel(row, await this.aliasesOf(this.db, row.id));
+  }
+
+  async deleteModel(name: string, check: (production: ModelVersion | null) => void): Promise<void> {
+    await this.transaction(async (trx) => {
+      const model = await this.lockModel(trx, name);
+      check(await this.productionOf(trx, model.id));
+      try {
+        await trx.deleteFrom('registered_models').where('id', '=', model.id).execute();
+      } catch (error) {
+        if (isForeignKeyViolation(error)) {
+          throw new WardenError('VERSION_CONFLICT', `model "${name}" is still referenced (e.g. by a deployment or run); remove those first`, { cause: error });
+        }
+        throw error;
+      }
+    });
+  }
+
+  // -------------------------------------------------------------- versions
+
+  async createVersion(request: VersionRequest, decide: (facts: VersionFacts) => VersionPlan): Promise<AppliedTransition> {
+    return this.transaction(async (trx) => {
+      // The counter bump is the lock: concurrent registrations of one model queue here.
+      const modelRow = await trx
+        .updateTable('registered_models')
+        .set((eb) => ({ latest_version: eb('latest_version', '+', 1) }))
+        .where('name', '=', request.model)
+        .returningAll()
+        .executeTakeFirst();
+      if (modelRow === undefined) throw modelNotFound(request.model);
+      const model = toModel(modelRow, await this.aliasesOf(trx, modelRow.id));
+      const number = modelRow.latest_version;
+      const parent = request.parent === null ? null : await this.findVersion(trx, modelRow.id, { kind: 'number', number: request.parent });
+      if (request.parent !== null && parent === null) {
+        throw new WardenError('VERSION_NOT_FOUND', `model "${request.model}" has no version ${request.parent} to use as parent`, { field: 'parent' });
+      }
+      const semverPoints = number === 1 ? [] : await this.semverPoints(trx, modelRow.id, request.recipeFingerprint, parent);
+      const production = await this.productionOf(trx, modelRow.id);
+      const plan = decide({ model, number, semverPoints, parent, production });
+      const v = plan.version;
+      if (v.number !== number) throw new WardenError('VERSION_CONFLICT', `version plan numbered ${v.number}, but ${number} was allocated`);
+      await trx
+        .insertInto('model_versions')
+        .values({
+          id: v.id,
+          model_id: modelRow.id,
+          number: v.number,
+          semver: v.semver,
+          major: v.major,
+          minor: v.minor,
+          stage: 'None',
+          status: v.status,
+          description: v.description,
+          metrics: toJson(v.metrics),
+          tags: toJson(v.tags),
+          parent_version_id: v.parentVersionId,
+          retraining_count: v.retrainingCount,
+          dataset_digests: toJson(v.datasetDigests),
+          resource_usage: toJson(v.resourceUsage),
+          recipe_fingerprint: v.recipeFingerprint,
+          source_run_id: v.sourceRunId,
+          artifact_digest: v.artifactDigest,
+          created_at: v.createdAt,
+          updated_at: v.createdAt,
+        })
+        .execute();
+      const metrics = Object.entries(v.metrics).map(([key, value]) => ({ version_id: v.id, key, value }));
+      if (metrics.length > 0) await trx.insertInto('model_version_metrics').values(metrics).execute();
+      const tags = Object.entries(v.tags).map(([key, value]) => ({ version_id: v.id, key, value }));
+      if (tags.length > 0) await trx.insertInto('model_version_tags').values(tags).execute();
+      const transitions = await this.applyPlan(trx, modelRow.id, plan.transitions);
+      let stage: Stage = 'None';
+      let updatedAt = v.createdAt;
+      for (const t of transitions) {
+        if (t.versionId === v.id) {
+          stage = t.to;
+          updatedAt = t.at;
+        }
+      }
+      const version: ModelVersion = {
+        id: v.id,
+        modelId: modelRow.id,
+        model: modelRow.name,
+        number: v.number,
+        semver: v.semver,
+        major: v.major,
+        minor: v.minor,
+        stage,
+        status: v.status,
+        description: v.description,
+        metrics: v.metrics,
+        tags: v.tags,
+        parentVersion: parent?.number ?? null,
+        retrainingCount: v.retrainingCount,
+        datasetDigests: v.datasetDigests,
+        resourceUsage: v.resourceUsage,
+        recipeFingerprint: v.recipeFingerprint,
+        sourceRunId: v.sourceRunId,
+        artifactDigest: v.artifactDigest,
+        createdAt: v.createdAt,
+        updatedAt,
+      };
+      return { version, transitions };
+    });
+  }
+
+  async getVersion(model: string, ref: VersionRef): Promise<ModelVersion> {
+    const row = await this.versionQuery(this.db).where('m.name', '=', model).where((eb) => refCondition(eb, ref)).executeTakeFirst();
+    if (row !== undefined) return toVersion(row);
+    await this.modelIdOf(this.db, model);
+    throw versionNotFound(model, ref);
+  }
+
+  async searchVersions(model: string, filter: VersionFilter): Promise<Page<ModelVersion>> {
+    const modelId = await this.modelIdOf(this.db, model);
+    let q = this.versionQuery(this.db).where('v.model_id', '=', modelId);
+    if (filter.stages.length > 0) q = q.where('v.stage', 'in', [...filter.stages]);
+    for (const tag of filter.tags) {
+      q = q.where(({ exists, selectFrom }) =>
+        exists(selectFrom('model_version_tags as t').select('t.key').whereRef('t.version_id', '=', 'v.id').where('t.key', '=', tag.key).where('t.value', '=', tag.value)),
+      );
+    }
+    for (const condition of filter.metrics) {
+      q = q.where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('model_version_metrics as mm')
+            .select('mm.key')
+            .whereRef('mm.version_id', '=', 'v.id')
+            .where('mm.key', '=', condition.key)
+            .where('mm.value', condition.comparison, condition.value),
+        ),
+      );
+    }
+    if (filter.beforeNumber !== null) q = q.where('v.number', '<', filter.beforeNumber);
+    const rows = await q.orderBy('v.number', 'desc').limit(filter.limit + 1).execute();
+    // one row more than asked tells whether another page exists
+    const items = rows.slice(0, filter.limit).map(toVersion);
+    const last = items[items.length - 1];
+    return rows.length > filter.limit && last !== undefined ? { items, nextPageToken: versionPageToken(last.number) } : { items };
+  }
+
+  // ----------------------------------------------------------- transitions
+
+  async applyTransition(model: string, ref: VersionRef, decide: (facts: TransitionFacts) => TransitionPlan): Promise<AppliedTransition> {
+    return this.transaction(async (trx) => {
+      const locked = await this.lockModel(trx, model);
+      const version = await this.findVersion(trx, locked.id, ref);
+      if (version === null) throw versionNotFound(model, ref);
+      const production = await this.productionOf(trx, locked.id);
+      const plan = decide({ model: toModel(locked, await this.aliasesOf(trx, locked.id)), version, production });
+      const transitions = await this.applyPlan(trx, locked.id, plan);
+      const after = await this.findVersion(trx, locked.id, { kind: 'number', number: version.number });
+      if (after === null) throw versionNotFound(model, ref);
+      return { version: after, transitions };
+    });
+  }
+
+  async listTransitions(model: string, query: TransitionQuery): Promise<Page<StageTransition>> {
+    const modelId = await this.modelIdOf(this.db, model);
+    let q = this.db
+      .selectFrom('stage_transitions as s')
+      .innerJoin('model_versions as v', 'v.id', 's.version_id')
+      .selectAll('s')
+      .select('v.number as version_number')
+      .where('s.model_id', '=', modelId);
+    if (query.version !== undefined) {
+      const version = await this.findVersion(this.db, modelId, query.version);
+      if (version === null) throw versionNotFound(model, query.version);
+      q = q.where('s.version_id', '=', version.id);
+    }
+    if (query.afterSeq !== null) q = q.where('s.seq', '>', query.afterSeq);
+    const rows = await q.orderBy('s.seq').limit(query.limit + 1).execute();
+    const items = rows.slice(0, query.limit).map(toTransition);
+    const last = items[items.length - 1];
+    return rows.length > query.limit && last !== undefined ? { items, nextPageToken: `s${last.seq}` } : { items };
+  }
+
+  // --------------------------------------------------------------- aliases
+
+  async setAlias(model: string, alias: string, ref: VersionRef, now: number): Promise<ModelAlias> {
+    return this.transaction(async (trx) => {
+      const modelId = await this.modelIdOf(trx, model);
+      const version = await this.findVersion(trx, modelId, ref);
+      if (version === null) throw versionNotFound(model, ref);
+      await trx
+        .insertInto('model_aliases')
+        .values({ model_id: modelId, alias, version_id: version.id, updated_at: now })
+        .onConflict((oc) => oc.columns(['model_id', 'alias']).doUpdateSet({ version_id: version.id, updated_at: now }))
+        .execute();
+      return { model, alias, version: version.number, updatedAt: now };
+    });
+  }
+
+  async deleteAlias(model: string, alias: string): Promise<void> {
+    const modelId = await this.modelIdOf(this.db, model);
+    const result = await this.db.deleteFrom('model_aliases').where('model_id', '=', modelId).where('alias', '=', alias).executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw new WardenError('ALIAS_NOT_FOUND', `model "${model}" has no alias "${alias}"`, { field: 'alias' });
+  }
+
+  // --------------------------------------------------------------- lineage
+
+  async lineageFacts(model: string, ref: VersionRef): Promise<LineageFacts> {
+    const version = await this.getVersion(model, ref);
+    const chain = await sql<{ id: string }>`
+      WITH RECURSIVE chain(id, depth) AS (
+        SELECT parent_version_id, 1 FROM model_versions WHERE id = ${version.id}
+        UNION ALL
+        SELECT v.parent_version_id, c.depth + 1 FROM model_versions v INNER JOIN chain c ON v.id = c.id
+        WHERE c.depth < ${MAX_LINEAGE_DEPTH}
+      )
+      SELECT id FROM chain WHERE id IS NOT NULL`.execute(this.db);
+    const ancestorIds = chain.rows.map((r) => r.id);
+    const ancestors = ancestorIds.length === 0 ? [] : (await this.versionQuery(this.db).where('v.id', 'in', ancestorIds).execute()).map(toVersion);
+    const children = (await this.versionQuery(this.db).where('v.parent_version_id', '=', version.id).orderBy('v.number').execute()).map(toVersion);
+    const transitionRows = await this.db
+      .selectFrom('stage_transitions as s')
+      .innerJoin('model_versions as v', 'v.id', 's.version_id')
+      .selectAll('s')
+      .select('v.number as version_number')
+      .where('s.version_id', 'in', [version.id, ...ancestorIds])
+      .orderBy('s.seq')
+      .execute();
+    return { version, ancestors, children, transitions: transitionRows.map(toTransition) };
+  }
+
+  async statusFacts(): Promise<{ models: RegisteredModel[]; versions: ModelVersion[] }> {
+    const modelRows = await this.db.selectFrom('registered_models').selectAll().orderBy('name').execute();
+    const aliases = await this.aliasesOfMany(null);
+    const versionRows = await this.versionQuery(this.db).orderBy('m.name').orderBy('v.number', 'desc').execute();
+    return { models: modelRows.map((r) => toModel(r, aliases.get(r.id) ?? {})), versions: versionRows.map(toVersion) };
+  }
+
+  // -------------------------------------------------------------- internal
+
+  /**
+   * Runs `fn` in a transaction; retries serialization failures, deadlocks and SQLite busy errors
+   * a bounded number of times, and turns leftover driver constraint errors into domain errors.
+   */
+  private async transaction<T>(fn: (trx: Transaction<DatabaseSchema>) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(fn);
+      } catch (error) {
+        if (isWardenError(error)) throw error;
+        if (isRetryableConflict(error) && attempt < MAX_ATTEMPTS) {
+          // jittered backoff so retried transactions do not collide again in lockstep
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+          continue;
+        }
+        if (isUniqueViolation(error)) {
+          throw new WardenError('VERSION_CONFLICT', 'the model changed concurrently in a way that conflicts with this change; retry', { cause: error });
+        }
+        if (isRetryableConflict(error)) {
+          throw new WardenError('VERSION_CONFLICT', `the model is too busy: the change conflicted ${MAX_ATTEMPTS} times; retry later`, { cause: error });
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** Locks the model row until the transaction ends and returns it. */
+  private async lockModel(trx: Transaction<DatabaseSchema>, name: string): Promise<Selectable<RegisteredModelRow>> {
+    const row =
+      this.dialect === 'postgres'
+        ? await trx.selectFrom('registered_models').selectAll().where('name', '=', name).forUpdate().executeTakeFirst()
+        : // SQLite has no row locks: a write takes the database write lock at once, so a read-then-write
+          // transaction in another process cannot interleave.
+          await trx
+            .updateTable('registered_models')
+            .set((eb) => ({ latest_version: eb.ref('latest_version') }))
+            .where('name', '=', name)
+            .returningAll()
+            .executeTakeFirst();
+    if (row === undefined) throw modelNotFound(name);
+    return row;
+  }
+
+  /** Applies the plan's stage changes in order and appends one history record each. */
+  private async applyPlan(trx: Transaction<DatabaseSchema>, modelId: string, plan: TransitionPlan): Promise<StageTransition[]> {
+    if (plan.modelId !== modelId) throw new WardenError('VERSION_CONFLICT', 'the transition plan belongs to another model');
+    if (plan.changes.length === 0) return [];
+    for (const change of plan.changes) {
+      if (change.from === change.to) continue;
+      const result = await trx
+        .updateTable('model_versions')
+        .set({ stage: change.to, updated_at: change.at })
+        .where('id', '=', change.versionId)
+        .where('model_id', '=', modelId)
+        .where('stage', '=', change.from)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) {
+        throw new WardenError('VERSION_CONFLICT', `version ${change.versionNumber} is no longer in ${change.from}; reload and retry`);
+      }
+    }
+    const top = await trx.selectFrom('stage_transitions').select((eb) => eb.fn.max('seq').as('seq')).where('model_id', '=', modelId).executeTakeFirst();
+    const base = Number(top?.seq ?? 0);
+    const rows: StageTransitionRow[] = plan.changes.map((c, i) => ({
+      id: c.id,
+      seq: base + i + 1,
+      model_id: modelId,
+      version_id: c.versionId,
+      from_stage: c.from,
+      to_stage: c.to,
+      actor: c.actor,
+      reason: c.reason,
+      created_at: c.at,
+    }));
+    await trx.insertInto('stage_transitions').values(rows).execute();
+    return rows.map((r, i) => toTransition({ ...r, version_number: plan.changes[i]?.versionNumber ?? 0 }));
+  }
+
+  private versionQuery(db: Db) {
+    return db
+      .selectFrom('model_versions as v')
+      .innerJoin('registered_models as m', 'm.id', 'v.model_id')
+      .leftJoin('model_versions as p', 'p.id', 'v.parent_version_id')
+      .selectAll('v')
+      .select(['m.name as model_name', 'p.number as parent_number']);
+  }
+
+  private async findVersion(db: Db, modelId: string, ref: VersionRef): Promise<ModelVersion | null> {
+    const row = await this.versionQuery(db).where('v.model_id', '=', modelId).where((eb) => refCondition(eb, ref)).executeTakeFirst();
+    return row === undefined ? null : toVersion(row);
+  }
+
+  private async productionOf(db: Db, modelId: string): Promise<ModelVersion | null> {
+    const row = await this.versionQuery(db).where('v.model_id', '=', modelId).where('v.stage', '=', 'Production').executeTakeFirst();
+    return row === undefined ? null : toVersion(row);
+  }
+
+  private async modelIdOf(db: Db, name: string): Promise<string> {
+    const row = await db.selectFrom('registered_models').select('id').where('name', '=', name).executeTakeFirst();
+    if (row === undefined) throw modelNotFound(name);
+    return row.id;
+  }
+
+  /** Index probes only (see migration 0006), so registration stays flat as versions accumulate. */
+  private async semverPoints(trx: Transaction<DatabaseSchema>, modelId: string, fingerprint: string | null, parent: ModelVersion | null): Promise<SemverPoint[]> {
+    const base = () => trx.selectFrom('model_versions').select(['number', 'major', 'minor', 'recipe_fingerprint']).where('model_id', '=', modelId);
+    const sameRecipe = await base()
+      .where('recipe_fingerprint', fingerprint === null ? 'is' : '=', fingerprint)
+      .orderBy('number', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const topMajor = await base().orderBy('major', 'desc').orderBy('minor', 'desc').limit(1).executeTakeFirst();
+    const rows = [sameRecipe, topMajor];
+    const majors = new Set([sameRecipe?.major, parent?.major].filter((m): m is number => m !== undefined && m !== topMajor?.major));
+    for (const major of majors) rows.push(await base().where('major', '=', major).orderBy('minor', 'desc').limit(1).executeTakeFirst());
+    const points: SemverPoint[] = rows.flatMap((r) => (r === undefined ? [] : [{ number: r.number, major: r.major, minor: r.minor, recipeFingerprint: r.recipe_fingerprint }]));
+    if (parent !== null) points.push({ number: parent.number, major: parent.major, minor: parent.minor, recipeFingerprint: parent.recipeFingerprint });
+    return points;
+  }
+
+  private async aliasesOf(db: Db, modelId: string): Promise<Record<string, number>> {
+    const rows = await db
+      .selectFrom('model_aliases as a')
+      .innerJoin('model_versions as v', 'v.id', 'a.version_id')
+      .select(['a.alias', 'v.number'])
+      .where('a.model_id', '=', modelId)
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.alias, r.number]));
+  }
+
+  /** Aliases of the given models (all models when null), in one query. */
+  private async aliasesOfMany(modelIds: readonly string[] | null): Promise<Map<string, Record<string, number>>> {
+    const result = new Map<string, Record<string, number>>();
+    if (modelIds !== null && modelIds.length === 0) return result;
+    let q = this.db.selectFrom('model_aliases as a').innerJoin('model_versions as v', 'v.id', 'a.version_id').select(['a.model_id', 'a.alias', 'v.number']);
+    if (modelIds !== null) q = q.where('a.model_id', 'in', [...modelIds]);
+    for (const row of await q.execute()) {
+      const aliases = result.get(row.model_id) ?? {};
+      aliases[row.alias] = row.number;
+      result.set(row.model_id, aliases);
+    }
+    return result;
+  }
+}
+
+// ------------------------------------------------------------------ mapping
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the builder's type differs per query; the condition is the same
+function refCondition(eb: any, ref: VersionRef) {
+  if (ref.kind === 'number') return eb('v.number', '=', ref.number);
+  if (ref.kind === 'semver') return eb.and([eb('v.major', '=', ref.major), eb('v.minor', '=', ref.minor)]);
+  return eb(
+    'v.id',
+    '=',
+    eb.selectFrom('model_aliases as al').select('al.version_id').whereRef('al.model_id', '=', 'v.model_id').where('al.alias', '=', ref.alias),
+  );
+}
+
+function modelNotFound(name: string): WardenError {
+  return new WardenError('MODEL_NOT_FOUND', `no registered model is named "${name}"; \`warden models list\` shows the models`, { field: 'model' });
+}
+
+function versionNotFound(model: string, ref: VersionRef): WardenError {
+  const what = ref.kind === 'alias' ? `alias "${ref.alias}"` : `version ${formatVersionRef(ref)}`;
+  return new WardenError('VERSION_NOT_FOUND', `model "${model}" has no ${what}`, { field: 'version' });
+}
+
+function toModel(row: Selectable<RegisteredModelRow>, aliases: Record<string, number>): RegisteredModel {
+  return {
+    id: row.id,
+    name: row.name,
+    task: row.task,
+    description: row.description,
+    tags: fromJson<Record<string, string>>(row.tags, {}),
+    policy: fromJson<AutoStagePolicy>(row.policy, { enabled: false }),
+    recipe: fromJson<Record<string, unknown> | null>(row.recipe, null),
+    latestVersion: Number(row.latest_version),
+    aliases,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function toVersion(row: VersionRowWithNames): ModelVersion {
+  return {
+    id: row.id,
+    modelId: row.model_id,
+    model: row.model_name,
+    number: Number(row.number),
+    semver: row.semver,
+    major: Number(row.major),
+    minor: Number(row.minor),
+    stage: row.stage as Stage,
+    status: row.status as VersionStatus,
+    description: row.description,
+    metrics: fromJson<Record<string, number>>(row.metrics, {}),
+    tags: fromJson<Record<string, string>>(row.tags, {}),
+    parentVersion: row.parent_number === null ? null : Number(row.parent_number),
+    retrainingCount: Number(row.retraining_count),
+    datasetDigests: fromJson<string[]>(row.dataset_digests, []),
+    resourceUsage: fromJson<Record<string, number>>(row.resource_usage, {}),
+    recipeFingerprint: row.recipe_fingerprint,
+    sourceRunId: row.source_run_id,
+    artifactDigest: row.artifact_digest,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function toTransition(row: Selectable<StageTransitionRow> & { version_number: number }): StageTransition {
+  return {
+    id: row.id,
+    seq: Number(row.seq),
+    modelId: row.model_id,
+    versionId: row.version_id,
+    versionNumber: Number(row.version_number),
+    from: row.from_stage as Stage,
+    to: row.to_stage as Stage,
+    actor: row.actor,
+    reason: row.reason,
+    at: Number(row.created_at),
+  };
+}
