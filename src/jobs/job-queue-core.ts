@@ -1,0 +1,135 @@
+/**
+ * What both queue adapters do the same way, over the job store: enqueue with
+ * idempotency, reads, logs, cancel, subscriptions. The adapters add the transport
+ * (how a worker learns there is work) and the worker loop.
+ */
+import { WardenError, invalid } from '../domain/errors.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  decideCancel,
+  planEnqueue,
+  type EnqueueRequest,
+  type Job,
+  type JobEvent,
+  type JobFilter,
+  type JobLogLine,
+  type JobPage,
+  type RetryPolicy,
+} from '../domain/jobs.js';
+import type { Clock, IdGenerator } from '../domain/ports/clock.js';
+import type { JobSubscription } from '../domain/ports/job-queue.js';
+import type { JobStore } from '../domain/ports/job-store.js';
+import type { JobEventChannel } from './job-event-channel.js';
+import { DEFAULT_TIMINGS, reportToStderr, type JobErrorReporter, type JobTimings } from './job-runner.js';
+import { subscribeToJob } from './job-subscription.js';
+
+export interface JobQueueOptions {
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly timings?: Partial<JobTimings>;
+  readonly retryPolicy?: RetryPolicy;
+  /** How often a subscription re-reads the store in case a live message was lost, in ms. */
+  readonly subscriptionPollMs?: number;
+  readonly report?: JobErrorReporter;
+}
+
+export abstract class JobQueueCore {
+  protected readonly clock: Clock;
+  protected readonly ids: IdGenerator;
+  protected readonly timings: JobTimings;
+  protected readonly retryPolicy: RetryPolicy;
+  protected readonly report: JobErrorReporter;
+  private readonly subscriptionPollMs: number;
+  private readonly subscriptions = new Set<{ end(): void }>();
+  protected closed = false;
+
+  protected constructor(
+    protected readonly store: JobStore,
+    protected readonly channel: JobEventChannel,
+    options: JobQueueOptions,
+  ) {
+    this.clock = options.clock;
+    this.ids = options.ids;
+    const timings = { ...DEFAULT_TIMINGS, ...options.timings };
+    if (options.timings?.heartbeatMs === undefined) timings.heartbeatMs = Math.max(50, Math.floor(timings.leaseMs / 3));
+    if (timings.heartbeatMs >= timings.leaseMs) throw invalid('timings.heartbeatMs', 'heartbeatMs must be shorter than leaseMs');
+    this.timings = timings;
+    this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+    this.report = options.report ?? reportToStderr;
+    this.subscriptionPollMs = options.subscriptionPollMs ?? 1_000;
+  }
+
+  /** Called after a job record exists (new or deduplicated) so the transport can carry it. */
+  protected abstract dispatch(job: Job): Promise<void>;
+
+  async enqueue(request: EnqueueRequest): Promise<Job> {
+    this.assertOpen();
+    const planned = planEnqueue(request, this.ids.next(), this.clock.now());
+    const { job } = await this.store.create(planned);
+    if (job.state === 'queued') await this.dispatch(job);
+    return job;
+  }
+
+  async get(id: string): Promise<Job> {
+    const job = await this.store.get(id);
+    if (!job) throw new WardenError('JOB_NOT_FOUND', `no job with id ${id}`, { details: { id } });
+    return job;
+  }
+
+  async list(filter: JobFilter = {}): Promise<JobPage> {
+    return this.store.list(filter);
+  }
+
+  async logs(id: string, options: { afterSeq?: number; limit?: number } = {}): Promise<JobLogLine[]> {
+    const afterSeq = options.afterSeq ?? 0;
+    const limit = options.limit ?? 1_000;
+    if (!Number.isInteger(afterSeq) || afterSeq < 0) throw invalid('afterSeq', 'afterSeq must be a whole number ≥ 0');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw invalid('limit', 'limit must be from 1 to 10000');
+    await this.get(id);
+    return this.store.logs(id, afterSeq, limit);
+  }
+
+  async cancel(id: string): Promise<Job> {
+    // The decision is re-taken when the job moved between our read and our write.
+    for (let round = 0; round < 5; round++) {
+      const job = await this.get(id);
+      const decision = decideCancel(job);
+      if (decision.action === 'already-requested') return job;
+      const now = this.clock.now();
+      const changed = decision.action === 'cancel-now' ? await this.store.cancelQueued(id, now) : await this.store.requestCancel(id, now);
+      if (!changed) continue;
+      if (decision.action === 'cancel-now') {
+        this.channel.publish({ type: 'state', jobId: id, job: changed });
+        await this.withdraw(changed);
+      } else {
+        this.channel.publish({ type: 'cancel', jobId: id });
+        this.channel.publish({ type: 'state', jobId: id, job: changed });
+      }
+      return changed;
+    }
+    throw new WardenError('VERSION_CONFLICT', `job ${id} kept changing state; try the cancel again`);
+  }
+
+  /** A queued job was cancelled: the transport may drop its copy (optional; workers skip terminal jobs). */
+  protected async withdraw(_job: Job): Promise<void> {}
+
+  async subscribe(id: string, listener: (event: JobEvent) => void): Promise<JobSubscription> {
+    this.assertOpen();
+    const subscription = await subscribeToJob(
+      { store: this.store, channel: this.channel, pollMs: this.subscriptionPollMs, report: this.report },
+      id,
+      listener,
+    );
+    this.subscriptions.add(subscription);
+    void subscription.ended.then(() => this.subscriptions.delete(subscription));
+    return subscription;
+  }
+
+  protected endSubscriptions(): void {
+    for (const subscription of [...this.subscriptions]) subscription.end();
+  }
+
+  protected assertOpen(): void {
+    if (this.closed) throw new WardenError('STORE_UNAVAILABLE', 'the job queue is closed');
+  }
+}

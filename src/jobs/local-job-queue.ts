@@ -1,0 +1,210 @@
+/**
+ * The embedded queue: the job store IS the queue. Workers in this process claim due
+ * jobs atomically from the store, woken at once by enqueues in this process and by a
+ * poll otherwise. Jobs left running by a dead process are taken back when workers start
+ * and by a periodic sweep of expired leases.
+ */
+import { decideRecovery, isOrphaned, isTerminal, JOB_KINDS, type Job, type JobKind } from '../domain/jobs.js';
+import { WardenError, invalid } from '../domain/errors.js';
+import type { JobHandlers, JobQueue, JobWorkers, WorkerOptions } from '../domain/ports/job-queue.js';
+import type { JobStore } from '../domain/ports/job-store.js';
+import { InMemoryJobEventChannel } from './job-event-channel.js';
+import { JobQueueCore, type JobQueueOptions } from './job-queue-core.js';
+import { isWorkerDeadOnThisHost, newWorkerId, registerLiveWorker, runAttempt } from './job-runner.js';
+
+export interface LocalJobQueueOptions extends JobQueueOptions {
+  /** How often idle workers look for due jobs enqueued elsewhere or whose backoff ended, in ms. */
+  readonly pollIntervalMs?: number;
+}
+
+export const MAX_CONCURRENCY = 64;
+
+export class LocalJobQueue extends JobQueueCore implements JobQueue {
+  private readonly pollIntervalMs: number;
+  private workers: LocalWorkers | undefined;
+
+  constructor(store: JobStore, options: LocalJobQueueOptions) {
+    super(store, new InMemoryJobEventChannel(), options);
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  }
+
+  protected async dispatch(job: Job): Promise<void> {
+    this.channel.publish({ type: 'enqueued', jobId: job.id, kind: job.kind });
+  }
+
+  async startWorkers(handlers: JobHandlers, options: WorkerOptions = {}): Promise<JobWorkers> {
+    this.assertOpen();
+    if (this.workers) throw new WardenError('VERSION_CONFLICT', 'workers already started on this queue');
+    const concurrency = checkConcurrency(options.concurrency);
+    const kinds = handlerKinds(handlers);
+    const workers = new LocalWorkers(this.deps(), handlers, kinds, concurrency, this.pollIntervalMs);
+    this.workers = workers;
+    await workers.start();
+    return workers;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.workers?.stop(5_000);
+    this.endSubscriptions();
+    await this.channel.close();
+  }
+
+  private deps() {
+    return {
+      store: this.store,
+      channel: this.channel,
+      clock: this.clock,
+      timings: this.timings,
+      retryPolicy: this.retryPolicy,
+      report: this.report,
+    };
+  }
+}
+
+export function checkConcurrency(value: number | undefined): number {
+  const concurrency = value ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw invalid('concurrency', `concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}`);
+  }
+  return concurrency;
+}
+
+export function handlerKinds(handlers: JobHandlers): JobKind[] {
+  const kinds = JOB_KINDS.filter((kind) => typeof handlers[kind] === 'function');
+  for (const key of Object.keys(handlers)) {
+    if (!(JOB_KINDS as readonly string[]).includes(key)) throw invalid('handlers', `unknown job kind ${key}`);
+  }
+  if (kinds.length === 0) throw invalid('handlers', 'give at least one job handler');
+  return kinds;
+}
+
+type WorkerDeps = ReturnType<LocalJobQueue['deps']>;
+
+class LocalWorkers implements JobWorkers {
+  readonly workerId = newWorkerId();
+  private readonly shutdown = new AbortController();
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private stopListening: (() => void) | undefined;
+  private unregister: (() => void) | undefined;
+  private stopping = false;
+  private nudged = false;
+
+  constructor(
+    private readonly deps: WorkerDeps,
+    private readonly handlers: JobHandlers,
+    private readonly kinds: readonly JobKind[],
+    private readonly concurrency: number,
+    private readonly pollIntervalMs: number,
+  ) {}
+
+  async start(): Promise<void> {
+    this.unregister = registerLiveWorker(this.workerId);
+    await this.recoverOrphans();
+    this.stopListening = this.deps.channel.listen((message) => {
+      if (message.type === 'enqueued' && this.kinds.includes(message.kind)) this.nudge();
+      if (message.type === 'state' && message.job.state === 'queued') this.nudgeAt(message.job.runAt);
+    });
+    this.sweepTimer = setInterval(() => {
+      this.recoverOrphans().catch((error: unknown) => this.deps.report('lease sweep failed', error));
+    }, this.deps.timings.leaseMs);
+    this.sweepTimer.unref();
+    this.loop = this.run();
+  }
+
+  /** Takes back running jobs whose worker is gone: lease expired, or a dead process on this host. */
+  private async recoverOrphans(): Promise<void> {
+    const now = this.deps.clock.now();
+    for (const job of await this.deps.store.listRunning()) {
+      const expired = isOrphaned(job, now);
+      if (!expired && !isWorkerDeadOnThisHost(job.workerId)) continue;
+      const decision = decideRecovery(job, now);
+      // With only an expired lease as evidence, the guard re-checks it inside the write.
+      const settled = await this.deps.store.settle(job.id, job.workerId ?? '', decision, now, expired ? now : undefined);
+      if (settled) {
+        this.deps.channel.publish({ type: 'state', jobId: job.id, job: settled });
+        await this.deps.store.appendLogs(job.id, [`[warden] worker ${job.workerId} stopped mid-job; ${decision.state === 'queued' ? 'running it again' : decision.error.message}`], now);
+      }
+    }
+  }
+
+  private nudge(): void {
+    this.nudged = true;
+    this.wake?.();
+  }
+
+  private nudgeAt(runAt: number): void {
+    const delay = runAt - this.deps.clock.now();
+    if (delay <= 0) return this.nudge();
+    setTimeout(() => this.nudge(), delay).unref();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      this.nudged = false;
+      let claimed = false;
+      try {
+        while (!this.stopping && this.inFlight.size < this.concurrency) {
+          const job = await this.deps.store.claimNext(this.kinds, {
+            workerId: this.workerId,
+            now: this.deps.clock.now(),
+            leaseMs: this.deps.timings.leaseMs,
+          });
+          if (!job) break;
+          claimed = true;
+          this.launch(job);
+        }
+      } catch (error) {
+        this.deps.report('claiming a job failed', error);
+      }
+      if (this.stopping) break;
+      // A nudge that came while we were claiming means there may be more to take.
+      if (this.nudged || (claimed && this.inFlight.size < this.concurrency)) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.pollIntervalMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private launch(job: Job): void {
+    const handler = this.handlers[job.kind];
+    const run = (async () => {
+      try {
+        if (!handler || isTerminal(job.state)) return;
+        await runAttempt(job, handler, { ...this.deps, workerId: this.workerId }, this.shutdown.signal);
+      } catch (error) {
+        // The job stays running under our lease; the sweep takes it back once the lease expires.
+        this.deps.report(`job ${job.id}: settling failed`, error);
+      } finally {
+        this.inFlight.delete(job.id);
+        this.nudge();
+      }
+    })();
+    this.inFlight.set(job.id, run);
+  }
+
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.nudge();
+    this.stopListening?.();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.loop;
+    const all = Promise.allSettled([...this.inFlight.values()]);
+    let graceTimer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => (graceTimer = setTimeout(() => resolve('timeout'), graceMs)));
+    if ((await Promise.race([all, graceOver])) === 'timeout') this.shutdown.abort();
+    clearTimeout(graceTimer);
+    await all;
+    this.unregister?.();
+  }
+}

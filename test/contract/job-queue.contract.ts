@@ -1,0 +1,307 @@
+/**
+ * The JobQueue contract: the in-process queue (on SQLite and PostgreSQL job stores)
+ * and the BullMQ queue run this suite. Timings are shortened by the factory.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { invalid } from '../../src/domain/errors.js';
+import { isTerminal, type Job, type JobEvent, type JsonObject, type JsonValue } from '../../src/domain/jobs.js';
+import type { JobContext, JobHandlers, JobQueue } from '../../src/domain/ports/job-queue.js';
+
+export interface JobQueueFixture {
+  readonly queue: JobQueue;
+  cleanup(): Promise<void>;
+}
+
+/** Timings every factory must use so the suite is fast and its backoff assertions hold. */
+export const CONTRACT_TIMINGS = { leaseMs: 2_000, heartbeatMs: 100, progressIntervalMs: 50 };
+export const CONTRACT_RETRY = { baseDelayMs: 150, maxDelayMs: 400 };
+
+interface Probe {
+  starts: Map<string, number[]>;
+  running: number;
+  maxRunning: number;
+  onceCalls: Map<string, number>;
+}
+
+function handlersFor(probe: Probe): JobHandlers {
+  const handler = async (ctx: JobContext): Promise<JsonValue | void> => {
+    const starts = probe.starts.get(ctx.job.id) ?? [];
+    starts.push(Date.now());
+    probe.starts.set(ctx.job.id, starts);
+    probe.running += 1;
+    probe.maxRunning = Math.max(probe.maxRunning, probe.running);
+    try {
+      const payload = ctx.payload as JsonObject & { behavior?: string; ms?: number };
+      switch (payload.behavior) {
+        case 'succeed':
+          return { echo: payload.value ?? null, attempt: ctx.attempt };
+        case 'fail-always':
+          throw new Error(`boom on attempt ${ctx.attempt}`);
+        case 'fail-once':
+          if (ctx.attempt === 1) throw new Error('transient');
+          return { attempt: ctx.attempt };
+        case 'permanent':
+          throw invalid('payload.model', 'no such model');
+        case 'sleep':
+          await sleep(payload.ms ?? 100);
+          return null;
+        case 'wait-cancel':
+          ctx.reportProgress({ fraction: 0.1, phase: 'waiting' });
+          while (!ctx.signal.aborted) await sleep(20);
+          ctx.log('saw the cancel');
+          ctx.signal.throwIfAborted();
+          return 'not reached';
+        case 'progress': {
+          const total = 5;
+          for (let step = 1; step <= total; step++) {
+            await sleep(60);
+            ctx.reportProgress({
+              fraction: step / total,
+              phase: 'train',
+              epoch: step,
+              totalEpochs: total,
+              step: step * 10,
+              totalSteps: total * 10,
+              throughput: 100,
+              throughputUnit: 'docs/s',
+            });
+            ctx.log(`epoch ${step} done`);
+          }
+          return { epochs: total };
+        }
+        case 'once-then-fail': {
+          const value = await ctx.once('expensive', async () => {
+            probe.onceCalls.set(ctx.job.id, (probe.onceCalls.get(ctx.job.id) ?? 0) + 1);
+            return { computedOnAttempt: ctx.attempt };
+          });
+          if (ctx.attempt === 1) throw new Error('crash after the checkpoint');
+          return { value, key: ctx.idempotencyKey('register') };
+        }
+        default:
+          throw invalid('payload.behavior', `unknown behavior ${String(payload.behavior)}`);
+      }
+    } finally {
+      probe.running -= 1;
+    }
+  };
+  return { train: handler, evaluate: handler, retrain: handler };
+}
+
+/** Subscribes and collects every event until the terminal one. */
+async function watch(queue: JobQueue, id: string, timeoutMs = 15_000): Promise<{ events: JobEvent[]; job: Job }> {
+  const events: JobEvent[] = [];
+  const subscription = await queue.subscribe(id, (event) => events.push(event));
+  const timer = setTimeout(() => subscription.unsubscribe(), timeoutMs);
+  await subscription.ended;
+  clearTimeout(timer);
+  const last = events[events.length - 1];
+  assert.ok(last && (last.type === 'state' || last.type === 'snapshot') && isTerminal(last.job.state), `job ${id} did not finish in ${timeoutMs} ms`);
+  return { events, job: last.job };
+}
+
+export function jobQueueContract(name: string, open: () => Promise<JobQueueFixture>): void {
+  describe(`JobQueue contract: ${name}`, () => {
+    let fixture: JobQueueFixture;
+    let queue: JobQueue;
+    const probe: Probe = { starts: new Map(), running: 0, maxRunning: 0, onceCalls: new Map() };
+
+    before(async () => {
+      fixture = await open();
+      queue = fixture.queue;
+      await queue.startWorkers(handlersFor(probe), { concurrency: 2 });
+    });
+    after(async () => {
+      await fixture.cleanup();
+    });
+
+    it('runs a job to success and reports every state change, the terminal one last', async () => {
+      const job = await queue.enqueue({ kind: 'train', payload: { behavior: 'succeed', value: 42 } });
+      assert.equal(job.state, 'queued');
+      const { events, job: done } = await watch(queue, job.id);
+      assert.equal(done.state, 'succeeded');
+      assert.deepEqual(done.result, { echo: 42, attempt: 1 });
+      assert.equal(done.attempts, 1);
+      assert.equal(events[0]?.type, 'snapshot');
+      const states = events.filter((e) => e.type === 'state').map((e) => (e.type === 'state' ? e.job.state : ''));
+      assert.equal(states[states.length - 1], 'succeeded');
+      assert.equal(states.filter((s) => isTerminal(s as Job['state'])).length, 1);
+      const stored = await queue.get(job.id);
+      assert.equal(stored.state, 'succeeded');
+      assert.ok(stored.finishedAt !== null && stored.startedAt !== null && stored.finishedAt >= stored.startedAt);
+    });
+
+    it('retries a failing job with exponential backoff, then fails it with the last error', async () => {
+      const job = await queue.enqueue({ kind: 'train', payload: { behavior: 'fail-always' }, maxAttempts: 3 });
+      const { job: done, events } = await watch(queue, job.id);
+      assert.equal(done.state, 'failed');
+      assert.equal(done.attempts, 3);
+      assert.match(done.error?.message ?? '', /boom on attempt 3/);
+      const starts = probe.starts.get(job.id) ?? [];
+      assert.equal(starts.length, 3);
+      const gaps = [starts[1]! - starts[0]!, starts[2]! - starts[1]!];
+      assert.ok(gaps[0]! >= CONTRACT_RETRY.baseDelayMs - 10, `first backoff ${gaps[0]} ms`);
+      assert.ok(gaps[1]! >= 2 * CONTRACT_RETRY.baseDelayMs - 10, `second backoff ${gaps[1]} ms doubles`);
+      const queuedAgain = events.filter((e) => e.type === 'state' && e.job.state === 'queued');
+      assert.ok(queuedAgain.length >= 1, 'a retry shows as queued again');
+    });
+
+    it('succeeds on a retry after a transient failure', async () => {
+      const job = await queue.enqueue({ kind: 'evaluate', payload: { behavior: 'fail-once' } });
+      const { job: done } = await watch(queue, job.id);
+      assert.equal(done.state, 'succeeded');
+      assert.equal(done.attempts, 2);
+      assert.deepEqual(done.result, { attempt: 2 });
+    });
+
+    it('does not retry a failure that would repeat (bad input)', async () => {
+      const job = await queue.enqueue({ kind: 'train', payload: { behavior: 'permanent' }, maxAttempts: 5 });
+      const { job: done } = await watch(queue, job.id);
+      assert.equal(done.state, 'failed');
+      assert.equal(done.attempts, 1);
+      assert.equal(done.error?.code, 'VALIDATION_FAILED');
+      assert.equal(done.error?.retryable, false);
+    });
+
+    it('cancels a queued job at once; it never runs; a terminal job is not cancellable', async () => {
+      const job = await queue.enqueue({ kind: 'train', payload: { behavior: 'succeed' }, runAt: Date.now() + 60_000 });
+      const cancelled = await queue.cancel(job.id);
+      assert.equal(cancelled.state, 'cancelled');
+      await assert.rejects(queue.cancel(job.id), { code: 'JOB_NOT_CANCELLABLE' });
+      await sleep(300);
+      assert.equal(probe.starts.has(job.id), false);
+      assert.equal((await queue.get(job.id)).state, 'cancelled');
+    });
+
+    it('cancels a running job through its abort signal; it ends cancelled, not retried', async () => {
+      const job = await queue.enqueue({ kind: 'train', payload: { behavior: 'wait-cancel' }, maxAttempts: 3 });
+      const events: JobEvent[] = [];
+      const subscription = await queue.subscribe(job.id, (e) => events.push(e));
+      for (let i = 0; i < 200 && (await queue.get(job.id)).state !== 'running'; i++) await sleep(20);
+      const requested = await queue.cancel(job.id);
+      assert.equal(requested.state, 'running');
+      assert.equal(requested.cancelRequested, true);
+      await subscription.ended;
+      const done = await queue.get(job.id);
+      assert.equal(done.state, 'cancelled');
+      assert.equal(done.attempts, 1);
+      const logs = await queue.logs(job.id);
+      assert.ok(logs.some((l) => l.line === 'saw the cancel'));
+      const last = events[events.length - 1];
+      assert.ok(last?.type === 'state' && last.job.state === 'cancelled');
+    });
+
+    it('persists progress and delivers it live with epochs, throughput and an ETA', async () => {
+      const job = await queue.enqueue({ kind: 'retrain', payload: { behavior: 'progress' } });
+      const { events, job: done } = await watch(queue, job.id);
+      assert.equal(done.state, 'succeeded');
+      const progress = events.flatMap((e) => (e.type === 'progress' ? [e.progress] : []));
+      assert.ok(progress.length >= 3, `saw ${progress.length} progress events`);
+      for (let i = 1; i < progress.length; i++) assert.ok(progress[i]!.updatedAt > progress[i - 1]!.updatedAt);
+      assert.deepEqual(
+        progress.map((p) => p.epoch),
+        [...progress.map((p) => p.epoch)].sort((a, b) => a! - b!),
+      );
+      const final = progress[progress.length - 1]!;
+      assert.equal(final.fraction, 1);
+      assert.equal(final.epoch, 5);
+      assert.equal(final.throughput, 100);
+      assert.ok(progress.some((p) => p.fraction < 1 && typeof p.etaSeconds === 'number' && p.etaSeconds > 0), 'an ETA from the observed rate');
+      assert.equal(done.progress?.fraction, 1, 'the stored record has the final progress');
+      assert.equal(done.progress?.phase, 'train');
+      const logEvents = events.flatMap((e) => (e.type === 'log' ? [e.log.line] : []));
+      assert.deepEqual(logEvents, ['epoch 1 done', 'epoch 2 done', 'epoch 3 done', 'epoch 4 done', 'epoch 5 done']);
+      assert.deepEqual((await queue.logs(job.id)).map((l) => l.seq), [1, 2, 3, 4, 5]);
+      assert.deepEqual((await queue.logs(job.id, { afterSeq: 3 })).map((l) => l.line), ['epoch 4 done', 'epoch 5 done']);
+    });
+
+    it('a late subscriber gets the final snapshot with recent logs and ends at once', async () => {
+      const job = await queue.enqueue({ kind: 'retrain', payload: { behavior: 'progress' } });
+      await watch(queue, job.id);
+      const { events } = await watch(queue, job.id);
+      assert.equal(events.length, 1);
+      const snapshot = events[0];
+      assert.ok(snapshot?.type === 'snapshot');
+      assert.equal(snapshot.job.state, 'succeeded');
+      assert.equal(snapshot.logs.length, 5);
+    });
+
+    it('deduplicates enqueues by idempotency key; the job runs once', async () => {
+      const key = `dedup-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+      const [a, b] = await Promise.all([
+        queue.enqueue({ kind: 'train', payload: { behavior: 'succeed', value: 1 }, idempotencyKey: key }),
+        queue.enqueue({ kind: 'train', payload: { behavior: 'succeed', value: 2 }, idempotencyKey: key }),
+      ]);
+      assert.equal(a.id, b.id);
+      await watch(queue, a.id);
+      const again = await queue.enqueue({ kind: 'train', payload: { behavior: 'succeed' }, idempotencyKey: key });
+      assert.equal(again.id, a.id);
+      assert.equal(again.state, 'succeeded');
+      await sleep(200);
+      assert.equal(probe.starts.get(a.id)?.length, 1);
+    });
+
+    it('respects the worker concurrency', async () => {
+      probe.maxRunning = 0;
+      const jobs = await Promise.all(
+        Array.from({ length: 6 }, () => queue.enqueue({ kind: 'evaluate', payload: { behavior: 'sleep', ms: 150 } })),
+      );
+      await Promise.all(jobs.map((j) => watch(queue, j.id)));
+      assert.equal(probe.maxRunning, 2);
+    });
+
+    it('once() records a step so a retry does not redo it; idempotency keys are stable', async () => {
+      const job = await queue.enqueue({ kind: 'train', payload: { behavior: 'once-then-fail' } });
+      const { job: done } = await watch(queue, job.id);
+      assert.equal(done.state, 'succeeded');
+      assert.equal(done.attempts, 2);
+      assert.equal(probe.onceCalls.get(job.id), 1);
+      assert.deepEqual(done.result, { value: { computedOnAttempt: 1 }, key: `${job.id}:register` });
+    });
+
+    it('gives every job exactly one terminal state under racing cancels', async () => {
+      const behaviors = ['succeed', 'fail-always', 'wait-cancel', 'sleep', 'permanent', 'fail-once'];
+      const jobs = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          queue.enqueue({ kind: 'train', payload: { behavior: behaviors[i % behaviors.length]!, ms: 50 }, maxAttempts: 2 }),
+        ),
+      );
+      const watched = jobs.map((j) => watch(queue, j.id, 20_000));
+      await sleep(100);
+      await Promise.all(
+        jobs.map((j) => queue.cancel(j.id).catch((error: { code?: string }) => assert.equal(error.code, 'JOB_NOT_CANCELLABLE'))),
+      );
+      for (const { events, job } of await Promise.all(watched)) {
+        assert.ok(isTerminal(job.state));
+        const terminalEvents = events.filter((e) => (e.type === 'state' || e.type === 'snapshot') && isTerminal(e.job.state));
+        assert.equal(terminalEvents.length, 1, `job ${job.id}: one terminal event`);
+        const stored = await queue.get(job.id);
+        assert.equal(stored.state, job.state);
+        assert.equal(stored.revision, job.revision, 'nothing changed after the terminal state');
+      }
+    });
+
+    it('validates requests and names the field', async () => {
+      await assert.rejects(queue.enqueue({ kind: 'nope' as 'train' }), { code: 'VALIDATION_FAILED', field: 'kind' });
+      await assert.rejects(queue.enqueue({ kind: 'train', maxAttempts: 0 }), { code: 'VALIDATION_FAILED', field: 'maxAttempts' });
+      await assert.rejects(queue.enqueue({ kind: 'train', idempotencyKey: 'has space' }), { code: 'VALIDATION_FAILED', field: 'idempotencyKey' });
+      await assert.rejects(queue.get('missing'), { code: 'JOB_NOT_FOUND' });
+      await assert.rejects(queue.cancel('missing'), { code: 'JOB_NOT_FOUND' });
+      await assert.rejects(queue.subscribe('missing', () => {}), { code: 'JOB_NOT_FOUND' });
+      await assert.rejects(queue.list({ state: 'weird' as 'queued' }), { code: 'VALIDATION_FAILED', field: 'state' });
+    });
+
+    it('lists jobs newest first, filtered and paginated', async () => {
+      const a = await queue.enqueue({ kind: 'evaluate', payload: { behavior: 'succeed' }, runAt: Date.now() + 3_600_000 });
+      await sleep(5);
+      const b = await queue.enqueue({ kind: 'evaluate', payload: { behavior: 'succeed' }, runAt: Date.now() + 3_600_000 });
+      const page = await queue.list({ kind: 'evaluate', state: 'queued', limit: 1 });
+      assert.deepEqual(page.items.map((j) => j.id), [b.id]);
+      const next = await queue.list({ kind: 'evaluate', state: 'queued', limit: 1, pageToken: page.nextPageToken });
+      assert.deepEqual(next.items.map((j) => j.id), [a.id]);
+      await queue.cancel(a.id);
+      await queue.cancel(b.id);
+    });
+  });
+}
