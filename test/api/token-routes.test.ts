@@ -1,0 +1,57 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openTestPlatform, type TestPlatform } from '../support/platform.js';
+
+describe('token routes', () => {
+  let platform: TestPlatform;
+  let admin: { authorization: string };
+  before(async () => {
+    platform = await openTestPlatform('postgres');
+    admin = await platform.auth('admin');
+  });
+  after(async () => platform.close());
+
+  it('issues a token once, lists it without its value, and revokes it', async () => {
+    const created = await platform.app.inject({ method: 'POST', url: '/tokens', headers: admin, payload: { name: 'ci-bot', role: 'editor' } });
+    assert.equal(created.statusCode, 201);
+    const issued = created.json();
+    assert.match(issued.token, /^wdn_/);
+    assert.deepEqual({ name: issued.name, role: issued.role }, { name: 'ci-bot', role: 'editor' });
+
+    const listed = await platform.app.inject({ method: 'GET', url: '/tokens', headers: admin });
+    assert.equal(listed.statusCode, 200);
+    const entry = listed.json().tokens.find((t: { id: string }) => t.id === issued.id);
+    assert.deepEqual(Object.keys(entry).sort(), ['createdAt', 'id', 'lastUsedAt', 'name', 'revokedAt', 'role']);
+    assert.ok(!listed.body.includes(issued.token));
+
+    const used = await platform.app.inject({ method: 'GET', url: '/health', headers: { authorization: `Bearer ${issued.token}` } });
+    assert.equal(used.statusCode, 200);
+
+    const revoked = await platform.app.inject({ method: 'DELETE', url: `/tokens/${issued.id}`, headers: admin });
+    assert.equal(revoked.statusCode, 200);
+    assert.equal(typeof revoked.json().revokedAt, 'number');
+    const active = await platform.app.inject({ method: 'GET', url: '/tokens', headers: admin });
+    assert.ok(!active.json().tokens.some((t: { id: string }) => t.id === issued.id));
+    const all = await platform.app.inject({ method: 'GET', url: '/tokens?includeRevoked=true', headers: admin });
+    assert.ok(all.json().tokens.some((t: { id: string }) => t.id === issued.id));
+  });
+
+  it('validates name and role, naming the field', async () => {
+    for (const [payload, field] of [
+      [{ name: 'x', role: 'root' }, 'body.role'],
+      [{ role: 'viewer' }, 'body.name'],
+      [{ name: '', role: 'viewer' }, 'body.name'],
+      [{ name: 'has space', role: 'viewer' }, 'name'],
+    ] as const) {
+      const res = await platform.app.inject({ method: 'POST', url: '/tokens', headers: admin, payload });
+      assert.equal(res.statusCode, 400, JSON.stringify(payload));
+      assert.equal(res.json().error.field, field);
+    }
+  });
+
+  it('answers 404 TOKEN_NOT_FOUND for an unknown id', async () => {
+    const res = await platform.app.inject({ method: 'DELETE', url: '/tokens/nope', headers: admin });
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json().error.code, 'TOKEN_NOT_FOUND');
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../src/config.js';
+import { ADMIN_TOKEN_FILE, createPlatform, migrateStore, startServer } from '../src/main.js';
+import { tempDir } from './support/stores.js';
+
+describe('composition root', () => {
+  const home = tempDir('warden-main-');
+  after(() => home.remove());
+  const env = { WARDEN_HOME: home.dir, WARDEN_LOG_LEVEL: 'silent', WARDEN_BOOTSTRAP: 'false', WARDEN_WORKER_CONCURRENCY: '0', HOST: '127.0.0.1', PORT: '0' };
+
+  it('first start: embedded SQLite under WARDEN_HOME, migrated, admin token generated into a 0600 file', async () => {
+    const platform = await createPlatform(loadConfig(env));
+    try {
+      assert.equal(platform.database.dialect, 'sqlite');
+      assert.ok(fs.existsSync(path.join(home.dir, 'warden.db')));
+      assert.ok(platform.migrationsApplied.includes('0001-registry'));
+      const token = platform.generatedAdminToken;
+      assert.ok(token);
+      const file = path.join(home.dir, ADMIN_TOKEN_FILE);
+      assert.equal(fs.readFileSync(file, 'utf8').trim(), token);
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+      assert.equal((await platform.services.auth.verify(token)).role, 'admin');
+    } finally {
+      await platform.close();
+    }
+  });
+
+  it('later starts generate nothing and keep the first token working', async () => {
+    const token = fs.readFileSync(path.join(home.dir, ADMIN_TOKEN_FILE), 'utf8').trim();
+    const platform = await createPlatform(loadConfig(env));
+    try {
+      assert.equal(platform.generatedAdminToken, undefined);
+      assert.deepEqual(platform.migrationsApplied, []);
+      assert.equal((await platform.services.auth.verify(token)).role, 'admin');
+    } finally {
+      await platform.close();
+    }
+  });
+
+  it('warden db migrate reports nothing to apply on a current schema', async () => {
+    const result = await migrateStore(loadConfig(env));
+    assert.deepEqual(result.applied, []);
+    assert.match(result.store, /^sqlite:/);
+  });
+
+  it('startServer listens, prints the URL, the docs URL and the token hint, and stops cleanly', async () => {
+    const lines: string[] = [];
+    const server = await startServer(loadConfig({ ...env, WARDEN_ADMIN_TOKEN: 'a-configured-admin-token-123456' }), (line) => lines.push(line));
+    try {
+      const res = await fetch(`${server.url}/health`);
+      assert.equal(res.status, 200);
+      assert.equal(((await res.json()) as { status: string }).status, 'ok');
+      const tokens = await fetch(`${server.url}/tokens`, { headers: { authorization: 'Bearer a-configured-admin-token-123456' } });
+      assert.equal(tokens.status, 200);
+      assert.ok(lines.some((l) => l.includes(`listening on ${server.url}`)), lines.join('\n'));
+      assert.ok(lines.some((l) => l.includes(`${server.url}/docs`)));
+      assert.ok(lines.some((l) => l.includes('WARDEN_ADMIN_TOKEN')));
+    } finally {
+      await server.stop();
+    }
+    await assert.rejects(fetch(`${server.url}/health`));
+  });
+});
