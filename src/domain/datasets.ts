@@ -303,41 +303,42 @@ export function labelBalance(rows: readonly DatasetRow[]): LabelBalance {
 // ── split spec ──────────────────────────────────────────────────────────────
 
 /**
- * How a dataset is split into train / validation / test: stratified by label, shuffled
- * from `seed`, so the same spec on the same dataset version always gives the same split.
+ * How a dataset version is split: stratified by label, shuffled from `seed`, `test` and
+ * `validation` of EACH class held out (fractions of the whole), the rest trains. The same
+ * spec on the same version always gives the same rows (ml/split.ts `stratifiedSplit`
+ * applies it; this is the validated, storable description).
  */
 export interface SplitSpec {
   readonly seed: number;
-  readonly train: number;
   readonly validation: number;
   readonly test: number;
 }
 
-export const DEFAULT_SPLIT_SPEC: SplitSpec = Object.freeze({ seed: 42, train: 0.7, validation: 0.1, test: 0.2 });
+export const DEFAULT_SPLIT_SPEC: SplitSpec = Object.freeze({ seed: 42, validation: 0.1, test: 0.2 });
 
 /**
- * Validates a split spec: integer seed in [0, 2^32), fractions each in [0, 1] summing to 1
- * (±1e-9), train > 0. Missing fields take {@link DEFAULT_SPLIT_SPEC}'s values.
+ * Validates a split spec: integer seed in [0, 2^32), `test` and `validation` in [0, 1) with
+ * test + validation < 1 (rows must remain to train on). Missing fields take
+ * {@link DEFAULT_SPLIT_SPEC}'s values. VALIDATION_FAILED names the field.
  */
 export function validateSplitSpec(value: unknown, field = 'split'): SplitSpec {
   if (value === undefined || value === null) return DEFAULT_SPLIT_SPEC;
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(field, `${field} must be an object {seed, train, validation, test}`);
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(field, `${field} must be an object {seed, validation, test}`);
   const input = value as Record<string, unknown>;
   const seed = input.seed ?? DEFAULT_SPLIT_SPEC.seed;
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
     throw invalid(`${field}.seed`, `${field}.seed must be an integer in [0, 4294967295]`);
   }
-  const fraction = (key: 'train' | 'validation' | 'test'): number => {
+  const fraction = (key: 'validation' | 'test'): number => {
     const raw = input[key] ?? DEFAULT_SPLIT_SPEC[key];
-    if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < 0 || raw > 1) {
-      throw invalid(`${field}.${key}`, `${field}.${key} must be a fraction between 0 and 1`);
+    if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < 0 || raw >= 1) {
+      throw invalid(`${field}.${key}`, `${field}.${key} must be a fraction in [0, 1)`);
     }
     return raw;
   };
-  const spec = { seed, train: fraction('train'), validation: fraction('validation'), test: fraction('test') };
-  if (spec.train === 0) throw invalid(`${field}.train`, `${field}.train must be greater than 0`);
-  if (Math.abs(spec.train + spec.validation + spec.test - 1) > 1e-9) {
-    throw invalid(field, `${field} fractions must sum to 1, got ${spec.train + spec.validation + spec.test}`);
+  const spec = { seed, validation: fraction('validation'), test: fraction('test') };
+  if (spec.validation + spec.test >= 1) {
+    throw invalid(field, `${field}.validation + ${field}.test must be below 1 so rows remain to train on`);
   }
   return Object.freeze(spec);
 }

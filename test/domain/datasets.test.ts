@@ -178,12 +178,14 @@ describe('label balance', () => {
 describe('split spec', () => {
   it('defaults and validates', () => {
     assert.deepEqual(validateSplitSpec(undefined), DEFAULT_SPLIT_SPEC);
-    assert.deepEqual(validateSplitSpec({ seed: 7, train: 0.8, validation: 0, test: 0.2 }), { seed: 7, train: 0.8, validation: 0, test: 0.2 });
-    assert.equal(code(() => validateSplitSpec({ train: 0.8, validation: 0.1, test: 0.2 })).field, 'split');
+    assert.deepEqual(validateSplitSpec({ seed: 7, validation: 0, test: 0.2 }), { seed: 7, validation: 0, test: 0.2 });
+    assert.deepEqual(validateSplitSpec({ test: 0.5 }), { seed: 42, validation: 0.1, test: 0.5 });
+    assert.equal(code(() => validateSplitSpec({ validation: 0.5, test: 0.5 })).field, 'split');
     assert.equal(code(() => validateSplitSpec({ seed: -1 })).field, 'split.seed');
     assert.equal(code(() => validateSplitSpec({ seed: 1.5 })).field, 'split.seed');
-    assert.equal(code(() => validateSplitSpec({ train: 0, validation: 0.5, test: 0.5 })).field, 'split.train');
+    assert.equal(code(() => validateSplitSpec({ test: 1 })).field, 'split.test');
     assert.equal(code(() => validateSplitSpec({ test: 'x' })).field, 'split.test');
+    assert.equal(code(() => validateSplitSpec({ validation: -0.1 })).field, 'split.validation');
     assert.equal(code(() => validateSplitSpec([])).field, 'split');
   });
 });
