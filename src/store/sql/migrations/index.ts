@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import { WardenError } from '../../../domain/errors.js';
 import type { SqlDatabase } from '../database.js';
 import { registryMigration } from './0001-registry.js';
@@ -27,13 +27,20 @@ class InCodeMigrationProvider implements MigrationProvider {
   }
 }
 
-function migrator(database: SqlDatabase): Migrator {
-  return new Migrator({ db: database.db, provider: new InCodeMigrationProvider() });
+async function migrator(database: SqlDatabase): Promise<Migrator> {
+  // Kysely looks for its bookkeeping tables in every schema unless told which one: with
+  // several test schemas in one PostgreSQL database it would find another run's tables.
+  let migrationTableSchema: string | undefined;
+  if (database.dialect === 'postgres') {
+    const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db);
+    migrationTableSchema = result.rows[0]?.schema;
+  }
+  return new Migrator({ db: database.db, provider: new InCodeMigrationProvider(), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
 }
 
 /** Applies every pending migration; returns the names applied. */
 export async function migrateToLatest(database: SqlDatabase): Promise<string[]> {
-  const { error, results } = await migrator(database).migrateToLatest();
+  const { error, results } = await (await migrator(database)).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new WardenError('STORE_UNAVAILABLE', `migration ${failed} failed: ${(error as Error).message}`, { cause: error });
@@ -43,6 +50,6 @@ export async function migrateToLatest(database: SqlDatabase): Promise<string[]> 
 
 /** Names of migrations this build knows but the database has not applied. */
 export async function pendingMigrations(database: SqlDatabase): Promise<string[]> {
-  const all = await migrator(database).getMigrations();
+  const all = await (await migrator(database)).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
