@@ -1,3 +1,4 @@
+import { roleAllows, type Role } from '../auth.js';
 import { WardenError } from '../errors.js';
 import type { ModelVersion } from './entities.js';
 import type { Stage, VersionStatus } from './vocabulary.js';
@@ -54,7 +55,7 @@ export interface TransitionOptions {
   /** Returns a fresh id for each history record. */
   readonly ids: () => string;
   /** The caller's role when the move comes from a user; omitted for the platform's own moves. */
-  readonly role?: 'viewer' | 'editor' | 'admin';
+  readonly role?: Role;
 }
 
 /** The version fields the rule looks at. */
@@ -80,7 +81,7 @@ export function planTransition(
   if (!STATUS_ALLOWS[version.status].includes(to)) {
     return refuse(version, to, `version ${version.number} is ${version.status}; only READY versions can enter ${to}`);
   }
-  if (options.role !== undefined && ROLE_RANK[options.role] < ROLE_RANK[roleRequiredForTransition(from, to)]) {
+  if (options.role !== undefined && !roleAllows(options.role, roleRequiredForTransition(from, to))) {
     return new WardenError('FORBIDDEN', `moving version ${version.number} from ${from} to ${to} needs the admin role`, {
       details: { version: version.number, from, to },
     });
@@ -109,13 +110,11 @@ function refuse(version: TransitionSubject, to: Stage, message: string): WardenE
   return new WardenError('STAGE_TRANSITION_INVALID', message, { field: 'stage', details: { version: version.number, from: version.stage, to, status: version.status } });
 }
 
-const ROLE_RANK = { viewer: 0, editor: 1, admin: 2 } as const;
-
 /**
  * The role a caller needs for a move: editors stage between None and Staging; anything that
  * touches Production or Archived (deploy, demote, archive, restore) needs an admin.
  */
-export function roleRequiredForTransition(from: Stage, to: Stage): 'editor' | 'admin' {
+export function roleRequiredForTransition(from: Stage, to: Stage): Role {
   const editorStages: readonly Stage[] = ['None', 'Staging'];
   return editorStages.includes(from) && editorStages.includes(to) ? 'editor' : 'admin';
 }

@@ -1,0 +1,459 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { WardenError } from '../../src/domain/errors.js';
+import {
+  DEFAULT_AUTO_STAGE_POLICY,
+  LEGAL_MOVES,
+  STAGES,
+  assembleLineage,
+  compareVersions,
+  decideAutoStage,
+  higherIsBetter,
+  nextSemver,
+  parseAutoStagePolicy,
+  parseMetricCondition,
+  parseVersionQuery,
+  parseVersionRef,
+  planTransition,
+  roleRequiredForTransition,
+  validateAlias,
+  validateModelName,
+  type AutoStagePolicy,
+  type ModelVersion,
+  type SemverPoint,
+  type Stage,
+  type StageTransition,
+  type TransitionPlan,
+  type VersionStatus,
+} from '../../src/domain/registry/index.js';
+
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return error instanceof WardenError ? error.code : 'NOT_A_WARDEN_ERROR';
+  }
+}
+
+function field(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return error instanceof WardenError ? error.field : undefined;
+  }
+}
+
+function version(number: number, overrides: Partial<ModelVersion> = {}): ModelVersion {
+  return {
+    id: `id${number}`,
+    modelId: 'model-1',
+    model: 'spam',
+    number,
+    semver: `v1.${number - 1}`,
+    major: 1,
+    minor: number - 1,
+    stage: 'None',
+    status: 'READY',
+    description: '',
+    metrics: {},
+    tags: {},
+    parentVersion: null,
+    retrainingCount: 0,
+    datasetDigests: [],
+    resourceUsage: {},
+    recipeFingerprint: null,
+    sourceRunId: null,
+    artifactDigest: null,
+    createdAt: 1000 + number,
+    updatedAt: 1000 + number,
+    ...overrides,
+  };
+}
+
+let idCounter = 0;
+const options = { actor: 'alice', reason: 'because', now: 5000, ids: () => `t${++idCounter}` };
+
+describe('model and alias names', () => {
+  const cases: Array<[unknown, string | undefined]> = [
+    ['spam', undefined],
+    ['spam-v2.phishing_x', undefined],
+    ['0day', undefined],
+    ['a'.repeat(64), undefined],
+    ['a'.repeat(65), 'VALIDATION_FAILED'],
+    ['Spam', 'VALIDATION_FAILED'],
+    ['-spam', 'VALIDATION_FAILED'],
+    ['.hidden', 'VALIDATION_FAILED'],
+    ['spam/../x', 'VALIDATION_FAILED'],
+    ['', 'VALIDATION_FAILED'],
+    [42, 'VALIDATION_FAILED'],
+    ['status', 'NAME_RESERVED'],
+    ['compare', 'NAME_RESERVED'],
+    ['deploy', 'NAME_RESERVED'],
+    ['archive', 'NAME_RESERVED'],
+    ['retrain', 'NAME_RESERVED'],
+    ['rollback', 'NAME_RESERVED'],
+  ];
+  for (const [name, expected] of cases) {
+    it(`model name ${JSON.stringify(name)} → ${expected ?? 'ok'}`, () => {
+      assert.equal(code(() => validateModelName(name)), expected);
+    });
+  }
+  it('names the field', () => {
+    assert.equal(field(() => validateModelName('Bad', 'model')), 'model');
+  });
+
+  const aliases: Array<[unknown, boolean]> = [
+    ['champion', true],
+    ['challenger-2', true],
+    ['v1', false],
+    ['v12', false],
+    ['1st', false],
+    ['Champion', false],
+    ['', false],
+  ];
+  for (const [alias, ok] of aliases) {
+    it(`alias ${JSON.stringify(alias)} → ${ok ? 'ok' : 'refused'}`, () => {
+      assert.equal(code(() => validateAlias(alias)), ok ? undefined : 'VALIDATION_FAILED');
+    });
+  }
+
+  const refs: Array<[unknown, unknown]> = [
+    [3, { kind: 'number', number: 3 }],
+    ['3', { kind: 'number', number: 3 }],
+    ['v1.2', { kind: 'semver', major: 1, minor: 2 }],
+    ['champion', { kind: 'alias', alias: 'champion' }],
+    [0, 'VALIDATION_FAILED'],
+    ['0', 'VALIDATION_FAILED'],
+    [1.5, 'VALIDATION_FAILED'],
+    ['v1', 'VALIDATION_FAILED'],
+    ['1.2', 'VALIDATION_FAILED'],
+    ['', 'VALIDATION_FAILED'],
+    [null, 'VALIDATION_FAILED'],
+  ];
+  for (const [raw, expected] of refs) {
+    it(`version ref ${JSON.stringify(raw)}`, () => {
+      if (typeof expected === 'string') assert.equal(code(() => parseVersionRef(raw)), expected);
+      else assert.deepEqual(parseVersionRef(raw), expected);
+    });
+  }
+});
+
+describe('planTransition', () => {
+  // Every (from, to, status) combination against the documented table.
+  const statuses: VersionStatus[] = ['READY', 'PENDING', 'FAILED'];
+  for (const from of STAGES) {
+    for (const to of STAGES) {
+      for (const status of statuses) {
+        const legalMove = from !== to && LEGAL_MOVES[from].includes(to);
+        const statusOk = status === 'READY' || to === 'None' || to === 'Archived';
+        const expected = legalMove && statusOk;
+        it(`${status} ${from} → ${to}: ${expected ? 'allowed' : 'refused'}`, () => {
+          const result = planTransition(version(1, { stage: from, status }), to, [], options);
+          if (expected) {
+            assert.ok(!(result instanceof WardenError), result instanceof WardenError ? result.message : '');
+            assert.deepEqual(
+              (result as TransitionPlan).changes.map((c) => [c.versionId, c.from, c.to, c.actor, c.reason, c.at]),
+              [['id1', from, to, 'alice', 'because', 5000]],
+            );
+          } else {
+            assert.ok(result instanceof WardenError);
+            assert.equal(result.code, 'STAGE_TRANSITION_INVALID');
+            assert.equal(result.field, 'stage');
+          }
+        });
+      }
+    }
+  }
+
+  it('pins the documented table', () => {
+    assert.deepEqual(LEGAL_MOVES, {
+      None: ['Staging', 'Production', 'Archived'],
+      Staging: ['None', 'Production', 'Archived'],
+      Production: ['Staging', 'Archived'],
+      Archived: ['None', 'Staging', 'Production'],
+    });
+  });
+
+  it('archives the previous Production version first when a version enters Production', () => {
+    const current = version(1, { stage: 'Production' });
+    const other = version(2, { stage: 'Staging' });
+    const result = planTransition(version(3, { stage: 'Staging' }), 'Production', [current, other], options) as TransitionPlan;
+    assert.deepEqual(
+      result.changes.map((c) => [c.versionNumber, c.from, c.to]),
+      [
+        [1, 'Production', 'Archived'],
+        [3, 'Staging', 'Production'],
+      ],
+    );
+    assert.match(result.changes[0]?.reason ?? '', /superseded by version 3/);
+    assert.equal(result.modelId, 'model-1');
+    assert.notEqual(result.changes[0]?.id, result.changes[1]?.id);
+  });
+
+  it('does not archive anything for moves that do not enter Production', () => {
+    const result = planTransition(version(2), 'Staging', [version(1, { stage: 'Production' })], options) as TransitionPlan;
+    assert.equal(result.changes.length, 1);
+  });
+
+  const roles: Array<[Stage, Stage, 'viewer' | 'editor' | 'admin', boolean]> = [
+    ['None', 'Staging', 'editor', true],
+    ['Staging', 'None', 'editor', true],
+    ['None', 'Staging', 'viewer', false],
+    ['Staging', 'Production', 'editor', false],
+    ['Staging', 'Production', 'admin', true],
+    ['Production', 'Staging', 'editor', false],
+    ['Staging', 'Archived', 'editor', false],
+    ['Archived', 'Staging', 'editor', false],
+    ['Archived', 'Staging', 'admin', true],
+  ];
+  for (const [from, to, role, allowed] of roles) {
+    it(`${role} may ${allowed ? '' : 'not '}move ${from} → ${to}`, () => {
+      const result = planTransition(version(1, { stage: from }), to, [], { ...options, role });
+      if (allowed) assert.ok(!(result instanceof WardenError));
+      else {
+        assert.ok(result instanceof WardenError);
+        assert.equal(result.code, 'FORBIDDEN');
+      }
+      assert.equal(roleRequiredForTransition(from, to) === 'editor', ['None', 'Staging'].includes(from) && ['None', 'Staging'].includes(to));
+    });
+  }
+});
+
+describe('nextSemver', () => {
+  const p = (number: number, major: number, minor: number, recipeFingerprint: string | null): SemverPoint => ({ number, major, minor, recipeFingerprint });
+  const history = [p(1, 1, 0, 'a'), p(2, 1, 1, 'a'), p(3, 2, 0, 'b'), p(4, 1, 2, 'a'), p(5, 2, 1, 'b')];
+  const cases: Array<[string, SemverPoint[], string | null, SemverPoint | null, string]> = [
+    ['first version', [], 'a', null, 'v1.0'],
+    ['first version without recipe', [], null, null, 'v1.0'],
+    ['retrain of the same recipe bumps the minor', [p(1, 1, 0, 'a')], 'a', null, 'v1.1'],
+    ['a new recipe bumps the major', [p(1, 1, 0, 'a')], 'b', null, 'v2.0'],
+    ['retrain of recipe a after b exists: minor on a’s major', history, 'a', null, 'v1.3'],
+    ['retrain of recipe b: minor on b’s major', history, 'b', null, 'v2.2'],
+    ['a third recipe: past the highest major', history, 'c', null, 'v3.0'],
+    ['parent with the same recipe decides the major', history, 'a', p(2, 1, 1, 'a'), 'v1.3'],
+    ['parent with another recipe: the new recipe bumps the major', history, 'c', p(2, 1, 1, 'a'), 'v3.0'],
+    ['no fingerprint counts as one unspecified recipe', [p(1, 1, 0, null), p(2, 1, 1, null)], null, null, 'v1.2'],
+    ['no fingerprint after named recipes is new', [p(1, 1, 0, 'a')], null, null, 'v2.0'],
+    ['v1.3 → v1.4', [p(1, 1, 0, 'a'), p(2, 1, 1, 'a'), p(3, 1, 2, 'a'), p(4, 1, 3, 'a')], 'a', null, 'v1.4'],
+    ['v1.4 then a new recipe → v2.0', [p(1, 1, 4, 'a')], 'z', null, 'v2.0'],
+  ];
+  for (const [name, existing, fingerprint, parent, expected] of cases) {
+    it(`${name} → ${expected}`, () => {
+      const decision = nextSemver(existing, fingerprint, parent);
+      assert.equal(decision.semver, expected);
+      assert.equal(`v${decision.major}.${decision.minor}`, expected);
+      assert.ok(decision.reason.length > 0);
+    });
+  }
+});
+
+describe('auto-stage policy', () => {
+  const custom = parseAutoStagePolicy({ metric: 'eval_fpr', comparison: '<=', threshold: 0.01, targetStage: 'Staging' });
+  const cases: Array<[string, AutoStagePolicy, VersionStatus, Record<string, number>, Stage, RegExp]> = [
+    ['default, above threshold', DEFAULT_AUTO_STAGE_POLICY, 'READY', { eval_accuracy: 0.93 }, 'Production', /eval_accuracy 0\.93 > 0\.9 → Production/],
+    ['default, at threshold', DEFAULT_AUTO_STAGE_POLICY, 'READY', { eval_accuracy: 0.9 }, 'Staging', /eval_accuracy 0\.9 ≤ 0\.9 → Staging/],
+    ['default, below threshold', DEFAULT_AUTO_STAGE_POLICY, 'READY', { eval_accuracy: 0.5 }, 'Staging', /eval_accuracy 0\.5 ≤ 0\.9 → Staging/],
+    ['default, metric missing', DEFAULT_AUTO_STAGE_POLICY, 'READY', {}, 'Staging', /eval_accuracy not reported → Staging/],
+    ['default, failed', DEFAULT_AUTO_STAGE_POLICY, 'FAILED', { eval_accuracy: 0.99 }, 'None', /status FAILED → None/],
+    ['default, pending', DEFAULT_AUTO_STAGE_POLICY, 'PENDING', { eval_accuracy: 0.99 }, 'None', /status PENDING/],
+    ['disabled', { enabled: false }, 'READY', { eval_accuracy: 0.99 }, 'None', /disabled/],
+    ['custom lower-is-better rule holds', custom, 'READY', { eval_fpr: 0.005 }, 'Staging', /rule eval_fpr <= 0\.01: eval_fpr 0\.005 <= 0\.01 → Staging/],
+    ['custom rule fails → None', custom, 'READY', { eval_fpr: 0.02 }, 'None', /eval_fpr 0\.02 > 0\.01 → None/],
+  ];
+  for (const [name, policy, status, metrics, stage, reason] of cases) {
+    it(name, () => {
+      const decision = decideAutoStage(policy, { status, metrics });
+      assert.equal(decision.stage, stage);
+      assert.match(decision.reason, reason);
+    });
+  }
+
+  const bad: Array<[unknown, string]> = [
+    [null, 'policy'],
+    [{ metric: 'a b', comparison: '>', threshold: 1, targetStage: 'Staging' }, 'policy.metric'],
+    [{ metric: 'acc', comparison: '!=', threshold: 1, targetStage: 'Staging' }, 'policy.comparison'],
+    [{ metric: 'acc', comparison: '>', threshold: 'x', targetStage: 'Staging' }, 'policy.threshold'],
+    [{ metric: 'acc', comparison: '>', threshold: 1, targetStage: 'Archived' }, 'policy.targetStage'],
+    [{ metric: 'acc', comparison: '>', threshold: 1, targetStage: 'Staging', otherwiseStage: 'Archived' }, 'policy.otherwiseStage'],
+    [{ enabled: 'no' }, 'policy.enabled'],
+  ];
+  for (const [raw, expectedField] of bad) {
+    it(`refuses policy ${JSON.stringify(raw)} naming ${expectedField}`, () => {
+      assert.equal(field(() => parseAutoStagePolicy(raw)), expectedField);
+    });
+  }
+  it('fills defaults', () => {
+    assert.deepEqual(parseAutoStagePolicy({ enabled: false, metric: 'ignored' }), { enabled: false });
+    assert.deepEqual(parseAutoStagePolicy({ metric: 'eval_f1', comparison: '>=', threshold: 0.8, targetStage: 'Production' }), {
+      enabled: true,
+      metric: 'eval_f1',
+      comparison: '>=',
+      threshold: 0.8,
+      targetStage: 'Production',
+      otherwiseStage: 'Staging',
+    });
+  });
+});
+
+describe('version search filter', () => {
+  const conditions: Array<[string, unknown]> = [
+    ['eval_f1>0.9', { key: 'eval_f1', comparison: '>', value: 0.9 }],
+    ['eval_f1 >= 0.9', { key: 'eval_f1', comparison: '>=', value: 0.9 }],
+    ['loss<.2', { key: 'loss', comparison: '<', value: 0.2 }],
+    ['loss<=1e-3', { key: 'loss', comparison: '<=', value: 0.001 }],
+    ['delta=-1', { key: 'delta', comparison: '=', value: -1 }],
+    ['eval_f1>>0.9', 'metric'],
+    ['eval_f1', 'metric'],
+    ['>0.9', 'metric'],
+    ['eval_f1>abc', 'metric'],
+    ['eval f1>0.9', 'metric'],
+  ];
+  for (const [textValue, expected] of conditions) {
+    it(`condition ${textValue}`, () => {
+      if (expected === 'metric') assert.equal(field(() => parseMetricCondition(textValue)), 'metric');
+      else assert.deepEqual(parseMetricCondition(textValue), expected);
+    });
+  }
+
+  it('parses stages, tags, metrics and pagination', () => {
+    assert.deepEqual(parseVersionQuery({ stage: 'Staging,Production', tag: ['team=fraud', 'data = jan'], metric: 'eval_f1>0.9', limit: '10', pageToken: 'n42' }), {
+      stages: ['Staging', 'Production'],
+      tags: [
+        { key: 'team', value: 'fraud' },
+        { key: 'data', value: 'jan' },
+      ],
+      metrics: [{ key: 'eval_f1', comparison: '>', value: 0.9 }],
+      limit: 10,
+      beforeNumber: 42,
+    });
+    assert.deepEqual(parseVersionQuery({}), { stages: [], tags: [], metrics: [], limit: 50, beforeNumber: null });
+  });
+
+  const bad: Array<[Parameters<typeof parseVersionQuery>[0], string]> = [
+    [{ stage: 'Prod' }, 'stage'],
+    [{ tag: 'team' }, 'tag'],
+    [{ tag: '=x' }, 'tag'],
+    [{ limit: '0' }, 'limit'],
+    [{ limit: '501' }, 'limit'],
+    [{ limit: 'ten' }, 'limit'],
+    [{ pageToken: 'garbage' }, 'pageToken'],
+    [{ metric: 'f1~0.9' }, 'metric'],
+  ];
+  for (const [raw, expectedField] of bad) {
+    it(`refuses ${JSON.stringify(raw)} naming ${expectedField}`, () => {
+      assert.equal(field(() => parseVersionQuery(raw)), expectedField);
+    });
+  }
+});
+
+describe('compare', () => {
+  const directions: Array<[string, boolean]> = [
+    ['eval_accuracy', true],
+    ['eval_f1', true],
+    ['auc', true],
+    ['eval_loss', false],
+    ['fpr', false],
+    ['eval_fpr', false],
+    ['latency_p99_ms', false],
+    ['error_rate', false],
+  ];
+  for (const [metric, higher] of directions) {
+    it(`${metric}: ${higher ? 'higher' : 'lower'} is better`, () => assert.equal(higherIsBetter(metric), higher));
+  }
+
+  it('puts metrics side by side with deltas and winners', () => {
+    const a = version(1, { metrics: { eval_f1: 0.9, eval_loss: 0.3, only_a: 1 } });
+    const b = version(2, { metrics: { eval_f1: 0.95, eval_loss: 0.4, tie: 1 }, parentVersion: 1 });
+    const result = compareVersions({ ...a, metrics: { ...a.metrics, tie: 1 } }, b, [], [1]);
+    assert.equal(result.relation, 'ancestor');
+    const f1 = result.metrics.find((m) => m.metric === 'eval_f1');
+    assert.equal(f1?.winner, 'b');
+    assert.ok(Math.abs((f1?.delta ?? 0) - 0.05) < 1e-12);
+    assert.equal(result.metrics.find((m) => m.metric === 'eval_loss')?.winner, 'a');
+    assert.deepEqual(result.metrics.find((m) => m.metric === 'only_a'), { metric: 'only_a', a: 1, b: null, delta: null, higherIsBetter: true, winner: null });
+    assert.equal(result.metrics.find((m) => m.metric === 'tie')?.winner, 'tie');
+    assert.deepEqual(result.wins, { a: 1, b: 1, ties: 1 });
+    assert.deepEqual(result.metrics.map((m) => m.metric), ['eval_f1', 'eval_loss', 'only_a', 'tie']);
+  });
+
+  const relations: Array<[string, Partial<ModelVersion>, Partial<ModelVersion>, number[], number[], string]> = [
+    ['same', {}, {}, [], [], 'same'],
+    ['ancestor', {}, { parentVersion: 1 }, [], [1], 'ancestor'],
+    ['descendant', { parentVersion: 2 }, {}, [2], [], 'descendant'],
+    ['siblings', { parentVersion: 3 }, { parentVersion: 3 }, [3], [3], 'siblings'],
+    ['related', { parentVersion: 3 }, { parentVersion: 4 }, [3, 1], [4, 1], 'related'],
+    ['unrelated', {}, {}, [], [], 'unrelated'],
+  ];
+  for (const [name, oa, ob, ancA, ancB, expected] of relations) {
+    it(`relation: ${name}`, () => {
+      const a = version(name === 'same' ? 1 : 5, oa);
+      const b = name === 'same' ? a : version(name === 'ancestor' ? 6 : name === 'descendant' ? 2 : 7, ob);
+      const av = name === 'ancestor' ? version(1, oa) : a;
+      assert.equal(compareVersions(av, b, ancA, ancB).relation, expected);
+    });
+  }
+});
+
+describe('lineage', () => {
+  const t = (seq: number, v: ModelVersion, from: Stage, to: Stage, at: number): StageTransition => ({
+    id: `t${seq}`,
+    seq,
+    modelId: 'model-1',
+    versionId: v.id,
+    versionNumber: v.number,
+    from,
+    to,
+    actor: 'bob',
+    reason: `r${seq}`,
+    at,
+  });
+
+  it('rebuilds the chain, the performance and deployment histories', () => {
+    const v1 = version(1, { metrics: { eval_accuracy: 0.8 } });
+    const v2 = version(2, { parentVersion: 1, retrainingCount: 1, metrics: { eval_accuracy: 0.9 } });
+    const v3 = version(3, { parentVersion: 2, retrainingCount: 2, metrics: { eval_accuracy: 0.95 }, resourceUsage: { train_seconds: 3 }, stage: 'Production' });
+    const v4 = version(4, { parentVersion: 3, retrainingCount: 3 });
+    const unrelated = version(9);
+    const lineage = assembleLineage({
+      version: v3,
+      ancestors: [v1, v2],
+      children: [v4],
+      transitions: [
+        t(5, v3, 'Staging', 'Production', 50),
+        t(1, v1, 'None', 'Production', 10),
+        t(2, v2, 'None', 'Staging', 20),
+        t(3, v1, 'Production', 'Archived', 30),
+        t(4, v2, 'Staging', 'Production', 30),
+        t(6, v2, 'Production', 'Archived', 50),
+        t(7, unrelated, 'None', 'Staging', 60),
+      ],
+    });
+    assert.deepEqual(lineage.ancestors.map((v) => v.number), [2, 1]);
+    assert.deepEqual(lineage.children.map((v) => v.number), [4]);
+    assert.deepEqual(lineage.performanceHistory.map((p) => [p.number, p.metrics.eval_accuracy]), [
+      [1, 0.8],
+      [2, 0.9],
+      [3, 0.95],
+    ]);
+    assert.deepEqual(
+      lineage.deploymentHistory.map((d) => [d.version, d.enteredAt, d.exitedAt, d.exitedTo]),
+      [
+        [1, 10, 30, 'Archived'],
+        [2, 30, 50, 'Archived'],
+        [3, 50, null, null],
+      ],
+    );
+    assert.equal(lineage.retrainingCount, 2);
+    assert.deepEqual(lineage.resourceUsage, { train_seconds: 3 });
+    assert.equal(lineage.version.parentVersion, 2);
+  });
+
+  it('handles a version without parent', () => {
+    const lineage = assembleLineage({ version: version(1), ancestors: [], children: [], transitions: [] });
+    assert.deepEqual(lineage.ancestors, []);
+    assert.equal(lineage.performanceHistory.length, 1);
+    assert.deepEqual(lineage.deploymentHistory, []);
+  });
+});
