@@ -1,0 +1,140 @@
+/**
+ * A trained text classifier and the prediction API. A model carries its own
+ * normalisation recipe and featuriser config, so `predict` always runs the exact
+ * chain the model was trained with.
+ */
+import { normalizeText, type NormalizationRecipe } from './normalize.js';
+import { createFeaturizer, sparseDot, type FeaturizerConfig, type Featurizer, type SparseVector } from './features.js';
+import { calibrate, type PlattCalibration } from './calibration.js';
+
+/** Model families with different inductive biases. */
+export const MODEL_FAMILIES = ['logistic-regression', 'naive-bayes', 'mlp'] as const;
+export type ModelFamily = (typeof MODEL_FAMILIES)[number];
+
+/** Tensor names each family stores, in serialisation order, with their shapes given the dims. */
+export function tensorLayout(family: ModelFamily, dims: number, hyperParameters: Readonly<Record<string, unknown>>): [string, number[]][] {
+  if (family === 'mlp') {
+    const hidden = Number(hyperParameters.hidden);
+    return [
+      ['w1', [dims, hidden]],
+      ['b1', [hidden]],
+      ['w2', [hidden]],
+      ['b2', [1]],
+    ];
+  }
+  return [
+    ['weights', [dims]],
+    ['bias', [1]],
+  ];
+}
+
+export type HyperParameters = Readonly<Record<string, number | string | boolean>>;
+
+/** Everything needed to classify raw text; plain data (serialisable by model-format.ts). */
+export interface TextClassifier {
+  readonly family: ModelFamily;
+  readonly normalization: NormalizationRecipe;
+  readonly featurizer: FeaturizerConfig;
+  readonly hyperParameters: HyperParameters;
+  /** Family-specific parameters; names and shapes follow `tensorLayout`. */
+  readonly tensors: Readonly<Record<string, Float32Array>>;
+  /** Maps the raw margin to a probability. */
+  readonly calibration: PlattCalibration;
+  /** Decision threshold on the calibrated probability: label 1 when probability ≥ threshold. */
+  readonly threshold: number;
+  /** Metrics recorded with the model (validation metrics at training time; the pipeline may add eval_*). */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Digest of the dataset version it was trained on, when known. */
+  readonly datasetDigest: string | null;
+  /** Seed the training used. */
+  readonly seed: number;
+}
+
+export interface Prediction {
+  /** 1 = positive class (spam, injection, malicious…). */
+  readonly label: 0 | 1;
+  /** Calibrated probability of the positive class. */
+  readonly probability: number;
+  /** Raw model margin before calibration. */
+  readonly score: number;
+}
+
+/** A classifier bound to its featuriser (scratch buffers allocated once). Not re-entrant; create one per worker. */
+export interface Predictor {
+  readonly model: TextClassifier;
+  predict(text: string): Prediction;
+  predictBatch(texts: readonly string[]): Prediction[];
+  /** Raw margin of an already featurised row. */
+  scoreVector(row: SparseVector): number;
+  /** Normalises and featurises text with the model's chain. */
+  vectorize(text: string): SparseVector;
+}
+
+function tensor(model: TextClassifier, name: string): Float32Array {
+  const t = model.tensors[name];
+  if (t === undefined) throw new Error(`model has no tensor ${name}`);
+  return t;
+}
+
+/** Builds the scoring function of a family: sparse row → raw margin. */
+export function createScorer(model: TextClassifier): (row: SparseVector) => number {
+  if (model.family === 'mlp') {
+    const w1 = tensor(model, 'w1');
+    const b1 = tensor(model, 'b1');
+    const w2 = tensor(model, 'w2');
+    const b2 = tensor(model, 'b2')[0]!;
+    const hidden = b1.length;
+    const h = new Float32Array(hidden);
+    return (row) => {
+      h.set(b1);
+      const { indices, values } = row;
+      for (let k = 0; k < indices.length; k++) {
+        const base = indices[k]! * hidden;
+        const v = values[k]!;
+        for (let u = 0; u < hidden; u++) h[u]! += v * w1[base + u]!;
+      }
+      let z = b2;
+      for (let u = 0; u < hidden; u++) if (h[u]! > 0) z += h[u]! * w2[u]!;
+      return z;
+    };
+  }
+  const weights = tensor(model, 'weights');
+  const bias = tensor(model, 'bias')[0]!;
+  return (row) => sparseDot(row, weights) + bias;
+}
+
+/** Binds a model to a featuriser and scorer. */
+export function createPredictor(model: TextClassifier): Predictor {
+  const featurizer: Featurizer = createFeaturizer(model.featurizer);
+  const score = createScorer(model);
+  const vectorize = (text: string): SparseVector => featurizer.featurize(normalizeText(text, model.normalization));
+  const predict = (text: string): Prediction => {
+    const s = score(vectorize(text));
+    const probability = calibrate(s, model.calibration);
+    return { label: probability >= model.threshold ? 1 : 0, probability, score: s };
+  };
+  return {
+    model,
+    predict,
+    predictBatch: (texts) => texts.map(predict),
+    scoreVector: score,
+    vectorize,
+  };
+}
+
+const predictors = new WeakMap<TextClassifier, Predictor>();
+const predictorFor = (model: TextClassifier): Predictor => {
+  let p = predictors.get(model);
+  if (p === undefined) predictors.set(model, (p = createPredictor(model)));
+  return p;
+};
+
+/** Classifies one raw text with the model's own normalisation and featuriser (predictor cached per model). */
+export function predict(model: TextClassifier, text: string): Prediction {
+  return predictorFor(model).predict(text);
+}
+
+/** Classifies many raw texts; same results as mapping `predict`. */
+export function predictBatch(model: TextClassifier, texts: readonly string[]): Prediction[] {
+  return predictorFor(model).predictBatch(texts);
+}

@@ -1,0 +1,133 @@
+/**
+ * Text normalisation applied identically at training and at serving time. The
+ * recipe is stored in the model manifest, so a model always serves with the
+ * chain it was trained with.
+ */
+
+/** Which normalisation steps are on. Steps run in the order of the fields below. */
+export interface NormalizationRecipe {
+  /** Unicode NFKC: folds full-width, ligatures, superscripts and other compatibility forms. */
+  readonly nfkc: boolean;
+  /** Removes invisible/format characters: zero-width, bidi controls, Unicode tags, variation selectors, soft hyphen. */
+  readonly stripInvisible: boolean;
+  /** Maps Cyrillic and Greek look-alikes of Latin letters to the Latin letter (е→e, ο→o, Р→P…). */
+  readonly foldConfusables: boolean;
+  /** Lower-cases (locale independent). */
+  readonly lowercase: boolean;
+  /** Joins runs of ≥3 single letters separated by one space or `.-_*` ("f r e e  m o n e y" → "free money"). */
+  readonly collapseSpacedLetters: boolean;
+  /** Replaces every run of whitespace with one space and trims. */
+  readonly collapseWhitespace: boolean;
+}
+
+/** The step names, in the order they run. */
+export const NORMALIZATION_STEPS = [
+  'nfkc',
+  'stripInvisible',
+  'foldConfusables',
+  'lowercase',
+  'collapseSpacedLetters',
+  'collapseWhitespace',
+] as const satisfies readonly (keyof NormalizationRecipe)[];
+
+/** Every step on: the default for security classifiers facing adversarial text. */
+export const DEFAULT_NORMALIZATION: NormalizationRecipe = Object.freeze({
+  nfkc: true,
+  stripInvisible: true,
+  foldConfusables: true,
+  lowercase: true,
+  collapseSpacedLetters: true,
+  collapseWhitespace: true,
+});
+
+// \p{Cf} covers zero-width space/joiners, LRM/RLM, bidi embeddings/overrides/isolates,
+// word joiner, BOM, soft hyphen and the tag block U+E0000–E007F. Variation selectors,
+// the combining grapheme joiner and the Hangul/Mongolian fillers are not Cf but render
+// as nothing, so they are listed by hand. Each is stripped on its own, so the lint rule
+// about combined characters inside a class does not apply.
+const INVISIBLE =
+  // eslint-disable-next-line no-misleading-character-class
+  /[\p{Cf}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFFA0\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
+
+/** Cyrillic and Greek letters that render like a Latin letter in common fonts. */
+const CONFUSABLES: Readonly<Record<string, string>> = {
+  // Cyrillic lower case
+  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
+  ѕ: 's', і: 'i', ї: 'i', ј: 'j', ԁ: 'd', ԛ: 'q', ԝ: 'w', һ: 'h', ӏ: 'l', ь: 'b', ɡ: 'g',
+  // Cyrillic upper case
+  А: 'A', В: 'B', Е: 'E', Ё: 'E', З: '3', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', У: 'Y',
+  Х: 'X', Ѕ: 'S', І: 'I', Ї: 'I', Ј: 'J', Ԛ: 'Q', Ԝ: 'W', Һ: 'H', Ӏ: 'I',
+  // Greek lower case
+  α: 'a', β: 'b', γ: 'y', ε: 'e', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ω: 'w',
+  ϲ: 'c', ϳ: 'j',
+  // Greek upper case
+  Α: 'A', Β: 'B', Ε: 'E', Ζ: 'Z', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Υ: 'Y',
+  Χ: 'X', Ϲ: 'C',
+};
+const CONFUSABLE_PATTERN = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'gu');
+const foldOne = (ch: string): string => CONFUSABLES[ch] ?? ch;
+
+// Letters and digits by UTF-16 code unit (surrogate halves count, so astral letters
+// behave as two-unit words and are never treated as a single spaced letter).
+const LETTER = (() => {
+  const table = new Uint8Array(65536);
+  const letterOrDigit = /[\p{L}\p{N}]/u;
+  for (let c = 0; c < 65536; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) table[c] = 1;
+    else if (c < 128) table[c] = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 1 : 0;
+    else table[c] = letterOrDigit.test(String.fromCharCode(c)) ? 1 : 0;
+  }
+  return table;
+})();
+const isSeparator = (c: number): boolean => c === 32 || c === 46 || c === 45 || c === 95 || c === 42; // space . - _ *
+
+/** Joins runs of ≥3 single letters separated by one separator; a hand scanner (a regex with lookbehind was the slowest step). */
+function collapseSpacedLetters(s: string): string {
+  const n = s.length;
+  const isLetter = (i: number): boolean => i >= 0 && i < n && LETTER[s.charCodeAt(i)] === 1;
+  let out = '';
+  let copiedUpTo = 0;
+  let i = 0;
+  while (i < n) {
+    if (LETTER[s.charCodeAt(i)] === 1 && !isLetter(i - 1) && !isLetter(i + 1)) {
+      let end = i;
+      let count = 1;
+      while (end + 2 < n && isSeparator(s.charCodeAt(end + 1)) && isLetter(end + 2) && !isLetter(end + 3)) {
+        end += 2;
+        count++;
+      }
+      if (count >= 3) {
+        out += s.slice(copiedUpTo, i);
+        for (let k = i; k <= end; k += 2) out += s[k];
+        copiedUpTo = end + 1;
+      }
+      i = end + 1;
+    } else {
+      i++;
+    }
+  }
+  return copiedUpTo === 0 ? s : out + s.slice(copiedUpTo);
+}
+
+// eslint-disable-next-line no-control-regex -- the class is "anything outside ASCII"
+const NON_ASCII = /[^\x00-\x7F]/;
+// Only runs that are not already a single space: most matches of /\s+/ would be no-ops.
+const WHITESPACE_RUN = / \s+|[^\S ]\s*/g;
+
+/**
+ * Applies the recipe's steps to `text`. Pure and deterministic; safe for any string
+ * (lone surrogates pass through).
+ */
+export function normalizeText(text: string, recipe: NormalizationRecipe = DEFAULT_NORMALIZATION): string {
+  let out = text;
+  // The three Unicode steps are no-ops on ASCII; skipping them is the common fast path.
+  if (NON_ASCII.test(out)) {
+    if (recipe.nfkc) out = out.normalize('NFKC');
+    if (recipe.stripInvisible) out = out.replace(INVISIBLE, '');
+    if (recipe.foldConfusables) out = out.replace(CONFUSABLE_PATTERN, foldOne);
+  }
+  if (recipe.lowercase) out = out.toLowerCase();
+  if (recipe.collapseSpacedLetters) out = collapseSpacedLetters(out);
+  if (recipe.collapseWhitespace) out = out.replace(WHITESPACE_RUN, ' ').trim();
+  return out;
+}

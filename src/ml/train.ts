@@ -1,0 +1,311 @@
+/**
+ * Training entry point: recipe + labelled texts → a calibrated TextClassifier with a
+ * validation-chosen threshold. Synchronous and deterministic for a given seed and
+ * input order. Long loops report progress and honour cancellation.
+ *
+ * Two ways to drive it:
+ * - `trainTextClassifier(recipe, data, { onProgress, shouldCancel })`: plain call;
+ * - `trainTextClassifierSteps(recipe, data)`: a generator yielding progress; an async
+ *   job can `await` between steps (to flush progress, read a cancel flag) and cancels by
+ *   simply not resuming it (`gen.return()`).
+ */
+import { invalid } from '../domain/errors.js';
+import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, normalizeText, type NormalizationRecipe } from './normalize.js';
+import { DEFAULT_FEATURIZER, createFeaturizer, validateFeaturizerConfig, type FeaturizerConfig, type SparseVector } from './features.js';
+import {
+  DEFAULT_LOGISTIC_REGRESSION,
+  fitLogisticRegression,
+  validateLogisticRegressionParams,
+  type LinearWeights,
+  type LogisticRegressionParams,
+} from './logistic-regression.js';
+import { DEFAULT_NAIVE_BAYES, fitNaiveBayes, validateNaiveBayesParams, type NaiveBayesParams } from './naive-bayes.js';
+import { DEFAULT_MLP, fitMlp, validateMlpParams, type MlpParams, type MlpWeights } from './mlp.js';
+import { IDENTITY_CALIBRATION, calibrate, chooseThreshold, fitPlatt, type PlattCalibration, type ThresholdObjective } from './calibration.js';
+import { binaryMetrics, logLoss, metricsToRecord, rocAuc, type BinaryMetrics } from './metrics.js';
+import { MODEL_FAMILIES, createPredictor, createScorer, type HyperParameters, type ModelFamily, type TextClassifier } from './classifier.js';
+
+/** What to train. Omitted parts take the family's defaults (see `resolveRecipe`). */
+export interface TrainingRecipe {
+  readonly family: ModelFamily;
+  readonly normalization?: Partial<NormalizationRecipe>;
+  readonly featurizer?: Partial<FeaturizerConfig>;
+  /** Family hyper-parameters: LogisticRegressionParams, NaiveBayesParams or MlpParams fields. */
+  readonly hyperParameters?: HyperParameters;
+  readonly seed?: number;
+  readonly threshold?: ThresholdObjective;
+  /** `platt` (default) fits a sigmoid on the validation margins; `none` uses sigmoid(margin). */
+  readonly calibration?: 'platt' | 'none';
+}
+
+/** A recipe with every default filled in: what is stored with a model so it can be retrained. */
+export interface ResolvedRecipe {
+  readonly family: ModelFamily;
+  readonly normalization: NormalizationRecipe;
+  readonly featurizer: FeaturizerConfig;
+  readonly hyperParameters: HyperParameters;
+  readonly seed: number;
+  readonly threshold: ThresholdObjective;
+  readonly calibration: 'platt' | 'none';
+}
+
+export interface LabelledTexts {
+  readonly texts: readonly string[];
+  /** 0/1 per text; 1 = positive class. */
+  readonly labels: ArrayLike<number>;
+}
+
+export interface TrainingData {
+  readonly train: LabelledTexts;
+  /** Used for calibration, the threshold and per-epoch validation metrics; never trained on. */
+  readonly validation: LabelledTexts;
+}
+
+export const TRAINING_PHASES = ['featurize', 'train', 'calibrate', 'done'] as const;
+export type TrainingPhase = (typeof TRAINING_PHASES)[number];
+
+export interface TrainingProgress {
+  readonly phase: TrainingPhase;
+  /** Current epoch (1-based) during `train`, 0 before. */
+  readonly epoch: number;
+  readonly epochs: number;
+  /** Rows featurised so far during `featurize`, epochs done during `train`. */
+  readonly step: number;
+  readonly steps: number;
+  /** Overall completion in [0, 1], monotone. */
+  readonly fraction: number;
+  /** Training loss of the epoch just finished. */
+  readonly loss?: number;
+  /** Validation log loss (uncalibrated sigmoid of the margin) after the epoch. */
+  readonly validationLoss?: number;
+  readonly validationRocAuc?: number;
+}
+
+/** One row of the per-epoch history (for logging metrics to a run). */
+export interface EpochMetrics {
+  readonly epoch: number;
+  readonly loss: number;
+  readonly validationLoss: number;
+  readonly validationRocAuc: number;
+}
+
+export interface TrainingResult {
+  readonly model: TextClassifier;
+  readonly recipe: ResolvedRecipe;
+  /** Metrics on the validation split at the chosen threshold (calibrated probabilities). */
+  readonly validation: BinaryMetrics;
+  readonly history: readonly EpochMetrics[];
+}
+
+export interface TrainingOptions {
+  /** Recorded in the model (e.g. the dataset version's sha256). */
+  readonly datasetDigest?: string | null;
+  readonly onProgress?: (progress: TrainingProgress) => void;
+  /** Polled between epochs and every 256 featurised rows; returning true throws TrainingCancelledError. */
+  readonly shouldCancel?: () => boolean;
+}
+
+/** Thrown by `trainTextClassifier` when `shouldCancel` returned true. */
+export class TrainingCancelledError extends Error {
+  constructor() {
+    super('training was cancelled');
+    this.name = 'TrainingCancelledError';
+  }
+}
+
+const FAMILY_DEFAULTS: Record<ModelFamily, { hyperParameters: HyperParameters; featurizer: Partial<FeaturizerConfig> }> = {
+  'logistic-regression': { hyperParameters: { ...DEFAULT_LOGISTIC_REGRESSION }, featurizer: {} },
+  // Naive Bayes counts must be non-negative.
+  'naive-bayes': { hyperParameters: { ...DEFAULT_NAIVE_BAYES }, featurizer: { signedHash: false } },
+  mlp: { hyperParameters: { ...DEFAULT_MLP }, featurizer: {} },
+};
+
+/** Fills defaults and validates; throws VALIDATION_FAILED naming the field (`recipe.…`). */
+export function resolveRecipe(recipe: TrainingRecipe): ResolvedRecipe {
+  if (!MODEL_FAMILIES.includes(recipe.family)) throw invalid('recipe.family', `family must be one of ${MODEL_FAMILIES.join(', ')}`);
+  const defaults = FAMILY_DEFAULTS[recipe.family];
+  const normalization = { ...DEFAULT_NORMALIZATION, ...recipe.normalization };
+  for (const step of NORMALIZATION_STEPS) {
+    if (typeof normalization[step] !== 'boolean') throw invalid(`recipe.normalization.${step}`, `${step} must be a boolean`);
+  }
+  for (const key of Object.keys(normalization)) {
+    if (!(NORMALIZATION_STEPS as readonly string[]).includes(key)) throw invalid(`recipe.normalization.${key}`, `unknown normalisation step ${key}`);
+  }
+  const featurizer: FeaturizerConfig = { ...DEFAULT_FEATURIZER, ...defaults.featurizer, ...recipe.featurizer };
+  validateFeaturizerConfig(featurizer, 'recipe.featurizer');
+  const hyperParameters = { ...defaults.hyperParameters, ...recipe.hyperParameters };
+  for (const key of Object.keys(hyperParameters)) {
+    if (!(key in defaults.hyperParameters)) throw invalid(`recipe.hyperParameters.${key}`, `unknown hyper-parameter ${key} for ${recipe.family}`);
+  }
+  if (recipe.family === 'logistic-regression') validateLogisticRegressionParams(hyperParameters as unknown as LogisticRegressionParams, 'recipe.hyperParameters');
+  if (recipe.family === 'naive-bayes') {
+    validateNaiveBayesParams(hyperParameters as unknown as NaiveBayesParams, 'recipe.hyperParameters');
+    if (featurizer.signedHash) throw invalid('recipe.featurizer.signedHash', 'naive Bayes needs signedHash: false');
+  }
+  if (recipe.family === 'mlp') validateMlpParams(hyperParameters as unknown as MlpParams, 'recipe.hyperParameters');
+  const seed = recipe.seed ?? 42;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw invalid('recipe.seed', 'seed must be an unsigned 32-bit integer');
+  const threshold = recipe.threshold ?? { objective: 'f1' };
+  if (threshold.objective !== 'f1' && !(threshold.objective === 'fpr' && threshold.maxFpr >= 0 && threshold.maxFpr < 1)) {
+    throw invalid('recipe.threshold', "threshold must be {objective: 'f1'} or {objective: 'fpr', maxFpr in [0, 1)}");
+  }
+  const calibration = recipe.calibration ?? 'platt';
+  if (calibration !== 'platt' && calibration !== 'none') throw invalid('recipe.calibration', "calibration must be 'platt' or 'none'");
+  return { family: recipe.family, normalization, featurizer, hyperParameters, seed, threshold, calibration };
+}
+
+function checkData(data: LabelledTexts, field: string): void {
+  if (data.texts.length !== data.labels.length) throw invalid(`${field}.labels`, 'texts and labels differ in length');
+  for (let i = 0; i < data.labels.length; i++) {
+    if (data.labels[i] !== 0 && data.labels[i] !== 1) throw invalid(`${field}.labels`, `label at row ${i} must be 0 or 1`);
+    if (typeof data.texts[i] !== 'string') throw invalid(`${field}.texts`, `text at row ${i} must be a string`);
+  }
+}
+
+const FEATURIZE_SHARE = 0.4;
+const TRAIN_SHARE = 0.55;
+
+/** The generator form: yields progress, returns the result. See the module comment. */
+export function* trainTextClassifierSteps(
+  recipe: TrainingRecipe,
+  data: TrainingData,
+  options: Pick<TrainingOptions, 'datasetDigest'> = {},
+): Generator<TrainingProgress, TrainingResult> {
+  const resolved = resolveRecipe(recipe);
+  checkData(data.train, 'train');
+  checkData(data.validation, 'validation');
+  let trainPos = 0;
+  for (let i = 0; i < data.train.labels.length; i++) if (data.train.labels[i] === 1) trainPos++;
+  if (trainPos === 0 || trainPos === data.train.labels.length) throw invalid('train.labels', 'the training split needs both classes');
+
+  const featurizer = createFeaturizer(resolved.featurizer);
+  const epochs = resolved.family === 'naive-bayes' ? 1 : Number(resolved.hyperParameters.epochs);
+  const total = data.train.texts.length + data.validation.texts.length;
+  const vectorizeAll = function* (texts: readonly string[], offset: number): Generator<TrainingProgress, SparseVector[]> {
+    const rows = new Array<SparseVector>(texts.length);
+    for (let i = 0; i < texts.length; i++) {
+      rows[i] = featurizer.featurize(normalizeText(texts[i]!, resolved.normalization));
+      if ((i & 255) === 255) {
+        const step = offset + i + 1;
+        yield { phase: 'featurize', epoch: 0, epochs, step, steps: total, fraction: (FEATURIZE_SHARE * step) / total };
+      }
+    }
+    return rows;
+  };
+  const trainRows = yield* vectorizeAll(data.train.texts, 0);
+  const validationRows = yield* vectorizeAll(data.validation.texts, data.train.texts.length);
+  const validationLabels = data.validation.labels;
+
+  const history: EpochMetrics[] = [];
+  const tensors: Record<string, Float32Array> = {};
+  const draft = (): TextClassifier => ({
+    family: resolved.family,
+    normalization: resolved.normalization,
+    featurizer: resolved.featurizer,
+    hyperParameters: resolved.hyperParameters,
+    tensors,
+    calibration: IDENTITY_CALIBRATION,
+    threshold: 0.5,
+    metrics: {},
+    datasetDigest: options.datasetDigest ?? null,
+    seed: resolved.seed,
+  });
+  const validationMargins = (): Float64Array => {
+    const score = createScorer(draft());
+    return Float64Array.from(validationRows, (row) => score(row));
+  };
+  const epochDone = (epoch: number, loss: number): TrainingProgress => {
+    let validationLoss = Number.NaN;
+    let validationRocAuc = Number.NaN;
+    if (validationRows.length > 0) {
+      const margins = validationMargins();
+      validationLoss = logLoss(validationLabels, margins.map((m) => calibrate(m, IDENTITY_CALIBRATION)));
+      validationRocAuc = rocAuc(validationLabels, margins);
+    }
+    history.push({ epoch, loss, validationLoss, validationRocAuc });
+    return {
+      phase: 'train',
+      epoch,
+      epochs,
+      step: epoch,
+      steps: epochs,
+      fraction: FEATURIZE_SHARE + (TRAIN_SHARE * epoch) / epochs,
+      loss,
+      validationLoss,
+      validationRocAuc,
+    };
+  };
+
+  const setLinear = (w: LinearWeights): void => {
+    tensors.weights = w.weights;
+    tensors.bias = Float32Array.of(w.bias);
+  };
+  const setMlp = (w: MlpWeights): void => {
+    Object.assign(tensors, w);
+  };
+  if (resolved.family === 'logistic-regression') {
+    const params = resolved.hyperParameters as unknown as LogisticRegressionParams;
+    const fit = fitLogisticRegression(trainRows, data.train.labels, featurizer.dims, params, resolved.seed);
+    for (;;) {
+      const next = fit.next();
+      if (next.done === true) {
+        setLinear(next.value);
+        break;
+      }
+      setLinear(next.value.model);
+      yield epochDone(next.value.epoch, next.value.loss);
+    }
+  } else if (resolved.family === 'naive-bayes') {
+    setLinear(fitNaiveBayes(trainRows, data.train.labels, featurizer.dims, resolved.hyperParameters as unknown as NaiveBayesParams));
+    yield epochDone(1, Number.NaN);
+  } else {
+    const params = resolved.hyperParameters as unknown as MlpParams;
+    const fit = fitMlp(trainRows, data.train.labels, featurizer.dims, params, resolved.seed);
+    for (;;) {
+      const next = fit.next();
+      if (next.done === true) {
+        setMlp(next.value);
+        break;
+      }
+      setMlp(next.value.model);
+      yield epochDone(next.value.epoch, next.value.loss);
+    }
+  }
+
+  yield { phase: 'calibrate', epoch: epochs, epochs, step: epochs, steps: epochs, fraction: FEATURIZE_SHARE + TRAIN_SHARE };
+  const margins = validationMargins();
+  const calibration: PlattCalibration = resolved.calibration === 'platt' ? fitPlatt(margins, validationLabels) : IDENTITY_CALIBRATION;
+  const probabilities = margins.map((m) => calibrate(m, calibration));
+  const threshold = validationRows.length > 0 ? chooseThreshold(validationLabels, probabilities, resolved.threshold) : 0.5;
+  const validation = binaryMetrics(validationLabels, probabilities, threshold);
+  const model: TextClassifier = {
+    ...draft(),
+    calibration,
+    threshold,
+    metrics: metricsToRecord(validation, 'val_'),
+  };
+  yield { phase: 'done', epoch: epochs, epochs, step: epochs, steps: epochs, fraction: 1 };
+  return { model, recipe: resolved, validation, history };
+}
+
+/** Trains synchronously; see TrainingOptions for progress and cancellation. */
+export function trainTextClassifier(recipe: TrainingRecipe, data: TrainingData, options: TrainingOptions = {}): TrainingResult {
+  const steps = trainTextClassifierSteps(recipe, data, { datasetDigest: options.datasetDigest ?? null });
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
+    options.onProgress?.(next.value);
+    if (options.shouldCancel?.() === true) {
+      steps.return(undefined as never);
+      throw new TrainingCancelledError();
+    }
+  }
+}
+
+/** Metrics of a model on labelled texts, at the model's own threshold on calibrated probabilities. */
+export function evaluateClassifier(model: TextClassifier, data: LabelledTexts): BinaryMetrics {
+  checkData(data, 'data');
+  const predictor = createPredictor(model);
+  const probabilities = Float64Array.from(data.texts, (text) => predictor.predict(text).probability);
+  return binaryMetrics(data.labels, probabilities, model.threshold);
+}
