@@ -27,6 +27,8 @@ export interface Config {
   readonly bootstrap: boolean;
   /** How often the fresh-data folder is scanned and orphaned blobs swept, in ms. */
   readonly sweepIntervalMs: number;
+  /** Unreferenced artifact blobs younger than this are not garbage-collected yet, in ms (an upload records its reference just after storing its blob). */
+  readonly artifactGcGraceMs: number;
   /** Worker concurrency for background jobs in this process (0 = API only). */
   readonly workerConcurrency: number;
   /** Client side: the server the CLI talks to, and its token. */
@@ -109,6 +111,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxArtifactBytes: integer(env, 'WARDEN_MAX_ARTIFACT_BYTES', 2 * 1024 ** 3, 1, 1024 ** 4), // 2 GiB
     bootstrap: bool(env, 'WARDEN_BOOTSTRAP', true),
     sweepIntervalMs: integer(env, 'WARDEN_SWEEP_INTERVAL_MS', 60_000, 100, 24 * 3600 * 1000),
+    artifactGcGraceMs: integer(env, 'WARDEN_ARTIFACT_GC_GRACE_MS', 3600 * 1000, 0, 7 * 24 * 3600 * 1000), // 1 hour
     workerConcurrency: integer(env, 'WARDEN_WORKER_CONCURRENCY', 1, 0, 64),
     serverUrl: env.WARDEN_URL || `http://127.0.0.1:${port}`,
     clientToken: env.WARDEN_TOKEN || undefined,

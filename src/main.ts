@@ -14,6 +14,10 @@ import type { RuntimeInfo } from './api/app-deps.js';
 import { openSqlDatabase, redactUrl, type SqlDatabase } from './store/sql/database.js';
 import { migrateToLatest } from './store/sql/migrations/index.js';
 import { SqlTokenStore } from './store/sql/sql-token-store.js';
+import { SqlArtifactIndex } from './store/sql/sql-artifact-index.js';
+import { SqlTrackingStore } from './store/sql/sql-tracking-store.js';
+import { LocalArtifactStore } from './store/artifacts/local-artifact-store.js';
+import { ArtifactService } from './services/artifact-service.js';
 import { AuthService } from './services/auth-service.js';
 import type { Services } from './services/services.js';
 import { randomIds, systemClock } from './services/system.js';
@@ -65,10 +69,21 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
 
     // Adapters.
     const tokens = new SqlTokenStore(database);
+    const artifactStore = new LocalArtifactStore(config.artifactsRoot);
+    const artifactIndex = new SqlArtifactIndex(database);
 
     // Services.
     const services: Services = {
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
+      artifacts: new ArtifactService({
+        store: artifactStore,
+        index: artifactIndex,
+        runs: new SqlTrackingStore(database),
+        clock: systemClock,
+        ids: randomIds,
+        maxArtifactBytes: config.maxArtifactBytes,
+        gcGraceMs: config.artifactGcGraceMs,
+      }),
     };
 
     const generatedAdminToken = await services.auth.ensureBootstrapAdmin(config.adminToken);
@@ -85,11 +100,37 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     };
     const app = await buildApp({ config, services, runtime });
     closers.push(() => app.close());
+    closers.push(startArtifactSweep(services.artifacts, config.sweepIntervalMs, app.log));
     return { config, app, services, database, migrationsApplied, generatedAdminToken, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/**
+ * The periodic artifact garbage collection: one sweep every `intervalMs` (never two at
+ * once), errors logged, the timer never keeping the process alive. Returns its stopper.
+ */
+function startArtifactSweep(
+  artifacts: ArtifactService,
+  intervalMs: number,
+  log: { error(obj: object, msg: string): void; info(obj: object, msg: string): void },
+): () => Promise<void> {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = artifacts.sweep().then(
+      (report) => {
+        if (report.deleted.length > 0 || report.temporariesRemoved > 0) log.info({ ...report, deleted: report.deleted.length }, 'artifact sweep');
+      },
+      (error: unknown) => log.error({ err: error }, 'artifact sweep failed'),
+    );
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
 
 /** `warden db migrate`: applies pending migrations to config.storeUrl and closes the connection. */

@@ -13,6 +13,7 @@ import { authHook } from './auth.js';
 import { errorHandler, notFoundHandler, toHttpFailure } from './http-errors.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
+import { artifactRoutes } from './routes/artifact-routes.js';
 
 export type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
 
@@ -20,6 +21,7 @@ export type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
 const ROUTE_MODULES: readonly RouteModule[] = [
   healthRoutes,
   tokenRoutes,
+  artifactRoutes,
 ];
 
 /** A registered route as the auth test and the docs see it. */
