@@ -1,14 +1,43 @@
-import type { AutoStageDecision } from '../domain/registry/auto-stage.js';
-import type { VersionComparison } from '../domain/registry/compare.js';
-import type { ModelAlias, ModelVersion, Page, RegisteredModel, StageTransition } from '../domain/registry/entities.js';
-import type { Lineage } from '../domain/registry/lineage.js';
-import type { RawVersionQuery } from '../domain/registry/version-filter.js';
-import type { Stage, VersionStatus } from '../domain/registry/vocabulary.js';
+import type { Role } from '../domain/auth.js';
+import { WardenError, invalid } from '../domain/errors.js';
+import type { Clock, IdGenerator } from '../domain/ports/clock.js';
+import type { RegistryStore, VersionPlan } from '../domain/ports/registry-store.js';
+import {
+  DEFAULT_AUTO_STAGE_POLICY,
+  assembleLineage,
+  compareVersions,
+  decideAutoStage,
+  isStage,
+  isVersionStatus,
+  nextSemver,
+  parseAutoStagePolicy,
+  parseLimit,
+  parseModelPageToken,
+  parseVersionQuery,
+  parseVersionRef,
+  planTransition,
+  validateAlias,
+  validateModelName,
+  type AutoStageDecision,
+  type AutoStagePolicy,
+  type Lineage,
+  type ModelAlias,
+  type ModelVersion,
+  type Page,
+  type RawVersionQuery,
+  type RegisteredModel,
+  type Stage,
+  type StageTransition,
+  type TransitionPlan,
+  type VersionComparison,
+  type VersionRef,
+  type VersionStatus,
+} from '../domain/registry/index.js';
 
 /** Who acts: recorded in the history; `role` (when given) is checked against the stage move. */
 export interface Actor {
   readonly name: string;
-  readonly role?: 'viewer' | 'editor' | 'admin';
+  readonly role?: Role;
 }
 
 /** A version as a request names it: its number, its semver label (`v1.2`) or an alias. */
@@ -104,39 +133,336 @@ export interface RegistryStatus {
   readonly models: readonly ModelStatus[];
 }
 
+/** The stage history page token names the last seq served. */
+function parseHistoryPageToken(raw: string | undefined): number | null {
+  if (raw === undefined || raw === '') return null;
+  const match = /^s(\d{1,15})$/.exec(raw);
+  if (!match) throw invalid('pageToken', 'pageToken is not one this server issued; pass back the nextPageToken of the previous page');
+  return Number(match[1]);
+}
+
+const TASK = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const METRIC_KEY = /^[A-Za-z0-9_.\-/]{1,128}$/;
+const TAG_KEY = /^[A-Za-z0-9_.\-/:]{1,128}$/;
+const DIGEST = /^(sha256:)?[a-f0-9]{64}$/;
+const MAX_TAGS = 100;
+const MAX_METRICS = 500;
+const MAX_TEXT = 10_000;
+const MAX_REASON = 1_000;
+/** Metrics every status row shows besides the policy's metric. */
+const KEY_METRIC_PREFIX = 'eval_';
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function text(value: unknown, field: string, max: number, fallback: string): string {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'string') throw invalid(field, `${field} must be a string`);
+  if (value.length > max) throw invalid(field, `${field} must be at most ${max} characters`);
+  return value;
+}
+
+function optionalId(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_.:-]{1,128}$/.test(value)) throw invalid(field, `${field} must be an id of letters, digits, '_', '.', ':', '-'`);
+  return value;
+}
+
+function tags(value: unknown, field: string): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (!isPlainObject(value)) throw invalid(field, `${field} must be an object of string values`);
+  const entries = Object.entries(value);
+  if (entries.length > MAX_TAGS) throw invalid(field, `at most ${MAX_TAGS} tags`);
+  for (const [key, v] of entries) {
+    if (!TAG_KEY.test(key)) throw invalid(`${field}.${key}`, 'tag keys are 1–128 letters, digits or _ . - / :');
+    if (typeof v !== 'string' || v.length > 1000) throw invalid(`${field}.${key}`, 'tag values are strings of at most 1000 characters');
+  }
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+function numbers(value: unknown, field: string): Record<string, number> {
+  if (value === undefined || value === null) return {};
+  if (!isPlainObject(value)) throw invalid(field, `${field} must be an object of numbers`);
+  const entries = Object.entries(value);
+  if (entries.length > MAX_METRICS) throw invalid(field, `at most ${MAX_METRICS} entries`);
+  for (const [key, v] of entries) {
+    if (!METRIC_KEY.test(key)) throw invalid(`${field}.${key}`, 'names are 1–128 letters, digits or _ . - /');
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(`${field}.${key}`, 'values must be finite numbers');
+  }
+  return Object.fromEntries(entries) as Record<string, number>;
+}
+
+function recipe(value: unknown, field: string): Record<string, unknown> | null {
+  if (value === undefined || value === null) return null;
+  if (!isPlainObject(value)) throw invalid(field, `${field} must be an object`);
+  if (JSON.stringify(value).length > 100_000) throw invalid(field, `${field} is larger than 100 kB`);
+  return value;
+}
+
+function policyOf(value: unknown): AutoStagePolicy {
+  return value === undefined || value === null ? DEFAULT_AUTO_STAGE_POLICY : parseAutoStagePolicy(value, 'policy');
+}
+
+function ref(value: unknown, field = 'version'): VersionRef {
+  return parseVersionRef(value, field);
+}
+
+function planOrThrow(result: TransitionPlan | WardenError): TransitionPlan {
+  if (result instanceof WardenError) throw result;
+  return result;
+}
+
+export interface RegistryServiceDeps {
+  readonly store: RegistryStore;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
 /**
  * The registry's use cases. Every method validates its input (VALIDATION_FAILED naming the
  * field), reports unknown names as MODEL_NOT_FOUND / VERSION_NOT_FOUND / ALIAS_NOT_FOUND, and
- * applies each change in one store transaction.
+ * applies each change in one store transaction, decided by the domain rules under the model's lock.
  */
-export interface RegistryService {
-  createModel(input: CreateModelInput, actor: Actor): Promise<RegisteredModel>;
-  getModel(name: string): Promise<RegisteredModel>;
-  listModels(query?: ListModelsQuery): Promise<Page<RegisteredModel>>;
-  updateModel(name: string, patch: UpdateModelInput, actor: Actor): Promise<RegisteredModel>;
-  /** Refused (VERSION_CONFLICT) while a version is in Production. */
-  deleteModel(name: string, actor: Actor): Promise<void>;
+export class RegistryService {
+  private readonly store: RegistryStore;
+  private readonly clock: Clock;
+  private readonly nextId: () => string;
 
-  /** Registers the next version (number + semver allocated atomically) and applies the model's auto-stage policy in the same transaction. */
-  registerVersion(model: string, input: RegisterVersionInput, actor: Actor): Promise<RegisteredVersion>;
-  getVersion(model: string, version: VersionRefInput): Promise<ModelVersion>;
-  /** Filter by stage, tag `key=value`, metric condition `eval_f1>0.9`; newest first, paginated. */
-  searchVersions(model: string, query?: RawVersionQuery): Promise<Page<ModelVersion>>;
+  constructor(deps: RegistryServiceDeps) {
+    this.store = deps.store;
+    this.clock = deps.clock;
+    this.nextId = () => deps.ids.next();
+  }
 
-  /** Any legal stage move (planTransition decides); entering Production archives the previous Production version atomically. */
-  transition(model: string, version: VersionRefInput, request: TransitionRequest, actor: Actor): Promise<TransitionResult>;
-  /** To Production; the previous Production version is archived in the same transaction. */
-  deploy(model: string, version: VersionRefInput, actor: Actor, reason?: string): Promise<TransitionResult>;
-  archive(model: string, version: VersionRefInput, actor: Actor, reason?: string): Promise<TransitionResult>;
+  // ---------------------------------------------------------------- models
 
-  /** Points `alias` at `version` (moves it if it exists). */
-  setAlias(model: string, alias: string, version: VersionRefInput, actor: Actor): Promise<ModelAlias>;
-  deleteAlias(model: string, alias: string, actor: Actor): Promise<void>;
+  async createModel(input: CreateModelInput, _actor: Actor): Promise<RegisteredModel> {
+    if (!isPlainObject(input)) throw invalid('body', 'expected an object');
+    const name = validateModelName(input.name, 'name');
+    if (typeof input.task !== 'string' || !TASK.test(input.task)) throw invalid('task', 'task must match [a-z0-9][a-z0-9._-]{0,63}, e.g. spam, phishing, prompt-injection');
+    return this.store.createModel({
+      id: this.nextId(),
+      name,
+      task: input.task,
+      description: text(input.description, 'description', MAX_TEXT, ''),
+      tags: tags(input.tags, 'tags'),
+      policy: policyOf(input.policy),
+      recipe: recipe(input.recipe, 'recipe'),
+      createdAt: this.clock.now(),
+    });
+  }
 
-  lineage(model: string, version: VersionRefInput): Promise<Lineage>;
-  /** The model's stage history, oldest first. */
-  history(model: string, query?: HistoryQuery): Promise<Page<StageTransition>>;
-  compare(model: string, a: VersionRefInput, b: VersionRefInput): Promise<VersionComparison>;
-  /** Every model with its versions and which one is in Production (a fixed number of queries). */
-  status(): Promise<RegistryStatus>;
+  async getModel(name: string): Promise<RegisteredModel> {
+    return this.store.getModel(name);
+  }
+
+  async listModels(query: ListModelsQuery = {}): Promise<Page<RegisteredModel>> {
+    return this.store.listModels({ limit: parseLimit(query.limit), afterName: parseModelPageToken(query.pageToken) });
+  }
+
+  async updateModel(name: string, patch: UpdateModelInput, _actor: Actor): Promise<RegisteredModel> {
+    if (!isPlainObject(patch)) throw invalid('body', 'expected an object');
+    if (patch.task !== undefined && (typeof patch.task !== 'string' || !TASK.test(patch.task))) throw invalid('task', 'task must match [a-z0-9][a-z0-9._-]{0,63}');
+    return this.store.updateModel(name, {
+      ...(patch.task !== undefined ? { task: patch.task } : {}),
+      ...(patch.description !== undefined ? { description: text(patch.description, 'description', MAX_TEXT, '') } : {}),
+      ...(patch.tags !== undefined ? { tags: tags(patch.tags, 'tags') } : {}),
+      ...(patch.policy !== undefined ? { policy: policyOf(patch.policy) } : {}),
+      ...(patch.recipe !== undefined ? { recipe: recipe(patch.recipe, 'recipe') } : {}),
+      updatedAt: this.clock.now(),
+    });
+  }
+
+  async deleteModel(name: string, _actor: Actor): Promise<void> {
+    await this.store.deleteModel(name, (production) => {
+      if (production !== null) {
+        throw new WardenError('VERSION_CONFLICT', `version ${production.number} of "${name}" is in Production; archive it first (\`warden archive ${name} ${production.number}\`)`, {
+          field: 'name',
+        });
+      }
+    });
+  }
+
+  // -------------------------------------------------------------- versions
+
+  async registerVersion(model: string, input: RegisterVersionInput, actor: Actor): Promise<RegisteredVersion> {
+    if (!isPlainObject(input)) throw invalid('body', 'expected an object');
+    const rawStatus: unknown = input.status ?? 'READY';
+    if (!isVersionStatus(rawStatus)) throw invalid('status', 'status must be one of PENDING, READY, FAILED');
+    const status: VersionStatus = rawStatus;
+    const metrics = numbers(input.metrics, 'metrics');
+    const versionTags = tags(input.tags, 'tags');
+    const resourceUsage = numbers(input.resourceUsage, 'resourceUsage');
+    const description = text(input.description, 'description', MAX_TEXT, '');
+    const fingerprint = input.recipeFingerprint === undefined || input.recipeFingerprint === null ? null : text(input.recipeFingerprint, 'recipeFingerprint', 200, '');
+    if (fingerprint === '') throw invalid('recipeFingerprint', 'recipeFingerprint must not be empty (omit it or pass null)');
+    const datasetDigests = input.datasetDigests ?? [];
+    if (!Array.isArray(datasetDigests) || datasetDigests.length > 100) throw invalid('datasetDigests', 'datasetDigests must be a list of at most 100 sha256 digests');
+    datasetDigests.forEach((d, i) => {
+      if (typeof d !== 'string' || !DIGEST.test(d)) throw invalid(`datasetDigests[${i}]`, 'expected a sha256 digest (64 lowercase hex characters)');
+    });
+    const artifactDigest = input.artifactDigest ?? null;
+    if (artifactDigest !== null && (typeof artifactDigest !== 'string' || !DIGEST.test(artifactDigest))) {
+      throw invalid('artifactDigest', 'expected a sha256 digest (64 lowercase hex characters)');
+    }
+    const sourceRunId = optionalId(input.sourceRunId, 'sourceRunId');
+    const parentRef = input.parent === undefined || input.parent === null ? null : ref(input.parent, 'parent');
+    let parentNumber: number | null = null;
+    if (parentRef !== null) {
+      parentNumber = parentRef.kind === 'number' ? parentRef.number : (await this.resolveParent(model, parentRef)).number;
+    }
+    let decision: AutoStageDecision | undefined;
+    const applied = await this.store.createVersion({ model, parent: parentNumber, recipeFingerprint: fingerprint }, (facts): VersionPlan => {
+      const now = this.clock.now();
+      const semver = nextSemver(facts.semverPoints, fingerprint, facts.parent);
+      const id = this.nextId();
+      decision = decideAutoStage(facts.model.policy, { status, metrics });
+      const subject = { id, modelId: facts.model.id, number: facts.number, stage: 'None' as Stage, status };
+      // Registration always leaves one history record naming the policy's verdict, even when it keeps the version in None.
+      const transitions: TransitionPlan =
+        decision.stage === 'None'
+          ? { modelId: facts.model.id, changes: [{ id: this.nextId(), versionId: id, versionNumber: facts.number, from: 'None', to: 'None', actor: actor.name, reason: `registered; ${decision.reason}`, at: now }] }
+          : planOrThrow(planTransition(subject, decision.stage, facts.production === null ? [] : [facts.production], { actor: actor.name, reason: decision.reason, now, ids: this.nextId }));
+      return {
+        version: {
+          id,
+          number: facts.number,
+          semver: semver.semver,
+          major: semver.major,
+          minor: semver.minor,
+          status,
+          description,
+          metrics,
+          tags: versionTags,
+          parentVersionId: facts.parent?.id ?? null,
+          retrainingCount: facts.parent === null ? 0 : facts.parent.retrainingCount + 1,
+          datasetDigests: datasetDigests as string[],
+          resourceUsage,
+          recipeFingerprint: fingerprint,
+          sourceRunId,
+          artifactDigest: artifactDigest as string | null,
+          createdAt: now,
+        },
+        transitions,
+      };
+    });
+    if (decision === undefined) throw new WardenError('INTERNAL', 'registration finished without an auto-stage decision');
+    return { version: applied.version, autoStage: decision, transitions: applied.transitions };
+  }
+
+  async getVersion(model: string, version: VersionRefInput): Promise<ModelVersion> {
+    return this.store.getVersion(model, ref(version));
+  }
+
+  async searchVersions(model: string, query: RawVersionQuery = {}): Promise<Page<ModelVersion>> {
+    return this.store.searchVersions(model, parseVersionQuery(query));
+  }
+
+  // ----------------------------------------------------------- transitions
+
+  async transition(model: string, version: VersionRefInput, request: TransitionRequest, actor: Actor): Promise<TransitionResult> {
+    if (!isPlainObject(request)) throw invalid('body', 'expected an object');
+    if (!isStage(request.stage)) throw invalid('stage', 'stage must be one of None, Staging, Production, Archived');
+    const reason = text(request.reason, 'reason', MAX_REASON, '') || `moved to ${request.stage}`;
+    return this.move(model, ref(version), request.stage, reason, actor);
+  }
+
+  async deploy(model: string, version: VersionRefInput, actor: Actor, reason?: string): Promise<TransitionResult> {
+    return this.move(model, ref(version), 'Production', text(reason, 'reason', MAX_REASON, '') || 'deployed', actor);
+  }
+
+  async archive(model: string, version: VersionRefInput, actor: Actor, reason?: string): Promise<TransitionResult> {
+    return this.move(model, ref(version), 'Archived', text(reason, 'reason', MAX_REASON, '') || 'archived', actor);
+  }
+
+  private async move(model: string, version: VersionRef, to: Stage, reason: string, actor: Actor): Promise<TransitionResult> {
+    const applied = await this.store.applyTransition(model, version, (facts) =>
+      planOrThrow(
+        planTransition(facts.version, to, facts.production === null ? [] : [facts.production], {
+          actor: actor.name,
+          reason,
+          now: this.clock.now(),
+          ids: this.nextId,
+          ...(actor.role !== undefined ? { role: actor.role } : {}),
+        }),
+      ),
+    );
+    const archived = applied.transitions.filter((t) => t.versionId !== applied.version.id && t.from === 'Production').map((t) => t.versionNumber);
+    return { version: applied.version, transitions: applied.transitions, archived };
+  }
+
+  // --------------------------------------------------------------- aliases
+
+  async setAlias(model: string, alias: string, version: VersionRefInput, _actor: Actor): Promise<ModelAlias> {
+    return this.store.setAlias(model, validateAlias(alias), ref(version), this.clock.now());
+  }
+
+  async deleteAlias(model: string, alias: string, _actor: Actor): Promise<void> {
+    await this.store.deleteAlias(model, validateAlias(alias));
+  }
+
+  // ------------------------------------------------------- lineage & views
+
+  async lineage(model: string, version: VersionRefInput): Promise<Lineage> {
+    return assembleLineage(await this.store.lineageFacts(model, ref(version)));
+  }
+
+  async history(model: string, query: HistoryQuery = {}): Promise<Page<StageTransition>> {
+    return this.store.listTransitions(model, {
+      ...(query.version !== undefined ? { version: ref(query.version) } : {}),
+      limit: parseLimit(query.limit),
+      afterSeq: parseHistoryPageToken(query.pageToken),
+    });
+  }
+
+  async compare(model: string, a: VersionRefInput, b: VersionRefInput): Promise<VersionComparison> {
+    const refA = ref(a, 'a');
+    const refB = ref(b, 'b');
+    const [factsA, factsB] = await Promise.all([this.store.lineageFacts(model, refA), this.store.lineageFacts(model, refB)]);
+    const chainA = assembleLineage(factsA).ancestors.map((v) => v.number);
+    const chainB = assembleLineage(factsB).ancestors.map((v) => v.number);
+    return compareVersions(factsA.version, factsB.version, chainA, chainB);
+  }
+
+  async status(): Promise<RegistryStatus> {
+    const facts = await this.store.statusFacts();
+    const byModel = new Map<string, ModelVersion[]>();
+    for (const v of facts.versions) {
+      const list = byModel.get(v.modelId) ?? [];
+      list.push(v);
+      byModel.set(v.modelId, list);
+    }
+    return {
+      models: facts.models.map((m): ModelStatus => {
+        const versions = byModel.get(m.id) ?? [];
+        const production = versions.find((v) => v.stage === 'Production');
+        const policyMetric = m.policy.enabled ? m.policy.metric : null;
+        return {
+          name: m.name,
+          task: m.task,
+          production: production === undefined ? null : { number: production.number, semver: production.semver },
+          versions: versions.map((v) => ({
+            number: v.number,
+            semver: v.semver,
+            stage: v.stage,
+            status: v.status,
+            metrics: Object.fromEntries(Object.entries(v.metrics).filter(([k]) => k.startsWith(KEY_METRIC_PREFIX) || k === policyMetric)),
+            createdAt: v.createdAt,
+          })),
+        };
+      }),
+    };
+  }
+
+  private async resolveParent(model: string, parent: VersionRef): Promise<ModelVersion> {
+    try {
+      return await this.store.getVersion(model, parent);
+    } catch (error) {
+      if (error instanceof WardenError && error.code === 'VERSION_NOT_FOUND') {
+        throw new WardenError('VERSION_NOT_FOUND', error.message, { field: 'parent' });
+      }
+      throw error;
+    }
+  }
 }

@@ -1,0 +1,207 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { isWardenError } from '../../src/domain/errors.js';
+import { RegistryService, type Actor } from '../../src/services/registry-service.js';
+import { SqlRegistryStore } from '../../src/store/sql/sql-registry-store.js';
+import { openTestDatabase, type TestDatabase } from '../support/stores.js';
+
+function isCode(code: string, field?: string) {
+  return (error: unknown) => {
+    assert.ok(isWardenError(error), `expected WardenError ${code}, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    if (field !== undefined) assert.equal(error.field, field);
+    return true;
+  };
+}
+
+const admin: Actor = { name: 'root', role: 'admin' };
+const editor: Actor = { name: 'ed', role: 'editor' };
+const digest = (c: string) => c.repeat(64);
+
+describe('RegistryService (SQLite)', () => {
+  let test: TestDatabase;
+  let registry: RegistryService;
+  let now = 1_700_000_000_000;
+  let seq = 0;
+  before(async () => {
+    test = await openTestDatabase('sqlite');
+    registry = new RegistryService({
+      store: new SqlRegistryStore(test.database),
+      clock: { now: () => (now += 1000) },
+      ids: { next: () => `id${(++seq).toString().padStart(8, '0')}` },
+    });
+  });
+  after(async () => test.cleanup());
+
+  it('creates a model with the default policy and refuses bad input naming the field', async () => {
+    const model = await registry.createModel({ name: 'spam', task: 'spam', description: 'mail filter', tags: { team: 'mail' } }, editor);
+    assert.equal(model.name, 'spam');
+    assert.deepEqual(model.policy, { enabled: true, metric: 'eval_accuracy', comparison: '>', threshold: 0.9, targetStage: 'Production', otherwiseStage: 'Staging' });
+    await assert.rejects(registry.createModel({ name: 'spam', task: 'spam' }, editor), isCode('MODEL_ALREADY_EXISTS', 'name'));
+    await assert.rejects(registry.createModel({ name: 'Bad Name', task: 'spam' }, editor), isCode('VALIDATION_FAILED', 'name'));
+    await assert.rejects(registry.createModel({ name: 'status', task: 'spam' }, editor), isCode('NAME_RESERVED', 'name'));
+    await assert.rejects(registry.createModel({ name: 'ok', task: '' }, editor), isCode('VALIDATION_FAILED', 'task'));
+    await assert.rejects(registry.createModel({ name: 'ok', task: 'spam', tags: { k: 1 as unknown as string } }, editor), isCode('VALIDATION_FAILED', 'tags.k'));
+    await assert.rejects(registry.createModel({ name: 'ok', task: 'spam', policy: { metric: 'f1', comparison: '>', threshold: 2, targetStage: 'Nope' } }, editor), isCode('VALIDATION_FAILED', 'policy.targetStage'));
+    await assert.rejects(registry.getModel('ok'), isCode('MODEL_NOT_FOUND'));
+  });
+
+  it('registers versions with auto-stage per the default policy, recording the rule in the history', async () => {
+    const v1 = await registry.registerVersion('spam', { metrics: { eval_accuracy: 0.93 }, recipeFingerprint: 'logreg-1', datasetDigests: [digest('a')] }, editor);
+    assert.equal(v1.version.stage, 'Production');
+    assert.equal(v1.version.semver, 'v1.0');
+    assert.equal(v1.autoStage.stage, 'Production');
+    assert.match(v1.autoStage.reason, /eval_accuracy 0\.93 > 0\.9 → Production/);
+    const v2 = await registry.registerVersion('spam', { metrics: { eval_accuracy: 0.85 }, recipeFingerprint: 'logreg-1', parent: 1 }, editor);
+    assert.equal(v2.version.stage, 'Staging');
+    assert.equal(v2.version.semver, 'v1.1');
+    assert.equal(v2.version.retrainingCount, 1);
+    assert.match(v2.transitions[0]?.reason ?? '', /eval_accuracy 0\.85 ≤ 0\.9 → Staging/);
+    const v3 = await registry.registerVersion('spam', { status: 'FAILED', metrics: { eval_accuracy: 0.99 }, recipeFingerprint: 'cnn-1' }, editor);
+    assert.equal(v3.version.stage, 'None');
+    assert.equal(v3.version.semver, 'v2.0');
+    assert.match(v3.transitions[0]?.reason ?? '', /status FAILED → None/);
+    // a better version takes Production and archives v1 in the same transaction
+    const v4 = await registry.registerVersion('spam', { metrics: { eval_accuracy: 0.97 }, recipeFingerprint: 'logreg-1', parent: 'v1.1' }, editor);
+    assert.equal(v4.version.stage, 'Production');
+    assert.equal(v4.version.semver, 'v1.2');
+    assert.equal(v4.version.parentVersion, 2);
+    assert.equal(v4.version.retrainingCount, 2);
+    assert.deepEqual(v4.transitions.map((t) => [t.versionNumber, t.from, t.to]), [
+      [1, 'Production', 'Archived'],
+      [4, 'None', 'Production'],
+    ]);
+    assert.equal((await registry.getVersion('spam', 1)).stage, 'Archived');
+    const history = await registry.history('spam');
+    assert.deepEqual(history.items.map((t) => [t.seq, t.versionNumber, t.from, t.to, t.actor]), [
+      [1, 1, 'None', 'Production', 'ed'],
+      [2, 2, 'None', 'Staging', 'ed'],
+      [3, 3, 'None', 'None', 'ed'],
+      [4, 1, 'Production', 'Archived', 'ed'],
+      [5, 4, 'None', 'Production', 'ed'],
+    ]);
+  });
+
+  it('validates version input naming the field', async () => {
+    const bad: Array<[Record<string, unknown>, string]> = [
+      [{ status: 'DONE' }, 'status'],
+      [{ metrics: { eval_accuracy: 'high' } }, 'metrics.eval_accuracy'],
+      [{ metrics: { 'bad key': 1 } }, 'metrics.bad key'],
+      [{ datasetDigests: ['nope'] }, 'datasetDigests[0]'],
+      [{ artifactDigest: 'xyz' }, 'artifactDigest'],
+      [{ parent: 'v9.9' }, 'parent'],
+      [{ parent: 0 }, 'parent'],
+      [{ resourceUsage: { cpu: Infinity } }, 'resourceUsage.cpu'],
+      [{ recipeFingerprint: '' }, 'recipeFingerprint'],
+    ];
+    for (const [input, field] of bad) {
+      await assert.rejects(registry.registerVersion('spam', input as never, editor), (error: unknown) => {
+        assert.ok(isWardenError(error));
+        assert.equal(error.field, field, `${JSON.stringify(input)}: ${error.message}`);
+        return true;
+      });
+    }
+    await assert.rejects(registry.registerVersion('nope', {}, editor), isCode('MODEL_NOT_FOUND'));
+    // nothing half-written: the model still has 4 versions
+    assert.equal((await registry.getModel('spam')).latestVersion, 4);
+  });
+
+  it('applies per-model policies and auto-staging off', async () => {
+    await registry.createModel({ name: 'urls', task: 'malicious-url', policy: { metric: 'eval_fpr', comparison: '<=', threshold: 0.01, targetStage: 'Staging' } }, editor);
+    const ok = await registry.registerVersion('urls', { metrics: { eval_fpr: 0.005 } }, editor);
+    assert.equal(ok.version.stage, 'Staging');
+    assert.match(ok.autoStage.reason, /eval_fpr 0\.005 <= 0\.01 → Staging/);
+    const no = await registry.registerVersion('urls', { metrics: { eval_fpr: 0.2 } }, editor);
+    assert.equal(no.version.stage, 'None');
+    await registry.updateModel('urls', { policy: { enabled: false } }, admin);
+    const off = await registry.registerVersion('urls', { metrics: { eval_fpr: 0.001 } }, editor);
+    assert.equal(off.version.stage, 'None');
+    assert.match(off.autoStage.reason, /disabled/);
+  });
+
+  it('moves stages with role checks; deploy archives the previous Production version', async () => {
+    await assert.rejects(registry.transition('spam', 2, { stage: 'Production' }, editor), isCode('FORBIDDEN'));
+    await assert.rejects(registry.transition('spam', 3, { stage: 'Production' }, admin), isCode('STAGE_TRANSITION_INVALID', 'stage'));
+    await assert.rejects(registry.transition('spam', 2, { stage: 'Live' as never }, admin), isCode('VALIDATION_FAILED', 'stage'));
+    await assert.rejects(registry.transition('spam', 99, { stage: 'Staging' }, admin), isCode('VERSION_NOT_FOUND'));
+    const deployed = await registry.deploy('spam', 2, admin, 'better recall');
+    assert.equal(deployed.version.stage, 'Production');
+    assert.deepEqual(deployed.archived, [4]);
+    assert.equal(deployed.transitions.at(-1)?.reason, 'better recall');
+    const archived = await registry.archive('spam', 'v1.1', admin);
+    assert.equal(archived.version.stage, 'Archived');
+    assert.deepEqual(archived.archived, []);
+    const restored = await registry.transition('spam', 2, { stage: 'Staging', reason: 'restore' }, admin);
+    assert.equal(restored.version.stage, 'Staging');
+  });
+
+  it('sets and moves aliases, resolves versions by alias', async () => {
+    const alias = await registry.setAlias('spam', 'champion', 4, editor);
+    assert.equal(alias.version, 4);
+    await registry.setAlias('spam', 'champion', 'v1.1', editor);
+    assert.equal((await registry.getVersion('spam', 'champion')).number, 2);
+    assert.deepEqual((await registry.getModel('spam')).aliases, { champion: 2 });
+    await assert.rejects(registry.setAlias('spam', 'v2', 1, editor), isCode('VALIDATION_FAILED', 'alias'));
+    await registry.deleteAlias('spam', 'champion', editor);
+    await assert.rejects(registry.deleteAlias('spam', 'champion', editor), isCode('ALIAS_NOT_FOUND'));
+  });
+
+  it('answers lineage, compare, search and status', async () => {
+    const lineage = await registry.lineage('spam', 4);
+    assert.deepEqual(lineage.ancestors.map((v) => v.number), [2, 1]);
+    assert.deepEqual(lineage.performanceHistory.map((p) => p.metrics.eval_accuracy), [0.93, 0.85, 0.97]);
+    assert.deepEqual(lineage.deploymentHistory.map((d) => [d.version, d.exitedTo]), [
+      [1, 'Archived'],
+      [4, 'Archived'],
+      [2, 'Archived'],
+    ]);
+    assert.equal(lineage.retrainingCount, 2);
+    const ofOne = await registry.lineage('spam', 1);
+    assert.deepEqual(ofOne.children.map((c) => c.number), [2]);
+
+    const comparison = await registry.compare('spam', 1, 4);
+    assert.equal(comparison.relation, 'ancestor');
+    assert.equal(comparison.metrics[0]?.winner, 'b');
+    assert.equal((await registry.compare('spam', 3, 4)).relation, 'unrelated');
+    await assert.rejects(registry.compare('spam', 1, 'x y'), isCode('VALIDATION_FAILED', 'b'));
+
+    const found = await registry.searchVersions('spam', { metric: 'eval_accuracy>0.9' });
+    assert.deepEqual(found.items.map((v) => v.number), [4, 3, 1]);
+    await assert.rejects(registry.searchVersions('spam', { metric: 'eval_accuracy>>1' }), isCode('VALIDATION_FAILED', 'metric'));
+
+    const status = await registry.status();
+    const spam = status.models.find((m) => m.name === 'spam');
+    assert.equal(spam?.production, null);
+    assert.deepEqual(spam?.versions.map((v) => [v.number, v.stage]), [
+      [4, 'Archived'],
+      [3, 'None'],
+      [2, 'Staging'],
+      [1, 'Archived'],
+    ]);
+    assert.deepEqual(spam?.versions[0]?.metrics, { eval_accuracy: 0.97 });
+    await registry.deploy('spam', 4, admin);
+    const after = await registry.status();
+    assert.deepEqual(after.models.find((m) => m.name === 'spam')?.production, { number: 4, semver: 'v1.2' });
+  });
+
+  it('pages the history and lists models', async () => {
+    const first = await registry.history('spam', { limit: 2 });
+    assert.equal(first.items.length, 2);
+    const second = await registry.history('spam', { limit: 2, pageToken: first.nextPageToken });
+    assert.deepEqual(second.items.map((t) => t.seq), [3, 4]);
+    const v1 = await registry.history('spam', { version: 1 });
+    assert.ok(v1.items.every((t) => t.versionNumber === 1));
+    await assert.rejects(registry.history('spam', { pageToken: 'zzz' }), isCode('VALIDATION_FAILED', 'pageToken'));
+    const models = await registry.listModels({ limit: 1 });
+    assert.equal(models.items[0]?.name, 'spam');
+    const next = await registry.listModels({ limit: 1, pageToken: models.nextPageToken });
+    assert.equal(next.items[0]?.name, 'urls');
+  });
+
+  it('refuses to delete a model with a Production version, then deletes it', async () => {
+    await assert.rejects(registry.deleteModel('spam', admin), isCode('VERSION_CONFLICT'));
+    await registry.archive('spam', 4, admin);
+    await registry.deleteModel('spam', admin);
+    await assert.rejects(registry.getModel('spam'), isCode('MODEL_NOT_FOUND'));
+  });
+});
