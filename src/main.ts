@@ -14,11 +14,13 @@ import type { RuntimeInfo } from './api/app-deps.js';
 import { openSqlDatabase, redactUrl, type SqlDatabase } from './store/sql/database.js';
 import { migrateToLatest } from './store/sql/migrations/index.js';
 import { SqlTokenStore } from './store/sql/sql-token-store.js';
+import { SqlRegistryStore } from './store/sql/sql-registry-store.js';
 import { SqlArtifactIndex } from './store/sql/sql-artifact-index.js';
 import { SqlTrackingStore } from './store/sql/sql-tracking-store.js';
 import { LocalArtifactStore } from './store/artifacts/local-artifact-store.js';
 import { ArtifactService } from './services/artifact-service.js';
 import { AuthService } from './services/auth-service.js';
+import { RegistryService } from './services/registry-service.js';
 import type { Services } from './services/services.js';
 import { randomIds, systemClock } from './services/system.js';
 
@@ -75,6 +77,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     // Services.
     const services: Services = {
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
+      registry: new RegistryService({ store: new SqlRegistryStore(database), clock: systemClock, ids: randomIds }),
       artifacts: new ArtifactService({
         store: artifactStore,
         index: artifactIndex,

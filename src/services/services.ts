@@ -4,9 +4,11 @@
  * Each area adds its service here with one line (and wires it in main.ts).
  */
 import type { AuthService } from './auth-service.js';
+import type { RegistryService } from './registry-service.js';
 import type { ArtifactService } from './artifact-service.js';
 
 export interface Services {
   readonly auth: AuthService;
+  readonly registry: RegistryService;
   readonly artifacts: ArtifactService;
 }
