@@ -20,6 +20,8 @@ import { SqlTrackingStore } from './store/sql/sql-tracking-store.js';
 import { LocalArtifactStore } from './store/artifacts/local-artifact-store.js';
 import { ArtifactService } from './services/artifact-service.js';
 import { AuthService } from './services/auth-service.js';
+import { TrackingService } from './services/tracking-service.js';
+import { ProcessResourceMeter } from './jobs/resource-meter.js';
 import { RegistryService } from './services/registry-service.js';
 import type { Services } from './services/services.js';
 import { randomIds, systemClock } from './services/system.js';
@@ -77,6 +79,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     // Services.
     const services: Services = {
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
+      tracking: new TrackingService({ store: new SqlTrackingStore(database), clock: systemClock, ids: randomIds, meter: new ProcessResourceMeter() }),
       registry: new RegistryService({ store: new SqlRegistryStore(database), clock: systemClock, ids: randomIds }),
       artifacts: new ArtifactService({
         store: artifactStore,

@@ -4,11 +4,13 @@
  * Each area adds its service here with one line (and wires it in main.ts).
  */
 import type { AuthService } from './auth-service.js';
+import type { TrackingService } from './tracking-service.js';
 import type { RegistryService } from './registry-service.js';
 import type { ArtifactService } from './artifact-service.js';
 
 export interface Services {
   readonly auth: AuthService;
+  readonly tracking: TrackingService;
   readonly registry: RegistryService;
   readonly artifacts: ArtifactService;
 }
