@@ -9,6 +9,9 @@ import { isPublicPath } from '../../src/api/auth.js';
 import type { RouteSummary } from '../../src/api/app.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 
+type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+const bodiless = (method: Method) => method === 'GET' || method === 'HEAD';
+
 /** A concrete URL for a route pattern: params and wildcards get harmless values. */
 function concreteUrl(pattern: string): string {
   return pattern.replace(/:[A-Za-z0-9_]+/g, 'zz-missing').replace(/\*/g, 'x');
@@ -48,9 +51,9 @@ describe('auth: every registered route', () => {
     assert.ok(guarded.length > 0);
     for (const route of guarded) {
       const url = concreteUrl(route.url);
-      const method = route.method as 'GET';
+      const method = route.method as Method;
       for (const extra of [{}, { authorization: 'Bearer wdn_not-a-real-token' }, { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }]) {
-        const res = await platform.app.inject({ method, url, headers: extra, payload: method === 'GET' || method === 'HEAD' ? undefined : {} });
+        const res = await platform.app.inject({ method, url, headers: extra, payload: bodiless(method) ? undefined : {} });
         assert.equal(res.statusCode, 401, `${route.method} ${route.url} with ${JSON.stringify(extra)}: ${res.body}`);
         if (method !== 'HEAD') assert.equal(res.json().error.code, 'UNAUTHENTICATED');
       }
@@ -62,8 +65,8 @@ describe('auth: every registered route', () => {
     for (const route of routes.filter((r) => r.role !== undefined)) {
       for (const role of ROLES) {
         if (roleAllows(role, route.role as Role)) continue;
-        const method = route.method as 'GET';
-        const res = await platform.app.inject({ method, url: concreteUrl(route.url), headers: headers[role], payload: method === 'GET' || method === 'HEAD' ? undefined : {} });
+        const method = route.method as Method;
+        const res = await platform.app.inject({ method, url: concreteUrl(route.url), headers: headers[role], payload: bodiless(method) ? undefined : {} });
         assert.equal(res.statusCode, 403, `${role} on ${route.method} ${route.url}: ${res.body}`);
         if (method !== 'HEAD') assert.equal(res.json().error.code, 'FORBIDDEN');
         checked++;
@@ -74,8 +77,8 @@ describe('auth: every registered route', () => {
 
   it('lets the declared role through auth, and junk input never causes a 5xx', async () => {
     for (const route of routes.filter((r) => r.role !== undefined)) {
-      const method = route.method as 'GET';
-      const payloads = method === 'GET' || method === 'HEAD' || method === 'DELETE' ? [undefined] : [{}, { name: 42, junk: [null] }];
+      const method = route.method as Method;
+      const payloads = bodiless(method) || method === 'DELETE' ? [undefined] : [{}, { name: 42, junk: [null] }];
       for (const payload of payloads) {
         const res = await platform.app.inject({ method, url: concreteUrl(route.url), headers: headers[route.role as Role], payload });
         assert.ok(res.statusCode !== 401 && res.statusCode !== 403, `${route.role} on ${route.method} ${route.url}: ${res.statusCode} ${res.body}`);
