@@ -15,12 +15,14 @@ import { Output } from './output.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerTokenCommands } from './commands/token.js';
+import { registerArtifactsCommands } from './commands/artifacts.js';
 
 /** Every command module, in help order. Append yours here. */
 const COMMAND_MODULES: readonly RegisterCommands[] = [
   registerServerCommands,
   registerDbCommands,
   registerTokenCommands,
+  registerArtifactsCommands,
 ];
 
 interface GlobalOptions {
