@@ -25,6 +25,12 @@ import { ProcessResourceMeter } from './jobs/resource-meter.js';
 import { RegistryService } from './services/registry-service.js';
 import type { Services } from './services/services.js';
 import { randomIds, systemClock } from './services/system.js';
+import { WardenError } from './domain/errors.js';
+import type { JobStore } from './domain/ports/job-store.js';
+import type { JobHandlers, JobQueue } from './domain/ports/job-queue.js';
+import { SqlJobStore } from './store/sql/sql-job-store.js';
+import { LocalJobQueue } from './jobs/local-job-queue.js';
+import { BullMqJobQueue } from './jobs/bullmq-job-queue.js';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
@@ -77,7 +83,11 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const artifactIndex = new SqlArtifactIndex(database);
 
     // Services.
+    const jobs = createJobQueue(config, new SqlJobStore(database));
+    closers.push(() => jobs.close());
+
     const services: Services = {
+      jobs,
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
       tracking: new TrackingService({ store: new SqlTrackingStore(database), clock: systemClock, ids: randomIds, meter: new ProcessResourceMeter() }),
       registry: new RegistryService({ store: new SqlRegistryStore(database), clock: systemClock, ids: randomIds }),
@@ -106,6 +116,10 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     };
     const app = await buildApp({ config, services, runtime });
     closers.push(() => app.close());
+    const handlers = jobHandlers(services);
+    if (config.workerConcurrency > 0 && Object.keys(handlers).length > 0) {
+      await jobs.startWorkers(handlers, { concurrency: config.workerConcurrency });
+    }
     closers.push(startArtifactSweep(services.artifacts, config.sweepIntervalMs, app.log));
     return { config, app, services, database, migrationsApplied, generatedAdminToken, close };
   } catch (error) {
@@ -137,6 +151,72 @@ function startArtifactSweep(
     clearInterval(timer);
     await running;
   };
+}
+
+/**
+ * Picks the job queue by WARDEN_QUEUE_URL's scheme: `local:` runs jobs in this process,
+ * durable in the metadata store; `redis://` uses BullMQ, so any number of `warden worker`
+ * processes share the work. Either way the job records live in the store.
+ */
+export function createJobQueue(config: Config, store: JobStore): JobQueue {
+  const common = { clock: systemClock, ids: randomIds };
+  if (config.queueUrl.startsWith('redis')) return new BullMqJobQueue(store, { ...common, url: config.queueUrl });
+  return new LocalJobQueue(store, common);
+}
+
+/** The handlers this build runs, by job kind. The training area registers train, retrain and evaluate here. */
+export function jobHandlers(_services: Services): JobHandlers {
+  return {};
+}
+
+export interface RunningWorker {
+  readonly platform: Platform;
+  readonly workerId: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `warden worker`: runs job handlers (no HTTP) against WARDEN_STORE_URL and WARDEN_QUEUE_URL
+ * until SIGINT/SIGTERM; running jobs get 10 s to finish, then are aborted and re-queued.
+ * Start any number of them with a redis:// queue (or a local: queue on a shared store).
+ */
+export async function startWorker(config: Config, print: (line: string) => void = console.log): Promise<RunningWorker> {
+  const platform = await createPlatform({ ...config, workerConcurrency: 0 });
+  const handlers = jobHandlers(platform.services);
+  const kinds = Object.keys(handlers);
+  if (kinds.length === 0) {
+    await platform.close();
+    throw new WardenError('VALIDATION_FAILED', 'this build registers no job handlers (see jobHandlers in src/main.ts)', { field: 'handlers' });
+  }
+  const concurrency = Math.max(1, config.workerConcurrency);
+  const workers = await platform.services.jobs.startWorkers(handlers, { concurrency });
+  print(
+    `Warden worker ${workers.workerId}: kinds ${kinds.join(', ')}, concurrency ${concurrency}, ` +
+      `queue ${config.queueUrl.split(':')[0]}, store ${platform.database.dialect}`,
+  );
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await workers.stop(10_000);
+      await platform.close();
+    })();
+    return stopping;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    print(`${signal}: finishing running jobs (10 s), then stopping`);
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('shutdown failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { platform, workerId: workers.workerId, stop };
 }
 
 /** `warden db migrate`: applies pending migrations to config.storeUrl and closes the connection. */

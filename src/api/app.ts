@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
 import { trackingRoutes } from './routes/tracking-routes.js';
 import { artifactRoutes } from './routes/artifact-routes.js';
+import { jobRoutes } from './routes/job-routes.js';
 
 export type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
 
@@ -24,6 +25,7 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   tokenRoutes,
   trackingRoutes,
   artifactRoutes,
+  jobRoutes,
 ];
 
 /** A registered route as the auth test and the docs see it. */

@@ -4,12 +4,14 @@
  * Each area adds its service here with one line (and wires it in main.ts).
  */
 import type { AuthService } from './auth-service.js';
+import type { JobQueue } from '../domain/ports/job-queue.js';
 import type { TrackingService } from './tracking-service.js';
 import type { RegistryService } from './registry-service.js';
 import type { ArtifactService } from './artifact-service.js';
 
 export interface Services {
   readonly auth: AuthService;
+  readonly jobs: JobQueue;
   readonly tracking: TrackingService;
   readonly registry: RegistryService;
   readonly artifacts: ArtifactService;

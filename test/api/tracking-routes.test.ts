@@ -47,9 +47,12 @@ for (const kind of STORE_KINDS) {
       assert.equal(errorOf(missing.body).field, 'body.name');
       assert.equal((await call('POST', '/experiments', viewer, { name: 'x' })).status, 403);
       assert.equal((await call('GET', '/experiments/nope', viewer)).status, 404);
+      assert.equal((await call('POST', '/experiments', editor, { name: 'phishing-2' })).status, 201);
       const list = await call('GET', '/experiments?limit=1', viewer);
       assert.equal((list.body.experiments as Json[]).length, 1);
       assert.equal(typeof list.body.nextPageToken, 'string');
+      const rest = await call('GET', `/experiments?limit=1&page_token=${list.body.nextPageToken as string}`, viewer);
+      assert.deepEqual((rest.body.experiments as Json[]).map((e) => e.name), ['phishing-2']);
       const noToken = await platform.app.inject({ method: 'GET', url: '/experiments' });
       assert.equal(noToken.statusCode, 401);
     });
