@@ -189,8 +189,8 @@ export class ArtifactService {
   }
 
   /**
-   * Opens a blob by digest, verified. Only digests something references (a run artifact
-   * or a model version) are served; anything else is ARTIFACT_NOT_FOUND.
+   * Opens a blob by digest, verified. Only digests something references (a run artifact,
+   * a model version or a dataset version) are served; anything else is ARTIFACT_NOT_FOUND.
    */
   async downloadByDigest(sha256: unknown): Promise<ArtifactDownload> {
     const digest = parseSha256Digest(sha256, 'sha256');

@@ -17,6 +17,8 @@ export interface ArtifactIndexFixture {
   deleteRun(runId: string): Promise<void>;
   /** Registers a model version whose artifact digest is `digest`; returns a handle to delete it. */
   createModelVersion(digest: string | null): Promise<{ remove(): Promise<void> }>;
+  /** Registers a dataset version whose content digest is `digest`; returns a handle to delete it. */
+  createDatasetVersion(digest: string): Promise<{ remove(): Promise<void> }>;
   cleanup(): Promise<void>;
 }
 
@@ -119,6 +121,17 @@ export function artifactIndexContract(name: string, createFixture: () => Promise
       await version.remove();
       assert.equal(await index.isReferenced(versionOnly), false);
       assert.equal((await index.referencedDigests()).has(versionOnly), false);
+    });
+
+    it('references: dataset versions keep their content blobs', async () => {
+      const datasetDigest = digestOf(200);
+      assert.equal(await index.isReferenced(datasetDigest), false);
+      const dataset = await fixture.createDatasetVersion(datasetDigest);
+      assert.equal(await index.isReferenced(datasetDigest), true);
+      assert.equal((await index.referencedDigests()).has(datasetDigest), true);
+      await dataset.remove();
+      assert.equal(await index.isReferenced(datasetDigest), false);
+      assert.equal((await index.referencedDigests()).has(datasetDigest), false);
     });
   });
 }

@@ -42,6 +42,17 @@ for (const kind of STORE_KINDS) {
           .execute();
         return { remove: async () => void (await db.deleteFrom('model_versions').where('id', '=', versionId).execute()) };
       },
+      async createDatasetVersion(digest) {
+        const datasetId = id();
+        await db
+          .insertInto('datasets')
+          .values({
+            id: datasetId, name: `d-${datasetId}`, version: 1, sha256: digest, row_count: 1, positives: 1, negatives: 0, byte_size: 10,
+            origin: 'file', source_files: '[]', parent_digests: '[]', description: '', created_at: now,
+          })
+          .execute();
+        return { remove: async () => void (await db.deleteFrom('datasets').where('id', '=', datasetId).execute()) };
+      },
       cleanup: () => test.cleanup(),
     };
   });

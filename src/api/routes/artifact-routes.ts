@@ -33,7 +33,7 @@ const SweepReport = Type.Object({
   deleted: Type.Array(Type.String(), { description: 'sha256 of every blob deleted' }),
   bytesFreed: Type.Number(),
   spared: Type.Number({ description: 'unreferenced blobs younger than the grace period, left for a later sweep' }),
-  referenced: Type.Number({ description: 'stored blobs kept because a run artifact or a model version references them' }),
+  referenced: Type.Number({ description: 'stored blobs kept because a run artifact, a model version or a dataset version references them' }),
   temporariesRemoved: Type.Number(),
 });
 
@@ -184,7 +184,7 @@ export const artifactRoutes: RouteModule = (app, deps) => {
     {
       config: { role: 'viewer' },
       schema: {
-        summary: 'Download a blob by its sha256 (only digests a run artifact or a model version references)',
+        summary: 'Download a blob by its sha256 (only digests a run artifact, a model version or a dataset version references)',
         tags: ['artifacts'],
         params: Type.Object({ sha256: Sha256 }),
         response: { ...errors, 422: ErrorBody },

@@ -28,12 +28,13 @@ export interface ArtifactIndex {
   remove(runId: string, artifactId: string): Promise<RunArtifact | undefined>;
 
   /**
-   * Every digest something references: run artifacts and model versions' artifact
-   * digests, read in one consistent snapshot (a digest moving from a run to a version
-   * concurrently is never missed by both halves).
+   * Every digest something references: run artifacts, model versions' artifact digests
+   * and dataset versions' content digests (datasets keep their canonical content in the
+   * same store), read in one consistent snapshot (a digest moving from a run to a
+   * version concurrently is never missed by both halves).
    */
   referencedDigests(): Promise<Set<string>>;
 
-  /** Whether a run artifact or a model version references this digest. */
+  /** Whether a run artifact, a model version or a dataset version references this digest. */
   isReferenced(sha256: string): Promise<boolean>;
 }

@@ -87,6 +87,7 @@ export class SqlArtifactIndex implements ArtifactIndex {
           .select(sql<string>`artifact_digest`.as('digest'))
           .where('artifact_digest', 'is not', null),
       )
+      .union(this.db.selectFrom('datasets').select('sha256 as digest'))
       .execute();
     return new Set(rows.map((row) => row.digest));
   }
@@ -98,6 +99,7 @@ export class SqlArtifactIndex implements ArtifactIndex {
           .or([
             eb.exists(eb.selectFrom('run_artifacts').select('id').where('sha256', '=', sha256)),
             eb.exists(eb.selectFrom('model_versions').select('id').where('artifact_digest', '=', sha256)),
+            eb.exists(eb.selectFrom('datasets').select('id').where('sha256', '=', sha256)),
           ])
           .as('referenced'),
       ])
