@@ -15,6 +15,7 @@ import { Output } from './output.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerTokenCommands } from './commands/token.js';
+import { registerTrackingCommands } from './commands/tracking.js';
 import { registerArtifactsCommands } from './commands/artifacts.js';
 
 /** Every command module, in help order. Append yours here. */
@@ -22,6 +23,7 @@ const COMMAND_MODULES: readonly RegisterCommands[] = [
   registerServerCommands,
   registerDbCommands,
   registerTokenCommands,
+  registerTrackingCommands,
   registerArtifactsCommands,
 ];
 
