@@ -17,6 +17,7 @@ import { registerServerCommands } from './commands/server.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerTrackingCommands } from './commands/tracking.js';
 import { registerArtifactsCommands } from './commands/artifacts.js';
+import { registerJobsCommands } from './commands/jobs.js';
 
 /** Every command module, in help order. Append yours here. */
 const COMMAND_MODULES: readonly RegisterCommands[] = [
@@ -25,6 +26,7 @@ const COMMAND_MODULES: readonly RegisterCommands[] = [
   registerTokenCommands,
   registerTrackingCommands,
   registerArtifactsCommands,
+  registerJobsCommands,
 ];
 
 interface GlobalOptions {
