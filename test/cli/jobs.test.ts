@@ -32,7 +32,7 @@ describe('jobs watch rendering', () => {
 
   it('draws a bar that fits the terminal width, dropping facts from the end', () => {
     const wide = progressBar(progress(), 120);
-    assert.match(wide, /^\[█+░+\]  42% train epoch 3\/10 step 420\/1000 1,235 docs\/s ETA 42s$/);
+    assert.match(wide, /^\[█+░+\] {2}42% train epoch 3\/10 step 420\/1000 1,235 docs\/s ETA 42s$/);
     const narrow = progressBar(progress(), 50);
     assert.ok(narrow.length < 50, narrow);
     assert.match(narrow, /42% train/);
@@ -50,7 +50,7 @@ describe('jobs watch rendering', () => {
     renderer.event('state', { job: { ...job, state: 'succeeded', progress: progress({ fraction: 1, epoch: 10, etaSeconds: 0 }) } });
     const redraws = out.split('\r\x1b[2K').length - 1;
     assert.ok(redraws >= 4, `redrew ${redraws} times`);
-    assert.match(out, /\r\x1b\[2K {2}\| epoch 2 loss 0\.3\n\r\x1b\[2K\[/, 'a log line is printed, then the bar is redrawn under it');
+    assert.ok(out.includes('\r\x1b[2K  | epoch 2 loss 0.3\n\r\x1b[2K['), 'a log line is printed, then the bar is redrawn under it');
     assert.match(out, /succeeded \(attempt 1\/3\)\n/);
     assert.ok(out.endsWith('\n'), 'the final bar stays on screen');
     assert.equal(renderer.job?.state, 'succeeded');
@@ -136,7 +136,7 @@ describe('warden jobs (CLI against a server)', () => {
     assert.ok(lines.some((l) => /^50% evaluate epoch 1\/2 250 docs\/s/.test(l)), result.stdout);
     assert.ok(lines.includes('  | batch 2'));
     assert.equal(lines[lines.length - 1], 'succeeded (attempt 1/3)');
-    assert.doesNotMatch(result.stdout, /\x1b/, 'no terminal control codes in plain mode');
+    assert.equal(result.stdout.includes('\x1b'), false, 'no terminal control codes in plain mode');
   });
 
   it('watch exits non-zero for a failed or cancelled job; --json prints the final job', async () => {
