@@ -16,6 +16,13 @@ const TOKEN_PREFIX = 'wdn_';
 const TOUCH_INTERVAL_MS = 60_000;
 /** Longer bearer values are rejected before hashing. */
 const MAX_TOKEN_LENGTH = 512;
+/**
+ * A verified token is trusted for this long without asking the store again, which saves a
+ * query on every request. Revocations through this service clear the cache at once; a
+ * revocation made by another process is seen within this time.
+ */
+export const TOKEN_CACHE_TTL_MS = 5_000;
+const TOKEN_CACHE_MAX_ENTRIES = 1_000;
 
 export function hashToken(plaintext: string): string {
   return createHash('sha256').update(plaintext, 'utf8').digest('hex');
@@ -40,6 +47,8 @@ export interface AuthServiceDeps {
 
 /** Issues, verifies and revokes bearer tokens. */
 export class AuthService {
+  private readonly verified = new Map<string, { readonly principal: Principal; readonly expiresAt: number }>();
+
   constructor(private readonly deps: AuthServiceDeps) {}
 
   /** Issues a token with `role`; the plaintext is returned here and never again. */
@@ -60,15 +69,20 @@ export class AuthService {
     const rejected = new WardenError('UNAUTHENTICATED', 'invalid or revoked token');
     if (plaintext.length > MAX_TOKEN_LENGTH) throw rejected;
     const hash = hashToken(plaintext);
+    const now = this.deps.clock.now();
+    const cached = this.verified.get(hash);
+    if (cached && cached.expiresAt > now) return cached.principal;
     const stored = await this.deps.tokens.findByHash(hash);
     if (!stored || stored.revokedAt !== null) throw rejected;
     // The lookup already matched on the hash; the constant-time compare guards adapters that match loosely.
     if (!timingSafeEqual(Buffer.from(stored.tokenHash, 'hex'), Buffer.from(hash, 'hex'))) throw rejected;
-    const now = this.deps.clock.now();
     if (stored.lastUsedAt === null || now - stored.lastUsedAt >= TOUCH_INTERVAL_MS) {
       await this.deps.tokens.touch(stored.id, now);
     }
-    return { tokenId: stored.id, name: stored.name, role: stored.role };
+    const principal: Principal = { tokenId: stored.id, name: stored.name, role: stored.role };
+    if (this.verified.size >= TOKEN_CACHE_MAX_ENTRIES) this.verified.clear();
+    this.verified.set(hash, { principal, expiresAt: now + TOKEN_CACHE_TTL_MS });
+    return principal;
   }
 
   async list(options: { includeRevoked?: boolean } = {}): Promise<ApiToken[]> {
@@ -78,6 +92,7 @@ export class AuthService {
   /** Revokes a token; its holder is refused from the next request on. */
   async revoke(id: string): Promise<ApiToken> {
     const found = await this.deps.tokens.revoke(id, this.deps.clock.now());
+    this.verified.clear();
     const token = found ? await this.deps.tokens.get(id) : undefined;
     if (!token) throw new WardenError('TOKEN_NOT_FOUND', `no token with id "${id}"; list them with \`warden token list\``, { field: 'id' });
     return token;
@@ -104,6 +119,7 @@ export class AuthService {
       for (const token of active) {
         if (token.name === BOOTSTRAP_TOKEN_NAME && token.role === 'admin') await this.deps.tokens.revoke(token.id, now);
       }
+      this.verified.clear();
       await this.insert(BOOTSTRAP_TOKEN_NAME, 'admin', configured);
       return undefined;
     }

@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuthService, hashToken } from '../../src/services/auth-service.js';
+import { AuthService, TOKEN_CACHE_TTL_MS, hashToken } from '../../src/services/auth-service.js';
 import { SqlTokenStore } from '../../src/store/sql/sql-token-store.js';
 import { randomIds } from '../../src/services/system.js';
 import { WardenError } from '../../src/domain/errors.js';
@@ -41,6 +41,25 @@ describe('AuthService', () => {
     assert.equal(revoked.revokedAt, now);
     await assert.rejects(auth.verify(issued.plaintext), code('UNAUTHENTICATED'));
     await assert.rejects(auth.revoke('no-such-id'), code('TOKEN_NOT_FOUND'));
+  });
+
+  it('trusts a verified token for a few seconds only: a revocation by another process is seen after the TTL', async () => {
+    const auth = service();
+    const issued = await auth.issue({ name: 'cached', role: 'viewer' });
+    await auth.verify(issued.plaintext);
+    // Another process revokes it straight in the store.
+    await new SqlTokenStore(test.database).revoke(issued.token.id, now);
+    assert.equal((await auth.verify(issued.plaintext)).name, 'cached', 'still within the cache TTL');
+    now += TOKEN_CACHE_TTL_MS;
+    await assert.rejects(auth.verify(issued.plaintext), code('UNAUTHENTICATED'));
+  });
+
+  it('forgets cached tokens at once when it revokes one itself', async () => {
+    const auth = service();
+    const issued = await auth.issue({ name: 'revoked-here', role: 'viewer' });
+    await auth.verify(issued.plaintext);
+    await auth.revoke(issued.token.id);
+    await assert.rejects(auth.verify(issued.plaintext), code('UNAUTHENTICATED'));
   });
 
   it('validates name and role before writing anything', async () => {
