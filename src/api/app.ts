@@ -13,6 +13,7 @@ import { authHook } from './auth.js';
 import { errorHandler, notFoundHandler, toHttpFailure } from './http-errors.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
+import { registryRoutes } from './routes/registry-routes.js';
 import { trackingRoutes } from './routes/tracking-routes.js';
 import { artifactRoutes } from './routes/artifact-routes.js';
 import { jobRoutes } from './routes/job-routes.js';
@@ -23,6 +24,7 @@ export type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
 const ROUTE_MODULES: readonly RouteModule[] = [
   healthRoutes,
   tokenRoutes,
+  registryRoutes,
   trackingRoutes,
   artifactRoutes,
   jobRoutes,

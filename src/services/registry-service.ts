@@ -1,4 +1,4 @@
-import type { Role } from '../domain/auth.js';
+import { roleAllows, type Role } from '../domain/auth.js';
 import { WardenError, invalid } from '../domain/errors.js';
 import type { Clock, IdGenerator } from '../domain/ports/clock.js';
 import type { RegistryStore, VersionPlan } from '../domain/ports/registry-store.js';
@@ -261,8 +261,12 @@ export class RegistryService {
     return this.store.listModels({ limit: parseLimit(query.limit), afterName: parseModelPageToken(query.pageToken) });
   }
 
-  async updateModel(name: string, patch: UpdateModelInput, _actor: Actor): Promise<RegisteredModel> {
+  async updateModel(name: string, patch: UpdateModelInput, actor: Actor): Promise<RegisteredModel> {
     if (!isPlainObject(patch)) throw invalid('body', 'expected an object');
+    // The policy decides what reaches Production on registration, so changing it is an admin's call.
+    if (patch.policy !== undefined && actor.role !== undefined && !roleAllows(actor.role, 'admin')) {
+      throw new WardenError('FORBIDDEN', `changing the auto-stage policy needs the admin role; "${actor.name}" has ${actor.role}`, { field: 'policy' });
+    }
     if (patch.task !== undefined && (typeof patch.task !== 'string' || !TASK.test(patch.task))) throw invalid('task', 'task must match [a-z0-9][a-z0-9._-]{0,63}');
     return this.store.updateModel(name, {
       ...(patch.task !== undefined ? { task: patch.task } : {}),

@@ -1,0 +1,484 @@
+/**
+ * The model registry over HTTP: models, versions, stages, aliases, lineage, history, and the
+ * platform endpoints /models/deploy, /models/archive, /models/compare, /models/status.
+ * Thin: TypeBox validates the shape (400 naming the field), RegistryService and the domain
+ * decide the rest. Static paths (/models/status…) win over /models/:name in the router, and
+ * those names are reserved for models, so they never collide.
+ * Roles: viewer reads; editor creates models, registers versions, stages between None and
+ * Staging, sets aliases; admin deploys, archives, touches Production, deletes, changes policies.
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { METRIC_COMPARISONS, STAGES, VERSION_STATUSES } from '../../domain/registry/vocabulary.js';
+import { AUTO_STAGE_TARGETS } from '../../domain/registry/auto-stage.js';
+import { MAX_PAGE_LIMIT } from '../../domain/registry/version-filter.js';
+import type { Actor, RegisterVersionInput, TransitionRequest, TransitionResult } from '../../services/registry-service.js';
+import type { RouteModule } from '../app-deps.js';
+import { ErrorBody } from '../http-errors.js';
+import { StringEnum } from '../schemas.js';
+
+const StringMap = Type.Record(Type.String(), Type.String());
+const NumberMap = Type.Record(Type.String(), Type.Number());
+const Stage = StringEnum(STAGES);
+const Status = StringEnum(VERSION_STATUSES);
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const ModelName = Type.String({ minLength: 1, maxLength: 64, description: 'Model name: [a-z0-9][a-z0-9._-]{0,63}' });
+const VersionRef = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 80 })], {
+  description: 'A version number, a semver label like v1.2, or an alias.',
+});
+const Reason = Type.String({ maxLength: 1000 });
+
+const Policy = Type.Union(
+  [
+    Type.Object({ enabled: Type.Literal(false) }),
+    Type.Object({
+      enabled: Type.Optional(Type.Literal(true)),
+      metric: Type.String(),
+      comparison: StringEnum(METRIC_COMPARISONS),
+      threshold: Type.Number(),
+      targetStage: StringEnum(AUTO_STAGE_TARGETS),
+      otherwiseStage: Type.Optional(StringEnum(AUTO_STAGE_TARGETS)),
+    }),
+  ],
+  { description: 'Auto-stage policy applied when a version is registered. Default: eval_accuracy > 0.9 → Production, else Staging.' },
+);
+
+const ModelSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  task: Type.String(),
+  description: Type.String(),
+  tags: StringMap,
+  policy: Type.Object(
+    {
+      enabled: Type.Boolean(),
+      metric: Type.Optional(Type.String()),
+      comparison: Type.Optional(Type.String()),
+      threshold: Type.Optional(Type.Number()),
+      targetStage: Type.Optional(Type.String()),
+      otherwiseStage: Type.Optional(Type.String()),
+    },
+    { additionalProperties: true },
+  ),
+  recipe: Nullable(Type.Object({}, { additionalProperties: true })),
+  latestVersion: Type.Integer(),
+  aliases: Type.Record(Type.String(), Type.Integer()),
+  createdAt: Type.Number(),
+  updatedAt: Type.Number(),
+});
+
+const VersionSchema = Type.Object({
+  id: Type.String(),
+  model: Type.String(),
+  number: Type.Integer(),
+  semver: Type.String(),
+  major: Type.Integer(),
+  minor: Type.Integer(),
+  stage: Stage,
+  status: Status,
+  description: Type.String(),
+  metrics: NumberMap,
+  tags: StringMap,
+  parentVersion: Nullable(Type.Integer()),
+  retrainingCount: Type.Integer(),
+  datasetDigests: Type.Array(Type.String()),
+  resourceUsage: NumberMap,
+  recipeFingerprint: Nullable(Type.String()),
+  sourceRunId: Nullable(Type.String()),
+  artifactDigest: Nullable(Type.String()),
+  createdAt: Type.Number(),
+  updatedAt: Type.Number(),
+});
+
+const TransitionSchema = Type.Object({
+  id: Type.String(),
+  seq: Type.Integer(),
+  version: Type.Integer(),
+  from: Stage,
+  to: Stage,
+  actor: Type.String(),
+  reason: Type.String(),
+  at: Type.Number({ description: 'ms since the epoch' }),
+});
+
+const TransitionResultSchema = Type.Object({
+  version: VersionSchema,
+  transitions: Type.Array(TransitionSchema),
+  archived: Type.Array(Type.Integer(), { description: 'Versions that left Production because of this move.' }),
+});
+
+const Summary = Type.Object({
+  number: Type.Integer(),
+  semver: Type.String(),
+  stage: Stage,
+  status: Status,
+  retrainingCount: Type.Integer(),
+  createdAt: Type.Number(),
+});
+const PerformancePoint = Type.Object({ ...Summary.properties, metrics: NumberMap });
+
+const LineageSchema = Type.Object({
+  model: Type.String(),
+  version: Type.Object({ ...PerformancePoint.properties, parentVersion: Nullable(Type.Integer()) }),
+  ancestors: Type.Array(Summary, { description: 'Nearest first.' }),
+  children: Type.Array(Summary),
+  performanceHistory: Type.Array(PerformancePoint, { description: 'Oldest ancestor first, this version last.' }),
+  deploymentHistory: Type.Array(
+    Type.Object({
+      version: Type.Integer(),
+      semver: Type.String(),
+      enteredAt: Type.Number(),
+      enteredBy: Type.String(),
+      enteredReason: Type.String(),
+      exitedAt: Nullable(Type.Number()),
+      exitedTo: Nullable(Stage),
+      exitReason: Nullable(Type.String()),
+    }),
+  ),
+  retrainingCount: Type.Integer(),
+  resourceUsage: NumberMap,
+});
+
+const Compared = Type.Object({ number: Type.Integer(), semver: Type.String(), stage: Stage, status: Status });
+const ComparisonSchema = Type.Object({
+  model: Type.String(),
+  a: Compared,
+  b: Compared,
+  metrics: Type.Array(
+    Type.Object({
+      metric: Type.String(),
+      a: Nullable(Type.Number()),
+      b: Nullable(Type.Number()),
+      delta: Nullable(Type.Number({ description: 'b − a' })),
+      higherIsBetter: Type.Boolean(),
+      winner: Nullable(StringEnum(['a', 'b', 'tie'] as const)),
+    }),
+  ),
+  relation: StringEnum(['same', 'ancestor', 'descendant', 'siblings', 'related', 'unrelated'] as const, { description: 'How a relates to b.' }),
+  wins: Type.Object({ a: Type.Integer(), b: Type.Integer(), ties: Type.Integer() }),
+});
+
+const StatusSchema = Type.Object({
+  models: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      task: Type.String(),
+      production: Nullable(Type.Object({ number: Type.Integer(), semver: Type.String() })),
+      versions: Type.Array(Type.Object({ number: Type.Integer(), semver: Type.String(), stage: Stage, status: Status, metrics: NumberMap, createdAt: Type.Number() })),
+    }),
+  ),
+});
+
+const ModelParams = Type.Object({ name: ModelName });
+const VersionParams = Type.Object({ name: ModelName, version: Type.String({ minLength: 1, maxLength: 80 }) });
+const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT })),
+  pageToken: Type.Optional(Type.String({ maxLength: 200 })),
+};
+const PlatformMove = Type.Object({ model: ModelName, version: VersionRef, reason: Type.Optional(Reason) }, { additionalProperties: false });
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+/** Entities are deeply readonly; the response schemas' static types are not. Serialisation only reads. */
+type Plain<T> = T extends readonly (infer U)[] ? Plain<U>[] : T extends object ? { -readonly [K in keyof T]: Plain<T[K]> } : T;
+function plain<T>(value: T): Plain<T> {
+  return value as Plain<T>;
+}
+
+function actorOf(request: FastifyRequest): Actor {
+  return request.principal === null ? { name: request.actor } : { name: request.principal.name, role: request.principal.role };
+}
+
+function transitionView(t: { id: string; seq: number; versionNumber: number; from: string; to: string; actor: string; reason: string; at: number }) {
+  return { id: t.id, seq: t.seq, version: t.versionNumber, from: t.from, to: t.to, actor: t.actor, reason: t.reason, at: t.at };
+}
+
+function resultView(result: TransitionResult) {
+  return { version: plain(result.version), transitions: result.transitions.map(transitionView), archived: [...result.archived] };
+}
+
+export const registryRoutes: RouteModule = (app, deps) => {
+  const registry = deps.services.registry;
+
+  // ------------------------------------------------------ platform endpoints (static paths first)
+
+  app.get(
+    '/models/status',
+    {
+      config: { role: 'viewer' },
+      schema: { summary: 'Every model: its versions with stage, status, semver, key metrics, and which one is in Production', tags: ['registry'], response: { 200: StatusSchema, ...errors } },
+    },
+    async () => plain(await registry.status()),
+  );
+
+  app.get(
+    '/models/compare',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'Compare two versions: metrics side by side, deltas, the winner of each metric, lineage relation',
+        tags: ['registry'],
+        querystring: Type.Object({ model: ModelName, a: Type.String({ minLength: 1, maxLength: 80 }), b: Type.String({ minLength: 1, maxLength: 80 }) }),
+        response: { 200: ComparisonSchema, ...errors },
+      },
+    },
+    async (request) => plain(await registry.compare(request.query.model, request.query.a, request.query.b)),
+  );
+
+  app.post(
+    '/models/deploy',
+    {
+      config: { role: 'admin' },
+      schema: { summary: 'Move a version to Production; the previous Production version is archived atomically', tags: ['registry'], body: PlatformMove, response: { 200: TransitionResultSchema, ...errors } },
+    },
+    async (request) => resultView(await registry.deploy(request.body.model, request.body.version, actorOf(request), request.body.reason)),
+  );
+
+  app.post(
+    '/models/archive',
+    {
+      config: { role: 'admin' },
+      schema: { summary: 'Archive a version', tags: ['registry'], body: PlatformMove, response: { 200: TransitionResultSchema, ...errors } },
+    },
+    async (request) => resultView(await registry.archive(request.body.model, request.body.version, actorOf(request), request.body.reason)),
+  );
+
+  // ------------------------------------------------------------------------------ models
+
+  app.post(
+    '/models',
+    {
+      config: { role: 'editor' },
+      schema: {
+        summary: 'Register a model',
+        tags: ['registry'],
+        body: Type.Object(
+          {
+            name: ModelName,
+            task: Type.String({ minLength: 1, maxLength: 64, description: 'e.g. spam, phishing, prompt-injection, malicious-url' }),
+            description: Type.Optional(Type.String({ maxLength: 10_000 })),
+            tags: Type.Optional(StringMap),
+            policy: Type.Optional(Policy),
+            recipe: Type.Optional(Nullable(Type.Object({}, { additionalProperties: true }))),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: ModelSchema, ...errors },
+      },
+    },
+    async (request, reply) => reply.code(201).send(plain(await registry.createModel(request.body, actorOf(request)))),
+  );
+
+  app.get(
+    '/models',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'List models by name',
+        tags: ['registry'],
+        querystring: Type.Object(PageQuery),
+        response: { 200: Type.Object({ models: Type.Array(ModelSchema), nextPageToken: Type.Optional(Type.String()) }), ...errors },
+      },
+    },
+    async (request) => {
+      const page = await registry.listModels(request.query);
+      const models = plain(page.items);
+      return page.nextPageToken === undefined ? { models } : { models, nextPageToken: page.nextPageToken };
+    },
+  );
+
+  app.get(
+    '/models/:name',
+    { config: { role: 'viewer' }, schema: { summary: 'Get a model', tags: ['registry'], params: ModelParams, response: { 200: ModelSchema, ...errors } } },
+    async (request) => plain(await registry.getModel(request.params.name)),
+  );
+
+  app.patch(
+    '/models/:name',
+    {
+      config: { role: 'editor' },
+      schema: {
+        summary: 'Change a model (changing the policy needs admin)',
+        tags: ['registry'],
+        params: ModelParams,
+        body: Type.Object(
+          {
+            task: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+            description: Type.Optional(Type.String({ maxLength: 10_000 })),
+            tags: Type.Optional(StringMap),
+            policy: Type.Optional(Policy),
+            recipe: Type.Optional(Nullable(Type.Object({}, { additionalProperties: true }))),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: ModelSchema, ...errors },
+      },
+    },
+    async (request) => plain(await registry.updateModel(request.params.name, request.body, actorOf(request))),
+  );
+
+  app.delete(
+    '/models/:name',
+    {
+      config: { role: 'admin' },
+      schema: { summary: 'Delete a model with its versions (refused while a version is in Production)', tags: ['registry'], params: ModelParams, response: { 204: Type.Null(), ...errors } },
+    },
+    async (request, reply) => {
+      await registry.deleteModel(request.params.name, actorOf(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/models/:name/history',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: "The model's stage history, oldest first (append-only)",
+        tags: ['registry'],
+        params: ModelParams,
+        querystring: Type.Object({ version: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })), ...PageQuery }),
+        response: { 200: Type.Object({ transitions: Type.Array(TransitionSchema), nextPageToken: Type.Optional(Type.String()) }), ...errors },
+      },
+    },
+    async (request) => {
+      const page = await registry.history(request.params.name, request.query);
+      const transitions = page.items.map(transitionView);
+      return page.nextPageToken === undefined ? { transitions } : { transitions, nextPageToken: page.nextPageToken };
+    },
+  );
+
+  // ---------------------------------------------------------------------------- versions
+
+  app.post(
+    '/models/:name/versions',
+    {
+      config: { role: 'editor' },
+      schema: {
+        summary: 'Register the next version; the model policy stages it automatically',
+        tags: ['registry'],
+        params: ModelParams,
+        body: Type.Object(
+          {
+            status: Type.Optional(Status),
+            description: Type.Optional(Type.String({ maxLength: 10_000 })),
+            metrics: Type.Optional(NumberMap),
+            tags: Type.Optional(StringMap),
+            parent: Type.Optional(Nullable(VersionRef)),
+            recipeFingerprint: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
+            datasetDigests: Type.Optional(Type.Array(Type.String(), { maxItems: 100 })),
+            resourceUsage: Type.Optional(NumberMap),
+            sourceRunId: Type.Optional(Nullable(Type.String({ maxLength: 128 }))),
+            artifactDigest: Type.Optional(Nullable(Type.String({ maxLength: 80 }))),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            version: VersionSchema,
+            autoStage: Type.Object({ stage: Stage, reason: Type.String() }),
+            transitions: Type.Array(TransitionSchema),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const registered = await registry.registerVersion(request.params.name, request.body as RegisterVersionInput, actorOf(request));
+      return reply.code(201).send({ version: plain(registered.version), autoStage: registered.autoStage, transitions: registered.transitions.map(transitionView) });
+    },
+  );
+
+  app.get(
+    '/models/:name/versions',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'Search versions, newest first',
+        description: 'Conditions are ANDed. `metric` takes e.g. `eval_f1>0.9` (>, >=, <, <=, =); `tag` takes `key=value`; each may repeat.',
+        tags: ['registry'],
+        params: ModelParams,
+        querystring: Type.Object({
+          stage: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 4 })),
+          tag: Type.Optional(Type.Array(Type.String({ maxLength: 1200 }), { maxItems: 20 })),
+          metric: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 20 })),
+          ...PageQuery,
+        }),
+        response: { 200: Type.Object({ versions: Type.Array(VersionSchema), nextPageToken: Type.Optional(Type.String()) }), ...errors },
+      },
+    },
+    async (request) => {
+      const page = await registry.searchVersions(request.params.name, request.query);
+      const versions = plain(page.items);
+      return page.nextPageToken === undefined ? { versions } : { versions, nextPageToken: page.nextPageToken };
+    },
+  );
+
+  app.get(
+    '/models/:name/versions/:version',
+    {
+      config: { role: 'viewer' },
+      schema: { summary: 'Get a version by number, semver label or alias', tags: ['registry'], params: VersionParams, response: { 200: VersionSchema, ...errors } },
+    },
+    async (request) => plain(await registry.getVersion(request.params.name, request.params.version)),
+  );
+
+  app.post(
+    '/models/:name/versions/:version/stage',
+    {
+      config: { role: 'editor' },
+      schema: {
+        summary: 'Move a version to another stage (editors: None ↔ Staging; Production and Archived need admin)',
+        tags: ['registry'],
+        params: VersionParams,
+        body: Type.Object({ stage: Stage, reason: Type.Optional(Reason) }, { additionalProperties: false }),
+        response: { 200: TransitionResultSchema, ...errors },
+      },
+    },
+    async (request) => resultView(await registry.transition(request.params.name, request.params.version, request.body as TransitionRequest, actorOf(request))),
+  );
+
+  app.get(
+    '/models/:name/versions/:version/lineage',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'Ancestors, children, performance and deployment history, retraining count, resource usage',
+        tags: ['registry'],
+        params: VersionParams,
+        response: { 200: LineageSchema, ...errors },
+      },
+    },
+    async (request) => plain(await registry.lineage(request.params.name, request.params.version)),
+  );
+
+  // ----------------------------------------------------------------------------- aliases
+
+  const AliasParams = Type.Object({ name: ModelName, alias: Type.String({ minLength: 1, maxLength: 64 }) });
+  app.put(
+    '/models/:name/aliases/:alias',
+    {
+      config: { role: 'editor' },
+      schema: {
+        summary: 'Point an alias at a version (moves it atomically)',
+        tags: ['registry'],
+        params: AliasParams,
+        body: Type.Object({ version: VersionRef }, { additionalProperties: false }),
+        response: { 200: Type.Object({ model: Type.String(), alias: Type.String(), version: Type.Integer(), updatedAt: Type.Number() }), ...errors },
+      },
+    },
+    async (request) => registry.setAlias(request.params.name, request.params.alias, request.body.version, actorOf(request)),
+  );
+
+  app.delete(
+    '/models/:name/aliases/:alias',
+    {
+      config: { role: 'editor' },
+      schema: { summary: 'Delete an alias', tags: ['registry'], params: AliasParams, response: { 204: Type.Null(), ...errors } },
+    },
+    async (request, reply) => {
+      await registry.deleteAlias(request.params.name, request.params.alias, actorOf(request));
+      return reply.code(204).send(null);
+    },
+  );
+};

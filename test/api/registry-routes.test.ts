@@ -1,0 +1,218 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openTestPlatform, type TestPlatform } from '../support/platform.js';
+
+type Headers = { authorization: string };
+
+describe('registry routes', () => {
+  let platform: TestPlatform;
+  let viewer: Headers;
+  let editor: Headers;
+  let admin: Headers;
+  const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, headers: Headers | undefined, payload?: unknown) =>
+    platform.app.inject({ method, url, ...(headers ? { headers } : {}), ...(payload === undefined ? {} : { payload: payload as object }) });
+
+  before(async () => {
+    platform = await openTestPlatform('sqlite');
+    [viewer, editor, admin] = await Promise.all([platform.auth('viewer'), platform.auth('editor'), platform.auth('admin')]);
+  });
+  after(async () => platform.close());
+
+  it('declares a role on every registry route and refuses requests without a token', async () => {
+    const routes = platform.app.registeredRoutes().filter((r) => r.url.startsWith('/models') && r.method !== 'HEAD');
+    assert.ok(routes.length === 17, `found ${routes.map((r) => r.method + ' ' + r.url).join(', ')}`);
+    for (const route of routes) {
+      assert.ok(route.role !== undefined, `${route.method} ${route.url} declares a role`);
+      const url = route.url.replace(':name', 'spam').replace(':version', '1').replace(':alias', 'champion');
+      const res = await platform.app.inject({ method: route.method as 'GET', url });
+      assert.equal(res.statusCode, 401, `${route.method} ${url}`);
+    }
+  });
+
+  it('creates models with role and input checks', async () => {
+    assert.equal((await call('POST', '/models', viewer, { name: 'spam', task: 'spam' })).statusCode, 403);
+    const created = await call('POST', '/models', editor, { name: 'spam', task: 'spam', description: 'mail', tags: { team: 'mail' } });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal(created.json().name, 'spam');
+    assert.equal(created.json().policy.metric, 'eval_accuracy');
+    const cases: Array<[unknown, number, string, string]> = [
+      [{ name: 'spam', task: 'spam' }, 409, 'MODEL_ALREADY_EXISTS', 'name'],
+      [{ name: 'Bad Name', task: 'spam' }, 400, 'VALIDATION_FAILED', 'name'],
+      [{ name: 'status', task: 'spam' }, 400, 'NAME_RESERVED', 'name'],
+      [{ name: 'ok' }, 400, 'VALIDATION_FAILED', 'body.task'],
+      [{ name: 'ok', task: 'spam', policy: { metric: 'f1', comparison: '~', threshold: 1, targetStage: 'Staging' } }, 400, 'VALIDATION_FAILED', 'body.policy'],
+    ];
+    for (const [payload, status, code, field] of cases) {
+      const res = await call('POST', '/models', editor, payload);
+      assert.equal(res.statusCode, status, `${JSON.stringify(payload)} → ${res.body}`);
+      assert.equal(res.json().error.code, code);
+      assert.ok(String(res.json().error.field).startsWith(field), `${res.json().error.field} starts with ${field}`);
+    }
+    const bad = await call('POST', '/models', editor, '{"name":');
+    assert.equal(bad.statusCode, 400);
+    const list = await call('GET', '/models?limit=10', viewer);
+    assert.deepEqual(list.json().models.map((m: { name: string }) => m.name), ['spam']);
+    assert.equal((await call('GET', '/models/spam', viewer)).json().task, 'spam');
+    assert.equal((await call('GET', '/models/nope', viewer)).statusCode, 404);
+    assert.equal((await call('GET', '/models/nope', viewer)).json().error.code, 'MODEL_NOT_FOUND');
+  });
+
+  it('registers versions with auto-stage and searches them', async () => {
+    const r1 = await call('POST', '/models/spam/versions', editor, {
+      metrics: { eval_accuracy: 0.95, eval_f1: 0.93 },
+      tags: { data: 'jan' },
+      recipeFingerprint: 'logreg',
+      datasetDigests: ['a'.repeat(64)],
+      resourceUsage: { wallSeconds: 2 },
+    });
+    assert.equal(r1.statusCode, 201, r1.body);
+    assert.equal(r1.json().version.stage, 'Production');
+    assert.equal(r1.json().version.semver, 'v1.0');
+    assert.match(r1.json().autoStage.reason, /eval_accuracy 0\.95 > 0\.9 → Production/);
+    const r2 = await call('POST', '/models/spam/versions', editor, { metrics: { eval_accuracy: 0.8, eval_f1: 0.85 }, tags: { data: 'feb' }, recipeFingerprint: 'logreg', parent: 1 });
+    assert.equal(r2.json().version.stage, 'Staging');
+    assert.equal(r2.json().version.semver, 'v1.1');
+    const r3 = await call('POST', '/models/spam/versions', editor, { status: 'FAILED', recipeFingerprint: 'cnn' });
+    assert.equal(r3.json().version.stage, 'None');
+    assert.equal(r3.json().version.semver, 'v2.0');
+    const r4 = await call('POST', '/models/spam/versions', editor, { metrics: { eval_accuracy: 0.85, eval_f1: 0.91 }, tags: { data: 'jan' }, recipeFingerprint: 'logreg', parent: 'v1.1' });
+    assert.equal(r4.json().version.retrainingCount, 2);
+
+    const bad = await call('POST', '/models/spam/versions', editor, { metrics: { eval_accuracy: 'high' } });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().error.field, 'body.metrics.eval_accuracy');
+    const badParent = await call('POST', '/models/spam/versions', editor, { parent: 42 });
+    assert.equal(badParent.statusCode, 404);
+    assert.equal(badParent.json().error.field, 'parent');
+    assert.equal((await call('POST', '/models/spam/versions', viewer, {})).statusCode, 403);
+    assert.equal((await call('POST', '/models/nope/versions', editor, {})).statusCode, 404);
+
+    const numbers = async (query: string) => {
+      const res = await call('GET', `/models/spam/versions${query}`, viewer);
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json().versions.map((v: { number: number }) => v.number);
+    };
+    assert.deepEqual(await numbers(''), [4, 3, 2, 1]);
+    assert.deepEqual(await numbers(`?metric=${encodeURIComponent('eval_f1>0.9')}`), [4, 1]);
+    assert.deepEqual(await numbers(`?metric=${encodeURIComponent('eval_f1>=0.85')}&metric=${encodeURIComponent('eval_accuracy<0.9')}`), [4, 2]);
+    assert.deepEqual(await numbers('?tag=data%3Djan'), [4, 1]);
+    assert.deepEqual(await numbers('?stage=Staging&stage=None'), [4, 3, 2]);
+    const page = (await call('GET', '/models/spam/versions?limit=3', viewer)).json();
+    assert.equal(page.versions.length, 3);
+    assert.deepEqual(await numbers(`?limit=3&pageToken=${page.nextPageToken}`), [1]);
+    const badFilter = await call('GET', `/models/spam/versions?metric=${encodeURIComponent('eval_f1>>1')}`, viewer);
+    assert.equal(badFilter.statusCode, 400);
+    assert.equal(badFilter.json().error.field, 'metric');
+    assert.equal((await call('GET', '/models/spam/versions?stage=Live', viewer)).json().error.field, 'stage');
+    assert.equal((await call('GET', '/models/spam/versions?limit=0', viewer)).statusCode, 400);
+
+    const v2 = await call('GET', '/models/spam/versions/v1.1', viewer);
+    assert.equal(v2.json().number, 2);
+    assert.equal(v2.json().parentVersion, 1);
+    assert.equal((await call('GET', '/models/spam/versions/9', viewer)).json().error.code, 'VERSION_NOT_FOUND');
+    assert.equal((await call('GET', '/models/spam/versions/%20x', viewer)).statusCode, 400);
+  });
+
+  it('moves stages by role; deploy and archive through the platform endpoints', async () => {
+    const toNone = await call('POST', '/models/spam/versions/4/stage', editor, { stage: 'None', reason: 'hold' });
+    assert.equal(toNone.json().version.stage, 'None');
+    const toStaging = await call('POST', '/models/spam/versions/4/stage', editor, { stage: 'Staging', reason: 'review' });
+    assert.equal(toStaging.statusCode, 200, toStaging.body);
+    assert.equal(toStaging.json().version.stage, 'Staging');
+    assert.equal(toStaging.json().transitions[0].actor, 'test-editor');
+    const forbidden = await call('POST', '/models/spam/versions/4/stage', editor, { stage: 'Production' });
+    assert.equal(forbidden.statusCode, 403);
+    const invalid = await call('POST', '/models/spam/versions/3/stage', admin, { stage: 'Production' });
+    assert.equal(invalid.statusCode, 400);
+    assert.equal(invalid.json().error.code, 'STAGE_TRANSITION_INVALID');
+    assert.equal((await call('POST', '/models/spam/versions/4/stage', admin, { stage: 'Live' })).json().error.field, 'body.stage');
+
+    assert.equal((await call('POST', '/models/deploy', editor, { model: 'spam', version: 4 })).statusCode, 403);
+    const deployed = await call('POST', '/models/deploy', admin, { model: 'spam', version: 4, reason: 'better f1' });
+    assert.equal(deployed.statusCode, 200, deployed.body);
+    assert.equal(deployed.json().version.stage, 'Production');
+    assert.deepEqual(deployed.json().archived, [1]);
+    assert.equal((await call('POST', '/models/deploy', admin, { model: 'spam' })).json().error.field, 'body.version');
+    assert.equal((await call('POST', '/models/deploy', admin, { model: 'nope', version: 1 })).statusCode, 404);
+    const archived = await call('POST', '/models/archive', admin, { model: 'spam', version: 'v1.1' });
+    assert.equal(archived.json().version.stage, 'Archived');
+    assert.equal((await call('POST', '/models/archive', admin, { model: 'spam', version: 'v1.1' })).statusCode, 400);
+
+    const status = await call('GET', '/models/status', viewer);
+    assert.equal(status.statusCode, 200, status.body);
+    const spam = status.json().models.find((m: { name: string }) => m.name === 'spam');
+    assert.deepEqual(spam.production, { number: 4, semver: 'v1.2' });
+    assert.deepEqual(spam.versions.map((v: { number: number; stage: string }) => [v.number, v.stage]), [
+      [4, 'Production'],
+      [3, 'None'],
+      [2, 'Archived'],
+      [1, 'Archived'],
+    ]);
+    assert.deepEqual(spam.versions[0].metrics, { eval_accuracy: 0.85, eval_f1: 0.91 });
+
+    const history = await call('GET', '/models/spam/history', viewer);
+    const records = history.json().transitions.map((t: { version: number; from: string; to: string }) => [t.version, t.from, t.to]);
+    assert.deepEqual(records.slice(-5), [
+      [4, 'Staging', 'None'],
+      [4, 'None', 'Staging'],
+      [1, 'Production', 'Archived'],
+      [4, 'Staging', 'Production'],
+      [2, 'Staging', 'Archived'],
+    ]);
+    const ofOne = await call('GET', '/models/spam/history?version=1', viewer);
+    assert.ok(ofOne.json().transitions.every((t: { version: number }) => t.version === 1));
+  });
+
+  it('compares versions and shows lineage', async () => {
+    const res = await call('GET', '/models/compare?model=spam&a=1&b=4', viewer);
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.equal(body.relation, 'ancestor');
+    const f1 = body.metrics.find((m: { metric: string }) => m.metric === 'eval_f1');
+    assert.equal(f1.winner, 'a');
+    assert.ok(Math.abs(f1.delta - (0.91 - 0.93)) < 1e-12);
+    assert.equal((await call('GET', '/models/compare?model=spam&a=1', viewer)).json().error.field, 'query.b');
+    assert.equal((await call('GET', '/models/compare?model=spam&a=1&b=99', viewer)).statusCode, 404);
+
+    const lineage = await call('GET', '/models/spam/versions/4/lineage', viewer);
+    assert.equal(lineage.statusCode, 200, lineage.body);
+    const l = lineage.json();
+    assert.deepEqual(l.ancestors.map((a: { number: number }) => a.number), [2, 1]);
+    assert.deepEqual(l.performanceHistory.map((p: { metrics: { eval_f1: number } }) => p.metrics.eval_f1), [0.93, 0.85, 0.91]);
+    assert.deepEqual(l.deploymentHistory.map((d: { version: number; exitedTo: string | null }) => [d.version, d.exitedTo]), [
+      [1, 'Archived'],
+      [4, null],
+    ]);
+    assert.equal(l.retrainingCount, 2);
+    assert.deepEqual((await call('GET', '/models/spam/versions/1/lineage', viewer)).json().children.map((c: { number: number }) => c.number), [2]);
+  });
+
+  it('sets, moves and deletes aliases', async () => {
+    const set = await call('PUT', '/models/spam/aliases/champion', editor, { version: 4 });
+    assert.equal(set.statusCode, 200, set.body);
+    assert.equal(set.json().version, 4);
+    await call('PUT', '/models/spam/aliases/champion', editor, { version: 'v1.1' });
+    assert.equal((await call('GET', '/models/spam/versions/champion', viewer)).json().number, 2);
+    assert.deepEqual((await call('GET', '/models/spam', viewer)).json().aliases, { champion: 2 });
+    assert.equal((await call('PUT', '/models/spam/aliases/v3', editor, { version: 1 })).json().error.field, 'alias');
+    assert.equal((await call('PUT', '/models/spam/aliases/x', viewer, { version: 1 })).statusCode, 403);
+    assert.equal((await call('DELETE', '/models/spam/aliases/champion', editor)).statusCode, 204);
+    assert.equal((await call('DELETE', '/models/spam/aliases/champion', editor)).json().error.code, 'ALIAS_NOT_FOUND');
+  });
+
+  it('patches models (policy needs admin) and deletes them (admin, nothing in Production)', async () => {
+    const patched = await call('PATCH', '/models/spam', editor, { description: 'spam filter' });
+    assert.equal(patched.json().description, 'spam filter');
+    const policy = { metric: 'eval_f1', comparison: '>=', threshold: 0.95, targetStage: 'Production' };
+    assert.equal((await call('PATCH', '/models/spam', editor, { policy })).statusCode, 403);
+    const byAdmin = await call('PATCH', '/models/spam', admin, { policy });
+    assert.equal(byAdmin.statusCode, 200, byAdmin.body);
+    assert.equal(byAdmin.json().policy.metric, 'eval_f1');
+    assert.equal((await call('DELETE', '/models/spam', editor)).statusCode, 403);
+    const conflict = await call('DELETE', '/models/spam', admin);
+    assert.equal(conflict.statusCode, 409);
+    await call('POST', '/models/archive', admin, { model: 'spam', version: 4 });
+    assert.equal((await call('DELETE', '/models/spam', admin)).statusCode, 204);
+    assert.equal((await call('GET', '/models/spam', viewer)).statusCode, 404);
+  });
+});
