@@ -11,11 +11,21 @@ import { calibrate, type PlattCalibration } from './calibration.js';
 export const MODEL_FAMILIES = ['logistic-regression', 'naive-bayes', 'mlp'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
-/** Tensor names each family stores, in serialisation order, with their shapes given the dims. */
-export function tensorLayout(family: ModelFamily, dims: number, hyperParameters: Readonly<Record<string, unknown>>): [string, number[]][] {
+/**
+ * Tensor names a model stores, in serialisation order, with their shapes: `idf` first
+ * when the featuriser uses it, then the family's parameters.
+ */
+export function tensorLayout(
+  family: ModelFamily,
+  dims: number,
+  hyperParameters: Readonly<Record<string, unknown>>,
+  featurizer: Pick<FeaturizerConfig, 'idf'>,
+): [string, number[]][] {
+  const idf: [string, number[]][] = featurizer.idf ? [['idf', [dims]]] : [];
   if (family === 'mlp') {
     const hidden = Number(hyperParameters.hidden);
     return [
+      ...idf,
       ['w1', [dims, hidden]],
       ['b1', [hidden]],
       ['w2', [hidden]],
@@ -23,6 +33,7 @@ export function tensorLayout(family: ModelFamily, dims: number, hyperParameters:
     ];
   }
   return [
+    ...idf,
     ['weights', [dims]],
     ['bias', [1]],
   ];
@@ -105,7 +116,7 @@ export function createScorer(model: TextClassifier): (row: SparseVector) => numb
 
 /** Binds a model to a featuriser and scorer. */
 export function createPredictor(model: TextClassifier): Predictor {
-  const featurizer: Featurizer = createFeaturizer(model.featurizer);
+  const featurizer: Featurizer = createFeaturizer(model.featurizer, model.featurizer.idf ? tensor(model, 'idf') : undefined);
   const score = createScorer(model);
   const vectorize = (text: string): SparseVector => featurizer.featurize(normalizeText(text, model.normalization));
   const predict = (text: string): Prediction => {

@@ -22,6 +22,11 @@ export interface FeaturizerConfig {
   readonly maxChars: number;
   /** Hash seed, so two featurisers can hash into independent bucket layouts. */
   readonly seed: number;
+  /**
+   * Multiply each bucket by its inverse document frequency, ln((1+N)/(1+df)) + 1, learnt
+   * on the training rows (`fitIdf`) and stored with the model as the `idf` tensor.
+   */
+  readonly idf: boolean;
 }
 
 export const DEFAULT_FEATURIZER: FeaturizerConfig = Object.freeze({
@@ -32,6 +37,7 @@ export const DEFAULT_FEATURIZER: FeaturizerConfig = Object.freeze({
   signedHash: true,
   maxChars: 0,
   seed: 0,
+  idf: false,
 });
 
 /** One sparse row: parallel arrays; indices are distinct but not sorted. */
@@ -78,6 +84,7 @@ export function validateFeaturizerConfig(config: FeaturizerConfig, path = 'featu
   if (!isInt(config.seed) || config.seed < 0 || config.seed > 0xffffffff) {
     throw invalid(`${path}.seed`, 'seed must be an unsigned 32-bit integer');
   }
+  if (typeof config.idf !== 'boolean') throw invalid(`${path}.idf`, 'idf must be a boolean');
 }
 const key0 = (range: readonly [number, number]): boolean => range[1] === 0;
 
@@ -99,10 +106,17 @@ const WORD_SALT = 0x5bd1e995;
 const BIGRAM_SALT = 0x27d4eb2f;
 const CHAR_SALT = 0x165667b1;
 
-/** Creates a featuriser. Throws VALIDATION_FAILED for a bad config. */
-export function createFeaturizer(config: FeaturizerConfig = DEFAULT_FEATURIZER): Featurizer {
+/**
+ * Creates a featuriser. Throws VALIDATION_FAILED for a bad config. With `config.idf`,
+ * `idfWeights` (dims values, from `fitIdf`) is required.
+ */
+export function createFeaturizer(config: FeaturizerConfig = DEFAULT_FEATURIZER, idfWeights?: Float32Array): Featurizer {
   validateFeaturizerConfig(config);
   const dims = 1 << config.dimsLog2;
+  if (config.idf && (idfWeights === undefined || idfWeights.length !== dims)) {
+    throw invalid('featurizer.idf', `idf is on: pass the ${dims} idf weights learnt at training time`);
+  }
+  const idf = config.idf ? idfWeights : undefined;
   const mask = dims - 1;
   const signed = config.signedHash;
   const [wordMin, wordMax] = config.wordNgrams;
@@ -183,7 +197,8 @@ export function createFeaturizer(config: FeaturizerConfig = DEFAULT_FEATURIZER):
       const c = cells[idx]! >> 1;
       cells[idx] = 0;
       if (c === 0) continue; // signed collisions cancelled out
-      const v = config.sublinearTf ? (c > 0 ? 1 + Math.log(c) : -1 - Math.log(-c)) : c;
+      let v = config.sublinearTf ? (c > 0 ? 1 + Math.log(c) : -1 - Math.log(-c)) : c;
+      if (idf !== undefined) v *= idf[idx]!;
       indices[out] = idx;
       values[out] = v;
       sumSq += v * v;
@@ -213,6 +228,32 @@ export function featurizeMany(
     onRow?.(r + 1, texts.length);
   }
   return rows;
+}
+
+/** Smoothed inverse document frequency per bucket from rows: ln((1+N)/(1+df)) + 1. */
+export function fitIdf(rows: readonly SparseVector[], dims: number): Float32Array {
+  const df = new Uint32Array(dims);
+  for (const row of rows) for (let k = 0; k < row.indices.length; k++) df[row.indices[k]!]!++;
+  const idf = new Float32Array(dims);
+  const n = rows.length;
+  for (let j = 0; j < dims; j++) idf[j] = Math.log((1 + n) / (1 + df[j]!)) + 1;
+  return idf;
+}
+
+/** Rows re-weighted by `idf` and re-normalised to unit L2 norm (new arrays; the input is untouched). */
+export function applyIdf(rows: readonly SparseVector[], idf: Float32Array): SparseVector[] {
+  return rows.map(({ indices, values }) => {
+    const out = new Float32Array(values.length);
+    let sumSq = 0;
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k]! * idf[indices[k]!]!;
+      out[k] = v;
+      sumSq += v * v;
+    }
+    const scale = sumSq > 0 ? 1 / Math.sqrt(sumSq) : 0;
+    for (let k = 0; k < out.length; k++) out[k]! *= scale;
+    return { indices, values: out };
+  });
 }
 
 /** Dot product of a sparse row with a dense weight vector. */

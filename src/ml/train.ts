@@ -11,7 +11,7 @@
  */
 import { invalid } from '../domain/errors.js';
 import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, normalizeText, type NormalizationRecipe } from './normalize.js';
-import { DEFAULT_FEATURIZER, createFeaturizer, validateFeaturizerConfig, type FeaturizerConfig, type SparseVector } from './features.js';
+import { DEFAULT_FEATURIZER, applyIdf, createFeaturizer, fitIdf, validateFeaturizerConfig, type FeaturizerConfig, type SparseVector } from './features.js';
 import {
   DEFAULT_LOGISTIC_REGRESSION,
   fitLogisticRegression,
@@ -53,6 +53,11 @@ export interface LabelledTexts {
   readonly texts: readonly string[];
   /** 0/1 per text; 1 = positive class. */
   readonly labels: ArrayLike<number>;
+  /**
+   * Optional precomputed rows (from `vectorizeTexts` with the SAME resolved recipe), to
+   * train several families/hyper-parameters on one featurisation. Skips featurisation.
+   */
+  readonly vectors?: readonly SparseVector[];
 }
 
 export interface TrainingData {
@@ -178,7 +183,9 @@ export function* trainTextClassifierSteps(
   for (let i = 0; i < data.train.labels.length; i++) if (data.train.labels[i] === 1) trainPos++;
   if (trainPos === 0 || trainPos === data.train.labels.length) throw invalid('train.labels', 'the training split needs both classes');
 
-  const featurizer = createFeaturizer(resolved.featurizer);
+  // Rows are featurised without IDF; when the recipe wants IDF it is learnt on the
+  // training rows and applied afterwards (one featurisation pass instead of two).
+  const featurizer = createFeaturizer({ ...resolved.featurizer, idf: false });
   const epochs = resolved.family === 'naive-bayes' ? 1 : Number(resolved.hyperParameters.epochs);
   const total = data.train.texts.length + data.validation.texts.length;
   const vectorizeAll = function* (texts: readonly string[], offset: number): Generator<TrainingProgress, SparseVector[]> {
@@ -192,12 +199,23 @@ export function* trainTextClassifierSteps(
     }
     return rows;
   };
-  const trainRows = yield* vectorizeAll(data.train.texts, 0);
-  const validationRows = yield* vectorizeAll(data.validation.texts, data.train.texts.length);
+  const reuse = (part: LabelledTexts, field: string): readonly SparseVector[] | undefined => {
+    if (part.vectors === undefined) return undefined;
+    if (part.vectors.length !== part.texts.length) throw invalid(`${field}.vectors`, 'vectors and texts differ in length');
+    return part.vectors;
+  };
+  let trainRows = reuse(data.train, 'train') ?? (yield* vectorizeAll(data.train.texts, 0));
+  let validationRows = reuse(data.validation, 'validation') ?? (yield* vectorizeAll(data.validation.texts, data.train.texts.length));
+  const tensors: Record<string, Float32Array> = {};
+  if (resolved.featurizer.idf) {
+    const idf = fitIdf(trainRows, featurizer.dims);
+    tensors.idf = idf;
+    trainRows = applyIdf(trainRows, idf);
+    validationRows = applyIdf(validationRows, idf);
+  }
   const validationLabels = data.validation.labels;
 
   const history: EpochMetrics[] = [];
-  const tensors: Record<string, Float32Array> = {};
   const draft = (): TextClassifier => ({
     family: resolved.family,
     normalization: resolved.normalization,
@@ -300,6 +318,16 @@ export function trainTextClassifier(recipe: TrainingRecipe, data: TrainingData, 
       throw new TrainingCancelledError();
     }
   }
+}
+
+/**
+ * Normalises and featurises texts with a recipe's chain, WITHOUT IDF (training learns and
+ * applies it), for `LabelledTexts.vectors`.
+ */
+export function vectorizeTexts(recipe: TrainingRecipe, texts: readonly string[]): SparseVector[] {
+  const resolved = resolveRecipe(recipe);
+  const featurizer = createFeaturizer({ ...resolved.featurizer, idf: false });
+  return texts.map((text) => featurizer.featurize(normalizeText(text, resolved.normalization)));
 }
 
 /** Metrics of a model on labelled texts, at the model's own threshold on calibrated probabilities. */

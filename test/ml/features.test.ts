@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_FEATURIZER, createFeaturizer, featurizeMany, sparseDot, type FeaturizerConfig } from '../../src/ml/features.js';
+import { DEFAULT_FEATURIZER, applyIdf, createFeaturizer, featurizeMany, fitIdf, sparseDot, type FeaturizerConfig } from '../../src/ml/features.js';
 import { WardenError } from '../../src/domain/errors.js';
 
 const config = (over: Partial<FeaturizerConfig> = {}): FeaturizerConfig => ({ ...DEFAULT_FEATURIZER, dimsLog2: 16, ...over });
@@ -79,5 +79,26 @@ describe('createFeaturizer', () => {
     const w = new Float32Array(f.dims).fill(1);
     const expected = [...rows[0]!.values].reduce((s, x) => s + x, 0);
     assert.ok(Math.abs(sparseDot(rows[0]!, w) - expected) < 1e-6);
+  });
+
+  it('IDF: rare buckets weigh more, featurising with idf equals applying it afterwards', () => {
+    const plain = createFeaturizer(config({ dimsLog2: 20, charNgrams: [0, 0], wordNgrams: [1, 1], signedHash: false }));
+    const rows = featurizeMany(plain, ['common rare', 'common', 'common']);
+    const idf = fitIdf(rows, plain.dims);
+    const rare = dense(plain.featurize('rare'));
+    const common = dense(plain.featurize('common'));
+    const [rareIdx] = [...rare.keys()];
+    const [commonIdx] = [...common.keys()];
+    assert.ok(Math.abs(idf[commonIdx!]! - 1) < 1e-6); // ln(4/4) + 1
+    assert.ok(Math.abs(idf[rareIdx!]! - (Math.log(4 / 2) + 1)) < 1e-6);
+    const withIdf = createFeaturizer(config({ dimsLog2: 20, charNgrams: [0, 0], wordNgrams: [1, 1], signedHash: false, idf: true }), idf);
+    const direct = dense(withIdf.featurize('common rare'));
+    const after = dense(applyIdf([plain.featurize('common rare')], idf)[0]!);
+    for (const [k, v] of direct) assert.ok(Math.abs(v - after.get(k)!) < 1e-6);
+    assert.ok(direct.get(rareIdx!)! > direct.get(commonIdx!)!);
+  });
+
+  it('refuses idf without its weights', () => {
+    assert.throws(() => createFeaturizer(config({ idf: true })), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.idf');
   });
 });

@@ -1,0 +1,87 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { deserializeModel, parseManifest, serializeModel, type ModelManifest } from '../../src/ml/model-format.js';
+import { predictBatch } from '../../src/ml/classifier.js';
+import { trainTextClassifier, type TrainingRecipe } from '../../src/ml/train.js';
+import { WardenError } from '../../src/domain/errors.js';
+import { toyCorpus } from './toy-corpus.js';
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const data = { train: toyCorpus(300, 41), validation: toyCorpus(100, 42) };
+const probe = toyCorpus(50, 43).texts;
+
+const failure = (f: () => unknown): WardenError => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof WardenError) return e;
+    throw e;
+  }
+  assert.fail('expected a WardenError');
+};
+
+describe('model format', () => {
+  for (const recipe of [
+    { family: 'logistic-regression', featurizer: { dimsLog2: 12 } },
+    { family: 'naive-bayes', featurizer: { dimsLog2: 12 } },
+    { family: 'mlp', featurizer: { dimsLog2: 12 }, hyperParameters: { hidden: 4, epochs: 2 } },
+    { family: 'logistic-regression', featurizer: { dimsLog2: 12, idf: true } },
+  ] as TrainingRecipe[]) {
+    it(`${recipe.family}${recipe.featurizer?.idf ? ' + idf' : ''}: round-trips through JSON and bytes with identical predictions`, () => {
+      const { model } = trainTextClassifier(recipe, data, { datasetDigest: 'abc123' });
+      const { manifest, weights } = serializeModel(model, sha256);
+      const json = JSON.stringify(manifest);
+      const loaded = deserializeModel(JSON.parse(json), weights.slice(), sha256);
+      assert.deepEqual(predictBatch(loaded, probe), predictBatch(model, probe));
+      assert.equal(loaded.threshold, model.threshold);
+      assert.equal(loaded.datasetDigest, 'abc123');
+      assert.deepEqual(loaded.normalization, model.normalization);
+      assert.equal(weights.length, manifest.weights.bytes);
+      assert.equal(manifest.dims, 4096);
+    });
+  }
+
+  const { model } = trainTextClassifier({ family: 'logistic-regression', featurizer: { dimsLog2: 12 } }, data);
+  const { manifest, weights } = serializeModel(model, sha256);
+
+  it('stores little-endian float32: the first bytes decode to the first weight', () => {
+    const first = new DataView(weights.buffer, weights.byteOffset).getFloat32(0, true);
+    assert.equal(first, model.tensors.weights![0]);
+  });
+
+  it('rejects tampered weights with ARTIFACT_TAMPERED', () => {
+    const tampered = weights.slice();
+    tampered[100] = tampered[100]! ^ 0x01;
+    assert.equal(failure(() => deserializeModel(manifest, tampered, sha256)).code, 'ARTIFACT_TAMPERED');
+    assert.equal(failure(() => deserializeModel(manifest, weights.slice(0, weights.length - 4), sha256)).code, 'ARTIFACT_TAMPERED');
+  });
+
+  it('rejects a malformed manifest, naming the field', () => {
+    const mutate = (change: (m: Record<string, unknown>) => void): string | undefined => {
+      const copy = JSON.parse(JSON.stringify(manifest)) as Record<string, unknown>;
+      change(copy);
+      const error = failure(() => deserializeModel(copy, weights, sha256));
+      assert.equal(error.code, 'VALIDATION_FAILED');
+      return error.field;
+    };
+    assert.equal(mutate((m) => (m.formatVersion = 99)), 'manifest.formatVersion');
+    assert.equal(mutate((m) => (m.family = 'svm')), 'manifest.family');
+    assert.equal(mutate((m) => (m.threshold = 'high')), 'manifest.threshold');
+    assert.equal(mutate((m) => delete m.calibration), 'manifest.calibration');
+    assert.equal(mutate((m) => (m.extra = 1)), 'manifest.extra');
+    assert.equal(mutate((m) => ((m.normalization as Record<string, unknown>).nfkc = 'yes')), 'manifest.normalization.nfkc');
+    assert.equal(mutate((m) => ((m.featurizer as Record<string, unknown>).dimsLog2 = 13)), 'manifest.dims');
+    assert.equal(mutate((m) => ((m.featurizer as Record<string, unknown>).charNgrams = [3])), 'manifest.featurizer.charNgrams');
+    assert.equal(mutate((m) => ((m.hyperParameters as Record<string, unknown>).l2 = -1)), 'manifest.hyperParameters.l2');
+    assert.equal(mutate((m) => ((m.tensors as Record<string, unknown>[])[1]!.name = 'b')), 'manifest.tensors.1.name');
+    assert.equal(mutate((m) => ((m.weights as Record<string, unknown>).sha256 = 'xyz')), 'manifest.weights.sha256');
+    assert.equal(mutate((m) => ((m.weights as Record<string, unknown>).bytes = 8)), 'manifest.weights.bytes');
+    assert.equal(mutate((m) => ((m.metrics as Record<string, unknown>).val_f1 = null)), 'manifest.metrics.val_f1');
+  });
+
+  it('parses manifest JSON text and reports invalid JSON', () => {
+    assert.equal((parseManifest(JSON.stringify(manifest)) as ModelManifest).family, 'logistic-regression');
+    assert.equal(failure(() => parseManifest('{not json')).field, 'manifest');
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  TrainingCancelledError,
+  evaluateClassifier,
+  resolveRecipe,
+  trainTextClassifier,
+  trainTextClassifierSteps,
+  vectorizeTexts,
+  type TrainingProgress,
+  type TrainingRecipe,
+} from '../../src/ml/train.js';
+import { WardenError } from '../../src/domain/errors.js';
+import { toyCorpus } from './toy-corpus.js';
+
+const data = { train: toyCorpus(400, 21), validation: toyCorpus(150, 22) };
+const small = { featurizer: { dimsLog2: 14 } };
+
+describe('trainTextClassifier', () => {
+  for (const family of ['logistic-regression', 'naive-bayes', 'mlp'] as const) {
+    it(`${family}: trains, calibrates and generalises to held-out toy text`, () => {
+      const recipe: TrainingRecipe = { family, ...small, ...(family === 'mlp' ? { hyperParameters: { hidden: 8, epochs: 3 } } : {}) };
+      const result = trainTextClassifier(recipe, data, { datasetDigest: 'sha256:toy' });
+      const test = evaluateClassifier(result.model, toyCorpus(200, 23));
+      assert.ok(test.f1 > 0.95, `test F1 ${test.f1}`);
+      assert.ok(result.model.threshold > 0 && result.model.threshold < 1);
+      assert.equal(result.model.datasetDigest, 'sha256:toy');
+      assert.ok(result.model.metrics.val_f1! > 0.95);
+      assert.ok(result.history.length >= 1);
+    });
+  }
+
+  it('reports monotone progress through every phase, ending at 1', () => {
+    const seen: TrainingProgress[] = [];
+    trainTextClassifier({ family: 'logistic-regression', ...small, hyperParameters: { epochs: 3 } }, data, { onProgress: (p) => seen.push(p) });
+    const phases = new Set(seen.map((p) => p.phase));
+    assert.deepEqual([...phases], ['featurize', 'train', 'calibrate', 'done']);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i]!.fraction >= seen[i - 1]!.fraction);
+    assert.equal(seen.at(-1)!.fraction, 1);
+    const epochs = seen.filter((p) => p.phase === 'train');
+    assert.deepEqual(epochs.map((p) => p.epoch), [1, 2, 3]);
+    assert.ok(epochs.every((p) => typeof p.loss === 'number' && Number.isFinite(p.validationRocAuc)));
+  });
+
+  it('cancels between steps when asked', () => {
+    let epochs = 0;
+    assert.throws(
+      () =>
+        trainTextClassifier({ family: 'logistic-regression', ...small, hyperParameters: { epochs: 10 } }, data, {
+          onProgress: (p) => {
+            if (p.phase === 'train') epochs = p.epoch;
+          },
+          shouldCancel: () => epochs >= 2,
+        }),
+      TrainingCancelledError,
+    );
+    assert.equal(epochs, 2);
+  });
+
+  it('is deterministic: same recipe and data → identical weights', () => {
+    const recipe: TrainingRecipe = { family: 'logistic-regression', ...small, hyperParameters: { epochs: 2 }, seed: 5 };
+    const a = trainTextClassifier(recipe, data).model;
+    const b = trainTextClassifier(recipe, data).model;
+    assert.deepEqual(a.tensors.weights, b.tensors.weights);
+    assert.equal(a.threshold, b.threshold);
+  });
+
+  it('the generator form yields the same model, and precomputed vectors skip featurisation', () => {
+    const recipe: TrainingRecipe = { family: 'naive-bayes', ...small };
+    const gen = trainTextClassifierSteps(recipe, data);
+    let next = gen.next();
+    while (next.done !== true) next = gen.next();
+    const fromVectors = trainTextClassifier(recipe, {
+      train: { ...data.train, vectors: vectorizeTexts(recipe, data.train.texts) },
+      validation: { ...data.validation, vectors: vectorizeTexts(recipe, data.validation.texts) },
+    });
+    assert.deepEqual(next.value.model.tensors.weights, fromVectors.model.tensors.weights);
+  });
+
+  it('optionally picks the threshold for a false-positive budget', () => {
+    const result = trainTextClassifier({ family: 'logistic-regression', ...small, threshold: { objective: 'fpr', maxFpr: 0 } }, data);
+    assert.equal(result.validation.fpr, 0);
+  });
+
+  it('validates the recipe and data, naming the field', () => {
+    const field = (f: () => unknown): string | undefined => {
+      try {
+        f();
+      } catch (e) {
+        if (e instanceof WardenError) return e.field;
+        throw e;
+      }
+      return undefined;
+    };
+    assert.equal(field(() => resolveRecipe({ family: 'svm' as never })), 'recipe.family');
+    assert.equal(field(() => resolveRecipe({ family: 'logistic-regression', hyperParameters: { epochz: 3 } })), 'recipe.hyperParameters.epochz');
+    assert.equal(field(() => resolveRecipe({ family: 'logistic-regression', hyperParameters: { learningRate: -1 } })), 'recipe.hyperParameters.learningRate');
+    assert.equal(field(() => resolveRecipe({ family: 'naive-bayes', featurizer: { signedHash: true } })), 'recipe.featurizer.signedHash');
+    assert.equal(field(() => resolveRecipe({ family: 'mlp', featurizer: { dimsLog2: 2 } })), 'recipe.featurizer.dimsLog2');
+    assert.equal(
+      field(() => trainTextClassifier({ family: 'logistic-regression' }, { train: { texts: ['a'], labels: [2] }, validation: data.validation })),
+      'train.labels',
+    );
+    assert.equal(
+      field(() => trainTextClassifier({ family: 'logistic-regression' }, { train: { texts: ['a', 'b'], labels: [0, 0] }, validation: data.validation })),
+      'train.labels',
+    );
+  });
+});
