@@ -220,13 +220,16 @@ for (const kind of STORE_KINDS) {
             { method: 'GET' as const, url: `/runs/${runId}/artifacts/${segment}`, role: 'viewer' as const },
             { method: 'DELETE' as const, url: `/runs/${runId}/artifacts/${segment}`, role: 'admin' as const },
             { method: 'GET' as const, url: `/artifacts/${segment}`, role: 'viewer' as const },
+            { method: 'POST' as const, url: `/runs/${segment}/artifacts/${goodId}/register`, role: 'editor' as const, json: true },
+            { method: 'POST' as const, url: `/runs/${runId}/artifacts/${segment}/register`, role: 'editor' as const, json: true },
           ];
           for (const request of requests) {
+            const json = 'json' in request;
             const res = await platform.app.inject({
               method: request.method,
               url: request.url,
-              headers: { ...headers[request.role], ...(request.method === 'POST' ? { 'content-type': 'application/octet-stream' } : {}) },
-              ...(request.method === 'POST' ? { payload: marker } : {}),
+              headers: { ...headers[request.role], ...(request.method === 'POST' ? { 'content-type': json ? 'application/json' : 'application/octet-stream' } : {}) },
+              ...(request.method === 'POST' ? { payload: json ? JSON.stringify({ model: 'traversal-model' }) : marker } : {}),
             });
             expectRefused(res, [400, 404], `${request.method} ${request.url.slice(0, 80)}`);
           }
@@ -246,7 +249,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(snapshot(root), rootBefore, 'the artifact root changed: a refused request wrote a file');
       assert.deepEqual(snapshot(path.dirname(root)), homeBefore, 'WARDEN_HOME changed');
       assert.deepEqual(traversalTargets(root, HOSTILE_NAMES), targetsBefore, 'a file at a traversal target appeared or changed');
-      assert.ok(checked.length > HOSTILE_NAMES.length * 14, `only ${checked.length} requests checked`);
+      assert.ok(checked.length > HOSTILE_NAMES.length * 18, `only ${checked.length} requests checked`);
     });
 
     it('refuses a tampered blob with ARTIFACT_TAMPERED and never serves its bytes', async () => {
@@ -318,6 +321,39 @@ for (const kind of STORE_KINDS) {
       assert.equal(noName.json().error.field, 'query.name');
       const unknownDigest = await platform.app.inject({ method: 'GET', url: `/artifacts/${sha256(Buffer.from('never stored'))}`, headers: headers.viewer });
       assert.equal(unknownDigest.statusCode, 404);
+    });
+
+    it('registers a model version from a run artifact, storing its digest; loading verifies it', async () => {
+      const runId = await createRun();
+      const model = `from-artifact-${randomBytes(3).toString('hex')}`;
+      await platform.services.registry.createModel({ name: model, task: 'spam' }, { name: 'test' });
+      const bytes = Buffer.from(JSON.stringify({ weights: [0.1, 0.2, 0.3], nonce: randomBytes(8).toString('hex') }));
+      const uploaded = await upload(runId, 'model/bundle.json', bytes);
+      assert.equal(uploaded.statusCode, 201);
+      const { id, sha256: digest } = uploaded.json();
+      const asViewer = await platform.app.inject({ method: 'POST', url: `/runs/${runId}/artifacts/${id}/register`, headers: headers.viewer, payload: { model } });
+      assert.equal(asViewer.statusCode, 403);
+      const res = await platform.app.inject({
+        method: 'POST',
+        url: `/runs/${runId}/artifacts/${id}/register`,
+        headers: headers.editor,
+        payload: { model, metrics: { eval_accuracy: 0.5 } },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      assert.equal(res.json().artifactDigest, digest);
+      assert.equal(res.json().sourceRunId, runId);
+      const version = await platform.services.registry.getVersion(model, res.json().version);
+      assert.equal(version.artifactDigest, digest);
+      assert.equal(version.sourceRunId, runId);
+      assert.deepEqual(Buffer.from(await platform.services.artifacts.loadModelArtifact(version.artifactDigest)), bytes);
+      // The version keeps the blob alive after its run's artifact record is deleted.
+      assert.equal((await platform.app.inject({ method: 'DELETE', url: `/runs/${runId}/artifacts/${id}`, headers: headers.admin })).statusCode, 200);
+      await platform.app.inject({ method: 'POST', url: '/admin/gc', headers: headers.admin });
+      assert.deepEqual(Buffer.from(await platform.services.artifacts.loadModelArtifact(digest)), bytes);
+      const missing = await platform.app.inject({ method: 'POST', url: `/runs/${runId}/artifacts/nope/register`, headers: headers.editor, payload: { model } });
+      assert.equal(missing.statusCode, 404);
+      corruptLocalBlob(new LocalArtifactStore(root), digest);
+      await assert.rejects(platform.services.artifacts.loadModelArtifact(digest), { code: 'ARTIFACT_TAMPERED' });
     });
 
     it('GC removes exactly the orphaned blobs: shared and model-version blobs stay', async () => {

@@ -179,6 +179,63 @@ export const artifactRoutes: RouteModule = (app, deps) => {
     async (request) => view(await artifacts.delete(request.params.id, request.params.artifactId)),
   );
 
+  app.post(
+    '/runs/:id/artifacts/:artifactId/register',
+    {
+      config: { role: 'editor' },
+      schema: {
+        summary: 'Register a model version from a run artifact',
+        description:
+          "The new version's artifact digest is the artifact's sha256 and its source run is the run; loading the model later " +
+          'verifies the bytes against that digest. The other fields are those of `POST /models/:name/versions`.',
+        tags: ['artifacts', 'registry'],
+        params: Type.Object({ id: RunId, artifactId: ArtifactId }),
+        body: Type.Object(
+          {
+            model: Type.String({ minLength: 1, maxLength: 64, description: 'Registered model name.' }),
+            description: Type.Optional(Type.String({ maxLength: 10_000 })),
+            metrics: Type.Optional(Type.Record(Type.String(), Type.Number())),
+            tags: Type.Optional(Type.Record(Type.String(), Type.String())),
+            parent: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 64 })])),
+            recipeFingerprint: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            datasetDigests: Type.Optional(Type.Array(Sha256, { maxItems: 100 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            model: Type.String(),
+            version: Type.Integer(),
+            semver: Type.String(),
+            stage: Type.String(),
+            sourceRunId: Type.String(),
+            artifactDigest: Type.String(),
+          }),
+          ...errors,
+          409: ErrorBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      const artifact = await artifacts.resolve(request.params.id, request.params.artifactId);
+      const { model, ...fields } = request.body;
+      const registered = await deps.services.registry.registerVersion(
+        model,
+        { ...fields, sourceRunId: artifact.runId, artifactDigest: artifact.sha256 },
+        { name: request.actor, ...(request.principal ? { role: request.principal.role } : {}) },
+      );
+      const version = registered.version;
+      return reply.code(201).send({
+        model,
+        version: version.number,
+        semver: version.semver,
+        stage: version.stage,
+        sourceRunId: artifact.runId,
+        artifactDigest: artifact.sha256,
+      });
+    },
+  );
+
   app.get(
     '/artifacts/:sha256',
     {
