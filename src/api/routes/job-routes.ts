@@ -186,9 +186,9 @@ export const jobRoutes: RouteModule = (app, deps) => {
     },
     async (request, reply) => {
       const pending: JobEvent[] = [];
-      let write: ((event: JobEvent) => void) | undefined;
+      const stream = { open: false };
       // Subscribing first turns an unknown id into an ordinary 404 before the stream opens.
-      const subscription = await jobs.subscribe(request.params.id, (event) => (write ? write(event) : pending.push(event)));
+      const subscription = await jobs.subscribe(request.params.id, (event) => (stream.open ? write(event) : pending.push(event)));
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
@@ -208,12 +208,13 @@ export const jobRoutes: RouteModule = (app, deps) => {
         streams.delete(raw);
         if (!raw.writableEnded) raw.end();
       };
-      write = (event) => {
+      const write = (event: JobEvent) => {
         if (raw.writableEnded) return;
         raw.write(sseEvent(event));
         if ((event.type === 'state' || event.type === 'snapshot') && isTerminal(event.job.state)) finish();
       };
       for (const event of pending.splice(0)) write(event);
+      stream.open = true;
       raw.on('close', finish); // the client went away (the request's own 'close' fires too early)
       void subscription.ended.then(finish);
     },
