@@ -1,0 +1,114 @@
+/**
+ * Training over HTTP: queue a training (`POST /jobs/train`) or retraining
+ * (`POST /models/retrain`, a reserved model name so it never clashes with /models/:name)
+ * as background jobs — 202 with the job ids; follow them with GET /jobs/:id, its SSE
+ * events, or `warden jobs watch`. And a smoke-test prediction route on a version.
+ * Roles: editor queues training; viewer predicts.
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Job } from '../../domain/jobs.js';
+import { MAX_PREDICT_TEXTS } from '../../services/model-loader.js';
+import type { Actor } from '../../services/registry-service.js';
+import type { RouteModule } from '../app-deps.js';
+import { ErrorBody } from '../http-errors.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const ModelName = Type.String({ minLength: 1, maxLength: 64, description: 'Model name: [a-z0-9][a-z0-9._-]{0,63}' });
+const VersionRef = Type.String({ minLength: 1, maxLength: 80, description: 'A version number, a semver label like v1.2, or an alias.' });
+const Recipe = Type.Object({}, { additionalProperties: true, description: 'A training recipe or overrides of the model’s stored one (see docs/training.md).' });
+
+const QueuedJob = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  state: Type.String(),
+  model: Type.String(),
+  url: Type.String({ description: 'Where to follow it: GET this path (or /events for live progress).' }),
+});
+
+function actorOf(request: FastifyRequest): Actor {
+  return request.principal === null ? { name: request.actor } : { name: request.principal.name, role: request.principal.role };
+}
+
+function queued(job: Job) {
+  return { id: job.id, kind: job.kind, state: job.state, model: typeof job.payload.model === 'string' ? job.payload.model : '', url: `/jobs/${job.id}` };
+}
+
+export const trainingRoutes: RouteModule = (app, deps) => {
+  const { training, models } = deps.services;
+
+  app.post(
+    '/models/retrain',
+    {
+      config: { role: 'editor' },
+      schema: {
+        summary: 'Retrain a model (or every model with a recipe) from its stored recipe, as background jobs',
+        tags: ['training'],
+        body: Type.Union([Type.Object({ model: ModelName }, { additionalProperties: false }), Type.Object({ all: Type.Literal(true) }, { additionalProperties: false })]),
+        response: { 202: Type.Object({ jobs: Type.Array(QueuedJob), skipped: Type.Array(Type.String({ description: 'models without a recipe' })) }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { model?: string; all?: true };
+      if (body.all === true) {
+        const { jobs, skipped } = await training.enqueueRetrainAll(actorOf(request));
+        return reply.code(202).send({ jobs: jobs.map(queued), skipped });
+      }
+      const job = await training.enqueueRetrain(body.model ?? '', actorOf(request));
+      return reply.code(202).send({ jobs: [queued(job)], skipped: [] });
+    },
+  );
+
+  app.post(
+    '/jobs/train',
+    {
+      config: { role: 'editor' },
+      schema: {
+        summary: 'Train a new version of a model (created when missing) as a background job',
+        tags: ['training'],
+        body: Type.Object(
+          {
+            model: ModelName,
+            recipe: Type.Optional(Recipe),
+            family: Type.Optional(Type.String({ maxLength: 32, description: 'lr, nb, mlp (shorthand for recipe.family)' })),
+            dataset: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'shorthand for recipe.dataset' })),
+            task: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+            description: Type.Optional(Type.String({ maxLength: 10_000 })),
+            parent: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), VersionRef, Type.Null()])),
+            maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 202: QueuedJob, ...errors },
+      },
+    },
+    async (request, reply) => reply.code(202).send(queued(await training.enqueueTraining(request.body, actorOf(request)))),
+  );
+
+  app.post(
+    '/models/:name/versions/:version/predict',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'Classify texts with a version (its own normalisation, features and threshold)',
+        tags: ['training'],
+        params: Type.Object({ name: ModelName, version: VersionRef }),
+        body: Type.Object({ texts: Type.Array(Type.String(), { minItems: 1, maxItems: MAX_PREDICT_TEXTS }) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            model: Type.String(),
+            version: Type.Integer(),
+            semver: Type.String(),
+            threshold: Type.Number(),
+            predictions: Type.Array(Type.Object({ label: Type.Integer(), probability: Type.Number(), score: Type.Number() })),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const result = await models.predict(request.params.name, request.params.version, request.body.texts);
+      return { ...result, predictions: [...result.predictions] };
+    },
+  );
+};

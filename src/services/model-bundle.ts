@@ -1,0 +1,57 @@
+/**
+ * The model bundle: ONE blob holding a model's manifest.json and its weights, whose
+ * sha256 is the model version's `artifactDigest`. One digest pins everything: the
+ * artifact store verifies the bundle's sha256 on every read, and the manifest inside
+ * pins the weights' sha256, which `deserializeModel` verifies again.
+ *
+ * Why a bundle and not the weights' digest: the version must keep its artifact alive by
+ * itself (artifact GC keeps exactly the digests a run artifact or a version references),
+ * and a version pointing at the weights alone could not find its manifest once the run
+ * that uploaded `manifest.json` was deleted.
+ *
+ * Layout (parsed as data only, never evaluated):
+ *   `WARDEN-MODEL-BUNDLE 1\n` · `<manifest byte length, decimal>\n` · manifest JSON (UTF-8) · weights
+ */
+import { WardenError } from '../domain/errors.js';
+import { deserializeModel, parseManifest, type ModelManifest, type SerializedModel, type Sha256, type TextClassifier } from '../ml/index.js';
+
+export const BUNDLE_MAGIC = 'WARDEN-MODEL-BUNDLE 1\n';
+const MAX_MANIFEST_BYTES = 1024 * 1024; // 1 MiB: a manifest is a few kB
+
+export const BUNDLE_MEDIA_TYPE = 'application/octet-stream';
+export const BUNDLE_NAME = 'model.bundle';
+export const MANIFEST_NAME = 'manifest.json';
+export const WEIGHTS_NAME = 'weights.bin';
+
+/** Manifest + weights → one bundle. */
+export function encodeBundle(model: SerializedModel): Uint8Array {
+  const manifest = Buffer.from(JSON.stringify(model.manifest), 'utf8');
+  const header = Buffer.from(`${BUNDLE_MAGIC}${manifest.length}\n`, 'ascii');
+  return Buffer.concat([header, manifest, model.weights]);
+}
+
+function tampered(message: string): WardenError {
+  return new WardenError('ARTIFACT_TAMPERED', `model bundle: ${message}`, { field: 'artifactDigest' });
+}
+
+/** Splits a bundle into its validated manifest and its weights (no copy). */
+export function decodeBundle(bytes: Uint8Array): { manifest: ModelManifest; weights: Uint8Array } {
+  const magic = Buffer.from(BUNDLE_MAGIC, 'ascii');
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer.length < magic.length || !buffer.subarray(0, magic.length).equals(magic)) throw tampered('not a Warden model bundle (bad header)');
+  const lineEnd = buffer.indexOf(0x0a, magic.length);
+  if (lineEnd < 0 || lineEnd - magic.length > 8) throw tampered('bad manifest length line');
+  const lengthText = buffer.subarray(magic.length, lineEnd).toString('ascii');
+  if (!/^\d{1,7}$/.test(lengthText)) throw tampered('bad manifest length');
+  const length = Number(lengthText);
+  if (length > MAX_MANIFEST_BYTES || lineEnd + 1 + length > buffer.length) throw tampered('manifest length out of range');
+  const manifestText = buffer.subarray(lineEnd + 1, lineEnd + 1 + length).toString('utf8');
+  const manifest = parseManifest(manifestText);
+  return { manifest, weights: buffer.subarray(lineEnd + 1 + length) };
+}
+
+/** Bundle bytes → a ready classifier; the weights' sha256 is checked against the manifest. */
+export function loadBundle(bytes: Uint8Array, sha256: Sha256): TextClassifier {
+  const { manifest, weights } = decodeBundle(bytes);
+  return deserializeModel(manifest, weights, sha256);
+}

@@ -1,0 +1,100 @@
+/**
+ * Loads registered model versions for serving and evaluation: the version's
+ * `artifactDigest` names a model bundle (see model-bundle.ts), read verified from the
+ * artifact store, parsed as data, and cached by digest (a version's artifact never
+ * changes, so the digest is a perfect cache key).
+ */
+import { createHash } from 'node:crypto';
+import { WardenError, invalid } from '../domain/errors.js';
+import type { ModelVersion } from '../domain/registry/index.js';
+import { predictBatch, type Prediction, type TextClassifier } from '../ml/index.js';
+import type { ArtifactService } from './artifact-service.js';
+import { loadBundle } from './model-bundle.js';
+import type { RegistryService, VersionRefInput } from './registry-service.js';
+
+export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+export interface LoadedModel {
+  readonly version: ModelVersion;
+  readonly classifier: TextClassifier;
+}
+
+export interface PredictionResult {
+  readonly model: string;
+  readonly version: number;
+  readonly semver: string;
+  readonly threshold: number;
+  readonly predictions: readonly Prediction[];
+}
+
+export const MAX_PREDICT_TEXTS = 1_000;
+const MAX_TEXT_CHARS = 1_000_000;
+
+export interface ModelLoaderDeps {
+  readonly registry: Pick<RegistryService, 'getVersion'>;
+  readonly artifacts: Pick<ArtifactService, 'loadModelArtifact'>;
+  /** Models kept in memory (least recently used evicted); default 8. */
+  readonly cacheSize?: number;
+}
+
+export class ModelLoader {
+  private readonly cache = new Map<string, Promise<TextClassifier>>();
+  private readonly cacheSize: number;
+
+  constructor(private readonly deps: ModelLoaderDeps) {
+    this.cacheSize = deps.cacheSize ?? 8;
+  }
+
+  /**
+   * The classifier stored under `digest`: ARTIFACT_TAMPERED when the bundle or its weights
+   * no longer match their digests, ARTIFACT_NOT_FOUND when the blob is gone.
+   */
+  loadByDigest(digest: string): Promise<TextClassifier> {
+    const cached = this.cache.get(digest);
+    if (cached !== undefined) {
+      this.cache.delete(digest);
+      this.cache.set(digest, cached);
+      return cached;
+    }
+    const loading = this.deps.artifacts.loadModelArtifact(digest).then((bytes) => loadBundle(bytes, sha256Hex));
+    this.cache.set(digest, loading);
+    loading.catch(() => this.cache.delete(digest));
+    while (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest === undefined) break;
+      this.cache.delete(oldest);
+    }
+    return loading;
+  }
+
+  /** A version's classifier. VALIDATION_FAILED when the version has no built-in model artifact. */
+  async load(model: string, version: VersionRefInput): Promise<LoadedModel> {
+    const found = await this.deps.registry.getVersion(model, version);
+    if (found.status !== 'READY') {
+      throw new WardenError('VALIDATION_FAILED', `${model} ${found.semver} is ${found.status}; only READY versions can predict`, { field: 'version' });
+    }
+    if (found.artifactDigest === null) throw invalid('version', `${model} ${found.semver} has no model artifact`);
+    if (found.tags['warden.family'] === 'external') {
+      throw invalid('version', `${model} ${found.semver} was trained by an external trainer; serve it with that trainer's runtime`);
+    }
+    return { version: found, classifier: await this.loadByDigest(found.artifactDigest) };
+  }
+
+  /** Classifies raw texts with a version (its own normalisation chain and threshold). */
+  async predict(model: string, version: VersionRefInput, texts: readonly string[]): Promise<PredictionResult> {
+    if (!Array.isArray(texts) || texts.length === 0 || texts.length > MAX_PREDICT_TEXTS) {
+      throw invalid('texts', `texts must be a list of 1-${MAX_PREDICT_TEXTS} strings`);
+    }
+    texts.forEach((t, i) => {
+      if (typeof t !== 'string' || t.length > MAX_TEXT_CHARS) throw invalid(`texts[${i}]`, `each text is a string of at most ${MAX_TEXT_CHARS} characters`);
+    });
+    const loaded = await this.load(model, version);
+    return {
+      model,
+      version: loaded.version.number,
+      semver: loaded.version.semver,
+      threshold: loaded.classifier.threshold,
+      predictions: predictBatch(loaded.classifier, texts),
+    };
+  }
+}

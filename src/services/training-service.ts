@@ -1,0 +1,808 @@
+/**
+ * Training: recipes on registered models, training and retraining jobs, and the
+ * pipeline those jobs run inside the job queue's workers:
+ *
+ *   dataset (recipe spec + fresh data) → deterministic stratified split → train
+ *   (per-epoch metrics on a tracking run, live job progress) → evaluate on the held-out
+ *   test split (eval_*) → artifact (manifest.json, weights.bin, model.bundle on the run)
+ *   → version registered (parent, dataset digests, resource usage, source run, artifact
+ *   digest = the bundle's sha256) → auto-stage policy (by the registry) → fresh files
+ *   moved to used/ → the model's recipe updated when the job asked to.
+ *
+ * Crash safety (the queue runs a job at least once): every side effect that must happen
+ * once is wrapped in `ctx.once()`, and the registration is also looked up by the job's
+ * idempotency key (a version tag) before registering, so a worker killed between
+ * registering and recording the checkpoint never leaves a duplicate version.
+ *
+ * Failure rule: the attempt that fails for good (no retry left, or an error retrying
+ * cannot fix) registers a FAILED version — visible, with the error in its description,
+ * staged None by the auto-stage policy — and ends the run FAILED; fresh files stay in
+ * fresh/. A cancelled job registers nothing and ends the run KILLED.
+ */
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { WardenError, invalid, isWardenError } from '../domain/errors.js';
+import { describeFailure, type Job, type JsonObject, type JsonValue } from '../domain/jobs.js';
+import type { Clock } from '../domain/ports/clock.js';
+import type { FreshDataEvent } from '../domain/ports/domain-events.js';
+import type { ExternalTrainerRunner } from '../domain/ports/external-trainer.js';
+import type { JobContext, JobHandlers, JobQueue } from '../domain/ports/job-queue.js';
+import type { ResourceMeter } from '../domain/ports/resource-meter.js';
+import { ML_FAMILY, overrideRecipe, parseRecipe, recipeFingerprint, type Recipe } from '../domain/recipes.js';
+import { mergeDatasets, type DatasetRow } from '../domain/datasets.js';
+import { freshDatasetName } from '../domain/fresh-data.js';
+import type { ModelVersion, RegisteredModel } from '../domain/registry/index.js';
+import type { ResourceUsage } from '../domain/tracking/run.js';
+import {
+  evaluateClassifier,
+  metricsToRecord,
+  pick,
+  resolveRecipe,
+  serializeModel,
+  stratifiedSplit,
+  trainTextClassifierSteps,
+  type TrainingRecipe,
+  type TrainingResult,
+} from '../ml/index.js';
+import type { ArtifactService } from './artifact-service.js';
+import type { DatasetService } from './dataset-service.js';
+import { BUNDLE_MEDIA_TYPE, BUNDLE_NAME, MANIFEST_NAME, WEIGHTS_NAME, encodeBundle } from './model-bundle.js';
+import type { Actor, RegistryService } from './registry-service.js';
+import type { TrackingService } from './tracking-service.js';
+
+const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Phases a training job reports, in order. */
+export const TRAINING_PHASES = ['loading', 'featurising', 'training', 'calibrating', 'evaluating', 'registering'] as const;
+
+/** Metrics logged once per epoch (step = epoch). */
+const EPOCH_METRICS: readonly string[] = ['train_loss', 'val_loss', 'val_roc_auc'];
+
+/** Tag carrying the registration's idempotency key (job id + scope) on the version. */
+export const JOB_KEY_TAG = 'warden.job_key';
+
+export interface TrainingServiceDeps {
+  readonly registry: RegistryService;
+  readonly tracking: TrackingService;
+  readonly artifacts: ArtifactService;
+  readonly datasets: DatasetService;
+  readonly jobs: JobQueue;
+  readonly meter: ResourceMeter;
+  readonly clock: Clock;
+  /** Runs recipes with `family: external`; without it such recipes are refused. */
+  readonly externalTrainer?: ExternalTrainerRunner;
+  /** Progress and milestones as log lines (the server's logger). */
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+}
+
+/** `POST /jobs/train`: train a new version of a model (created when missing, given a recipe or family). */
+export interface TrainRequest {
+  readonly model: string;
+  /** A full recipe, or overrides of the model's stored recipe. */
+  readonly recipe?: Readonly<Record<string, unknown>>;
+  /** Shorthand for `recipe.family`. */
+  readonly family?: string;
+  /** Shorthand for `recipe.dataset`. */
+  readonly dataset?: unknown;
+  /** For a model created by this request; default `text-classification`. */
+  readonly task?: string;
+  readonly description?: string;
+  /** The version this training descends from (lineage); default none. */
+  readonly parent?: number | string | null;
+  readonly maxAttempts?: number;
+}
+
+export interface RetrainOptions {
+  /** The fresh-data version to train on too; its files move to used/ when the job succeeds. */
+  readonly fresh?: { readonly name: string; readonly version: number; readonly digest: string };
+  /** Why (logged on the job and tagged on the version): `manual`, `fresh-data`, `bootstrap`… */
+  readonly trigger?: string;
+  readonly idempotencyKey?: string;
+}
+
+/** What a training job carries (validated at enqueue, so a bad recipe is a 400, not a failed job). */
+interface TrainingPayload {
+  readonly model: string;
+  readonly recipe: Recipe;
+  readonly fingerprint: string;
+  readonly parent: number | null;
+  readonly fresh: { readonly name: string; readonly version: number; readonly digest: string } | null;
+  readonly saveRecipe: boolean;
+  readonly trigger: string;
+  readonly actor: string;
+}
+
+/** The job's result (also what `GET /jobs/:id` shows once succeeded). */
+export interface TrainingOutcome {
+  readonly model: string;
+  readonly version: number;
+  readonly semver: string;
+  readonly stage: string;
+  readonly status: string;
+  readonly runId: string;
+  readonly artifactDigest: string | null;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly [key: string]: JsonValue;
+}
+
+/** The bootstrap models registered on an empty home. */
+export const BOOTSTRAP_MODELS: ReadonlyArray<{ readonly name: string; readonly family: 'lr' | 'nb'; readonly description: string }> = [
+  { name: 'spam-detector', family: 'lr', description: 'Spam/phishing mail detector: logistic regression on hashed word and character n-grams (SpamAssassin corpus).' },
+  { name: 'spam-detector-nb', family: 'nb', description: 'Spam/phishing mail detector: complement naive Bayes on hashed n-grams (SpamAssassin corpus), a second opinion with another inductive bias.' },
+];
+
+const DEFAULT_TASK = 'text-classification';
+const SYSTEM_ACTOR: Actor = { name: 'warden-training' };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function* bytes(data: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield data;
+}
+
+function usageRecord(usage: ResourceUsage): Record<string, number> {
+  const out: Record<string, number> = { cpu_seconds: usage.cpuSeconds, peak_rss_bytes: usage.peakRssBytes, wall_seconds: usage.wallSeconds };
+  if (usage.gpuMemoryMb !== undefined) out.gpu_memory_mb = usage.gpuMemoryMb;
+  if (usage.gpuUtilizationPct !== undefined) out.gpu_utilization_pct = usage.gpuUtilizationPct;
+  return out;
+}
+
+function round(x: number, digits = 4): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+export class TrainingService {
+  constructor(private readonly deps: TrainingServiceDeps) {}
+
+  // ─────────────────────────────────────────────────────────────── recipes
+
+  /**
+   * Validates a recipe and fills the family defaults (hyper-parameters, normalisation,
+   * featuriser, threshold, calibration) from ml/, so what is stored is complete and its
+   * fingerprint does not depend on how much the person spelled out.
+   */
+  resolveRecipe(input: unknown, field = 'recipe'): Recipe {
+    const recipe = parseRecipe(input, field);
+    if (recipe.family === 'external') {
+      if (this.deps.externalTrainer === undefined) throw invalid(`${field}.family`, 'external trainers are not enabled in this process');
+      return recipe;
+    }
+    const resolved = resolveRecipe(this.mlRecipe(recipe));
+    return {
+      ...recipe,
+      hyperParameters: { ...resolved.hyperParameters },
+      normalization: { ...resolved.normalization },
+      featurizer: JSON.parse(JSON.stringify(resolved.featurizer)) as Record<string, unknown>,
+      seed: resolved.seed,
+      threshold: { ...resolved.threshold } as Record<string, unknown>,
+      calibration: resolved.calibration,
+    };
+  }
+
+  fingerprint(recipe: Recipe): string {
+    return recipeFingerprint(recipe, (text) => sha256Hex(text));
+  }
+
+  private mlRecipe(recipe: Recipe): TrainingRecipe {
+    if (recipe.family === 'external') throw invalid('recipe.family', 'an external recipe has no built-in family');
+    return {
+      family: ML_FAMILY[recipe.family],
+      hyperParameters: recipe.hyperParameters,
+      normalization: recipe.normalization,
+      featurizer: recipe.featurizer as TrainingRecipe['featurizer'],
+      seed: recipe.seed,
+      ...(recipe.threshold !== undefined ? { threshold: recipe.threshold as unknown as NonNullable<TrainingRecipe['threshold']> } : {}),
+      ...(recipe.calibration !== undefined ? { calibration: recipe.calibration } : {}),
+    };
+  }
+
+  /** The stored recipe of a model, or null when it has none (or an unreadable one). */
+  storedRecipe(model: RegisteredModel): Recipe | null {
+    if (model.recipe === null) return null;
+    try {
+      return parseRecipe(model.recipe);
+    } catch {
+      return null;
+    }
+  }
+
+  // ─────────────────────────────────────────────────────────────── enqueue
+
+  /** Enqueues a `train` job; creates the model first when it does not exist (a recipe or family is then required). */
+  async enqueueTraining(request: TrainRequest, actor: Actor): Promise<Job> {
+    if (!isObject(request)) throw invalid('body', 'expected an object');
+    if (typeof request.model !== 'string') throw invalid('model', 'model is required');
+    const overrides: Record<string, unknown> = isObject(request.recipe) ? { ...request.recipe } : {};
+    if (request.recipe !== undefined && !isObject(request.recipe)) throw invalid('recipe', 'recipe must be an object');
+    if (request.family !== undefined) overrides.family = request.family;
+    if (request.dataset !== undefined) overrides.dataset = request.dataset;
+    let model = await this.findModel(request.model);
+    const base = model === undefined ? null : this.storedRecipe(model);
+    if (base === null && overrides.family === undefined && overrides.command === undefined) {
+      throw invalid('recipe', `model "${request.model}" has no stored recipe: give recipe (or family and dataset)`);
+    }
+    if (base === null && overrides.dataset === undefined) overrides.dataset = { builtin: ['spam-assassin'] };
+    const recipe = this.resolveRecipe(overrideRecipe(base, overrides));
+    if (model === undefined) {
+      model = await this.deps.registry.createModel(
+        { name: request.model, task: request.task ?? DEFAULT_TASK, ...(request.description !== undefined ? { description: request.description } : {}), recipe: recipe as unknown as Record<string, unknown> },
+        actor,
+      );
+    }
+    let parent: number | null = null;
+    if (request.parent !== undefined && request.parent !== null) parent = (await this.deps.registry.getVersion(model.name, request.parent)).number;
+    return this.enqueue('train', { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent, fresh: null, saveRecipe: true, trigger: 'train', actor: actor.name }, {
+      ...(request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {}),
+    });
+  }
+
+  /**
+   * Enqueues a `retrain` job of a model from its stored recipe; the parent is the version
+   * in Production, else the newest READY version (none for a model without versions).
+   */
+  async enqueueRetrain(modelName: string, actor: Actor, options: RetrainOptions = {}): Promise<Job> {
+    const model = await this.deps.registry.getModel(modelName);
+    const recipe = this.storedRecipe(model);
+    if (recipe === null) throw invalid('model', `model "${model.name}" has no training recipe; train it once with \`warden train ${model.name} --family lr\``);
+    const parent = await this.retrainParent(model.name);
+    return this.enqueue(
+      'retrain',
+      { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent: parent?.number ?? null, fresh: options.fresh ?? null, saveRecipe: false, trigger: options.trigger ?? 'manual', actor: actor.name },
+      options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {},
+    );
+  }
+
+  /** `POST /models/retrain {all: true}`: one retrain job per model that has a recipe. */
+  async enqueueRetrainAll(actor: Actor): Promise<{ jobs: Job[]; skipped: string[] }> {
+    const jobs: Job[] = [];
+    const skipped: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.deps.registry.listModels({ limit: 500, ...(pageToken !== undefined ? { pageToken } : {}) });
+      for (const model of page.items) {
+        if (this.storedRecipe(model) === null) skipped.push(model.name);
+        else jobs.push(await this.enqueueRetrain(model.name, actor));
+      }
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined);
+    return { jobs, skipped };
+  }
+
+  /**
+   * The fresh-data subscriber: a retrain of the model on its recipe plus the fresh version.
+   * Keyed by the fresh version's digest, so the same data never queues two retrains.
+   * A folder named after no registered model (or a model without recipe) is only logged.
+   */
+  async onFreshData(event: FreshDataEvent): Promise<Job | undefined> {
+    const model = await this.findModel(event.model);
+    const recipe = model === undefined ? null : this.storedRecipe(model);
+    if (model === undefined || recipe === null || !recipe.dataset.includeFresh) {
+      this.deps.log?.('warn', 'fresh data for a model that does not train on fresh data (unknown model, no recipe, or includeFresh off): left in fresh/', {
+        model: event.model,
+        dataset: event.datasetName,
+      });
+      return undefined;
+    }
+    const job = await this.enqueueRetrain(model.name, SYSTEM_ACTOR, {
+      fresh: { name: event.datasetName, version: event.datasetVersion, digest: event.datasetDigest },
+      trigger: 'fresh-data',
+      idempotencyKey: `fresh:${model.name}:${event.datasetDigest.slice(0, 32)}`,
+    });
+    this.deps.log?.('info', 'fresh data: retraining queued', { model: model.name, job: job.id, rows: event.rows, files: event.files.map((f) => f.name) });
+    return job;
+  }
+
+  /**
+   * First start: when NO model is registered, registers the bootstrap models (SpamAssassin,
+   * logistic regression and naive Bayes) and queues their training. Returns the jobs, or
+   * an empty list when the registry already had models (later starts).
+   */
+  async bootstrap(): Promise<Job[]> {
+    const existing = await this.deps.registry.listModels({ limit: 1 });
+    if (existing.items.length > 0) return [];
+    const jobs: Job[] = [];
+    for (const spec of BOOTSTRAP_MODELS) {
+      const recipe = this.resolveRecipe({ family: spec.family, dataset: { builtin: ['spam-assassin'], includeFresh: true } });
+      try {
+        await this.deps.registry.createModel({ name: spec.name, task: 'spam', description: spec.description, recipe: recipe as unknown as Record<string, unknown> }, SYSTEM_ACTOR);
+      } catch (error) {
+        if (isWardenError(error) && error.code === 'MODEL_ALREADY_EXISTS') continue; // another process bootstrapped it
+        throw error;
+      }
+      jobs.push(
+        await this.enqueue(
+          'train',
+          { model: spec.name, recipe, fingerprint: this.fingerprint(recipe), parent: null, fresh: null, saveRecipe: false, trigger: 'bootstrap', actor: SYSTEM_ACTOR.name },
+          { idempotencyKey: `bootstrap:${spec.name}` },
+        ),
+      );
+    }
+    return jobs;
+  }
+
+  private async enqueue(kind: 'train' | 'retrain', payload: TrainingPayload, options: { idempotencyKey?: string; maxAttempts?: number }): Promise<Job> {
+    return this.deps.jobs.enqueue({
+      kind,
+      payload: payload as unknown as JsonObject,
+      ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
+      ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    });
+  }
+
+  private async findModel(name: string): Promise<RegisteredModel | undefined> {
+    try {
+      return await this.deps.registry.getModel(name);
+    } catch (error) {
+      if (isWardenError(error) && error.code === 'MODEL_NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  private async retrainParent(model: string): Promise<ModelVersion | undefined> {
+    const production = await this.deps.registry.searchVersions(model, { stage: 'Production', limit: 1 });
+    if (production.items[0] !== undefined) return production.items[0];
+    // Newest first: the first READY one is the newest.
+    let pageToken: string | undefined;
+    do {
+      const page = await this.deps.registry.searchVersions(model, { limit: 100, ...(pageToken !== undefined ? { pageToken } : {}) });
+      const ready = page.items.find((v) => v.status === 'READY');
+      if (ready !== undefined) return ready;
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined);
+    return undefined;
+  }
+
+  // ────────────────────────────────────────────────────────────── handlers
+
+  /** The job handlers of this area (train and retrain run the same pipeline). */
+  handlers(): JobHandlers {
+    const handler = (ctx: JobContext) => this.runTrainingJob(ctx);
+    return { train: handler, retrain: handler };
+  }
+
+  /** Runs one attempt of a train/retrain job. See the module comment for the guarantees. */
+  async runTrainingJob(ctx: JobContext): Promise<JsonValue> {
+    const payload = this.readPayload(ctx.payload);
+    const measurement = this.deps.meter.start();
+    const started = performance.now();
+    const say = (line: string, fields: Record<string, unknown> = {}) => {
+      ctx.log(line);
+      this.deps.log?.('info', `[${payload.model}] ${line}`, { job: ctx.job.id, ...fields });
+    };
+    const runId = await ctx.once('run', async () => {
+      const run = await this.deps.tracking.createRun({
+        experimentName: `train-${payload.model}`,
+        name: `${payload.model} ${ctx.job.kind} ${ctx.job.id}`,
+        tags: { 'warden.job_id': ctx.job.id, 'warden.model': payload.model, 'warden.trigger': payload.trigger, 'warden.family': payload.recipe.family },
+      });
+      await this.deps.tracking.logBatch(run.id, { params: recipeParams(payload.recipe, payload.fingerprint) });
+      return run.id;
+    });
+    say(`${ctx.job.kind} of ${payload.model} (${payload.recipe.family}, trigger ${payload.trigger}, attempt ${ctx.attempt}); run ${runId}`);
+    try {
+      const outcome = await this.trainAndRegister(ctx, payload, runId, measurement, say);
+      say(`registered ${payload.model} ${outcome.semver} (stage ${outcome.stage}) in ${round((performance.now() - started) / 1000, 1)} s`, { version: outcome.version });
+      return outcome;
+    } catch (error) {
+      const cancelled = ctx.signal.aborted;
+      const failure = describeFailure(error);
+      const final = !cancelled && (!failure.retryable || ctx.attempt >= ctx.job.maxAttempts);
+      const usage = await measurement.stop();
+      this.deps.log?.('warn', `[${payload.model}] training attempt ${ctx.attempt} failed: ${failure.message}`, { job: ctx.job.id, final, cancelled });
+      if (cancelled || final) {
+        await this.endRun(runId, cancelled ? 'KILLED' : 'FAILED', usage);
+        if (final) await this.registerFailure(ctx, payload, runId, usage, failure.message);
+      }
+      throw error;
+    }
+  }
+
+  private readPayload(raw: JsonObject): TrainingPayload {
+    if (typeof raw.model !== 'string') throw invalid('payload.model', 'the job names no model');
+    const recipe = this.resolveRecipe(raw.recipe, 'payload.recipe');
+    const parent = raw.parent === null || raw.parent === undefined ? null : Number(raw.parent);
+    const fresh = isObject(raw.fresh) ? (raw.fresh as unknown as TrainingPayload['fresh']) : null;
+    return {
+      model: raw.model,
+      recipe,
+      fingerprint: typeof raw.fingerprint === 'string' ? raw.fingerprint : this.fingerprint(recipe),
+      parent: Number.isInteger(parent) ? parent : null,
+      fresh,
+      saveRecipe: raw.saveRecipe === true,
+      trigger: typeof raw.trigger === 'string' ? raw.trigger : 'train',
+      actor: typeof raw.actor === 'string' ? raw.actor : SYSTEM_ACTOR.name,
+    };
+  }
+
+  private async endRun(runId: string, status: 'FINISHED' | 'FAILED' | 'KILLED', usage: ResourceUsage): Promise<void> {
+    try {
+      const run = await this.deps.tracking.requireRun(runId);
+      if (run.status === 'RUNNING') await this.deps.tracking.endRun(runId, status, usage);
+    } catch (error) {
+      this.deps.log?.('warn', 'could not end the training run', { run: runId, err: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private async trainAndRegister(
+    ctx: JobContext,
+    payload: TrainingPayload,
+    runId: string,
+    measurement: { stop(): Promise<ResourceUsage> },
+    say: (line: string, fields?: Record<string, unknown>) => void,
+  ): Promise<TrainingOutcome> {
+    const { recipe, model } = payload;
+    // ── loading
+    ctx.reportProgress({ fraction: 0, phase: 'loading', message: 'reading the datasets' });
+    const data = await this.loadDataset(model, recipe, payload);
+    ctx.signal.throwIfAborted();
+    const labels = Uint8Array.from(data.rows, (r) => r.label);
+    const split = stratifiedSplit(labels, { test: recipe.split.test, validation: recipe.split.validation }, recipe.split.seed);
+    const part = (idx: Int32Array) => pick(data.rows, idx);
+    const splits = { train: part(split.train), validation: part(split.validation), test: part(split.test) };
+    say(`dataset: ${data.rows.length} rows (${data.positives} positive) from ${data.sources.join(', ')}; split train ${splits.train.length} / validation ${splits.validation.length} / test ${splits.test.length} (seed ${recipe.split.seed})`);
+    await this.deps.tracking.logBatch(runId, {
+      params: [
+        { key: 'dataset.rows', value: String(data.rows.length) },
+        { key: 'dataset.digests', value: data.digests.join(',') },
+        { key: 'split.train_rows', value: String(splits.train.length) },
+        { key: 'split.validation_rows', value: String(splits.validation.length) },
+        { key: 'split.test_rows', value: String(splits.test.length) },
+      ],
+    });
+    ctx.reportProgress({ fraction: 0.05, phase: 'loading', message: `${data.rows.length} rows loaded` });
+
+    // ── train + evaluate (built-in) or run the external trainer
+    const trained =
+      recipe.family === 'external'
+        ? await this.runExternal(ctx, payload, runId, splits)
+        : await this.runBuiltin(ctx, payload, runId, splits, data.digests[0] ?? null, say);
+    ctx.signal.throwIfAborted();
+
+    // ── registering
+    ctx.reportProgress({ fraction: 0.93, phase: 'registering', message: 'storing the model artifact' });
+    const artifactDigest = await ctx.once('artifact', () => trained.upload());
+    const usage = await measurement.stop();
+    const resourceUsage = usageRecord(usage);
+    await this.deps.tracking.logBatch(runId, {
+      // Keys with a per-epoch history keep it: the last epoch's point is the final value.
+      metrics: Object.entries(trained.metrics)
+        .filter(([key]) => !EPOCH_METRICS.includes(key))
+        .map(([key, value]) => ({ key, value, step: 0 })),
+      tags: [{ key: 'warden.artifact_digest', value: artifactDigest ?? '' }],
+    });
+    ctx.reportProgress({ fraction: 0.96, phase: 'registering', message: 'registering the version' });
+    const registered = await ctx.once('register', () =>
+      this.registerOnce(ctx, payload, {
+        status: 'READY',
+        description: `${payload.trigger} job ${ctx.job.id}: ${payload.recipe.family} on ${data.rows.length} rows (${data.sources.join(', ')})`,
+        metrics: trained.metrics,
+        datasetDigests: data.digests,
+        resourceUsage,
+        sourceRunId: runId,
+        artifactDigest,
+        tags: { 'warden.family': recipe.family, 'warden.trigger': payload.trigger },
+      }),
+    );
+    await this.endRun(runId, 'FINISHED', usage);
+    await this.deps.tracking.logBatch(runId, { tags: [{ key: 'warden.version', value: `${model}/${registered.semver}` }] });
+
+    // ── after success: fresh files to used/, recipe saved
+    if (payload.fresh !== null) {
+      const fresh = payload.fresh;
+      const moved = await ctx.once('mark-used', async () => {
+        const report = await this.deps.datasets.markDatasetUsed(fresh.name, fresh.version);
+        return report.moved.map((m) => m.usedAs);
+      });
+      say(`fresh data used: ${moved.length} file(s) moved to used/${model}/`);
+    }
+    if (payload.saveRecipe) {
+      await ctx.once('save-recipe', async () => {
+        await this.deps.registry.updateModel(model, { recipe: recipe as unknown as Record<string, unknown> }, { name: payload.actor });
+        return true;
+      });
+    }
+    ctx.reportProgress({ fraction: 1, phase: 'registering', message: `${model} ${registered.semver} → ${registered.stage}` });
+    return {
+      model,
+      version: registered.version,
+      semver: registered.semver,
+      stage: registered.stage,
+      status: 'READY',
+      runId,
+      artifactDigest,
+      metrics: Object.fromEntries(Object.entries(trained.metrics).filter(([k]) => k.startsWith('eval_'))),
+      autoStageReason: registered.reason,
+      resourceUsage,
+    };
+  }
+
+  /** Registers exactly once per job: a version already carrying this job's key is returned as is. */
+  private async registerOnce(
+    ctx: JobContext,
+    payload: TrainingPayload,
+    input: {
+      status: 'READY' | 'FAILED';
+      description: string;
+      metrics: Readonly<Record<string, number>>;
+      datasetDigests: readonly string[];
+      resourceUsage: Readonly<Record<string, number>>;
+      sourceRunId: string;
+      artifactDigest: string | null;
+      tags: Readonly<Record<string, string>>;
+    },
+  ): Promise<{ version: number; semver: string; stage: string; reason: string }> {
+    const key = ctx.idempotencyKey('register');
+    const existing = await this.deps.registry.searchVersions(payload.model, { tag: `${JOB_KEY_TAG}=${key}`, limit: 1 });
+    const found = existing.items[0];
+    if (found !== undefined) return { version: found.number, semver: found.semver, stage: found.stage, reason: 'registered by an earlier attempt of this job' };
+    const registered = await this.deps.registry.registerVersion(
+      payload.model,
+      {
+        status: input.status,
+        description: input.description.slice(0, 10_000),
+        metrics: input.metrics,
+        tags: { ...input.tags, [JOB_KEY_TAG]: key, 'warden.job_id': ctx.job.id },
+        parent: payload.parent,
+        recipeFingerprint: payload.fingerprint,
+        datasetDigests: input.datasetDigests,
+        resourceUsage: input.resourceUsage,
+        sourceRunId: input.sourceRunId,
+        artifactDigest: input.artifactDigest,
+      },
+      { name: payload.actor },
+    );
+    return { version: registered.version.number, semver: registered.version.semver, stage: registered.version.stage, reason: registered.autoStage.reason };
+  }
+
+  private async registerFailure(ctx: JobContext, payload: TrainingPayload, runId: string, usage: ResourceUsage, message: string): Promise<void> {
+    try {
+      const registered = await ctx.once('register', () =>
+        this.registerOnce(ctx, payload, {
+          status: 'FAILED',
+          description: `${payload.trigger} job ${ctx.job.id} failed: ${message}`,
+          metrics: {},
+          datasetDigests: [],
+          resourceUsage: usageRecord(usage),
+          sourceRunId: runId,
+          artifactDigest: null,
+          tags: { 'warden.family': payload.recipe.family, 'warden.trigger': payload.trigger, 'warden.error': message.slice(0, 1_000) },
+        }),
+      );
+      ctx.log(`version ${payload.model} ${registered.semver} is registered for this job (stage ${registered.stage})`);
+    } catch (error) {
+      ctx.log(`could not register the FAILED version: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  // ──────────────────────────────────────────────────────────────── data
+
+  private async loadDataset(
+    model: string,
+    recipe: Recipe,
+    payload: TrainingPayload,
+  ): Promise<{ rows: DatasetRow[]; digests: string[]; sources: string[]; positives: number }> {
+    const parts: Array<{ digest: string; rows: readonly DatasetRow[]; label: string }> = [];
+    const add = async (digest: string, label: string) => {
+      if (parts.some((p) => p.digest === digest)) return;
+      parts.push({ digest, rows: await this.deps.datasets.readRowsBySha256(digest), label });
+    };
+    for (const corpus of recipe.dataset.builtin) {
+      const imported = await this.deps.datasets.importBuiltinCorpus(corpus);
+      await add(imported.dataset.sha256, `${imported.dataset.name} v${imported.dataset.version}`);
+    }
+    for (const ref of recipe.dataset.datasets) {
+      const version = ref.version === undefined ? await this.deps.datasets.latest(ref.name) : await this.deps.datasets.get(ref.name, ref.version);
+      await add(version.sha256, `${version.name} v${version.version}`);
+    }
+    if (recipe.dataset.includeFresh) {
+      // Fresh data the parent was trained on stays in the descendants' training data.
+      if (payload.parent !== null) {
+        const parent = await this.deps.registry.getVersion(model, payload.parent);
+        for (const digest of parent.datasetDigests) {
+          try {
+            const version = await this.deps.datasets.getBySha256(digest.replace(/^sha256:/, ''));
+            if (version.name === freshDatasetName(model)) await add(version.sha256, `${version.name} v${version.version}`);
+          } catch (error) {
+            if (!(isWardenError(error) && error.code === 'DATASET_NOT_FOUND')) throw error;
+          }
+        }
+      }
+      if (payload.fresh !== null) {
+        const fresh = await this.deps.datasets.get(payload.fresh.name, payload.fresh.version);
+        await add(fresh.sha256, `${fresh.name} v${fresh.version}`);
+      }
+    } else if (payload.fresh !== null) {
+      throw invalid('recipe.dataset.includeFresh', `the recipe of ${model} does not include fresh data`);
+    }
+    if (parts.length === 0) throw invalid('recipe.dataset', 'the dataset spec resolved to no data');
+    const rows = parts.length === 1 ? [...parts[0]!.rows] : [...mergeDatasets(parts.map((p) => ({ digest: p.digest, rows: p.rows }))).rows];
+    let positives = 0;
+    for (const r of rows) positives += r.label;
+    return { rows, digests: parts.map((p) => p.digest), sources: parts.map((p) => p.label), positives };
+  }
+
+  // ─────────────────────────────────────────────────────────── built-in
+
+  private async runBuiltin(
+    ctx: JobContext,
+    payload: TrainingPayload,
+    runId: string,
+    splits: { train: DatasetRow[]; validation: DatasetRow[]; test: DatasetRow[] },
+    datasetDigest: string | null,
+    say: (line: string, fields?: Record<string, unknown>) => void,
+  ): Promise<{ metrics: Record<string, number>; upload: () => Promise<string> }> {
+    const asData = (rows: readonly DatasetRow[]) => ({ texts: rows.map((r) => r.text), labels: Uint8Array.from(rows, (r) => r.label) });
+    const steps = trainTextClassifierSteps(this.mlRecipe(payload.recipe), { train: asData(splits.train), validation: asData(splits.validation) }, { datasetDigest });
+    const TRAIN_FROM = 0.05;
+    const TRAIN_SPAN = 0.8; // 0.05 → 0.85 for featurising, training and calibrating
+    let phaseStarted = performance.now();
+    let lastPhase = '';
+    let lastLogged = -1;
+    let result: TrainingResult;
+    const docs = splits.train.length + splits.validation.length;
+    for (;;) {
+      ctx.signal.throwIfAborted();
+      const next = steps.next();
+      if (next.done === true) {
+        result = next.value;
+        break;
+      }
+      const p = next.value;
+      const phase = p.phase === 'featurize' ? 'featurising' : p.phase === 'train' ? 'training' : 'calibrating';
+      if (phase !== lastPhase) {
+        phaseStarted = performance.now();
+        lastPhase = phase;
+      }
+      const seconds = Math.max(1e-3, (performance.now() - phaseStarted) / 1000);
+      const throughput = p.phase === 'featurize' ? p.step / seconds : p.phase === 'train' ? (splits.train.length * p.epoch) / seconds : undefined;
+      ctx.reportProgress({
+        fraction: Math.min(0.85, TRAIN_FROM + TRAIN_SPAN * p.fraction),
+        phase,
+        ...(p.phase === 'train' ? { epoch: p.epoch, totalEpochs: p.epochs } : {}),
+        ...(p.phase === 'featurize' ? { step: Math.min(p.step, docs), totalSteps: docs } : {}),
+        ...(throughput !== undefined && Number.isFinite(throughput) ? { throughput: round(throughput, 1), throughputUnit: 'docs/s' } : {}),
+      });
+      if (p.phase === 'train' && p.epoch !== lastLogged) {
+        lastLogged = p.epoch;
+        const metrics = [
+          { key: 'train_loss', value: p.loss },
+          { key: 'val_loss', value: p.validationLoss },
+          { key: 'val_roc_auc', value: p.validationRocAuc },
+        ].filter((m): m is { key: string; value: number } => typeof m.value === 'number' && Number.isFinite(m.value));
+        if (metrics.length > 0) await this.deps.tracking.logBatch(runId, { metrics: metrics.map((m) => ({ ...m, step: p.epoch })) });
+        say(`epoch ${p.epoch}/${p.epochs}${p.loss !== undefined && Number.isFinite(p.loss) ? ` loss ${round(p.loss)}` : ''}${p.validationRocAuc !== undefined && Number.isFinite(p.validationRocAuc) ? ` val_roc_auc ${round(p.validationRocAuc)}` : ''}`);
+      }
+      // Training is synchronous CPU work: give the event loop a turn (heartbeats, HTTP, cancel).
+      await nextTick();
+    }
+    ctx.reportProgress({ fraction: 0.86, phase: 'evaluating', message: `${splits.test.length} held-out rows` });
+    const evalStarted = performance.now();
+    const evaluation = evaluateClassifier(result.model, asData(splits.test));
+    const evalSeconds = Math.max(1e-3, (performance.now() - evalStarted) / 1000);
+    const metrics: Record<string, number> = {
+      ...metricsToRecord(result.validation, 'val_'),
+      ...metricsToRecord(evaluation, 'eval_'),
+      eval_rows: splits.test.length,
+      train_rows: splits.train.length,
+      eval_docs_per_second: round(splits.test.length / evalSeconds, 1),
+    };
+    ctx.reportProgress({ fraction: 0.92, phase: 'evaluating', throughput: round(splits.test.length / evalSeconds, 1), throughputUnit: 'docs/s' });
+    say(`evaluation on ${splits.test.length} held-out rows: accuracy ${round(evaluation.accuracy)} f1 ${round(evaluation.f1)} roc_auc ${round(evaluation.rocAuc)} fpr ${round(evaluation.fpr)}`);
+    const classifier = { ...result.model, metrics: { ...result.model.metrics, ...metricsToRecord(evaluation, 'eval_') } };
+    const upload = async (): Promise<string> => {
+      const serialized = serializeModel(classifier, sha256Hex);
+      const manifest = Buffer.from(JSON.stringify(serialized.manifest, null, 2), 'utf8');
+      await this.uploadOnce(runId, MANIFEST_NAME, manifest, 'application/json');
+      await this.uploadOnce(runId, WEIGHTS_NAME, serialized.weights, 'application/octet-stream');
+      return this.uploadOnce(runId, BUNDLE_NAME, encodeBundle(serialized), BUNDLE_MEDIA_TYPE);
+    };
+    return { metrics, upload };
+  }
+
+  /** Uploads `data` as `name` on the run; an artifact of that name left by an earlier attempt is reused. */
+  private async uploadOnce(runId: string, name: string, data: Uint8Array, mediaType: string): Promise<string> {
+    const existing = (await this.deps.artifacts.list(runId)).find((a) => a.name === name);
+    if (existing !== undefined) return existing.sha256;
+    const artifact = await this.deps.artifacts.upload(runId, { name, mediaType, declaredSize: data.length }, bytes(data));
+    return artifact.sha256;
+  }
+
+  // ─────────────────────────────────────────────────────────── external
+
+  private async runExternal(
+    ctx: JobContext,
+    payload: TrainingPayload,
+    runId: string,
+    splits: { train: DatasetRow[]; validation: DatasetRow[]; test: DatasetRow[] },
+  ): Promise<{ metrics: Record<string, number>; upload: () => Promise<string> }> {
+    const runner = this.deps.externalTrainer;
+    if (runner === undefined) throw new WardenError('VALIDATION_FAILED', 'external trainers are not enabled in this process', { field: 'recipe.family' });
+    const command = payload.recipe.command ?? [];
+    ctx.reportProgress({ fraction: 0.06, phase: 'training', message: `running ${command[0] ?? ''}` });
+    const pendingMetrics: Array<{ key: string; value: number; step: number }> = [];
+    let flushing: Promise<unknown> = Promise.resolve();
+    const flush = () => {
+      const batch = pendingMetrics.splice(0, pendingMetrics.length);
+      if (batch.length === 0) return flushing;
+      flushing = flushing.then(() => this.deps.tracking.logBatch(runId, { metrics: batch })).catch((error: unknown) => ctx.log(`metrics not logged: ${error instanceof Error ? error.message : String(error)}`));
+      return flushing;
+    };
+    const result = await runner.run({
+      command,
+      splits,
+      hyperParameters: { ...payload.recipe.hyperParameters },
+      context: { model: payload.model, seed: payload.recipe.seed, job_id: ctx.job.id, run_id: runId },
+      signal: ctx.signal,
+      onMessage: (message) => {
+        if (message.type === 'progress') {
+          try {
+            ctx.reportProgress({
+              fraction: 0.06 + 0.8 * Math.min(1, Math.max(0, message.fraction)),
+              phase: message.phase ?? 'training',
+              ...(message.epoch !== undefined ? { epoch: message.epoch } : {}),
+              ...(message.totalEpochs !== undefined ? { totalEpochs: message.totalEpochs } : {}),
+              ...(message.step !== undefined ? { step: message.step } : {}),
+              ...(message.totalSteps !== undefined ? { totalSteps: message.totalSteps } : {}),
+              ...(message.message !== undefined ? { message: message.message.slice(0, 500) } : {}),
+            });
+          } catch (error) {
+            ctx.log(`[trainer] progress ignored: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        } else if (message.type === 'metric') {
+          pendingMetrics.push({ key: message.key, value: message.value, step: message.step ?? 0 });
+          if (pendingMetrics.length >= 100) void flush();
+        } else if (message.type === 'log') {
+          ctx.log(`[trainer] ${message.message}`);
+        }
+      },
+      onLog: (line) => ctx.log(`[trainer] ${line}`),
+    });
+    await flush();
+    try {
+      if (ctx.signal.aborted) ctx.signal.throwIfAborted();
+      if (result.exitCode !== 0) {
+        throw new WardenError('VALIDATION_FAILED', `the external trainer exited with ${result.exitCode ?? `signal ${result.signal}`}`, { field: 'recipe.command' });
+      }
+      if (result.finalMetrics === null) throw new WardenError('VALIDATION_FAILED', 'the external trainer exited 0 without a {"type":"final"} line', { field: 'recipe.command' });
+      if (result.outputFiles.length === 0) throw new WardenError('VALIDATION_FAILED', 'the external trainer wrote no file into output_dir', { field: 'recipe.command' });
+      // Upload now (the files live in a temporary directory removed below); the index is the version's artifact.
+      const uploaded: Array<{ name: string; sha256: string; size: number }> = [];
+      for (const file of result.outputFiles) {
+        const name = `output/${file.name}`;
+        const existing = (await this.deps.artifacts.list(runId)).find((a) => a.name === name);
+        const artifact = existing ?? (await this.deps.artifacts.upload(runId, { name, declaredSize: file.size }, file.open()));
+        uploaded.push({ name: file.name, sha256: artifact.sha256, size: artifact.size });
+      }
+      const index = Buffer.from(JSON.stringify({ format: 'warden-external-model', formatVersion: 1, command, files: uploaded }, null, 2), 'utf8');
+      const metrics = { ...result.finalMetrics };
+      return { metrics, upload: () => this.uploadOnce(runId, 'external-model.json', index, 'application/json') };
+    } finally {
+      await result.cleanup();
+    }
+  }
+}
+
+/** Run params from a recipe: family, fingerprint, hyper-parameters (`hp.*`), features, split. */
+function recipeParams(recipe: Recipe, fingerprint: string): Array<{ key: string; value: string }> {
+  const params: Array<{ key: string; value: string }> = [
+    { key: 'family', value: recipe.family },
+    { key: 'recipe_fingerprint', value: fingerprint },
+    { key: 'seed', value: String(recipe.seed) },
+    { key: 'split.seed', value: String(recipe.split.seed) },
+    { key: 'split.validation', value: String(recipe.split.validation) },
+    { key: 'split.test', value: String(recipe.split.test) },
+    { key: 'dataset.spec', value: JSON.stringify(recipe.dataset).slice(0, 6_000) },
+  ];
+  if (recipe.command !== undefined) params.push({ key: 'command', value: JSON.stringify(recipe.command).slice(0, 6_000) });
+  for (const [k, v] of Object.entries(recipe.hyperParameters)) params.push({ key: `hp.${k}`, value: String(v) });
+  for (const [k, v] of Object.entries(recipe.featurizer)) params.push({ key: `featurizer.${k}`, value: JSON.stringify(v) });
+  for (const [k, v] of Object.entries(recipe.normalization)) params.push({ key: `normalization.${k}`, value: String(v) });
+  if (recipe.threshold !== undefined) params.push({ key: 'threshold', value: JSON.stringify(recipe.threshold) });
+  if (recipe.calibration !== undefined) params.push({ key: 'calibration', value: recipe.calibration });
+  return params.slice(0, 100);
+}

@@ -1,0 +1,182 @@
+/**
+ * The training pipeline through the real platform (createPlatform) on SQLite: the
+ * in-process queue runs the jobs; datasets, tracking, artifacts and the registry are the
+ * real services. Data: a small synthetic corpus made here.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { WardenError } from '../../src/domain/errors.js';
+import type { JobContext } from '../../src/domain/ports/job-queue.js';
+import type { JsonValue } from '../../src/domain/jobs.js';
+import { ModelLoader } from '../../src/services/model-loader.js';
+import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-store.js';
+import { corruptLocalBlob } from '../support/artifacts.js';
+import { openTestPlatform, type TestPlatform } from '../support/platform.js';
+import { SMALL_FEATURES, syntheticRows, waitForJob } from '../support/training.js';
+
+const actor = { name: 'test' };
+
+describe('TrainingService on sqlite (real queue)', () => {
+  let p: TestPlatform;
+  let synthDigest: string;
+
+  before(async () => {
+    p = await openTestPlatform('sqlite', { WARDEN_WORKER_CONCURRENCY: '1' });
+    const registered = await p.services.datasets.registerRows(syntheticRows(300), { name: 'synth', origin: 'upload' });
+    synthDigest = registered.dataset.sha256;
+    await p.services.datasets.registerRows(
+      Array.from({ length: 30 }, (_, i) => ({ text: `only one class ${i}`, label: 0 })),
+      { name: 'one-class', origin: 'upload' },
+    );
+  });
+  after(async () => p.close());
+
+  const lrRecipe = { featurizer: SMALL_FEATURES, hyperParameters: { epochs: 3 } };
+
+  it('trains LR: per-epoch metrics on a run, artifact stored and verified, version registered and auto-staged', async () => {
+    const { training, registry, tracking, artifacts, models, jobs } = p.services;
+    const queued = await training.enqueueTraining({ model: 'spam-lr', family: 'lr', dataset: { datasets: ['synth'] }, recipe: lrRecipe, task: 'spam' }, actor);
+    assert.equal(queued.kind, 'train');
+    const job = await waitForJob(jobs, queued.id);
+    assert.equal(job.state, 'succeeded', JSON.stringify(job.error));
+    assert.equal(job.progress?.fraction, 1);
+    const result = job.result as Record<string, unknown>;
+    assert.equal(result.semver, 'v1.0');
+
+    const version = await registry.getVersion('spam-lr', 1);
+    assert.equal(version.status, 'READY');
+    assert.equal(version.parentVersion, null);
+    assert.equal(version.retrainingCount, 0);
+    assert.deepEqual(version.datasetDigests, [synthDigest]);
+    for (const key of ['eval_accuracy', 'eval_precision', 'eval_recall', 'eval_f1', 'eval_roc_auc', 'eval_pr_auc', 'eval_fpr', 'eval_tp', 'eval_fp', 'eval_tn', 'eval_fn']) {
+      assert.equal(typeof version.metrics[key], 'number', key);
+    }
+    assert.ok(version.metrics.eval_accuracy! > 0.8, `eval_accuracy ${version.metrics.eval_accuracy}`);
+    // The default policy: eval_accuracy > 0.9 → Production, else Staging.
+    assert.equal(version.stage, version.metrics.eval_accuracy! > 0.9 ? 'Production' : 'Staging');
+    for (const key of ['cpu_seconds', 'peak_rss_bytes', 'wall_seconds']) assert.ok(version.resourceUsage[key]! > 0, key);
+    assert.match(version.recipeFingerprint ?? '', /^recipe-[0-9a-f]{64}$/);
+
+    // The run: params, one metric point per epoch, FINISHED with resource usage.
+    assert.ok(version.sourceRunId);
+    const run = await tracking.getRun(version.sourceRunId);
+    assert.equal(run.status, 'FINISHED');
+    assert.equal(run.params['hp.epochs'], '3');
+    assert.equal(run.params.family, 'lr');
+    assert.ok(run.resourceUsage && run.resourceUsage.cpuSeconds > 0);
+    const losses = await tracking.getMetricHistory(run.id, 'train_loss');
+    assert.deepEqual(losses.points.map((pt) => pt.step), [1, 2, 3]);
+    assert.equal((await tracking.getMetricHistory(run.id, 'val_roc_auc')).points.length, 3);
+    assert.equal(run.metrics.eval_f1?.value, version.metrics.eval_f1);
+
+    // Artifacts: manifest, weights, and the bundle the version points at.
+    const names = (await artifacts.list(run.id)).map((a) => a.name).sort();
+    assert.deepEqual(names, ['manifest.json', 'model.bundle', 'weights.bin']);
+    const bundle = (await artifacts.list(run.id)).find((a) => a.name === 'model.bundle')!;
+    assert.equal(version.artifactDigest, bundle.sha256);
+
+    // Loading verifies and predicts with the model's own chain.
+    const prediction = await models.predict('spam-lr', 'v1.0', ['free cash prize click now claim', 'meeting notes for the project review']);
+    assert.deepEqual(prediction.predictions.map((x) => x.label), [1, 0]);
+
+    // The model keeps its recipe.
+    const model = await registry.getModel('spam-lr');
+    assert.equal((model.recipe as { family?: string } | null)?.family, 'lr');
+
+    // The job log tells the story.
+    const log = (await jobs.logs(job.id)).map((l) => l.line).join('\n');
+    assert.match(log, /epoch 3\/3/);
+    assert.match(log, /registered spam-lr v1\.0/);
+  });
+
+  it('a retrain of the same recipe bumps the minor, with parent and retraining count', async () => {
+    const { training, registry, jobs } = p.services;
+    const job = await waitForJob(jobs, (await training.enqueueRetrain('spam-lr', actor)).id);
+    assert.equal(job.state, 'succeeded', JSON.stringify(job.error));
+    assert.equal(job.kind, 'retrain');
+    const v2 = await registry.getVersion('spam-lr', 2);
+    const v1 = await registry.getVersion('spam-lr', 1);
+    assert.equal(v2.semver, 'v1.1');
+    assert.equal(v2.parentVersion, 1);
+    assert.equal(v2.retrainingCount, 1);
+    assert.equal(v2.recipeFingerprint, v1.recipeFingerprint);
+  });
+
+  it('trains NB; a new family on an existing model bumps the major', async () => {
+    const { training, registry, jobs } = p.services;
+    const nb = await waitForJob(jobs, (await training.enqueueTraining({ model: 'spam-nb', family: 'nb', dataset: { datasets: ['synth'] }, recipe: { featurizer: SMALL_FEATURES } }, actor)).id);
+    assert.equal(nb.state, 'succeeded', JSON.stringify(nb.error));
+    const nbVersion = await registry.getVersion('spam-nb', 1);
+    assert.equal(nbVersion.semver, 'v1.0');
+    assert.equal(nbVersion.tags['warden.family'], 'nb');
+    assert.ok(nbVersion.metrics.eval_roc_auc! > 0.8);
+    const predicted = await p.services.models.predict('spam-nb', 1, ['winner cash prize offer']);
+    assert.equal(predicted.predictions[0]?.label, 1);
+
+    const switched = await waitForJob(jobs, (await training.enqueueTraining({ model: 'spam-lr', family: 'nb', recipe: { featurizer: SMALL_FEATURES } }, actor)).id);
+    assert.equal(switched.state, 'succeeded', JSON.stringify(switched.error));
+    const v3 = await registry.getVersion('spam-lr', 3);
+    assert.equal(v3.semver, 'v2.0');
+    // …and the model now retrains with the new recipe.
+    assert.equal(((await registry.getModel('spam-lr')).recipe as { family?: string }).family, 'nb');
+  });
+
+  it('a failed training registers a FAILED version in stage None, with the error, and fails the job', async () => {
+    const { training, registry, tracking, jobs } = p.services;
+    const job = await waitForJob(jobs, (await training.enqueueTraining({ model: 'broken', family: 'lr', dataset: { datasets: ['one-class'] }, recipe: lrRecipe }, actor)).id);
+    assert.equal(job.state, 'failed');
+    assert.equal(job.attempts, 1, 'an input error is not retried');
+    const version = await registry.getVersion('broken', 1);
+    assert.equal(version.status, 'FAILED');
+    assert.equal(version.stage, 'None');
+    assert.equal(version.artifactDigest, null);
+    assert.match(version.description, /both classes/);
+    assert.equal((await tracking.getRun(version.sourceRunId!)).status, 'FAILED');
+  });
+
+  it('refuses bad requests before queueing anything, naming the field', async () => {
+    const { training } = p.services;
+    const field = async (fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (error) {
+        assert.ok(error instanceof WardenError);
+        return `${error.code}:${error.field ?? ''}`;
+      }
+      assert.fail('expected an error');
+    };
+    assert.equal(await field(() => training.enqueueTraining({ model: 'new-model' }, actor)), 'VALIDATION_FAILED:recipe');
+    assert.equal(await field(() => training.enqueueTraining({ model: 'spam-lr', recipe: { hyperParameters: { bogus: 1 } } }, actor)), 'VALIDATION_FAILED:recipe.hyperParameters.bogus');
+    assert.equal(await field(() => training.enqueueTraining({ model: 'x1', family: 'svm', dataset: { builtin: ['spam-assassin'] } }, actor)), 'VALIDATION_FAILED:recipe.family');
+    assert.equal(await field(() => training.enqueueRetrain('no-such-model', actor)), 'MODEL_NOT_FOUND:model');
+  });
+
+  it('a job re-run after a crash between registering and its checkpoint registers no duplicate', async () => {
+    const { training, registry, jobs } = p.services;
+    // A queued job the workers never see (kind evaluate has no handler): we run its attempts by hand.
+    const job = await jobs.enqueue({ kind: 'evaluate', payload: { model: 'spam-nb', recipe: (await registry.getModel('spam-nb')).recipe as never, parent: 1, trigger: 'test', saveRecipe: false, actor: 'test' } });
+    const attempt = (n: number): JobContext => ({
+      job,
+      payload: job.payload,
+      attempt: n,
+      signal: new AbortController().signal,
+      reportProgress: () => {},
+      log: () => {},
+      // Nothing is ever recorded: every attempt looks like the first after a crash.
+      once: <T extends JsonValue>(_key: string, fn: () => Promise<T>) => fn(),
+      idempotencyKey: (scope: string) => `${job.id}:${scope}`,
+    });
+    const first = (await training.runTrainingJob(attempt(1))) as { version: number };
+    const second = (await training.runTrainingJob(attempt(2))) as { version: number };
+    assert.equal(second.version, first.version);
+    const versions = await registry.searchVersions('spam-nb', { tag: `warden.job_key=${job.id}:register` });
+    assert.equal(versions.items.length, 1);
+  });
+
+  it('loading refuses a tampered model artifact', async () => {
+    const version = await p.services.registry.getVersion('spam-nb', 1);
+    corruptLocalBlob(new LocalArtifactStore(p.config.artifactsRoot), version.artifactDigest!);
+    const fresh = new ModelLoader({ registry: p.services.registry, artifacts: p.services.artifacts });
+    await assert.rejects(fresh.predict('spam-nb', 1, ['hello']), (error: unknown) => error instanceof WardenError && error.code === 'ARTIFACT_TAMPERED');
+  });
+});
