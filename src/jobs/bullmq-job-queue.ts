@@ -53,21 +53,30 @@ export class BullMqJobQueue extends JobQueueCore implements JobQueue {
     this.queueName = queueName;
     this.prefix = prefix;
     this.stalledIntervalMs = options.stalledIntervalMs ?? 30_000;
-    this.connection = redisClient(options.url);
+    // A producer fails fast while Redis is away (the store keeps the job) rather than hang a request.
+    this.connection = new Redis(options.url, { maxRetriesPerRequest: 2 });
     this.queue = new Queue<Payload>(queueName, { connection: this.connection, prefix });
     this.queue.on('error', (error) => this.report('BullMQ queue error', error));
   }
 
-  /** Adds the BullMQ job for the job's next attempt; adding it twice is a no-op (same BullMQ id). */
+  /**
+   * Adds the BullMQ job for the job's next attempt; adding it twice is a no-op (same BullMQ id).
+   * Never throws: the job is durable in the store already, and workers re-publish queued jobs
+   * at start and at every lease sweep, so a Redis outage delays the job instead of losing it.
+   */
   protected async dispatch(job: Job): Promise<void> {
     const delay = Math.max(0, job.runAt - this.clock.now());
-    await this.queue.add(job.kind, { jobId: job.id }, {
-      jobId: attemptId(job.id, job.attempts + 1),
-      delay,
-      attempts: 1,
-      removeOnComplete: KEEP_FINISHED,
-      removeOnFail: KEEP_FINISHED,
-    });
+    try {
+      await this.queue.add(job.kind, { jobId: job.id }, {
+        jobId: attemptId(job.id, job.attempts + 1),
+        delay,
+        attempts: 1,
+        removeOnComplete: KEEP_FINISHED,
+        removeOnFail: KEEP_FINISHED,
+      });
+    } catch (error) {
+      this.report(`job ${job.id}: not handed to Redis yet (workers will re-publish it)`, error);
+    }
   }
 
   protected override async withdraw(job: Job): Promise<void> {
@@ -164,12 +173,14 @@ class BullMqWorkers implements JobWorkers {
     await this.worker.waitUntilReady();
     await this.republishQueued();
     this.sweepTimer = setInterval(() => {
-      this.sweepExpiredLeases().catch((error: unknown) => this.deps.report('lease sweep failed', error));
+      this.sweepExpiredLeases()
+        .then(() => this.republishQueued())
+        .catch((error: unknown) => this.deps.report('lease sweep failed', error));
     }, timings.leaseMs);
     this.sweepTimer.unref();
   }
 
-  /** A job whose enqueue reached the store but not Redis (Redis was down) is carried now. */
+  /** A job whose enqueue reached the store but not Redis (Redis was down) is carried now; the others are no-ops. */
   private async republishQueued(): Promise<void> {
     for (const job of await this.deps.store.listQueued(this.kinds, 10_000)) await this.deps.dispatch(job);
   }
