@@ -15,6 +15,7 @@ import { Output } from './output.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerTokenCommands } from './commands/token.js';
+import { registerRegistryCommands } from './commands/registry.js';
 import { registerTrackingCommands } from './commands/tracking.js';
 import { registerArtifactsCommands } from './commands/artifacts.js';
 import { registerJobsCommands } from './commands/jobs.js';
@@ -24,6 +25,7 @@ const COMMAND_MODULES: readonly RegisterCommands[] = [
   registerServerCommands,
   registerDbCommands,
   registerTokenCommands,
+  registerRegistryCommands,
   registerTrackingCommands,
   registerArtifactsCommands,
   registerJobsCommands,

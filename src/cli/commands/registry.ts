@@ -1,0 +1,463 @@
+/**
+ * `warden models|versions|promote|archive|compare|status|lineage|alias|history`: the model
+ * registry over HTTP. Tables for people, `--json` for scripts; errors are one line with an exit
+ * code by kind (see http-client.ts).
+ */
+import fs from 'node:fs';
+import { Option } from 'commander';
+import { STAGES, VERSION_STATUSES } from '../../domain/registry/vocabulary.js';
+import type { RegisterCommands } from '../context.js';
+import { CliError, EXIT_CODES } from '../http-client.js';
+import { cell, details, table, time } from '../output.js';
+
+interface ModelView {
+  name: string;
+  task: string;
+  description: string;
+  tags: Record<string, string>;
+  policy: { enabled: boolean; metric?: string; comparison?: string; threshold?: number; targetStage?: string; otherwiseStage?: string };
+  latestVersion: number;
+  aliases: Record<string, number>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface VersionView {
+  model: string;
+  number: number;
+  semver: string;
+  stage: string;
+  status: string;
+  description: string;
+  metrics: Record<string, number>;
+  tags: Record<string, string>;
+  parentVersion: number | null;
+  retrainingCount: number;
+  datasetDigests: string[];
+  resourceUsage: Record<string, number>;
+  recipeFingerprint: string | null;
+  sourceRunId: string | null;
+  artifactDigest: string | null;
+  createdAt: number;
+}
+
+interface TransitionView {
+  seq: number;
+  version: number;
+  from: string;
+  to: string;
+  actor: string;
+  reason: string;
+  at: number;
+}
+
+interface TransitionResultView {
+  version: VersionView;
+  transitions: TransitionView[];
+  archived: number[];
+}
+
+interface StatusView {
+  models: Array<{
+    name: string;
+    task: string;
+    production: { number: number; semver: string } | null;
+    versions: Array<{ number: number; semver: string; stage: string; status: string; metrics: Record<string, number>; createdAt: number }>;
+  }>;
+}
+
+interface ComparisonView {
+  model: string;
+  a: { number: number; semver: string; stage: string };
+  b: { number: number; semver: string; stage: string };
+  metrics: Array<{ metric: string; a: number | null; b: number | null; delta: number | null; higherIsBetter: boolean; winner: 'a' | 'b' | 'tie' | null }>;
+  relation: string;
+  wins: { a: number; b: number; ties: number };
+}
+
+interface LineageView {
+  model: string;
+  version: { number: number; semver: string; stage: string; parentVersion: number | null; metrics: Record<string, number> };
+  ancestors: Array<{ number: number; semver: string; stage: string }>;
+  children: Array<{ number: number; semver: string; stage: string }>;
+  performanceHistory: Array<{ number: number; semver: string; metrics: Record<string, number> }>;
+  deploymentHistory: Array<{ version: number; semver: string; enteredAt: number; enteredBy: string; exitedAt: number | null; exitedTo: string | null }>;
+  retrainingCount: number;
+  resourceUsage: Record<string, number>;
+}
+
+const path = (...segments: Array<string | number>) => `/${segments.map((s) => encodeURIComponent(String(s))).join('/')}`;
+
+function metricsText(metrics: Record<string, number>, limit = 4): string {
+  const entries = Object.entries(metrics).sort(([a], [b]) => a.localeCompare(b));
+  const shown = entries.slice(0, limit).map(([k, v]) => `${k}=${cell(v)}`);
+  if (entries.length > limit) shown.push(`+${entries.length - limit}`);
+  return shown.join(' ');
+}
+
+function policyText(policy: ModelView['policy']): string {
+  if (!policy.enabled) return 'auto-stage off';
+  return `${policy.metric} ${policy.comparison} ${policy.threshold} → ${policy.targetStage}, else ${policy.otherwiseStage}`;
+}
+
+/** `key=value` pairs (repeatable) into an object; numbers when `numeric`. */
+function pairs(values: readonly string[] | undefined, option: string, numeric: boolean): Record<string, string | number> | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  const out: Record<string, string | number> = {};
+  for (const pair of values) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CliError(`${option} expects key=value, got "${pair}"`, EXIT_CODES.usage);
+    const key = pair.slice(0, eq);
+    const raw = pair.slice(eq + 1);
+    if (numeric) {
+      const value = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(value)) throw new CliError(`${option} ${key} must be a number, got "${raw}"`, EXIT_CODES.usage);
+      out[key] = value;
+    } else out[key] = raw;
+  }
+  return out;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** A version argument: numbers travel as numbers, labels and aliases as strings. */
+const versionArg = (raw: string): number | string => (/^\d+$/.test(raw) ? Number(raw) : raw);
+
+function transitionLines(result: TransitionResultView): string {
+  const lines = result.transitions.map((t) => `${result.version.model} v${t.version}: ${t.from} → ${t.to} (${t.reason})`);
+  return lines.join('\n');
+}
+
+function versionDetails(v: VersionView): string {
+  return details([
+    ['model', v.model],
+    ['version', v.number],
+    ['semver', v.semver],
+    ['stage', v.stage],
+    ['status', v.status],
+    ['parent', v.parentVersion],
+    ['retraining count', v.retrainingCount],
+    ['metrics', metricsText(v.metrics, 50)],
+    ['tags', Object.entries(v.tags).map(([k, val]) => `${k}=${val}`).join(' ')],
+    ['recipe', v.recipeFingerprint],
+    ['datasets', v.datasetDigests.join(' ')],
+    ['resources', metricsText(v.resourceUsage, 20)],
+    ['source run', v.sourceRunId],
+    ['artifact', v.artifactDigest],
+    ['description', v.description],
+    ['created', time(v.createdAt)],
+  ]);
+}
+
+export const registerRegistryCommands: RegisterCommands = (program, ctx) => {
+  // ------------------------------------------------------------------ models
+  const models = program.command('models').description('registered models');
+
+  models
+    .command('list')
+    .description('list models')
+    .option('--limit <n>', 'page size', '100')
+    .option('--page-token <token>', 'the next page token of a previous call')
+    .action(async (options: { limit: string; pageToken?: string }) => {
+      const page = await ctx.client().get<{ models: ModelView[]; nextPageToken?: string }>('/models', { limit: options.limit, pageToken: options.pageToken });
+      ctx.output.result(page, ({ models: rows, nextPageToken }) =>
+        [
+          table(rows, [
+            { header: 'name', value: (m) => m.name },
+            { header: 'task', value: (m) => m.task },
+            { header: 'versions', value: (m) => m.latestVersion },
+            { header: 'aliases', value: (m) => Object.entries(m.aliases).map(([a, n]) => `${a}→${n}`).join(' ') },
+            { header: 'policy', value: (m) => policyText(m.policy) },
+            { header: 'updated', value: (m) => time(m.updatedAt) },
+          ]),
+          ...(nextPageToken ? [`more: --page-token ${nextPageToken}`] : []),
+        ].join('\n'),
+      );
+    });
+
+  models
+    .command('show <name>')
+    .description('show a model')
+    .action(async (name: string) => {
+      const model = await ctx.client().get<ModelView>(path('models', name));
+      ctx.output.result(model, (m) =>
+        details([
+          ['name', m.name],
+          ['task', m.task],
+          ['description', m.description],
+          ['tags', Object.entries(m.tags).map(([k, v]) => `${k}=${v}`).join(' ')],
+          ['policy', policyText(m.policy)],
+          ['versions', m.latestVersion],
+          ['aliases', Object.entries(m.aliases).map(([a, n]) => `${a}→${n}`).join(' ')],
+          ['created', time(m.createdAt)],
+          ['updated', time(m.updatedAt)],
+        ]),
+      );
+    });
+
+  models
+    .command('create <name>')
+    .description('register a model')
+    .requiredOption('--task <task>', 'what it detects, e.g. spam, phishing, prompt-injection, malicious-url')
+    .option('--description <text>', 'description')
+    .option('--tag <key=value>', 'a tag (repeatable)', collect)
+    .option('--policy <rule>', 'auto-stage rule "<metric><op><threshold>:<stage>" (e.g. "eval_f1>=0.9:Production"), or "off"')
+    .action(async (name: string, options: { task: string; description?: string; tag?: string[]; policy?: string }) => {
+      const body: Record<string, unknown> = { name, task: options.task };
+      if (options.description !== undefined) body.description = options.description;
+      const tags = pairs(options.tag, '--tag', false);
+      if (tags) body.tags = tags;
+      if (options.policy !== undefined) body.policy = parsePolicy(options.policy);
+      const model = await ctx.client().post<ModelView>('/models', body);
+      ctx.output.result(model, (m) => `created model ${m.name} (${m.task}; ${policyText(m.policy)})`);
+    });
+
+  // ---------------------------------------------------------------- versions
+  const versions = program.command('versions').description('model versions');
+
+  versions
+    .command('list <model>')
+    .description('list versions, newest first')
+    .option('--stage <stage>', `only this stage (repeatable): ${STAGES.join(', ')}`, collect)
+    .option('--tag <key=value>', 'only versions with this tag (repeatable)', collect)
+    .option('--metric <condition>', 'metric condition like "eval_f1>0.9" (repeatable)', collect)
+    .option('--limit <n>', 'page size', '50')
+    .option('--page-token <token>', 'the next page token of a previous call')
+    .action(async (model: string, options: { stage?: string[]; tag?: string[]; metric?: string[]; limit: string; pageToken?: string }) => {
+      const page = await ctx.client().get<{ versions: VersionView[]; nextPageToken?: string }>(path('models', model, 'versions'), {
+        stage: options.stage,
+        tag: options.tag,
+        metric: options.metric,
+        limit: options.limit,
+        pageToken: options.pageToken,
+      });
+      ctx.output.result(page, ({ versions: rows, nextPageToken }) =>
+        [
+          table(rows, [
+            { header: 'version', value: (v) => v.number },
+            { header: 'semver', value: (v) => v.semver },
+            { header: 'stage', value: (v) => v.stage },
+            { header: 'status', value: (v) => v.status },
+            { header: 'parent', value: (v) => v.parentVersion },
+            { header: 'metrics', value: (v) => metricsText(v.metrics) },
+            { header: 'created', value: (v) => time(v.createdAt) },
+          ]),
+          ...(nextPageToken ? [`more: --page-token ${nextPageToken}`] : []),
+        ].join('\n'),
+      );
+    });
+
+  versions
+    .command('show <model> <version>')
+    .description('show a version (number, label like v1.2, or alias)')
+    .action(async (model: string, version: string) => {
+      const v = await ctx.client().get<VersionView>(path('models', model, 'versions', version));
+      ctx.output.result(v, versionDetails);
+    });
+
+  versions
+    .command('register <model>')
+    .description('register the next version; the model policy stages it')
+    .addOption(new Option('--status <status>', 'version status').choices([...VERSION_STATUSES]).default('READY'))
+    .option('--metric <key=value>', 'a final metric (repeatable)', collect)
+    .option('--tag <key=value>', 'a tag (repeatable)', collect)
+    .option('--parent <version>', 'the version this one was retrained from')
+    .option('--recipe <fingerprint>', 'recipe fingerprint: same → minor bump, new → major bump')
+    .option('--dataset <sha256>', 'digest of a training dataset version (repeatable)', collect)
+    .option('--resource <key=value>', 'resource usage, e.g. wallSeconds=12 (repeatable)', collect)
+    .option('--run <id>', 'source run id')
+    .option('--artifact <sha256>', 'artifact digest')
+    .option('--description <text>', 'description')
+    .option('--from-file <file>', 'read the JSON body from a file (flags override)')
+    .action(
+      async (
+        model: string,
+        options: {
+          status: string;
+          metric?: string[];
+          tag?: string[];
+          parent?: string;
+          recipe?: string;
+          dataset?: string[];
+          resource?: string[];
+          run?: string;
+          artifact?: string;
+          description?: string;
+          fromFile?: string;
+        },
+      ) => {
+        let body: Record<string, unknown> = {};
+        if (options.fromFile !== undefined) {
+          try {
+            body = JSON.parse(fs.readFileSync(options.fromFile, 'utf8')) as Record<string, unknown>;
+          } catch (error) {
+            throw new CliError(`cannot read ${options.fromFile}: ${(error as Error).message}`, EXIT_CODES.usage);
+          }
+        }
+        if (options.fromFile === undefined || options.status !== 'READY') body.status = options.status;
+        const metrics = pairs(options.metric, '--metric', true);
+        if (metrics) body.metrics = metrics;
+        const tags = pairs(options.tag, '--tag', false);
+        if (tags) body.tags = tags;
+        const resources = pairs(options.resource, '--resource', true);
+        if (resources) body.resourceUsage = resources;
+        if (options.parent !== undefined) body.parent = versionArg(options.parent);
+        if (options.recipe !== undefined) body.recipeFingerprint = options.recipe;
+        if (options.dataset !== undefined) body.datasetDigests = options.dataset;
+        if (options.run !== undefined) body.sourceRunId = options.run;
+        if (options.artifact !== undefined) body.artifactDigest = options.artifact;
+        if (options.description !== undefined) body.description = options.description;
+        const result = await ctx.client().post<{ version: VersionView; autoStage: { stage: string; reason: string } }>(path('models', model, 'versions'), body);
+        ctx.output.result(result, (r) => `registered ${r.version.model} version ${r.version.number} (${r.version.semver}) → ${r.version.stage}: ${r.autoStage.reason}`);
+      },
+    );
+
+  // ------------------------------------------------------------ stage moves
+  program
+    .command('promote <model> <version>')
+    .description('move a version to a stage (default Production: the previous Production version is archived)')
+    .addOption(new Option('--stage <stage>', 'target stage').choices([...STAGES]).default('Production'))
+    .option('--reason <text>', 'why (kept in the history)')
+    .action(async (model: string, version: string, options: { stage: string; reason?: string }) => {
+      const body: Record<string, unknown> = { stage: options.stage };
+      if (options.reason !== undefined) body.reason = options.reason;
+      const result = await ctx.client().post<TransitionResultView>(path('models', model, 'versions', version, 'stage'), body);
+      ctx.output.result(result, transitionLines);
+    });
+
+  program
+    .command('archive <model> <version>')
+    .description('archive a version')
+    .option('--reason <text>', 'why (kept in the history)')
+    .action(async (model: string, version: string, options: { reason?: string }) => {
+      const body: Record<string, unknown> = { model, version: versionArg(version) };
+      if (options.reason !== undefined) body.reason = options.reason;
+      const result = await ctx.client().post<TransitionResultView>('/models/archive', body);
+      ctx.output.result(result, transitionLines);
+    });
+
+  program
+    .command('compare <model> <a> <b>')
+    .description('compare two versions: metrics side by side, deltas, winners, lineage relation')
+    .action(async (model: string, a: string, b: string) => {
+      const result = await ctx.client().get<ComparisonView>('/models/compare', { model, a, b });
+      ctx.output.result(result, (c) =>
+        [
+          `${c.model}: a = v${c.a.number} (${c.a.semver}, ${c.a.stage}), b = v${c.b.number} (${c.b.semver}, ${c.b.stage}); a is ${c.relation === 'same' ? 'the same version as' : c.relation === 'ancestor' || c.relation === 'descendant' ? `an ${c.relation} of` : `${c.relation} to`} b`,
+          table(c.metrics, [
+            { header: 'metric', value: (m) => m.metric },
+            { header: 'a', value: (m) => m.a },
+            { header: 'b', value: (m) => m.b },
+            { header: 'delta (b−a)', value: (m) => m.delta },
+            { header: 'better', value: (m) => (m.higherIsBetter ? 'higher' : 'lower') },
+            { header: 'winner', value: (m) => m.winner },
+          ]),
+          `wins: a ${c.wins.a}, b ${c.wins.b}, ties ${c.wins.ties}`,
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('status')
+    .description('every model: versions with stage, status, semver, key metrics; which one is in Production')
+    .action(async () => {
+      const status = await ctx.client().get<StatusView>('/models/status');
+      ctx.output.result(status, (s) => {
+        const rows = s.models.flatMap((m) =>
+          m.versions.length === 0
+            ? [{ model: m.name, task: m.task, number: null as number | null, semver: '', stage: '', status: '', metrics: {} as Record<string, number>, live: false }]
+            : m.versions.map((v) => ({ model: m.name, task: m.task, ...v, live: m.production?.number === v.number })),
+        );
+        return table(rows, [
+          { header: 'model', value: (r) => r.model },
+          { header: 'task', value: (r) => r.task },
+          { header: 'version', value: (r) => r.number },
+          { header: 'semver', value: (r) => r.semver },
+          { header: 'stage', value: (r) => (r.live ? `${r.stage} *` : r.stage) },
+          { header: 'status', value: (r) => r.status },
+          { header: 'key metrics', value: (r) => metricsText(r.metrics) },
+        ]);
+      });
+    });
+
+  program
+    .command('lineage <model> <version>')
+    .description('ancestors, children, performance and deployment history of a version')
+    .action(async (model: string, version: string) => {
+      const lineage = await ctx.client().get<LineageView>(path('models', model, 'versions', version, 'lineage'));
+      ctx.output.result(lineage, (l) =>
+        [
+          `${l.model} v${l.version.number} (${l.version.semver}, ${l.version.stage}); retraining count ${l.retrainingCount}`,
+          `ancestors: ${l.ancestors.map((a) => `v${a.number}`).join(' ← ') || 'none'}`,
+          `children: ${l.children.map((c) => `v${c.number}`).join(', ') || 'none'}`,
+          `resources: ${metricsText(l.resourceUsage, 20) || 'not recorded'}`,
+          'performance history:',
+          table(l.performanceHistory, [
+            { header: 'version', value: (p) => p.number },
+            { header: 'semver', value: (p) => p.semver },
+            { header: 'metrics', value: (p) => metricsText(p.metrics, 6) },
+          ]),
+          'deployment history:',
+          table(l.deploymentHistory, [
+            { header: 'version', value: (d) => d.version },
+            { header: 'entered', value: (d) => time(d.enteredAt) },
+            { header: 'by', value: (d) => d.enteredBy },
+            { header: 'left', value: (d) => time(d.exitedAt) },
+            { header: 'to', value: (d) => d.exitedTo },
+          ]),
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('history <model>')
+    .description("the model's stage history, oldest first")
+    .option('--version <version>', 'only this version')
+    .option('--limit <n>', 'page size', '100')
+    .option('--page-token <token>', 'the next page token of a previous call')
+    .action(async (model: string, options: { version?: string; limit: string; pageToken?: string }) => {
+      const page = await ctx.client().get<{ transitions: TransitionView[]; nextPageToken?: string }>(path('models', model, 'history'), {
+        version: options.version,
+        limit: options.limit,
+        pageToken: options.pageToken,
+      });
+      ctx.output.result(page, ({ transitions, nextPageToken }) =>
+        [
+          table(transitions, [
+            { header: 'seq', value: (t) => t.seq },
+            { header: 'version', value: (t) => t.version },
+            { header: 'from', value: (t) => t.from },
+            { header: 'to', value: (t) => t.to },
+            { header: 'actor', value: (t) => t.actor },
+            { header: 'reason', value: (t) => t.reason },
+            { header: 'at', value: (t) => time(t.at) },
+          ]),
+          ...(nextPageToken ? [`more: --page-token ${nextPageToken}`] : []),
+        ].join('\n'),
+      );
+    });
+
+  const alias = program.command('alias').description('version aliases (e.g. champion, challenger)');
+  alias
+    .command('set <model> <alias> <version>')
+    .description('point an alias at a version (moves it atomically)')
+    .action(async (model: string, name: string, version: string) => {
+      const result = await ctx.client().put<{ model: string; alias: string; version: number }>(path('models', model, 'aliases', name), { version: versionArg(version) });
+      ctx.output.result(result, (r) => `${r.model}@${r.alias} → version ${r.version}`);
+    });
+  alias
+    .command('delete <model> <alias>')
+    .description('delete an alias')
+    .action(async (model: string, name: string) => {
+      await ctx.client().delete<unknown>(path('models', model, 'aliases', name));
+      ctx.output.result({ model, alias: name, deleted: true }, () => `deleted alias ${model}@${name}`);
+    });
+};
+
+/** `eval_f1>=0.9:Production`, `eval_f1>=0.9` (→ Production), or `off`. */
+function parsePolicy(text: string): unknown {
+  if (text === 'off') return { enabled: false };
+  const match = /^([A-Za-z0-9_.\-/]+)\s*(>=|<=|>|<|=)\s*(-?[\d.]+(?:e-?\d+)?)(?::(None|Staging|Production))?$/.exec(text.trim());
+  if (!match) throw new CliError(`--policy expects "<metric><op><threshold>[:<stage>]" like "eval_f1>=0.9:Production", or "off"; got "${text}"`, EXIT_CODES.usage);
+  return { metric: match[1], comparison: match[2], threshold: Number(match[3]), targetStage: match[4] ?? 'Production' };
+}

@@ -1,0 +1,118 @@
+/**
+ * `warden models|versions|promote|archive|compare|status|lineage|history|alias` against a real
+ * server on a loopback port, in-process through runCli.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCli } from '../../src/cli/index.js';
+import { EXIT_CODES } from '../../src/cli/http-client.js';
+import { openTestPlatform, type TestPlatform } from '../support/platform.js';
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('warden registry commands', () => {
+  let platform: TestPlatform;
+  let url: string;
+  let admin: string;
+  let editor: string;
+  let viewer: string;
+
+  const run = async (token: string, ...args: string[]): Promise<Result> => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(['node', 'warden', '--url', url, '--token', token, ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    return { code, stdout, stderr };
+  };
+  const json = async (token: string, ...args: string[]) => {
+    const result = await run(token, '--json', ...args);
+    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    return JSON.parse(result.stdout);
+  };
+
+  before(async () => {
+    platform = await openTestPlatform('sqlite');
+    await platform.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = platform.app.server.address();
+    assert.ok(address && typeof address === 'object');
+    url = `http://127.0.0.1:${address.port}`;
+    [admin, editor, viewer] = await Promise.all([platform.token('admin'), platform.token('editor'), platform.token('viewer')]);
+  });
+  after(async () => platform.close());
+
+  it('creates, lists and shows models', async () => {
+    const created = await run(editor, 'models', 'create', 'phish', '--task', 'phishing', '--tag', 'team=mail', '--policy', 'eval_f1>=0.9:Production');
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /created model phish \(phishing; eval_f1 >= 0.9 → Production, else Staging\)/);
+    const list = await run(viewer, 'models', 'list');
+    assert.equal(list.code, 0);
+    assert.match(list.stdout, /phish/);
+    assert.match(list.stdout, /name/);
+    const shown = await json(viewer, 'models', 'show', 'phish');
+    assert.deepEqual(shown.tags, { team: 'mail' });
+    const duplicate = await run(editor, 'models', 'create', 'phish', '--task', 'phishing');
+    assert.equal(duplicate.code, EXIT_CODES.conflict);
+    assert.match(duplicate.stderr, /^error: MODEL_ALREADY_EXISTS: .*\n$/);
+    const missing = await run(viewer, 'models', 'show', 'nope');
+    assert.equal(missing.code, EXIT_CODES.notFound);
+    assert.equal(missing.stderr.split('\n').length, 2, 'one line');
+    assert.equal((await run(editor, 'models', 'create', 'x', '--task', 'spam', '--policy', 'nonsense')).code, EXIT_CODES.usage);
+  });
+
+  it('registers, lists and shows versions; promotes, archives, compares', async () => {
+    const v1 = await run(editor, 'versions', 'register', 'phish', '--metric', 'eval_f1=0.95', '--metric', 'eval_loss=0.2', '--recipe', 'bow', '--tag', 'data=jan');
+    assert.equal(v1.code, 0, v1.stderr);
+    assert.match(v1.stdout, /registered phish version 1 \(v1\.0\) → Production: .*eval_f1 0\.95 >= 0\.9 → Production/);
+    const v2 = await json(editor, 'versions', 'register', 'phish', '--metric', 'eval_f1=0.85', '--recipe', 'bow', '--parent', '1', '--resource', 'wallSeconds=3');
+    assert.equal(v2.version.stage, 'Staging');
+    assert.equal(v2.version.semver, 'v1.1');
+    assert.equal((await run(editor, 'versions', 'register', 'phish', '--metric', 'eval_f1=high')).code, EXIT_CODES.usage);
+
+    const listed = await json(viewer, 'versions', 'list', 'phish', '--metric', 'eval_f1>0.9');
+    assert.deepEqual(listed.versions.map((v: { number: number }) => v.number), [1]);
+    const staged = await json(viewer, 'versions', 'list', 'phish', '--stage', 'Staging');
+    assert.deepEqual(staged.versions.map((v: { number: number }) => v.number), [2]);
+    const table = await run(viewer, 'versions', 'list', 'phish');
+    assert.match(table.stdout, /v1\.1/);
+    const shown = await run(viewer, 'versions', 'show', 'phish', 'v1.1');
+    assert.match(shown.stdout, /retraining count/);
+
+    const forbidden = await run(editor, 'promote', 'phish', '2');
+    assert.equal(forbidden.code, EXIT_CODES.auth);
+    const promoted = await run(admin, 'promote', 'phish', '2', '--reason', 'better recall');
+    assert.equal(promoted.code, 0, promoted.stderr);
+    assert.match(promoted.stdout, /phish v1: Production → Archived/);
+    assert.match(promoted.stdout, /phish v2: Staging → Production \(better recall\)/);
+    const invalid = await run(admin, 'promote', 'phish', '2');
+    assert.equal(invalid.code, EXIT_CODES.usage);
+    assert.match(invalid.stderr, /STAGE_TRANSITION_INVALID/);
+
+    const comparison = await json(viewer, 'compare', 'phish', '1', '2');
+    assert.equal(comparison.relation, 'ancestor');
+    const compareTable = await run(viewer, 'compare', 'phish', '1', '2');
+    assert.match(compareTable.stdout, /eval_f1/);
+
+    const status = await run(viewer, 'status');
+    assert.match(status.stdout, /Production \*/);
+    const statusJson = await json(viewer, 'status');
+    assert.deepEqual(statusJson.models.find((m: { name: string }) => m.name === 'phish').production, { number: 2, semver: 'v1.1' });
+
+    const lineage = await run(viewer, 'lineage', 'phish', '2');
+    assert.match(lineage.stdout, /ancestors: v1/);
+    const lineageJson = await json(viewer, 'lineage', 'phish', '2');
+    assert.deepEqual(lineageJson.resourceUsage, { wallSeconds: 3 });
+
+    const aliased = await run(editor, 'alias', 'set', 'phish', 'champion', '2');
+    assert.match(aliased.stdout, /phish@champion → version 2/);
+    assert.equal((await run(editor, 'alias', 'delete', 'phish', 'champion')).code, 0);
+
+    const archived = await run(admin, 'archive', 'phish', '2', '--reason', 'retired');
+    assert.equal(archived.code, 0, archived.stderr);
+    assert.match(archived.stdout, /Production → Archived \(retired\)/);
+    const history = await json(viewer, 'history', 'phish');
+    assert.equal(history.transitions.at(-1).reason, 'retired');
+  });
+});
