@@ -1,0 +1,127 @@
+/**
+ * External trainers (test/fixtures/external-trainer.mjs, a real child process) and the
+ * fresh → used data lifecycle end to end, through the real platform on SQLite:
+ * a JSONL file dropped in fresh/<model>/ → scan → fresh-data event → retrain job →
+ * v1.1 (parent v1.0) → the file moved to used/<model>/; a failing job leaves it in fresh/.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Job } from '../../src/domain/jobs.js';
+import { openTestPlatform, type TestPlatform } from '../support/platform.js';
+import { SMALL_FEATURES, syntheticRows, waitForJob } from '../support/training.js';
+
+const FIXTURE = fileURLToPath(new URL('../fixtures/external-trainer.mjs', import.meta.url));
+const actor = { name: 'test' };
+
+function externalRecipe(mode: string, includeFresh = false) {
+  return { family: 'external', command: [process.execPath, FIXTURE], hyperParameters: { mode, epochs: 2 }, dataset: { datasets: ['synth'], includeFresh } };
+}
+
+describe('training lifecycle on sqlite (real queue, real trainer processes)', () => {
+  let p: TestPlatform;
+
+  before(async () => {
+    p = await openTestPlatform('sqlite', { WARDEN_WORKER_CONCURRENCY: '1' });
+    await p.services.datasets.registerRows(syntheticRows(200), { name: 'synth', origin: 'upload' });
+  });
+  after(async () => p.close());
+
+  /** Writes fresh/<model>/<name> with an old mtime, so one scan takes it. */
+  function dropFresh(model: string, name: string, rows: ReadonlyArray<{ text: string; label: number }>): string {
+    const dir = path.join(p.config.dataDir, 'fresh', model);
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(file, old, old);
+    return file;
+  }
+
+  async function retrainJobFor(model: string, timeoutMs = 10_000): Promise<Job> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const page = await p.services.jobs.list({ kind: 'retrain', limit: 200 });
+      const job = page.items.find((j) => j.payload.model === model);
+      if (job) return job;
+      if (Date.now() > deadline) throw new Error(`no retrain job for ${model}`);
+      await sleep(25);
+    }
+  }
+
+  it('an external trainer streams progress and metrics, its files become run artifacts, and the version is registered', async () => {
+    const { training, registry, tracking, artifacts, jobs } = p.services;
+    const job = await waitForJob(jobs, (await training.enqueueTraining({ model: 'ext-model', recipe: externalRecipe('malformed') }, actor)).id);
+    assert.equal(job.state, 'succeeded', JSON.stringify(job.error));
+    const version = await registry.getVersion('ext-model', 1);
+    assert.equal(version.status, 'READY');
+    assert.equal(version.tags['warden.family'], 'external');
+    assert.ok(version.metrics.eval_accuracy! > 0.7, String(version.metrics.eval_accuracy));
+    const runId = version.sourceRunId!;
+    assert.deepEqual((await tracking.getMetricHistory(runId, 'loss')).points.map((pt) => pt.step), [1, 2]);
+    const names = (await artifacts.list(runId)).map((a) => a.name).sort();
+    assert.deepEqual(names, ['external-model.json', 'output/model.json', 'output/tokenizer/vocab.txt']);
+    const index = (await artifacts.list(runId)).find((a) => a.name === 'external-model.json')!;
+    assert.equal(version.artifactDigest, index.sha256);
+    const logs = (await jobs.logs(job.id)).map((l) => l.line);
+    assert.equal(logs.filter((l) => l.includes('malformed line ignored')).length, 4, logs.join('\n'));
+    assert.ok(logs.some((l) => l.includes('stderr: warming up')));
+    // An external model is not served by the built-in loader.
+    await assert.rejects(p.services.models.predict('ext-model', 1, ['x']), /external trainer/);
+  });
+
+  it('fresh data end to end: dropped file → scan → retrain v1.1 with parent v1.0 → file moved to used/', async () => {
+    const { training, registry, datasets, jobs } = p.services;
+    const first = await waitForJob(
+      jobs,
+      (await training.enqueueTraining({ model: 'fresh-lr', family: 'lr', dataset: { datasets: ['synth'], includeFresh: true }, recipe: { featurizer: SMALL_FEATURES, hyperParameters: { epochs: 2 } } }, actor)).id,
+    );
+    assert.equal(first.state, 'succeeded', JSON.stringify(first.error));
+    const file = dropFresh('fresh-lr', 'batch-1.jsonl', syntheticRows(40, 99).map((r) => ({ text: `fresh ${r.text}`, label: r.label })));
+
+    const scan = await datasets.scanFresh();
+    const scanned = scan.models.find((m) => m.model === 'fresh-lr');
+    assert.equal(scanned?.announced, true);
+    const job = await waitForJob(jobs, (await retrainJobFor('fresh-lr')).id);
+    assert.equal(job.state, 'succeeded', JSON.stringify(job.error));
+
+    const v2 = await registry.getVersion('fresh-lr', 2);
+    assert.equal(v2.semver, 'v1.1');
+    assert.equal(v2.parentVersion, 1);
+    assert.equal(v2.retrainingCount, 1);
+    assert.equal(v2.tags['warden.trigger'], 'fresh-data');
+    assert.ok(v2.datasetDigests.includes(scanned!.dataset!.sha256), 'the fresh version is among the dataset digests');
+    assert.equal(fs.existsSync(file), false, 'the file left fresh/');
+    assert.equal(fs.existsSync(path.join(p.config.dataDir, 'used', 'fresh-lr', 'batch-1.jsonl')), true, 'the file is in used/');
+
+    // A later retrain keeps training on the fresh data its parent used.
+    const again = await waitForJob(jobs, (await training.enqueueRetrain('fresh-lr', actor)).id);
+    assert.equal(again.state, 'succeeded', JSON.stringify(again.error));
+    const v3 = await registry.getVersion('fresh-lr', 3);
+    assert.equal(v3.semver, 'v1.2');
+    assert.ok(v3.datasetDigests.includes(scanned!.dataset!.sha256));
+  });
+
+  it('a failing trainer fails the job, registers a FAILED version in None, and leaves the fresh files in fresh/', async () => {
+    const { training, registry, jobs } = p.services;
+    // v1.0 succeeds; the model's recipe is then switched to a trainer that exits 3.
+    const ok = await waitForJob(jobs, (await training.enqueueTraining({ model: 'fresh-ext', recipe: externalRecipe('ok', true) }, actor)).id);
+    assert.equal(ok.state, 'succeeded', JSON.stringify(ok.error));
+    await registry.updateModel('fresh-ext', { recipe: externalRecipe('fail', true) }, actor);
+    const file = dropFresh('fresh-ext', 'batch-1.jsonl', syntheticRows(20, 7));
+    await p.services.datasets.scanFresh();
+    const job = await waitForJob(jobs, (await retrainJobFor('fresh-ext')).id, 30_000);
+    assert.equal(job.state, 'failed');
+    assert.match(job.error?.message ?? '', /exited with 3/);
+    const failed = await registry.getVersion('fresh-ext', 2);
+    assert.equal(failed.status, 'FAILED');
+    assert.equal(failed.stage, 'None');
+    assert.match(failed.description, /exited with 3/);
+    assert.equal(fs.existsSync(file), true, 'the file stays in fresh/');
+    const logs = (await jobs.logs(job.id)).map((l) => l.line).join('\n');
+    assert.match(logs, /CUDA out of memory \(simulated\)/);
+  });
+});
