@@ -182,9 +182,12 @@ export function planRunUpdate(run: RunInfo, patch: RunPatchInput, now: number): 
   return { expectedStatus: run.status, changes };
 }
 
+/** The statuses in which a run accepts metrics and params (stores may check it in SQL too). */
+export const STATUSES_ACCEPTING_DATA: readonly RunStatus[] = ['RUNNING'];
+
 /** Params and metrics are only accepted while a run is RUNNING; tags are annotations and always are. */
 export function assertRunAcceptsData(run: Pick<RunInfo, 'id' | 'status'>, what: { metrics: number; params: number }): void {
-  if (run.status === 'RUNNING' || (what.metrics === 0 && what.params === 0)) return;
+  if (STATUSES_ACCEPTING_DATA.includes(run.status) || (what.metrics === 0 && what.params === 0)) return;
   throw new WardenError('RUN_NOT_ACTIVE', `run ${run.id} ended as ${run.status}; it no longer accepts metrics or params`, {
     details: { status: run.status },
   });

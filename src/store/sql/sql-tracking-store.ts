@@ -3,7 +3,7 @@ import { WardenError } from '../../domain/errors.js';
 import type { TrackingStore } from '../../domain/ports/tracking-store.js';
 import type { Experiment } from '../../domain/tracking/experiment.js';
 import { assertParamsWriteOnce, latestPerKey, type LogBatch, type MetricPoint } from '../../domain/tracking/run-data.js';
-import { assertRunAcceptsData, type NewRun, type ResourceUsage, type Run, type RunInfo, type RunStatus, type RunUpdatePlan } from '../../domain/tracking/run.js';
+import { assertRunAcceptsData, STATUSES_ACCEPTING_DATA, type NewRun, type ResourceUsage, type Run, type RunInfo, type RunStatus, type RunUpdatePlan } from '../../domain/tracking/run.js';
 import { nextPageToken, type RunFilterClause, type RunSearchPage, type RunSearchQuery } from '../../domain/tracking/run-search.js';
 import type { SqlDatabase, SqlDialectName } from './database.js';
 import type { DatabaseSchema } from './schema.js';
@@ -160,6 +160,10 @@ export class SqlTrackingStore implements TrackingStore {
       if ((await this.getRunInfo(runId)) === undefined) throw runNotFound(runId);
       return;
     }
+    if (this.dialect === 'postgres' && batch.params.length === 0) {
+      await this.logBatchInOneStatement(runId, batch);
+      return;
+    }
     try {
       await this.db.transaction().execute(async (trx) => {
         // A shared lock on PostgreSQL: batches run side by side, a status change waits for them.
@@ -177,6 +181,48 @@ export class SqlTrackingStore implements TrackingStore {
       if (isForeignKeyViolation(error)) throw runNotFound(runId);
       throw error;
     }
+  }
+
+  /**
+   * PostgreSQL, batches without params (the hot path of training loops): one statement,
+   * so one round trip and its own transaction. Rows travel as arrays (unnest), so the
+   * parameter count does not grow with the batch. The run row is share-locked as in the
+   * transactional path; nothing is inserted unless the run accepts the batch, and the
+   * status read back is then judged by the domain rule.
+   */
+  private async logBatchInOneStatement(runId: string, batch: LogBatch): Promise<void> {
+    const metrics = batch.metrics;
+    const latest = latestPerKey(metrics);
+    const tags = batch.tags;
+    const onlyTags = metrics.length === 0;
+    const result = await sql<{ status: string }>`
+      with run as (select id, status from runs where id = ${runId} for share),
+      accepted as (select id from run where status = any(${[...STATUSES_ACCEPTING_DATA]}::text[]) or ${onlyTags}::boolean),
+      history as (
+        insert into run_metrics (run_id, key, value, step, "timestamp")
+        select accepted.id, v.key, v.value, v.step, v.ts from accepted
+        cross join unnest(${metrics.map((m) => m.key)}::text[], ${metrics.map((m) => m.value)}::float8[], ${metrics.map((m) => m.step)}::int8[], ${metrics.map((m) => m.timestamp)}::int8[]) as v(key, value, step, ts)
+        returning 1
+      ),
+      latest as (
+        insert into run_latest_metrics (run_id, key, value, step, "timestamp")
+        select accepted.id, v.key, v.value, v.step, v.ts from accepted
+        cross join unnest(${latest.map((m) => m.key)}::text[], ${latest.map((m) => m.value)}::float8[], ${latest.map((m) => m.step)}::int8[], ${latest.map((m) => m.timestamp)}::int8[]) as v(key, value, step, ts)
+        on conflict (run_id, key) do update set value = excluded.value, step = excluded.step, "timestamp" = excluded."timestamp"
+        where (excluded.step, excluded."timestamp", excluded.value) > (run_latest_metrics.step, run_latest_metrics."timestamp", run_latest_metrics.value)
+        returning 1
+      ),
+      tags as (
+        insert into run_tags (run_id, key, value)
+        select accepted.id, v.key, v.value from accepted
+        cross join unnest(${tags.map((t) => t.key)}::text[], ${tags.map((t) => t.value)}::text[]) as v(key, value)
+        on conflict (run_id, key) do update set value = excluded.value
+        returning 1
+      )
+      select status from run`.execute(this.db);
+    const run = result.rows[0];
+    if (run === undefined) throw runNotFound(runId);
+    assertRunAcceptsData({ id: runId, status: run.status as RunStatus }, { metrics: metrics.length, params: 0 });
   }
 
   private async writeParams(trx: Transaction<DatabaseSchema>, runId: string, batch: LogBatch): Promise<void> {
