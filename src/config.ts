@@ -23,6 +23,10 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Largest artifact upload, in bytes. */
   readonly maxArtifactBytes: number;
+  /** Root of the data lifecycle folders fresh/, used/ and rejected/ (WARDEN_DATA_DIR, default WARDEN_HOME/data). */
+  readonly dataDir: string;
+  /** Largest dataset file or upload read, in bytes. */
+  readonly maxDatasetBytes: number;
   /** Train the sample models on an empty home at first start. */
   readonly bootstrap: boolean;
   /** How often the fresh-data folder is scanned and orphaned blobs swept, in ms. */
@@ -109,6 +113,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel,
     bodyLimitBytes: integer(env, 'WARDEN_BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 1024 ** 3), // 8 MiB
     maxArtifactBytes: integer(env, 'WARDEN_MAX_ARTIFACT_BYTES', 2 * 1024 ** 3, 1, 1024 ** 4), // 2 GiB
+    dataDir: path.resolve(cwd, env.WARDEN_DATA_DIR || path.join(home, 'data')),
+    maxDatasetBytes: integer(env, 'WARDEN_MAX_DATASET_BYTES', 512 * 1024 ** 2, 1024, 1024 ** 4), // 512 MiB
     bootstrap: bool(env, 'WARDEN_BOOTSTRAP', true),
     sweepIntervalMs: integer(env, 'WARDEN_SWEEP_INTERVAL_MS', 60_000, 100, 24 * 3600 * 1000),
     artifactGcGraceMs: integer(env, 'WARDEN_ARTIFACT_GC_GRACE_MS', 3600 * 1000, 0, 7 * 24 * 3600 * 1000), // 1 hour

@@ -16,6 +16,7 @@ import { tokenRoutes } from './routes/token-routes.js';
 import { registryRoutes } from './routes/registry-routes.js';
 import { trackingRoutes } from './routes/tracking-routes.js';
 import { artifactRoutes } from './routes/artifact-routes.js';
+import { datasetRoutes } from './routes/dataset-routes.js';
 import { jobRoutes } from './routes/job-routes.js';
 
 export type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
@@ -27,6 +28,7 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   registryRoutes,
   trackingRoutes,
   artifactRoutes,
+  datasetRoutes,
   jobRoutes,
 ];
 

@@ -240,16 +240,7 @@ export function canonicalContent(rows: readonly DatasetRow[]): string {
 /** sha256 (hex) of the canonical content — the dataset's identity. */
 export function datasetDigest(rows: readonly DatasetRow[], createDigest: DigestFactory): string {
   const hash = createDigest();
-  // Chunks of ~1 MB keep memory flat without one update call per row.
-  let chunk = '';
-  for (const row of rows) {
-    chunk += canonicalRow(row);
-    if (chunk.length > 1 << 20) {
-      hash.update(chunk);
-      chunk = '';
-    }
-  }
-  if (chunk.length > 0) hash.update(chunk);
+  for (const row of rows) hash.update(canonicalRow(row));
   return hash.digest();
 }
 

@@ -39,6 +39,7 @@ import {
   type RejectionReason,
 } from '../domain/fresh-data.js';
 import type { ArtifactStore } from '../domain/ports/artifact-store.js';
+import type { BuiltinCorpus } from '../domain/ports/builtin-corpus.js';
 import type { Clock, IdGenerator } from '../domain/ports/clock.js';
 import type { DatasetFileReader, ParsedDatasetFile } from '../domain/ports/dataset-file-reader.js';
 import type { DatasetStore, DatasetSummary, ListDatasetsOptions, RegisteredDataset } from '../domain/ports/dataset-store.js';
@@ -47,14 +48,7 @@ import type { FreshDataSource } from '../domain/ports/fresh-data-source.js';
 import { stratifiedSplit, pick } from '../ml/split.js';
 import { sha256Digest } from './sha256-digest.js';
 
-/** A corpus that ships with the platform (e.g. SpamAssassin), loaded by an adapter. */
-export interface BuiltinCorpus {
-  /** Short name, also the default dataset name (`spam-assassin`). */
-  readonly name: string;
-  readonly description: string;
-  /** The corpus rows; rows whose text is empty after trimming are skipped and counted. */
-  load(): Promise<ReadonlyArray<{ readonly text: string; readonly label: 0 | 1 }>>;
-}
+export type { BuiltinCorpus } from '../domain/ports/builtin-corpus.js';
 
 export interface DatasetServiceDeps {
   readonly store: DatasetStore;

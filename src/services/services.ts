@@ -8,6 +8,7 @@ import type { JobQueue } from '../domain/ports/job-queue.js';
 import type { TrackingService } from './tracking-service.js';
 import type { RegistryService } from './registry-service.js';
 import type { ArtifactService } from './artifact-service.js';
+import type { DatasetService } from './dataset-service.js';
 
 export interface Services {
   readonly auth: AuthService;
@@ -15,4 +16,5 @@ export interface Services {
   readonly tracking: TrackingService;
   readonly registry: RegistryService;
   readonly artifacts: ArtifactService;
+  readonly datasets: DatasetService;
 }

