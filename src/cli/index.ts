@@ -19,6 +19,7 @@ import { registerRegistryCommands } from './commands/registry.js';
 import { registerTrackingCommands } from './commands/tracking.js';
 import { registerArtifactsCommands } from './commands/artifacts.js';
 import { registerJobsCommands } from './commands/jobs.js';
+import { registerTrainingCommands } from './commands/training.js';
 
 /** Every command module, in help order. Append yours here. */
 const COMMAND_MODULES: readonly RegisterCommands[] = [
@@ -29,6 +30,7 @@ const COMMAND_MODULES: readonly RegisterCommands[] = [
   registerTrackingCommands,
   registerArtifactsCommands,
   registerJobsCommands,
+  registerTrainingCommands,
 ];
 
 interface GlobalOptions {

@@ -199,7 +199,8 @@ export async function followJobEvents(
   }
 }
 
-async function watch(ctx: CliContext, id: string, options: { plain?: boolean }): Promise<void> {
+/** `warden jobs watch <id>`; also used by `warden train|retrain --watch`. */
+export async function watch(ctx: CliContext, id: string, options: { plain?: boolean }): Promise<void> {
   const config = ctx.config();
   let final: JobView | undefined;
   if (ctx.output.json) {
