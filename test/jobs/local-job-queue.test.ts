@@ -1,3 +1,7 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { planEnqueue } from '../../src/domain/jobs.js';
 import { LocalJobQueue } from '../../src/jobs/local-job-queue.js';
 import { SqlJobStore } from '../../src/store/sql/sql-job-store.js';
 import { randomIds, systemClock } from '../../src/services/system.js';
@@ -24,3 +28,50 @@ for (const kind of STORE_KINDS) {
     };
   });
 }
+
+describe('in-process queue: crash recovery at start', () => {
+  it('re-queues jobs whose worker lease expired, fails those out of attempts, leaves live leases alone', async () => {
+    const test = await openTestDatabase('sqlite');
+    const store = new SqlJobStore(test.database);
+    const queue = new LocalJobQueue(store, { clock: systemClock, ids: randomIds, timings: CONTRACT_TIMINGS, pollIntervalMs: 50 });
+    try {
+      const now = Date.now();
+      const make = async (maxAttempts: number) => (await store.create(planEnqueue({ kind: 'train', maxAttempts }, randomIds.next(), now))).job;
+      const expired = await make(3);
+      const spent = await make(1);
+      const live = await make(3);
+      // Workers on another host: only their leases tell whether they are alive.
+      await store.start(expired.id, { workerId: 'other-host/41/aaaaaa', now: now - 10_000, leaseMs: 1_000 });
+      await store.start(spent.id, { workerId: 'other-host/42/bbbbbb', now: now - 10_000, leaseMs: 1_000 });
+      await store.start(live.id, { workerId: 'other-host/43/cccccc', now, leaseMs: 60_000 });
+      const ran: string[] = [];
+      await queue.startWorkers({
+        async train(ctx) {
+          ran.push(ctx.job.id);
+          return { attempt: ctx.attempt };
+        },
+      });
+      const done = async (id: string) => {
+        for (let i = 0; i < 200; i++) {
+          const job = await queue.get(id);
+          if (job.state !== 'queued' && job.state !== 'running') return job;
+          await sleep(25);
+        }
+        throw new Error(`job ${id} did not finish`);
+      };
+      const recovered = await done(expired.id);
+      assert.equal(recovered.state, 'succeeded');
+      assert.equal(recovered.attempts, 2);
+      assert.deepEqual(recovered.result, { attempt: 2 });
+      const failed = await done(spent.id);
+      assert.equal(failed.state, 'failed');
+      assert.equal(failed.error?.code, 'WORKER_LOST');
+      assert.equal((await queue.get(live.id)).state, 'running', 'a job whose worker still holds its lease is not taken');
+      assert.deepEqual(ran, [expired.id]);
+      assert.ok((await queue.logs(expired.id)).some((l) => l.line.includes('other-host/41/aaaaaa stopped mid-job')));
+    } finally {
+      await queue.close();
+      await test.cleanup();
+    }
+  });
+});
