@@ -18,6 +18,7 @@ import { trackingRoutes } from './routes/tracking-routes.js';
 import { artifactRoutes } from './routes/artifact-routes.js';
 import { datasetRoutes } from './routes/dataset-routes.js';
 import { jobRoutes } from './routes/job-routes.js';
+import { trainingRoutes } from './routes/training-routes.js';
 
 export type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
 
@@ -30,6 +31,7 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   artifactRoutes,
   datasetRoutes,
   jobRoutes,
+  trainingRoutes,
 ];
 
 /** A registered route as the auth test and the docs see it. */

@@ -5,16 +5,21 @@
  */
 import type { AuthService } from './auth-service.js';
 import type { JobQueue } from '../domain/ports/job-queue.js';
-import type { TrackingService } from './tracking-service.js';
 import type { RegistryService } from './registry-service.js';
+import type { TrackingService } from './tracking-service.js';
 import type { ArtifactService } from './artifact-service.js';
 import type { DatasetService } from './dataset-service.js';
+import type { TrainingService } from './training-service.js';
+import type { ModelLoader } from './model-loader.js';
 
 export interface Services {
   readonly auth: AuthService;
   readonly jobs: JobQueue;
-  readonly tracking: TrackingService;
   readonly registry: RegistryService;
+  readonly tracking: TrackingService;
   readonly artifacts: ArtifactService;
   readonly datasets: DatasetService;
+  readonly training: TrainingService;
+  /** Loads registered versions' model artifacts (verified, cached by digest) and predicts. */
+  readonly models: ModelLoader;
 }
