@@ -162,6 +162,37 @@ for (const kind of STORE_KINDS) {
       assert.equal(errorOf(badLimit.body).field, 'query.limit');
     });
 
+    it('a model version naming its source run shows that run\'s params and final metrics', async () => {
+      const id = (await startRun('registry-link')).id as string;
+      await call('POST', `/runs/${id}/log-batch`, editor, {
+        params: [{ key: 'lr', value: '0.05' }],
+        metrics: [
+          { key: 'eval_f1', value: 0.7, step: 0 },
+          { key: 'eval_f1', value: 0.93, step: 1 },
+        ],
+      });
+      await call('PATCH', `/runs/${id}`, editor, { status: 'FINISHED' });
+      const model = `linked-${kind}`;
+      assert.equal((await call('POST', '/models', editor, { name: model, task: 'spam' })).status, 201);
+      const registered = await call('POST', `/models/${model}/versions`, editor, { metrics: { eval_f1: 0.93 }, sourceRunId: id });
+      assert.equal(registered.status, 201, JSON.stringify(registered.body));
+      const version = await call('GET', `/models/${model}/versions/1`, viewer);
+      assert.equal(version.status, 200, JSON.stringify(version.body));
+      assert.equal(version.body.sourceRunId, id);
+      const sourceRun = version.body.sourceRun as Json;
+      assert.equal(sourceRun.id, id);
+      assert.equal(sourceRun.status, 'FINISHED');
+      assert.deepEqual(sourceRun.params, { lr: '0.05' });
+      assert.deepEqual(sourceRun.metrics, { eval_f1: 0.93 });
+      // Without a source run, and after the run is deleted, sourceRun is null.
+      await call('POST', `/models/${model}/versions`, editor, { metrics: { eval_f1: 0.5 } });
+      assert.equal((await call('GET', `/models/${model}/versions/2`, viewer)).body.sourceRun, null);
+      assert.equal((await call('DELETE', `/runs/${id}`, admin)).status, 204);
+      const orphan = await call('GET', `/models/${model}/versions/1`, viewer);
+      assert.equal(orphan.body.sourceRunId, id);
+      assert.equal(orphan.body.sourceRun, null);
+    });
+
     it('only an admin deletes a run; afterwards it is 404', async () => {
       const id = (await startRun('deletions')).id as string;
       assert.equal((await call('DELETE', `/runs/${id}`, editor)).status, 403);

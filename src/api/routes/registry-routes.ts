@@ -16,6 +16,7 @@ import type { Actor, RegisterVersionInput, TransitionRequest, TransitionResult }
 import type { RouteModule } from '../app-deps.js';
 import { ErrorBody } from '../http-errors.js';
 import { StringEnum } from '../schemas.js';
+import { RunSummarySchema } from './tracking-routes.js';
 
 const StringMap = Type.Record(Type.String(), Type.String());
 const NumberMap = Type.Record(Type.String(), Type.Number());
@@ -418,9 +419,19 @@ export const registryRoutes: RouteModule = (app, deps) => {
     '/models/:name/versions/:version',
     {
       config: { role: 'viewer' },
-      schema: { summary: 'Get a version by number, semver label or alias', tags: ['registry'], params: VersionParams, response: { 200: VersionSchema, ...errors } },
+      schema: {
+        summary: 'Get a version by number, semver label or alias',
+        description: 'With `sourceRun`: the params and final metrics of the run named by sourceRunId (null when there is none or it was deleted).',
+        tags: ['registry'],
+        params: VersionParams,
+        response: { 200: Type.Composite([VersionSchema, Type.Object({ sourceRun: Nullable(RunSummarySchema) })]), ...errors },
+      },
     },
-    async (request) => plain(await registry.getVersion(request.params.name, request.params.version)),
+    async (request) => {
+      const version = await registry.getVersion(request.params.name, request.params.version);
+      const sourceRun = version.sourceRunId === null ? undefined : await deps.services.tracking.runSummary(version.sourceRunId);
+      return { ...plain(version), sourceRun: sourceRun === undefined ? null : { ...sourceRun, params: { ...sourceRun.params }, metrics: { ...sourceRun.metrics } } };
+    },
   );
 
   app.post(

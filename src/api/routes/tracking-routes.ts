@@ -50,6 +50,25 @@ const RunSchema = Type.Object({
   metrics: Type.Record(Type.String(), MetricPoint, { description: 'The latest point of each metric.' }),
 });
 
+/**
+ * A run as another area shows it (the registry's version view): params and final metrics.
+ * Exported for routes that embed it; the data comes from TrackingService.runSummary.
+ */
+export const RunSummarySchema = Type.Object(
+  {
+    id: Type.String(),
+    experimentId: Type.String(),
+    name: Type.String(),
+    status: Status,
+    startTime: Type.Number(),
+    endTime: Type.Union([Type.Number(), Type.Null()]),
+    params: StringMap,
+    metrics: Type.Record(Type.String(), Type.Number(), { description: 'The latest value of each metric.' }),
+    resourceUsage: Type.Union([ResourceUsage, Type.Null()]),
+  },
+  { description: 'The source run: its params and final metrics.' },
+);
+
 const KeyValue = Type.Object({ key: Key, value: Type.String({ maxLength: 6_000 }) }, { additionalProperties: false });
 
 const LogBatchBody = Type.Object(
