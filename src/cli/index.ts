@@ -18,6 +18,7 @@ import { registerTokenCommands } from './commands/token.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerTrackingCommands } from './commands/tracking.js';
 import { registerArtifactsCommands } from './commands/artifacts.js';
+import { registerDatasetsCommands } from './commands/datasets.js';
 import { registerJobsCommands } from './commands/jobs.js';
 import { registerTrainingCommands } from './commands/training.js';
 
@@ -29,6 +30,7 @@ const COMMAND_MODULES: readonly RegisterCommands[] = [
   registerRegistryCommands,
   registerTrackingCommands,
   registerArtifactsCommands,
+  registerDatasetsCommands,
   registerJobsCommands,
   registerTrainingCommands,
 ];
