@@ -97,7 +97,10 @@ for (const kind of STORE_KINDS) {
 
     before(async () => {
       platform = await openTestPlatform(kind, {
+        // No grace, so a gc right after a delete is measurable; no periodic sweep, which without
+        // grace could race an upload between storing its blob and recording it.
         WARDEN_ARTIFACT_GC_GRACE_MS: '0',
+        WARDEN_SWEEP_INTERVAL_MS: String(24 * 3600 * 1000),
         WARDEN_MAX_ARTIFACT_BYTES: String(12 * MiB),
         WARDEN_BODY_LIMIT_BYTES: String(64 * 1024), // far below the artifacts: uploads must not be held to it
       });
@@ -505,6 +508,39 @@ for (const kind of STORE_KINDS) {
       } finally {
         // Listening ends here: this is the last test, and after() closes the app.
       }
+    });
+  });
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`periodic artifact sweep on ${kind}`, () => {
+    let platform: TestPlatform;
+    before(async () => {
+      // A short grace period, not none: the sweep runs every 100 ms and must not catch an
+      // upload between storing its blob and recording it.
+      platform = await openTestPlatform(kind, { WARDEN_ARTIFACT_GC_GRACE_MS: '300', WARDEN_SWEEP_INTERVAL_MS: '100' });
+    });
+    after(async () => platform.close());
+
+    it('removes a deleted artifact’s blob without anyone calling gc, and keeps the rest', async () => {
+      const tracking = new SqlTrackingStore(platform.database);
+      const experiment = newExperiment({ name: `sweep-${randomBytes(4).toString('hex')}` }, randomIds.next(), Date.now());
+      await tracking.createExperiment(experiment);
+      const runId = (await tracking.createRun(newRun({}, experiment, randomIds.next(), Date.now()))).id;
+      const editor = await platform.auth('editor');
+      const post = (name: string, body: string) =>
+        platform.app.inject({ method: 'POST', url: `/runs/${runId}/artifacts?name=${name}`, headers: { ...editor, 'content-type': 'application/octet-stream' }, payload: body });
+      const doomed = await post('doomed.txt', `doomed ${randomBytes(8).toString('hex')}`);
+      const kept = await post('kept.txt', `kept ${randomBytes(8).toString('hex')}`);
+      assert.equal(doomed.statusCode, 201);
+      assert.equal(kept.statusCode, 201);
+      const store = new LocalArtifactStore(platform.config.artifactsRoot);
+      const removed = await platform.app.inject({ method: 'DELETE', url: `/runs/${runId}/artifacts/${doomed.json().id}`, headers: await platform.auth('admin') });
+      assert.equal(removed.statusCode, 200);
+      const deadline = Date.now() + 15_000;
+      while ((await store.has(doomed.json().sha256)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(await store.has(doomed.json().sha256), false, 'the periodic sweep did not remove the orphan within 15 s');
+      assert.equal(await store.has(kept.json().sha256), true);
     });
   });
 }

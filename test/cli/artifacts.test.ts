@@ -48,7 +48,7 @@ for (const kind of STORE_KINDS) {
     }
 
     before(async () => {
-      platform = await openTestPlatform(kind, { WARDEN_ARTIFACT_GC_GRACE_MS: '0' });
+      platform = await openTestPlatform(kind, { WARDEN_ARTIFACT_GC_GRACE_MS: '0', WARDEN_SWEEP_INTERVAL_MS: String(24 * 3600 * 1000) });
       await platform.app.listen({ host: '127.0.0.1', port: 0 });
       const address = platform.app.server.address();
       assert.ok(address && typeof address === 'object');

@@ -199,6 +199,29 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual((await service.sweep()).deleted.includes(artifact.sha256), true, 'without grace it goes');
     });
 
+    it('sweeps racing uploads never remove a blob an upload is about to record', async () => {
+      const graceful = makeService(60_000);
+      const runId = await createRun();
+      let sweeping = true;
+      const sweeps = (async () => {
+        let count = 0;
+        while (sweeping) {
+          await graceful.sweep();
+          count++;
+        }
+        return count;
+      })();
+      const uploads = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => graceful.upload(runId, { name: `race-${i}.bin` }, chunked(bytesOf(20_000 + i, 100 + i), 997))),
+      );
+      sweeping = false;
+      assert.ok((await sweeps) >= 1);
+      for (const artifact of uploads) {
+        assert.equal(await store.has(artifact.sha256), true, artifact.name);
+        assert.deepEqual(Buffer.from(await graceful.loadModelArtifact(artifact.sha256)), Buffer.from(bytesOf(artifact.size, 100 + Number(artifact.name.slice(5, -4)))));
+      }
+    });
+
     it('concurrent sweeps share one collection', async () => {
       const [a, b] = await Promise.all([service.sweep(), service.sweep()]);
       assert.equal(a, b);
