@@ -60,6 +60,11 @@ export function newWorkerId(): string {
 
 const liveWorkerIds = new Set<string>();
 
+/** True when `workerId` runs in this process right now. */
+export function isLiveWorkerHere(workerId: string | null): boolean {
+  return workerId !== null && liveWorkerIds.has(workerId);
+}
+
 export function registerLiveWorker(workerId: string): () => void {
   liveWorkerIds.add(workerId);
   return () => liveWorkerIds.delete(workerId);

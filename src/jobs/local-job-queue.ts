@@ -10,7 +10,7 @@ import type { JobHandlers, JobQueue, JobWorkers, WorkerOptions } from '../domain
 import type { JobStore } from '../domain/ports/job-store.js';
 import { InMemoryJobEventChannel } from './job-event-channel.js';
 import { JobQueueCore, type JobQueueOptions } from './job-queue-core.js';
-import { isWorkerDeadOnThisHost, newWorkerId, registerLiveWorker, runAttempt } from './job-runner.js';
+import { isLiveWorkerHere, isWorkerDeadOnThisHost, newWorkerId, registerLiveWorker, runAttempt } from './job-runner.js';
 
 export interface LocalJobQueueOptions extends JobQueueOptions {
   /** How often idle workers look for due jobs enqueued elsewhere or whose backoff ended, in ms. */
@@ -120,6 +120,9 @@ class LocalWorkers implements JobWorkers {
   private async recoverOrphans(): Promise<void> {
     const now = this.deps.clock.now();
     for (const job of await this.deps.store.listRunning()) {
+      // A worker of this process is alive by definition, even if a long synchronous step
+      // delayed its heartbeat past the lease.
+      if (isLiveWorkerHere(job.workerId)) continue;
       const expired = isOrphaned(job, now);
       if (!expired && !isWorkerDeadOnThisHost(job.workerId)) continue;
       const decision = decideRecovery(job, now);

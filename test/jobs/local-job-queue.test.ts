@@ -75,3 +75,41 @@ describe('in-process queue: crash recovery at start', () => {
     }
   });
 });
+
+describe('in-process queue: a busy handler keeps its job', () => {
+  it('a handler that blocks the event loop past its lease is not taken back by its own process', async () => {
+    const test = await openTestDatabase('sqlite');
+    const queue = new LocalJobQueue(new SqlJobStore(test.database), {
+      clock: systemClock,
+      ids: randomIds,
+      timings: { leaseMs: 300, heartbeatMs: 100, progressIntervalMs: 20 },
+      pollIntervalMs: 50,
+    });
+    try {
+      let starts = 0;
+      await queue.startWorkers({
+        async train() {
+          starts += 1;
+          for (let round = 0; round < 3; round++) {
+            const until = Date.now() + 700; // a synchronous step longer than the lease
+            while (Date.now() < until);
+            await sleep(150); // lets the heartbeat and the sweep run
+          }
+          return 'done';
+        },
+      });
+      const job = await queue.enqueue({ kind: 'train' });
+      let current = await queue.get(job.id);
+      for (let i = 0; i < 400 && (current.state === 'queued' || current.state === 'running'); i++) {
+        await sleep(25);
+        current = await queue.get(job.id);
+      }
+      assert.equal(current.state, 'succeeded');
+      assert.equal(current.attempts, 1);
+      assert.equal(starts, 1);
+    } finally {
+      await queue.close();
+      await test.cleanup();
+    }
+  });
+});

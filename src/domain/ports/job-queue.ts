@@ -29,7 +29,12 @@ import type {
   ProgressReport,
 } from '../jobs.js';
 
-/** What a handler gets for one attempt. */
+/**
+ * What a handler gets for one attempt. Handlers must not block the event loop for longer
+ * than a fraction of the lease (30 s by default): await between steps (epochs, batches),
+ * or the worker cannot renew its lease and, in distributed mode, another worker takes the
+ * job over as stalled.
+ */
 export interface JobContext {
   readonly job: Job;
   readonly payload: JsonObject;
