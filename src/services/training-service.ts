@@ -640,8 +640,10 @@ export class TrainingService {
     const steps = trainTextClassifierSteps(this.mlRecipe(payload.recipe), { train: asData(splits.train), validation: asData(splits.validation) }, { datasetDigest });
     const TRAIN_FROM = 0.05;
     const TRAIN_SPAN = 0.8; // 0.05 → 0.85 for featurising, training and calibrating
-    let phaseStarted = performance.now();
-    let lastPhase = '';
+    // A phase starts when the previous one reported last (reports come at the END of a chunk of work).
+    let lastReportAt = performance.now();
+    let phaseStarted = lastReportAt;
+    let lastPhase = 'featurising';
     let lastLogged = -1;
     let result: TrainingResult;
     const docs = splits.train.length + splits.validation.length;
@@ -654,11 +656,13 @@ export class TrainingService {
       }
       const p = next.value;
       const phase = p.phase === 'featurize' ? 'featurising' : p.phase === 'train' ? 'training' : 'calibrating';
+      const now = performance.now();
       if (phase !== lastPhase) {
-        phaseStarted = performance.now();
+        phaseStarted = lastReportAt;
         lastPhase = phase;
       }
-      const seconds = Math.max(1e-3, (performance.now() - phaseStarted) / 1000);
+      lastReportAt = now;
+      const seconds = Math.max(1e-3, (now - phaseStarted) / 1000);
       const throughput = p.phase === 'featurize' ? p.step / seconds : p.phase === 'train' ? (splits.train.length * p.epoch) / seconds : undefined;
       ctx.reportProgress({
         fraction: Math.min(0.85, TRAIN_FROM + TRAIN_SPAN * p.fraction),
