@@ -151,6 +151,24 @@ describe('TrainingService on sqlite (real queue)', () => {
     assert.equal(await field(() => training.enqueueRetrain('no-such-model', actor)), 'MODEL_NOT_FOUND:model');
   });
 
+  it('cancelling a running training stops it: job cancelled, run KILLED, nothing registered', async () => {
+    const { training, registry, tracking, jobs } = p.services;
+    const queued = await training.enqueueTraining({ model: 'cancel-me', family: 'lr', dataset: { datasets: ['synth'] }, recipe: { featurizer: SMALL_FEATURES, hyperParameters: { epochs: 1000 } } }, actor);
+    const deadline = Date.now() + 30_000;
+    while ((await jobs.get(queued.id)).progress?.phase !== 'training') {
+      assert.ok(Date.now() < deadline, 'training never started');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await jobs.cancel(queued.id);
+    const job = await waitForJob(jobs, queued.id);
+    assert.equal(job.state, 'cancelled');
+    assert.equal((await registry.searchVersions('cancel-me')).items.length, 0);
+    const experiment = await tracking.getExperiment('train-cancel-me');
+    const runs = await tracking.searchRuns({ experimentIds: [experiment.id] });
+    assert.equal(runs.runs.length, 1, JSON.stringify(runs));
+    assert.equal(runs.runs[0]?.status, 'KILLED');
+  });
+
   it('a job re-run after a crash between registering and its checkpoint registers no duplicate', async () => {
     const { training, registry, jobs } = p.services;
     // A queued job the workers never see (kind evaluate has no handler): we run its attempts by hand.
