@@ -94,7 +94,12 @@ export interface FreshModelScan {
   readonly pending: readonly string[];
   /** Files moved to rejected/ by this scan, with why. */
   readonly rejected: ReadonlyArray<{ readonly file: string; readonly movedTo: string; readonly code: string; readonly message: string }>;
-  /** The `<model>-fresh` version covering `files`, when some file was new. */
+  /**
+   * The `<model>-fresh` version covering `files`: the one this scan registered (`announced`),
+   * or, when nothing was new, the newest version whose source files include every waiting
+   * file, same name and content (its training has not succeeded yet, or its files would
+   * have moved to used/).
+   */
   readonly dataset?: DatasetVersion;
   /** True when this scan registered that version and published a `fresh-data` event. */
   readonly announced: boolean;
@@ -460,7 +465,14 @@ export class DatasetService {
     const known = await this.deps.store.knownSourceFiles(datasetName, files.map((f) => f.sha256));
     const plan = planFreshVersion(files.map((f) => ({ ...f, isNew: !known.has(f.sha256) })));
     const base = { model, files: plan.files, pending, rejected };
-    if (!plan.announce) return { ...base, announced: false };
+    if (!plan.announce) {
+      // Nothing new: name the version that already covers the waiting files, so a caller that
+      // missed its event (a crash between versioning and retraining) can still act on it.
+      const covering = plan.files.length > 0 ? await this.deps.store.latest(datasetName) : undefined;
+      const covered = new Set(covering?.sourceFiles.map((f) => `${f.sha256}/${f.name}`));
+      const covers = covering !== undefined && plan.files.every((f) => covered.has(`${f.sha256}/${f.name}`));
+      return { ...base, ...(covers ? { dataset: covering } : {}), announced: false };
+    }
 
     const rows: DatasetRow[] = [];
     for (const file of plan.files) {

@@ -76,6 +76,8 @@ for (const kind of STORE_KINDS) {
         [['a.jsonl', false]],
       );
       assert.equal(eventsFor().length, 1, 'an already versioned file is not announced again');
+      // The waiting file is still covered by version 1: a subscriber that missed the event can act on it.
+      assert.equal(rescan?.dataset?.version, 1);
       assert.equal((await h.service.list({ name: `${model}-fresh` })).length, 1);
     });
 
@@ -119,6 +121,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await h.service.markUsed(model, events[0]!.files), { moved: [], missing: ['a.jsonl'], changed: [] });
       const rescan = await h.service.scanFresh();
       assert.deepEqual(rescan.models.find((m) => m.model === model)?.files, []);
+      assert.equal(rescan.models.find((m) => m.model === model)?.dataset, undefined);
     });
 
     it('never overwrites in used/: a clash gets a numbered name', async () => {
@@ -230,6 +233,8 @@ for (const kind of STORE_KINDS) {
       await settle();
       assert.equal(scan.announced, false);
       assert.equal(eventsFor().length, 1);
+      // Its content is in version 1, but version 1's files are not all waiting: not "covered".
+      assert.equal(scan.dataset, undefined);
     });
 
     it('leaves a file whose content changed after versioning in fresh/', async () => {
