@@ -35,6 +35,10 @@ export interface Config {
   readonly artifactGcGraceMs: number;
   /** Worker concurrency for background jobs in this process (0 = API only). */
   readonly workerConcurrency: number;
+  /** Redis key prefix of the BullMQ queue: deployments sharing one Redis use distinct prefixes. */
+  readonly queuePrefix: string;
+  /** A running job whose worker stops heartbeating for this long is run again elsewhere, in ms. */
+  readonly jobLeaseMs: number;
   /** Client side: the server the CLI talks to, and its token. */
   readonly serverUrl: string;
   readonly clientToken: string | undefined;
@@ -81,6 +85,12 @@ function checkScheme(name: string, url: string, schemes: readonly string[]): voi
   }
 }
 
+function queuePrefix(env: Env): string {
+  const prefix = env.WARDEN_QUEUE_PREFIX || 'warden';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(prefix)) throw new ConfigError('WARDEN_QUEUE_PREFIX', `must be 1-64 letters, digits, _ or -; got "${prefix}"`);
+  return prefix;
+}
+
 /** Builds the Config from an environment (process.env by default). Throws ConfigError naming the variable. */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const home = path.resolve(cwd, env.WARDEN_HOME || '.warden');
@@ -119,6 +129,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sweepIntervalMs: integer(env, 'WARDEN_SWEEP_INTERVAL_MS', 60_000, 100, 24 * 3600 * 1000),
     artifactGcGraceMs: integer(env, 'WARDEN_ARTIFACT_GC_GRACE_MS', 3600 * 1000, 0, 7 * 24 * 3600 * 1000), // 1 hour
     workerConcurrency: integer(env, 'WARDEN_WORKER_CONCURRENCY', 1, 0, 64),
+    queuePrefix: queuePrefix(env),
+    jobLeaseMs: integer(env, 'WARDEN_JOB_LEASE_MS', 30_000, 1_000, 3600 * 1000), // 30 s
     serverUrl: env.WARDEN_URL || `http://127.0.0.1:${port}`,
     clientToken: env.WARDEN_TOKEN || undefined,
   };

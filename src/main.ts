@@ -210,8 +210,8 @@ function startArtifactSweep(
  * processes share the work. Either way the job records live in the store.
  */
 export function createJobQueue(config: Config, store: JobStore): JobQueue {
-  const common = { clock: systemClock, ids: randomIds };
-  if (config.queueUrl.startsWith('redis')) return new BullMqJobQueue(store, { ...common, url: config.queueUrl });
+  const common = { clock: systemClock, ids: randomIds, timings: { leaseMs: config.jobLeaseMs } };
+  if (config.queueUrl.startsWith('redis')) return new BullMqJobQueue(store, { ...common, url: config.queueUrl, prefix: config.queuePrefix });
   return new LocalJobQueue(store, common);
 }
 
