@@ -359,6 +359,26 @@ for (const kind of STORE_KINDS) {
       await assert.rejects(platform.services.artifacts.loadModelArtifact(digest), { code: 'ARTIFACT_TAMPERED' });
     });
 
+    it('deleting a model frees the blob only its versions used, at the next gc', async () => {
+      const runId = await createRun();
+      const model = `doomed-model-${randomBytes(3).toString('hex')}`;
+      await platform.services.registry.createModel({ name: model, task: 'spam' }, { name: 'test' });
+      const bytes = Buffer.from(`weights ${randomBytes(16).toString('hex')}`);
+      const uploaded = await upload(runId, 'weights.json', bytes);
+      const { id, sha256: digest } = uploaded.json();
+      const registered = await platform.app.inject({ method: 'POST', url: `/runs/${runId}/artifacts/${id}/register`, headers: headers.editor, payload: { model, metrics: { eval_accuracy: 0.5 } } });
+      assert.equal(registered.statusCode, 201, registered.body);
+      assert.equal((await platform.app.inject({ method: 'DELETE', url: `/runs/${runId}/artifacts/${id}`, headers: headers.admin })).statusCode, 200);
+      const store = new LocalArtifactStore(root);
+      const kept = await platform.app.inject({ method: 'POST', url: '/admin/gc', headers: headers.admin });
+      assert.equal(kept.json().deleted.includes(digest), false, 'the version still references it');
+      const deleted = await platform.app.inject({ method: 'DELETE', url: `/models/${model}`, headers: headers.admin });
+      assert.equal(deleted.statusCode, 204, deleted.body);
+      const gc = await platform.app.inject({ method: 'POST', url: '/admin/gc', headers: headers.admin });
+      assert.ok(gc.json().deleted.includes(digest), gc.body);
+      assert.equal(await store.has(digest), false);
+    });
+
     it('GC removes exactly the orphaned blobs: shared and model-version blobs stay', async () => {
       // Start from no orphans, so "exactly" below is measurable.
       assert.equal((await platform.app.inject({ method: 'POST', url: '/admin/gc', headers: headers.admin })).statusCode, 200);
