@@ -302,24 +302,41 @@ export class SqlTrackingStore implements TrackingStore {
     query.filter.forEach((clause, i) => addClause(clause, i, joins, wheres));
     if (query.experimentIds.length > 0) wheres.push(sql`r.experiment_id in (${sql.join(query.experimentIds)})`);
 
-    let order: RawBuilder<unknown>;
+    let sortValue: RawBuilder<unknown> = sql`null`;
     const direction = sql.raw(query.orderBy.direction === 'ASC' ? 'asc' : 'desc');
-    if (query.orderBy.kind === 'metric') {
+    const orderKind = query.orderBy.kind;
+    if (orderKind === 'metric') {
       joins.push(sql`left join run_latest_metrics o on o.run_id = r.id and o.key = ${query.orderBy.key}`);
-      // Runs without the metric come last in either direction.
-      order = sql`(o.value is null), o.value ${direction}, r.start_time desc, r.id`;
-    } else if (query.orderBy.kind === 'end_time') {
-      order = sql`(r.end_time is null), r.end_time ${direction}, r.id`;
-    } else {
-      order = sql`${sql.ref(`r.${query.orderBy.kind}`)} ${direction}, r.id`;
+      sortValue = sql`o.value`;
     }
+    // The same order inside (to pick the page) and outside (to return it): `sort` is o.value / m.sort_value.
+    const orderOf = (t: string, sort: RawBuilder<unknown>): RawBuilder<unknown> => {
+      const c = (column: string) => sql.ref(`${t}.${column}`);
+      // Runs without the metric (or not ended) come last in either direction.
+      if (orderKind === 'metric') return sql`(${sort} is null), ${sort} ${direction}, ${c('start_time')} desc, ${c('id')}`;
+      if (orderKind === 'end_time') return sql`(${c('end_time')} is null), ${c('end_time')} ${direction}, ${c('id')}`;
+      return sql`${c(orderKind)} ${direction}, ${c('id')}`;
+    };
     const where = wheres.length > 0 ? sql`where ${sql.join(wheres, sql` and `)}` : sql``;
     // One row more than the page: it only tells whether another page exists.
-    const result = await sql<RunRow>`select r.* from runs r ${sql.join(joins, sql` `)} ${where} order by ${order} limit ${query.limit + 1} offset ${query.offset}`.execute(
-      this.db,
-    );
-    const infos = result.rows.slice(0, query.limit).map(toRunInfo);
-    const runs = await this.withData(this.db, infos);
+    const page = sql`select r.*, ${sortValue} as sort_value from runs r ${sql.join(joins, sql` `)} ${where} order by ${orderOf('r', sortValue)} limit ${query.limit + 1} offset ${query.offset}`;
+    // Each run's params, tags and latest metrics come aggregated as JSON objects, computed
+    // for the page's rows only: one query and one row per run instead of thousands of rows.
+    const agg = this.dialect === 'postgres' ? AGGREGATES_PG : AGGREGATES_SQLITE;
+    const result = await sql<RunRow & { params_json: unknown; tags_json: unknown; metrics_json: unknown }>`
+      select m.*,
+        (select ${agg.object}(p.key, p.value) from run_params p where p.run_id = m.id) as params_json,
+        (select ${agg.object}(t.key, t.value) from run_tags t where t.run_id = m.id) as tags_json,
+        (select ${agg.object}(l.key, ${agg.array}(l.value, l.step, l."timestamp")) from run_latest_metrics l where l.run_id = m.id) as metrics_json
+      from (${page}) m
+      order by ${orderOf('m', sql`m.sort_value`)}`.execute(this.db);
+    const runs = result.rows.slice(0, query.limit).map((row): Run => {
+      const metrics: Record<string, MetricPoint> = {};
+      for (const [key, [value, step, timestamp]] of Object.entries(jsonColumn<Record<string, [number, number, number]>>(row.metrics_json))) {
+        metrics[key] = { key, value: Number(value), step: Number(step), timestamp: Number(timestamp) };
+      }
+      return { ...toRunInfo(row), params: jsonColumn(row.params_json), tags: jsonColumn(row.tags_json), metrics };
+    });
     const token = nextPageToken(query, result.rows.length);
     return token === undefined ? { runs } : { runs, nextPageToken: token };
   }
@@ -363,6 +380,15 @@ export class SqlTrackingStore implements TrackingStore {
       metrics: metrics.get(info.id) ?? {},
     }));
   }
+}
+
+const AGGREGATES_SQLITE = { object: sql.raw('json_group_object'), array: sql.raw('json_array') };
+const AGGREGATES_PG = { object: sql.raw('json_object_agg'), array: sql.raw('json_build_array') };
+
+/** A JSON aggregate column: text on SQLite, already parsed on PostgreSQL, null over no rows. */
+function jsonColumn<T extends object>(value: unknown): T {
+  if (value === null || value === undefined) return {} as T;
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
 
 const SQL_OPERATORS: Readonly<Record<string, string>> = { '=': '=', '!=': '<>', '>': '>', '>=': '>=', '<': '<', '<=': '<=' };
