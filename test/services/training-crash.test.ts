@@ -1,0 +1,115 @@
+/**
+ * kill -9 a worker process in the middle of a REAL training job (the platform's training
+ * handlers, SQLite file store, in-process durable queue), start another: the job finishes
+ * once — succeeded, attempts = 2, one run reused, exactly one registered version.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Job } from '../../src/domain/jobs.js';
+import { loadConfig } from '../../src/config.js';
+import { createPlatform, type Platform } from '../../src/main.js';
+import { openTestDatabase, tempDir, type TestDatabase } from '../support/stores.js';
+import { SMALL_FEATURES, syntheticRows } from '../support/training.js';
+
+const FIXTURE = fileURLToPath(new URL('../fixtures/training-worker.ts', import.meta.url));
+
+function startWorker(args: object): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start in 60 s: ${stderr}`)), 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code} before it was ready: ${stderr}`));
+    });
+  });
+}
+
+function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+async function waitUntil(platform: Platform, id: string, done: (job: Job) => boolean, timeoutMs: number): Promise<Job> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await platform.services.jobs.get(id);
+    if (done(job)) return job;
+    if (Date.now() > deadline) throw new Error(`job ${id} stuck: ${JSON.stringify(job)}`);
+    await sleep(20);
+  }
+}
+
+describe('kill -9 during a real training job (SQLite file, in-process queue)', () => {
+  let db: TestDatabase;
+  let platform: Platform;
+  const home = tempDir('warden-train-crash-');
+  const children: ChildProcess[] = [];
+  const adminToken = `test-admin-${randomBytes(16).toString('hex')}`;
+
+  before(async () => {
+    db = await openTestDatabase('sqlite');
+    // This process only enqueues and inspects (no workers).
+    const config = loadConfig({ WARDEN_HOME: home.dir, WARDEN_ADMIN_TOKEN: adminToken, WARDEN_LOG_LEVEL: 'silent', WARDEN_BOOTSTRAP: 'false', WARDEN_WORKER_CONCURRENCY: '0' });
+    platform = await createPlatform(config, { database: db.database });
+    await platform.services.datasets.registerRows(syntheticRows(300), { name: 'synth', origin: 'upload' });
+  });
+  after(async () => {
+    await Promise.all(children.map((c) => stop(c, 'SIGKILL')));
+    await platform.close();
+    await db.cleanup();
+    home.remove();
+  });
+
+  it('the job finishes in the next process: attempts = 2, one run, one version', async () => {
+    const args = { home: home.dir, storeUrl: db.url, adminToken };
+    const first = await startWorker(args);
+    children.push(first);
+    const queued = await platform.services.training.enqueueTraining(
+      { model: 'crashy', family: 'lr', dataset: { datasets: ['synth'] }, recipe: { featurizer: SMALL_FEATURES, hyperParameters: { epochs: 40 } } },
+      { name: 'test' },
+    );
+    const midway = await waitUntil(platform, queued.id, (j) => (j.progress?.phase === 'training' && (j.progress.epoch ?? 0) >= 3) || j.state === 'succeeded' || j.state === 'failed', 60_000);
+    assert.equal(midway.state, 'running', 'still training when killed');
+    await stop(first, 'SIGKILL');
+    assert.equal((await platform.services.jobs.get(queued.id)).state, 'running', 'a killed worker leaves its job running');
+
+    const second = await startWorker(args);
+    children.push(second);
+    const done = await waitUntil(platform, queued.id, (j) => j.state === 'succeeded' || j.state === 'failed', 120_000);
+    assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
+    assert.equal(done.attempts, 2);
+
+    const versions = await platform.services.registry.searchVersions('crashy');
+    assert.equal(versions.items.length, 1, 'exactly one version');
+    const version = versions.items[0]!;
+    assert.equal(version.semver, 'v1.0');
+    const experiment = await platform.services.tracking.getExperiment('train-crashy');
+    const runs = await platform.services.tracking.searchRuns({ experimentIds: [experiment.id] });
+    assert.equal(runs.runs.length, 1, 'the second attempt reused the run');
+    assert.equal(runs.runs[0]?.id, version.sourceRunId);
+    assert.equal(runs.runs[0]?.status, 'FINISHED');
+    const logs = (await platform.services.jobs.logs(queued.id)).map((l) => l.line).join('\n');
+    assert.match(logs, /stopped mid-job/);
+    assert.match(logs, /attempt 2/);
+    await stop(second, 'SIGTERM');
+  });
+});
