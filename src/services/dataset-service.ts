@@ -90,7 +90,7 @@ export interface FreshModelScan {
   readonly model: string;
   /** Valid files waiting in fresh/ (new and already versioned), in name order. */
   readonly files: readonly FreshFile[];
-  /** Files seen changing (still being written): looked at again by the next scan. */
+  /** Files seen changing (still being written) or unreadable right now: looked at again by the next scan. */
   readonly pending: readonly string[];
   /** Files moved to rejected/ by this scan, with why. */
   readonly rejected: ReadonlyArray<{ readonly file: string; readonly movedTo: string; readonly code: string; readonly message: string }>;
@@ -455,7 +455,13 @@ export class DatasetService {
         files.push({ name: entry.name, sha256: parsed.sha256, rows: parsed.rows.length });
       } catch (error) {
         if ((error as { code?: unknown }).code === 'ENOENT') continue; // moved away meanwhile
-        if (!isWardenError(error) || (error.code !== 'DATASET_INVALID' && error.code !== 'PAYLOAD_TOO_LARGE')) throw error;
+        if (!isWardenError(error)) {
+          // Unreadable right now (permissions, swapped for a symlink…): one file must not stop the scan.
+          this.deps.log?.('warn', 'fresh file unreadable; retried next scan', { model, file: entry.name, error: (error as Error).message });
+          pending.push(entry.name);
+          continue;
+        }
+        if (error.code !== 'DATASET_INVALID' && error.code !== 'PAYLOAD_TOO_LARGE') throw error;
         const movedTo = await this.reject(model, entry.name, now, error.code, error.message, error.details);
         if (movedTo) rejected.push({ file: entry.name, movedTo, code: error.code, message: error.message });
       }

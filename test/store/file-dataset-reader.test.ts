@@ -225,6 +225,13 @@ describe('FileDatasetReader', () => {
     );
   });
 
+  it('does not follow a symlink', async () => {
+    const target = write('target.jsonl', '{"text":"secret","label":1}\n');
+    const link = path.join(tmp.dir, 'link.jsonl');
+    fs.symlinkSync(target, link);
+    await assert.rejects(read(link, 'jsonl'), /ELOOP/);
+  });
+
   it('refuses input over maxBytes with PAYLOAD_TOO_LARGE', async () => {
     const file = write('big.jsonl', '{"text":"abc","label":1}\n'.repeat(100));
     await assert.rejects(reader.readFile(file, { displayName: 'big.jsonl', format: 'jsonl', maxBytes: 1000 }), (error: unknown) => {

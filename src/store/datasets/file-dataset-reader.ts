@@ -272,7 +272,9 @@ export class FileDatasetReader implements DatasetFileReader {
   constructor(private readonly createDigest: DigestFactory = sha256Digest) {}
 
   async readFile(path: string, options: ReadOptions): Promise<ParsedDatasetFile> {
-    return this.readStream(fs.createReadStream(path, { highWaterMark: 256 * 1024 }), options);
+    // O_NOFOLLOW: a file swapped for a symlink after it was listed is not followed out of its folder.
+    const flags = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW;
+    return this.readStream(fs.createReadStream(path, { flags, highWaterMark: 256 * 1024 }), options);
   }
 
   async readStream(source: AsyncIterable<Uint8Array>, options: ReadOptions): Promise<ParsedDatasetFile> {
