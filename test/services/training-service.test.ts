@@ -1,5 +1,5 @@
 /**
- * The training pipeline through the real platform (createPlatform) on SQLite: the
+ * The training pipeline through the real platform (createPlatform) on SQLite and PostgreSQL: the
  * in-process queue runs the jobs; datasets, tracking, artifacts and the registry are the
  * real services. Data: a small synthetic corpus made here.
  */
@@ -12,16 +12,18 @@ import { ModelLoader } from '../../src/services/model-loader.js';
 import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-store.js';
 import { corruptLocalBlob } from '../support/artifacts.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
+import { STORE_KINDS } from '../support/stores.js';
 import { SMALL_FEATURES, syntheticRows, waitForJob } from '../support/training.js';
 
 const actor = { name: 'test' };
 
-describe('TrainingService on sqlite (real queue)', () => {
+for (const kind of STORE_KINDS)
+describe(`TrainingService on ${kind} (real in-process queue)`, () => {
   let p: TestPlatform;
   let synthDigest: string;
 
   before(async () => {
-    p = await openTestPlatform('sqlite', { WARDEN_WORKER_CONCURRENCY: '1' });
+    p = await openTestPlatform(kind, { WARDEN_WORKER_CONCURRENCY: '1' });
     const registered = await p.services.datasets.registerRows(syntheticRows(300), { name: 'synth', origin: 'upload' });
     synthDigest = registered.dataset.sha256;
     await p.services.datasets.registerRows(
