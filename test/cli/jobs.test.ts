@@ -139,6 +139,22 @@ describe('warden jobs (CLI against a server)', () => {
     assert.equal(result.stdout.includes('\x1b'), false, 'no terminal control codes in plain mode');
   });
 
+  it('watch reconnects when the stream drops and prints nothing twice', async () => {
+    const job = await platform.services.jobs.enqueue({ kind: 'evaluate', payload: { hold: 'w2' } });
+    while (!release.has('w2')) await sleep(10);
+    const watching = run('jobs', 'watch', job.id, '--plain');
+    await sleep(300);
+    platform.app.server.closeAllConnections(); // the stream drops mid-job
+    await sleep(600);
+    release.get('w2')!();
+    const result = await watching;
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trim().split('\n');
+    assert.equal(lines.filter((l) => l === `job ${job.id} (evaluate)`).length, 1);
+    assert.equal(lines.filter((l) => l === '  | batch 1').length, 1);
+    assert.equal(lines[lines.length - 1], 'succeeded (attempt 1/3)');
+  });
+
   it('watch exits non-zero for a failed or cancelled job; --json prints the final job', async () => {
     const failing = await platform.services.jobs.enqueue({ kind: 'evaluate', payload: { fail: true } });
     await finished(failing.id);

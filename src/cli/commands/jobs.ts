@@ -98,8 +98,16 @@ export class WatchRenderer {
   private lastJob: JobView | undefined;
   private barShown = false;
   private lastProgress: JobProgress | undefined;
+  private lastLogSeq = 0;
 
   constructor(private readonly sink: WatchSink) {}
+
+  private logLine(log: JobLogLine): void {
+    // After a reconnect the snapshot repeats recent lines: print each line once.
+    if (log.seq <= this.lastLogSeq) return;
+    this.lastLogSeq = log.seq;
+    this.line(`  | ${log.line}`);
+  }
 
   get job(): JobView | undefined {
     return this.lastJob;
@@ -126,10 +134,10 @@ export class WatchRenderer {
     if ((type === 'snapshot' || type === 'state') && data.job) {
       const job = data.job;
       const changed = !this.lastJob || this.lastJob.state !== job.state || this.lastJob.attempts !== job.attempts || this.lastJob.cancelRequested !== job.cancelRequested;
-      if (type === 'snapshot') this.line(`job ${job.id} (${job.kind})`);
+      if (type === 'snapshot' && !this.lastJob) this.line(`job ${job.id} (${job.kind})`);
       this.lastJob = job;
       if (job.progress && job.state === 'running') this.lastProgress = job.progress;
-      for (const log of data.logs ?? []) this.line(`  | ${log.line}`);
+      for (const log of data.logs ?? []) this.logLine(log);
       if (changed) this.line(stateLine(job));
       if (isTerminal(job.state)) {
         if (this.sink.tty && job.progress) {
@@ -147,10 +155,12 @@ export class WatchRenderer {
       if (this.sink.tty) this.drawBar();
       else this.line(progressParts(data.progress).join(' '));
     } else if (type === 'log' && data.log) {
-      this.line(`  | ${data.log.line}`);
+      this.logLine(data.log);
     }
   }
 }
+
+const UNREACHABLE = 'UNREACHABLE';
 
 /** Reads /jobs/:id/events, calling `onEvent` per event, until the server ends the stream. */
 export async function followJobEvents(
@@ -167,7 +177,7 @@ export async function followJobEvents(
   try {
     response = await fetch(url, { headers, signal });
   } catch (error) {
-    throw new CliError(`cannot reach Warden at ${baseUrl} (${(error as Error).message}); start it with \`warden server\` or set WARDEN_URL`);
+    throw new CliError(`cannot reach Warden at ${baseUrl} (${(error as Error).message}); start it with \`warden server\` or set WARDEN_URL`, EXIT_CODES.other, UNREACHABLE);
   }
   if (!response.ok || !response.body) {
     const text = await response.text();
@@ -200,14 +210,37 @@ export async function followJobEvents(
 }
 
 /** `warden jobs watch <id>`; also used by `warden train|retrain --watch`. */
-export async function watch(ctx: CliContext, id: string, options: { plain?: boolean }): Promise<void> {
+const RECONNECTS = 10;
+
+/**
+ * Follows the job's events to its end, reconnecting (with a growing pause) when the stream
+ * drops or the server is briefly away, e.g. while it restarts.
+ */
+async function followToEnd(ctx: CliContext, id: string, onEvent: (type: string, data: Record<string, unknown>) => void): Promise<JobView | undefined> {
   const config = ctx.config();
+  let final: JobView | undefined;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await followJobEvents(config.serverUrl, config.clientToken, id, (type, data) => {
+        if (data.job) final = data.job as JobView;
+        onEvent(type, data);
+      });
+    } catch (error) {
+      // HTTP answers (404, 401…) are final; a dropped stream or an unreachable server is retried.
+      if (error instanceof CliError && error.code !== UNREACHABLE) throw error;
+      if (attempt >= RECONNECTS) throw error;
+    }
+    if (final && isTerminal(final.state)) return final;
+    if (attempt >= RECONNECTS) return final;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** attempt)));
+  }
+}
+
+export async function watch(ctx: CliContext, id: string, options: { plain?: boolean }): Promise<void> {
   let final: JobView | undefined;
   if (ctx.output.json) {
     // Scripts get one JSON document: the job as it ended.
-    await followJobEvents(config.serverUrl, config.clientToken, id, (_type, data) => {
-      if (data.job) final = data.job as JobView;
-    });
+    final = await followToEnd(ctx, id, () => undefined);
     if (final) ctx.output.result(final, () => '');
   } else {
     const tty = options.plain !== true && process.stdout.isTTY === true;
@@ -215,10 +248,9 @@ export async function watch(ctx: CliContext, id: string, options: { plain?: bool
       ? { tty, columns: process.stdout.columns || 80, write: (text) => process.stdout.write(text) }
       : { tty, columns: 80, write: (text) => ctx.output.note(text.replace(/\n$/, '')) };
     const renderer = new WatchRenderer(sink);
-    await followJobEvents(config.serverUrl, config.clientToken, id, (type, data) => renderer.event(type, data));
-    final = renderer.job;
+    final = await followToEnd(ctx, id, (type, data) => renderer.event(type, data));
   }
-  if (!final || !isTerminal(final.state)) throw new CliError(`the event stream of job ${id} ended before the job finished; run the command again`);
+  if (!final || !isTerminal(final.state)) throw new CliError(`the event stream of job ${id} kept ending before the job finished; run the command again`);
   if (final.state === 'failed') throw new CliError(`job ${id} failed: ${final.error?.message ?? 'no error recorded'}`, EXIT_CODES.other);
   if (final.state === 'cancelled') throw new CliError(`job ${id} was cancelled`, EXIT_CODES.conflict);
 }
