@@ -34,19 +34,22 @@ const SEED = 42;
 
 /** Chosen on the validation split by `--tune` (see TUNING below); the test split played no part. */
 const CHOSEN: Record<ModelFamily, TrainingRecipe> = {
+  // 3-fold CV AP 0.9983 (best of 9)
   'logistic-regression': {
     family: 'logistic-regression',
-    featurizer: { dimsLog2: 18, maxChars: 0 },
-    hyperParameters: { epochs: 5, learningRate: 0.5, l2: 1e-6, classWeight: 'balanced' },
+    featurizer: { dimsLog2: 20, idf: true },
+    hyperParameters: { epochs: 5, learningRate: 0.2, l2: 1e-5, classWeight: 'balanced' },
   },
+  // 3-fold CV AP 0.9807 (best of 12)
   'naive-bayes': {
     family: 'naive-bayes',
-    featurizer: { dimsLog2: 18, maxChars: 0, signedHash: false },
-    hyperParameters: { variant: 'complement', alpha: 0.01, fitPrior: true },
+    featurizer: { dimsLog2: 18, signedHash: false, idf: true },
+    hyperParameters: { variant: 'multinomial', alpha: 0.001, fitPrior: true },
   },
+  // Not tuned (no time on the shared machine): LR's featuriser, library defaults otherwise.
   mlp: {
     family: 'mlp',
-    featurizer: { dimsLog2: 18, maxChars: 0 },
+    featurizer: { dimsLog2: 18, idf: true },
     hyperParameters: { hidden: 16, epochs: 3, learningRate: 0.05, l2: 1e-6, classWeight: 'balanced' },
   },
 };
@@ -86,6 +89,8 @@ const TUNING: Record<ModelFamily, { featurizers: TrainingRecipe['featurizer'][];
 };
 
 const FOLDS = 3;
+/** Share of the whole corpus carved from the 80 % for calibration and the threshold (`--validation`). */
+const VALIDATION = Number(arg('validation') ?? 0.1);
 
 interface FamilyReport {
   family: ModelFamily;
@@ -115,7 +120,7 @@ function runFamily(family: ModelFamily, headers: 'subject' | 'all' | 'none', tun
   const rows = loadSpamAssassin({ headers });
   const texts = rows.map((r) => r.text);
   const labels = Uint8Array.from(rows, (r) => r.label);
-  const split = stratifiedSplit(labels, { test: 0.2, validation: 0.1 }, SEED);
+  const split = stratifiedSplit(labels, { test: 0.2, validation: VALIDATION }, SEED);
   const part = (idx: Int32Array): LabelledTexts => ({ texts: pick(texts, idx), labels: Uint8Array.from(pick(labels, idx)) });
   const train = part(split.train);
   const validation = part(split.validation);
@@ -212,10 +217,10 @@ if (child !== undefined) {
 } else {
   const families = (arg('family')?.split(',') ?? ['logistic-regression', 'naive-bayes', 'mlp']) as ModelFamily[];
   const self = fileURLToPath(import.meta.url);
-  console.log(`SpamAssassin (6,046 messages, 1,896 spam), text = ${headers === 'subject' ? 'Subject + body' : headers === 'all' ? 'non-leaking headers + body' : 'body'}; 80/20 stratified split, seed ${SEED}; validation = 10 % of the corpus carved from the 80 %${tune ? '; hyper-parameters re-tuned on validation' : ''}`);
+  console.log(`SpamAssassin (6,046 messages, 1,896 spam), text = ${headers === 'subject' ? 'Subject + body' : headers === 'all' ? 'non-leaking headers + body' : 'body'}; 80/20 stratified split, seed ${SEED}; validation = ${(VALIDATION * 100).toFixed(0)} % of the corpus carved from the 80 %${tune ? '; hyper-parameters re-tuned on validation' : ''}`);
   console.log('family               test F1  accuracy  ROC-AUC  PR-AUC   FPR     train s (cpu s)  docs/s (per cpu s)  peak RSS MiB');
   for (const family of families) {
-    const out = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', family, '--headers', headers, ...(tune ? ['--tune'] : [])], {
+    const out = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', family, '--headers', headers, '--validation', String(VALIDATION), ...(tune ? ['--tune'] : [])], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 1 << 24,

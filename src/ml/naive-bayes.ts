@@ -16,7 +16,8 @@ export interface NaiveBayesParams {
   readonly fitPrior: boolean;
 }
 
-export const DEFAULT_NAIVE_BAYES: NaiveBayesParams = Object.freeze({ variant: 'complement', alpha: 0.01, fitPrior: true });
+/** Chosen by 3-fold CV on SpamAssassin (bench/train.ts --tune). */
+export const DEFAULT_NAIVE_BAYES: NaiveBayesParams = Object.freeze({ variant: 'multinomial', alpha: 0.001, fitPrior: true });
 
 export function validateNaiveBayesParams(p: NaiveBayesParams, path = 'hyperParameters'): void {
   if (p.variant !== 'multinomial' && p.variant !== 'complement') throw invalid(`${path}.variant`, "variant must be 'multinomial' or 'complement'");

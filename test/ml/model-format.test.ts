@@ -46,8 +46,10 @@ describe('model format', () => {
   const { manifest, weights } = serializeModel(model, sha256);
 
   it('stores little-endian float32: the first bytes decode to the first weight', () => {
-    const first = new DataView(weights.buffer, weights.byteOffset).getFloat32(0, true);
-    assert.equal(first, model.tensors.weights![0]);
+    const entry = manifest.tensors.find((t) => t.name === 'weights')!;
+    const view = new DataView(weights.buffer, weights.byteOffset);
+    assert.equal(view.getFloat32(entry.offset * 4, true), model.tensors.weights![0]);
+    assert.equal(view.getFloat32((entry.offset + 7) * 4, true), model.tensors.weights![7]);
   });
 
   it('rejects tampered weights with ARTIFACT_TAMPERED', () => {
