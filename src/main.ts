@@ -29,7 +29,7 @@ import { SqlDatasetStore } from './store/sql/sql-dataset-store.js';
 import { FileDatasetReader } from './store/datasets/file-dataset-reader.js';
 import { FsFreshDataSource } from './store/datasets/fs-fresh-data-source.js';
 import { spamAssassinCorpus } from './store/datasets/spam-assassin-corpus.js';
-import { DatasetService } from './services/dataset-service.js';
+import { DatasetService, type FreshScanReport } from './services/dataset-service.js';
 import { InProcessDomainEvents } from './services/in-process-domain-events.js';
 import type { DomainEvents } from './domain/ports/domain-events.js';
 import { WardenError } from './domain/errors.js';
@@ -171,7 +171,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const bootstrapJobs = config.bootstrap ? await services.training.bootstrap() : [];
     closers.push(startArtifactSweep(services.artifacts, config.sweepIntervalMs, app.log));
     late.log = app.log;
-    closers.push(startFreshDataScan(services.datasets, config.sweepIntervalMs, app.log));
+    closers.push(startFreshDataScan(services.datasets, config.sweepIntervalMs, app.log, (report) => services.training.reconcileFreshData(report)));
     return { config, app, services, database, events, migrationsApplied, generatedAdminToken, bootstrapJobs, close };
   } catch (error) {
     await close();
@@ -279,16 +279,19 @@ function startFreshDataScan(
   datasets: DatasetService,
   intervalMs: number,
   log: { error(obj: object, msg: string): void; info(obj: object, msg: string): void },
+  /** Runs after each successful scan (the training area recovers lost fresh-data events here). */
+  afterScan?: (report: FreshScanReport) => Promise<unknown>,
 ): () => Promise<void> {
   let running: Promise<unknown> | undefined;
   const timer = setInterval(() => {
     running ??= datasets
       .scanFresh()
       .then(
-        (report) => {
+        async (report) => {
           const announced = report.models.filter((m) => m.announced).map((m) => m.model);
           const rejected = report.models.flatMap((m) => m.rejected.map((r) => `${m.model}/${r.file}`));
           if (announced.length > 0 || rejected.length > 0) log.info({ announced, rejected }, 'fresh data scan');
+          await afterScan?.(report).catch((error: unknown) => log.error({ err: error }, 'after fresh data scan failed'));
         },
         (error: unknown) => log.error({ err: error }, 'fresh data scan failed'),
       )

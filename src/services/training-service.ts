@@ -279,22 +279,57 @@ export class TrainingService {
    * A folder named after no registered model (or a model without recipe) is only logged.
    */
   async onFreshData(event: FreshDataEvent): Promise<Job | undefined> {
-    const model = await this.findModel(event.model);
+    const job = await this.queueFreshRetrain(event.model, { name: event.datasetName, version: event.datasetVersion, digest: event.datasetDigest }, false);
+    if (job !== undefined) this.deps.log?.('info', 'fresh data: retraining queued', { model: event.model, job: job.id, rows: event.rows, files: event.files.map((f) => f.name) });
+    return job;
+  }
+
+  /**
+   * Recovers fresh-data events that were lost (published by a process that died before its
+   * subscriber queued the retrain): after a scan, every model whose waiting files are all in
+   * its newest `<model>-fresh` version gets the retrain that version's event would have
+   * queued. Idempotent by the version's digest: a retrain already queued, running, done or
+   * failed for that data is returned, not repeated (a failed one leaves the files waiting
+   * until new data makes a new version). Returns the jobs created by this call.
+   */
+  async reconcileFreshData(report: {
+    readonly models: ReadonlyArray<{ readonly model: string; readonly announced: boolean; readonly files: ReadonlyArray<{ readonly name: string; readonly sha256: string }> }>;
+  }): Promise<Job[]> {
+    const created: Job[] = [];
+    for (const scanned of report.models) {
+      if (scanned.announced || scanned.files.length === 0) continue;
+      let latest;
+      try {
+        latest = await this.deps.datasets.latest(freshDatasetName(scanned.model));
+      } catch (error) {
+        if (isWardenError(error) && (error.code === 'DATASET_NOT_FOUND' || error.code === 'VALIDATION_FAILED')) continue;
+        throw error;
+      }
+      const versioned = new Map(latest.sourceFiles.map((f) => [f.name, f.sha256]));
+      if (!scanned.files.every((f) => versioned.get(f.name) === f.sha256)) continue;
+      const before = this.deps.clock.now();
+      const job = await this.queueFreshRetrain(scanned.model, { name: latest.name, version: latest.version, digest: latest.sha256 }, true);
+      if (job !== undefined && job.createdAt >= before) {
+        created.push(job);
+        this.deps.log?.('info', 'fresh data waiting without a retrain (lost event): retraining queued', { model: scanned.model, job: job.id, dataset: `${latest.name} v${latest.version}` });
+      }
+    }
+    return created;
+  }
+
+  private async queueFreshRetrain(modelName: string, fresh: { name: string; version: number; digest: string }, quiet: boolean): Promise<Job | undefined> {
+    const model = await this.findModel(modelName);
     const recipe = model === undefined ? null : this.storedRecipe(model);
     if (model === undefined || recipe === null || !recipe.dataset.includeFresh) {
-      this.deps.log?.('warn', 'fresh data for a model that does not train on fresh data (unknown model, no recipe, or includeFresh off): left in fresh/', {
-        model: event.model,
-        dataset: event.datasetName,
-      });
+      if (!quiet) {
+        this.deps.log?.('warn', 'fresh data for a model that does not train on fresh data (unknown model, no recipe, or includeFresh off): left in fresh/', {
+          model: modelName,
+          dataset: fresh.name,
+        });
+      }
       return undefined;
     }
-    const job = await this.enqueueRetrain(model.name, SYSTEM_ACTOR, {
-      fresh: { name: event.datasetName, version: event.datasetVersion, digest: event.datasetDigest },
-      trigger: 'fresh-data',
-      idempotencyKey: `fresh:${model.name}:${event.datasetDigest.slice(0, 32)}`,
-    });
-    this.deps.log?.('info', 'fresh data: retraining queued', { model: model.name, job: job.id, rows: event.rows, files: event.files.map((f) => f.name) });
-    return job;
+    return this.enqueueRetrain(model.name, SYSTEM_ACTOR, { fresh, trigger: 'fresh-data', idempotencyKey: `fresh:${model.name}:${fresh.digest.slice(0, 32)}` });
   }
 
   /**

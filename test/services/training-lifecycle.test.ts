@@ -12,6 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from '../../src/domain/jobs.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
+import { DatasetService } from '../../src/services/dataset-service.js';
+import { InProcessDomainEvents } from '../../src/services/in-process-domain-events.js';
+import { SqlDatasetStore } from '../../src/store/sql/sql-dataset-store.js';
+import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-store.js';
+import { FileDatasetReader } from '../../src/store/datasets/file-dataset-reader.js';
+import { FsFreshDataSource } from '../../src/store/datasets/fs-fresh-data-source.js';
+import { randomIds, systemClock } from '../../src/services/system.js';
 import { SMALL_FEATURES, syntheticRows, waitForJob } from '../support/training.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/external-trainer.mjs', import.meta.url));
@@ -103,6 +110,38 @@ describe('training lifecycle on sqlite (real queue, real trainer processes)', ()
     const v3 = await registry.getVersion('fresh-lr', 3);
     assert.equal(v3.semver, 'v1.2');
     assert.ok(v3.datasetDigests.includes(scanned!.dataset!.sha256));
+  });
+
+  it('a fresh-data event lost with its process is recovered after the next scan', async () => {
+    const { training, registry, datasets, jobs } = p.services;
+    const first = await waitForJob(
+      jobs,
+      (await training.enqueueTraining({ model: 'lost-event', family: 'nb', dataset: { datasets: ['synth'], includeFresh: true }, recipe: { featurizer: SMALL_FEATURES } }, actor)).id,
+    );
+    assert.equal(first.state, 'succeeded', JSON.stringify(first.error));
+    const file = dropFresh('lost-event', 'late.jsonl', syntheticRows(30, 5));
+    // Another process versions and announces the file, then dies: nobody hears its event.
+    const reader = new FileDatasetReader();
+    const deaf = new DatasetService({
+      store: new SqlDatasetStore(p.database),
+      artifacts: new LocalArtifactStore(p.config.artifactsRoot),
+      reader,
+      fresh: new FsFreshDataSource(p.config.dataDir, reader),
+      events: new InProcessDomainEvents(),
+      clock: systemClock,
+      ids: randomIds,
+      maxDatasetBytes: p.config.maxDatasetBytes,
+    });
+    assert.equal((await deaf.scanFresh()).models.find((m) => m.model === 'lost-event')?.announced, true);
+    const report = await datasets.scanFresh();
+    assert.equal(report.models.find((m) => m.model === 'lost-event')?.announced, false, 'already versioned: not announced again');
+    const recovered = await training.reconcileFreshData(report);
+    assert.deepEqual(recovered.map((j) => j.payload.model), ['lost-event']);
+    assert.deepEqual(await training.reconcileFreshData(report), [], 'idempotent');
+    const job = await waitForJob(jobs, recovered[0]!.id);
+    assert.equal(job.state, 'succeeded', JSON.stringify(job.error));
+    assert.equal((await registry.getVersion('lost-event', 2)).parentVersion, 1);
+    assert.equal(fs.existsSync(file), false, 'moved to used/');
   });
 
   it('a failing trainer fails the job, registers a FAILED version in None, and leaves the fresh files in fresh/', async () => {
