@@ -289,10 +289,18 @@ function print(rows: Row[]): void {
   console.log('\nMLflow 2.9.2 reference: 3,500 metrics/s at c=1 (4,700 at c=8); 1,000-run search 1,250 ms. Target 30×: 105,000 metrics/s, ~42 ms.');
 }
 
+/** GET /health (no store, no auth): what this machine's HTTP path alone does right now, for scale. */
+async function benchHealth(server: Server, store: string): Promise<Row> {
+  const result = await autocannon({ url: `${server.url}/health`, connections: 1, duration: Math.min(3, DURATION_S) });
+  return row(store, 'calibration: GET /health', 1, result);
+}
+
 const rows: Row[] = [];
+console.log(`load average before: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
 for (const store of STORES) {
   const server = await startServer(store);
   try {
+    rows.push(await benchHealth(server, store));
     for (const connections of [1, 8]) rows.push(await benchLogBatch(server, store, connections));
     rows.push(await benchSearch(server, store));
   } finally {
@@ -300,3 +308,4 @@ for (const store of STORES) {
   }
 }
 print(rows);
+console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
