@@ -28,10 +28,13 @@ export interface ModelChanges {
   readonly updatedAt: number;
 }
 
+/** A model as read under its lock: everything but the aliases (no decision needs them). */
+export type LockedModel = Omit<RegisteredModel, 'aliases'>;
+
 /** What the store knows when a new version is allocated, read under the model's lock. */
 export interface VersionFacts {
   /** The model as locked; `latestVersion` already counts the new version. */
-  readonly model: RegisteredModel;
+  readonly model: LockedModel;
   /** The number allocated to the new version. */
   readonly number: number;
   /**
@@ -45,7 +48,7 @@ export interface VersionFacts {
   readonly production: ModelVersion | null;
 }
 
-/** A version to insert: it is created in stage None; `transitions` then moves it. */
+/** A version to insert: it starts in stage None; `transitions` then moves it (the store may write the final stage directly). */
 export interface NewVersion {
   readonly id: string;
   readonly number: number;
@@ -81,7 +84,7 @@ export interface VersionRequest {
 
 /** What the store knows when a stage move is decided, read under the model's lock. */
 export interface TransitionFacts {
-  readonly model: RegisteredModel;
+  readonly model: LockedModel;
   readonly version: ModelVersion;
   /** The version currently in Production (may be `version` itself), if any. */
   readonly production: ModelVersion | null;

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { WardenError, isWardenError } from '../../domain/errors.js';
 import type {
   AppliedTransition,
+  LockedModel,
   ModelChanges,
   ModelQuery,
   NewModel,
@@ -17,7 +18,7 @@ import type { ModelAlias, ModelVersion, Page, RegisteredModel, StageTransition }
 import type { LineageFacts } from '../../domain/registry/lineage.js';
 import { formatVersionRef, type VersionRef } from '../../domain/registry/names.js';
 import type { SemverPoint } from '../../domain/registry/semver.js';
-import type { TransitionPlan } from '../../domain/registry/transitions.js';
+import type { PlannedTransition, TransitionPlan } from '../../domain/registry/transitions.js';
 import { modelPageToken, versionPageToken, type VersionFilter } from '../../domain/registry/version-filter.js';
 import type { Stage, VersionStatus } from '../../domain/registry/vocabulary.js';
 import type { SqlDatabase, SqlDialectName } from './database.js';
@@ -70,9 +71,20 @@ export class SqlRegistryStore implements RegistryStore {
   }
 
   async getModel(name: string): Promise<RegisteredModel> {
-    const row = await this.db.selectFrom('registered_models').selectAll().where('name', '=', name).executeTakeFirst();
-    if (row === undefined) throw modelNotFound(name);
-    return toModel(row, await this.aliasesOf(this.db, row.id));
+    // One round trip: the model row repeated once per alias (or once, with nulls, without aliases).
+    const rows = await this.db
+      .selectFrom('registered_models as m')
+      .leftJoin('model_aliases as a', 'a.model_id', 'm.id')
+      .leftJoin('model_versions as v', 'v.id', 'a.version_id')
+      .selectAll('m')
+      .select(['a.alias as alias', 'v.number as alias_number'])
+      .where('m.name', '=', name)
+      .execute();
+    const first = rows[0];
+    if (first === undefined) throw modelNotFound(name);
+    const aliases: Record<string, number> = {};
+    for (const row of rows) if (row.alias !== null && row.alias_number !== null) aliases[row.alias] = Number(row.alias_number);
+    return toModel(first, aliases);
   }
 
   async listModels(query: ModelQuery): Promise<Page<RegisteredModel>> {
@@ -126,17 +138,31 @@ export class SqlRegistryStore implements RegistryStore {
         .returningAll()
         .executeTakeFirst();
       if (modelRow === undefined) throw modelNotFound(request.model);
-      const model = toModel(modelRow, await this.aliasesOf(trx, modelRow.id));
+      const model = toLockedModel(modelRow);
       const number = modelRow.latest_version;
-      const parent = request.parent === null ? null : await this.findVersion(trx, modelRow.id, { kind: 'number', number: request.parent });
+      const facts = number === 1 && request.parent === null ? null : await this.registrationFacts(trx, modelRow.id, request);
+      const parent = facts?.parent ?? null;
       if (request.parent !== null && parent === null) {
         throw new WardenError('VERSION_NOT_FOUND', `model "${request.model}" has no version ${request.parent} to use as parent`, { field: 'parent' });
       }
-      const semverPoints = number === 1 ? [] : await this.semverPoints(trx, modelRow.id, request.recipeFingerprint, parent);
-      const production = await this.productionOf(trx, modelRow.id);
-      const plan = decide({ model, number, semverPoints, parent, production });
+      const plan = decide({ model, number, semverPoints: facts?.semverPoints ?? [], parent, production: facts?.production ?? null });
       const v = plan.version;
       if (v.number !== number) throw new WardenError('VERSION_CONFLICT', `version plan numbered ${v.number}, but ${number} was allocated`);
+      if (plan.transitions.modelId !== modelRow.id) throw new WardenError('VERSION_CONFLICT', 'the transition plan belongs to another model');
+      // Other versions move first (an archived Production version frees the one-Production slot),
+      // then the new version is written directly in the stage its own changes end in.
+      const own = plan.transitions.changes.filter((c) => c.versionId === v.id);
+      await this.applyStageChanges(
+        trx,
+        modelRow.id,
+        plan.transitions.changes.filter((c) => c.versionId !== v.id),
+      );
+      let stage: Stage = 'None';
+      for (const change of own) {
+        if (change.from !== stage) throw new WardenError('VERSION_CONFLICT', `the plan moves the new version from ${change.from}, but it is in ${stage}`);
+        stage = change.to;
+      }
+      const updatedAt = own.length > 0 ? (own[own.length - 1]?.at ?? v.createdAt) : v.createdAt;
       await trx
         .insertInto('model_versions')
         .values({
@@ -146,7 +172,7 @@ export class SqlRegistryStore implements RegistryStore {
           semver: v.semver,
           major: v.major,
           minor: v.minor,
-          stage: 'None',
+          stage,
           status: v.status,
           description: v.description,
           metrics: toJson(v.metrics),
@@ -159,22 +185,14 @@ export class SqlRegistryStore implements RegistryStore {
           source_run_id: v.sourceRunId,
           artifact_digest: v.artifactDigest,
           created_at: v.createdAt,
-          updated_at: v.createdAt,
+          updated_at: updatedAt,
         })
         .execute();
       const metrics = Object.entries(v.metrics).map(([key, value]) => ({ version_id: v.id, key, value }));
       if (metrics.length > 0) await trx.insertInto('model_version_metrics').values(metrics).execute();
       const tags = Object.entries(v.tags).map(([key, value]) => ({ version_id: v.id, key, value }));
       if (tags.length > 0) await trx.insertInto('model_version_tags').values(tags).execute();
-      const transitions = await this.applyPlan(trx, modelRow.id, plan.transitions);
-      let stage: Stage = 'None';
-      let updatedAt = v.createdAt;
-      for (const t of transitions) {
-        if (t.versionId === v.id) {
-          stage = t.to;
-          updatedAt = t.at;
-        }
-      }
+      const transitions = await this.appendHistory(trx, modelRow.id, plan.transitions.changes);
       const version: ModelVersion = {
         id: v.id,
         modelId: modelRow.id,
@@ -242,13 +260,33 @@ export class SqlRegistryStore implements RegistryStore {
   async applyTransition(model: string, ref: VersionRef, decide: (facts: TransitionFacts) => TransitionPlan): Promise<AppliedTransition> {
     return this.transaction(async (trx) => {
       const locked = await this.lockModel(trx, model);
-      const version = await this.findVersion(trx, locked.id, ref);
-      if (version === null) throw versionNotFound(model, ref);
-      const production = await this.productionOf(trx, locked.id);
-      const plan = decide({ model: toModel(locked, await this.aliasesOf(trx, locked.id)), version, production });
-      const transitions = await this.applyPlan(trx, locked.id, plan);
-      const after = await this.findVersion(trx, locked.id, { kind: 'number', number: version.number });
-      if (after === null) throw versionNotFound(model, ref);
+      // Aliases resolve to a number first (rare); then the version and the current Production
+      // version come back in one round trip.
+      let exact: VersionRef = ref;
+      if (ref.kind === 'alias') {
+        const aliased = await this.findVersion(trx, locked.id, ref);
+        if (aliased === null) throw versionNotFound(model, ref);
+        exact = { kind: 'number', number: aliased.number };
+      }
+      const rows = (
+        await this.versionQuery(trx)
+          .where((eb) => {
+            const probe = () => eb.selectFrom('model_versions as x').select('x.id').where('x.model_id', '=', locked.id).limit(1);
+            const target =
+              exact.kind === 'number' ? probe().where('x.number', '=', exact.number) : exact.kind === 'semver' ? probe().where('x.major', '=', exact.major).where('x.minor', '=', exact.minor) : probe();
+            return eb('v.id', 'in', [target, probe().where('x.stage', '=', 'Production')]);
+          })
+          .execute()
+      ).map(toVersion);
+      const target = rows.find((v) => (exact.kind === 'number' ? v.number === exact.number : exact.kind === 'semver' && v.major === exact.major && v.minor === exact.minor));
+      if (target === undefined) throw versionNotFound(model, ref);
+      const production = rows.find((v) => v.stage === 'Production') ?? null;
+      const plan = decide({ model: toLockedModel(locked), version: target, production });
+      if (plan.modelId !== locked.id) throw new WardenError('VERSION_CONFLICT', 'the transition plan belongs to another model');
+      await this.applyStageChanges(trx, locked.id, plan.changes);
+      const transitions = await this.appendHistory(trx, locked.id, plan.changes);
+      let after = target;
+      for (const change of plan.changes) if (change.versionId === target.id) after = { ...after, stage: change.to, updatedAt: change.at };
       return { version: after, transitions };
     });
   }
@@ -373,11 +411,9 @@ export class SqlRegistryStore implements RegistryStore {
     return row;
   }
 
-  /** Applies the plan's stage changes in order and appends one history record each. */
-  private async applyPlan(trx: Transaction<DatabaseSchema>, modelId: string, plan: TransitionPlan): Promise<StageTransition[]> {
-    if (plan.modelId !== modelId) throw new WardenError('VERSION_CONFLICT', 'the transition plan belongs to another model');
-    if (plan.changes.length === 0) return [];
-    for (const change of plan.changes) {
+  /** Applies stage changes in order; each must find its version in the stage it starts from. */
+  private async applyStageChanges(trx: Transaction<DatabaseSchema>, modelId: string, changes: readonly PlannedTransition[]): Promise<void> {
+    for (const change of changes) {
       if (change.from === change.to) continue;
       const result = await trx
         .updateTable('model_versions')
@@ -390,9 +426,14 @@ export class SqlRegistryStore implements RegistryStore {
         throw new WardenError('VERSION_CONFLICT', `version ${change.versionNumber} is no longer in ${change.from}; reload and retry`);
       }
     }
+  }
+
+  /** Appends one history record per change, numbered after the model's last seq (the model is locked). */
+  private async appendHistory(trx: Transaction<DatabaseSchema>, modelId: string, changes: readonly PlannedTransition[]): Promise<StageTransition[]> {
+    if (changes.length === 0) return [];
     const top = await trx.selectFrom('stage_transitions').select((eb) => eb.fn.max('seq').as('seq')).where('model_id', '=', modelId).executeTakeFirst();
     const base = Number(top?.seq ?? 0);
-    const rows: StageTransitionRow[] = plan.changes.map((c, i) => ({
+    const rows: StageTransitionRow[] = changes.map((c, i) => ({
       id: c.id,
       seq: base + i + 1,
       model_id: modelId,
@@ -404,7 +445,7 @@ export class SqlRegistryStore implements RegistryStore {
       created_at: c.at,
     }));
     await trx.insertInto('stage_transitions').values(rows).execute();
-    return rows.map((r, i) => toTransition({ ...r, version_number: plan.changes[i]?.versionNumber ?? 0 }));
+    return rows.map((r, i) => toTransition({ ...r, version_number: changes[i]?.versionNumber ?? 0 }));
   }
 
   private versionQuery(db: Db) {
@@ -432,21 +473,51 @@ export class SqlRegistryStore implements RegistryStore {
     return row.id;
   }
 
-  /** Index probes only (see migration 0006), so registration stays flat as versions accumulate. */
-  private async semverPoints(trx: Transaction<DatabaseSchema>, modelId: string, fingerprint: string | null, parent: ModelVersion | null): Promise<SemverPoint[]> {
-    const base = () => trx.selectFrom('model_versions').select(['number', 'major', 'minor', 'recipe_fingerprint']).where('model_id', '=', modelId);
-    const sameRecipe = await base()
-      .where('recipe_fingerprint', fingerprint === null ? 'is' : '=', fingerprint)
-      .orderBy('number', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    const topMajor = await base().orderBy('major', 'desc').orderBy('minor', 'desc').limit(1).executeTakeFirst();
-    const rows = [sameRecipe, topMajor];
-    const majors = new Set([sameRecipe?.major, parent?.major].filter((m): m is number => m !== undefined && m !== topMajor?.major));
-    for (const major of majors) rows.push(await base().where('major', '=', major).orderBy('minor', 'desc').limit(1).executeTakeFirst());
-    const points: SemverPoint[] = rows.flatMap((r) => (r === undefined ? [] : [{ number: r.number, major: r.major, minor: r.minor, recipeFingerprint: r.recipe_fingerprint }]));
-    if (parent !== null) points.push({ number: parent.number, major: parent.major, minor: parent.minor, recipeFingerprint: parent.recipeFingerprint });
-    return points;
+  /**
+   * The facts a registration decides on, in one round trip for the common case: the parent, the
+   * Production version, the newest version of the recipe and the version with the highest semver,
+   * each found by an index probe (see migration 0006), so registration stays flat as versions accumulate.
+   * One more probe when the recipe's or the parent's major is not the highest one.
+   */
+  private async registrationFacts(
+    trx: Transaction<DatabaseSchema>,
+    modelId: string,
+    request: VersionRequest,
+  ): Promise<{ semverPoints: SemverPoint[]; parent: ModelVersion | null; production: ModelVersion | null }> {
+    const fingerprint = request.recipeFingerprint;
+    // Each term is an id probe, so the outer query reads at most four rows by primary key.
+    const rows = (
+      await this.versionQuery(trx)
+        .where((eb) => {
+          const probe = () => eb.selectFrom('model_versions as x').select('x.id').where('x.model_id', '=', modelId).limit(1);
+          const probes = [
+            probe().where('x.recipe_fingerprint', fingerprint === null ? 'is' : '=', fingerprint).orderBy('x.number', 'desc'),
+            probe().orderBy('x.major', 'desc').orderBy('x.minor', 'desc'),
+            probe().where('x.stage', '=', 'Production'),
+          ];
+          if (request.parent !== null) probes.push(probe().where('x.number', '=', request.parent));
+          return eb('v.id', 'in', probes);
+        })
+        .execute()
+    ).map(toVersion);
+    const parent = request.parent === null ? null : (rows.find((v) => v.number === request.parent) ?? null);
+    const production = rows.find((v) => v.stage === 'Production') ?? null;
+    const points: SemverPoint[] = rows.map((v) => ({ number: v.number, major: v.major, minor: v.minor, recipeFingerprint: v.recipeFingerprint }));
+    const topMajor = Math.max(0, ...points.map((p) => p.major));
+    const sameRecipe = points.filter((p) => p.recipeFingerprint === fingerprint).sort((a, b) => b.number - a.number)[0];
+    const majors = new Set([sameRecipe?.major, parent?.major].filter((m): m is number => m !== undefined && m !== topMajor));
+    for (const major of majors) {
+      const top = await trx
+        .selectFrom('model_versions')
+        .select(['number', 'major', 'minor', 'recipe_fingerprint'])
+        .where('model_id', '=', modelId)
+        .where('major', '=', major)
+        .orderBy('minor', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (top !== undefined) points.push({ number: top.number, major: top.major, minor: top.minor, recipeFingerprint: top.recipe_fingerprint });
+    }
+    return { semverPoints: points, parent, production };
   }
 
   private async aliasesOf(db: Db, modelId: string): Promise<Record<string, number>> {
@@ -497,6 +568,10 @@ function versionNotFound(model: string, ref: VersionRef): WardenError {
 }
 
 function toModel(row: Selectable<RegisteredModelRow>, aliases: Record<string, number>): RegisteredModel {
+  return { ...toLockedModel(row), aliases };
+}
+
+function toLockedModel(row: Selectable<RegisteredModelRow>): LockedModel {
   return {
     id: row.id,
     name: row.name,
@@ -506,7 +581,6 @@ function toModel(row: Selectable<RegisteredModelRow>, aliases: Record<string, nu
     policy: fromJson<AutoStagePolicy>(row.policy, { enabled: false }),
     recipe: fromJson<Record<string, unknown> | null>(row.recipe, null),
     latestVersion: Number(row.latest_version),
-    aliases,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
