@@ -18,6 +18,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadSpamAssassin } from '../src/store/datasets/spam-assassin.js';
 import {
+  applyIdf,
+  binaryMetrics,
+  calibrate,
   createRng,
   createPredictor,
   evaluateClassifier,
@@ -27,6 +30,7 @@ import {
   vectorizeTexts,
   type LabelledTexts,
   type ModelFamily,
+  type ThresholdObjective,
   type TrainingRecipe,
 } from '../src/ml/index.js';
 
@@ -89,6 +93,9 @@ const TUNING: Record<ModelFamily, { featurizers: TrainingRecipe['featurizer'][];
 };
 
 const FOLDS = 3;
+const THRESHOLD_RULES: ThresholdObjective[] = [{ objective: 'f1' }, { objective: 'probability', probability: 0.5 }];
+const compareThresholds = process.argv.includes('--compare-thresholds');
+const ruleF1: Record<string, number> = {};
 /** Share of the whole corpus carved from the 80 % for calibration and the threshold (`--validation`). */
 const VALIDATION = Number(arg('validation') ?? 0.1);
 
@@ -141,10 +148,12 @@ function runFamily(family: ModelFamily, headers: 'subject' | 'all' | 'none', tun
     }
     let best = { ap: -1, f1: -1, recipe };
     let candidates = 0;
-    for (const featurizer of TUNING[family].featurizers) {
+    // `--grid '{"featurizers":[…],"hyperParameters":[…]}'` replaces the built-in grid.
+    const grid = arg('grid') === undefined ? TUNING[family] : (JSON.parse(arg('grid')!) as (typeof TUNING)[ModelFamily]);
+    for (const featurizer of grid.featurizers) {
       const base: TrainingRecipe = { family, featurizer, seed: SEED };
       const vectors = vectorizeTexts(base, sideTexts);
-      for (const hyperParameters of TUNING[family].hyperParameters) {
+      for (const hyperParameters of grid.hyperParameters) {
         const candidate: TrainingRecipe = { ...base, hyperParameters };
         let ap = 0;
         let f1 = 0;
@@ -152,10 +161,27 @@ function runFamily(family: ModelFamily, headers: 'subject' | 'all' | 'none', tun
           const inFold = [...side.keys()].filter((i) => fold[i] === k);
           const outFold = [...side.keys()].filter((i) => fold[i] !== k);
           const sub = (idx: number[]): LabelledTexts => ({ texts: pick(sideTexts, idx), labels: Uint8Array.from(pick(sideLabels, idx)), vectors: pick(vectors, idx) });
+          if (compareThresholds) {
+            // Nested: calibrate + pick the threshold on one half of the held-out fold,
+            // measure F1 on the other half (and swap), for each threshold rule.
+            const halfA = inFold.filter((_, j) => j % 2 === 0);
+            const halfB = inFold.filter((_, j) => j % 2 === 1);
+            for (const rule of THRESHOLD_RULES) {
+              for (const [calib, held] of [[halfA, halfB], [halfB, halfA]] as const) {
+                const r = trainTextClassifier({ ...candidate, threshold: rule }, { train: sub(outFold), validation: sub(calib) });
+                const heldPart = sub(held);
+                const scorer = createPredictor(r.model);
+                const probs = heldPart.vectors!.map((v) => calibrate(scorer.scoreVector(r.model.featurizer.idf ? applyIdf([v], r.model.tensors.idf!)[0]! : v), r.model.calibration));
+                const m = binaryMetrics(heldPart.labels, probs, r.model.threshold);
+                ruleF1[JSON.stringify(rule)] = (ruleF1[JSON.stringify(rule)] ?? 0) + m.f1 / (2 * FOLDS);
+              }
+            }
+          }
           const result = trainTextClassifier(candidate, { train: sub(outFold), validation: sub(inFold) });
           ap += result.validation.prAuc / FOLDS;
           f1 += result.validation.f1 / FOLDS;
         }
+        if (compareThresholds) console.error(`  [thresholds ${family}] nested-CV F1 by rule: ${JSON.stringify(ruleF1)}`);
         candidates++;
         console.error(`  [tune ${family}] ${JSON.stringify(featurizer)} ${JSON.stringify(hyperParameters)} → CV AP ${ap.toFixed(5)} F1 ${f1.toFixed(4)}`);
         if (ap > best.ap || (ap === best.ap && f1 > best.f1)) best = { ap, f1, recipe: candidate };
@@ -220,7 +246,7 @@ if (child !== undefined) {
   console.log(`SpamAssassin (6,046 messages, 1,896 spam), text = ${headers === 'subject' ? 'Subject + body' : headers === 'all' ? 'non-leaking headers + body' : 'body'}; 80/20 stratified split, seed ${SEED}; validation = ${(VALIDATION * 100).toFixed(0)} % of the corpus carved from the 80 %${tune ? '; hyper-parameters re-tuned on validation' : ''}`);
   console.log('family               test F1  accuracy  ROC-AUC  PR-AUC   FPR     train s (cpu s)  docs/s (per cpu s)  peak RSS MiB');
   for (const family of families) {
-    const out = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', family, '--headers', headers, '--validation', String(VALIDATION), ...(tune ? ['--tune'] : [])], {
+    const out = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', family, '--headers', headers, '--validation', String(VALIDATION), ...(tune ? ['--tune'] : []), ...(compareThresholds ? ['--compare-thresholds'] : []), ...(arg('grid') === undefined ? [] : ['--grid', arg('grid')!])], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 1 << 24,

@@ -153,8 +153,12 @@ export function resolveRecipe(recipe: TrainingRecipe): ResolvedRecipe {
   const seed = recipe.seed ?? 42;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw invalid('recipe.seed', 'seed must be an unsigned 32-bit integer');
   const threshold = recipe.threshold ?? { objective: 'f1' };
-  if (threshold.objective !== 'f1' && !(threshold.objective === 'fpr' && threshold.maxFpr >= 0 && threshold.maxFpr < 1)) {
-    throw invalid('recipe.threshold', "threshold must be {objective: 'f1'} or {objective: 'fpr', maxFpr in [0, 1)}");
+  const thresholdOk =
+    threshold.objective === 'f1' ||
+    (threshold.objective === 'fpr' && threshold.maxFpr >= 0 && threshold.maxFpr < 1) ||
+    (threshold.objective === 'probability' && threshold.probability > 0 && threshold.probability < 1);
+  if (!thresholdOk) {
+    throw invalid('recipe.threshold', "threshold must be {objective: 'f1'}, {objective: 'fpr', maxFpr in [0, 1)} or {objective: 'probability', probability in (0, 1)}");
   }
   const calibration = recipe.calibration ?? 'platt';
   if (calibration !== 'platt' && calibration !== 'none') throw invalid('recipe.calibration', "calibration must be 'platt' or 'none'");

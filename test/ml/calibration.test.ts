@@ -44,4 +44,8 @@ describe('calibration', () => {
     assert.ok(Math.abs(chooseThreshold(labels, scores, { objective: 'fpr', maxFpr: 0 }) - 0.75) < 1e-12);
     assert.ok(chooseThreshold(labels, scores, { objective: 'fpr', maxFpr: 0.34 }) < 0.6);
   });
+
+  it('a fixed probability objective returns that cut', () => {
+    assert.equal(chooseThreshold([1, 0], [0.9, 0.1], { objective: 'probability', probability: 0.5 }), 0.5);
+  });
 });

@@ -93,6 +93,7 @@ describe('trainTextClassifier', () => {
       return undefined;
     };
     assert.equal(field(() => resolveRecipe({ family: 'svm' as never })), 'recipe.family');
+    assert.equal(field(() => resolveRecipe({ family: 'naive-bayes', threshold: { objective: 'probability', probability: 1.5 } })), 'recipe.threshold');
     assert.equal(field(() => resolveRecipe({ family: 'logistic-regression', hyperParameters: { epochz: 3 } })), 'recipe.hyperParameters.epochz');
     assert.equal(field(() => resolveRecipe({ family: 'logistic-regression', hyperParameters: { learningRate: -1 } })), 'recipe.hyperParameters.learningRate');
     assert.equal(field(() => resolveRecipe({ family: 'naive-bayes', featurizer: { signedHash: true } })), 'recipe.featurizer.signedHash');
