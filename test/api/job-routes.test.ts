@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobContext, JobQueue, JobSubscription } from '../../src/domain/ports/job-queue.js';
 import type { JsonValue } from '../../src/domain/jobs.js';
-import { STORE_KINDS } from '../support/stores.js';
+import Fastify from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppDeps } from '../../src/api/app-deps.js';
+import { createJobRoutes } from '../../src/api/routes/job-routes.js';
+import { LocalJobQueue } from '../../src/jobs/local-job-queue.js';
+import { randomIds, systemClock } from '../../src/services/system.js';
+import { SqlJobStore } from '../../src/store/sql/sql-job-store.js';
+import { STORE_KINDS, openTestDatabase } from '../support/stores.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 
 interface SseEvent {
@@ -225,3 +232,33 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe('job events stream heartbeat', () => {
+  it('sends heartbeat comments while a job is quiet', async () => {
+    const test = await openTestDatabase('sqlite');
+    const queue = new LocalJobQueue(new SqlJobStore(test.database), { clock: systemClock, ids: randomIds, pollIntervalMs: 50 });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await queue.startWorkers({ train: async () => held });
+    // Just the job routes on a bare app: this test is about the stream, not auth.
+    const app = Fastify().withTypeProvider<TypeBoxTypeProvider>();
+    await createJobRoutes({ heartbeatMs: 50 })(app, { services: { jobs: queue } } as unknown as AppDeps);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const job = await queue.enqueue({ kind: 'train' });
+      const address = app.server.address();
+      const res = await fetch(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/jobs/${job.id}/events`);
+      const reading = readSse(res.body!);
+      await sleep(400);
+      release();
+      const { events, comments } = await reading;
+      assert.ok(comments >= 4, `${comments} comment lines (greeting + heartbeats) in 400 ms`);
+      const last = events[events.length - 1]!;
+      assert.equal((last.data.job as { state: string }).state, 'succeeded');
+    } finally {
+      await app.close();
+      await queue.close();
+      await test.cleanup();
+    }
+  });
+});

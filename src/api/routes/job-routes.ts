@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { Type } from '@sinclair/typebox';
 import { JOB_KINDS, JOB_STATES, MAX_PAGE_SIZE, isTerminal, type Job, type JobEvent, type JobFilter } from '../../domain/jobs.js';
-import type { RouteModule } from '../app-deps.js';
+import type { AppDeps, RouteModule, WardenApp } from '../app-deps.js';
 import { ErrorBody } from '../http-errors.js';
 import { StringEnum } from '../schemas.js';
 
@@ -80,7 +80,15 @@ function sseEvent(event: JobEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-export const jobRoutes: RouteModule = (app, deps) => {
+/** The job routes with a chosen SSE heartbeat period (tests shorten it). */
+export function createJobRoutes(options: { heartbeatMs?: number } = {}): RouteModule {
+  const heartbeatMs = options.heartbeatMs ?? SSE_HEARTBEAT_MS;
+  return (app, deps) => registerJobRoutes(app, deps, heartbeatMs);
+}
+
+export const jobRoutes: RouteModule = createJobRoutes();
+
+function registerJobRoutes(app: WardenApp, deps: AppDeps, heartbeatMs: number): void {
   const jobs = deps.services.jobs;
   const streams = new Set<ServerResponse>();
 
@@ -200,7 +208,7 @@ export const jobRoutes: RouteModule = (app, deps) => {
       });
       raw.write(': warden job events\n\n');
       streams.add(raw);
-      const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), SSE_HEARTBEAT_MS);
+      const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), heartbeatMs);
       heartbeat.unref();
       const finish = () => {
         clearInterval(heartbeat);
@@ -219,4 +227,4 @@ export const jobRoutes: RouteModule = (app, deps) => {
       void subscription.ended.then(finish);
     },
   );
-};
+}
