@@ -133,16 +133,18 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         gcGraceMs: config.artifactGcGraceMs,
       }),
     };
+    const models = new ModelLoader({ registry: core.registry, artifacts: core.artifacts });
     const services: Services = {
       ...core,
       training: new TrainingService({
         ...core,
+        models,
         meter: new ProcessResourceMeter(),
         clock: systemClock,
         externalTrainer: new ProcessExternalTrainerRunner(),
         log: (level, message, fields) => late.log?.[level](fields, message),
       }),
-      models: new ModelLoader({ registry: core.registry, artifacts: core.artifacts }),
+      models,
     };
     // Fresh data → a retrain of that model; its files move to used/ only when the job succeeds.
     events.subscribe('fresh-data', async (event) => {

@@ -45,6 +45,7 @@ import {
   type TrainingResult,
 } from '../ml/index.js';
 import type { ArtifactService } from './artifact-service.js';
+import type { ModelLoader } from './model-loader.js';
 import type { DatasetService } from './dataset-service.js';
 import { BUNDLE_MEDIA_TYPE, BUNDLE_NAME, MANIFEST_NAME, WEIGHTS_NAME, encodeBundle } from './model-bundle.js';
 import type { Actor, RegistryService } from './registry-service.js';
@@ -69,6 +70,8 @@ export interface TrainingServiceDeps {
   readonly jobs: JobQueue;
   readonly meter: ResourceMeter;
   readonly clock: Clock;
+  /** Loads versions for `evaluate` jobs; without it evaluate jobs are refused. */
+  readonly models?: ModelLoader;
   /** Runs recipes with `family: external`; without it such recipes are refused. */
   readonly externalTrainer?: ExternalTrainerRunner;
   /** Progress and milestones as log lines (the server's logger). */
@@ -394,10 +397,68 @@ export class TrainingService {
 
   // ────────────────────────────────────────────────────────────── handlers
 
-  /** The job handlers of this area (train and retrain run the same pipeline). */
+  /** The job handlers of this area (train and retrain run the same pipeline; evaluate scores a version). */
   handlers(): JobHandlers {
     const handler = (ctx: JobContext) => this.runTrainingJob(ctx);
-    return { train: handler, retrain: handler };
+    return { train: handler, retrain: handler, evaluate: (ctx) => this.runEvaluationJob(ctx) };
+  }
+
+  // ─────────────────────────────────────────────────────────── evaluate
+
+  /**
+   * Enqueues an `evaluate` job: a registered version scored on a dataset version (all its
+   * rows; default the newest version of `dataset`). Metrics go to a run in experiment
+   * `eval-<model>`; the job's result holds them. The version itself never changes.
+   */
+  async enqueueEvaluation(request: { model: string; version: number | string; dataset: string; datasetVersion?: number }, _actor: Actor): Promise<Job> {
+    if (!isObject(request)) throw invalid('body', 'expected an object');
+    if (this.deps.models === undefined) throw invalid('kind', 'evaluation is not enabled in this process');
+    const version = await this.deps.registry.getVersion(request.model, request.version);
+    const dataset = request.datasetVersion === undefined ? await this.deps.datasets.latest(request.dataset) : await this.deps.datasets.get(request.dataset, request.datasetVersion);
+    return this.deps.jobs.enqueue({
+      kind: 'evaluate',
+      payload: { model: request.model, version: version.number, semver: version.semver, dataset: dataset.name, datasetVersion: dataset.version, datasetDigest: dataset.sha256 },
+    });
+  }
+
+  async runEvaluationJob(ctx: JobContext): Promise<JsonValue> {
+    const p = ctx.payload;
+    if (this.deps.models === undefined) throw invalid('kind', 'evaluation is not enabled in this process');
+    if (typeof p.model !== 'string' || typeof p.version !== 'number' || typeof p.datasetDigest !== 'string') throw invalid('payload', 'an evaluate job names model, version and datasetDigest');
+    const model = p.model;
+    const number = p.version;
+    const digest = p.datasetDigest;
+    ctx.reportProgress({ fraction: 0, phase: 'loading', message: `${model} v${number}` });
+    const loaded = await this.deps.models.load(model, number);
+    const rows = await this.deps.datasets.readRowsBySha256(digest);
+    ctx.signal.throwIfAborted();
+    const runId = await ctx.once('run', async () => {
+      const run = await this.deps.tracking.createRun({
+        experimentName: `eval-${model}`,
+        name: `${model} ${loaded.version.semver} on ${String(p.dataset)} v${String(p.datasetVersion)}`,
+        tags: { 'warden.job_id': ctx.job.id, 'warden.model': model, 'warden.version': loaded.version.semver },
+      });
+      await this.deps.tracking.logBatch(run.id, {
+        params: [
+          { key: 'model', value: model },
+          { key: 'version', value: loaded.version.semver },
+          { key: 'dataset.digest', value: digest },
+          { key: 'dataset.rows', value: String(rows.length) },
+        ],
+      });
+      return run.id;
+    });
+    ctx.reportProgress({ fraction: 0.1, phase: 'evaluating', message: `${rows.length} rows` });
+    const started = performance.now();
+    const evaluation = evaluateClassifier(loaded.classifier, { texts: rows.map((r) => r.text), labels: Uint8Array.from(rows, (r) => r.label) });
+    const seconds = Math.max(1e-3, (performance.now() - started) / 1000);
+    const metrics = { ...metricsToRecord(evaluation, 'eval_'), eval_rows: rows.length, eval_docs_per_second: round(rows.length / seconds, 1) };
+    await this.deps.tracking.logBatch(runId, { metrics: Object.entries(metrics).map(([key, value]) => ({ key, value, step: 0 })) });
+    const run = await this.deps.tracking.requireRun(runId);
+    if (run.status === 'RUNNING') await this.deps.tracking.endRun(runId, 'FINISHED');
+    ctx.reportProgress({ fraction: 1, phase: 'evaluating', throughput: round(rows.length / seconds, 1), throughputUnit: 'docs/s' });
+    ctx.log(`${model} ${loaded.version.semver} on ${rows.length} rows: accuracy ${round(evaluation.accuracy)} f1 ${round(evaluation.f1)} roc_auc ${round(evaluation.rocAuc)}`);
+    return { model, version: number, semver: loaded.version.semver, runId, metrics };
   }
 
   /** Runs one attempt of a train/retrain job. See the module comment for the guarantees. */

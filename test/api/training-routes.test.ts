@@ -58,6 +58,16 @@ describe('training routes on sqlite', () => {
     for (const j of all.body.jobs as Json[]) await waitForJob(platform.services.jobs, String(j.id));
   });
 
+  it('POST /jobs/evaluate: 202; the job scores the version on the dataset', async () => {
+    const res = await call('POST', '/jobs/evaluate', editor, { model: 'api-spam', version: 1, dataset: 'synth' });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.equal(res.body.kind, 'evaluate');
+    const job = await waitForJob(platform.services.jobs, String(res.body.id));
+    assert.equal(job.state, 'succeeded', JSON.stringify(job.error));
+    assert.equal(((job.result as Json).metrics as Json).eval_rows, 200);
+    assert.equal((await call('POST', '/jobs/evaluate', editor, { model: 'api-spam', version: 1, dataset: 'nope' })).status, 404);
+  });
+
   it('roles and validation: viewers cannot train, bad input is a 400 naming the field, unknown models 404', async () => {
     assert.equal((await call('POST', '/jobs/train', viewer, trainBody)).status, 403);
     assert.equal((await call('POST', '/models/retrain', viewer, { model: 'api-spam' })).status, 403);

@@ -173,8 +173,8 @@ describe(`TrainingService on ${kind} (real in-process queue)`, () => {
 
   it('a job re-run after a crash between registering and its checkpoint registers no duplicate', async () => {
     const { training, registry, jobs } = p.services;
-    // A queued job the workers never see (kind evaluate has no handler): we run its attempts by hand.
-    const job = await jobs.enqueue({ kind: 'evaluate', payload: { model: 'spam-nb', recipe: (await registry.getModel('spam-nb')).recipe as never, parent: 1, trigger: 'test', saveRecipe: false, actor: 'test' } });
+    // A queued job the workers never see (kind backfill has no handler): we run its attempts by hand.
+    const job = await jobs.enqueue({ kind: 'backfill', payload: { model: 'spam-nb', recipe: (await registry.getModel('spam-nb')).recipe as never, parent: 1, trigger: 'test', saveRecipe: false, actor: 'test' } });
     const attempt = (n: number): JobContext => ({
       job,
       payload: job.payload,
@@ -191,6 +191,19 @@ describe(`TrainingService on ${kind} (real in-process queue)`, () => {
     assert.equal(second.version, first.version);
     const versions = await registry.searchVersions('spam-nb', { tag: `warden.job_key=${job.id}:register` });
     assert.equal(versions.items.length, 1);
+  });
+
+  it('an evaluate job scores a version on a dataset and logs the metrics on a run', async () => {
+    const { training, tracking, jobs } = p.services;
+    const job = await waitForJob(jobs, (await training.enqueueEvaluation({ model: 'spam-lr', version: 'v1.0', dataset: 'synth' }, actor)).id);
+    assert.equal(job.state, 'succeeded', JSON.stringify(job.error));
+    const result = job.result as { metrics: Record<string, number>; runId: string; semver: string };
+    assert.equal(result.semver, 'v1.0');
+    assert.equal(result.metrics.eval_rows, 300);
+    assert.ok(result.metrics.eval_accuracy! > 0.8);
+    const run = await tracking.getRun(result.runId);
+    assert.equal(run.status, 'FINISHED');
+    assert.equal(run.metrics.eval_accuracy?.value, result.metrics.eval_accuracy);
   });
 
   it('loading refuses a tampered model artifact', async () => {

@@ -3,7 +3,7 @@
  * (`POST /models/retrain`, a reserved model name so it never clashes with /models/:name)
  * as background jobs — 202 with the job ids; follow them with GET /jobs/:id, its SSE
  * events, or `warden jobs watch`. And a smoke-test prediction route on a version.
- * Roles: editor queues training; viewer predicts.
+ * `POST /jobs/evaluate` scores a version on a dataset. Roles: editor queues jobs; viewer predicts.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
@@ -83,6 +83,28 @@ export const trainingRoutes: RouteModule = (app, deps) => {
       },
     },
     async (request, reply) => reply.code(202).send(queued(await training.enqueueTraining(request.body, actorOf(request)))),
+  );
+
+  app.post(
+    '/jobs/evaluate',
+    {
+      config: { role: 'editor' },
+      schema: {
+        summary: 'Score a registered version on a dataset version as a background job (metrics on a run in experiment eval-<model>)',
+        tags: ['training'],
+        body: Type.Object(
+          {
+            model: ModelName,
+            version: Type.Union([Type.Integer({ minimum: 1 }), VersionRef]),
+            dataset: Type.String({ minLength: 1, maxLength: 64 }),
+            datasetVersion: Type.Optional(Type.Integer({ minimum: 1, description: 'default: the newest' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 202: QueuedJob, ...errors },
+      },
+    },
+    async (request, reply) => reply.code(202).send(queued(await training.enqueueEvaluation(request.body, actorOf(request)))),
   );
 
   app.post(
