@@ -34,6 +34,9 @@ export interface JobTimings {
   readonly progressIntervalMs: number;
 }
 
+/** A runaway handler cannot fill the store: lines past this many per attempt are dropped (with a note). */
+export const MAX_LOG_LINES_PER_ATTEMPT = 20_000;
+
 export const DEFAULT_TIMINGS: JobTimings = { leaseMs: 30_000, heartbeatMs: 5_000, progressIntervalMs: 1_000 };
 
 /** Reports problems the runtime survives (a missed heartbeat, a lost message). */
@@ -176,6 +179,7 @@ export async function runAttempt(job: Job, handler: JobHandler, deps: RunnerDeps
   };
 
   let pendingLines: string[] = [];
+  let linesThisAttempt = 0;
   let logTimer: NodeJS.Timeout | undefined;
   const flushLogs = () => {
     if (logTimer) clearTimeout(logTimer);
@@ -206,7 +210,11 @@ export async function runAttempt(job: Job, handler: JobHandler, deps: RunnerDeps
       }
     },
     log(line: string) {
-      pendingLines.push(String(line));
+      linesThisAttempt += 1;
+      if (linesThisAttempt > MAX_LOG_LINES_PER_ATTEMPT + 1) return;
+      pendingLines.push(
+        linesThisAttempt > MAX_LOG_LINES_PER_ATTEMPT ? `[warden] more than ${MAX_LOG_LINES_PER_ATTEMPT} log lines in this attempt; the rest are dropped` : String(line),
+      );
       if (pendingLines.length >= 100) void flushLogs();
       else if (!logTimer) {
         // Lines are batched briefly: a chatty handler must not cost one write per line.

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { planEnqueue } from '../../src/domain/jobs.js';
 import { LocalJobQueue } from '../../src/jobs/local-job-queue.js';
+import { MAX_LOG_LINES_PER_ATTEMPT } from '../../src/jobs/job-runner.js';
 import { SqlJobStore } from '../../src/store/sql/sql-job-store.js';
 import { randomIds, systemClock } from '../../src/services/system.js';
 import { CONTRACT_RETRY, CONTRACT_TIMINGS, jobQueueContract } from '../contract/job-queue.contract.js';
@@ -107,6 +108,37 @@ describe('in-process queue: a busy handler keeps its job', () => {
       assert.equal(current.state, 'succeeded');
       assert.equal(current.attempts, 1);
       assert.equal(starts, 1);
+    } finally {
+      await queue.close();
+      await test.cleanup();
+    }
+  });
+});
+
+describe('in-process queue: log volume', () => {
+  it('keeps at most MAX_LOG_LINES_PER_ATTEMPT lines per attempt, then a note', async () => {
+    const test = await openTestDatabase('sqlite');
+    const queue = new LocalJobQueue(new SqlJobStore(test.database), { clock: systemClock, ids: randomIds, pollIntervalMs: 50 });
+    try {
+      await queue.startWorkers({
+        async train(ctx) {
+          for (let i = 1; i <= MAX_LOG_LINES_PER_ATTEMPT + 50; i++) {
+            ctx.log(`line ${i}`);
+            if (i % 1_000 === 0) await sleep(1);
+          }
+        },
+      });
+      const job = await queue.enqueue({ kind: 'train' });
+      let current = await queue.get(job.id);
+      for (let i = 0; i < 600 && current.state !== 'succeeded'; i++) {
+        await sleep(50);
+        current = await queue.get(job.id);
+      }
+      assert.equal(current.state, 'succeeded');
+      const tail = await queue.logs(job.id, { afterSeq: MAX_LOG_LINES_PER_ATTEMPT - 1 });
+      assert.deepEqual(tail.map((l) => l.seq), [MAX_LOG_LINES_PER_ATTEMPT, MAX_LOG_LINES_PER_ATTEMPT + 1]);
+      assert.equal(tail[0]!.line, `line ${MAX_LOG_LINES_PER_ATTEMPT}`);
+      assert.match(tail[1]!.line, /the rest are dropped/);
     } finally {
       await queue.close();
       await test.cleanup();
