@@ -300,8 +300,10 @@ class RedisJobEventChannel implements JobEventChannel {
         }
       }
     });
-    this.subscribed = this.subscriber.subscribe(this.name).then(() => undefined);
-    this.subscribed.catch(() => undefined);
+    this.subscribed = this.subscriber.subscribe(this.name).then(
+      () => undefined,
+      () => undefined, // Redis away: subscribers still get everything by polling the store
+    );
   }
 
   publish(message: JobMessage): void {
@@ -313,8 +315,14 @@ class RedisJobEventChannel implements JobEventChannel {
     return () => this.listeners.delete(listener);
   }
 
+  /** Waits for the subscription, but never more than 2 s: without Redis, the store poll still serves. */
   ready(): Promise<void> {
-    return this.subscribed;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 2_000);
+      timer.unref();
+    });
+    return Promise.race([this.subscribed, timeout]).finally(() => clearTimeout(timer));
   }
 
   async close(): Promise<void> {
