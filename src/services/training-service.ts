@@ -337,28 +337,37 @@ export class TrainingService {
 
   /**
    * First start: when NO model is registered, registers the bootstrap models (SpamAssassin,
-   * logistic regression and naive Bayes) and queues their training. Returns the jobs, or
-   * an empty list when the registry already had models (later starts).
+   * logistic regression and naive Bayes, tagged `warden.bootstrap`) and queues their
+   * training. On later starts it returns only the bootstrap trainings still unfinished —
+   * a bootstrap model without any version (the process stopped before its job was queued
+   * or while it ran): its job, keyed `bootstrap:<model>`, is queued once and found again,
+   * never repeated. Returns [] once every bootstrap model has a version.
    */
   async bootstrap(): Promise<Job[]> {
     const existing = await this.deps.registry.listModels({ limit: 1 });
-    if (existing.items.length > 0) return [];
     const jobs: Job[] = [];
     for (const spec of BOOTSTRAP_MODELS) {
-      const recipe = this.resolveRecipe({ family: spec.family, dataset: { builtin: ['spam-assassin'], includeFresh: true } });
-      try {
-        await this.deps.registry.createModel({ name: spec.name, task: 'spam', description: spec.description, recipe: recipe as unknown as Record<string, unknown> }, SYSTEM_ACTOR);
-      } catch (error) {
-        if (isWardenError(error) && error.code === 'MODEL_ALREADY_EXISTS') continue; // another process bootstrapped it
-        throw error;
+      let model = existing.items.length === 0 ? undefined : await this.findModel(spec.name);
+      if (existing.items.length > 0 && (model === undefined || model.tags['warden.bootstrap'] !== 'true' || model.latestVersion > 0)) continue;
+      const recipe = model !== undefined ? this.storedRecipe(model) : this.resolveRecipe({ family: spec.family, dataset: { builtin: ['spam-assassin'], includeFresh: true } });
+      if (recipe === null) continue;
+      if (model === undefined) {
+        try {
+          model = await this.deps.registry.createModel(
+            { name: spec.name, task: 'spam', description: spec.description, tags: { 'warden.bootstrap': 'true' }, recipe: recipe as unknown as Record<string, unknown> },
+            SYSTEM_ACTOR,
+          );
+        } catch (error) {
+          if (isWardenError(error) && error.code === 'MODEL_ALREADY_EXISTS') continue; // another process bootstrapped it
+          throw error;
+        }
       }
-      jobs.push(
-        await this.enqueue(
-          'train',
-          { model: spec.name, recipe, fingerprint: this.fingerprint(recipe), parent: null, fresh: null, saveRecipe: false, trigger: 'bootstrap', actor: SYSTEM_ACTOR.name },
-          { idempotencyKey: `bootstrap:${spec.name}` },
-        ),
+      const job = await this.enqueue(
+        'train',
+        { model: spec.name, recipe, fingerprint: this.fingerprint(recipe), parent: null, fresh: null, saveRecipe: false, trigger: 'bootstrap', actor: SYSTEM_ACTOR.name },
+        { idempotencyKey: `bootstrap:${spec.name}` },
       );
+      if (job.state === 'queued' || job.state === 'running') jobs.push(job);
     }
     return jobs;
   }
