@@ -351,7 +351,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   }
   if (platform.bootstrapJobs.length > 0) {
     const models = platform.bootstrapJobs.map((job) => String(job.payload.model)).join(', ');
-    print(`First start: training the sample models ${models} on the SpamAssassin corpus in the background.`);
+    print(`Sample models ${models}: training on the SpamAssassin corpus in the background (first start).`);
     print(`  Progress: ${url}/jobs (GET, viewer token) · live: ${url}/jobs/<id>/events · CLI: warden jobs watch <id>`);
     for (const job of platform.bootstrapJobs) print(`  ${String(job.payload.model)}: job ${job.id} → warden jobs watch ${job.id}`);
     print(`  Models and stages when done: ${url}/models/status · warden status`);
