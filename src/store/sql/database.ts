@@ -39,8 +39,33 @@ function openSqlite(file: string): SqlDatabase {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
+  cachePreparedStatements(connection);
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: connection }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Distinct SQL texts kept prepared per SQLite connection (oldest evicted first). */
+const STATEMENT_CACHE_SIZE = 512;
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing costs about as much as running a
+ * small query. Queries repeat with the same SQL text (values are bound), so keep them prepared.
+ * `all`/`run` finish before returning; a statement still busy streaming is never handed out twice.
+ */
+function cachePreparedStatements(connection: Database.Database): void {
+  const prepare = connection.prepare.bind(connection);
+  const cache = new Map<string, Database.Statement>();
+  connection.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    // A statement still iterating (a streamed query) cannot run again: prepare a fresh one.
+    if (statement?.busy === true) return prepare(source);
+    if (statement === undefined) {
+      statement = prepare(source);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      cache.set(source, statement);
+    }
+    return statement;
+  }) as typeof connection.prepare;
 }
 
 async function openPostgres(url: string, options: OpenOptions): Promise<SqlDatabase> {
