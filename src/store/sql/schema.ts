@@ -4,9 +4,10 @@
  * Timestamps are integer milliseconds since the epoch; JSON columns are text.
  */
 import type { RegistryTables } from './tables/registry-tables.js';
-import type { TrackingTables } from './tables/tracking-tables.js';
 import type { DatasetsTables } from './tables/datasets-tables.js';
 import type { JobsTables } from './tables/jobs-tables.js';
+import type { TrackingTables } from './tables/tracking-tables.js';
+import type { ArtifactsTables } from './tables/artifacts-tables.js';
 
 // Each area adds its tables interface to this intersection.
-export type DatabaseSchema = RegistryTables & TrackingTables & DatasetsTables & JobsTables;
+export type DatabaseSchema = RegistryTables & TrackingTables & DatasetsTables & JobsTables & ArtifactsTables;
