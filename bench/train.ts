@@ -38,10 +38,10 @@ const SEED = 42;
 
 /** Chosen on the validation split by `--tune` (see TUNING below); the test split played no part. */
 const CHOSEN: Record<ModelFamily, TrainingRecipe> = {
-  // 3-fold CV AP 0.9983 (best of 9)
+  // 3-fold CV AP 0.9983 (best of 9); then maxChars 3000 scored CV AP 0.9985 (vs 0.9983 unlimited) and is ~1.4× faster
   'logistic-regression': {
     family: 'logistic-regression',
-    featurizer: { dimsLog2: 20, idf: true },
+    featurizer: { dimsLog2: 20, idf: true, maxChars: 3000 },
     hyperParameters: { epochs: 5, learningRate: 0.2, l2: 1e-5, classWeight: 'balanced' },
   },
   // 3-fold CV AP 0.9807 (best of 12)
@@ -53,7 +53,7 @@ const CHOSEN: Record<ModelFamily, TrainingRecipe> = {
   // Not tuned (no time on the shared machine): LR's featuriser, library defaults otherwise.
   mlp: {
     family: 'mlp',
-    featurizer: { dimsLog2: 18, idf: true },
+    featurizer: { dimsLog2: 18, idf: true, maxChars: 3000 },
     hyperParameters: { hidden: 16, epochs: 3, learningRate: 0.05, l2: 1e-6, classWeight: 'balanced' },
   },
 };

@@ -119,12 +119,13 @@ export class TrainingCancelledError extends Error {
 }
 
 // Featuriser defaults per family, chosen by 3-fold CV on SpamAssassin's training side
-// (bench/train.ts --tune): IDF helps every family; LR gains from 2^20 buckets.
+// (bench/train.ts --tune): IDF helps every family; LR gains from 2^20 buckets; reading
+// only the first 3,000 characters costs no CV average precision and is ~1.4× faster.
 const FAMILY_DEFAULTS: Record<ModelFamily, { hyperParameters: HyperParameters; featurizer: Partial<FeaturizerConfig> }> = {
-  'logistic-regression': { hyperParameters: { ...DEFAULT_LOGISTIC_REGRESSION }, featurizer: { dimsLog2: 20, idf: true } },
+  'logistic-regression': { hyperParameters: { ...DEFAULT_LOGISTIC_REGRESSION }, featurizer: { dimsLog2: 20, idf: true, maxChars: 3000 } },
   // Naive Bayes counts must be non-negative.
   'naive-bayes': { hyperParameters: { ...DEFAULT_NAIVE_BAYES }, featurizer: { signedHash: false, idf: true } },
-  mlp: { hyperParameters: { ...DEFAULT_MLP }, featurizer: { idf: true } },
+  mlp: { hyperParameters: { ...DEFAULT_MLP }, featurizer: { idf: true, maxChars: 3000 } },
 };
 
 /** Fills defaults and validates; throws VALIDATION_FAILED naming the field (`recipe.…`). */
