@@ -3,6 +3,7 @@
  * keeps the lease alive, turns cancel requests into an aborted signal, throttles
  * progress, batches logs, and settles the attempt as the domain decides.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
@@ -56,9 +57,23 @@ export interface RunnerDeps {
   readonly report: JobErrorReporter;
 }
 
+/**
+ * The host part of worker ids: the hostname, plus on Linux the pid namespace, so two
+ * containers that share a hostname (host networking) never judge each other's pids.
+ */
+const HOST_IDENTITY = (() => {
+  let namespace = '';
+  try {
+    namespace = /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/pid'))?.[1] ?? '';
+  } catch {
+    // not Linux: the hostname alone
+  }
+  return `${os.hostname().replace(/\//g, '_')}${namespace ? `~${namespace}` : ''}`;
+})();
+
 /** `host/pid/random`: lets a restarted process on the same host tell its dead predecessor's jobs. */
 export function newWorkerId(): string {
-  return `${os.hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
+  return `${HOST_IDENTITY}/${process.pid}/${randomBytes(3).toString('hex')}`;
 }
 
 const liveWorkerIds = new Set<string>();
@@ -81,7 +96,7 @@ export function registerLiveWorker(workerId: string): () => void {
 export function isWorkerDeadOnThisHost(workerId: string | null): boolean {
   if (workerId === null) return true;
   const [host, pidText] = workerId.split('/');
-  if (host !== os.hostname() || !pidText || !/^\d+$/.test(pidText)) return false;
+  if (host !== HOST_IDENTITY || !pidText || !/^\d+$/.test(pidText)) return false;
   const pid = Number(pidText);
   if (pid === process.pid) return !liveWorkerIds.has(workerId);
   try {
