@@ -267,6 +267,14 @@ export function trackingStoreContract(name: string, open: () => Promise<Tracking
         const asc = await search({ experimentIds: [exp.id], orderBy: 'metrics.eval_f1 ASC', limit: 100 });
         assert.deepEqual(names(asc).slice(0, 3), ['run-0', 'run-1', 'run-2']);
         assert.deepEqual(names(asc).slice(27), ['run-29', 'run-19', 'run-9']);
+        // Ordered by the metric a filter clause already requires (the indexed path), paged.
+        const filteredDesc = await search({ experimentIds: [exp.id], filter: `metrics.eval_f1 >= 0.1 and params.lr = '0.01'`, orderBy: 'metrics.eval_f1 DESC', limit: 5 });
+        const expectedFiltered = [...runs.keys()].filter((i) => i % 10 !== 9 && i >= 10 && i % 3 !== 0).sort((a, b) => b - a);
+        assert.deepEqual(names(filteredDesc), expectedFiltered.slice(0, 5).map((i) => `run-${i}`));
+        const filteredNext = await search({ experimentIds: [exp.id], filter: `metrics.eval_f1 >= 0.1 and params.lr = '0.01'`, orderBy: 'metrics.eval_f1 DESC', limit: 5, pageToken: filteredDesc.nextPageToken });
+        assert.deepEqual(names(filteredNext), expectedFiltered.slice(5, 10).map((i) => `run-${i}`));
+        const filteredAsc = await search({ experimentIds: [exp.id], filter: 'metrics.eval_f1 < 0.05', orderBy: 'metrics.eval_f1 ASC' });
+        assert.deepEqual(names(filteredAsc), ['run-0', 'run-1', 'run-2', 'run-3', 'run-4']);
         const newest = await search({ experimentIds: [exp.id], limit: 2 });
         assert.deepEqual(names(newest), ['run-29', 'run-28']);
       });

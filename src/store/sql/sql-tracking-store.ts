@@ -305,14 +305,25 @@ export class SqlTrackingStore implements TrackingStore {
     let sortValue: RawBuilder<unknown> = sql`null`;
     const direction = sql.raw(query.orderBy.direction === 'ASC' ? 'asc' : 'desc');
     const orderKind = query.orderBy.kind;
+    // When a filter clause already requires the order metric, every row has it: order by that
+    // join's value (no second join, no nulls), which lets the (key, value) index feed the order.
+    let sortNeverNull = false;
     if (orderKind === 'metric') {
-      joins.push(sql`left join run_latest_metrics o on o.run_id = r.id and o.key = ${query.orderBy.key}`);
-      sortValue = sql`o.value`;
+      const orderKey = query.orderBy.key;
+      const filtered = query.filter.findIndex((clause) => clause.kind === 'metric' && clause.key === orderKey);
+      if (filtered >= 0) {
+        sortValue = sql.ref(`f${filtered}.value`);
+        sortNeverNull = true;
+      } else {
+        joins.push(sql`left join run_latest_metrics o on o.run_id = r.id and o.key = ${orderKey}`);
+        sortValue = sql`o.value`;
+      }
     }
     // The same order inside (to pick the page) and outside (to return it): `sort` is o.value / m.sort_value.
     const orderOf = (t: string, sort: RawBuilder<unknown>): RawBuilder<unknown> => {
       const c = (column: string) => sql.ref(`${t}.${column}`);
       // Runs without the metric (or not ended) come last in either direction.
+      if (orderKind === 'metric' && sortNeverNull) return sql`${sort} ${direction}, ${c('start_time')} desc, ${c('id')}`;
       if (orderKind === 'metric') return sql`(${sort} is null), ${sort} ${direction}, ${c('start_time')} desc, ${c('id')}`;
       if (orderKind === 'end_time') return sql`(${c('end_time')} is null), ${c('end_time')} ${direction}, ${c('id')}`;
       return sql`${c(orderKind)} ${direction}, ${c('id')}`;
