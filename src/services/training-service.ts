@@ -784,7 +784,8 @@ export class TrainingService {
           { key: 'val_roc_auc', value: p.validationRocAuc },
         ].filter((m): m is { key: string; value: number } => typeof m.value === 'number' && Number.isFinite(m.value));
         if (metrics.length > 0) await this.deps.tracking.logBatch(runId, { metrics: metrics.map((m) => ({ ...m, step: p.epoch })) });
-        say(`epoch ${p.epoch}/${p.epochs}${p.loss !== undefined && Number.isFinite(p.loss) ? ` loss ${round(p.loss)}` : ''}${p.validationRocAuc !== undefined && Number.isFinite(p.validationRocAuc) ? ` val_roc_auc ${round(p.validationRocAuc)}` : ''}`);
+        // Per-epoch lines go to the job log only; the server log keeps the milestones.
+        ctx.log(`epoch ${p.epoch}/${p.epochs}${p.loss !== undefined && Number.isFinite(p.loss) ? ` loss ${round(p.loss)}` : ''}${p.validationRocAuc !== undefined && Number.isFinite(p.validationRocAuc) ? ` val_roc_auc ${round(p.validationRocAuc)}` : ''}`);
       }
       // Training is synchronous CPU work: give the event loop a turn (heartbeats, HTTP, cancel).
       await nextTick();
