@@ -5,6 +5,8 @@ import type { RegistryStore, VersionPlan } from '../domain/ports/registry-store.
 import {
   DEFAULT_AUTO_STAGE_POLICY,
   assembleLineage,
+  checkArtifactDigestChange,
+  checkStatusChange,
   compareVersions,
   decideAutoStage,
   isStage,
@@ -88,6 +90,23 @@ export interface RegisteredVersion {
   /** The auto-stage decision applied right after registration (stage + reason naming the rule). */
   readonly autoStage: AutoStageDecision;
   /** History records appended by the registration (auto-stage, and the archive of a superseded Production version). */
+  readonly transitions: readonly StageTransition[];
+}
+
+export interface UpdateVersionInput {
+  /** PENDING → READY or FAILED only; READY applies the model's auto-stage policy, as registration does. */
+  readonly status?: VersionStatus;
+  readonly description?: string;
+  /** Replaces the whole tag map. */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Write-once: may be set while null, never changed. */
+  readonly artifactDigest?: string;
+}
+
+export interface UpdatedVersion {
+  readonly version: ModelVersion;
+  /** The auto-stage decision when this update made a PENDING version READY, else null. */
+  readonly autoStage: AutoStageDecision | null;
   readonly transitions: readonly StageTransition[];
 }
 
@@ -357,6 +376,51 @@ export class RegistryService {
 
   async getVersion(model: string, version: VersionRefInput): Promise<ModelVersion> {
     return this.store.getVersion(model, ref(version));
+  }
+
+  /** Changes description, tags, a write-once artifact digest, or a PENDING status (READY triggers auto-stage). */
+  async updateVersion(model: string, version: VersionRefInput, input: UpdateVersionInput, actor: Actor): Promise<UpdatedVersion> {
+    if (!isPlainObject(input)) throw invalid('body', 'expected an object');
+    const rawStatus: unknown = input.status;
+    if (rawStatus !== undefined && !isVersionStatus(rawStatus)) throw invalid('status', 'status must be one of PENDING, READY, FAILED');
+    const description = input.description === undefined ? undefined : text(input.description, 'description', MAX_TEXT, '');
+    const newTags = input.tags === undefined ? undefined : tags(input.tags, 'tags');
+    const digest: unknown = input.artifactDigest;
+    if (digest !== undefined && (typeof digest !== 'string' || !DIGEST.test(digest))) throw invalid('artifactDigest', 'expected a sha256 digest (64 lowercase hex characters)');
+    let autoStage: AutoStageDecision | null = null;
+    const applied = await this.store.updateVersion(model, ref(version), (facts) => {
+      const now = this.clock.now();
+      autoStage = null;
+      const current = facts.version;
+      if (rawStatus !== undefined) {
+        const refused = checkStatusChange(current, rawStatus);
+        if (refused) throw refused;
+      }
+      if (typeof digest === 'string') {
+        const refused = checkArtifactDigestChange(current, digest);
+        if (refused) throw refused;
+      }
+      let transitions: TransitionPlan = { modelId: facts.model.id, changes: [] };
+      if (rawStatus === 'READY' && current.status === 'PENDING' && current.stage === 'None') {
+        const decision = decideAutoStage(facts.model.policy, { status: 'READY', metrics: current.metrics });
+        autoStage = decision;
+        if (decision.stage !== 'None') {
+          const ready = { ...current, status: 'READY' as const };
+          transitions = planOrThrow(planTransition(ready, decision.stage, facts.production === null ? [] : [facts.production], { actor: actor.name, reason: decision.reason, now, ids: this.nextId }));
+        }
+      }
+      return {
+        changes: {
+          ...(rawStatus !== undefined ? { status: rawStatus } : {}),
+          ...(description !== undefined ? { description } : {}),
+          ...(newTags !== undefined ? { tags: newTags } : {}),
+          ...(typeof digest === 'string' ? { artifactDigest: digest } : {}),
+          updatedAt: now,
+        },
+        transitions,
+      };
+    });
+    return { version: applied.version, autoStage, transitions: applied.transitions };
   }
 
   async searchVersions(model: string, query: RawVersionQuery = {}): Promise<Page<ModelVersion>> {

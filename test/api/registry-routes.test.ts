@@ -35,6 +35,7 @@ describe('registry routes', () => {
       'POST /models/:name/versions',
       'GET /models/:name/versions',
       'GET /models/:name/versions/:version',
+      'PATCH /models/:name/versions/:version',
       'POST /models/:name/versions/:version/stage',
       'GET /models/:name/versions/:version/lineage',
       'PUT /models/:name/aliases/:alias',
@@ -205,6 +206,19 @@ describe('registry routes', () => {
     ]);
     assert.equal(l.retrainingCount, 2);
     assert.deepEqual((await call('GET', '/models/spam/versions/1/lineage', viewer)).json().children.map((c: { number: number }) => c.number), [2]);
+  });
+
+  it('finishes a PENDING version through PATCH', async () => {
+    const pending = await call('POST', '/models/spam/versions', editor, { status: 'PENDING', metrics: { eval_accuracy: 0.5 } });
+    const number = pending.json().version.number;
+    const res = await call('PATCH', `/models/spam/versions/${number}`, editor, { status: 'READY', tags: { run: 'x' } });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().version.stage, 'Staging');
+    assert.match(res.json().autoStage.reason, /→ Staging/);
+    const again = await call('PATCH', `/models/spam/versions/${number}`, editor, { status: 'PENDING' });
+    assert.equal(again.statusCode, 409);
+    assert.equal((await call('PATCH', `/models/spam/versions/${number}`, viewer, { description: 'x' })).statusCode, 403);
+    assert.equal((await call('PATCH', `/models/spam/versions/${number}`, editor, { status: 'DONE' })).json().error.field, 'body.status');
   });
 
   it('sets, moves and deletes aliases', async () => {

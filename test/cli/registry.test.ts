@@ -109,6 +109,12 @@ describe('warden registry commands', () => {
     assert.match(aliased.stdout, /phish@champion → version 2/);
     assert.equal((await run(editor, 'alias', 'delete', 'phish', 'champion')).code, 0);
 
+    const pending = await json(editor, 'versions', 'register', 'phish', '--status', 'PENDING', '--metric', 'eval_f1=0.5');
+    const finished = await run(editor, 'versions', 'update', 'phish', String(pending.version.number), '--status', 'READY', '--tag', 'run=r9');
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.match(finished.stdout, /updated phish version 3 \(READY, Staging\)\n.*eval_f1 0\.5 < 0\.9 → Staging/);
+    assert.equal((await run(editor, 'versions', 'update', 'phish', '3')).code, EXIT_CODES.usage);
+
     const archived = await run(admin, 'archive', 'phish', '2', '--reason', 'retired');
     assert.equal(archived.code, 0, archived.stderr);
     assert.match(archived.stdout, /Production → Archived \(retired\)/);

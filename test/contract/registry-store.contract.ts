@@ -428,6 +428,36 @@ export function registryStoreContract(name: string, createFixture: () => Promise
       assert.equal((await store.listTransitions(model.name, { limit: 10, afterSeq: null })).items.length, 1);
     });
 
+    it('updates a version under the lock: fields, tags for search, and stage moves in one transaction', async () => {
+      const model = await createModel();
+      await register(model.name, { stage: 'Production' });
+      const pending = await register(model.name, { status: 'PENDING', tags: { data: 'jan' } });
+      const at = tick();
+      const updated = await store.updateVersion(model.name, { kind: 'number', number: 2 }, (facts) => {
+        assert.equal(facts.version.status, 'PENDING');
+        assert.equal(facts.production?.number, 1);
+        return {
+          changes: { status: 'READY', description: 'done', tags: { data: 'feb' }, artifactDigest: 'e'.repeat(64), updatedAt: at },
+          transitions: plan(planTransition({ ...facts.version, status: 'READY' }, 'Production', facts.production ? [facts.production] : [], { actor: 't', reason: 'ready', now: at, ids })),
+        };
+      });
+      assert.deepEqual(
+        { status: updated.version.status, stage: updated.version.stage, description: updated.version.description, tags: updated.version.tags, digest: updated.version.artifactDigest },
+        { status: 'READY', stage: 'Production', description: 'done', tags: { data: 'feb' }, digest: 'e'.repeat(64) },
+      );
+      assert.deepEqual(await store.getVersion(model.name, { kind: 'number', number: 2 }), updated.version);
+      assert.equal((await store.getVersion(model.name, { kind: 'number', number: 1 })).stage, 'Archived');
+      assert.deepEqual((await store.searchVersions(model.name, parseVersionQuery({ tag: 'data=feb' }))).items.map((v) => v.id), [pending.version.id]);
+      assert.deepEqual((await store.searchVersions(model.name, parseVersionQuery({ tag: 'data=jan' }))).items, []);
+      await assert.rejects(
+        store.updateVersion(model.name, { kind: 'number', number: 1 }, () => {
+          throw new WardenError('VERSION_CONFLICT', 'no');
+        }),
+        isCode('VERSION_CONFLICT'),
+      );
+      await assert.rejects(store.updateVersion(model.name, { kind: 'number', number: 9 }, () => ({ changes: { updatedAt: 1 }, transitions: { modelId: '', changes: [] } })), isCode('VERSION_NOT_FOUND'));
+    });
+
     it('never lets two versions of a model be in Production, even with a hand-made plan', async () => {
       const model = await createModel();
       await register(model.name, { stage: 'Production' });

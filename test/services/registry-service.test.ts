@@ -198,6 +198,28 @@ describe('RegistryService (SQLite)', () => {
     assert.equal(next.items[0]?.name, 'urls');
   });
 
+  it('finishes a PENDING version: READY applies the policy; final statuses and artifacts do not change', async () => {
+    await registry.createModel({ name: 'inj', task: 'prompt-injection' }, editor);
+    const pending = await registry.registerVersion('inj', { status: 'PENDING', metrics: { eval_accuracy: 0.95 } }, editor);
+    assert.equal(pending.version.stage, 'None');
+    assert.match(pending.autoStage.reason, /PENDING/);
+    const ready = await registry.updateVersion('inj', 1, { status: 'READY', artifactDigest: digest('b'), tags: { run: 'r1' } }, editor);
+    assert.equal(ready.version.stage, 'Production');
+    assert.equal(ready.version.status, 'READY');
+    assert.match(ready.autoStage?.reason ?? '', /eval_accuracy 0\.95 > 0\.9 → Production/);
+    assert.deepEqual((await registry.getVersion('inj', 1)).tags, { run: 'r1' });
+    await assert.rejects(registry.updateVersion('inj', 1, { status: 'FAILED' }, editor), isCode('VERSION_CONFLICT', 'status'));
+    await assert.rejects(registry.updateVersion('inj', 1, { artifactDigest: digest('c') }, editor), isCode('VERSION_CONFLICT', 'artifactDigest'));
+    await assert.rejects(registry.updateVersion('inj', 1, { artifactDigest: 'nope' }, editor), isCode('VALIDATION_FAILED', 'artifactDigest'));
+    const same = await registry.updateVersion('inj', 1, { artifactDigest: digest('b'), description: 'ok' }, editor);
+    assert.equal(same.autoStage, null);
+    assert.deepEqual(same.transitions, []);
+    await registry.registerVersion('inj', { status: 'PENDING' }, editor);
+    const failed = await registry.updateVersion('inj', 2, { status: 'FAILED' }, editor);
+    assert.equal(failed.version.stage, 'None');
+    assert.equal(failed.autoStage, null);
+  });
+
   it('refuses to delete a model with a Production version, then deletes it', async () => {
     await assert.rejects(registry.deleteModel('spam', admin), isCode('VERSION_CONFLICT'));
     await registry.archive('spam', 4, admin);

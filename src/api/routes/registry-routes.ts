@@ -12,7 +12,7 @@ import type { FastifyRequest } from 'fastify';
 import { METRIC_COMPARISONS, STAGES, VERSION_STATUSES } from '../../domain/registry/vocabulary.js';
 import { AUTO_STAGE_TARGETS } from '../../domain/registry/auto-stage.js';
 import { MAX_PAGE_LIMIT } from '../../domain/registry/version-filter.js';
-import type { Actor, RegisterVersionInput, TransitionRequest, TransitionResult } from '../../services/registry-service.js';
+import type { Actor, RegisterVersionInput, TransitionRequest, TransitionResult, UpdateVersionInput } from '../../services/registry-service.js';
 import type { RouteModule } from '../app-deps.js';
 import { ErrorBody } from '../http-errors.js';
 import { StringEnum } from '../schemas.js';
@@ -431,6 +431,39 @@ export const registryRoutes: RouteModule = (app, deps) => {
       const version = await registry.getVersion(request.params.name, request.params.version);
       const sourceRun = version.sourceRunId === null ? undefined : await deps.services.tracking.runSummary(version.sourceRunId);
       return { ...plain(version), sourceRun: sourceRun === undefined ? null : { ...sourceRun, params: { ...sourceRun.params }, metrics: { ...sourceRun.metrics } } };
+    },
+  );
+
+  app.patch(
+    '/models/:name/versions/:version',
+    {
+      config: { role: 'editor' },
+      schema: {
+        summary: 'Change description or tags, set the artifact digest once, or finish a PENDING version (READY applies the auto-stage policy)',
+        tags: ['registry'],
+        params: VersionParams,
+        body: Type.Object(
+          {
+            status: Type.Optional(Status),
+            description: Type.Optional(Type.String({ maxLength: 10_000 })),
+            tags: Type.Optional(StringMap),
+            artifactDigest: Type.Optional(Type.String({ maxLength: 80 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            version: VersionSchema,
+            autoStage: Nullable(Type.Object({ stage: Stage, reason: Type.String() })),
+            transitions: Type.Array(TransitionSchema),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const updated = await registry.updateVersion(request.params.name, request.params.version, request.body as UpdateVersionInput, actorOf(request));
+      return { version: plain(updated.version), autoStage: updated.autoStage, transitions: updated.transitions.map(transitionView) };
     },
   );
 

@@ -312,6 +312,27 @@ export const registerRegistryCommands: RegisterCommands = (program, ctx) => {
       },
     );
 
+  versions
+    .command('update <model> <version>')
+    .description('change description/tags, set the artifact digest once, or finish a PENDING version (READY applies the auto-stage policy)')
+    .addOption(new Option('--status <status>', 'READY or FAILED for a PENDING version').choices(['READY', 'FAILED']))
+    .option('--tag <key=value>', 'replace the tags with these (repeatable)', collect)
+    .option('--artifact <sha256>', 'artifact digest (write-once)')
+    .option('--description <text>', 'description')
+    .action(async (model: string, version: string, options: { status?: string; tag?: string[]; artifact?: string; description?: string }) => {
+      const body: Record<string, unknown> = {};
+      if (options.status !== undefined) body.status = options.status;
+      const tags = pairs(options.tag, '--tag', false);
+      if (tags) body.tags = tags;
+      if (options.artifact !== undefined) body.artifactDigest = options.artifact;
+      if (options.description !== undefined) body.description = options.description;
+      if (Object.keys(body).length === 0) throw new CliError('nothing to change: pass --status, --tag, --artifact or --description', EXIT_CODES.usage);
+      const result = await ctx.client().patch<{ version: VersionView; autoStage: { stage: string; reason: string } | null }>(path('models', model, 'versions', version), body);
+      ctx.output.result(result, (r) =>
+        [`updated ${r.version.model} version ${r.version.number} (${r.version.status}, ${r.version.stage})`, ...(r.autoStage ? [r.autoStage.reason] : [])].join('\n'),
+      );
+    });
+
   // ------------------------------------------------------------ stage moves
   program
     .command('promote <model> <version>')

@@ -90,6 +90,22 @@ export interface TransitionFacts {
   readonly production: ModelVersion | null;
 }
 
+/** Fields of a version that may change after registration (see checkStatusChange). */
+export interface VersionChanges {
+  readonly status?: VersionStatus;
+  readonly description?: string;
+  /** Replaces the whole tag map. */
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly artifactDigest?: string;
+  readonly updatedAt: number;
+}
+
+export interface VersionUpdatePlan {
+  readonly changes: VersionChanges;
+  /** Stage moves applied after the changes (e.g. auto-stage once a PENDING version is READY). */
+  readonly transitions: TransitionPlan;
+}
+
 export interface AppliedTransition {
   /** The version after the move. */
   readonly version: ModelVersion;
@@ -155,6 +171,8 @@ export interface RegistryStore {
 
   /** Runs `decide` on fresh facts under the model's lock and applies its plan in the same transaction. */
   applyTransition(model: string, ref: VersionRef, decide: (facts: TransitionFacts) => TransitionPlan): Promise<AppliedTransition>;
+  /** Runs `decide` on fresh facts under the model's lock; writes its changes, then its transitions, in one transaction. */
+  updateVersion(model: string, ref: VersionRef, decide: (facts: TransitionFacts) => VersionUpdatePlan): Promise<AppliedTransition>;
   /** The model's history, oldest first (by seq). */
   listTransitions(model: string, query: TransitionQuery): Promise<Page<StageTransition>>;
 

@@ -118,3 +118,24 @@ export function roleRequiredForTransition(from: Stage, to: Stage): Role {
   const editorStages: readonly Stage[] = ['None', 'Staging'];
   return editorStages.includes(from) && editorStages.includes(to) ? 'editor' : 'admin';
 }
+
+/**
+ * Status moves after registration: a PENDING version becomes READY (its artifact is in place) or
+ * FAILED; READY and FAILED are final. Returns an error (VERSION_CONFLICT) for any other move.
+ */
+export function checkStatusChange(version: Pick<ModelVersion, 'number' | 'status'>, next: VersionStatus): WardenError | null {
+  if (version.status === next) return null;
+  if (version.status === 'PENDING') return null;
+  return new WardenError('VERSION_CONFLICT', `version ${version.number} is ${version.status}, which is final; register a new version instead`, {
+    field: 'status',
+    details: { version: version.number, from: version.status, to: next },
+  });
+}
+
+/** The artifact digest is written once: set when null, never changed afterwards. */
+export function checkArtifactDigestChange(version: Pick<ModelVersion, 'number' | 'artifactDigest'>, next: string): WardenError | null {
+  if (version.artifactDigest === null || version.artifactDigest === next) return null;
+  return new WardenError('VERSION_CONFLICT', `version ${version.number} already has artifact ${version.artifactDigest}; an artifact never changes after registration`, {
+    field: 'artifactDigest',
+  });
+}

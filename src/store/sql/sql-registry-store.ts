@@ -12,6 +12,7 @@ import type {
   VersionFacts,
   VersionPlan,
   VersionRequest,
+  VersionUpdatePlan,
 } from '../../domain/ports/registry-store.js';
 import type { AutoStagePolicy } from '../../domain/registry/auto-stage.js';
 import type { ModelAlias, ModelVersion, Page, RegisteredModel, StageTransition } from '../../domain/registry/entities.js';
@@ -259,36 +260,76 @@ export class SqlRegistryStore implements RegistryStore {
 
   async applyTransition(model: string, ref: VersionRef, decide: (facts: TransitionFacts) => TransitionPlan): Promise<AppliedTransition> {
     return this.transaction(async (trx) => {
-      const locked = await this.lockModel(trx, model);
-      // Aliases resolve to a number first (rare); then the version and the current Production
-      // version come back in one round trip.
-      let exact: VersionRef = ref;
-      if (ref.kind === 'alias') {
-        const aliased = await this.findVersion(trx, locked.id, ref);
-        if (aliased === null) throw versionNotFound(model, ref);
-        exact = { kind: 'number', number: aliased.number };
-      }
-      const rows = (
-        await this.versionQuery(trx)
-          .where((eb) => {
-            const probe = () => eb.selectFrom('model_versions as x').select('x.id').where('x.model_id', '=', locked.id).limit(1);
-            const target =
-              exact.kind === 'number' ? probe().where('x.number', '=', exact.number) : exact.kind === 'semver' ? probe().where('x.major', '=', exact.major).where('x.minor', '=', exact.minor) : probe();
-            return eb('v.id', 'in', [target, probe().where('x.stage', '=', 'Production')]);
-          })
-          .execute()
-      ).map(toVersion);
-      const target = rows.find((v) => (exact.kind === 'number' ? v.number === exact.number : exact.kind === 'semver' && v.major === exact.major && v.minor === exact.minor));
-      if (target === undefined) throw versionNotFound(model, ref);
-      const production = rows.find((v) => v.stage === 'Production') ?? null;
-      const plan = decide({ model: toLockedModel(locked), version: target, production });
-      if (plan.modelId !== locked.id) throw new WardenError('VERSION_CONFLICT', 'the transition plan belongs to another model');
-      await this.applyStageChanges(trx, locked.id, plan.changes);
-      const transitions = await this.appendHistory(trx, locked.id, plan.changes);
-      let after = target;
-      for (const change of plan.changes) if (change.versionId === target.id) after = { ...after, stage: change.to, updatedAt: change.at };
+      const facts = await this.lockedFacts(trx, model, ref);
+      const plan = decide(facts);
+      const transitions = await this.applyPlan(trx, facts.model.id, plan);
+      let after = facts.version;
+      for (const change of plan.changes) if (change.versionId === after.id) after = { ...after, stage: change.to, updatedAt: change.at };
       return { version: after, transitions };
     });
+  }
+
+  async updateVersion(model: string, ref: VersionRef, decide: (facts: TransitionFacts) => VersionUpdatePlan): Promise<AppliedTransition> {
+    return this.transaction(async (trx) => {
+      const facts = await this.lockedFacts(trx, model, ref);
+      const plan = decide(facts);
+      const c = plan.changes;
+      const set: Partial<ModelVersionRow> = { updated_at: c.updatedAt };
+      if (c.status !== undefined) set.status = c.status;
+      if (c.description !== undefined) set.description = c.description;
+      if (c.tags !== undefined) set.tags = toJson(c.tags);
+      if (c.artifactDigest !== undefined) set.artifact_digest = c.artifactDigest;
+      await trx.updateTable('model_versions').set(set).where('id', '=', facts.version.id).execute();
+      if (c.tags !== undefined) {
+        await trx.deleteFrom('model_version_tags').where('version_id', '=', facts.version.id).execute();
+        const tags = Object.entries(c.tags).map(([key, value]) => ({ version_id: facts.version.id, key, value }));
+        if (tags.length > 0) await trx.insertInto('model_version_tags').values(tags).execute();
+      }
+      const transitions = await this.applyPlan(trx, facts.model.id, plan.transitions);
+      let after: ModelVersion = {
+        ...facts.version,
+        ...(c.status !== undefined ? { status: c.status } : {}),
+        ...(c.description !== undefined ? { description: c.description } : {}),
+        ...(c.tags !== undefined ? { tags: c.tags } : {}),
+        ...(c.artifactDigest !== undefined ? { artifactDigest: c.artifactDigest } : {}),
+        updatedAt: c.updatedAt,
+      };
+      for (const change of plan.transitions.changes) if (change.versionId === after.id) after = { ...after, stage: change.to, updatedAt: change.at };
+      return { version: after, transitions };
+    });
+  }
+
+  /** Locks the model, then reads the version `ref` names and the current Production version. */
+  private async lockedFacts(trx: Transaction<DatabaseSchema>, model: string, ref: VersionRef): Promise<TransitionFacts> {
+    const locked = await this.lockModel(trx, model);
+    // Aliases resolve to a number first (rare); then the version and the current Production
+    // version come back in one round trip.
+    let exact: VersionRef = ref;
+    if (ref.kind === 'alias') {
+      const aliased = await this.findVersion(trx, locked.id, ref);
+      if (aliased === null) throw versionNotFound(model, ref);
+      exact = { kind: 'number', number: aliased.number };
+    }
+    const rows = (
+      await this.versionQuery(trx)
+        .where((eb) => {
+          const probe = () => eb.selectFrom('model_versions as x').select('x.id').where('x.model_id', '=', locked.id).limit(1);
+          const target =
+            exact.kind === 'number' ? probe().where('x.number', '=', exact.number) : exact.kind === 'semver' ? probe().where('x.major', '=', exact.major).where('x.minor', '=', exact.minor) : probe();
+          return eb('v.id', 'in', [target, probe().where('x.stage', '=', 'Production')]);
+        })
+        .execute()
+    ).map(toVersion);
+    const version = rows.find((v) => (exact.kind === 'number' ? v.number === exact.number : exact.kind === 'semver' && v.major === exact.major && v.minor === exact.minor));
+    if (version === undefined) throw versionNotFound(model, ref);
+    return { model: toLockedModel(locked), version, production: rows.find((v) => v.stage === 'Production') ?? null };
+  }
+
+  /** Applies a plan of this model: stage changes, then their history records. */
+  private async applyPlan(trx: Transaction<DatabaseSchema>, modelId: string, plan: TransitionPlan): Promise<StageTransition[]> {
+    if (plan.modelId !== modelId) throw new WardenError('VERSION_CONFLICT', 'the transition plan belongs to another model');
+    await this.applyStageChanges(trx, modelId, plan.changes);
+    return this.appendHistory(trx, modelId, plan.changes);
   }
 
   async listTransitions(model: string, query: TransitionQuery): Promise<Page<StageTransition>> {
