@@ -1,7 +1,8 @@
 /**
  * kill -9 a worker process in the middle of a REAL training job (the platform's training
- * handlers, SQLite file store, in-process durable queue), start another: the job finishes
- * once — succeeded, attempts = 2, one run reused, exactly one registered version.
+ * handlers), start another: the job finishes once — succeeded, attempts = 2, one run
+ * reused, exactly one registered version. On both queues: the in-process queue on a
+ * SQLite file, and BullMQ on Redis with a PostgreSQL store.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from '../../src/domain/jobs.js';
 import { loadConfig } from '../../src/config.js';
 import { createPlatform, type Platform } from '../../src/main.js';
-import { openTestDatabase, tempDir, type TestDatabase } from '../support/stores.js';
+import { TEST_REDIS_URL, openTestDatabase, tempDir, uniqueName, type TestDatabase } from '../support/stores.js';
+import { dropRedisPrefix } from '../support/redis.js';
 import { SMALL_FEATURES, syntheticRows } from '../support/training.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/training-worker.ts', import.meta.url));
@@ -58,58 +60,85 @@ async function waitUntil(platform: Platform, id: string, done: (job: Job) => boo
   }
 }
 
-describe('kill -9 during a real training job (SQLite file, in-process queue)', () => {
-  let db: TestDatabase;
-  let platform: Platform;
-  const home = tempDir('warden-train-crash-');
-  const children: ChildProcess[] = [];
-  const adminToken = `test-admin-${randomBytes(16).toString('hex')}`;
+interface Setup {
+  readonly db: TestDatabase;
+  /** Env of both this process's platform and the workers'. */
+  readonly env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
 
-  before(async () => {
-    db = await openTestDatabase('sqlite');
-    // This process only enqueues and inspects (no workers).
-    const config = loadConfig({ WARDEN_HOME: home.dir, WARDEN_ADMIN_TOKEN: adminToken, WARDEN_LOG_LEVEL: 'silent', WARDEN_BOOTSTRAP: 'false', WARDEN_WORKER_CONCURRENCY: '0' });
-    platform = await createPlatform(config, { database: db.database });
-    await platform.services.datasets.registerRows(syntheticRows(300), { name: 'synth', origin: 'upload' });
+function crashSuite(name: string, setUp: () => Promise<Setup>): void {
+  describe(`kill -9 during a real training job: ${name}`, () => {
+    let setup: Setup;
+    let platform: Platform;
+    const home = tempDir('warden-train-crash-');
+    const children: ChildProcess[] = [];
+    const adminToken = `test-admin-${randomBytes(16).toString('hex')}`;
+
+    before(async () => {
+      setup = await setUp();
+      // This process only enqueues and inspects (no workers).
+      const config = loadConfig({ WARDEN_HOME: home.dir, WARDEN_ADMIN_TOKEN: adminToken, WARDEN_LOG_LEVEL: 'silent', WARDEN_BOOTSTRAP: 'false', ...setup.env, WARDEN_WORKER_CONCURRENCY: '0' });
+      platform = await createPlatform(config, { database: setup.db.database });
+      await platform.services.datasets.registerRows(syntheticRows(300), { name: 'synth', origin: 'upload' });
+    });
+    after(async () => {
+      await Promise.all(children.map((c) => stop(c, 'SIGKILL')));
+      await platform.close();
+      await setup.cleanup();
+      home.remove();
+    });
+
+    it('the job finishes in the next process: attempts = 2, one run, one version', async () => {
+      const args = { home: home.dir, storeUrl: setup.db.url, pgSchema: setup.db.schema, adminToken, env: setup.env };
+      const first = await startWorker(args);
+      children.push(first);
+      const queued = await platform.services.training.enqueueTraining(
+        { model: 'crashy', family: 'lr', dataset: { datasets: ['synth'] }, recipe: { featurizer: SMALL_FEATURES, hyperParameters: { epochs: 40 } } },
+        { name: 'test' },
+      );
+      const midway = await waitUntil(platform, queued.id, (j) => (j.progress?.phase === 'training' && (j.progress.epoch ?? 0) >= 3) || j.state === 'succeeded' || j.state === 'failed', 60_000);
+      assert.equal(midway.state, 'running', 'still training when killed');
+      await stop(first, 'SIGKILL');
+      assert.equal((await platform.services.jobs.get(queued.id)).state, 'running', 'a killed worker leaves its job running');
+
+      const second = await startWorker(args);
+      children.push(second);
+      const done = await waitUntil(platform, queued.id, (j) => j.state === 'succeeded' || j.state === 'failed', 120_000);
+      assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
+      assert.equal(done.attempts, 2);
+
+      const versions = await platform.services.registry.searchVersions('crashy');
+      assert.equal(versions.items.length, 1, 'exactly one version');
+      const version = versions.items[0]!;
+      assert.equal(version.semver, 'v1.0');
+      const experiment = await platform.services.tracking.getExperiment('train-crashy');
+      const runs = await platform.services.tracking.searchRuns({ experimentIds: [experiment.id] });
+      assert.equal(runs.runs.length, 1, 'the second attempt reused the run');
+      assert.equal(runs.runs[0]?.id, version.sourceRunId);
+      assert.equal(runs.runs[0]?.status, 'FINISHED');
+      const logs = (await platform.services.jobs.logs(queued.id)).map((l) => l.line).join('\n');
+      assert.match(logs, /attempt 2/);
+      await stop(second, 'SIGTERM');
+    });
   });
-  after(async () => {
-    await Promise.all(children.map((c) => stop(c, 'SIGKILL')));
-    await platform.close();
-    await db.cleanup();
-    home.remove();
-  });
+}
 
-  it('the job finishes in the next process: attempts = 2, one run, one version', async () => {
-    const args = { home: home.dir, storeUrl: db.url, adminToken };
-    const first = await startWorker(args);
-    children.push(first);
-    const queued = await platform.services.training.enqueueTraining(
-      { model: 'crashy', family: 'lr', dataset: { datasets: ['synth'] }, recipe: { featurizer: SMALL_FEATURES, hyperParameters: { epochs: 40 } } },
-      { name: 'test' },
-    );
-    const midway = await waitUntil(platform, queued.id, (j) => (j.progress?.phase === 'training' && (j.progress.epoch ?? 0) >= 3) || j.state === 'succeeded' || j.state === 'failed', 60_000);
-    assert.equal(midway.state, 'running', 'still training when killed');
-    await stop(first, 'SIGKILL');
-    assert.equal((await platform.services.jobs.get(queued.id)).state, 'running', 'a killed worker leaves its job running');
+crashSuite('in-process queue on a SQLite file', async () => {
+  const db = await openTestDatabase('sqlite');
+  return { db, env: {}, cleanup: () => db.cleanup() };
+});
 
-    const second = await startWorker(args);
-    children.push(second);
-    const done = await waitUntil(platform, queued.id, (j) => j.state === 'succeeded' || j.state === 'failed', 120_000);
-    assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
-    assert.equal(done.attempts, 2);
-
-    const versions = await platform.services.registry.searchVersions('crashy');
-    assert.equal(versions.items.length, 1, 'exactly one version');
-    const version = versions.items[0]!;
-    assert.equal(version.semver, 'v1.0');
-    const experiment = await platform.services.tracking.getExperiment('train-crashy');
-    const runs = await platform.services.tracking.searchRuns({ experimentIds: [experiment.id] });
-    assert.equal(runs.runs.length, 1, 'the second attempt reused the run');
-    assert.equal(runs.runs[0]?.id, version.sourceRunId);
-    assert.equal(runs.runs[0]?.status, 'FINISHED');
-    const logs = (await platform.services.jobs.logs(queued.id)).map((l) => l.line).join('\n');
-    assert.match(logs, /stopped mid-job/);
-    assert.match(logs, /attempt 2/);
-    await stop(second, 'SIGTERM');
-  });
+crashSuite('BullMQ on Redis with a PostgreSQL store', async () => {
+  const db = await openTestDatabase('postgres');
+  const prefix = uniqueName('wtrain');
+  return {
+    db,
+    // A short lease so the dead worker's job is taken back in seconds, not 30 s.
+    env: { WARDEN_QUEUE_URL: TEST_REDIS_URL, WARDEN_QUEUE_PREFIX: prefix, WARDEN_JOB_LEASE_MS: '2000' },
+    async cleanup() {
+      await dropRedisPrefix(prefix);
+      await db.cleanup();
+    },
+  };
 });
