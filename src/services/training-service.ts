@@ -251,7 +251,9 @@ export class TrainingService {
   async enqueueRetrain(modelName: string, actor: Actor, options: RetrainOptions = {}): Promise<Job> {
     const model = await this.deps.registry.getModel(modelName);
     const recipe = this.storedRecipe(model);
-    if (recipe === null) throw invalid('model', `model "${model.name}" has no training recipe; train it once with \`warden train ${model.name} --family lr\``);
+    if (recipe === null) throw invalid('model', `model "${model.name}" has no usable training recipe; train it once with \`warden train ${model.name} --family lr\``);
+    // Refuse now (400) what the job would fail on; the stored recipe itself is what runs and is fingerprinted.
+    this.resolveRecipe(recipe, 'model.recipe');
     const parent = await this.retrainParent(model.name);
     return this.enqueue(
       'retrain',
