@@ -193,7 +193,8 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueueFixtu
     });
 
     it('persists progress and delivers it live with epochs, throughput and an ETA', async () => {
-      const job = await queue.enqueue({ kind: 'retrain', payload: { behavior: 'progress' } });
+      // Starts a second from now, so the subscription is surely live before the first report.
+      const job = await queue.enqueue({ kind: 'retrain', payload: { behavior: 'progress' }, runAt: Date.now() + 1_000 });
       const { events, job: done } = await watch(queue, job.id);
       assert.equal(done.state, 'succeeded');
       const progress = events.flatMap((e) => (e.type === 'progress' ? [e.progress] : []));
@@ -245,7 +246,8 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueueFixtu
     it('respects the worker concurrency', async () => {
       probe.maxRunning = 0;
       const jobs = await Promise.all(
-        Array.from({ length: 6 }, () => queue.enqueue({ kind: 'evaluate', payload: { behavior: 'sleep', ms: 150 } })),
+        // Long enough that a loaded machine still overlaps two of them.
+        Array.from({ length: 6 }, () => queue.enqueue({ kind: 'evaluate', payload: { behavior: 'sleep', ms: 400 } })),
       );
       await Promise.all(jobs.map((j) => watch(queue, j.id)));
       assert.equal(probe.maxRunning, 2);

@@ -29,7 +29,7 @@ function startWorker(config: CrashWorkerConfig): Promise<ChildProcess> {
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start in 30 s: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`worker did not start in 90 s: ${stderr}`)), 90_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) {
         clearTimeout(timer);
@@ -112,7 +112,7 @@ function crashSuite(name: string, setUp: () => Promise<Setup>): void {
         const first = await startWorker(config);
         children.push(first);
         const job = await setup.queue.enqueue({ kind: 'train', payload: { model: 'spam-detector' } });
-        const midway = await waitUntil(setup.queue, job.id, (j) => scenario.killWhen(j) || j.state !== 'queued' && j.state !== 'running', 30_000);
+        const midway = await waitUntil(setup.queue, job.id, (j) => scenario.killWhen(j) || j.state !== 'queued' && j.state !== 'running', 60_000);
         assert.equal(midway.state, 'running', 'the job is mid-run when the worker is killed');
         await killHard(first);
 
@@ -122,7 +122,7 @@ function crashSuite(name: string, setUp: () => Promise<Setup>): void {
 
         const second = await startWorker(config);
         children.push(second);
-        const done = await waitUntil(setup.queue, job.id, (j) => j.state !== 'queued' && j.state !== 'running', 30_000);
+        const done = await waitUntil(setup.queue, job.id, (j) => j.state !== 'queued' && j.state !== 'running', 60_000);
         assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
         assert.equal(done.attempts, 2);
         assert.equal((done.result as { pid: number }).pid, second.pid, 'the second process finished it');
