@@ -274,7 +274,12 @@ export class FileDatasetReader implements DatasetFileReader {
   async readFile(path: string, options: ReadOptions): Promise<ParsedDatasetFile> {
     // O_NOFOLLOW: a file swapped for a symlink after it was listed is not followed out of its folder.
     const flags = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW;
-    return this.readStream(fs.createReadStream(path, { flags, highWaterMark: 256 * 1024 }), options);
+    const handle = await fs.promises.open(path, flags);
+    try {
+      return await this.readStream(handle.createReadStream({ highWaterMark: 256 * 1024, autoClose: false }), options);
+    } finally {
+      await handle.close();
+    }
   }
 
   async readStream(source: AsyncIterable<Uint8Array>, options: ReadOptions): Promise<ParsedDatasetFile> {
