@@ -3,7 +3,7 @@
  * normalisation recipe and featuriser config, so `predict` always runs the exact
  * chain the model was trained with.
  */
-import { normalizeText, type NormalizationRecipe } from './normalize.js';
+import { normalizePrefix, type NormalizationRecipe } from './normalize.js';
 import { createFeaturizer, sparseDot, type FeaturizerConfig, type Featurizer, type SparseVector } from './features.js';
 import { calibrate, type PlattCalibration } from './calibration.js';
 
@@ -118,9 +118,16 @@ export function createScorer(model: TextClassifier): (row: SparseVector) => numb
 export function createPredictor(model: TextClassifier): Predictor {
   const featurizer: Featurizer = createFeaturizer(model.featurizer, model.featurizer.idf ? tensor(model, 'idf') : undefined);
   const score = createScorer(model);
-  const vectorize = (text: string): SparseVector => featurizer.featurize(normalizeText(text, model.normalization));
+  // Only the first maxChars normalised characters are featurised: normalise no more than that.
+  const vectorize = (text: string): SparseVector => featurizer.featurize(normalizePrefix(text, model.normalization, model.featurizer.maxChars));
+  // Linear families score straight from the n-gram counts (no vector built); same result as score(vectorize(text)).
+  const linear = model.family === 'mlp' ? undefined : { weights: tensor(model, 'weights'), bias: tensor(model, 'bias')[0]! };
+  const margin = (text: string): number => {
+    if (linear === undefined) return score(vectorize(text));
+    return featurizer.linearScore(normalizePrefix(text, model.normalization, model.featurizer.maxChars), linear.weights) + linear.bias;
+  };
   const predict = (text: string): Prediction => {
-    const s = score(vectorize(text));
+    const s = margin(text);
     const probability = calibrate(s, model.calibration);
     return { label: probability >= model.threshold ? 1 : 0, probability, score: s };
   };

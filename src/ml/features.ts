@@ -51,6 +51,12 @@ export interface Featurizer {
   readonly config: FeaturizerConfig;
   readonly dims: number;
   featurize(text: string): SparseVector;
+  /**
+   * Exactly `sparseDot(featurize(text), weights)` without building the vector (the
+   * serving path of linear models). With IDF, the first call for a weights array builds a
+   * 2·dims interleaved copy of idf and weights, kept while the same array is passed.
+   */
+  linearScore(text: string, weights: Float32Array): number;
 }
 
 /** Throws VALIDATION_FAILED naming the offending field (prefixed by `path`). */
@@ -101,6 +107,9 @@ const WORD_CHAR = (() => {
   return table;
 })();
 
+// 1 + ln(c) for small counts (the same doubles Math.log gives; most counts are 1–3).
+const LOG_TF = Float64Array.from({ length: 256 }, (_, c) => (c === 0 ? 0 : 1 + Math.log(c)));
+
 // Distinct seeds per n-gram kind, so "abc" as a word and as a character 3-gram land in different buckets.
 const WORD_SALT = 0x5bd1e995;
 const BIGRAM_SALT = 0x27d4eb2f;
@@ -126,34 +135,58 @@ export function createFeaturizer(config: FeaturizerConfig = DEFAULT_FEATURIZER, 
   const charOffset = (FNV_OFFSET ^ seed ^ CHAR_SALT) | 0;
   const bigramSalt = (BIGRAM_SALT ^ seed) | 0;
 
-  // One Int32 cell per bucket: (count << 1) | 1 once touched, 0 otherwise. Packing the
-  // "seen" bit with the signed count halves the memory the hot loop touches at random.
-  const cells = new Int32Array(dims);
-  let touched = new Int32Array(4096);
-  let nTouched = 0;
+  // Per-document counts live in a small open-addressing table keyed by bucket (sized
+  // to the document, reused across documents) instead of a dense array of `dims` cells:
+  // the dense 4 MiB array at 2^20 dims missed the cache on nearly every n-gram.
+  // table[2·slot] = bucket + 1 (0 = empty), table[2·slot + 1] = signed count (key and
+  // count share a cache line); slots[] keeps the first-seen order, so the output (and
+  // its float rounding) is exactly what the dense-array version produced.
+  let capLog2 = 12;
+  let table = new Int32Array(2 << capLog2);
+  let slots = new Int32Array(1 << capLog2);
+  let used = 0;
 
+  /** Sizes the (empty) table for at most `n` distinct keys, load ≤ 3/4 so probing always ends. */
+  const reserve = (n: number): void => {
+    let log2 = capLog2;
+    while (n * 4 > 3 << log2) log2++;
+    if (log2 === capLog2) return;
+    capLog2 = log2;
+    table = new Int32Array(2 << log2);
+    slots = new Int32Array(1 << log2);
+  };
+
+  /** Counts one hashed n-gram. The caller has reserved room. */
   const add = (h: number): void => {
-    const idx = h & mask;
-    const cell = cells[idx]!;
+    const key = (h & mask) + 1;
+    const capMask = (1 << capLog2) - 1;
+    let slot = Math.imul(key, 0x9e3779b1) >>> (32 - capLog2);
     // The sign bit is independent of the low bits used for the index after fmix32.
-    const step = signed && h < 0 ? -2 : 2;
-    if (cell === 0) {
-      if (nTouched === touched.length) {
-        const grown = new Int32Array(touched.length * 2);
-        grown.set(touched);
-        touched = grown;
+    const step = signed && h < 0 ? -1 : 1;
+    for (;;) {
+      const k = table[2 * slot]!;
+      if (k === key) {
+        table[2 * slot + 1]! += step;
+        return;
       }
-      touched[nTouched++] = idx;
-      cells[idx] = 1 + step;
-    } else {
-      cells[idx] = cell + step;
+      if (k === 0) {
+        table[2 * slot] = key;
+        table[2 * slot + 1] = step;
+        slots[used++] = slot;
+        return;
+      }
+      slot = (slot + 1) & capMask;
     }
   };
 
-  const featurize = (input: string): SparseVector => {
+  /** Counts the n-grams of `input` into the table; returns how many distinct buckets (slots[0..used)). */
+  const countNgrams = (input: string): number => {
     const text = config.maxChars > 0 && input.length > config.maxChars ? input.slice(0, config.maxChars) : input;
     const n = text.length;
-    nTouched = 0;
+    used = 0;
+    // Upper bound on distinct n-grams: ≤ 2 word grams per word (≤ n/2 + 1 words) and
+    // ≤ (charMax − charMin + 1) character grams per position.
+    reserve((wordMax > 0 ? n + 2 : 0) + (charMax > 0 ? n * (charMax - charMin + 1) : 0));
 
     if (wordMax > 0) {
       let h = wordOffset;
@@ -178,38 +211,125 @@ export function createFeaturizer(config: FeaturizerConfig = DEFAULT_FEATURIZER, 
     }
 
     if (charMax > 0) {
+      // The hottest loop (3 n-grams per character): `add` inlined by hand over locals.
+      const t = table;
+      const order = slots;
+      const shift = 32 - capLog2;
+      const capMask = (1 << capLog2) - 1;
+      let u = used;
       for (let i = 0; i + charMin <= n; i++) {
         let h = charOffset;
         const end = Math.min(charMax, n - i);
         for (let k = 0; k < end; k++) {
-          h = fnvStep(h, text.charCodeAt(i + k));
-          if (k + 1 >= charMin) add(fmix32(h ^ (k + 1)));
+          h = Math.imul(h ^ text.charCodeAt(i + k), 0x01000193);
+          if (k + 1 >= charMin) {
+            const g = fmix32(h ^ (k + 1));
+            const key = (g & mask) + 1;
+            const step = signed && g < 0 ? -1 : 1;
+            let slot = Math.imul(key, 0x9e3779b1) >>> shift;
+            for (;;) {
+              const kk = t[2 * slot]!;
+              if (kk === key) {
+                t[2 * slot + 1]! += step;
+                break;
+              }
+              if (kk === 0) {
+                t[2 * slot] = key;
+                t[2 * slot + 1] = step;
+                order[u++] = slot;
+                break;
+              }
+              slot = (slot + 1) & capMask;
+            }
+          }
         }
       }
+      used = u;
     }
 
-    const indices = new Int32Array(nTouched);
-    const values = new Float32Array(nTouched);
+    return used;
+  };
+
+  // tf weight of a signed count: 1 + ln|c| with c's sign (sublinear), or c itself.
+  const sublinear = config.sublinearTf;
+  const tf = (c: number): number =>
+    sublinear ? (c > 0 ? (c < LOG_TF.length ? LOG_TF[c]! : 1 + Math.log(c)) : c > -LOG_TF.length ? -LOG_TF[-c]! : -1 - Math.log(-c)) : c;
+
+  const featurize = (input: string): SparseVector => {
+    const n = countNgrams(input);
+    const indices = new Int32Array(n);
+    const values = new Float32Array(n);
     let out = 0;
     let sumSq = 0;
-    for (let t = 0; t < nTouched; t++) {
-      const idx = touched[t]!;
-      const c = cells[idx]! >> 1;
-      cells[idx] = 0;
+    for (let t = 0; t < n; t++) {
+      const slot = slots[t]!;
+      const idx = table[2 * slot]! - 1;
+      const c = table[2 * slot + 1]!;
+      table[2 * slot] = 0;
       if (c === 0) continue; // signed collisions cancelled out
-      let v = config.sublinearTf ? (c > 0 ? 1 + Math.log(c) : -1 - Math.log(-c)) : c;
+      let v = tf(c);
       if (idf !== undefined) v *= idf[idx]!;
       indices[out] = idx;
       values[out] = v;
       sumSq += v * v;
       out++;
     }
+    used = 0;
     const scale = sumSq > 0 ? 1 / Math.sqrt(sumSq) : 0;
     for (let t = 0; t < out; t++) values[t]! *= scale;
-    return out === nTouched ? { indices, values } : { indices: indices.slice(0, out), values: values.slice(0, out) };
+    return out === indices.length ? { indices, values } : { indices: indices.slice(0, out), values: values.slice(0, out) };
   };
 
-  return { config, dims, featurize };
+  // linearScore: with IDF, idf[j] and weights[j] are interleaved in one array so each
+  // bucket costs one cache miss instead of two (built on first use for a weights array).
+  let pairsFor: Float32Array | undefined;
+  let pairs: Float32Array | undefined;
+  let scratchIdx = new Int32Array(0);
+  let scratchVal = new Float32Array(0);
+  const linearScore = (input: string, weights: Float32Array): number => {
+    if (weights.length !== dims) throw new Error(`weights have ${weights.length} values, the featuriser ${dims} buckets`);
+    if (idf !== undefined && pairsFor !== weights) {
+      pairs = new Float32Array(2 * dims);
+      for (let j = 0; j < dims; j++) {
+        pairs[2 * j] = idf[j]!;
+        pairs[2 * j + 1] = weights[j]!;
+      }
+      pairsFor = weights;
+    }
+    const n = countNgrams(input);
+    if (scratchIdx.length < n) {
+      scratchIdx = new Int32Array(slots.length);
+      scratchVal = new Float32Array(slots.length);
+    }
+    const p = idf !== undefined ? pairs! : undefined;
+    let out = 0;
+    let sumSq = 0;
+    for (let t = 0; t < n; t++) {
+      const slot = slots[t]!;
+      const idx = table[2 * slot]! - 1;
+      const c = table[2 * slot + 1]!;
+      table[2 * slot] = 0;
+      if (c === 0) continue;
+      let v = tf(c);
+      if (p !== undefined) v *= p[2 * idx]!;
+      scratchIdx[out] = idx;
+      scratchVal[out] = v;
+      sumSq += v * v;
+      out++;
+    }
+    used = 0;
+    const scale = sumSq > 0 ? 1 / Math.sqrt(sumSq) : 0;
+    // The same float32 roundings and summation order as sparseDot(featurize(input), weights).
+    let sum = 0;
+    if (p !== undefined) {
+      for (let k = 0; k < out; k++) sum += Math.fround(scratchVal[k]! * scale) * p[2 * scratchIdx[k]! + 1]!;
+    } else {
+      for (let k = 0; k < out; k++) sum += Math.fround(scratchVal[k]! * scale) * weights[scratchIdx[k]!]!;
+    }
+    return sum;
+  };
+
+  return { config, dims, featurize, linearScore };
 }
 
 /**

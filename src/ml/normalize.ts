@@ -131,3 +131,38 @@ export function normalizeText(text: string, recipe: NormalizationRecipe = DEFAUL
   if (recipe.collapseWhitespace) out = out.replace(WHITESPACE_RUN, ' ').trim();
   return out;
 }
+
+// ASCII space, tab, line feed, carriage return: a cut before one of these is a boundary
+// for every step that looks at context (see normalizePrefix).
+const isCutPoint = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+/** Characters at the end of a normalised prefix that may still differ from the full text's. */
+const PREFIX_MARGIN = 64;
+
+/**
+ * Exactly `normalizeText(text, recipe).slice(0, maxChars)` (all of it when `maxChars` is 0),
+ * without normalising the whole of a long text: featurisers read only the first
+ * `maxChars` characters, and a long mail costs its full length in NFKC, lower-casing and
+ * the whitespace pass otherwise.
+ *
+ * Why it is exact: the raw text is cut just before an ASCII whitespace character. NFKC
+ * has a segment boundary there (a starter that composes with nothing), the per-character
+ * steps do not look across it, and lower-casing's only context rule (final sigma) treats
+ * whitespace like the end of the text. The two collapsing steps only look a few
+ * characters ahead, so the normalised prefix can differ from the full text's only in its
+ * last few characters; the cut is accepted when the normalised prefix is at least
+ * `maxChars + 64` long, otherwise a longer cut is tried and finally the whole text.
+ */
+export function normalizePrefix(text: string, recipe: NormalizationRecipe, maxChars: number): string {
+  if (maxChars <= 0) return normalizeText(text, recipe);
+  let cut = 2 * maxChars + PREFIX_MARGIN;
+  while (cut < text.length) {
+    let c = cut;
+    while (c < text.length && !isCutPoint(text.charCodeAt(c))) c++;
+    if (c >= text.length) break;
+    const head = normalizeText(text.slice(0, c), recipe);
+    if (head.length >= maxChars + PREFIX_MARGIN) return head.slice(0, maxChars);
+    cut = 2 * c;
+  }
+  const all = normalizeText(text, recipe);
+  return all.length > maxChars ? all.slice(0, maxChars) : all;
+}

@@ -10,7 +10,7 @@
  *   simply not resuming it (`gen.return()`).
  */
 import { invalid } from '../domain/errors.js';
-import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, normalizeText, type NormalizationRecipe } from './normalize.js';
+import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, normalizePrefix, type NormalizationRecipe } from './normalize.js';
 import { DEFAULT_FEATURIZER, applyIdf, createFeaturizer, fitIdf, validateFeaturizerConfig, type FeaturizerConfig, type SparseVector } from './features.js';
 import {
   DEFAULT_LOGISTIC_REGRESSION,
@@ -198,7 +198,7 @@ export function* trainTextClassifierSteps(
   const vectorizeAll = function* (texts: readonly string[], offset: number): Generator<TrainingProgress, SparseVector[]> {
     const rows = new Array<SparseVector>(texts.length);
     for (let i = 0; i < texts.length; i++) {
-      rows[i] = featurizer.featurize(normalizeText(texts[i]!, resolved.normalization));
+      rows[i] = featurizer.featurize(normalizePrefix(texts[i]!, resolved.normalization, resolved.featurizer.maxChars));
       if ((i & 255) === 255) {
         const step = offset + i + 1;
         yield { phase: 'featurize', epoch: 0, epochs, step, steps: total, fraction: (FEATURIZE_SHARE * step) / total };
@@ -334,7 +334,7 @@ export function trainTextClassifier(recipe: TrainingRecipe, data: TrainingData, 
 export function vectorizeTexts(recipe: TrainingRecipe, texts: readonly string[]): SparseVector[] {
   const resolved = resolveRecipe(recipe);
   const featurizer = createFeaturizer({ ...resolved.featurizer, idf: false });
-  return texts.map((text) => featurizer.featurize(normalizeText(text, resolved.normalization)));
+  return texts.map((text) => featurizer.featurize(normalizePrefix(text, resolved.normalization, resolved.featurizer.maxChars)));
 }
 
 /** Metrics of a model on labelled texts, at the model's own threshold on calibrated probabilities. */

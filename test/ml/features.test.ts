@@ -2,6 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_FEATURIZER, applyIdf, createFeaturizer, featurizeMany, fitIdf, sparseDot, type FeaturizerConfig } from '../../src/ml/features.js';
 import { WardenError } from '../../src/domain/errors.js';
+import { FNV_OFFSET, combineHashes, fmix32, fnvStep } from '../../src/ml/hash.js';
+import { createRng } from '../../src/ml/random.js';
 
 const config = (over: Partial<FeaturizerConfig> = {}): FeaturizerConfig => ({ ...DEFAULT_FEATURIZER, dimsLog2: 16, ...over });
 const dense = (v: { indices: Int32Array; values: Float32Array }): Map<number, number> =>
@@ -100,5 +102,114 @@ describe('createFeaturizer', () => {
 
   it('refuses idf without its weights', () => {
     assert.throws(() => createFeaturizer(config({ idf: true })), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.idf');
+  });
+});
+
+/**
+ * The featuriser written the plain way: substrings, a Map of counts, no tables. The
+ * optimised featuriser (open-addressing table, hand-inlined loops, log lookup table,
+ * fused linear scoring) must produce exactly the same vectors.
+ */
+function referenceFeaturize(config: FeaturizerConfig, input: string, idf?: Float32Array): Map<number, number> {
+  const text = config.maxChars > 0 ? input.slice(0, config.maxChars) : input;
+  const mask = (1 << config.dimsLog2) - 1;
+  const seed = config.seed | 0;
+  const hashWith = (offset: number, s: string): number => {
+    let h = offset;
+    for (let i = 0; i < s.length; i++) h = fnvStep(h, s.charCodeAt(i));
+    return h;
+  };
+  const isWordUnit = (c: number): boolean => (c >= 0xd800 && c <= 0xdfff) || /[\p{L}\p{N}]/u.test(String.fromCharCode(c));
+  const counts = new Map<number, number>();
+  const order: number[] = [];
+  const add = (h: number): void => {
+    const idx = h & mask;
+    if (!counts.has(idx)) order.push(idx);
+    counts.set(idx, (counts.get(idx) ?? 0) + (config.signedHash && h < 0 ? -1 : 1));
+  };
+  if (config.wordNgrams[1] > 0) {
+    const words: string[] = [];
+    let current = '';
+    for (let i = 0; i < text.length; i++) {
+      if (isWordUnit(text.charCodeAt(i))) current += text[i];
+      else if (current !== '') {
+        words.push(current);
+        current = '';
+      }
+    }
+    if (current !== '') words.push(current);
+    const hashes = words.map((w) => fmix32(hashWith((FNV_OFFSET ^ seed ^ 0x5bd1e995) | 0, w)));
+    hashes.forEach((h, k) => {
+      if (config.wordNgrams[0] <= 1) add(h);
+      if (config.wordNgrams[1] >= 2 && k > 0) add(combineHashes(hashes[k - 1]! ^ ((0x27d4eb2f ^ seed) | 0), h));
+    });
+  }
+  if (config.charNgrams[1] > 0) {
+    for (let i = 0; i + config.charNgrams[0] <= text.length; i++) {
+      for (let len = config.charNgrams[0]; len <= config.charNgrams[1] && i + len <= text.length; len++) {
+        add(fmix32(hashWith((FNV_OFFSET ^ seed ^ 0x165667b1) | 0, text.slice(i, i + len)) ^ len));
+      }
+    }
+  }
+  const values = new Map<number, number>();
+  let sumSq = 0;
+  for (const idx of order) {
+    const c = counts.get(idx)!;
+    if (c === 0) continue;
+    let v = config.sublinearTf ? Math.sign(c) * (1 + Math.log(Math.abs(c))) : c;
+    if (idf !== undefined) v *= idf[idx]!;
+    values.set(idx, Math.fround(v));
+    sumSq += v * v;
+  }
+  const scale = sumSq > 0 ? 1 / Math.sqrt(sumSq) : 0;
+  for (const [idx, v] of values) values.set(idx, Math.fround(v * scale));
+  return values;
+}
+
+describe('optimised featuriser vs the reference implementation', () => {
+  const PIECES = ['a', 'b', 'é', ' ', '  ', '\n', '.', 'free', 'money', 'ab', 'Σ', '😀', '\uD800', '\uDC00', '中文', '\u0301', '1', '-', '\t', 'aaaaaaaaaaaa'];
+  const randomText = (rng: ReturnType<typeof createRng>, length: number): string => {
+    let s = '';
+    while (s.length < length) s += PIECES[rng.nextInt(PIECES.length)]!;
+    return s;
+  };
+  const configs: FeaturizerConfig[] = [
+    config(),
+    config({ dimsLog2: 10, signedHash: false }), // many collisions
+    config({ dimsLog2: 12, wordNgrams: [2, 2], charNgrams: [2, 6], seed: 99, maxChars: 300 }),
+    config({ wordNgrams: [0, 0], charNgrams: [1, 1], sublinearTf: false }),
+    config({ dimsLog2: 20, wordNgrams: [1, 1], charNgrams: [0, 0], idf: true }),
+  ];
+
+  it('gives exactly the same vectors on random Unicode texts (one featuriser reused across documents)', () => {
+    const rng = createRng(11);
+    for (const c of configs) {
+      const idf = c.idf ? Float32Array.from({ length: 1 << c.dimsLog2 }, () => 0.5 + rng.next() * 3) : undefined;
+      const f = createFeaturizer(c, idf);
+      // Lengths up to 3,000 make the count table grow and shrink its use between documents.
+      for (let trial = 0; trial < 60; trial++) {
+        const text = randomText(rng, trial === 30 ? 3000 : rng.nextInt(400));
+        const got = f.featurize(text);
+        assert.deepEqual(dense(got), referenceFeaturize(c, text, idf), JSON.stringify({ config: c, text }));
+      }
+    }
+  });
+
+  it('linearScore equals sparseDot(featurize(text), weights), bit for bit, with and without IDF', () => {
+    const rng = createRng(12);
+    for (const c of [config({ dimsLog2: 14 }), config({ dimsLog2: 14, idf: true })]) {
+      const dims = 1 << c.dimsLog2;
+      const idf = c.idf ? Float32Array.from({ length: dims }, () => 0.5 + rng.next() * 3) : undefined;
+      const weights = Float32Array.from({ length: dims }, () => rng.nextGaussian());
+      const f = createFeaturizer(c, idf);
+      const g = createFeaturizer(c, idf);
+      for (let trial = 0; trial < 40; trial++) {
+        const text = randomText(rng, rng.nextInt(1000));
+        assert.equal(f.linearScore(text, weights), sparseDot(g.featurize(text), weights));
+      }
+      // A different weights array (the interleaved copy is per array) still scores right.
+      const other = Float32Array.from({ length: dims }, () => rng.nextGaussian());
+      assert.equal(f.linearScore('free money', other), sparseDot(g.featurize('free money'), other));
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_NORMALIZATION, normalizeText, type NormalizationRecipe } from '../../src/ml/normalize.js';
+import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, normalizePrefix, normalizeText, type NormalizationRecipe } from '../../src/ml/normalize.js';
+import { createRng } from '../../src/ml/random.js';
 
 const only = (step: keyof NormalizationRecipe): NormalizationRecipe => ({
   nfkc: false,
@@ -49,5 +50,44 @@ describe('normalizeText', () => {
     const off = only('lowercase');
     const text = 'Ａ\u200B Β';
     assert.equal(normalizeText(text, { ...off, lowercase: false }), text);
+  });
+});
+
+describe('normalizePrefix', () => {
+  // Pieces chosen to straddle every cut the function may take: spaced-out letters and
+  // separators, whitespace runs, final sigma, combining marks (NFKC reordering and
+  // composition), ligatures and full-width forms (NFKC expansion), invisible characters,
+  // confusables, İ (lower-cases to two code units) and astral characters.
+  const PIECES = [
+    'a', 'b', 'Z', '7', ' ', ' ', ' ', '  ', '\n', '\t', '\r\n', '.', '-', '_', '*', 'free', 'money', 'ΟΔΟΣ', 'Σ', 'σ',
+    'e\u0301', '\u0301', '\u0327\u0301', 'ﬁ', 'Ｆ', '㎏', '\u200B', '\u00AD', '\u{E0041}', 'а', 'Р', 'İ', '😀', '\uD800', 'f r e e',
+  ];
+  const randomText = (rng: ReturnType<typeof createRng>, length: number): string => {
+    let s = '';
+    while (s.length < length) s += PIECES[Math.floor(rng.next() * PIECES.length)]!;
+    return s;
+  };
+
+  it('equals normalizeText(text).slice(0, maxChars) on random Unicode texts, for every single step and all of them', () => {
+    const rng = createRng(7);
+    const recipes: NormalizationRecipe[] = [
+      DEFAULT_NORMALIZATION,
+      ...NORMALIZATION_STEPS.map((step) => only(step)),
+    ];
+    for (let trial = 0; trial < 400; trial++) {
+      const text = randomText(rng, 50 + Math.floor(rng.next() * 1500));
+      const maxChars = 1 + Math.floor(rng.next() * 200);
+      for (const recipe of recipes) {
+        assert.equal(normalizePrefix(text, recipe, maxChars), normalizeText(text, recipe).slice(0, maxChars), JSON.stringify({ trial, maxChars, text }));
+      }
+    }
+  });
+
+  it('is normalizeText when maxChars is 0, and takes the whole text when no cut point exists', () => {
+    const text = 'Ｆree m o n e y ' + 'x'.repeat(500);
+    assert.equal(normalizePrefix(text, DEFAULT_NORMALIZATION, 0), normalizeText(text));
+    assert.equal(normalizePrefix(text, DEFAULT_NORMALIZATION, 10), 'free money');
+    const spaced = `${'a '.repeat(300)}b`;
+    assert.equal(normalizePrefix(spaced, DEFAULT_NORMALIZATION, 20), normalizeText(spaced).slice(0, 20));
   });
 });
