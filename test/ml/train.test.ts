@@ -30,6 +30,33 @@ describe('trainTextClassifier', () => {
     });
   }
 
+  it('refit: keeps the held-out calibration, threshold and val metrics, retrains on train + validation, one history pass', () => {
+    for (const family of ['logistic-regression', 'naive-bayes'] as const) {
+      const base: TrainingRecipe = { family, ...small, featurizer: { dimsLog2: 14, idf: true } };
+      const plain = trainTextClassifier(base, data);
+      const seen: TrainingProgress[] = [];
+      const refit = trainTextClassifier({ ...base, hyperParameters: { refit: true } }, data, { onProgress: (p) => seen.push(p) });
+      assert.deepEqual(refit.model.calibration, plain.model.calibration);
+      assert.equal(refit.model.threshold, plain.model.threshold);
+      assert.deepEqual(refit.model.metrics, plain.model.metrics);
+      assert.equal(refit.history.length, plain.history.length);
+      assert.notDeepEqual(refit.model.tensors.weights, plain.model.tensors.weights);
+      assert.notDeepEqual(refit.model.tensors.idf, plain.model.tensors.idf);
+      // The refitted model is exactly a plain fit on train + validation (same seed, same row order).
+      const both = { texts: [...data.train.texts, ...data.validation.texts], labels: Uint8Array.from([...Array.from(data.train.labels), ...Array.from(data.validation.labels)]) };
+      const onAll = trainTextClassifier(base, { train: both, validation: data.validation });
+      assert.deepEqual(refit.model.tensors.weights, onAll.model.tensors.weights);
+      for (let i = 1; i < seen.length; i++) assert.ok(seen[i]!.fraction >= seen[i - 1]!.fraction);
+      assert.equal(seen.at(-1)!.fraction, 1);
+      assert.ok(evaluateClassifier(refit.model, toyCorpus(200, 23)).f1 > 0.95);
+    }
+    assert.throws(
+      () => resolveRecipe({ family: 'logistic-regression', hyperParameters: { refit: 'yes' } }),
+      (e: unknown) => e instanceof WardenError && e.field === 'recipe.hyperParameters.refit',
+    );
+    assert.equal('refit' in resolveRecipe({ family: 'logistic-regression' }).hyperParameters, false);
+  });
+
   it('reports monotone progress through every phase, ending at 1', () => {
     const seen: TrainingProgress[] = [];
     trainTextClassifier({ family: 'logistic-regression', ...small, hyperParameters: { epochs: 3 } }, data, { onProgress: (p) => seen.push(p) });
