@@ -10,7 +10,7 @@
  * - crossfit ensemble: mean of LR and NB calibrated probabilities, each cross-fitted;
  * - the holdout procedures for naive Bayes too.
  *
- *   npx tsx bench/cv-procedures.ts [--outer 5] [--inner 5]
+ *   npx tsx bench/cv-procedures.ts [--outer 5] [--inner 5] [--html text]
  */
 import { loadSpamAssassin } from '../src/store/datasets/spam-assassin.js';
 import {
@@ -43,7 +43,7 @@ const OUTER = Number(arg('outer') ?? 5);
 const INNER = Number(arg('inner') ?? 5);
 const SEED = 42;
 
-const rows = loadSpamAssassin();
+const rows = loadSpamAssassin({ html: (arg('html') ?? 'raw') as 'raw' | 'text' });
 const allLabels = Uint8Array.from(rows, (r) => r.label);
 const split = stratifiedSplit(allLabels, { test: 0.2, validation: 0 }, SEED);
 const side = Int32Array.from([...split.train, ...split.validation]).sort();
@@ -153,7 +153,7 @@ for (const [k, test] of folds(all, OUTER, SEED + 100).entries()) {
   console.error(`outer fold ${k + 1}/${OUTER} done`);
 }
 const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
-console.log(`outer ${OUTER}-fold CV on the 80 % side (${labels.length} messages), inner ${INNER}-fold`);
+console.log(`outer ${OUTER}-fold CV on the 80 % side (${labels.length} messages), inner ${INNER}-fold, html ${arg('html') ?? 'raw'}`);
 for (const [name, r] of Object.entries(results)) {
   console.log(`${name.padEnd(22)} F1 ${mean(r.f1).toFixed(4)} (${r.f1.map((x) => x.toFixed(3)).join(' ')})  ROC-AUC ${mean(r.auc).toFixed(4)}`);
 }

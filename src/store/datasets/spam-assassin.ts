@@ -38,6 +38,12 @@ export interface SpamAssassinOptions {
   readonly headers?: 'subject' | 'all' | 'none';
   /** Decode quoted-printable/base64 text parts and walk multipart bodies (default true). */
   readonly decodeMime?: boolean;
+  /**
+   * text/html parts: `raw` (default) keeps the markup; `text` keeps the visible text
+   * (style/script/comments dropped, tags become spaces, entities decoded) after an
+   * `[html]` marker, so the model still knows the part was HTML.
+   */
+  readonly html?: 'raw' | 'text';
 }
 
 // Headers that record a verdict of a previous spam filter or the mailbox the message
@@ -119,7 +125,7 @@ function decodeBody(part: Part): string {
   return part.body;
 }
 
-function bodyText(part: Part, depth: number): string {
+function bodyText(part: Part, depth: number, html: 'raw' | 'text'): string {
   const type = header(part, 'content-type').toLowerCase();
   const boundary = /boundary="?([^";]+)"?/i.exec(header(part, 'content-type'))?.[1];
   if (type.startsWith('multipart/') && boundary !== undefined && depth < 5) {
@@ -128,20 +134,38 @@ function bodyText(part: Part, depth: number): string {
     for (const piece of pieces) {
       if (piece.startsWith('--')) break;
       const child = splitMessage(piece.replace(/^\n/, ''));
-      texts.push(bodyText(child, depth + 1));
+      texts.push(bodyText(child, depth + 1, html));
     }
     return texts.join('\n');
   }
+  if (type.startsWith('text/html') && html === 'text') return `[html] ${htmlToText(decodeBody(part))}`;
   if (type === '' || type.startsWith('text/') || type.startsWith('message/')) return decodeBody(part);
   // Binary attachments: keep only their type, the bytes carry no text.
   return `[attachment ${type.split(';')[0]}]`;
+}
+
+const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', copy: '©', reg: '®' };
+
+/** Visible text of an HTML document: drops style/script/comments, tags → spaces, decodes entities. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(style|script)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, name: string) => {
+      if (name[0] === '#') {
+        const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ' ';
+      }
+      return ENTITIES[name.toLowerCase()] ?? whole;
+    });
 }
 
 /** Rebuilds the classifier text of one raw RFC 822 message (exported for tests and for serving raw mail). */
 export function messageToText(raw: string, options: SpamAssassinOptions = {}): string {
   const mode = options.headers ?? 'subject';
   const message = splitMessage(raw);
-  const body = options.decodeMime === false ? message.body : bodyText(message, 0);
+  const body = options.decodeMime === false ? message.body : bodyText(message, 0, options.html ?? 'raw');
   if (mode === 'none') return body;
   if (mode === 'subject') return `Subject: ${header(message, 'subject')}\n\n${body}`;
   const kept = message.headers.filter(([k]) => !LEAKY_HEADER.test(k)).map(([k, v]) => `${k}: ${v}`);

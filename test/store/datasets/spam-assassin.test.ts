@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadSpamAssassin, messageToText } from '../../../src/store/datasets/spam-assassin.js';
+import { htmlToText, loadSpamAssassin, messageToText } from '../../../src/store/datasets/spam-assassin.js';
 
 const raw = [
   'From: "Deals" <deals@example.com>',
@@ -39,6 +39,17 @@ describe('SpamAssassin loader', () => {
     assert.match(text, /<b>50% off<\/b> a=b/);
     assert.match(text, /\[attachment image\/gif\]/);
     assert.doesNotMatch(text, /R0lGOD|preamble|X-Spam/);
+  });
+
+  it("html: 'text' keeps the visible text of HTML parts after an [html] marker; plain parts untouched", () => {
+    const text = messageToText(raw, { html: 'text' });
+    assert.match(text, /\[html\] +50% off +a=b/);
+    assert.doesNotMatch(text, /<b>/);
+    assert.match(text, /Buy now, très cheap/);
+    assert.equal(
+      htmlToText('<style>p{color:red}</style><p>Win&nbsp;&#36;5 &amp; &#x263A; &bogus;</p><!-- hidden --><script>x()</script>'),
+      '  Win $5 & ☺ &bogus;   ',
+    );
   });
 
   it('with all headers, still drops the label-leaking ones', () => {
