@@ -40,12 +40,22 @@ async function migrator(database: SqlDatabase): Promise<Migrator> {
 
 /** Applies every pending migration; returns the names applied. */
 export async function migrateToLatest(database: SqlDatabase): Promise<string[]> {
-  const { error, results } = await (await migrator(database)).migrateToLatest();
+  let outcome = await (await migrator(database)).migrateToLatest();
+  // Kysely's table check scans every schema of the database; another tenant dropping its
+  // schema during that scan makes PostgreSQL raise 3F000 for a schema that is not ours.
+  for (let retry = 0; retry < 5 && isOtherSchemaVanished(outcome.error); retry++) {
+    outcome = await (await migrator(database)).migrateToLatest();
+  }
+  const { error, results } = outcome;
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new WardenError('STORE_UNAVAILABLE', `migration ${failed} failed: ${(error as Error).message}`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+function isOtherSchemaVanished(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === '3F000';
 }
 
 /** Names of migrations this build knows but the database has not applied. */
