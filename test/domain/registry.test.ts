@@ -358,6 +358,10 @@ describe('compare', () => {
     ['eval_fpr', false],
     ['latency_p99_ms', false],
     ['error_rate', false],
+    ['eval_fp', false],
+    ['eval_fn', false],
+    ['eval_tp', true],
+    ['eval_docs_per_second', true],
   ];
   for (const [metric, higher] of directions) {
     it(`${metric}: ${higher ? 'higher' : 'lower'} is better`, () => assert.equal(higherIsBetter(metric), higher));

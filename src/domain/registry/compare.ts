@@ -1,7 +1,7 @@
 import type { ModelVersion } from './entities.js';
 
 // Error-like metrics: a lower value is better. Everything else (accuracy, f1, auc…) higher is better.
-const LOWER_IS_BETTER = /(loss|fpr|fnr|false_pos|false_neg|latency|error|err_|_err|mse|mae|rmse|brier|ece|perplexity|duration|seconds|_ms$|_bytes$|size)/i;
+const LOWER_IS_BETTER = /(loss|fpr|fnr|false_pos|false_neg|latency|error|err_|_err|mse|mae|rmse|brier|ece|perplexity|duration|seconds|_ms$|_bytes$|size|(^|_)(fp|fn)$)/i;
 
 export function higherIsBetter(metric: string): boolean {
   return !LOWER_IS_BETTER.test(metric);
