@@ -10,19 +10,11 @@
  * vs. one that already has 5,000 versions. Needs PostgreSQL for the postgres rows
  * (WARDEN_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import pg from 'pg';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PG_URL = process.env.WARDEN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+import { call, startServer, type BenchServer as Server, type BenchStore } from './support/server.js';
+import { printTable } from './support/report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,7 +23,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '5000' },
   },
 });
-const STORES = (args.store ?? ['sqlite', 'postgres']) as Array<'sqlite' | 'postgres'>;
+const STORES = (args.store ?? ['sqlite', 'postgres']) as BenchStore[];
 const DURATION_S = Number(args.duration);
 const SEED_VERSIONS = Number(args.seed);
 const STAGE_VERSIONS = 64;
@@ -46,95 +38,6 @@ interface Row {
   requests: number;
   non2xx: number;
   errors: number;
-}
-
-interface Server {
-  url: string;
-  token: string;
-  stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(store: 'sqlite' | 'postgres'): Promise<Server> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-bench-'));
-  const token = `bench-admin-${randomBytes(16).toString('hex')}`;
-  let storeUrl = `sqlite:${path.join(home, 'warden.db')}`;
-  let dropSchema = async () => {};
-  if (store === 'postgres') {
-    const schema = `bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
-    await client.end();
-    storeUrl = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    dropSchema = async () => {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
-    };
-  }
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'server'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      WARDEN_HOME: home,
-      WARDEN_STORE_URL: storeUrl,
-      WARDEN_ADMIN_TOKEN: token,
-      WARDEN_LOG_LEVEL: 'warn',
-      WARDEN_BOOTSTRAP: 'false',
-      WARDEN_WORKER_CONCURRENCY: '0',
-    },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the ${store} server exited with code ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the ${store} server did not answer /health within 60 s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    token,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      await dropSchema();
-      fs.rmSync(home, { recursive: true, force: true });
-    },
-  };
-}
-
-async function call(server: Server, method: string, route: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${server.url}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${server.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${route} → ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
 }
 
 const VERSION_BODY = JSON.stringify({ metrics: { eval_accuracy: 0.5, eval_f1: 0.42 }, tags: { bench: 'yes' }, recipeFingerprint: 'bench-recipe' });
@@ -187,8 +90,8 @@ function row(store: string, name: string, connections: number, result: autocanno
   };
 }
 
-async function benchStore(store: 'sqlite' | 'postgres'): Promise<Row[]> {
-  const server = await startServer(store);
+async function benchStore(store: BenchStore): Promise<Row[]> {
+  const server = await startServer(store, 'registry');
   const rows: Row[] = [];
   try {
     const model = (name: string) => call(server, 'POST', '/models', { name, task: 'spam', description: 'bench' });
@@ -249,14 +152,12 @@ async function benchStore(store: 'sqlite' | 'postgres'): Promise<Row[]> {
   return rows;
 }
 
-function printTable(rows: Row[]): void {
+function printRows(rows: Row[]): void {
   const header = ['store', 'case', 'c', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors'];
-  const lines = rows.map((r) => [r.store, r.case, String(r.connections), String(r.rps), String(r.p50), String(r.p99), String(r.requests), String(r.non2xx), String(r.errors)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  console.log(format(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const line of lines) console.log(format(line));
+  printTable(
+    header,
+    rows.map((r) => [r.store, r.case, String(r.connections), String(r.rps), String(r.p50), String(r.p99), String(r.requests), String(r.non2xx), String(r.errors)]),
+  );
 }
 
 const rows: Row[] = [];
@@ -265,7 +166,7 @@ for (const store of STORES) {
   console.log(`… ${store}`);
   rows.push(...(await benchStore(store)));
 }
-printTable(rows);
+printRows(rows);
 const bad = rows.filter((r) => r.non2xx > 0 || r.errors > 0);
 if (bad.length > 0) {
   console.error(`\nwarning: ${bad.length} case(s) had non-2xx answers or socket errors (see the table)`);

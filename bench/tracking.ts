@@ -13,20 +13,13 @@
  * for a 1,000-run search; the target is 30× both (105,000 metrics/s, ~42 ms).
  * Needs PostgreSQL for the postgres rows (WARDEN_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import pg from 'pg';
-import { openSqlDatabase, type SqlDatabase } from '../src/store/sql/database.js';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PG_URL = process.env.WARDEN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+import { openSqlDatabase } from '../src/store/sql/database.js';
+import { call, startServer, type BenchServer as Server, type BenchStore } from './support/server.js';
+import { printTable } from './support/report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,20 +29,12 @@ const { values: args } = parseArgs({
     searches: { type: 'string', default: '100' },
   },
 });
-const STORES = (args.store ?? ['sqlite', 'postgres']) as Array<'sqlite' | 'postgres'>;
+const STORES = (args.store ?? ['sqlite', 'postgres']) as BenchStore[];
 const DURATION_S = Number(args.duration);
 const SEED_RUNS = Number(args.runs);
 const SEARCHES = Number(args.searches);
 const METRICS_PER_REQUEST = 100;
 const SEARCH_LIMIT = 1_000;
-
-interface Server {
-  url: string;
-  token: string;
-  /** Opens the server's database from this process (for seeding). */
-  openDatabase(): Promise<SqlDatabase>;
-  stop(): Promise<void>;
-}
 
 interface Row {
   store: string;
@@ -61,90 +46,6 @@ interface Row {
   p99: number;
   requests: number;
   failures: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(store: 'sqlite' | 'postgres'): Promise<Server> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-bench-tracking-'));
-  const token = `bench-admin-${randomBytes(16).toString('hex')}`;
-  const sqliteFile = path.join(home, 'warden.db');
-  let storeUrl = `sqlite:${sqliteFile}`;
-  let schema: string | undefined;
-  if (store === 'postgres') {
-    schema = `bench_tracking_${process.pid}_${randomBytes(3).toString('hex')}`;
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
-    await client.end();
-    storeUrl = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  }
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'server'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      WARDEN_HOME: home,
-      WARDEN_STORE_URL: storeUrl,
-      WARDEN_ADMIN_TOKEN: token,
-      WARDEN_LOG_LEVEL: 'warn',
-      WARDEN_BOOTSTRAP: 'false',
-      WARDEN_WORKER_CONCURRENCY: '0',
-    },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the ${store} server exited with code ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the ${store} server did not answer /health within 60 s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    token,
-    openDatabase: () => (store === 'sqlite' ? openSqlDatabase(storeUrl) : openSqlDatabase(PG_URL, { schema, poolSize: 2 })),
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      if (schema !== undefined) {
-        const c = new pg.Client({ connectionString: PG_URL });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await c.end();
-      }
-      fs.rmSync(home, { recursive: true, force: true });
-    },
-  };
-}
-
-async function call<T>(server: Server, method: string, route: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${server.url}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${server.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${route} → ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 function row(store: string, name: string, connections: number, result: autocannon.Result, metricsPerRequest?: number): Row {
@@ -210,7 +111,7 @@ async function benchLogBatch(server: Server, store: string, connections: number)
 /** Seeds `count` runs straight into the store (4 params, 4 metrics with history, 2 tags each). */
 async function seedRuns(server: Server, count: number): Promise<string> {
   const experiment = await call<{ id: string }>(server, 'POST', '/experiments', { name: 'bench-search' });
-  const database = await server.openDatabase();
+  const database = await openSqlDatabase(server.database.url, { schema: server.database.schema, poolSize: 2 });
   try {
     const db = database.db;
     const start = Date.now() - count * 1000;
@@ -280,12 +181,10 @@ async function benchSearch(server: Server, store: string): Promise<Row> {
 
 function print(rows: Row[]): void {
   const header = ['store', 'case', 'c', 'req/s', 'metrics/s', 'p50 ms', 'p99 ms', 'requests', 'failed'];
-  const lines = rows.map((r) => [r.store, r.case, String(r.connections), String(r.reqPerS), r.metricsPerS === undefined ? '' : String(r.metricsPerS), String(r.p50), String(r.p99), String(r.requests), String(r.failures)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
-  const format = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
-  console.log(format(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const line of lines) console.log(format(line));
+  printTable(
+    header,
+    rows.map((r) => [r.store, r.case, String(r.connections), String(r.reqPerS), r.metricsPerS === undefined ? '' : String(r.metricsPerS), String(r.p50), String(r.p99), String(r.requests), String(r.failures)]),
+  );
   console.log('\nMLflow 2.9.2 reference: 3,500 metrics/s at c=1 (4,700 at c=8); 1,000-run search 1,250 ms. Target 30×: 105,000 metrics/s, ~42 ms.');
 }
 
@@ -298,7 +197,7 @@ async function benchHealth(server: Server, store: string): Promise<Row> {
 const rows: Row[] = [];
 console.log(`load average before: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
 for (const store of STORES) {
-  const server = await startServer(store);
+  const server = await startServer(store, 'tracking');
   try {
     rows.push(await benchHealth(server, store));
     for (const connections of [1, 8]) rows.push(await benchLogBatch(server, store, connections));
