@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../../src/cli/index.js';
 import { EXIT_CODES } from '../../src/cli/http-client.js';
 import { newExperiment } from '../../src/domain/tracking/experiment.js';
 import { newRun } from '../../src/domain/tracking/run.js';
@@ -16,14 +15,9 @@ import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-sto
 import { SqlTrackingStore } from '../../src/store/sql/sql-tracking-store.js';
 import { bytesOf } from '../contract/artifact-store.contract.js';
 import { corruptLocalBlob } from '../support/artifacts.js';
+import { listenOnLoopback, runCliCaptured, type CliResult } from '../support/cli.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 import { STORE_KINDS, tempDir } from '../support/stores.js';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -35,11 +29,8 @@ for (const kind of STORE_KINDS) {
     let experimentId: string;
     const work = tempDir('warden-cli-artifacts-');
 
-    const run = async (token: string, ...args: string[]): Promise<Result> => {
-      let stdout = '';
-      let stderr = '';
-      const code = await runCli(['node', 'warden', '--url', url, '--token', token, ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-      return { code, stdout, stderr };
+    const run = async (token: string, ...args: string[]): Promise<CliResult> => {
+      return runCliCaptured(['--url', url, '--token', token, ...args]);
     };
 
     async function createRun(): Promise<string> {
@@ -49,10 +40,7 @@ for (const kind of STORE_KINDS) {
 
     before(async () => {
       platform = await openTestPlatform(kind, { WARDEN_ARTIFACT_GC_GRACE_MS: '0', WARDEN_SWEEP_INTERVAL_MS: String(24 * 3600 * 1000) });
-      await platform.app.listen({ host: '127.0.0.1', port: 0 });
-      const address = platform.app.server.address();
-      assert.ok(address && typeof address === 'object');
-      url = `http://127.0.0.1:${address.port}`;
+      url = await listenOnLoopback(platform);
       tracking = new SqlTrackingStore(platform.database);
       const experiment = newExperiment({ name: `cli-${randomBytes(4).toString('hex')}` }, randomIds.next(), Date.now());
       await tracking.createExperiment(experiment);

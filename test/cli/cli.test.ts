@@ -9,19 +9,14 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/index.js';
 import { errorFromResponse, EXIT_CODES } from '../../src/cli/http-client.js';
+import { listenOnLoopback, runCliCaptured, type CliResult } from '../support/cli.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 import { tempDir } from '../support/stores.js';
 
 const BIN = fileURLToPath(new URL('../../bin/warden.js', import.meta.url));
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the real launcher in `cwd` (async, so the in-process server keeps serving). */
-function spawnCli(args: string[], env: Record<string, string>, cwd: string): Promise<Result> {
+function spawnCli(args: string[], env: Record<string, string>, cwd: string): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', WARDEN_LOG_LEVEL: 'silent', ...env } }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
@@ -35,20 +30,14 @@ describe('warden CLI', () => {
   let url: string;
   const cwd = tempDir('warden-cli-cwd-');
 
-  const run = async (...args: string[]): Promise<Result> => {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(['node', 'warden', '--url', url, ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-    return { code, stdout, stderr };
+  const run = async (...args: string[]): Promise<CliResult> => {
+    return runCliCaptured(['--url', url, ...args]);
   };
   const asAdmin = (...args: string[]) => run('--token', platform.adminToken, ...args);
 
   before(async () => {
     platform = await openTestPlatform('sqlite');
-    await platform.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = platform.app.server.address();
-    assert.ok(address && typeof address === 'object');
-    url = `http://127.0.0.1:${address.port}`;
+    url = await listenOnLoopback(platform);
   });
   after(async () => {
     await platform.close();

@@ -6,16 +6,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../../src/cli/index.js';
 import { EXIT_CODES } from '../../src/cli/http-client.js';
+import { listenOnLoopback, runCliCaptured, type CliResult } from '../support/cli.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 import { STORE_KINDS, tempDir } from '../support/stores.js';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 for (const kind of STORE_KINDS) {
   describe(`warden datasets on ${kind}`, () => {
@@ -23,20 +17,14 @@ for (const kind of STORE_KINDS) {
     let url: string;
     const work = tempDir('warden-cli-datasets-');
 
-    const run = async (role: 'viewer' | 'editor', ...args: string[]): Promise<Result> => {
-      let stdout = '';
-      let stderr = '';
+    const run = async (role: 'viewer' | 'editor', ...args: string[]): Promise<CliResult> => {
       const token = await platform.token(role);
-      const code = await runCli(['node', 'warden', '--url', url, '--token', token, ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-      return { code, stdout, stderr };
+      return runCliCaptured(['--url', url, '--token', token, ...args]);
     };
 
     before(async () => {
       platform = await openTestPlatform(kind);
-      await platform.app.listen({ host: '127.0.0.1', port: 0 });
-      const address = platform.app.server.address();
-      assert.ok(address && typeof address === 'object');
-      url = `http://127.0.0.1:${address.port}`;
+      url = await listenOnLoopback(platform);
     });
     after(async () => {
       await platform.close();

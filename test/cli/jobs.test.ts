@@ -1,11 +1,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runCli } from '../../src/cli/index.js';
 import { EXIT_CODES } from '../../src/cli/http-client.js';
 import { WatchRenderer, formatDuration, progressBar, progressParts, type JobView } from '../../src/cli/commands/jobs.js';
 import type { JobContext } from '../../src/domain/ports/job-queue.js';
 import type { JobProgress, JsonValue } from '../../src/domain/jobs.js';
+import { listenOnLoopback, runCliCaptured } from '../support/cli.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 
 const progress = (extra: Partial<JobProgress> = {}): JobProgress => ({
@@ -63,13 +63,7 @@ describe('warden jobs (CLI against a server)', () => {
   const release = new Map<string, () => void>();
 
   const run = async (...args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(['node', 'warden', '--url', url, '--token', platform.adminToken, ...args], {
-      stdout: (t) => (stdout += t),
-      stderr: (t) => (stderr += t),
-    });
-    return { code, stdout, stderr };
+    return runCliCaptured(['--url', url, '--token', platform.adminToken, ...args]);
   };
 
   before(async () => {
@@ -87,9 +81,7 @@ describe('warden jobs (CLI against a server)', () => {
         return { accuracy: 0.95 };
       },
     });
-    await platform.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = platform.app.server.address();
-    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    url = await listenOnLoopback(platform);
   });
   after(async () => {
     for (const r of release.values()) r();

@@ -4,15 +4,9 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli } from '../../src/cli/index.js';
 import { EXIT_CODES } from '../../src/cli/http-client.js';
+import { listenOnLoopback, runCliCaptured, type CliResult } from '../support/cli.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe('warden registry commands', () => {
   let platform: TestPlatform;
@@ -21,11 +15,8 @@ describe('warden registry commands', () => {
   let editor: string;
   let viewer: string;
 
-  const run = async (token: string, ...args: string[]): Promise<Result> => {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(['node', 'warden', '--url', url, '--token', token, ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-    return { code, stdout, stderr };
+  const run = async (token: string, ...args: string[]): Promise<CliResult> => {
+    return runCliCaptured(['--url', url, '--token', token, ...args]);
   };
   const json = async (token: string, ...args: string[]) => {
     const result = await run(token, '--json', ...args);
@@ -35,10 +26,7 @@ describe('warden registry commands', () => {
 
   before(async () => {
     platform = await openTestPlatform('sqlite');
-    await platform.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = platform.app.server.address();
-    assert.ok(address && typeof address === 'object');
-    url = `http://127.0.0.1:${address.port}`;
+    url = await listenOnLoopback(platform);
     [admin, editor, viewer] = await Promise.all([platform.token('admin'), platform.token('editor'), platform.token('viewer')]);
   });
   after(async () => platform.close());

@@ -4,15 +4,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli } from '../../src/cli/index.js';
+import { listenOnLoopback, runCliCaptured, type CliResult } from '../support/cli.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 import { STORE_KINDS } from '../support/stores.js';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 for (const kind of STORE_KINDS) {
   describe(`warden runs on ${kind}`, () => {
@@ -20,20 +14,14 @@ for (const kind of STORE_KINDS) {
     let url: string;
     let runId: string;
 
-    const cli = async (role: 'viewer' | 'editor' | 'admin', ...args: string[]): Promise<Result> => {
-      let stdout = '';
-      let stderr = '';
+    const cli = async (role: 'viewer' | 'editor' | 'admin', ...args: string[]): Promise<CliResult> => {
       const token = await platform.token(role);
-      const code = await runCli(['node', 'warden', '--url', url, '--token', token, ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-      return { code, stdout, stderr };
+      return runCliCaptured(['--url', url, '--token', token, ...args]);
     };
 
     before(async () => {
       platform = await openTestPlatform(kind);
-      await platform.app.listen({ host: '127.0.0.1', port: 0 });
-      const address = platform.app.server.address();
-      assert.ok(address && typeof address === 'object');
-      url = `http://127.0.0.1:${address.port}`;
+      url = await listenOnLoopback(platform);
       const tracking = platform.services.tracking;
       for (let i = 0; i < 3; i += 1) {
         const run = await tracking.createRun({ experimentName: 'cli-spam', name: `cli-run-${i}` });

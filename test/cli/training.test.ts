@@ -5,7 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli } from '../../src/cli/index.js';
+import { listenOnLoopback, runCliCaptured } from '../support/cli.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 import { syntheticRows, waitForJob } from '../support/training.js';
 
@@ -14,19 +14,13 @@ describe('warden train / retrain / predict', () => {
   let url: string;
 
   const run = async (...args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(['node', 'warden', '--url', url, '--token', platform.adminToken, ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-    return { code, stdout, stderr };
+    return runCliCaptured(['--url', url, '--token', platform.adminToken, ...args]);
   };
 
   before(async () => {
     platform = await openTestPlatform('sqlite', { WARDEN_WORKER_CONCURRENCY: '1' });
     await platform.services.datasets.registerRows(syntheticRows(200), { name: 'synth', origin: 'upload' });
-    await platform.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = platform.app.server.address();
-    assert.ok(address && typeof address === 'object');
-    url = `http://127.0.0.1:${address.port}`;
+    url = await listenOnLoopback(platform);
   });
   after(async () => platform.close());
 
