@@ -10,13 +10,11 @@
  */
 import { DelayedError, Queue, Worker, type Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
-import { WardenError } from '../domain/errors.js';
 import { MAX_ATTEMPTS_LIMIT, decideRecovery, isOrphaned, isTerminal, type Job, type JobKind } from '../domain/jobs.js';
-import type { JobHandlers, JobQueue, JobWorkers, WorkerOptions } from '../domain/ports/job-queue.js';
+import type { JobHandlers, JobQueue } from '../domain/ports/job-queue.js';
 import type { JobStore } from '../domain/ports/job-store.js';
 import type { JobEventChannel, JobMessage } from './job-event-channel.js';
-import { JobQueueCore, type JobQueueOptions } from './job-queue-core.js';
-import { checkConcurrency, handlerKinds } from './local-job-queue.js';
+import { JobQueueCore, type JobQueueOptions, type StartableWorkers } from './job-queue-core.js';
 import { newWorkerId, runAttempt } from './job-runner.js';
 
 export interface BullMqJobQueueOptions extends JobQueueOptions {
@@ -43,7 +41,6 @@ export class BullMqJobQueue extends JobQueueCore implements JobQueue {
   private readonly prefix: string;
   private readonly stalledIntervalMs: number;
   private readonly url: string;
-  private workers: BullMqWorkers | undefined;
 
   constructor(store: JobStore, options: BullMqJobQueueOptions) {
     const queueName = options.queueName ?? 'warden-jobs';
@@ -84,22 +81,11 @@ export class BullMqJobQueue extends JobQueueCore implements JobQueue {
     await this.queue.remove(attemptId(job.id, job.attempts + 1)).catch(() => 0);
   }
 
-  async startWorkers(handlers: JobHandlers, options: WorkerOptions = {}): Promise<JobWorkers> {
-    this.assertOpen();
-    if (this.workers) throw new WardenError('VERSION_CONFLICT', 'workers already started on this queue');
-    const concurrency = checkConcurrency(options.concurrency);
-    const kinds = handlerKinds(handlers);
-    const workers = new BullMqWorkers(this, handlers, kinds, concurrency);
-    this.workers = workers;
-    await workers.start();
-    return workers;
+  protected createWorkers(handlers: JobHandlers, kinds: JobKind[], concurrency: number): BullMqWorkers {
+    return new BullMqWorkers(this, handlers, kinds, concurrency);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.workers?.stop(5_000);
-    this.endSubscriptions();
+  protected async closeTransport(): Promise<void> {
     await this.queue.close();
     await this.channel.close();
     this.connection.disconnect();
@@ -137,7 +123,7 @@ function redisClient(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
 }
 
-class BullMqWorkers implements JobWorkers {
+class BullMqWorkers implements StartableWorkers {
   readonly workerId = newWorkerId();
   private readonly shutdown = new AbortController();
   private worker: Worker<Payload> | undefined;

@@ -6,18 +6,20 @@
 import { WardenError, invalid } from '../domain/errors.js';
 import {
   DEFAULT_RETRY_POLICY,
+  JOB_KINDS,
   decideCancel,
   planEnqueue,
   type EnqueueRequest,
   type Job,
   type JobEvent,
   type JobFilter,
+  type JobKind,
   type JobLogLine,
   type JobPage,
   type RetryPolicy,
 } from '../domain/jobs.js';
 import type { Clock, IdGenerator } from '../domain/ports/clock.js';
-import type { JobSubscription } from '../domain/ports/job-queue.js';
+import type { JobHandlers, JobSubscription, JobWorkers, WorkerOptions } from '../domain/ports/job-queue.js';
 import type { JobStore } from '../domain/ports/job-store.js';
 import type { JobEventChannel } from './job-event-channel.js';
 import { DEFAULT_TIMINGS, reportToStderr, type JobErrorReporter, type JobTimings } from './job-runner.js';
@@ -33,6 +35,13 @@ export interface JobQueueOptions {
   readonly report?: JobErrorReporter;
 }
 
+export const MAX_CONCURRENCY = 64;
+
+/** Workers as an adapter builds them: not yet running until `start()`. */
+export interface StartableWorkers extends JobWorkers {
+  start(): Promise<void>;
+}
+
 export abstract class JobQueueCore {
   protected readonly clock: Clock;
   protected readonly ids: IdGenerator;
@@ -42,6 +51,7 @@ export abstract class JobQueueCore {
   private readonly subscriptionPollMs: number;
   private readonly subscriptions = new Set<{ end(): void }>();
   protected closed = false;
+  private workers: StartableWorkers | undefined;
 
   protected constructor(
     protected readonly store: JobStore,
@@ -61,6 +71,30 @@ export abstract class JobQueueCore {
 
   /** Called after a job record exists (new or deduplicated) so the transport can carry it. */
   protected abstract dispatch(job: Job): Promise<void>;
+
+  /** Builds this transport's worker pool for validated handlers. */
+  protected abstract createWorkers(handlers: JobHandlers, kinds: JobKind[], concurrency: number): StartableWorkers;
+
+  /** Releases the transport's own resources; workers and subscriptions are already stopped. */
+  protected abstract closeTransport(): Promise<void>;
+
+  async startWorkers(handlers: JobHandlers, options: WorkerOptions = {}): Promise<JobWorkers> {
+    this.assertOpen();
+    if (this.workers) throw new WardenError('VERSION_CONFLICT', 'workers already started on this queue');
+    const concurrency = checkConcurrency(options.concurrency);
+    const workers = this.createWorkers(handlers, handlerKinds(handlers), concurrency);
+    this.workers = workers;
+    await workers.start();
+    return workers;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.workers?.stop(5_000);
+    this.endSubscriptions();
+    await this.closeTransport();
+  }
 
   async enqueue(request: EnqueueRequest): Promise<Job> {
     this.assertOpen();
@@ -132,4 +166,21 @@ export abstract class JobQueueCore {
   protected assertOpen(): void {
     if (this.closed) throw new WardenError('STORE_UNAVAILABLE', 'the job queue is closed');
   }
+}
+
+export function checkConcurrency(value: number | undefined): number {
+  const concurrency = value ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw invalid('concurrency', `concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}`);
+  }
+  return concurrency;
+}
+
+export function handlerKinds(handlers: JobHandlers): JobKind[] {
+  const kinds = JOB_KINDS.filter((kind) => typeof handlers[kind] === 'function');
+  for (const key of Object.keys(handlers)) {
+    if (!(JOB_KINDS as readonly string[]).includes(key)) throw invalid('handlers', `unknown job kind ${key}`);
+  }
+  if (kinds.length === 0) throw invalid('handlers', 'give at least one job handler');
+  return kinds;
 }

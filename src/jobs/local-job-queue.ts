@@ -4,12 +4,11 @@
  * poll otherwise. Jobs left running by a dead process are taken back when workers start
  * and by a periodic sweep of expired leases.
  */
-import { decideRecovery, isOrphaned, isTerminal, JOB_KINDS, type Job, type JobKind } from '../domain/jobs.js';
-import { WardenError, invalid } from '../domain/errors.js';
-import type { JobHandlers, JobQueue, JobWorkers, WorkerOptions } from '../domain/ports/job-queue.js';
+import { decideRecovery, isOrphaned, isTerminal, type Job, type JobKind } from '../domain/jobs.js';
+import type { JobHandlers, JobQueue } from '../domain/ports/job-queue.js';
 import type { JobStore } from '../domain/ports/job-store.js';
 import { InMemoryJobEventChannel } from './job-event-channel.js';
-import { JobQueueCore, type JobQueueOptions } from './job-queue-core.js';
+import { JobQueueCore, type JobQueueOptions, type StartableWorkers } from './job-queue-core.js';
 import { isLiveWorkerHere, isWorkerDeadOnThisHost, newWorkerId, registerLiveWorker, runAttempt } from './job-runner.js';
 
 export interface LocalJobQueueOptions extends JobQueueOptions {
@@ -17,11 +16,9 @@ export interface LocalJobQueueOptions extends JobQueueOptions {
   readonly pollIntervalMs?: number;
 }
 
-export const MAX_CONCURRENCY = 64;
 
 export class LocalJobQueue extends JobQueueCore implements JobQueue {
   private readonly pollIntervalMs: number;
-  private workers: LocalWorkers | undefined;
 
   constructor(store: JobStore, options: LocalJobQueueOptions) {
     super(store, new InMemoryJobEventChannel(), options);
@@ -32,22 +29,11 @@ export class LocalJobQueue extends JobQueueCore implements JobQueue {
     this.channel.publish({ type: 'enqueued', jobId: job.id, kind: job.kind });
   }
 
-  async startWorkers(handlers: JobHandlers, options: WorkerOptions = {}): Promise<JobWorkers> {
-    this.assertOpen();
-    if (this.workers) throw new WardenError('VERSION_CONFLICT', 'workers already started on this queue');
-    const concurrency = checkConcurrency(options.concurrency);
-    const kinds = handlerKinds(handlers);
-    const workers = new LocalWorkers(this.deps(), handlers, kinds, concurrency, this.pollIntervalMs);
-    this.workers = workers;
-    await workers.start();
-    return workers;
+  protected createWorkers(handlers: JobHandlers, kinds: JobKind[], concurrency: number): LocalWorkers {
+    return new LocalWorkers(this.deps(), handlers, kinds, concurrency, this.pollIntervalMs);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.workers?.stop(5_000);
-    this.endSubscriptions();
+  protected async closeTransport(): Promise<void> {
     await this.channel.close();
   }
 
@@ -63,26 +49,9 @@ export class LocalJobQueue extends JobQueueCore implements JobQueue {
   }
 }
 
-export function checkConcurrency(value: number | undefined): number {
-  const concurrency = value ?? 1;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
-    throw invalid('concurrency', `concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}`);
-  }
-  return concurrency;
-}
-
-export function handlerKinds(handlers: JobHandlers): JobKind[] {
-  const kinds = JOB_KINDS.filter((kind) => typeof handlers[kind] === 'function');
-  for (const key of Object.keys(handlers)) {
-    if (!(JOB_KINDS as readonly string[]).includes(key)) throw invalid('handlers', `unknown job kind ${key}`);
-  }
-  if (kinds.length === 0) throw invalid('handlers', 'give at least one job handler');
-  return kinds;
-}
-
 type WorkerDeps = ReturnType<LocalJobQueue['deps']>;
 
-class LocalWorkers implements JobWorkers {
+class LocalWorkers implements StartableWorkers {
   readonly workerId = newWorkerId();
   private readonly shutdown = new AbortController();
   private readonly inFlight = new Map<string, Promise<unknown>>();
