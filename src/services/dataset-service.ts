@@ -160,10 +160,15 @@ export class DatasetService {
     const fileName = path.split(/[\\/]/).pop() ?? path;
     const format = this.formatOf(options.format, fileName);
     const parsed = await this.deps.reader.readFile(path, { displayName: fileName, format, maxBytes: this.deps.maxDatasetBytes });
+    return this.storeUpload(parsed, name, fileName, options.description);
+  }
+
+  /** One uploaded file becomes a version of its own (origin `upload`). */
+  private storeUpload(parsed: ParsedDatasetFile, name: string, fileName: string, description: string | undefined): Promise<RegisteredDataset> {
     return this.storeVersion(parsed.rows, {
       name,
       origin: 'upload',
-      description: options.description ?? '',
+      description: description ?? '',
       sourceFiles: [{ name: fileName, sha256: parsed.sha256, rows: parsed.rows.length }],
       parentDigests: [],
       sha256: parsed.sha256,
@@ -176,14 +181,7 @@ export class DatasetService {
     const fileName = options.fileName ? validateDataFileName(options.fileName, 'fileName') : `${name}.${options.format ?? 'jsonl'}`;
     const format = this.formatOf(options.format, fileName);
     const parsed = await this.deps.reader.readStream(source, { displayName: fileName, format, maxBytes: this.deps.maxDatasetBytes });
-    return this.storeVersion(parsed.rows, {
-      name,
-      origin: 'upload',
-      description: options.description ?? '',
-      sourceFiles: [{ name: fileName, sha256: parsed.sha256, rows: parsed.rows.length }],
-      parentDigests: [],
-      sha256: parsed.sha256,
-    });
+    return this.storeUpload(parsed, name, fileName, options.description);
   }
 
   /**
