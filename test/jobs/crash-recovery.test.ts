@@ -4,7 +4,6 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,50 +17,14 @@ import { SqlJobStore } from '../../src/store/sql/sql-job-store.js';
 import type { CrashWorkerConfig } from '../fixtures/crash-worker.js';
 import { TEST_PG_URL, TEST_REDIS_URL, openTestDatabase, tempDir, uniqueName, type TestDatabase } from '../support/stores.js';
 import { dropRedisPrefix } from '../support/redis.js';
+import type { ChildProcess } from 'node:child_process';
+import { startChildWorker, stopChild } from '../support/child-worker.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/crash-worker.ts', import.meta.url));
 const LEASE_MS = 1_000;
 
-function startWorker(config: CrashWorkerConfig): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, JSON.stringify(config)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start in 90 s: ${stderr}`)), 90_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with ${code} before it was ready: ${stderr}`));
-    });
-  });
-}
 
-function killHard(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
 
-function stopGracefully(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 async function waitUntil(queue: JobQueue, id: string, done: (job: Job) => boolean, timeoutMs: number): Promise<Job> {
   const deadline = Date.now() + timeoutMs;
@@ -97,7 +60,7 @@ function crashSuite(name: string, setUp: () => Promise<Setup>): void {
       setup = await setUp();
     });
     after(async () => {
-      await Promise.all(children.map(killHard));
+      await Promise.all(children.map((child) => stopChild(child, 'SIGKILL')));
       await setup.cleanup();
       dir.remove();
     });
@@ -109,18 +72,18 @@ function crashSuite(name: string, setUp: () => Promise<Setup>): void {
           outcomeFile: path.join(dir.dir, `outcomes-${index}.jsonl`),
           callsFile: path.join(dir.dir, `calls-${index}.txt`),
         };
-        const first = await startWorker(config);
+        const first = await startChildWorker(FIXTURE, config, 90_000);
         children.push(first);
         const job = await setup.queue.enqueue({ kind: 'train', payload: { model: 'spam-detector' } });
         const midway = await waitUntil(setup.queue, job.id, (j) => scenario.killWhen(j) || j.state !== 'queued' && j.state !== 'running', 60_000);
         assert.equal(midway.state, 'running', 'the job is mid-run when the worker is killed');
-        await killHard(first);
+        await stopChild(first, 'SIGKILL');
 
         const orphan = await setup.queue.get(job.id);
         assert.equal(orphan.state, 'running', 'a killed worker leaves its job running');
         assert.equal(orphan.attempts, 1);
 
-        const second = await startWorker(config);
+        const second = await startChildWorker(FIXTURE, config, 90_000);
         children.push(second);
         const done = await waitUntil(setup.queue, job.id, (j) => j.state !== 'queued' && j.state !== 'running', 60_000);
         assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
@@ -134,7 +97,7 @@ function crashSuite(name: string, setUp: () => Promise<Setup>): void {
         assert.equal(lines(config.callsFile).length, 1, 'the registration ran once: once() replayed it after the crash');
         const logs = await setup.queue.logs(job.id);
         assert.ok(logs.some((l) => /stopped mid-job/.test(l.line)), 'the log says why the job ran again');
-        await stopGracefully(second);
+        await stopChild(second, 'SIGTERM');
       });
     }
   });

@@ -6,7 +6,6 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,40 +14,13 @@ import { loadConfig } from '../../src/config.js';
 import { createPlatform, type Platform } from '../../src/main.js';
 import { TEST_REDIS_URL, openTestDatabase, tempDir, uniqueName, type TestDatabase } from '../support/stores.js';
 import { dropRedisPrefix } from '../support/redis.js';
+import type { ChildProcess } from 'node:child_process';
+import { startChildWorker, stopChild } from '../support/child-worker.js';
 import { SMALL_FEATURES, syntheticRows } from '../support/training.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/training-worker.ts', import.meta.url));
 
-function startWorker(args: object): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start in 60 s: ${stderr}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with ${code} before it was ready: ${stderr}`));
-    });
-  });
-}
 
-function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill(signal);
-  });
-}
 
 async function waitUntil(platform: Platform, id: string, done: (job: Job) => boolean, timeoutMs: number): Promise<Job> {
   const deadline = Date.now() + timeoutMs;
@@ -83,7 +55,7 @@ function crashSuite(name: string, setUp: () => Promise<Setup>): void {
       await platform.services.datasets.registerRows(syntheticRows(300), { name: 'synth', origin: 'upload' });
     });
     after(async () => {
-      await Promise.all(children.map((c) => stop(c, 'SIGKILL')));
+      await Promise.all(children.map((c) => stopChild(c, 'SIGKILL')));
       await platform.close();
       await setup.cleanup();
       home.remove();
@@ -91,7 +63,7 @@ function crashSuite(name: string, setUp: () => Promise<Setup>): void {
 
     it('the job finishes in the next process: attempts = 2, one run, one version', async () => {
       const args = { home: home.dir, storeUrl: setup.db.url, pgSchema: setup.db.schema, adminToken, env: setup.env };
-      const first = await startWorker(args);
+      const first = await startChildWorker(FIXTURE, args, 60_000);
       children.push(first);
       const queued = await platform.services.training.enqueueTraining(
         { model: 'crashy', family: 'lr', dataset: { datasets: ['synth'] }, recipe: { featurizer: SMALL_FEATURES, hyperParameters: { epochs: 40 } } },
@@ -99,10 +71,10 @@ function crashSuite(name: string, setUp: () => Promise<Setup>): void {
       );
       const midway = await waitUntil(platform, queued.id, (j) => (j.progress?.phase === 'training' && (j.progress.epoch ?? 0) >= 3) || j.state === 'succeeded' || j.state === 'failed', 60_000);
       assert.equal(midway.state, 'running', 'still training when killed');
-      await stop(first, 'SIGKILL');
+      await stopChild(first, 'SIGKILL');
       assert.equal((await platform.services.jobs.get(queued.id)).state, 'running', 'a killed worker leaves its job running');
 
-      const second = await startWorker(args);
+      const second = await startChildWorker(FIXTURE, args, 60_000);
       children.push(second);
       const done = await waitUntil(platform, queued.id, (j) => j.state === 'succeeded' || j.state === 'failed', 120_000);
       assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
@@ -119,7 +91,7 @@ function crashSuite(name: string, setUp: () => Promise<Setup>): void {
       assert.equal(runs.runs[0]?.status, 'FINISHED');
       const logs = (await platform.services.jobs.logs(queued.id)).map((l) => l.line).join('\n');
       assert.match(logs, /attempt 2/);
-      await stop(second, 'SIGTERM');
+      await stopChild(second, 'SIGTERM');
     });
   });
 }
