@@ -247,28 +247,10 @@ export async function startWorker(config: Config, print: (line: string) => void 
     `Warden worker ${workers.workerId}: kinds ${kinds.join(', ')}, concurrency ${concurrency}, ` +
       `queue ${config.queueUrl.split(':')[0]}, store ${platform.database.dialect}`,
   );
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      await workers.stop(10_000);
-      await platform.close();
-    })();
-    return stopping;
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    print(`${signal}: finishing running jobs (10 s), then stopping`);
-    stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('shutdown failed:', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stop = stopOnSignals(print, 'finishing running jobs (10 s), then stopping', async () => {
+    await workers.stop(10_000);
+    await platform.close();
+  });
   return { platform, workerId: workers.workerId, stop };
 }
 
@@ -358,27 +340,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     followJobs(platform.services.jobs, platform.bootstrapJobs, print);
   }
 
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      await platform.close();
-    })();
-    return stopping;
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    print(`${signal}: shutting down`);
-    stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('shutdown failed:', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stop = stopOnSignals(print, 'shutting down', () => platform.close());
   return { platform, url, stop };
 }
 
@@ -397,4 +359,33 @@ if (isEntryPoint()) {
     console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });
+}
+
+/**
+ * Runs `shutdown` once, on SIGINT/SIGTERM (then exits 0, or 1 if it failed) or when the
+ * returned function is called; the handlers are removed as soon as shutdown begins.
+ */
+function stopOnSignals(print: (line: string) => void, announcement: string, shutdown: () => Promise<void>): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await shutdown();
+    })();
+    return stopping;
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    print(`${signal}: ${announcement}`);
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('shutdown failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return stop;
 }
