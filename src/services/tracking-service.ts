@@ -53,17 +53,10 @@ export interface LogBatchResult {
 }
 
 /** What another area (the registry) shows about a run: its params and final metrics. */
-export interface RunSummary {
-  readonly id: string;
-  readonly experimentId: string;
-  readonly name: string;
-  readonly status: RunStatus;
-  readonly startTime: number;
-  readonly endTime: number | null;
+export interface RunSummary extends RunInfo {
   readonly params: Readonly<Record<string, string>>;
   /** The latest value of every metric. */
   readonly metrics: Readonly<Record<string, number>>;
-  readonly resourceUsage: ResourceUsage | null;
 }
 
 /** Called after a run is deleted (its rows, and the artifact rows that cascade with it, are gone). */
