@@ -54,11 +54,42 @@ export function errorFromResponse(status: number, body: unknown): CliError {
   return new CliError(`the server answered HTTP ${status} without an error body`, exitCodeForStatus(status));
 }
 
+/** CliError code of a request that never reached the server (callers may retry). */
+export const UNREACHABLE = 'UNREACHABLE';
+
 export type QueryValue = string | number | boolean | undefined | readonly string[];
 
 export interface RequestOptions {
   readonly body?: unknown;
   readonly query?: Readonly<Record<string, QueryValue>>;
+}
+
+export interface SendOptions {
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly query?: RequestOptions['query'];
+  /** A JSON text or a streamed upload. */
+  readonly body?: string | ReadableStream<Uint8Array>;
+  readonly signal?: AbortSignal;
+  /** Return a non-2xx Response instead of throwing (for callers that read error details). */
+  readonly acceptErrors?: boolean;
+}
+
+/**
+ * The JSON body of an answer (undefined when empty or not JSON). With `throwOnError`
+ * (the default), a non-2xx answer becomes the CliError its error body describes.
+ */
+export async function readJsonBody(response: Response, throwOnError = true): Promise<unknown> {
+  const text = await response.text();
+  let body: unknown = undefined;
+  if (text !== '') {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+  }
+  if (throwOnError && !response.ok) throw errorFromResponse(response.status, body);
+  return body;
 }
 
 export class HttpClient {
@@ -89,39 +120,49 @@ export class HttpClient {
 
   /** Sends one request; resolves with the parsed JSON body of a 2xx answer, throws CliError otherwise. */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await this.send(method, path, {
+      headers,
+      ...(options.query ? { query: options.query } : {}),
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    });
+    return (await readJsonBody(response)) as T;
+  }
+
+  /**
+   * The one place a request leaves the CLI: URL, bearer token, and a CliError (code
+   * UNREACHABLE) when the server cannot be reached. A non-2xx answer throws the server's
+   * error unless `acceptErrors` is set; streaming callers read the Response themselves.
+   */
+  async send(method: string, path: string, options: SendOptions = {}): Promise<Response> {
     const url = new URL(path.replace(/^\//, ''), this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value === undefined) continue;
       if (Array.isArray(value)) for (const item of value) url.searchParams.append(key, String(item));
       else url.searchParams.set(key, String(value));
     }
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { ...options.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
       response = await fetch(url, {
         method,
         headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      });
+        ...(options.body === undefined ? {} : { body: options.body }),
+        // A streamed request body needs half-duplex in Node's fetch.
+        ...(typeof options.body === 'object' ? { duplex: 'half' } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      } as RequestInit);
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new CliError(
         `cannot reach Warden at ${this.baseUrl} (${cause?.code ?? cause?.message ?? (error as Error).message}); start it with \`warden server\` or set WARDEN_URL`,
         EXIT_CODES.other,
+        UNREACHABLE,
       );
     }
-    const text = await response.text();
-    let body: unknown = undefined;
-    if (text !== '') {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = undefined;
-      }
-    }
-    if (!response.ok) throw errorFromResponse(response.status, body);
-    return body as T;
+    if (!response.ok && !options.acceptErrors) throw errorFromResponse(response.status, await readJsonBody(response, false));
+    return response;
   }
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CliContext, RegisterCommands } from '../context.js';
-import { CliError, EXIT_CODES, errorFromResponse } from '../http-client.js';
+import { CliError, EXIT_CODES } from '../http-client.js';
 import { details, table, time } from '../output.js';
 
 interface ArtifactView {
@@ -43,39 +43,6 @@ export function humanBytes(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/** A streaming request the JSON client cannot make: same URL, token and error handling. */
-async function rawRequest(ctx: CliContext, method: string, pathname: string, init: { headers?: Record<string, string>; body?: ReadableStream<Uint8Array> } = {}): Promise<Response> {
-  const config = ctx.config();
-  const base = config.serverUrl.endsWith('/') ? config.serverUrl : `${config.serverUrl}/`;
-  const url = new URL(pathname.replace(/^\//, ''), base);
-  const headers: Record<string, string> = { ...init.headers };
-  if (config.clientToken) headers.authorization = `Bearer ${config.clientToken}`;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method,
-      headers,
-      ...(init.body ? { body: init.body, duplex: 'half' } : {}),
-    } as RequestInit);
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new CliError(
-      `cannot reach Warden at ${config.serverUrl} (${cause?.code ?? cause?.message ?? (error as Error).message}); start it with \`warden server\` or set WARDEN_URL`,
-      EXIT_CODES.other,
-    );
-  }
-  if (!response.ok) {
-    const text = await response.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    throw errorFromResponse(response.status, body);
-  }
-  return response;
-}
 
 function runPath(run: string): string {
   return `/runs/${encodeURIComponent(run)}/artifacts`;
@@ -138,7 +105,7 @@ export const registerArtifactsCommands: RegisterCommands = (program, ctx) => {
       if (!options.force && fs.existsSync(target)) {
         throw new CliError(`${target} already exists; pass --force to overwrite it or -o to choose another file`, EXIT_CODES.usage);
       }
-      const response = await rawRequest(ctx, 'GET', `${runPath(run)}/${encodeURIComponent(artifact.id)}`);
+      const response = await ctx.client().send('GET', `${runPath(run)}/${encodeURIComponent(artifact.id)}`);
       const announced = response.headers.get('x-content-sha256');
       if (announced !== artifact.sha256) {
         await response.body?.cancel();
@@ -185,7 +152,7 @@ export const registerArtifactsCommands: RegisterCommands = (program, ctx) => {
       const query = new URLSearchParams({ name: options.name ?? path.basename(file) });
       if (options.mediaType) query.set('mediaType', options.mediaType);
       const body = Readable.toWeb(fs.createReadStream(file)) as ReadableStream<Uint8Array>;
-      const response = await rawRequest(ctx, 'POST', `${runPath(run)}?${query.toString()}`, {
+      const response = await ctx.client().send('POST', `${runPath(run)}?${query.toString()}`, {
         headers: { 'content-type': 'application/octet-stream', 'content-length': String(size), 'x-content-sha256': sha256 },
         body,
       });

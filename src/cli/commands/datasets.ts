@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { CliContext, RegisterCommands } from '../context.js';
-import { CliError, EXIT_CODES, errorFromResponse } from '../http-client.js';
+import { CliError, EXIT_CODES, errorFromResponse, readJsonBody } from '../http-client.js';
 import { details, table, time } from '../output.js';
 
 interface DatasetView {
@@ -79,29 +79,12 @@ export function formatProblems(problems: readonly ProblemView[], badRows: number
 }
 
 async function upload(ctx: CliContext, file: string, query: URLSearchParams, contentType: string, size: number): Promise<{ dataset: DatasetView; created: boolean }> {
-  const config = ctx.config();
-  const base = config.serverUrl.endsWith('/') ? config.serverUrl : `${config.serverUrl}/`;
-  const headers: Record<string, string> = { 'content-type': contentType, 'content-length': String(size) };
-  if (config.clientToken) headers.authorization = `Bearer ${config.clientToken}`;
-  let response: Response;
-  try {
-    response = await fetch(new URL(`datasets?${query.toString()}`, base), {
-      method: 'POST',
-      headers,
-      body: Readable.toWeb(fs.createReadStream(file)) as ReadableStream<Uint8Array>,
-      duplex: 'half',
-    } as RequestInit);
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new CliError(`cannot reach Warden at ${config.serverUrl} (${cause?.code ?? cause?.message ?? (error as Error).message}); start it with \`warden server\` or set WARDEN_URL`);
-  }
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
+  const response = await ctx.client().send('POST', `datasets?${query.toString()}`, {
+    headers: { 'content-type': contentType, 'content-length': String(size) },
+    body: Readable.toWeb(fs.createReadStream(file)) as ReadableStream<Uint8Array>,
+    acceptErrors: true,
+  });
+  const body = await readJsonBody(response, false);
   if (!response.ok) {
     const failure = errorFromResponse(response.status, body);
     const info = (body as { error?: { details?: { problems?: ProblemView[]; badRows?: number } } } | undefined)?.error?.details;

@@ -8,7 +8,7 @@ import { Option } from 'commander';
 import { JOB_KINDS, JOB_STATES, isTerminal, type Job, type JobLogLine, type JobProgress } from '../../domain/jobs.js';
 import { startWorker } from '../../main.js';
 import type { CliContext, RegisterCommands } from '../context.js';
-import { CliError, EXIT_CODES, errorFromResponse } from '../http-client.js';
+import { CliError, EXIT_CODES, HttpClient, UNREACHABLE } from '../http-client.js';
 import { details, table, time } from '../output.js';
 
 /** The job as the API shows it. */
@@ -160,7 +160,6 @@ export class WatchRenderer {
   }
 }
 
-const UNREACHABLE = 'UNREACHABLE';
 
 /** Reads /jobs/:id/events, calling `onEvent` per event, until the server ends the stream. */
 export async function followJobEvents(
@@ -170,25 +169,11 @@ export async function followJobEvents(
   onEvent: (type: string, data: Record<string, unknown>) => void,
   signal?: AbortSignal,
 ): Promise<void> {
-  const url = new URL(`jobs/${encodeURIComponent(id)}/events`, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
-  const headers: Record<string, string> = { accept: 'text/event-stream' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  let response: Response;
-  try {
-    response = await fetch(url, { headers, signal });
-  } catch (error) {
-    throw new CliError(`cannot reach Warden at ${baseUrl} (${(error as Error).message}); start it with \`warden server\` or set WARDEN_URL`, EXIT_CODES.other, UNREACHABLE);
-  }
-  if (!response.ok || !response.body) {
-    const text = await response.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    throw errorFromResponse(response.status, body);
-  }
+  const response = await new HttpClient(baseUrl, token).send('GET', `jobs/${encodeURIComponent(id)}/events`, {
+    headers: { accept: 'text/event-stream' },
+    ...(signal ? { signal } : {}),
+  });
+  if (!response.body) throw new CliError(`the server sent no event stream for job ${id}`, EXIT_CODES.other);
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
