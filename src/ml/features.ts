@@ -5,6 +5,7 @@
  */
 import { invalid } from '../domain/errors.js';
 import { FNV_OFFSET, fmix32, fnvStep, combineHashes } from './hash.js';
+import { LETTER_OR_DIGIT } from './char-classes.js';
 
 /** Featuriser settings; stored in the model manifest and validated on load. */
 export interface FeaturizerConfig {
@@ -94,18 +95,7 @@ export function validateFeaturizerConfig(config: FeaturizerConfig, path = 'featu
 }
 const key0 = (range: readonly [number, number]): boolean => range[1] === 0;
 
-// Word characters: letters, digits and surrogate halves (so astral letters and emoji
-// stay inside their token). Precomputed once for all 65,536 code units.
-const WORD_CHAR = (() => {
-  const table = new Uint8Array(65536);
-  const letterOrDigit = /[\p{L}\p{N}]/u;
-  for (let c = 0; c < 65536; c++) {
-    if (c >= 0xd800 && c <= 0xdfff) table[c] = 1;
-    else if (c < 128) table[c] = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 1 : 0;
-    else table[c] = letterOrDigit.test(String.fromCharCode(c)) ? 1 : 0;
-  }
-  return table;
-})();
+const WORD_CHAR = LETTER_OR_DIGIT;
 
 // 1 + ln(c) for small counts (the same doubles Math.log gives; most counts are 1–3).
 const LOG_TF = Float64Array.from({ length: 256 }, (_, c) => (c === 0 ? 0 : 1 + Math.log(c)));

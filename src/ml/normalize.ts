@@ -3,6 +3,7 @@
  * recipe is stored in the model manifest, so a model always serves with the
  * chain it was trained with.
  */
+import { LETTER_OR_DIGIT } from './char-classes.js';
 
 /** Which normalisation steps are on. Steps run in the order of the fields below. */
 export interface NormalizationRecipe {
@@ -67,18 +68,7 @@ const CONFUSABLES: Readonly<Record<string, string>> = {
 const CONFUSABLE_PATTERN = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'gu');
 const foldOne = (ch: string): string => CONFUSABLES[ch] ?? ch;
 
-// Letters and digits by UTF-16 code unit (surrogate halves count, so astral letters
-// behave as two-unit words and are never treated as a single spaced letter).
-const LETTER = (() => {
-  const table = new Uint8Array(65536);
-  const letterOrDigit = /[\p{L}\p{N}]/u;
-  for (let c = 0; c < 65536; c++) {
-    if (c >= 0xd800 && c <= 0xdfff) table[c] = 1;
-    else if (c < 128) table[c] = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 1 : 0;
-    else table[c] = letterOrDigit.test(String.fromCharCode(c)) ? 1 : 0;
-  }
-  return table;
-})();
+const LETTER = LETTER_OR_DIGIT;
 const isSeparator = (c: number): boolean => c === 32 || c === 46 || c === 45 || c === 95 || c === 42; // space . - _ *
 
 /** Joins runs of ≥3 single letters separated by one separator; a hand scanner (a regex with lookbehind was the slowest step). */
