@@ -1,20 +1,7 @@
-import type { DatasetOrigin, DatasetSourceFile, DatasetVersion } from '../datasets.js';
+import type { DatasetOrigin, DatasetVersion } from '../datasets.js';
 
 /** A dataset version to register; the store allocates its version number. */
-export interface NewDatasetVersion {
-  readonly id: string;
-  readonly name: string;
-  readonly sha256: string;
-  readonly rows: number;
-  readonly positives: number;
-  readonly negatives: number;
-  readonly bytes: number;
-  readonly origin: DatasetOrigin;
-  readonly sourceFiles: readonly DatasetSourceFile[];
-  readonly parentDigests: readonly string[];
-  readonly description: string;
-  readonly createdAt: number;
-}
+export type NewDatasetVersion = Omit<DatasetVersion, 'version'>;
 
 export interface RegisteredDataset {
   readonly dataset: DatasetVersion;

@@ -1,6 +1,6 @@
 import { roleAllows, type Role } from '../auth.js';
 import { WardenError } from '../errors.js';
-import type { ModelVersion } from './entities.js';
+import type { ModelVersion, StageTransition } from './entities.js';
 import type { Stage, VersionStatus } from './vocabulary.js';
 
 /**
@@ -30,17 +30,8 @@ const STATUS_ALLOWS: Readonly<Record<VersionStatus, readonly Stage[]>> = Object.
   FAILED: ['None', 'Archived'],
 });
 
-/** One stage change to persist, with its history record. */
-export interface PlannedTransition {
-  readonly id: string;
-  readonly versionId: string;
-  readonly versionNumber: number;
-  readonly from: Stage;
-  readonly to: Stage;
-  readonly actor: string;
-  readonly reason: string;
-  readonly at: number;
-}
+/** One stage change to persist, with its history record (the store assigns model and seq). */
+export type PlannedTransition = Omit<StageTransition, 'seq' | 'modelId'>;
 
 /** The changes a stage move implies, in the order they must be applied (archives first). */
 export interface TransitionPlan {
