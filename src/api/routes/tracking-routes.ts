@@ -37,7 +37,8 @@ const ResourceUsage = Type.Object({
   gpuUtilizationPct: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
 });
 
-const RunSchema = Type.Object({
+/** The fields of RunInfo: what every view of a run starts with. */
+const RunInfoFields = {
   id: Type.String(),
   experimentId: Type.String(),
   name: Type.String(),
@@ -45,6 +46,10 @@ const RunSchema = Type.Object({
   startTime: Type.Number(),
   endTime: Type.Union([Type.Number(), Type.Null()]),
   resourceUsage: Type.Union([ResourceUsage, Type.Null()]),
+};
+
+const RunSchema = Type.Object({
+  ...RunInfoFields,
   params: StringMap,
   tags: StringMap,
   metrics: Type.Record(Type.String(), MetricPoint, { description: 'The latest point of each metric.' }),
@@ -56,15 +61,9 @@ const RunSchema = Type.Object({
  */
 export const RunSummarySchema = Type.Object(
   {
-    id: Type.String(),
-    experimentId: Type.String(),
-    name: Type.String(),
-    status: Status,
-    startTime: Type.Number(),
-    endTime: Type.Union([Type.Number(), Type.Null()]),
+    ...RunInfoFields,
     params: StringMap,
     metrics: Type.Record(Type.String(), Type.Number(), { description: 'The latest value of each metric.' }),
-    resourceUsage: Type.Union([ResourceUsage, Type.Null()]),
   },
   { description: 'The source run: its params and final metrics.' },
 );
