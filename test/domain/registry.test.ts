@@ -8,7 +8,6 @@ import {
   assembleLineage,
   compareVersions,
   decideAutoStage,
-  higherIsBetter,
   nextSemver,
   parseAutoStagePolicy,
   parseMetricCondition,
@@ -349,37 +348,22 @@ describe('version search filter', () => {
 });
 
 describe('compare', () => {
-  const directions: Array<[string, boolean]> = [
-    ['eval_accuracy', true],
-    ['eval_f1', true],
-    ['auc', true],
-    ['eval_loss', false],
-    ['fpr', false],
-    ['eval_fpr', false],
-    ['latency_p99_ms', false],
-    ['error_rate', false],
-    ['eval_fp', false],
-    ['eval_fn', false],
-    ['eval_tp', true],
-    ['eval_docs_per_second', true],
-  ];
-  for (const [metric, higher] of directions) {
-    it(`${metric}: ${higher ? 'higher' : 'lower'} is better`, () => assert.equal(higherIsBetter(metric), higher));
-  }
-
   it('puts metrics side by side with deltas and winners', () => {
-    const a = version(1, { metrics: { eval_f1: 0.9, eval_loss: 0.3, only_a: 1 } });
-    const b = version(2, { metrics: { eval_f1: 0.95, eval_loss: 0.4, tie: 1 }, parentVersion: 1 });
-    const result = compareVersions({ ...a, metrics: { ...a.metrics, tie: 1 } }, b, [], [1]);
+    const a = version(1, { metrics: { eval_f1: 0.9, eval_loss: 0.3, eval_accuracy_only_a: 1, eval_docs_per_second: 10 } });
+    const b = version(2, { metrics: { eval_f1: 0.95, eval_loss: 0.4, eval_recall: 1, eval_docs_per_second: 90 }, parentVersion: 1 });
+    const result = compareVersions({ ...a, metrics: { ...a.metrics, eval_recall: 1 } }, b, [], [1]);
     assert.equal(result.relation, 'ancestor');
     const f1 = result.metrics.find((m) => m.metric === 'eval_f1');
     assert.equal(f1?.winner, 'b');
     assert.ok(Math.abs((f1?.delta ?? 0) - 0.05) < 1e-12);
     assert.equal(result.metrics.find((m) => m.metric === 'eval_loss')?.winner, 'a');
-    assert.deepEqual(result.metrics.find((m) => m.metric === 'only_a'), { metric: 'only_a', a: 1, b: null, delta: null, higherIsBetter: true, winner: null });
-    assert.equal(result.metrics.find((m) => m.metric === 'tie')?.winner, 'tie');
+    assert.equal(result.metrics.find((m) => m.metric === 'eval_loss')?.direction, 'lower');
+    assert.deepEqual(result.metrics.find((m) => m.metric === 'eval_accuracy_only_a'), { metric: 'eval_accuracy_only_a', a: 1, b: null, delta: null, direction: 'none', winner: null });
+    assert.equal(result.metrics.find((m) => m.metric === 'eval_recall')?.winner, 'tie');
+    // Throughput is shown with its delta but never won, whichever side is faster.
+    assert.deepEqual(result.metrics.find((m) => m.metric === 'eval_docs_per_second'), { metric: 'eval_docs_per_second', a: 10, b: 90, delta: 80, direction: 'none', winner: null });
     assert.deepEqual(result.wins, { a: 1, b: 1, ties: 1 });
-    assert.deepEqual(result.metrics.map((m) => m.metric), ['eval_f1', 'eval_loss', 'only_a', 'tie']);
+    assert.deepEqual(result.metrics.map((m) => m.metric), ['eval_accuracy_only_a', 'eval_docs_per_second', 'eval_f1', 'eval_loss', 'eval_recall']);
   });
 
   const relations: Array<[string, Partial<ModelVersion>, Partial<ModelVersion>, number[], number[], string]> = [

@@ -151,7 +151,7 @@ const ComparisonSchema = Type.Object({
       a: Nullable(Type.Number()),
       b: Nullable(Type.Number()),
       delta: Nullable(Type.Number({ description: 'b − a' })),
-      higherIsBetter: Type.Boolean(),
+      direction: Type.Union([Type.Literal('higher'), Type.Literal('lower'), Type.Literal('none')], { description: 'Which way is better; `none` (throughput, rows, threshold, timings) is shown but never won.' }),
       winner: Nullable(StringEnum(['a', 'b', 'tie'] as const)),
     }),
   ),

@@ -70,7 +70,7 @@ interface ComparisonView {
   model: string;
   a: { number: number; semver: string; stage: string };
   b: { number: number; semver: string; stage: string };
-  metrics: Array<{ metric: string; a: number | null; b: number | null; delta: number | null; higherIsBetter: boolean; winner: 'a' | 'b' | 'tie' | null }>;
+  metrics: Array<{ metric: string; a: number | null; b: number | null; delta: number | null; direction: 'higher' | 'lower' | 'none'; winner: 'a' | 'b' | 'tie' | null }>;
   relation: string;
   wins: { a: number; b: number; ties: number };
 }
@@ -370,7 +370,7 @@ export const registerRegistryCommands: RegisterCommands = (program, ctx) => {
             { header: 'a', value: (m) => m.a },
             { header: 'b', value: (m) => m.b },
             { header: 'delta (b−a)', value: (m) => m.delta },
-            { header: 'better', value: (m) => (m.higherIsBetter ? 'higher' : 'lower') },
+            { header: 'better', value: (m) => m.direction },
             { header: 'winner', value: (m) => m.winner },
           ]),
           `wins: a ${c.wins.a}, b ${c.wins.b}, ties ${c.wins.ties}`,

@@ -1,11 +1,5 @@
+import { metricDirection, metricWinner, type MetricDirection } from '../evaluation/metric-direction.js';
 import type { ModelVersion } from './entities.js';
-
-// Error-like metrics: a lower value is better. Everything else (accuracy, f1, auc…) higher is better.
-const LOWER_IS_BETTER = /(loss|fpr|fnr|false_pos|false_neg|latency|error|err_|_err|mse|mae|rmse|brier|ece|perplexity|duration|seconds|_ms$|_bytes$|size|(^|_)(fp|fn)$)/i;
-
-export function higherIsBetter(metric: string): boolean {
-  return !LOWER_IS_BETTER.test(metric);
-}
 
 export type LineageRelation = 'same' | 'ancestor' | 'descendant' | 'siblings' | 'related' | 'unrelated';
 
@@ -15,7 +9,9 @@ export interface MetricComparisonRow {
   readonly b: number | null;
   /** b − a, null when either side lacks the metric. */
   readonly delta: number | null;
-  readonly higherIsBetter: boolean;
+  /** From the one table of metric directions; `none` (throughput, rows, threshold…) is never won. */
+  readonly direction: MetricDirection;
+  /** null when the metric is not a quality figure or a side lacks it. */
   readonly winner: 'a' | 'b' | 'tie' | null;
 }
 
@@ -53,14 +49,10 @@ export function compareVersions(
   const metrics = keys.map((metric): MetricComparisonRow => {
     const va = a.metrics[metric] ?? null;
     const vb = b.metrics[metric] ?? null;
-    const hib = higherIsBetter(metric);
-    let winner: MetricComparisonRow['winner'] = null;
-    if (va !== null && vb !== null) {
-      winner = va === vb ? 'tie' : va > vb === hib ? 'a' : 'b';
-      if (winner === 'tie') wins.ties += 1;
-      else wins[winner] += 1;
-    }
-    return { metric, a: va, b: vb, delta: va !== null && vb !== null ? vb - va : null, higherIsBetter: hib, winner };
+    const winner = metricWinner(metric, va, vb);
+    if (winner === 'tie') wins.ties += 1;
+    else if (winner !== null) wins[winner] += 1;
+    return { metric, a: va, b: vb, delta: va !== null && vb !== null ? vb - va : null, direction: metricDirection(metric), winner };
   });
   return { model: a.model, a: compared(a), b: compared(b), metrics, relation: relationOf(a, b, ancestorsOfA, ancestorsOfB), wins };
 }
