@@ -39,6 +39,13 @@ export interface Config {
   readonly queuePrefix: string;
   /** A running job whose worker stops heartbeating for this long is run again elsewhere, in ms. */
   readonly jobLeaseMs: number;
+  /**
+   * Absolute paths of the programs an external recipe may run (WARDEN_EXTERNAL_TRAINERS);
+   * empty = external trainers are off. A recipe's command[0] must be one of them exactly.
+   */
+  readonly externalTrainers: readonly string[];
+  /** The only variables an external trainer inherits from the server (PATH, LANG, LC_ALL): no secrets, no store URL. */
+  readonly trainerEnv: Readonly<Record<string, string>>;
   /** Client side: the server the CLI talks to, and its token. */
   readonly serverUrl: string;
   readonly clientToken: string | undefined;
@@ -91,6 +98,30 @@ function queuePrefix(env: Env): string {
   return prefix;
 }
 
+/** `a,b` or `a:b`: absolute, normalised executable paths (a relative one would depend on the worker's cwd and PATH). */
+function externalTrainers(env: Env): string[] {
+  const raw = env.WARDEN_EXTERNAL_TRAINERS ?? '';
+  const entries = raw
+    .split(/[,:]/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of entries) {
+    if (!path.isAbsolute(entry) || path.normalize(entry) !== entry || entry.endsWith('/')) {
+      throw new ConfigError('WARDEN_EXTERNAL_TRAINERS', `entries must be absolute, normalised paths of executables; got "${entry}"`);
+    }
+  }
+  return [...new Set(entries)];
+}
+
+function trainerEnv(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['PATH', 'LANG', 'LC_ALL'] as const) {
+    const value = env[name];
+    if (value !== undefined && value !== '') out[name] = value;
+  }
+  return Object.freeze(out);
+}
+
 /** Builds the Config from an environment (process.env by default). Throws ConfigError naming the variable. */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const home = path.resolve(cwd, env.WARDEN_HOME || '.warden');
@@ -131,6 +162,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     workerConcurrency: integer(env, 'WARDEN_WORKER_CONCURRENCY', 1, 0, 64),
     queuePrefix: queuePrefix(env),
     jobLeaseMs: integer(env, 'WARDEN_JOB_LEASE_MS', 30_000, 1_000, 3600 * 1000), // 30 s
+    externalTrainers: Object.freeze(externalTrainers(env)),
+    trainerEnv: trainerEnv(env),
     serverUrl: env.WARDEN_URL || `http://127.0.0.1:${port}`,
     clientToken: env.WARDEN_TOKEN || undefined,
   };

@@ -39,6 +39,7 @@ import { SqlJobStore } from './store/sql/sql-job-store.js';
 import { LocalJobQueue } from './jobs/local-job-queue.js';
 import { BullMqJobQueue } from './jobs/bullmq-job-queue.js';
 import { TrainingService } from './services/training-service.js';
+import { RecipeResolver } from './services/recipe-resolver.js';
 import { ModelLoader } from './services/model-loader.js';
 import { ProcessExternalTrainerRunner } from './jobs/external-trainer-runner.js';
 import { followJobs } from './services/job-progress-log.js';
@@ -106,10 +107,11 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const jobs = createJobQueue(config, new SqlJobStore(database));
     closers.push(() => jobs.close());
 
+    const recipes = new RecipeResolver(config.externalTrainers);
     const core: Omit<Services, 'training' | 'models'> = {
       jobs,
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
-      registry: new RegistryService({ store: new SqlRegistryStore(database), clock: systemClock, ids: randomIds }),
+      registry: new RegistryService({ store: new SqlRegistryStore(database), clock: systemClock, ids: randomIds, recipes }),
       tracking: new TrackingService({ store: new SqlTrackingStore(database), clock: systemClock, ids: randomIds, meter: new ProcessResourceMeter() }),
       datasets: new DatasetService({
         store: new SqlDatasetStore(database),
@@ -141,7 +143,9 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         models,
         meter: new ProcessResourceMeter(),
         clock: systemClock,
-        externalTrainer: new ProcessExternalTrainerRunner(),
+        recipes,
+        // Off unless the operator allowlisted programs (WARDEN_EXTERNAL_TRAINERS).
+        ...(config.externalTrainers.length > 0 ? { externalTrainer: new ProcessExternalTrainerRunner({ allowlist: config.externalTrainers, env: config.trainerEnv }) } : {}),
         log: (level, message, fields) => late.log?.[level](fields, message),
       }),
       models,

@@ -40,6 +40,16 @@ describe('composition root', () => {
     }
   });
 
+  it('WARDEN_EXTERNAL_TRAINERS is a list of absolute executables; trainers inherit only PATH, LANG and LC_ALL', () => {
+    const config = loadConfig({ ...env, WARDEN_EXTERNAL_TRAINERS: '/opt/t/train.py, /usr/bin/trainer:/opt/t/train.py', PATH: '/usr/bin', LANG: 'C.UTF-8', WARDEN_ADMIN_TOKEN: 'x'.repeat(20), HOME: '/root' });
+    assert.deepEqual(config.externalTrainers, ['/opt/t/train.py', '/usr/bin/trainer']);
+    assert.deepEqual(config.trainerEnv, { PATH: '/usr/bin', LANG: 'C.UTF-8' });
+    assert.deepEqual(loadConfig(env).externalTrainers, []);
+    for (const bad of ['train.py', './train.py', '/opt/../bin/sh', '/opt/t/']) {
+      assert.throws(() => loadConfig({ ...env, WARDEN_EXTERNAL_TRAINERS: bad }), /WARDEN_EXTERNAL_TRAINERS/);
+    }
+  });
+
   it('warden db migrate reports nothing to apply on a current schema', async () => {
     const result = await migrateStore(loadConfig(env));
     assert.deepEqual(result.applied, []);

@@ -3,7 +3,7 @@
  * before it can. The API asks `roleAllows` once per request; nothing else
  * compares roles.
  */
-import { invalid } from './errors.js';
+import { WardenError, invalid } from './errors.js';
 
 export const ROLES = ['viewer', 'editor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -15,6 +15,17 @@ export function isRole(value: unknown): value is Role {
 /** True when a token of `role` may call an endpoint that requires `required`. */
 export function roleAllows(role: Role, required: Role): boolean {
   return ROLES.indexOf(role) >= ROLES.indexOf(required);
+}
+
+/**
+ * Throws FORBIDDEN naming `field` unless `actor.role` allows `required`. The services ask
+ * this for what a body can smuggle past a route's role (a policy, an external recipe).
+ * An actor without a role is Warden itself (a job, the bootstrap) carrying out a decision
+ * that was checked when a person made it.
+ */
+export function requireRole(actor: { readonly name: string; readonly role?: Role }, required: Role, field: string, action: string): void {
+  if (actor.role === undefined || roleAllows(actor.role, required)) return;
+  throw new WardenError('FORBIDDEN', `${action} needs the ${required} role; "${actor.name}" has ${actor.role}`, { field });
 }
 
 /** An API token as the platform sees it; the plaintext is never stored, only its hash. */

@@ -304,3 +304,37 @@ export function overrideRecipe(base: Recipe | null, override: Readonly<Record<st
   }
   return parseRecipe(merged, field);
 }
+
+/** Model tag naming who last stored the model's recipe (set by the registry, never by a caller). */
+export const RECIPE_AUTHOR_TAG = 'warden.recipe_author';
+
+/**
+ * An external recipe runs a program as the server's user, so the operator decides which
+ * ones (WARDEN_EXTERNAL_TRAINERS, `allowlist`; empty = external trainers are off). The
+ * program must be one of the allowlisted absolute paths exactly: no PATH lookup, no
+ * relative path. VALIDATION_FAILED names `<field>.command`. Built-in recipes pass.
+ */
+export function checkExternalCommand(recipe: Recipe, allowlist: readonly string[], field = 'recipe'): void {
+  if (recipe.family !== 'external') return;
+  if (allowlist.length === 0) {
+    throw invalid(
+      `${field}.command`,
+      'external trainers are disabled on this server; the operator enables them by setting WARDEN_EXTERNAL_TRAINERS to the absolute paths of the allowed trainer programs (docs/external-trainers.md)',
+    );
+  }
+  const program = recipe.command?.[0] ?? '';
+  if (!allowlist.includes(program)) {
+    throw invalid(`${field}.command`, `${JSON.stringify(program.slice(0, 200))} is not an allowed trainer program; give the absolute path of one listed in the server's WARDEN_EXTERNAL_TRAINERS`);
+  }
+}
+
+/**
+ * True when storing `next` where `previous` was (null: none) sets or changes an external
+ * recipe. Any change counts (command, arguments, hyper-parameters, data): each decides what
+ * a program running as the server's user is given, so it is an admin's call. Keeping an
+ * external recipe unchanged, or replacing it by a built-in one, is not.
+ */
+export function setsExternalRecipe(previous: Recipe | null, next: Recipe | null): boolean {
+  if (next === null || next.family !== 'external') return false;
+  return previous === null || canonicalJson(previous) !== canonicalJson(next);
+}

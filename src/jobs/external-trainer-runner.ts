@@ -3,6 +3,11 @@
  * A private temp dir holds train/validation/test JSONL, config.json and output/; the
  * command runs without a shell (argv), stdout is read line by line as JSON messages,
  * stderr lines and malformed stdout lines become log lines (never a crash).
+ *
+ * The program runs as the server's user, so it gets nothing it was not meant to: only
+ * allowlisted programs start (checked again here, whatever the caller checked), and the
+ * environment is built from scratch (the configured PATH/LANG/LC_ALL, HOME and TMPDIR in
+ * its own working folder): no WARDEN_* secret, no store or queue URL.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { DatasetRow } from '../domain/datasets.js';
+import { WardenError } from '../domain/errors.js';
 import type {
   ExternalTrainerMessage,
   ExternalTrainerOutputFile,
@@ -20,6 +26,10 @@ import type {
 } from '../domain/ports/external-trainer.js';
 
 export interface ProcessExternalTrainerOptions {
+  /** Absolute paths of the programs that may run (Config.externalTrainers); anything else is refused. */
+  readonly allowlist: readonly string[];
+  /** The variables the trainer inherits (Config.trainerEnv); HOME and TMPDIR are added, pointing into its working folder. */
+  readonly env?: Readonly<Record<string, string>>;
   /** Where temp dirs are made; default os.tmpdir(). */
   readonly tmpRoot?: string;
   /** After SIGTERM on cancel, SIGKILL after this many ms; default 5 s. */
@@ -118,14 +128,23 @@ async function listFiles(root: string, max: number): Promise<ExternalTrainerOutp
 }
 
 export class ProcessExternalTrainerRunner implements ExternalTrainerRunner {
-  constructor(private readonly options: ProcessExternalTrainerOptions = {}) {}
+  constructor(private readonly options: ProcessExternalTrainerOptions) {}
 
   async run(request: ExternalTrainerRequest): Promise<ExternalTrainerResult> {
+    const program = request.command[0];
+    if (program === undefined || !this.options.allowlist.includes(program)) {
+      throw new WardenError('VALIDATION_FAILED', `${JSON.stringify(program ?? '')} is not an allowed trainer program (WARDEN_EXTERNAL_TRAINERS)`, { field: 'recipe.command' });
+    }
     const dir = await fsp.mkdtemp(path.join(this.options.tmpRoot ?? os.tmpdir(), 'warden-trainer-'));
     const cleanup = () => fsp.rm(dir, { recursive: true, force: true });
     try {
       const outputDir = path.join(dir, 'output');
       await fsp.mkdir(outputDir, { mode: 0o700 });
+      const home = path.join(dir, 'home');
+      const tmp = path.join(dir, 'tmp');
+      await fsp.mkdir(home, { mode: 0o700 });
+      await fsp.mkdir(tmp, { mode: 0o700 });
+      const env = { ...this.options.env, HOME: home, TMPDIR: tmp };
       const paths = { train: path.join(dir, 'train.jsonl'), validation: path.join(dir, 'validation.jsonl'), test: path.join(dir, 'test.jsonl') };
       await writeJsonl(paths.train, request.splits.train);
       await writeJsonl(paths.validation, request.splits.validation);
@@ -140,9 +159,8 @@ export class ProcessExternalTrainerRunner implements ExternalTrainerRunner {
         ...request.context,
       };
       await fsp.writeFile(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
-      const [program, ...args] = request.command;
-      if (program === undefined) throw new Error('empty command');
-      const { exitCode, signal, finalMetrics } = await this.spawnAndRead(program, [...args, configPath], dir, request);
+      const args = request.command.slice(1);
+      const { exitCode, signal, finalMetrics } = await this.spawnAndRead(program, [...args, configPath], dir, env, request);
       const outputFiles = await listFiles(outputDir, this.options.maxOutputFiles ?? 1_000);
       return { exitCode, signal, finalMetrics, outputFiles, cleanup };
     } catch (error) {
@@ -155,10 +173,11 @@ export class ProcessExternalTrainerRunner implements ExternalTrainerRunner {
     program: string,
     args: string[],
     cwd: string,
+    env: Readonly<Record<string, string>>,
     request: ExternalTrainerRequest,
   ): Promise<{ exitCode: number | null; signal: string | null; finalMetrics: Readonly<Record<string, number>> | null }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(program, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+      const child = spawn(program, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
       let finalMetrics: Readonly<Record<string, number>> | null = null;
       const maxLine = this.options.maxLineChars ?? 1024 * 1024;
       const stdout = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });

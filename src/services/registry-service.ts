@@ -1,4 +1,6 @@
-import { roleAllows, type Role } from '../domain/auth.js';
+import { requireRole, type Role } from '../domain/auth.js';
+import { RECIPE_AUTHOR_TAG, canonicalJson } from '../domain/recipes.js';
+import { RecipeResolver } from './recipe-resolver.js';
 import { WardenError, invalid } from '../domain/errors.js';
 import type { Clock, IdGenerator } from '../domain/ports/clock.js';
 import type { RegistryStore, VersionPlan } from '../domain/ports/registry-store.js';
@@ -212,13 +214,6 @@ function numbers(value: unknown, field: string): Record<string, number> {
   return Object.fromEntries(entries) as Record<string, number>;
 }
 
-function recipe(value: unknown, field: string): Record<string, unknown> | null {
-  if (value === undefined || value === null) return null;
-  if (!isPlainObject(value)) throw invalid(field, `${field} must be an object`);
-  if (JSON.stringify(value).length > 100_000) throw invalid(field, `${field} is larger than 100 kB`);
-  return value;
-}
-
 function policyOf(value: unknown): AutoStagePolicy {
   return value === undefined || value === null ? DEFAULT_AUTO_STAGE_POLICY : parseAutoStagePolicy(value, 'policy');
 }
@@ -236,6 +231,8 @@ export interface RegistryServiceDeps {
   readonly store: RegistryStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** Checks recipes when they are stored; default: built-in families only (external trainers off). */
+  readonly recipes?: RecipeResolver;
 }
 
 /**
@@ -247,27 +244,69 @@ export class RegistryService {
   private readonly store: RegistryStore;
   private readonly clock: Clock;
   private readonly nextId: () => string;
+  private readonly recipes: RecipeResolver;
 
   constructor(deps: RegistryServiceDeps) {
     this.store = deps.store;
     this.clock = deps.clock;
     this.nextId = () => deps.ids.next();
+    this.recipes = deps.recipes ?? new RecipeResolver();
+  }
+
+  /**
+   * The policy decides what reaches Production on registration, so giving one (at creation
+   * or later) is an admin's call: one rule for create and update.
+   */
+  private checkPolicyChange(policy: unknown, actor: Actor): void {
+    if (policy !== undefined) requireRole(actor, 'admin', 'policy', 'setting the auto-stage policy');
+  }
+
+  /**
+   * A recipe is validated completely when stored (not at the next retrain), an external one
+   * only by an admin; the author tag is Warden's record of who last changed it, so a
+   * caller's tags may repeat it but never rewrite it.
+   */
+  private storeRecipe(
+    current: { readonly recipe: Readonly<Record<string, unknown>> | null; readonly tags: Readonly<Record<string, string>> } | null,
+    patch: { readonly recipe?: unknown; readonly tags?: unknown },
+    actor: Actor,
+  ): { recipe?: Record<string, unknown> | null; tags?: Record<string, string> } {
+    const given = patch.tags === undefined ? undefined : tags(patch.tags, 'tags');
+    const kept = current?.tags[RECIPE_AUTHOR_TAG];
+    if (given !== undefined && given[RECIPE_AUTHOR_TAG] !== undefined && given[RECIPE_AUTHOR_TAG] !== kept) {
+      throw invalid(`tags.${RECIPE_AUTHOR_TAG}`, `${RECIPE_AUTHOR_TAG} is set by Warden when the recipe changes`);
+    }
+    const withAuthor = (base: Readonly<Record<string, string>>, author: string | undefined): Record<string, string> => {
+      const out = { ...base };
+      delete out[RECIPE_AUTHOR_TAG];
+      return author === undefined ? out : { ...out, [RECIPE_AUTHOR_TAG]: author };
+    };
+    if (patch.recipe === undefined) return given === undefined ? {} : { tags: withAuthor(given, kept) };
+    if (patch.recipe !== null && JSON.stringify(patch.recipe).length > 100_000) throw invalid('recipe', 'recipe is larger than 100 kB');
+    const next = patch.recipe === null ? null : this.recipes.resolve(patch.recipe, 'recipe');
+    const previous = this.recipes.stored(current?.recipe ?? null);
+    this.recipes.authorize(previous, next, actor);
+    const changed = canonicalJson(previous) !== canonicalJson(next);
+    const author = !changed ? kept : next === null ? undefined : actor.name;
+    return { recipe: next as unknown as Record<string, unknown> | null, tags: withAuthor(given ?? current?.tags ?? {}, author) };
   }
 
   // ---------------------------------------------------------------- models
 
-  async createModel(input: CreateModelInput, _actor: Actor): Promise<RegisteredModel> {
+  async createModel(input: CreateModelInput, actor: Actor): Promise<RegisteredModel> {
     if (!isPlainObject(input)) throw invalid('body', 'expected an object');
     const name = validateModelName(input.name, 'name');
     if (typeof input.task !== 'string' || !TASK.test(input.task)) throw invalid('task', 'task must match [a-z0-9][a-z0-9._-]{0,63}, e.g. spam, phishing, prompt-injection');
+    this.checkPolicyChange(input.policy, actor);
+    const stored = this.storeRecipe(null, { recipe: input.recipe ?? null, tags: input.tags ?? {} }, actor);
     return this.store.createModel({
       id: this.nextId(),
       name,
       task: input.task,
       description: text(input.description, 'description', MAX_TEXT, ''),
-      tags: tags(input.tags, 'tags'),
+      tags: stored.tags ?? {},
       policy: policyOf(input.policy),
-      recipe: recipe(input.recipe, 'recipe'),
+      recipe: stored.recipe ?? null,
       createdAt: this.clock.now(),
     });
   }
@@ -282,17 +321,16 @@ export class RegistryService {
 
   async updateModel(name: string, patch: UpdateModelInput, actor: Actor): Promise<RegisteredModel> {
     if (!isPlainObject(patch)) throw invalid('body', 'expected an object');
-    // The policy decides what reaches Production on registration, so changing it is an admin's call.
-    if (patch.policy !== undefined && actor.role !== undefined && !roleAllows(actor.role, 'admin')) {
-      throw new WardenError('FORBIDDEN', `changing the auto-stage policy needs the admin role; "${actor.name}" has ${actor.role}`, { field: 'policy' });
-    }
+    this.checkPolicyChange(patch.policy, actor);
     if (patch.task !== undefined && (typeof patch.task !== 'string' || !TASK.test(patch.task))) throw invalid('task', 'task must match [a-z0-9][a-z0-9._-]{0,63}');
+    const current = patch.recipe !== undefined || patch.tags !== undefined ? await this.store.getModel(name) : null;
+    const stored = this.storeRecipe(current, patch, actor);
     return this.store.updateModel(name, {
       ...(patch.task !== undefined ? { task: patch.task } : {}),
       ...(patch.description !== undefined ? { description: text(patch.description, 'description', MAX_TEXT, '') } : {}),
-      ...(patch.tags !== undefined ? { tags: tags(patch.tags, 'tags') } : {}),
+      ...(stored.tags !== undefined ? { tags: stored.tags } : {}),
       ...(patch.policy !== undefined ? { policy: policyOf(patch.policy) } : {}),
-      ...(patch.recipe !== undefined ? { recipe: recipe(patch.recipe, 'recipe') } : {}),
+      ...(stored.recipe !== undefined ? { recipe: stored.recipe } : {}),
       updatedAt: this.clock.now(),
     });
   }

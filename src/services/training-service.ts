@@ -28,7 +28,7 @@ import type { FreshDataEvent } from '../domain/ports/domain-events.js';
 import type { ExternalTrainerRunner } from '../domain/ports/external-trainer.js';
 import type { JobContext, JobHandlers, JobQueue } from '../domain/ports/job-queue.js';
 import type { ResourceMeter } from '../domain/ports/resource-meter.js';
-import { ML_FAMILY, overrideRecipe, parseRecipe, recipeFingerprint, type Recipe } from '../domain/recipes.js';
+import { RECIPE_AUTHOR_TAG, canonicalJson, overrideRecipe, recipeFingerprint, type Recipe } from '../domain/recipes.js';
 import { mergeDatasets, type DatasetRow } from '../domain/datasets.js';
 import { freshDatasetName } from '../domain/fresh-data.js';
 import type { ModelVersion, RegisteredModel } from '../domain/registry/index.js';
@@ -37,16 +37,15 @@ import {
   evaluateClassifier,
   metricsToRecord,
   pick,
-  resolveRecipe,
   serializeModel,
   stratifiedSplit,
   trainTextClassifierSteps,
-  type TrainingRecipe,
   type TrainingResult,
 } from '../ml/index.js';
 import type { ArtifactService } from './artifact-service.js';
 import type { ModelLoader } from './model-loader.js';
 import type { DatasetService } from './dataset-service.js';
+import { RecipeResolver, toMlRecipe } from './recipe-resolver.js';
 import { BUNDLE_MEDIA_TYPE, BUNDLE_NAME, MANIFEST_NAME, WEIGHTS_NAME, encodeBundle } from './model-bundle.js';
 import type { Actor, RegistryService } from './registry-service.js';
 import type { TrackingService } from './tracking-service.js';
@@ -74,6 +73,8 @@ export interface TrainingServiceDeps {
   readonly models?: ModelLoader;
   /** Runs recipes with `family: external`; without it such recipes are refused. */
   readonly externalTrainer?: ExternalTrainerRunner;
+  /** Checks recipes (the registry's too); default: built-in families only (external trainers off). */
+  readonly recipes?: RecipeResolver;
   /** Progress and milestones as log lines (the server's logger). */
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
@@ -112,7 +113,12 @@ interface TrainingPayload {
   readonly fresh: { readonly name: string; readonly version: number; readonly digest: string } | null;
   readonly saveRecipe: boolean;
   readonly trigger: string;
+  /** Whose name the registration records (the person who started the job, or Warden). */
   readonly actor: string;
+  /** Who started the job. */
+  readonly startedBy: string;
+  /** Who wrote the recipe the job runs (the model's RECIPE_AUTHOR_TAG, or the starter when the request changed it); null when unknown. */
+  readonly recipeAuthor: string | null;
 }
 
 /** The job's result (also what `GET /jobs/:id` shows once succeeded). */
@@ -166,7 +172,11 @@ function round(x: number, digits = 4): number {
 }
 
 export class TrainingService {
-  constructor(private readonly deps: TrainingServiceDeps) {}
+  private readonly recipes: RecipeResolver;
+
+  constructor(private readonly deps: TrainingServiceDeps) {
+    this.recipes = deps.recipes ?? new RecipeResolver();
+  }
 
   // ─────────────────────────────────────────────────────────────── recipes
 
@@ -176,48 +186,18 @@ export class TrainingService {
    * fingerprint does not depend on how much the person spelled out.
    */
   resolveRecipe(input: unknown, field = 'recipe'): Recipe {
-    const recipe = parseRecipe(input, field);
-    if (recipe.family === 'external') {
-      if (this.deps.externalTrainer === undefined) throw invalid(`${field}.family`, 'external trainers are not enabled in this process');
-      return recipe;
-    }
-    const resolved = resolveRecipe(this.mlRecipe(recipe));
-    return {
-      ...recipe,
-      hyperParameters: { ...resolved.hyperParameters },
-      normalization: { ...resolved.normalization },
-      featurizer: JSON.parse(JSON.stringify(resolved.featurizer)) as Record<string, unknown>,
-      seed: resolved.seed,
-      threshold: { ...resolved.threshold } as Record<string, unknown>,
-      calibration: resolved.calibration,
-    };
+    const recipe = this.recipes.resolve(input, field);
+    if (recipe.family === 'external' && this.deps.externalTrainer === undefined) throw invalid(`${field}.command`, 'external trainers are not enabled in this process');
+    return recipe;
   }
 
   fingerprint(recipe: Recipe): string {
     return recipeFingerprint(recipe, (text) => sha256Hex(text));
   }
 
-  private mlRecipe(recipe: Recipe): TrainingRecipe {
-    if (recipe.family === 'external') throw invalid('recipe.family', 'an external recipe has no built-in family');
-    return {
-      family: ML_FAMILY[recipe.family],
-      hyperParameters: recipe.hyperParameters,
-      normalization: recipe.normalization,
-      featurizer: recipe.featurizer as TrainingRecipe['featurizer'],
-      seed: recipe.seed,
-      ...(recipe.threshold !== undefined ? { threshold: recipe.threshold as unknown as NonNullable<TrainingRecipe['threshold']> } : {}),
-      ...(recipe.calibration !== undefined ? { calibration: recipe.calibration } : {}),
-    };
-  }
-
   /** The stored recipe of a model, or null when it has none (or an unreadable one). */
   storedRecipe(model: RegisteredModel): Recipe | null {
-    if (model.recipe === null) return null;
-    try {
-      return parseRecipe(model.recipe);
-    } catch {
-      return null;
-    }
+    return this.recipes.stored(model.recipe);
   }
 
   // ─────────────────────────────────────────────────────────────── enqueue
@@ -237,6 +217,8 @@ export class TrainingService {
     }
     if (base === null && overrides.dataset === undefined) overrides.dataset = { builtin: ['spam-assassin'] };
     const recipe = this.resolveRecipe(overrideRecipe(base, overrides));
+    this.recipes.authorize(base, recipe, actor);
+    const recipeAuthor = base !== null && canonicalJson(base) === canonicalJson(recipe) ? (model?.tags[RECIPE_AUTHOR_TAG] ?? null) : actor.name;
     if (model === undefined) {
       model = await this.deps.registry.createModel(
         { name: request.model, task: request.task ?? DEFAULT_TASK, ...(request.description !== undefined ? { description: request.description } : {}), recipe: recipe as unknown as Record<string, unknown> },
@@ -245,7 +227,7 @@ export class TrainingService {
     }
     let parent: number | null = null;
     if (request.parent !== undefined && request.parent !== null) parent = (await this.deps.registry.getVersion(model.name, request.parent)).number;
-    return this.enqueue('train', { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent, fresh: null, saveRecipe: true, trigger: 'train', actor: actor.name }, {
+    return this.enqueue('train', { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent, fresh: null, saveRecipe: true, trigger: 'train', actor: actor.name, startedBy: actor.name, recipeAuthor }, {
       ...(request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {}),
     });
   }
@@ -263,7 +245,7 @@ export class TrainingService {
     const parent = await this.retrainParent(model.name);
     return this.enqueue(
       'retrain',
-      { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent: parent?.number ?? null, fresh: options.fresh ?? null, saveRecipe: false, trigger: options.trigger ?? 'manual', actor: actor.name },
+      { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent: parent?.number ?? null, fresh: options.fresh ?? null, saveRecipe: false, trigger: options.trigger ?? 'manual', actor: actor.name, startedBy: actor.name, recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? null },
       options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {},
     );
   }
@@ -372,7 +354,7 @@ export class TrainingService {
       }
       const job = await this.enqueue(
         'train',
-        { model: spec.name, recipe, fingerprint: this.fingerprint(recipe), parent: null, fresh: null, saveRecipe: false, trigger: 'bootstrap', actor: SYSTEM_ACTOR.name },
+        { model: spec.name, recipe, fingerprint: this.fingerprint(recipe), parent: null, fresh: null, saveRecipe: false, trigger: 'bootstrap', actor: SYSTEM_ACTOR.name, startedBy: SYSTEM_ACTOR.name, recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? SYSTEM_ACTOR.name },
         { idempotencyKey: `bootstrap:${spec.name}` },
       );
       if (job.state === 'queued' || job.state === 'running') jobs.push(job);
@@ -529,6 +511,8 @@ export class TrainingService {
       saveRecipe: raw.saveRecipe === true,
       trigger: typeof raw.trigger === 'string' ? raw.trigger : 'train',
       actor: typeof raw.actor === 'string' ? raw.actor : SYSTEM_ACTOR.name,
+      startedBy: typeof raw.startedBy === 'string' ? raw.startedBy : typeof raw.actor === 'string' ? raw.actor : SYSTEM_ACTOR.name,
+      recipeAuthor: typeof raw.recipeAuthor === 'string' ? raw.recipeAuthor : null,
     };
   }
 
@@ -615,7 +599,7 @@ export class TrainingService {
     }
     if (payload.saveRecipe) {
       await ctx.once('save-recipe', async () => {
-        await this.deps.registry.updateModel(model, { recipe: recipe as unknown as Record<string, unknown> }, { name: payload.actor });
+        await this.deps.registry.updateModel(model, { recipe: recipe as unknown as Record<string, unknown> }, { name: payload.recipeAuthor ?? payload.actor });
         return true;
       });
     }
@@ -631,6 +615,8 @@ export class TrainingService {
       metrics: Object.fromEntries(Object.entries(trained.metrics).filter(([k]) => k.startsWith('eval_'))),
       autoStageReason: registered.reason,
       resourceUsage,
+      startedBy: payload.startedBy,
+      recipeAuthor: payload.recipeAuthor,
     };
   }
 
@@ -750,7 +736,7 @@ export class TrainingService {
     say: (line: string, fields?: Record<string, unknown>) => void,
   ): Promise<{ metrics: Record<string, number>; upload: () => Promise<string> }> {
     const asData = (rows: readonly DatasetRow[]) => ({ texts: rows.map((r) => r.text), labels: Uint8Array.from(rows, (r) => r.label) });
-    const steps = trainTextClassifierSteps(this.mlRecipe(payload.recipe), { train: asData(splits.train), validation: asData(splits.validation) }, { datasetDigest });
+    const steps = trainTextClassifierSteps(toMlRecipe(payload.recipe), { train: asData(splits.train), validation: asData(splits.validation) }, { datasetDigest });
     const TRAIN_FROM = 0.05;
     const TRAIN_SPAN = 0.8; // 0.05 → 0.85 for featurising, training and calibrating
     // A phase starts when the previous one reported last (reports come at the END of a chunk of work).

@@ -238,7 +238,14 @@ describe('registry routes', () => {
     const patched = await call('PATCH', '/models/spam', editor, { description: 'spam filter' });
     assert.equal(patched.json().description, 'spam filter');
     const policy = { metric: 'eval_f1', comparison: '>=', threshold: 0.95, targetStage: 'Production' };
-    assert.equal((await call('PATCH', '/models/spam', editor, { policy })).statusCode, 403);
+    const refused = await call('PATCH', '/models/spam', editor, { policy });
+    assert.equal(refused.statusCode, 403);
+    assert.equal(refused.json().error.field, 'policy');
+    // One rule: giving a policy at creation needs admin too (nothing is created).
+    const created = await call('POST', '/models', editor, { name: 'lax-policy', task: 'spam', policy });
+    assert.equal(created.statusCode, 403, created.body);
+    assert.deepEqual([created.json().error.code, created.json().error.field], ['FORBIDDEN', 'policy']);
+    assert.equal((await call('GET', '/models/lax-policy', editor)).statusCode, 404);
     const byAdmin = await call('PATCH', '/models/spam', admin, { policy });
     assert.equal(byAdmin.statusCode, 200, byAdmin.body);
     assert.equal(byAdmin.json().policy.metric, 'eval_f1');

@@ -32,7 +32,9 @@ describe('warden registry commands', () => {
   after(async () => platform.close());
 
   it('creates, lists and shows models', async () => {
-    const created = await run(editor, 'models', 'create', 'phish', '--task', 'phishing', '--tag', 'team=mail', '--policy', 'eval_f1>=0.9:Production');
+    // A policy decides what reaches Production: an admin's to give, at creation too.
+    assert.equal((await run(editor, 'models', 'create', 'phish', '--task', 'phishing', '--policy', 'eval_f1>=0.9:Production')).code, EXIT_CODES.auth);
+    const created = await run(admin, 'models', 'create', 'phish', '--task', 'phishing', '--tag', 'team=mail', '--policy', 'eval_f1>=0.9:Production');
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /created model phish \(phishing; eval_f1 >= 0.9 → Production, else Staging\)/);
     const list = await run(viewer, 'models', 'list');

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { WardenError } from '../../src/domain/errors.js';
-import { canonicalJson, overrideRecipe, parseRecipe, recipeFingerprint, type Recipe } from '../../src/domain/recipes.js';
+import { canonicalJson, checkExternalCommand, overrideRecipe, parseRecipe, recipeFingerprint, setsExternalRecipe, type Recipe } from '../../src/domain/recipes.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const fp = (recipe: Recipe) => recipeFingerprint(recipe, sha);
@@ -120,5 +120,26 @@ describe('overrideRecipe', () => {
 describe('canonicalJson', () => {
   it('sorts keys at every level and drops undefined members', () => {
     assert.equal(canonicalJson({ b: 1, a: { d: [2, { y: 1, x: 0 }], c: undefined } }), '{"a":{"d":[2,{"x":0,"y":1}]},"b":1}');
+  });
+});
+
+describe('external recipes: the allowlist and what counts as a change', () => {
+  const external = (command: string[], hp: Record<string, number> = {}) => parseRecipe({ family: 'external', command, hyperParameters: hp, dataset: { builtin: ['spam-assassin'] } });
+  it('refuses every external program when the allowlist is empty, and any program not on it exactly', () => {
+    assert.equal(fieldOf(() => checkExternalCommand(external(['/opt/t/train']), [])), 'recipe.command');
+    assert.equal(fieldOf(() => checkExternalCommand(external(['/bin/sh', '-c', 'id']), ['/opt/t/train'])), 'recipe.command');
+    assert.equal(fieldOf(() => checkExternalCommand(external(['train']), ['/opt/t/train'])), 'recipe.command');
+    assert.equal(fieldOf(() => checkExternalCommand(external(['/opt/t/../t/train']), ['/opt/t/train'])), 'recipe.command');
+    checkExternalCommand(external(['/opt/t/train', '--fast']), ['/usr/bin/x', '/opt/t/train']);
+    checkExternalCommand(parseRecipe(base), []);
+  });
+  it('setting or changing an external recipe is a change; keeping it, or replacing it by a built-in one, is not', () => {
+    const a = external(['/opt/t/train']);
+    assert.equal(setsExternalRecipe(null, a), true);
+    assert.equal(setsExternalRecipe(parseRecipe(base), a), true);
+    assert.equal(setsExternalRecipe(a, external(['/opt/t/train'], { epochs: 3 })), true);
+    assert.equal(setsExternalRecipe(a, external(['/opt/t/train'])), false);
+    assert.equal(setsExternalRecipe(a, parseRecipe(base)), false);
+    assert.equal(setsExternalRecipe(a, null), false);
   });
 });

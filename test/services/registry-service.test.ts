@@ -42,7 +42,7 @@ describe('RegistryService (SQLite)', () => {
     await assert.rejects(registry.createModel({ name: 'status', task: 'spam' }, editor), isCode('NAME_RESERVED', 'name'));
     await assert.rejects(registry.createModel({ name: 'ok', task: '' }, editor), isCode('VALIDATION_FAILED', 'task'));
     await assert.rejects(registry.createModel({ name: 'ok', task: 'spam', tags: { k: 1 as unknown as string } }, editor), isCode('VALIDATION_FAILED', 'tags.k'));
-    await assert.rejects(registry.createModel({ name: 'ok', task: 'spam', policy: { metric: 'f1', comparison: '>', threshold: 2, targetStage: 'Nope' } }, editor), isCode('VALIDATION_FAILED', 'policy.targetStage'));
+    await assert.rejects(registry.createModel({ name: 'ok', task: 'spam', policy: { metric: 'f1', comparison: '>', threshold: 2, targetStage: 'Nope' } }, admin), isCode('VALIDATION_FAILED', 'policy.targetStage'));
     await assert.rejects(registry.getModel('ok'), isCode('MODEL_NOT_FOUND'));
   });
 
@@ -106,8 +106,17 @@ describe('RegistryService (SQLite)', () => {
     assert.equal((await registry.getModel('spam')).latestVersion, 4);
   });
 
+  it('a policy is an admin\'s to give, at creation as at any later change (one rule)', async () => {
+    const policy = { metric: 'eval_accuracy', comparison: '>', threshold: 0.1, targetStage: 'Production' };
+    await assert.rejects(registry.createModel({ name: 'zz-lax', task: 'spam', policy }, editor), isCode('FORBIDDEN', 'policy'));
+    await assert.rejects(registry.getModel('zz-lax'), isCode('MODEL_NOT_FOUND'));
+    await registry.createModel({ name: 'zz-lax', task: 'spam' }, editor);
+    await assert.rejects(registry.updateModel('zz-lax', { policy }, editor), isCode('FORBIDDEN', 'policy'));
+    assert.deepEqual((await registry.updateModel('zz-lax', { policy }, admin)).policy, { enabled: true, ...policy, otherwiseStage: 'Staging' });
+  });
+
   it('applies per-model policies and auto-staging off', async () => {
-    await registry.createModel({ name: 'urls', task: 'malicious-url', policy: { metric: 'eval_fpr', comparison: '<=', threshold: 0.01, targetStage: 'Staging' } }, editor);
+    await registry.createModel({ name: 'urls', task: 'malicious-url', policy: { metric: 'eval_fpr', comparison: '<=', threshold: 0.01, targetStage: 'Staging' } }, admin);
     const ok = await registry.registerVersion('urls', { metrics: { eval_fpr: 0.005 } }, editor);
     assert.equal(ok.version.stage, 'Staging');
     assert.match(ok.autoStage.reason, /eval_fpr 0\.005 <= 0\.01 → Staging/);

@@ -32,7 +32,7 @@ describe('training lifecycle on sqlite (real queue, real trainer processes)', ()
   let p: TestPlatform;
 
   before(async () => {
-    p = await openTestPlatform('sqlite', { WARDEN_WORKER_CONCURRENCY: '1' });
+    p = await openTestPlatform('sqlite', { WARDEN_WORKER_CONCURRENCY: '1', WARDEN_EXTERNAL_TRAINERS: process.execPath });
     await p.services.datasets.registerRows(syntheticRows(200), { name: 'synth', origin: 'upload' });
   });
   after(async () => p.close());

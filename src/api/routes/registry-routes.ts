@@ -251,7 +251,7 @@ export const registryRoutes: RouteModule = (app, deps) => {
     {
       config: { role: 'editor' },
       schema: {
-        summary: 'Register a model',
+        summary: 'Register a model (giving a policy or an external recipe needs admin)',
         tags: ['registry'],
         body: Type.Object(
           {
@@ -299,7 +299,7 @@ export const registryRoutes: RouteModule = (app, deps) => {
     {
       config: { role: 'editor' },
       schema: {
-        summary: 'Change a model (changing the policy needs admin)',
+        summary: 'Change a model (changing the policy or setting an external recipe needs admin; a recipe is validated when stored)',
         tags: ['registry'],
         params: ModelParams,
         body: Type.Object(
