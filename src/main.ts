@@ -107,12 +107,22 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const jobs = createJobQueue(config, new SqlJobStore(database));
     closers.push(() => jobs.close());
 
+    const tracking = new TrackingService({ store: new SqlTrackingStore(database), clock: systemClock, ids: randomIds, meter: new ProcessResourceMeter() });
+    const artifacts = new ArtifactService({
+      store: artifactStore,
+      index: artifactIndex,
+      runs: new SqlTrackingStore(database),
+      clock: systemClock,
+      ids: randomIds,
+      maxArtifactBytes: config.maxArtifactBytes,
+      gcGraceMs: config.artifactGcGraceMs,
+    });
     const recipes = new RecipeResolver(config.externalTrainers);
     const core: Omit<Services, 'training' | 'models'> = {
       jobs,
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
-      registry: new RegistryService({ store: new SqlRegistryStore(database), clock: systemClock, ids: randomIds, recipes }),
-      tracking: new TrackingService({ store: new SqlTrackingStore(database), clock: systemClock, ids: randomIds, meter: new ProcessResourceMeter() }),
+      registry: new RegistryService({ store: new SqlRegistryStore(database), artifacts, runs: tracking, clock: systemClock, ids: randomIds, recipes }),
+      tracking,
       datasets: new DatasetService({
         store: new SqlDatasetStore(database),
         artifacts: artifactStore,
@@ -125,15 +135,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         corpora: [spamAssassinCorpus],
         log: (level, message, fields) => late.log?.[level](fields, message),
       }),
-      artifacts: new ArtifactService({
-        store: artifactStore,
-        index: artifactIndex,
-        runs: new SqlTrackingStore(database),
-        clock: systemClock,
-        ids: randomIds,
-        maxArtifactBytes: config.maxArtifactBytes,
-        gcGraceMs: config.artifactGcGraceMs,
-      }),
+      artifacts,
     };
     const models = new ModelLoader({ registry: core.registry, artifacts: core.artifacts });
     const services: Services = {

@@ -166,19 +166,34 @@ export function guessMediaType(name: string): string {
   return (match && MEDIA_TYPES_BY_EXTENSION[(match[1] as string).toLowerCase()]) || DEFAULT_MEDIA_TYPE;
 }
 
-/** True when `value` is a lower-case hex sha256 digest (64 characters). */
-export function isSha256Digest(value: unknown): value is string {
+/**
+ * A sha256 digest in its one stored spelling: 64 lower-case hex characters, no prefix.
+ * Every digest that reaches a store, an index or a cache key has been through
+ * {@link parseSha256Digest}, so two spellings of one blob never become two keys (a
+ * `sha256:`-prefixed spelling once hid a registered model's blob from garbage collection).
+ */
+export type Sha256Digest = string & { readonly __sha256Digest: true };
+
+/** The prefix some clients (OCI, Docker, MLflow) put before a sha256; accepted on input, never stored. */
+export const SHA256_PREFIX = 'sha256:';
+/** Every spelling {@link parseSha256Digest} accepts, as a JSON-schema pattern (for request schemas). */
+export const SHA256_DIGEST_INPUT_PATTERN = `^(?:${SHA256_PREFIX})?[0-9a-f]{64}$`;
+const SHA256_INPUT = new RegExp(SHA256_DIGEST_INPUT_PATTERN);
+
+/** True when `value` is a digest in the stored spelling (64 lower-case hex characters, no prefix). */
+export function isSha256Digest(value: unknown): value is Sha256Digest {
   return typeof value === 'string' && SHA256_HEX.test(value);
 }
 
 /**
- * Returns `value` when it is a lower-case hex sha256 digest; otherwise VALIDATION_FAILED
- * naming `field`. Upper-case hex is refused rather than folded: a digest is an identifier,
- * and one spelling per blob keeps lookups and path building unambiguous.
+ * The stored spelling of a sha256 digest given as input: 64 lower-case hex characters,
+ * optionally prefixed with `sha256:` (the prefix is dropped). Anything else is
+ * VALIDATION_FAILED naming `field`. Upper-case hex is refused rather than folded: a digest
+ * is an identifier, and one spelling per blob keeps lookups and path building unambiguous.
  */
-export function parseSha256Digest(value: unknown, field = 'sha256'): string {
-  if (!isSha256Digest(value)) throw invalid(field, `${field} must be 64 lower-case hex characters (a sha256 digest)`);
-  return value;
+export function parseSha256Digest(value: unknown, field = 'sha256'): Sha256Digest {
+  if (typeof value !== 'string' || !SHA256_INPUT.test(value)) throw invalid(field, `${field} must be a sha256 digest: 64 lower-case hex characters, optionally prefixed with "${SHA256_PREFIX}"`);
+  return value.slice(value.length - 64) as Sha256Digest;
 }
 
 /** A blob as the artifact store lists it. */

@@ -6,9 +6,10 @@ import {
   validateArtifactName,
   validateMediaType,
   type RunArtifact,
+  type Sha256Digest,
   type StoredBlobInfo,
 } from '../domain/artifacts.js';
-import { WardenError, invalid } from '../domain/errors.js';
+import { WardenError } from '../domain/errors.js';
 import type { ArtifactIndex } from '../domain/ports/artifact-index.js';
 import type { ArtifactStore, VerifiedBlobStream } from '../domain/ports/artifact-store.js';
 import type { Clock, IdGenerator } from '../domain/ports/clock.js';
@@ -236,10 +237,16 @@ export class ArtifactService {
     return this.store.readVerified(sha256, { maxBytes: this.maxModelBytes });
   }
 
-  /** Fails with VALIDATION_FAILED unless a blob with this digest is stored (for registering a version by digest). */
-  async requireBlob(digest: unknown, field = 'artifactDigest'): Promise<string> {
+  /**
+   * The stored spelling of `digest` when a blob with it is stored (registering a version by
+   * digest checks this); VALIDATION_FAILED for a malformed digest, ARTIFACT_NOT_FOUND naming
+   * `field` when no such blob is stored.
+   */
+  async requireBlob(digest: unknown, field = 'artifactDigest'): Promise<Sha256Digest> {
     const sha256 = parseSha256Digest(digest, field);
-    if (!(await this.store.has(sha256))) throw invalid(field, `no artifact with sha256 ${sha256} is stored; upload it to a run first`);
+    if (!(await this.store.has(sha256))) {
+      throw new WardenError('ARTIFACT_NOT_FOUND', `no artifact with sha256 ${sha256} is stored; upload it to a run first (\`warden artifacts put\`)`, { field });
+    }
     return sha256;
   }
 

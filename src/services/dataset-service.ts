@@ -4,6 +4,7 @@
  * `data/fresh/<model>/`, version what is new and announce it; move files to
  * `data/used/<model>/` once a training on them succeeded.
  */
+import { parseSha256Digest } from '../domain/artifacts.js';
 import {
   canonicalRow,
   checkRow,
@@ -280,8 +281,8 @@ export class DatasetService {
   }
 
   /** The first version registered with this content; DATASET_NOT_FOUND when none. */
-  async getBySha256(sha256: string): Promise<DatasetVersion> {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw invalid('sha256', 'sha256 must be 64 lower-case hex characters');
+  async getBySha256(input: string): Promise<DatasetVersion> {
+    const sha256 = parseSha256Digest(input, 'sha256');
     const [found] = await this.deps.store.findBySha256(sha256);
     if (!found) throw new WardenError('DATASET_NOT_FOUND', `no dataset version has sha256 ${sha256}`);
     return found;

@@ -4,15 +4,14 @@
  * artifact store, parsed as data, and cached by digest (a version's artifact never
  * changes, so the digest is a perfect cache key).
  */
-import { createHash } from 'node:crypto';
+import { parseSha256Digest } from '../domain/artifacts.js';
 import { WardenError, invalid } from '../domain/errors.js';
 import type { ModelVersion } from '../domain/registry/index.js';
 import { predictBatch, type Prediction, type TextClassifier } from '../ml/index.js';
 import type { ArtifactService } from './artifact-service.js';
 import { loadBundle } from './model-bundle.js';
+import { sha256Hex } from './sha256-digest.js';
 import type { RegistryService, VersionRefInput } from './registry-service.js';
-
-export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 export interface LoadedModel {
   readonly version: ModelVersion;
@@ -49,7 +48,9 @@ export class ModelLoader {
    * The classifier stored under `digest`: ARTIFACT_TAMPERED when the bundle or its weights
    * no longer match their digests, ARTIFACT_NOT_FOUND when the blob is gone.
    */
-  loadByDigest(digest: string): Promise<TextClassifier> {
+  loadByDigest(input: string): Promise<TextClassifier> {
+    // The stored spelling is the cache key: `sha256:<hex>` and `<hex>` are one model.
+    const digest = parseSha256Digest(input, 'artifactDigest');
     const cached = this.cache.get(digest);
     if (cached !== undefined) {
       this.cache.delete(digest);

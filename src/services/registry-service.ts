@@ -1,9 +1,11 @@
+import { parseSha256Digest, type Sha256Digest } from '../domain/artifacts.js';
 import { requireRole, type Role } from '../domain/auth.js';
 import { RECIPE_AUTHOR_TAG, canonicalJson } from '../domain/recipes.js';
 import { RecipeResolver } from './recipe-resolver.js';
 import { WardenError, invalid } from '../domain/errors.js';
 import type { Clock, IdGenerator } from '../domain/ports/clock.js';
 import type { RegistryStore, VersionPlan } from '../domain/ports/registry-store.js';
+import type { ArtifactBlobs, TrackingRuns } from '../domain/ports/version-references.js';
 import {
   DEFAULT_AUTO_STAGE_POLICY,
   assembleLineage,
@@ -165,7 +167,6 @@ function parseHistoryPageToken(raw: string | undefined): number | null {
 const TASK = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const METRIC_KEY = /^[A-Za-z0-9_.\-/]{1,128}$/;
 const TAG_KEY = /^[A-Za-z0-9_.\-/:]{1,128}$/;
-const DIGEST = /^(sha256:)?[a-f0-9]{64}$/;
 const MAX_TAGS = 100;
 const MAX_METRICS = 500;
 const MAX_TEXT = 10_000;
@@ -229,6 +230,10 @@ function planOrThrow(result: TransitionPlan | WardenError): TransitionPlan {
 
 export interface RegistryServiceDeps {
   readonly store: RegistryStore;
+  /** Where a version's artifactDigest must name a stored blob. */
+  readonly artifacts: ArtifactBlobs;
+  /** Where a version's sourceRunId must name a run. */
+  readonly runs: TrackingRuns;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   /** Checks recipes when they are stored; default: built-in families only (external trainers off). */
@@ -242,12 +247,16 @@ export interface RegistryServiceDeps {
  */
 export class RegistryService {
   private readonly store: RegistryStore;
+  private readonly artifacts: ArtifactBlobs;
+  private readonly runs: TrackingRuns;
   private readonly clock: Clock;
   private readonly nextId: () => string;
   private readonly recipes: RecipeResolver;
 
   constructor(deps: RegistryServiceDeps) {
     this.store = deps.store;
+    this.artifacts = deps.artifacts;
+    this.runs = deps.runs;
     this.clock = deps.clock;
     this.nextId = () => deps.ids.next();
     this.recipes = deps.recipes ?? new RecipeResolver();
@@ -358,16 +367,12 @@ export class RegistryService {
     const description = text(input.description, 'description', MAX_TEXT, '');
     const fingerprint = input.recipeFingerprint === undefined || input.recipeFingerprint === null ? null : text(input.recipeFingerprint, 'recipeFingerprint', 200, '');
     if (fingerprint === '') throw invalid('recipeFingerprint', 'recipeFingerprint must not be empty (omit it or pass null)');
-    const datasetDigests = input.datasetDigests ?? [];
-    if (!Array.isArray(datasetDigests) || datasetDigests.length > 100) throw invalid('datasetDigests', 'datasetDigests must be a list of at most 100 sha256 digests');
-    datasetDigests.forEach((d, i) => {
-      if (typeof d !== 'string' || !DIGEST.test(d)) throw invalid(`datasetDigests[${i}]`, 'expected a sha256 digest (64 lowercase hex characters)');
-    });
-    const artifactDigest = input.artifactDigest ?? null;
-    if (artifactDigest !== null && (typeof artifactDigest !== 'string' || !DIGEST.test(artifactDigest))) {
-      throw invalid('artifactDigest', 'expected a sha256 digest (64 lowercase hex characters)');
-    }
+    const rawDatasetDigests: unknown = input.datasetDigests ?? [];
+    if (!Array.isArray(rawDatasetDigests) || rawDatasetDigests.length > 100) throw invalid('datasetDigests', 'datasetDigests must be a list of at most 100 sha256 digests');
+    const datasetDigests = rawDatasetDigests.map((d: unknown, i) => parseSha256Digest(d, `datasetDigests[${i}]`));
+    const artifactDigest = input.artifactDigest === undefined || input.artifactDigest === null ? null : parseSha256Digest(input.artifactDigest, 'artifactDigest');
     const sourceRunId = optionalId(input.sourceRunId, 'sourceRunId');
+    await this.requireReferences(artifactDigest, sourceRunId);
     const parentRef = input.parent === undefined || input.parent === null ? null : ref(input.parent, 'parent');
     let parentNumber: number | null = null;
     if (parentRef !== null) {
@@ -398,11 +403,11 @@ export class RegistryService {
           tags: versionTags,
           parentVersionId: facts.parent?.id ?? null,
           retrainingCount: facts.parent === null ? 0 : facts.parent.retrainingCount + 1,
-          datasetDigests: datasetDigests as string[],
+          datasetDigests,
           resourceUsage,
           recipeFingerprint: fingerprint,
           sourceRunId,
-          artifactDigest: artifactDigest as string | null,
+          artifactDigest,
           createdAt: now,
         },
         transitions,
@@ -423,8 +428,8 @@ export class RegistryService {
     if (rawStatus !== undefined && !isVersionStatus(rawStatus)) throw invalid('status', 'status must be one of PENDING, READY, FAILED');
     const description = input.description === undefined ? undefined : text(input.description, 'description', MAX_TEXT, '');
     const newTags = input.tags === undefined ? undefined : tags(input.tags, 'tags');
-    const digest: unknown = input.artifactDigest;
-    if (digest !== undefined && (typeof digest !== 'string' || !DIGEST.test(digest))) throw invalid('artifactDigest', 'expected a sha256 digest (64 lowercase hex characters)');
+    const digest = input.artifactDigest === undefined ? undefined : parseSha256Digest(input.artifactDigest, 'artifactDigest');
+    if (digest !== undefined) await this.requireReferences(digest, null);
     let autoStage: AutoStageDecision | null = null;
     const applied = await this.store.updateVersion(model, ref(version), (facts) => {
       const now = this.clock.now();
@@ -559,6 +564,12 @@ export class RegistryService {
         };
       }),
     };
+  }
+
+  /** A version never points at a model file or a run that does not exist (ARTIFACT_NOT_FOUND / RUN_NOT_FOUND naming the field). */
+  private async requireReferences(artifactDigest: Sha256Digest | null, sourceRunId: string | null): Promise<void> {
+    if (artifactDigest !== null) await this.artifacts.requireBlob(artifactDigest, 'artifactDigest');
+    if (sourceRunId !== null) await this.runs.requireRun(sourceRunId, 'sourceRunId');
   }
 
   private async resolveParent(model: string, parent: VersionRef): Promise<ModelVersion> {

@@ -62,8 +62,8 @@ export interface RunSummary extends RunInfo {
 /** Called after a run is deleted (its rows, and the artifact rows that cascade with it, are gone). */
 export type RunDeletedListener = (runId: string) => Promise<void> | void;
 
-function runNotFound(id: string): WardenError {
-  return new WardenError('RUN_NOT_FOUND', `no run has id "${id}"`, { field: 'id' });
+function runNotFound(id: string, field = 'id'): WardenError {
+  return new WardenError('RUN_NOT_FOUND', `no run has id "${id}"`, { field });
 }
 
 function pageLimit(limit: number | undefined, max: number, fallback: number): number {
@@ -150,9 +150,10 @@ export class TrackingService {
   }
 
   /** The run without its data; RUN_NOT_FOUND when absent. For other areas' existence checks (artifacts). */
-  async requireRun(id: string): Promise<RunInfo> {
+  /** The run's info; RUN_NOT_FOUND naming `field` (the input that named the run) when there is none. */
+  async requireRun(id: string, field = 'id'): Promise<RunInfo> {
     const info = await this.store.getRunInfo(id);
-    if (info === undefined) throw runNotFound(id);
+    if (info === undefined) throw runNotFound(id, field);
     return info;
   }
 

@@ -19,7 +19,6 @@
  * staged None by the auto-stage policy — and ends the run FAILED; fresh files stay in
  * fresh/. A cancelled job registers nothing and ends the run KILLED.
  */
-import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { WardenError, invalid, isWardenError } from '../domain/errors.js';
 import { describeFailure, type Job, type JsonObject, type JsonValue } from '../domain/jobs.js';
@@ -46,11 +45,10 @@ import type { ArtifactService } from './artifact-service.js';
 import type { ModelLoader } from './model-loader.js';
 import type { DatasetService } from './dataset-service.js';
 import { RecipeResolver, toMlRecipe } from './recipe-resolver.js';
+import { sha256Hex } from './sha256-digest.js';
 import { BUNDLE_MEDIA_TYPE, BUNDLE_NAME, MANIFEST_NAME, WEIGHTS_NAME, encodeBundle } from './model-bundle.js';
 import type { Actor, RegistryService } from './registry-service.js';
 import type { TrackingService } from './tracking-service.js';
-
-const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
 
 /** Phases a training job reports, in order. */
 export const TRAINING_PHASES = ['loading', 'featurising', 'training', 'calibrating', 'evaluating', 'registering'] as const;
@@ -704,7 +702,7 @@ export class TrainingService {
         const parent = await this.deps.registry.getVersion(model, payload.parent);
         for (const digest of parent.datasetDigests) {
           try {
-            const version = await this.deps.datasets.getBySha256(digest.replace(/^sha256:/, ''));
+            const version = await this.deps.datasets.getBySha256(digest);
             if (version.name === freshDatasetName(model)) await add(version.sha256, `${version.name} v${version.version}`);
           } catch (error) {
             if (!(isWardenError(error) && error.code === 'DATASET_NOT_FOUND')) throw error;

@@ -359,6 +359,38 @@ for (const kind of STORE_KINDS) {
       await assert.rejects(platform.services.artifacts.loadModelArtifact(digest), { code: 'ARTIFACT_TAMPERED' });
     });
 
+    it('a version registered with a sha256:-prefixed digest keeps its blob through gc and loads', async () => {
+      const runId = await createRun();
+      const model = `prefixed-${randomBytes(3).toString('hex')}`;
+      await platform.services.registry.createModel({ name: model, task: 'spam' }, { name: 'test' });
+      const bytes = Buffer.from(`weights ${randomBytes(16).toString('hex')}`);
+      const uploaded = await upload(runId, 'weights.bin', bytes);
+      assert.equal(uploaded.statusCode, 201, uploaded.body);
+      const digest: string = uploaded.json().sha256;
+      const registered = await platform.app.inject({
+        method: 'POST',
+        url: `/models/${model}/versions`,
+        headers: headers.editor,
+        payload: { artifactDigest: `sha256:${digest}`, sourceRunId: runId, datasetDigests: [`sha256:${sha256(Buffer.from('rows'))}`] },
+      });
+      assert.equal(registered.statusCode, 201, registered.body);
+      // Only the version references the blob now.
+      assert.equal((await platform.app.inject({ method: 'DELETE', url: `/runs/${runId}/artifacts/${uploaded.json().id}`, headers: headers.admin })).statusCode, 200);
+      const gc = await platform.app.inject({ method: 'POST', url: '/admin/gc', headers: headers.admin });
+      assert.equal(gc.statusCode, 200, gc.body);
+      assert.equal(gc.json().deleted.includes(digest), false, 'gc deleted the blob of a registered version');
+      assert.equal(await new LocalArtifactStore(root).has(digest), true);
+      // Stored canonical, whatever spelling the request used.
+      assert.equal(registered.json().version.artifactDigest, digest);
+      assert.deepEqual(registered.json().version.datasetDigests, [sha256(Buffer.from('rows'))]);
+      const version = await platform.services.registry.getVersion(model, registered.json().version.number);
+      assert.deepEqual(Buffer.from(await platform.services.artifacts.loadModelArtifact(version.artifactDigest)), bytes);
+      // The prefixed spelling names the same blob everywhere a digest is taken.
+      assert.deepEqual(Buffer.from(await platform.services.artifacts.loadModelArtifact(`sha256:${digest}`)), bytes);
+      const byDigest = await platform.app.inject({ method: 'GET', url: `/artifacts/sha256:${digest}`, headers: headers.viewer });
+      assert.equal(byDigest.statusCode, 200, byDigest.body);
+    });
+
     it('deleting a model frees the blob only its versions used, at the next gc', async () => {
       const runId = await createRun();
       const model = `doomed-model-${randomBytes(3).toString('hex')}`;

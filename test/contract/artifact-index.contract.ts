@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { RunArtifact } from '../../src/domain/artifacts.js';
+import { parseSha256Digest, type RunArtifact } from '../../src/domain/artifacts.js';
 import type { ArtifactIndex } from '../../src/domain/ports/artifact-index.js';
 import { WardenError } from '../../src/domain/errors.js';
 
@@ -22,7 +22,7 @@ export interface ArtifactIndexFixture {
   cleanup(): Promise<void>;
 }
 
-const digestOf = (n: number) => n.toString(16).padStart(64, 'a');
+const digestOf = (n: number) => parseSha256Digest(n.toString(16).padStart(64, 'a'));
 
 function artifact(runId: string, name: string, sha256: string, createdAt = 1_700_000_000_000): RunArtifact {
   return { id: randomBytes(8).toString('hex'), runId, name, size: 3 * 1024 ** 3, sha256, mediaType: 'application/json', createdAt };

@@ -84,10 +84,14 @@ describe('validateMediaType', () => {
 
 describe('sha256 digests', () => {
   const digest = 'ab'.repeat(32);
-  it('accepts 64 lower-case hex characters only', () => {
+  it('accepts 64 lower-case hex characters, with or without a sha256: prefix, and returns the bare form', () => {
     assert.equal(isSha256Digest(digest), true);
     assert.equal(parseSha256Digest(digest), digest);
-    for (const bad of [digest.toUpperCase(), digest.slice(1), `${digest}0`, `../${digest.slice(3)}`, 'g'.repeat(64), '', undefined, 7]) {
+    assert.equal(parseSha256Digest(`sha256:${digest}`), digest);
+    // The stored spelling has no prefix: only the parser accepts one.
+    assert.equal(isSha256Digest(`sha256:${digest}`), false);
+    const badForms = [digest.toUpperCase(), digest.slice(1), `${digest}0`, `../${digest.slice(3)}`, 'g'.repeat(64), '', undefined, 7, 'sha256:', `SHA256:${digest}`, `sha256:sha256:${digest}`, `sha512:${digest}`, ` ${digest}`];
+    for (const bad of badForms) {
       assert.equal(isSha256Digest(bad), false);
       assert.throws(() => parseSha256Digest(bad, 'sha256'), { code: 'VALIDATION_FAILED', field: 'sha256' });
     }

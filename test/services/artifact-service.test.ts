@@ -17,8 +17,8 @@ import { corruptLocalBlob } from '../support/artifacts.js';
 
 const MiB = 1024 * 1024;
 
-function isCode(code: string) {
-  return (error: unknown) => error instanceof WardenError && error.code === code;
+function isCode(code: string, field?: string) {
+  return (error: unknown) => error instanceof WardenError && error.code === code && (field === undefined || error.field === field);
 }
 
 async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
@@ -254,7 +254,9 @@ for (const kind of STORE_KINDS) {
       const runId = await createRun();
       const artifact = await service.upload(runId, { name: 'm.bin' }, chunked(bytesOf(64, 50)));
       assert.equal(await service.requireBlob(artifact.sha256), artifact.sha256);
-      await assert.rejects(service.requireBlob(sha256(bytesOf(64, 51))), isCode('VALIDATION_FAILED'));
+      assert.equal(await service.requireBlob(`sha256:${artifact.sha256}`), artifact.sha256);
+      await assert.rejects(service.requireBlob(sha256(bytesOf(64, 51)), 'artifactDigest'), isCode('ARTIFACT_NOT_FOUND', 'artifactDigest'));
+      await assert.rejects(service.requireBlob('sha256:nope', 'artifactDigest'), isCode('VALIDATION_FAILED', 'artifactDigest'));
     });
   });
 }

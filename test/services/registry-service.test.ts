@@ -1,9 +1,15 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { isWardenError } from '../../src/domain/errors.js';
+import { ArtifactService } from '../../src/services/artifact-service.js';
 import { RegistryService, type Actor } from '../../src/services/registry-service.js';
+import { randomIds, systemClock } from '../../src/services/system.js';
+import { TrackingService } from '../../src/services/tracking-service.js';
+import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-store.js';
+import { SqlArtifactIndex } from '../../src/store/sql/sql-artifact-index.js';
 import { SqlRegistryStore } from '../../src/store/sql/sql-registry-store.js';
-import { openTestDatabase, type TestDatabase } from '../support/stores.js';
+import { SqlTrackingStore } from '../../src/store/sql/sql-tracking-store.js';
+import { openTestDatabase, tempDir, type TestDatabase } from '../support/stores.js';
 
 function isCode(code: string, field?: string) {
   return (error: unknown) => {
@@ -20,18 +26,43 @@ const digest = (c: string) => c.repeat(64);
 
 describe('RegistryService (SQLite)', () => {
   let test: TestDatabase;
+  let temp: { dir: string; remove(): void };
   let registry: RegistryService;
+  let tracking: TrackingService;
+  let artifacts: ArtifactService;
+  let runId: string;
   let now = 1_700_000_000_000;
   let seq = 0;
+  /** Uploads `text` as an artifact of the test run and returns its sha256. */
+  const storedBlob = async (text: string): Promise<string> =>
+    (await artifacts.upload(runId, { name: `${text}-${++seq}.bin` }, (async function* () {
+      yield Buffer.from(text);
+    })())).sha256;
   before(async () => {
     test = await openTestDatabase('sqlite');
+    temp = tempDir('warden-registry-');
+    tracking = new TrackingService({ store: new SqlTrackingStore(test.database), clock: systemClock, ids: randomIds });
+    artifacts = new ArtifactService({
+      store: new LocalArtifactStore(temp.dir),
+      index: new SqlArtifactIndex(test.database),
+      runs: new SqlTrackingStore(test.database),
+      clock: systemClock,
+      ids: randomIds,
+      maxArtifactBytes: 1024 * 1024,
+    });
     registry = new RegistryService({
       store: new SqlRegistryStore(test.database),
+      artifacts,
+      runs: tracking,
       clock: { now: () => (now += 1000) },
       ids: { next: () => `id${(++seq).toString().padStart(8, '0')}` },
     });
+    runId = (await tracking.createRun({ experimentName: 'registry-test' })).id;
   });
-  after(async () => test.cleanup());
+  after(async () => {
+    await test.cleanup();
+    temp.remove();
+  });
 
   it('creates a model with the default policy and refuses bad input naming the field', async () => {
     const model = await registry.createModel({ name: 'spam', task: 'spam', description: 'mail filter', tags: { team: 'mail' } }, editor);
@@ -113,6 +144,21 @@ describe('RegistryService (SQLite)', () => {
     await registry.createModel({ name: 'zz-lax', task: 'spam' }, editor);
     await assert.rejects(registry.updateModel('zz-lax', { policy }, editor), isCode('FORBIDDEN', 'policy'));
     assert.deepEqual((await registry.updateModel('zz-lax', { policy }, admin)).policy, { enabled: true, ...policy, otherwiseStage: 'Staging' });
+  });
+
+  it('registers a version only when its artifact blob and source run exist, storing digests bare', async () => {
+    await registry.createModel({ name: 'zrefs', task: 'spam' }, editor);
+    const blob = await storedBlob('model weights');
+    await assert.rejects(registry.registerVersion('zrefs', { artifactDigest: digest('d') }, editor), isCode('ARTIFACT_NOT_FOUND', 'artifactDigest'));
+    await assert.rejects(registry.registerVersion('zrefs', { artifactDigest: blob, sourceRunId: 'no-such-run' }, editor), isCode('RUN_NOT_FOUND', 'sourceRunId'));
+    await assert.rejects(registry.registerVersion('zrefs', { sourceRunId: 'no-such-run' }, editor), isCode('RUN_NOT_FOUND', 'sourceRunId'));
+    await assert.rejects(registry.registerVersion('zrefs', { datasetDigests: [`sha256:${digest('g')}`] }, editor), isCode('VALIDATION_FAILED', 'datasetDigests[0]'));
+    assert.equal((await registry.getModel('zrefs')).latestVersion, 0, 'a refused registration takes no version number');
+    const ok = await registry.registerVersion('zrefs', { artifactDigest: `sha256:${blob}`, sourceRunId: runId, datasetDigests: [`sha256:${digest('e')}`, digest('f')] }, editor);
+    assert.equal(ok.version.artifactDigest, blob);
+    assert.equal(ok.version.sourceRunId, runId);
+    assert.deepEqual(ok.version.datasetDigests, [digest('e'), digest('f')]);
+    assert.deepEqual((await registry.getVersion('zrefs', 1)).datasetDigests, [digest('e'), digest('f')]);
   });
 
   it('applies per-model policies and auto-staging off', async () => {
@@ -212,15 +258,18 @@ describe('RegistryService (SQLite)', () => {
     const pending = await registry.registerVersion('inj', { status: 'PENDING', metrics: { eval_accuracy: 0.95 } }, editor);
     assert.equal(pending.version.stage, 'None');
     assert.match(pending.autoStage.reason, /PENDING/);
-    const ready = await registry.updateVersion('inj', 1, { status: 'READY', artifactDigest: digest('b'), tags: { run: 'r1' } }, editor);
+    const blob = await storedBlob('model b');
+    await assert.rejects(registry.updateVersion('inj', 1, { status: 'READY', artifactDigest: digest('b') }, editor), isCode('ARTIFACT_NOT_FOUND', 'artifactDigest'));
+    const ready = await registry.updateVersion('inj', 1, { status: 'READY', artifactDigest: `sha256:${blob}`, tags: { run: 'r1' } }, editor);
+    assert.equal(ready.version.artifactDigest, blob);
     assert.equal(ready.version.stage, 'Production');
     assert.equal(ready.version.status, 'READY');
     assert.match(ready.autoStage?.reason ?? '', /eval_accuracy 0\.95 > 0\.9 → Production/);
     assert.deepEqual((await registry.getVersion('inj', 1)).tags, { run: 'r1' });
     await assert.rejects(registry.updateVersion('inj', 1, { status: 'FAILED' }, editor), isCode('VERSION_CONFLICT', 'status'));
-    await assert.rejects(registry.updateVersion('inj', 1, { artifactDigest: digest('c') }, editor), isCode('VERSION_CONFLICT', 'artifactDigest'));
+    await assert.rejects(registry.updateVersion('inj', 1, { artifactDigest: await storedBlob('model c') }, editor), isCode('VERSION_CONFLICT', 'artifactDigest'));
     await assert.rejects(registry.updateVersion('inj', 1, { artifactDigest: 'nope' }, editor), isCode('VALIDATION_FAILED', 'artifactDigest'));
-    const same = await registry.updateVersion('inj', 1, { artifactDigest: digest('b'), description: 'ok' }, editor);
+    const same = await registry.updateVersion('inj', 1, { artifactDigest: blob, description: 'ok' }, editor);
     assert.equal(same.autoStage, null);
     assert.deepEqual(same.transitions, []);
     await registry.registerVersion('inj', { status: 'PENDING' }, editor);

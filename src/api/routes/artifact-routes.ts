@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { validateArtifactName, type RunArtifact } from '../../domain/artifacts.js';
+import { SHA256_DIGEST_INPUT_PATTERN, validateArtifactName, type RunArtifact } from '../../domain/artifacts.js';
 import { invalid } from '../../domain/errors.js';
 import type { ArtifactDownload } from '../../services/artifact-service.js';
 import type { RouteModule } from '../app-deps.js';
@@ -17,7 +17,7 @@ const UPLOAD_CONTENT_TYPE = 'application/octet-stream';
 
 const RunId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Run id.' });
 const ArtifactId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Artifact id (from the list).' });
-const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'Lower-case hex sha256 of the bytes.' });
+const Sha256 = Type.String({ pattern: SHA256_DIGEST_INPUT_PATTERN, description: 'Lower-case hex sha256 of the bytes, optionally prefixed with "sha256:".' });
 
 const Artifact = Type.Object({
   id: Type.String(),

@@ -1,4 +1,4 @@
-import type { RunArtifact } from '../artifacts.js';
+import type { RunArtifact, Sha256Digest } from '../artifacts.js';
 
 /**
  * The metadata of run artifacts (name, size, digest, media type per run) and the
@@ -21,8 +21,8 @@ export interface ArtifactIndex {
   /** A run's artifacts ordered by name. */
   list(runId: string): Promise<RunArtifact[]>;
 
-  /** Run artifacts whose bytes have this digest, oldest first. */
-  findByDigest(sha256: string): Promise<RunArtifact[]>;
+  /** Run artifacts whose bytes have this digest (in the stored spelling: see parseSha256Digest), oldest first. */
+  findByDigest(sha256: Sha256Digest): Promise<RunArtifact[]>;
 
   /** Removes one artifact record and returns it; undefined when there was none. */
   remove(runId: string, artifactId: string): Promise<RunArtifact | undefined>;
@@ -35,6 +35,6 @@ export interface ArtifactIndex {
    */
   referencedDigests(): Promise<Set<string>>;
 
-  /** Whether a run artifact, a model version or a dataset version references this digest. */
-  isReferenced(sha256: string): Promise<boolean>;
+  /** Whether a run artifact, a model version or a dataset version references this digest (stored spelling). */
+  isReferenced(sha256: Sha256Digest): Promise<boolean>;
 }

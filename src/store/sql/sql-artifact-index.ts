@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { RunArtifact } from '../../domain/artifacts.js';
+import type { RunArtifact, Sha256Digest } from '../../domain/artifacts.js';
 import { WardenError } from '../../domain/errors.js';
 import type { ArtifactIndex } from '../../domain/ports/artifact-index.js';
 import type { SqlDatabase } from './database.js';
@@ -66,7 +66,7 @@ export class SqlArtifactIndex implements ArtifactIndex {
     return rows.map(toEntity);
   }
 
-  async findByDigest(sha256: string): Promise<RunArtifact[]> {
+  async findByDigest(sha256: Sha256Digest): Promise<RunArtifact[]> {
     const rows = await this.db.selectFrom('run_artifacts').selectAll().where('sha256', '=', sha256).orderBy('created_at').orderBy('id').execute();
     return rows.map(toEntity);
   }
@@ -92,7 +92,7 @@ export class SqlArtifactIndex implements ArtifactIndex {
     return new Set(rows.map((row) => row.digest));
   }
 
-  async isReferenced(sha256: string): Promise<boolean> {
+  async isReferenced(sha256: Sha256Digest): Promise<boolean> {
     const row = await this.db
       .selectNoFrom((eb) => [
         eb

@@ -7,6 +7,7 @@ import { artifactsMigration } from './0003-artifacts.js';
 import { jobsMigration } from './0004-jobs.js';
 import { datasetsMigration } from './0005-datasets.js';
 import { registryIndexesMigration } from './0006-registry-indexes.js';
+import { canonicalDigestsMigration } from './0007-canonical-digests.js';
 
 /**
  * The one migration stream for SQLite and PostgreSQL, in order. Append only:
@@ -19,6 +20,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0004-jobs', jobsMigration],
   ['0005-datasets', datasetsMigration],
   ['0006-registry-indexes', registryIndexesMigration],
+  ['0007-canonical-digests', canonicalDigestsMigration],
 ];
 
 class InCodeMigrationProvider implements MigrationProvider {
