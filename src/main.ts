@@ -9,6 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { loadConfig, type Config } from './config.js';
+import { packageVersion } from './version.js';
+import { CLI_COMMAND } from './cli/command-name.js';
 import { buildApp, type WardenApp } from './api/app.js';
 import type { RuntimeInfo } from './api/app-deps.js';
 import { openSqlDatabase, redactUrl, type SqlDatabase } from './store/sql/database.js';
@@ -67,11 +69,6 @@ export interface Platform {
 export interface PlatformOptions {
   /** An already open (and owned by the caller) database, e.g. a test schema; otherwise config.storeUrl is opened. */
   readonly database?: SqlDatabase;
-}
-
-export function packageVersion(): string {
-  const file = fileURLToPath(new URL('../package.json', import.meta.url));
-  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
 /** Writes the generated admin token where only its owner can read it. */
@@ -340,9 +337,9 @@ export async function startServer(config: Config, print: (line: string) => void 
   if (platform.bootstrapJobs.length > 0) {
     const models = platform.bootstrapJobs.map((job) => String(job.payload.model)).join(', ');
     print(`Sample models ${models}: training on the SpamAssassin corpus in the background (first start).`);
-    print(`  Progress: ${url}/jobs (GET, viewer token) · live: ${url}/jobs/<id>/events · CLI: warden jobs watch <id>`);
-    for (const job of platform.bootstrapJobs) print(`  ${String(job.payload.model)}: job ${job.id} → warden jobs watch ${job.id}`);
-    print(`  Models and stages when done: ${url}/models/status · warden status`);
+    print(`  Progress: ${url}/jobs (GET, viewer token) · live: ${url}/jobs/<id>/events · CLI: ${CLI_COMMAND} jobs watch <id>`);
+    for (const job of platform.bootstrapJobs) print(`  ${String(job.payload.model)}: job ${job.id} → ${CLI_COMMAND} jobs watch ${job.id}`);
+    print(`  Models and stages when done: ${url}/models/status · ${CLI_COMMAND} status`);
     followJobs(platform.services.jobs, platform.bootstrapJobs, print);
   }
 
@@ -358,7 +355,7 @@ function isEntryPoint(): boolean {
 if (isEntryPoint()) {
   const command = process.argv[2] ?? 'server';
   if (command !== 'server') {
-    console.error(`error: unknown command "${command}"; use \`tsx src/main.ts server\` or the \`warden\` CLI`);
+    console.error(`error: unknown command "${command}"; use \`node dist/main.js server\` (npm start) or \`${CLI_COMMAND}\``);
     process.exit(2);
   }
   startServer(loadConfig()).catch((error: unknown) => {

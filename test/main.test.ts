@@ -5,6 +5,8 @@ import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { ADMIN_TOKEN_FILE, createPlatform, migrateStore, startServer } from '../src/main.js';
 import { tempDir } from './support/stores.js';
+import { runCliCaptured } from './support/cli.js';
+import { EXIT_CODES } from '../src/cli/http-client.js';
 
 describe('composition root', () => {
   const home = tempDir('warden-main-');
@@ -72,5 +74,30 @@ describe('composition root', () => {
       await server.stop();
     }
     await assert.rejects(fetch(`${server.url}/health`));
+  });
+
+  it('the banner prints the CLI as `npx warden …`, and each printed command runs as printed', async () => {
+    const bootHome = tempDir('warden-main-banner-');
+    const lines: string[] = [];
+    const config = loadConfig({ ...env, WARDEN_HOME: bootHome.dir, WARDEN_BOOTSTRAP: 'true', WARDEN_ADMIN_TOKEN: 'a-configured-admin-token-123456' });
+    const server = await startServer(config, (line) => lines.push(line));
+    try {
+      const banner = lines.join('\n');
+      const commands = [...banner.matchAll(/(?:^|[\s`(])((?:npx )?warden [a-z][^\n·)`]*)/g)].map((m) => m[1]!.trim());
+      assert.ok(commands.length >= 3, banner);
+      for (const command of commands) assert.match(command, /^npx warden /, `printed without npx: ${command}`);
+      // Nothing trains here (no workers): cancel the sample jobs so that `jobs watch` ends.
+      for (const job of server.platform.bootstrapJobs) await server.platform.services.jobs.cancel(job.id);
+      for (const command of commands.filter((c) => !c.includes('<'))) {
+        const args = command.split(' ').slice(2);
+        const result = await runCliCaptured(['--url', server.url, '--token', 'a-configured-admin-token-123456', ...args]);
+        const expected = args[0] === 'jobs' && args[1] === 'watch' ? EXIT_CODES.conflict : EXIT_CODES.ok;
+        assert.equal(result.code, expected, `${command}: ${result.stderr}`);
+      }
+      assert.ok(commands.some((c) => /^npx warden jobs watch [0-9a-z-]+$/.test(c)), banner);
+    } finally {
+      await server.stop();
+      bootHome.remove();
+    }
   });
 });

@@ -5,6 +5,7 @@
  * what kind of failure it was.
  */
 import { ERROR_CATALOG, type ErrorKind } from '../domain/errors.js';
+import { CLI_COMMAND } from './command-name.js';
 
 /** Exit codes: 2 usage/validation, 3 not found, 4 conflict, 5 auth, 1 anything else. */
 export const EXIT_CODES = { ok: 0, other: 1, usage: 2, notFound: 3, conflict: 4, auth: 5 } as const;
@@ -157,7 +158,7 @@ export class HttpClient {
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new CliError(
-        `cannot reach Warden at ${this.baseUrl} (${cause?.code ?? cause?.message ?? (error as Error).message}); start it with \`warden server\` or set WARDEN_URL`,
+        `cannot reach Warden at ${this.baseUrl} (${cause?.code ?? cause?.message ?? (error as Error).message}); start it with \`npm start\` (or \`${CLI_COMMAND} server\`) or set WARDEN_URL`,
         EXIT_CODES.other,
         UNREACHABLE,
       );

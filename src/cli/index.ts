@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
+import { packageVersion } from '../version.js';
 import { isWardenError } from '../domain/errors.js';
 import type { CliContext, RegisterCommands } from './context.js';
 import { CliError, EXIT_CODES, HttpClient } from './http-client.js';
@@ -54,6 +55,7 @@ const processIo: CliIo = {
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('warden')
     .description('Warden: the life of the classifiers that guard the platform — registry, tracking, jobs, deployment.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('--json', 'print JSON for scripts instead of tables')
     .option('--url <url>', 'server URL (default: WARDEN_URL or http://127.0.0.1:$PORT)')
     .option('--token <token>', 'bearer token (default: WARDEN_TOKEN)')

@@ -1,34 +1,19 @@
 /**
- * The CLI against a real server on an ephemeral loopback port: a few runs of the
- * real `bin/warden.js` from another working directory, the rest in-process through
- * runCli (same code path after argument parsing) to keep the suite quick.
+ * The CLI against a real server on an ephemeral loopback port, in-process through runCli
+ * (the same code path as the bin after argument parsing; the bin itself, compiled, is
+ * tested in bin.test.ts).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/index.js';
 import { errorFromResponse, EXIT_CODES } from '../../src/cli/http-client.js';
 import { listenOnLoopback, runCliCaptured, type CliResult } from '../support/cli.js';
+import { packageVersion } from '../../src/version.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
-import { tempDir } from '../support/stores.js';
-
-const BIN = fileURLToPath(new URL('../../bin/warden.js', import.meta.url));
-
-/** Runs the real launcher in `cwd` (async, so the in-process server keeps serving). */
-function spawnCli(args: string[], env: Record<string, string>, cwd: string): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', WARDEN_LOG_LEVEL: 'silent', ...env } }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('warden CLI', () => {
   let platform: TestPlatform;
   let url: string;
-  const cwd = tempDir('warden-cli-cwd-');
 
   const run = async (...args: string[]): Promise<CliResult> => {
     return runCliCaptured(['--url', url, ...args]);
@@ -41,29 +26,14 @@ describe('warden CLI', () => {
   });
   after(async () => {
     await platform.close();
-    cwd.remove();
   });
 
-  it('bin/warden.js works from any directory: table, --json and exit codes', async () => {
-    const env = { WARDEN_URL: url, WARDEN_TOKEN: platform.adminToken };
-    const [created, listed, missing] = await Promise.all([
-      spawnCli(['token', 'create', '--name', 'alice', '--role', 'editor'], env, cwd.dir),
-      spawnCli(['--json', 'token', 'list'], env, cwd.dir),
-      spawnCli(['token', 'revoke', 'no-such-token'], env, cwd.dir),
-    ]);
-    assert.equal(created.code, 0, created.stderr);
-    assert.match(created.stdout, /│ name\s+│ alice/);
-    assert.match(created.stdout, /│ role\s+│ editor/);
-    assert.match(created.stdout, /token \(shown once, store it now\): wdn_/);
-
-    assert.equal(listed.code, 0, listed.stderr);
-    const tokens = JSON.parse(listed.stdout).tokens as Array<{ name: string; role: string }>;
-    assert.ok(tokens.some((t) => t.name === 'admin' && t.role === 'admin'));
-
-    assert.equal(missing.code, EXIT_CODES.notFound);
-    assert.equal(missing.stdout, '');
-    assert.match(missing.stderr, /^error: TOKEN_NOT_FOUND: no token with id "no-such-token"/);
-    assert.equal(missing.stderr.trim().split('\n').length, 1, 'one line');
+  it('--version and -V print the package version and exit 0, without a server or token', async () => {
+    for (const flag of ['--version', '-V']) {
+      const result = await runCliCaptured([flag]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, `${packageVersion()}\n`);
+    }
   });
 
   it('prints tables for people and pure JSON for scripts', async () => {
@@ -119,19 +89,5 @@ describe('warden CLI', () => {
     assert.equal(errorFromResponse(404, { error: { code: 'VERSION_NOT_FOUND', message: 'no version 9' } }).message, 'VERSION_NOT_FOUND: no version 9');
     assert.equal(errorFromResponse(502, '<html>').exitCode, EXIT_CODES.other);
     assert.equal(errorFromResponse(409, null).exitCode, EXIT_CODES.conflict);
-  });
-
-  it('warden db migrate applies migrations directly to the store, then reports it up to date', async () => {
-    const home = tempDir('warden-cli-home-');
-    try {
-      const first = await spawnCli(['db', 'migrate'], { WARDEN_HOME: home.dir }, cwd.dir);
-      assert.equal(first.code, 0, first.stderr);
-      assert.match(first.stdout, /applied 0001-registry/);
-      const second = await spawnCli(['--json', 'db', 'migrate'], { WARDEN_HOME: home.dir }, cwd.dir);
-      assert.equal(second.code, 0, second.stderr);
-      assert.deepEqual(JSON.parse(second.stdout).applied, []);
-    } finally {
-      home.remove();
-    }
   });
 });

@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import type { CliContext, RegisterCommands } from '../context.js';
 import { CliError, EXIT_CODES } from '../http-client.js';
 import { details, table, time } from '../output.js';
+import { CLI_COMMAND } from '../command-name.js';
 
 interface ArtifactView {
   id: string;
@@ -52,7 +53,7 @@ function runPath(run: string): string {
 async function findArtifact(ctx: CliContext, run: string, ref: string): Promise<ArtifactView> {
   const { artifacts } = await ctx.client().get<{ artifacts: ArtifactView[] }>(runPath(run));
   const found = artifacts.find((a) => a.id === ref) ?? artifacts.find((a) => a.name === ref);
-  if (!found) throw new CliError(`ARTIFACT_NOT_FOUND: run ${run} has no artifact with id or name "${ref}" (see \`warden artifacts ls ${run}\`)`, EXIT_CODES.notFound);
+  if (!found) throw new CliError(`ARTIFACT_NOT_FOUND: run ${run} has no artifact with id or name "${ref}" (see \`${CLI_COMMAND} artifacts ls ${run}\`)`, EXIT_CODES.notFound);
   return found;
 }
 

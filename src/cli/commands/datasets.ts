@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import type { CliContext, RegisterCommands } from '../context.js';
 import { CliError, EXIT_CODES, errorFromResponse, readJsonBody } from '../http-client.js';
 import { details, table, time } from '../output.js';
+import { CLI_COMMAND } from '../command-name.js';
 
 interface DatasetView {
   id: string;
@@ -106,7 +107,7 @@ export const registerDatasetsCommands: RegisterCommands = (program, ctx) => {
       const result = await ctx.client().get<{ datasets: Array<{ name: string; versions: number; latest: DatasetView }> }>('/datasets');
       ctx.output.result(result, ({ datasets: rows }) =>
         rows.length === 0
-          ? 'no datasets yet: import one with `warden datasets import <file> --name <name>`'
+          ? `no datasets yet: import one with \`${CLI_COMMAND} datasets import <file> --name <name>\``
           : table(rows, [
               { header: 'name', value: (d) => d.name },
               { header: 'versions', value: (d) => d.versions },
@@ -131,7 +132,7 @@ export const registerDatasetsCommands: RegisterCommands = (program, ctx) => {
         return;
       }
       const result = await client.get<{ versions: DatasetView[] }>(`/datasets/${encodeURIComponent(name)}/versions`);
-      if (result.versions.length === 0) throw new CliError(`DATASET_NOT_FOUND: no dataset is named "${name}" (see \`warden datasets list\`)`, EXIT_CODES.notFound);
+      if (result.versions.length === 0) throw new CliError(`DATASET_NOT_FOUND: no dataset is named "${name}" (see \`${CLI_COMMAND} datasets list\`)`, EXIT_CODES.notFound);
       ctx.output.result(result, ({ versions }) =>
         table(versions, [
           { header: 'version', value: (d) => `v${d.version}` },

@@ -6,7 +6,6 @@
  */
 import { Option } from 'commander';
 import { JOB_KINDS, JOB_STATES, isTerminal, type Job, type JobLogLine, type JobProgress } from '../../domain/jobs.js';
-import { startWorker } from '../../main.js';
 import type { CliContext, RegisterCommands } from '../context.js';
 import { CliError, EXIT_CODES, HttpClient, UNREACHABLE } from '../http-client.js';
 import { details, table, time } from '../output.js';
@@ -307,6 +306,8 @@ export const registerJobsCommands: RegisterCommands = (program, ctx) => {
     .command('worker')
     .description('run job handlers in this process (WARDEN_QUEUE_URL, WARDEN_STORE_URL, WARDEN_WORKER_CONCURRENCY) until SIGTERM')
     .action(async () => {
+      // Loaded on use: the platform (Fastify, SQL drivers, BullMQ, ml) would slow every HTTP-only command.
+      const { startWorker } = await import('../../main.js');
       await startWorker(ctx.config());
       // Runs until SIGINT/SIGTERM; startWorker owns the shutdown.
     });

@@ -1,5 +1,4 @@
 import type { RegisterCommands } from '../context.js';
-import { startServer } from '../../main.js';
 
 /** `warden server`: the API (and, with WARDEN_WORKER_CONCURRENCY > 0, the workers) in this process. */
 export const registerServerCommands: RegisterCommands = (program, ctx) => {
@@ -7,6 +6,8 @@ export const registerServerCommands: RegisterCommands = (program, ctx) => {
     .command('server')
     .description('run the Warden server in this process (PORT, HOST, WARDEN_STORE_URL… from the environment)')
     .action(async () => {
+      // Loaded on use: the platform would slow every HTTP-only command.
+      const { startServer } = await import('../../main.js');
       await startServer(ctx.config());
       // Runs until SIGINT/SIGTERM; startServer owns the shutdown.
     });

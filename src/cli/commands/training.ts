@@ -8,6 +8,7 @@ import { CliError, EXIT_CODES } from '../http-client.js';
 import type { CliContext, RegisterCommands } from '../context.js';
 import { table } from '../output.js';
 import { watch } from './jobs.js';
+import { CLI_COMMAND } from '../command-name.js';
 
 interface QueuedJob {
   id: string;
@@ -49,7 +50,7 @@ function printQueued(ctx: CliContext, jobs: readonly QueuedJob[], skipped: reado
         { header: 'state', value: (j) => j.state },
       ]),
       ...(skipped.length > 0 ? [`skipped (no recipe): ${skipped.join(', ')}`] : []),
-      ...jobs.map((j) => `follow: warden jobs watch ${j.id}`),
+      ...jobs.map((j) => `follow: ${CLI_COMMAND} jobs watch ${j.id}`),
     ].join('\n'),
   );
 }
