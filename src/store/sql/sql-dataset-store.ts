@@ -12,19 +12,12 @@ import type { SqlDatabase } from './database.js';
 import type { DatabaseSchema } from './schema.js';
 import type { DatasetRow } from './tables/datasets-tables.js';
 import { fromJson, isRetryableConflict, isUniqueViolation, toJson } from './sql-errors.js';
+import { withRetriedTransaction } from './retried-transaction.js';
 
 /** How often a registration that lost a race for a version number is retried. */
 const MAX_REGISTER_ATTEMPTS = 20;
 /** Digests per `IN (…)` list: far under SQLite's and PostgreSQL's bound-parameter limits. */
 const IN_CHUNK = 500;
-
-/**
- * SQLite in WAL mode: a transaction that read before another connection committed cannot
- * upgrade to a writer (busy_timeout does not help); running it again from the start does.
- */
-function isStaleSqliteSnapshot(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY_SNAPSHOT';
-}
 
 function toEntity(row: Selectable<DatasetRow>): DatasetVersion {
   if (!isDatasetOrigin(row.origin)) throw new WardenError('INTERNAL', `datasets row ${row.id} has an unknown origin "${row.origin}"`);
@@ -54,21 +47,15 @@ export class SqlDatasetStore implements DatasetStore {
   }
 
   async register(input: NewDatasetVersion): Promise<RegisteredDataset> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.db.transaction().execute((trx) => this.registerOnce(trx, input));
-      } catch (error) {
-        // Another process took the next number or registered the same content first:
-        // the retry either finds that content or takes the number after.
-        if (attempt < MAX_REGISTER_ATTEMPTS && (isUniqueViolation(error) || isRetryableConflict(error) || isStaleSqliteSnapshot(error))) {
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-          continue;
-        }
-        if (isUniqueViolation(error)) {
-          throw new WardenError('VERSION_CONFLICT', `dataset "${input.name}" is being registered concurrently; try again`, { cause: error });
-        }
-        throw error;
+    try {
+      // Another process took the next number or registered the same content first (a unique
+      // violation): the retry either finds that content or takes the number after.
+      return await withRetriedTransaction(this.db, (trx) => this.registerOnce(trx, input), { attempts: MAX_REGISTER_ATTEMPTS, alsoRetry: isUniqueViolation });
+    } catch (error) {
+      if (isUniqueViolation(error) || isRetryableConflict(error)) {
+        throw new WardenError('VERSION_CONFLICT', `dataset "${input.name}" is being registered concurrently; try again`, { cause: error });
       }
+      throw error;
     }
   }
 

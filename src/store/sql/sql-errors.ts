@@ -9,10 +9,15 @@ export function isForeignKeyViolation(error: unknown): boolean {
   return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
 
-/** PostgreSQL serialization failure or deadlock: safe to retry the whole transaction. */
+/**
+ * A transaction that lost a race and is safe to run again from the start: PostgreSQL
+ * serialization failure or deadlock; SQLite busy, or (WAL mode) a transaction that read
+ * before another connection committed and so cannot upgrade to a writer — busy_timeout
+ * does not help there, a fresh snapshot does.
+ */
 export function isRetryableConflict(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY';
+  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT';
 }
 
 /** JSON columns are text on both dialects. */

@@ -20,6 +20,7 @@ import type { JobLease, JobStore } from '../../domain/ports/job-store.js';
 import type { SqlDatabase } from './database.js';
 import type { DatabaseSchema } from './schema.js';
 import { fromJson, isUniqueViolation, toJson } from './sql-errors.js';
+import { withRetriedTransaction } from './retried-transaction.js';
 import type { JobRow } from './tables/jobs-tables.js';
 
 const MAX_LOG_LINE = 4_000; // characters; longer lines are cut, a log is for people
@@ -197,28 +198,25 @@ export class SqlJobStore implements JobStore {
 
   async appendLogs(id: string, lines: readonly string[], now: number): Promise<JobLogLine[]> {
     if (lines.length === 0) return [];
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.db.transaction().execute(async (trx) => {
-          const top = await trx
-            .selectFrom('job_logs')
-            .select((eb) => eb.fn.max('seq').as('seq'))
-            .where('job_id', '=', id)
-            .executeTakeFirst();
-          const first = Number(top?.seq ?? 0) + 1;
-          const stored = lines.map((line, i) => ({ seq: first + i, at: now, line: line.slice(0, MAX_LOG_LINE) }));
-          await trx
-            .insertInto('job_logs')
-            .values(stored.map((l) => ({ job_id: id, ...l })))
-            .execute();
-          return stored;
-        });
-      } catch (error) {
-        // Two writers took the same seq (a stalled worker and its successor): take the next ones.
-        if (attempt < 5 && isUniqueViolation(error)) continue;
-        throw error;
-      }
-    }
+    // Two writers may take the same seq (a stalled worker and its successor): the loser takes the next ones.
+    return withRetriedTransaction(
+      this.db,
+      async (trx) => {
+        const top = await trx
+          .selectFrom('job_logs')
+          .select((eb) => eb.fn.max('seq').as('seq'))
+          .where('job_id', '=', id)
+          .executeTakeFirst();
+        const first = Number(top?.seq ?? 0) + 1;
+        const stored = lines.map((line, i) => ({ seq: first + i, at: now, line: line.slice(0, MAX_LOG_LINE) }));
+        await trx
+          .insertInto('job_logs')
+          .values(stored.map((l) => ({ job_id: id, ...l })))
+          .execute();
+        return stored;
+      },
+      { alsoRetry: isUniqueViolation },
+    );
   }
 
   async logs(id: string, afterSeq: number, limit: number): Promise<JobLogLine[]> {

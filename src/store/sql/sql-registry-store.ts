@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import { WardenError, isWardenError } from '../../domain/errors.js';
+import { WardenError } from '../../domain/errors.js';
 import type {
   AppliedTransition,
   LockedModel,
@@ -24,14 +24,13 @@ import { modelPageToken, versionPageToken, type VersionFilter } from '../../doma
 import type { Stage, VersionStatus } from '../../domain/registry/vocabulary.js';
 import type { SqlDatabase, SqlDialectName } from './database.js';
 import type { DatabaseSchema } from './schema.js';
+import { DEFAULT_TRANSACTION_ATTEMPTS, withRetriedTransaction } from './retried-transaction.js';
 import { fromJson, isForeignKeyViolation, isRetryableConflict, isUniqueViolation, toJson } from './sql-errors.js';
 import type { ModelVersionRow, RegisteredModelRow, StageTransitionRow } from './tables/registry-tables.js';
 
 type Db = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>;
 type VersionRowWithNames = Selectable<ModelVersionRow> & { model_name: string; parent_number: number | null };
 
-/** Serialization failures and deadlocks are retried this many times in all before giving up. */
-const MAX_ATTEMPTS = 6;
 /** Guards against a corrupt parent chain; real chains are far shorter. */
 const MAX_LINEAGE_DEPTH = 10_000;
 
@@ -410,28 +409,20 @@ export class SqlRegistryStore implements RegistryStore {
   // -------------------------------------------------------------- internal
 
   /**
-   * Runs `fn` in a transaction; retries serialization failures, deadlocks and SQLite busy errors
-   * a bounded number of times, and turns leftover driver constraint errors into domain errors.
+   * Runs `fn` in a transaction retried on write conflicts, and turns leftover driver
+   * constraint and conflict errors into VERSION_CONFLICT.
    */
   private async transaction<T>(fn: (trx: Transaction<DatabaseSchema>) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.db.transaction().execute(fn);
-      } catch (error) {
-        if (isWardenError(error)) throw error;
-        if (isRetryableConflict(error) && attempt < MAX_ATTEMPTS) {
-          // jittered backoff so retried transactions do not collide again in lockstep
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-          continue;
-        }
-        if (isUniqueViolation(error)) {
-          throw new WardenError('VERSION_CONFLICT', 'the model changed concurrently in a way that conflicts with this change; retry', { cause: error });
-        }
-        if (isRetryableConflict(error)) {
-          throw new WardenError('VERSION_CONFLICT', `the model is too busy: the change conflicted ${MAX_ATTEMPTS} times; retry later`, { cause: error });
-        }
-        throw error;
+    try {
+      return await withRetriedTransaction(this.db, fn);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new WardenError('VERSION_CONFLICT', 'the model changed concurrently in a way that conflicts with this change; retry', { cause: error });
       }
+      if (isRetryableConflict(error)) {
+        throw new WardenError('VERSION_CONFLICT', `the model is too busy: the change conflicted ${DEFAULT_TRANSACTION_ATTEMPTS} times; retry later`, { cause: error });
+      }
+      throw error;
     }
   }
 
