@@ -43,6 +43,7 @@ import { BullMqJobQueue } from './jobs/bullmq-job-queue.js';
 import { TrainingService } from './services/training-service.js';
 import { RecipeResolver } from './services/recipe-resolver.js';
 import { ModelLoader } from './services/model-loader.js';
+import { ComparisonService } from './services/comparison-service.js';
 import { ProcessExternalTrainerRunner } from './jobs/external-trainer-runner.js';
 import { followJobs } from './services/job-progress-log.js';
 import type { Job } from './domain/jobs.js';
@@ -115,7 +116,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       gcGraceMs: config.artifactGcGraceMs,
     });
     const recipes = new RecipeResolver(config.externalTrainers);
-    const core: Omit<Services, 'training' | 'models'> = {
+    const core: Omit<Services, 'training' | 'models' | 'comparison'> = {
       jobs,
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
       registry: new RegistryService({ store: new SqlRegistryStore(database), artifacts, runs: tracking, clock: systemClock, ids: randomIds, recipes }),
@@ -148,6 +149,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         log: (level, message, fields) => late.log?.[level](fields, message),
       }),
       models,
+      comparison: new ComparisonService({ ...core, models }),
     };
     // Fresh data → a retrain of that model; its files move to used/ only when the job succeeds.
     events.subscribe('fresh-data', async (event) => {

@@ -570,6 +570,16 @@ export class DatasetService {
   }
 }
 
+/**
+ * The rows a training sees when its recipe names several datasets (in this order): one dataset
+ * as it is, several merged by the duplicate rule of `mergeDatasets`. The training job and the
+ * comparison (which rebuilds a version's held-out rows) both call this, so they see the same rows.
+ */
+export function combineDatasetRows(parts: ReadonlyArray<{ readonly digest: string; readonly rows: readonly DatasetRow[] }>): DatasetRow[] {
+  if (parts.length === 1) return [...parts[0]!.rows];
+  return [...mergeDatasets(parts.map((p) => ({ digest: p.digest, rows: p.rows }))).rows];
+}
+
 /** Splits rows with ml/split.ts: stratified by label, seeded per class. */
 export function splitRows(rows: readonly DatasetRow[], spec: SplitSpec): DatasetSplit {
   const indices = stratifiedSplit(

@@ -11,6 +11,7 @@ import type { ArtifactService } from './artifact-service.js';
 import type { DatasetService } from './dataset-service.js';
 import type { TrainingService } from './training-service.js';
 import type { ModelLoader } from './model-loader.js';
+import type { ComparisonService } from './comparison-service.js';
 
 export interface Services {
   readonly auth: AuthService;
@@ -22,4 +23,6 @@ export interface Services {
   readonly training: TrainingService;
   /** Loads registered versions' model artifacts (verified, cached by digest) and predicts. */
   readonly models: ModelLoader;
+  /** Two versions (of one model or two) scored on the same rows. */
+  readonly comparison: ComparisonService;
 }

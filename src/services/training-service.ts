@@ -28,7 +28,7 @@ import type { ExternalTrainerRunner } from '../domain/ports/external-trainer.js'
 import type { JobContext, JobHandlers, JobQueue } from '../domain/ports/job-queue.js';
 import type { ResourceMeter } from '../domain/ports/resource-meter.js';
 import { RECIPE_AUTHOR_TAG, canonicalJson, overrideRecipe, recipeFingerprint, type Recipe } from '../domain/recipes.js';
-import { mergeDatasets, type DatasetRow } from '../domain/datasets.js';
+import type { DatasetRow } from '../domain/datasets.js';
 import { freshDatasetName } from '../domain/fresh-data.js';
 import type { ModelVersion, RegisteredModel } from '../domain/registry/index.js';
 import type { ResourceUsage } from '../domain/tracking/run.js';
@@ -43,7 +43,7 @@ import {
 } from '../ml/index.js';
 import type { ArtifactService } from './artifact-service.js';
 import type { ModelLoader } from './model-loader.js';
-import type { DatasetService } from './dataset-service.js';
+import { combineDatasetRows, type DatasetService } from './dataset-service.js';
 import { RecipeResolver, toMlRecipe } from './recipe-resolver.js';
 import { sha256Hex } from './sha256-digest.js';
 import { BUNDLE_MEDIA_TYPE, BUNDLE_NAME, MANIFEST_NAME, WEIGHTS_NAME, encodeBundle } from './model-bundle.js';
@@ -717,7 +717,7 @@ export class TrainingService {
       throw invalid('recipe.dataset.includeFresh', `the recipe of ${model} does not include fresh data`);
     }
     if (parts.length === 0) throw invalid('recipe.dataset', 'the dataset spec resolved to no data');
-    const rows = parts.length === 1 ? [...parts[0]!.rows] : [...mergeDatasets(parts.map((p) => ({ digest: p.digest, rows: p.rows }))).rows];
+    const rows = combineDatasetRows(parts);
     let positives = 0;
     for (const r of rows) positives += r.label;
     return { rows, digests: parts.map((p) => p.digest), sources: parts.map((p) => p.label), positives };

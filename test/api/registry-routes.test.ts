@@ -189,9 +189,17 @@ describe('registry routes', () => {
     assert.equal(res.statusCode, 200, res.body);
     const body = res.json();
     assert.equal(body.relation, 'ancestor');
+    // Versions registered by hand record no data Warden could score them on: their own figures
+    // are shown side by side, but nothing is won.
+    assert.equal(body.sameRows, false);
+    assert.equal(body.rows.source, 'recorded');
+    assert.match(body.note, /dataset=/);
+    assert.equal(body.paired, null);
     const f1 = body.metrics.find((m: { metric: string }) => m.metric === 'eval_f1');
-    assert.equal(f1.winner, 'a');
+    assert.equal(f1.winner, null);
+    assert.equal(f1.direction, 'higher');
     assert.ok(Math.abs(f1.delta - (0.91 - 0.93)) < 1e-12);
+    assert.deepEqual(body.wins, { a: 0, b: 0, ties: 0 });
     assert.equal((await call('GET', '/models/compare?model=spam&a=1', viewer)).json().error.field, 'query.b');
     assert.equal((await call('GET', '/models/compare?model=spam&a=1&b=99', viewer)).statusCode, 404);
 

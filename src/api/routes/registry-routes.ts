@@ -12,6 +12,8 @@ import type { FastifyRequest } from 'fastify';
 import { METRIC_COMPARISONS, STAGES, VERSION_STATUSES } from '../../domain/registry/vocabulary.js';
 import { AUTO_STAGE_TARGETS } from '../../domain/registry/auto-stage.js';
 import { MAX_PAGE_LIMIT } from '../../domain/registry/version-filter.js';
+import { MCNEMAR_METHODS, METRIC_DIRECTIONS } from '../../domain/evaluation/index.js';
+import { COMPARISON_ROW_SOURCES, MAX_COMPARE_FLIPS } from '../../services/comparison-service.js';
 import type { Actor, RegisterVersionInput, TransitionRequest, TransitionResult, UpdateVersionInput } from '../../services/registry-service.js';
 import type { RouteModule } from '../app-deps.js';
 import { ErrorBody } from '../http-errors.js';
@@ -140,23 +142,40 @@ const LineageSchema = Type.Object({
   resourceUsage: NumberMap,
 });
 
-const Compared = Type.Object({ number: Type.Integer(), semver: Type.String(), stage: Stage, status: Status });
+const Compared = Type.Object({ model: Type.String(), number: Type.Integer(), semver: Type.String(), stage: Stage, status: Status });
+const Interval = Type.Object({ lower: Type.Number(), upper: Type.Number(), level: Type.Number(), method: Type.Literal('newcombe-paired') });
+const FlipSide = Type.Object({ label: Type.Integer(), probability: Type.Number() });
+const Flip = Type.Object({ row: Type.Integer(), label: Type.Integer(), text: Type.String({ description: 'At most 200 characters.' }), a: FlipSide, b: FlipSide });
 const ComparisonSchema = Type.Object({
-  model: Type.String(),
   a: Compared,
   b: Compared,
+  relation: StringEnum(['same', 'ancestor', 'descendant', 'siblings', 'related', 'unrelated', 'different-models'] as const, { description: 'How a relates to b.' }),
+  sameRows: Type.Boolean({ description: 'Both scored by Warden on the same rows; only then are winners, the paired test and flips given.' }),
+  rows: Type.Object({
+    source: StringEnum(COMPARISON_ROW_SOURCES),
+    count: Type.Integer(),
+    dataset: Nullable(Type.Object({ name: Type.String(), version: Type.Integer(), sha256: Type.String() })),
+  }),
+  note: Type.String(),
   metrics: Type.Array(
     Type.Object({
       metric: Type.String(),
       a: Nullable(Type.Number()),
       b: Nullable(Type.Number()),
       delta: Nullable(Type.Number({ description: 'b − a' })),
-      direction: Type.Union([Type.Literal('higher'), Type.Literal('lower'), Type.Literal('none')], { description: 'Which way is better; `none` (throughput, rows, threshold, timings) is shown but never won.' }),
+      direction: StringEnum(METRIC_DIRECTIONS, { description: 'Which way is better; `none` (throughput, rows, threshold, timings) is shown but never won.' }),
       winner: Nullable(StringEnum(['a', 'b', 'tie'] as const)),
+      ci: Nullable(Interval),
     }),
   ),
-  relation: StringEnum(['same', 'ancestor', 'descendant', 'siblings', 'related', 'unrelated'] as const, { description: 'How a relates to b.' }),
   wins: Type.Object({ a: Type.Integer(), b: Type.Integer(), ties: Type.Integer() }),
+  paired: Nullable(
+    Type.Object({
+      counts: Type.Object({ rows: Type.Integer(), bothRight: Type.Integer(), onlyARight: Type.Integer(), onlyBRight: Type.Integer(), bothWrong: Type.Integer() }),
+      mcnemar: Type.Object({ method: StringEnum(MCNEMAR_METHODS), discordant: Type.Integer(), statistic: Nullable(Type.Number()), pValue: Type.Number() }),
+    }),
+  ),
+  flips: Nullable(Type.Object({ onlyARight: Type.Array(Flip), onlyBRight: Type.Array(Flip) })),
 });
 
 const StatusSchema = Type.Object({
@@ -217,13 +236,19 @@ export const registryRoutes: RouteModule = (app, deps) => {
     {
       config: { role: 'viewer' },
       schema: {
-        summary: 'Compare two versions: metrics side by side, deltas, the winner of each metric, lineage relation',
+        summary: 'Compare two versions (of one model or two) on the same rows: metrics, deltas, winners, McNemar test, flipped examples',
         tags: ['registry'],
-        querystring: Type.Object({ model: ModelName, a: Type.String({ minLength: 1, maxLength: 80 }), b: Type.String({ minLength: 1, maxLength: 80 }) }),
+        querystring: Type.Object({
+          a: Type.String({ minLength: 1, maxLength: 150, description: 'model@version, or a bare version with model=' }),
+          b: Type.String({ minLength: 1, maxLength: 150 }),
+          model: Type.Optional(ModelName),
+          dataset: Type.Optional(Type.String({ minLength: 1, maxLength: 150, description: 'name or name@version: score both on this dataset' })),
+          flips: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COMPARE_FLIPS, description: 'Flipped examples listed each way (default 5).' })),
+        }),
         response: { 200: ComparisonSchema, ...errors },
       },
     },
-    async (request) => plain(await registry.compare(request.query.model, request.query.a, request.query.b)),
+    async (request) => plain(await deps.services.comparison.compare(request.query)),
   );
 
   app.post(

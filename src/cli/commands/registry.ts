@@ -66,13 +66,43 @@ interface StatusView {
   }>;
 }
 
-interface ComparisonView {
+interface ComparedView {
   model: string;
-  a: { number: number; semver: string; stage: string };
-  b: { number: number; semver: string; stage: string };
-  metrics: Array<{ metric: string; a: number | null; b: number | null; delta: number | null; direction: 'higher' | 'lower' | 'none'; winner: 'a' | 'b' | 'tie' | null }>;
+  number: number;
+  semver: string;
+  stage: string;
+}
+
+interface FlipView {
+  row: number;
+  label: number;
+  text: string;
+  a: { label: number; probability: number };
+  b: { label: number; probability: number };
+}
+
+interface ComparisonView {
+  a: ComparedView;
+  b: ComparedView;
   relation: string;
+  sameRows: boolean;
+  rows: { source: string; count: number; dataset: { name: string; version: number } | null };
+  note: string;
+  metrics: Array<{
+    metric: string;
+    a: number | null;
+    b: number | null;
+    delta: number | null;
+    direction: 'higher' | 'lower' | 'none';
+    winner: 'a' | 'b' | 'tie' | null;
+    ci: { lower: number; upper: number; level: number } | null;
+  }>;
   wins: { a: number; b: number; ties: number };
+  paired: {
+    counts: { rows: number; bothRight: number; onlyARight: number; onlyBRight: number; bothWrong: number };
+    mcnemar: { method: string; discordant: number; statistic: number | null; pValue: number };
+  } | null;
+  flips: { onlyARight: FlipView[]; onlyBRight: FlipView[] } | null;
 }
 
 interface LineageView {
@@ -358,24 +388,16 @@ export const registerRegistryCommands: RegisterCommands = (program, ctx) => {
     });
 
   program
-    .command('compare <model> <a> <b>')
-    .description('compare two versions: metrics side by side, deltas, winners, lineage relation')
-    .action(async (model: string, a: string, b: string) => {
-      const result = await ctx.client().get<ComparisonView>('/models/compare', { model, a, b });
-      ctx.output.result(result, (c) =>
-        [
-          `${c.model}: a = v${c.a.number} (${c.a.semver}, ${c.a.stage}), b = v${c.b.number} (${c.b.semver}, ${c.b.stage}); a is ${c.relation === 'same' ? 'the same version as' : c.relation === 'ancestor' || c.relation === 'descendant' ? `an ${c.relation} of` : `${c.relation} to`} b`,
-          table(c.metrics, [
-            { header: 'metric', value: (m) => m.metric },
-            { header: 'a', value: (m) => m.a },
-            { header: 'b', value: (m) => m.b },
-            { header: 'delta (b−a)', value: (m) => m.delta },
-            { header: 'better', value: (m) => m.direction },
-            { header: 'winner', value: (m) => m.winner },
-          ]),
-          `wins: a ${c.wins.a}, b ${c.wins.b}, ties ${c.wins.ties}`,
-        ].join('\n'),
-      );
+    .command('compare <a> <b> [c]')
+    .description('compare two versions on the same rows: `compare spam@v1.2 spam-nb@v1.0`, or `compare <model> <a> <b>`')
+    .option('--dataset <name[@version]>', 'score both on this dataset instead of the rows both held out')
+    .option('--flips <n>', 'flipped examples listed each way (0-50, default 5)')
+    .action(async (first: string, second: string, third: string | undefined, options: { dataset?: string; flips?: string }) => {
+      const query: Record<string, string> = third === undefined ? { a: first, b: second } : { model: first, a: second, b: third };
+      if (options.dataset !== undefined) query.dataset = options.dataset;
+      if (options.flips !== undefined) query.flips = options.flips;
+      const result = await ctx.client().get<ComparisonView>('/models/compare', query);
+      ctx.output.result(result, renderComparison);
     });
 
   program
@@ -481,4 +503,74 @@ function parsePolicy(text: string): unknown {
   const match = /^([A-Za-z0-9_.\-/]+)\s*(>=|<=|>|<|=)\s*(-?[\d.]+(?:e-?\d+)?)(?::(None|Staging|Production))?$/.exec(text.trim());
   if (!match) throw new CliError(`--policy expects "<metric><op><threshold>[:<stage>]" like "eval_f1>=0.9:Production", or "off"; got "${text}"`, EXIT_CODES.usage);
   return { metric: match[1], comparison: match[2], threshold: Number(match[3]), targetStage: match[4] ?? 'Production' };
+}
+
+const sideName = (v: ComparedView): string => `${v.model} ${v.semver} (v${v.number}, ${v.stage})`;
+
+/** The comparison for people, within 100 columns: who, on which rows, metrics, the paired test, flips. */
+function renderComparison(c: ComparisonView): string {
+  const relation = c.relation === 'different-models' ? 'different models' : `a is ${c.relation === 'same' ? 'the same version as' : c.relation === 'ancestor' || c.relation === 'descendant' ? `an ${c.relation} of` : `${c.relation} to`} b`;
+  const lines = [`a = ${sideName(c.a)}`, `b = ${sideName(c.b)}`, relation, wrap(`${c.sameRows ? `same ${c.rows.count} rows` : 'NOT the same rows'}: ${c.note}`, 100)];
+  lines.push(
+    table(c.metrics, [
+      { header: 'metric', value: (m) => m.metric },
+      { header: 'a', value: (m) => m.a },
+      { header: 'b', value: (m) => m.b },
+      { header: 'b−a', value: (m) => m.delta },
+      { header: `${Math.round((c.metrics.find((m) => m.ci !== null)?.ci?.level ?? 0.95) * 100)}% CI`, value: (m) => (m.ci === null ? '' : `${m.ci.lower.toFixed(3)}..${m.ci.upper.toFixed(3)}`) },
+      { header: 'better', value: (m) => m.direction },
+      { header: 'winner', value: (m) => m.winner ?? '' },
+    ]),
+  );
+  lines.push(c.sameRows ? `wins: a ${c.wins.a}, b ${c.wins.b}, ties ${c.wins.ties}` : 'no winner: the figures were not measured on the same rows');
+  if (c.paired !== null) {
+    const { counts, mcnemar } = c.paired;
+    lines.push(`both right ${counts.bothRight}, only a right ${counts.onlyARight}, only b right ${counts.onlyBRight}, both wrong ${counts.bothWrong}`);
+    lines.push(`McNemar (${mcnemar.method}) on ${mcnemar.discordant} discordant rows: p = ${mcnemar.pValue.toPrecision(3)}${mcnemar.statistic === null ? '' : `, chi2 = ${mcnemar.statistic.toFixed(3)}`}`);
+  }
+  if (c.flips !== null) {
+    for (const [title, list] of [['only a right', c.flips.onlyARight], ['only b right', c.flips.onlyBRight]] as const) {
+      if (list.length === 0) continue;
+      lines.push(`${title} (first ${list.length}):`);
+      lines.push(
+        table(list, [
+          { header: 'row', value: (f) => f.row },
+          { header: 'label', value: (f) => f.label },
+          { header: 'p(a)', value: (f) => f.a.probability.toFixed(3) },
+          { header: 'p(b)', value: (f) => f.b.probability.toFixed(3) },
+          // 100 columns less the other columns and borders.
+          { header: 'text', value: (f) => oneLine(f.text, 60) },
+        ]),
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Text on one line of at most `max` characters. Dataset text is untrusted: control characters
+ * (newlines, escape sequences that would drive the terminal) are shown as spaces.
+ */
+function oneLine(text: string, max: number): string {
+  let flat = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    flat += code < 0x20 || (code >= 0x7f && code < 0xa0) || code === 0x2028 || code === 0x2029 ? ' ' : ch;
+  }
+  flat = flat.replace(/ {2,}/g, ' ');
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+/** Breaks a long line at spaces so that no line exceeds `width`. */
+function wrap(text: string, width: number): string {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  out.push(line);
+  return out.join('\n');
 }

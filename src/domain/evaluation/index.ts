@@ -1,3 +1,4 @@
-/** Evaluation rules shared by every comparison: metric directions and paired statistics. */
+/** Evaluation rules shared by every comparison: metric directions, paired statistics, compared rows. */
 export * from './metric-direction.js';
 export * from './paired.js';
+export * from './comparison.js';

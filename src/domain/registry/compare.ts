@@ -34,7 +34,7 @@ export interface ComparedVersion {
 }
 
 /**
- * Compares two versions: metrics side by side (union of both sides, sorted by name), deltas,
+ * Compares two versions of one model by their recorded metrics: metrics side by side (union of both sides, sorted by name), deltas,
  * the winner of each metric, and their lineage relation. `ancestorsOfA`/`ancestorsOfB` are the
  * version numbers on each one's parent chain (nearest first).
  */
@@ -44,17 +44,32 @@ export function compareVersions(
   ancestorsOfA: readonly number[],
   ancestorsOfB: readonly number[],
 ): VersionComparison {
-  const keys = [...new Set([...Object.keys(a.metrics), ...Object.keys(b.metrics)])].sort();
+  const { metrics, wins } = compareMetrics(a.metrics, b.metrics);
+  return { model: a.model, a: compared(a), b: compared(b), metrics, relation: relationOf(a, b, ancestorsOfA, ancestorsOfB), wins };
+}
+
+/**
+ * Two metric maps side by side: the union of keys sorted by name, b − a, each metric's direction
+ * and winner. `declareWinners: false` keeps every winner null: for figures that were not measured
+ * on the same rows, where a difference says nothing about which model is better.
+ */
+export function compareMetrics(
+  a: Readonly<Record<string, number>>,
+  b: Readonly<Record<string, number>>,
+  options: { readonly declareWinners?: boolean } = {},
+): { metrics: MetricComparisonRow[]; wins: { a: number; b: number; ties: number } } {
+  const declareWinners = options.declareWinners ?? true;
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   const wins = { a: 0, b: 0, ties: 0 };
   const metrics = keys.map((metric): MetricComparisonRow => {
-    const va = a.metrics[metric] ?? null;
-    const vb = b.metrics[metric] ?? null;
-    const winner = metricWinner(metric, va, vb);
+    const va = a[metric] ?? null;
+    const vb = b[metric] ?? null;
+    const winner = declareWinners ? metricWinner(metric, va, vb) : null;
     if (winner === 'tie') wins.ties += 1;
     else if (winner !== null) wins[winner] += 1;
     return { metric, a: va, b: vb, delta: va !== null && vb !== null ? vb - va : null, direction: metricDirection(metric), winner };
   });
-  return { model: a.model, a: compared(a), b: compared(b), metrics, relation: relationOf(a, b, ancestorsOfA, ancestorsOfB), wins };
+  return { metrics, wins };
 }
 
 function compared(v: ModelVersion): ComparedVersion {

@@ -1,0 +1,309 @@
+/**
+ * Compares two model versions — of one model or of two — on the SAME rows: both are scored
+ * here on the rows both held out from training (rebuilt from each version's datasets and its
+ * run's split), or on a dataset the request names. Winners, the paired McNemar test and the
+ * flipped examples come only from such a scoring; when no common rows can be found the answer
+ * shows the recorded metrics side by side with `sameRows: false` and no winner.
+ * Runs inside a request, so the rows it scores are bounded (`maxRows`).
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { validateDatasetName, validateSplitSpec, type DatasetRow, type SplitSpec } from '../domain/datasets.js';
+import { invalid, isWardenError } from '../domain/errors.js';
+import {
+  pairedComparison,
+  parseComparedRef,
+  parseDatasetRef,
+  heldOutByBoth,
+  truncateText,
+  type ComparedRef,
+  type ConfidenceInterval,
+  type McNemarTest,
+  type PairedCounts,
+} from '../domain/evaluation/index.js';
+import { compareMetrics, validateModelName, type LineageRelation, type MetricComparisonRow, type ModelVersion } from '../domain/registry/index.js';
+import { binaryMetrics, logLoss, metricsToRecord, predictBatch, type Prediction, type TextClassifier } from '../ml/index.js';
+import { combineDatasetRows, splitRows, type DatasetService } from './dataset-service.js';
+import type { ModelLoader } from './model-loader.js';
+import type { RegistryService } from './registry-service.js';
+import type { TrackingService } from './tracking-service.js';
+
+/** Rows one request may score (each side): about a second of CPU for the linear families. */
+export const DEFAULT_MAX_COMPARE_ROWS = 20_000;
+/** Flipped examples listed each way when the request does not say. */
+export const DEFAULT_COMPARE_FLIPS = 5;
+export const MAX_COMPARE_FLIPS = 50;
+/** Characters of a flipped example's text in the answer. */
+const FLIP_TEXT_CHARS = 200;
+/** Rows scored between two turns of the event loop. */
+const SCORE_CHUNK = 500;
+
+export interface ComparisonServiceDeps {
+  readonly registry: Pick<RegistryService, 'getVersion' | 'compare'>;
+  readonly models: Pick<ModelLoader, 'loadByDigest'>;
+  readonly datasets: Pick<DatasetService, 'get' | 'latest' | 'readRows' | 'readRowsBySha256' | 'getBySha256'>;
+  readonly tracking: Pick<TrackingService, 'getRun'>;
+  /** Default {@link DEFAULT_MAX_COMPARE_ROWS}. */
+  readonly maxRows?: number;
+}
+
+export interface CompareRequest {
+  /** `model@version`, or a bare version when `model` is given. */
+  readonly a: string;
+  readonly b: string;
+  readonly model?: string;
+  /** `name` or `name@version`: score both on this dataset instead of their shared held-out rows. */
+  readonly dataset?: string;
+  /** Flipped examples listed each way (0–50, default 5). */
+  readonly flips?: number;
+}
+
+export interface ComparedSide {
+  readonly model: string;
+  readonly number: number;
+  readonly semver: string;
+  readonly stage: ModelVersion['stage'];
+  readonly status: ModelVersion['status'];
+}
+
+export const COMPARISON_ROW_SOURCES = ['held-out', 'dataset', 'recorded'] as const;
+export type ComparisonRowSource = (typeof COMPARISON_ROW_SOURCES)[number];
+
+export interface FlippedExample {
+  /** Index of the row among the compared rows. */
+  readonly row: number;
+  readonly label: number;
+  /** Truncated to 200 characters. */
+  readonly text: string;
+  readonly a: { readonly label: number; readonly probability: number };
+  readonly b: { readonly label: number; readonly probability: number };
+}
+
+export interface ScoredMetricRow extends MetricComparisonRow {
+  /** Paired interval for b − a (accuracy, recall, fpr), null where none is computed. */
+  readonly ci: ConfidenceInterval | null;
+}
+
+export interface ModelComparison {
+  readonly a: ComparedSide;
+  readonly b: ComparedSide;
+  /** Lineage of a relative to b when both are versions of one model; `different-models` otherwise. */
+  readonly relation: LineageRelation | 'different-models';
+  /** True when both were scored here on the same rows; only then are winners and the paired test given. */
+  readonly sameRows: boolean;
+  readonly rows: {
+    readonly source: ComparisonRowSource;
+    /** Rows both were scored on (0 for `recorded`). */
+    readonly count: number;
+    readonly dataset: { readonly name: string; readonly version: number; readonly sha256: string } | null;
+  };
+  /** Why these rows (and, for `recorded`, what to pass to get a scored comparison). */
+  readonly note: string;
+  readonly metrics: readonly ScoredMetricRow[];
+  readonly wins: { readonly a: number; readonly b: number; readonly ties: number };
+  readonly paired: { readonly counts: PairedCounts; readonly mcnemar: McNemarTest } | null;
+  readonly flips: { readonly onlyARight: readonly FlippedExample[]; readonly onlyBRight: readonly FlippedExample[] } | null;
+}
+
+interface Side {
+  readonly ref: ComparedRef;
+  readonly version: ModelVersion;
+}
+
+/** Why a version cannot be scored here, or null when it can. */
+function unscorable(v: ModelVersion): string | null {
+  if (v.status !== 'READY') return `${v.model} ${v.semver} is ${v.status}`;
+  if (v.artifactDigest === null) return `${v.model} ${v.semver} has no model artifact`;
+  if (v.tags['warden.family'] === 'external') return `${v.model} ${v.semver} was trained by an external trainer`;
+  return null;
+}
+
+export class ComparisonService {
+  private readonly maxRows: number;
+
+  constructor(private readonly deps: ComparisonServiceDeps) {
+    this.maxRows = deps.maxRows ?? DEFAULT_MAX_COMPARE_ROWS;
+  }
+
+  async compare(request: CompareRequest): Promise<ModelComparison> {
+    const model = request.model === undefined ? undefined : validateModelName(request.model, 'model');
+    const refA = parseComparedRef(request.a, model, 'a');
+    const refB = parseComparedRef(request.b, model, 'b');
+    const flips = request.flips ?? DEFAULT_COMPARE_FLIPS;
+    if (!Number.isInteger(flips) || flips < 0 || flips > MAX_COMPARE_FLIPS) throw invalid('flips', `flips must be a whole number from 0 to ${MAX_COMPARE_FLIPS}`);
+    const datasetRef = request.dataset === undefined ? undefined : parseDatasetRef(request.dataset);
+    if (datasetRef !== undefined) validateDatasetName(datasetRef.name, 'dataset');
+
+    const [versionA, versionB] = await Promise.all([this.deps.registry.getVersion(refA.model, refA.version), this.deps.registry.getVersion(refB.model, refB.version)]);
+    const a: Side = { ref: refA, version: versionA };
+    const b: Side = { ref: refB, version: versionB };
+    const relation = refA.model === refB.model ? (await this.deps.registry.compare(refA.model, versionA.number, versionB.number)).relation : 'different-models';
+    const base = { a: sideView(versionA), b: sideView(versionB), relation } as const;
+
+    if (datasetRef !== undefined) {
+      for (const [side, field] of [[a, 'a'], [b, 'b']] as const) {
+        const why = unscorable(side.version);
+        if (why !== null) throw invalid(field, `${why}: it cannot be scored on a dataset`);
+      }
+      const dataset = datasetRef.version === undefined ? await this.deps.datasets.latest(datasetRef.name) : await this.deps.datasets.get(datasetRef.name, datasetRef.version);
+      if (dataset.rows > this.maxRows) throw this.tooManyRows(dataset.rows, `dataset ${dataset.name} v${dataset.version}`);
+      if (dataset.rows === 0) throw invalid('dataset', `dataset ${dataset.name} v${dataset.version} has no rows`);
+      const rows = await this.deps.datasets.readRows(dataset.name, dataset.version);
+      return this.scored(base, a, b, rows, flips, {
+        source: 'dataset',
+        dataset: { name: dataset.name, version: dataset.version, sha256: dataset.sha256 },
+        note: `both scored on all ${rows.length} rows of dataset ${dataset.name} v${dataset.version}`,
+      });
+    }
+
+    const why = unscorable(versionA) ?? unscorable(versionB);
+    const heldOut = why === null ? await this.sharedHeldOut(a, b) : { rows: null, why };
+    if (heldOut.rows === null) return recordedOnly(base, versionA, versionB, heldOut.why);
+    return this.scored(base, a, b, heldOut.rows, flips, { source: 'held-out', dataset: null, note: heldOut.why });
+  }
+
+  private tooManyRows(rows: number, what: string): Error {
+    return invalid('dataset', `${what} has ${rows} rows; a comparison scores at most ${this.maxRows} rows per request: pass a smaller dataset=name@version`);
+  }
+
+  /**
+   * The rows neither version learnt from, or null with the reason. Each side's split is rebuilt
+   * the way its training built it: its datasets combined in order, then split with the seed and
+   * fractions its run logged.
+   */
+  private async sharedHeldOut(a: Side, b: Side): Promise<{ rows: DatasetRow[] | null; why: string }> {
+    const splitA = await this.trainingSplit(a.version);
+    if (typeof splitA === 'string') return { rows: null, why: splitA };
+    let rows: DatasetRow[];
+    let why: string;
+    if (sameList(a.version.datasetDigests, b.version.datasetDigests) && sameSpec(splitA.spec, (await this.splitSpecOf(b.version)) ?? null)) {
+      rows = splitA.test;
+      why = `both held out the same ${rows.length} rows (same datasets and split)`;
+    } else {
+      const splitB = await this.trainingSplit(b.version);
+      if (typeof splitB === 'string') return { rows: null, why: splitB };
+      rows = heldOutByBoth(splitA, splitB);
+      why = `scored on the ${rows.length} held-out rows that neither version trained on (a held out ${splitA.test.length}, b ${splitB.test.length})`;
+    }
+    if (rows.length === 0) return { rows: null, why: 'every row one version held out, the other trained on (different data or split)' };
+    if (rows.length > this.maxRows) throw this.tooManyRows(rows.length, 'the shared held-out set');
+    return { rows, why };
+  }
+
+  private async splitSpecOf(v: ModelVersion): Promise<SplitSpec | undefined> {
+    if (v.sourceRunId === null) return undefined;
+    try {
+      const run = await this.deps.tracking.getRun(v.sourceRunId);
+      const { 'split.seed': seed, 'split.test': test, 'split.validation': validation } = run.params;
+      if (seed === undefined || test === undefined || validation === undefined) return undefined;
+      return validateSplitSpec({ seed: Number(seed), test: Number(test), validation: Number(validation) });
+    } catch (error) {
+      if (isWardenError(error) && (error.code === 'RUN_NOT_FOUND' || error.code === 'VALIDATION_FAILED')) return undefined;
+      throw error;
+    }
+  }
+
+  /** A version's training split (test rows, and the rows it learnt from), or why it cannot be rebuilt. */
+  private async trainingSplit(v: ModelVersion): Promise<{ test: DatasetRow[]; seen: DatasetRow[]; spec: SplitSpec } | string> {
+    const name = `${v.model} ${v.semver}`;
+    if (v.datasetDigests.length === 0) return `${name} records no training datasets`;
+    const spec = await this.splitSpecOf(v);
+    if (spec === undefined) return `${name} has no training run with a logged split`;
+    const parts: Array<{ digest: string; rows: DatasetRow[] }> = [];
+    let total = 0;
+    for (const digest of v.datasetDigests) {
+      try {
+        const dataset = await this.deps.datasets.getBySha256(digest);
+        total += dataset.rows;
+        // Rebuilding the split reads whole datasets: bound that too, not only the rows scored.
+        if (total > this.maxRows * 10) return `${name} was trained on more than ${this.maxRows * 10} rows, too many to rebuild its split in a request`;
+        parts.push({ digest, rows: await this.deps.datasets.readRowsBySha256(dataset.sha256) });
+      } catch (error) {
+        if (isWardenError(error) && (error.code === 'DATASET_NOT_FOUND' || error.code === 'VALIDATION_FAILED')) return `${name} was trained on a dataset Warden cannot find (${digest.slice(0, 19)}…)`;
+        throw error;
+      }
+    }
+    const split = splitRows(combineDatasetRows(parts), spec);
+    return { test: split.test, seen: [...split.train, ...split.validation], spec };
+  }
+
+  private async scored(
+    base: Pick<ModelComparison, 'a' | 'b' | 'relation'>,
+    a: Side,
+    b: Side,
+    rows: readonly DatasetRow[],
+    maxFlips: number,
+    origin: { source: ComparisonRowSource; dataset: ModelComparison['rows']['dataset']; note: string },
+  ): Promise<ModelComparison> {
+    const [classifierA, classifierB] = await Promise.all([this.deps.models.loadByDigest(a.version.artifactDigest!), this.deps.models.loadByDigest(b.version.artifactDigest!)]);
+    const texts = rows.map((r) => r.text);
+    const labels = Uint8Array.from(rows, (r) => r.label);
+    const predA = await scoreAll(classifierA, texts);
+    const predB = await scoreAll(classifierB, texts);
+    const paired = pairedComparison(labels, labelsOf(predA), labelsOf(predB), { maxFlips });
+    const recordOf = (classifier: TextClassifier, preds: readonly Prediction[]): Record<string, number> => {
+      const probabilities = Float64Array.from(preds, (p) => p.probability);
+      return { ...metricsToRecord(binaryMetrics(labels, probabilities, classifier.threshold)), log_loss: logLoss(labels, probabilities), rows: rows.length };
+    };
+    const { metrics, wins } = compareMetrics(recordOf(classifierA, predA), recordOf(classifierB, predB));
+    const intervals: Record<string, ConfidenceInterval | null> = {
+      accuracy: paired.deltas.accuracy.ci,
+      recall: paired.deltas.recall?.ci ?? null,
+      fpr: paired.deltas.fpr?.ci ?? null,
+    };
+    const flip = (row: number): FlippedExample => ({
+      row,
+      label: labels[row]!,
+      text: truncateText(texts[row]!, FLIP_TEXT_CHARS),
+      a: { label: predA[row]!.label, probability: predA[row]!.probability },
+      b: { label: predB[row]!.label, probability: predB[row]!.probability },
+    });
+    return {
+      ...base,
+      sameRows: true,
+      rows: { source: origin.source, count: rows.length, dataset: origin.dataset },
+      note: origin.note,
+      metrics: metrics.map((m) => ({ ...m, ci: intervals[m.metric] ?? null })),
+      wins,
+      paired: { counts: paired.counts, mcnemar: paired.mcnemar },
+      flips: { onlyARight: paired.flips.onlyARight.map(flip), onlyBRight: paired.flips.onlyBRight.map(flip) },
+    };
+  }
+}
+
+/** Predictions for every text, yielding to the event loop between chunks (this runs inside a request). */
+async function scoreAll(classifier: TextClassifier, texts: readonly string[]): Promise<Prediction[]> {
+  const out: Prediction[] = [];
+  for (let i = 0; i < texts.length; i += SCORE_CHUNK) {
+    out.push(...predictBatch(classifier, texts.slice(i, i + SCORE_CHUNK)));
+    if (i + SCORE_CHUNK < texts.length) await yieldToEventLoop();
+  }
+  return out;
+}
+
+const labelsOf = (preds: readonly Prediction[]): Uint8Array => Uint8Array.from(preds, (p) => p.label);
+
+function recordedOnly(base: Pick<ModelComparison, 'a' | 'b' | 'relation'>, a: ModelVersion, b: ModelVersion, why: string): ModelComparison {
+  const { metrics, wins } = compareMetrics(a.metrics, b.metrics, { declareWinners: false });
+  return {
+    ...base,
+    sameRows: false,
+    rows: { source: 'recorded', count: 0, dataset: null },
+    note: `recorded metrics only, no winner: ${why}; pass dataset=name[@version] to score both on one dataset`,
+    metrics: metrics.map((m) => ({ ...m, ci: null })),
+    wins,
+    paired: null,
+    flips: null,
+  };
+}
+
+function sideView(v: ModelVersion): ComparedSide {
+  return { model: v.model, number: v.number, semver: v.semver, stage: v.stage, status: v.status };
+}
+
+function sameList(x: readonly string[], y: readonly string[]): boolean {
+  return x.length === y.length && x.every((d, i) => d === y[i]);
+}
+
+function sameSpec(x: SplitSpec, y: SplitSpec | null): boolean {
+  return y !== null && x.seed === y.seed && x.test === y.test && x.validation === y.validation;
+}
