@@ -10,6 +10,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
 import { authHook } from './auth.js';
+import { partAwareValidator } from './body-validation.js';
 import { errorHandler, notFoundHandler, toHttpFailure } from './http-errors.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
@@ -40,6 +41,10 @@ export interface RouteSummary {
   readonly url: string;
   readonly role: string | undefined;
   readonly public: boolean;
+  /** The route's JSON schemas, as declared (the strict-input test walks them). */
+  readonly body?: unknown;
+  readonly params?: unknown;
+  readonly querystring?: unknown;
 }
 
 declare module 'fastify' {
@@ -53,6 +58,7 @@ export async function buildApp(deps: AppDeps): Promise<WardenApp> {
   const app = Fastify({
     logger: { level: deps.config.logLevel },
     bodyLimit: deps.config.bodyLimitBytes,
+    schemaController: { compilersFactory: { buildValidator: partAwareValidator() } },
     // Ids are ours: a client-chosen id could forge or flood log correlation.
     genReqId: () => randomBytes(8).toString('hex'),
     frameworkErrors: (error, request, reply: FastifyReply) => {
@@ -70,6 +76,9 @@ export async function buildApp(deps: AppDeps): Promise<WardenApp> {
       url,
       role: options.config?.role,
       public: options.config?.public === true,
+      ...(options.schema?.body !== undefined ? { body: options.schema.body } : {}),
+      ...(options.schema?.params !== undefined ? { params: options.schema.params } : {}),
+      ...(options.schema?.querystring !== undefined ? { querystring: options.schema.querystring } : {}),
     })),
   );
   app.addHook('onRoute', (route) => {

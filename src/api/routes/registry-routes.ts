@@ -33,15 +33,18 @@ const Reason = Type.String({ maxLength: 1000 });
 
 const Policy = Type.Union(
   [
-    Type.Object({ enabled: Type.Literal(false) }),
-    Type.Object({
-      enabled: Type.Optional(Type.Literal(true)),
-      metric: Type.String(),
-      comparison: StringEnum(METRIC_COMPARISONS),
-      threshold: Type.Number(),
-      targetStage: StringEnum(AUTO_STAGE_TARGETS),
-      otherwiseStage: Type.Optional(StringEnum(AUTO_STAGE_TARGETS)),
-    }),
+    Type.Object({ enabled: Type.Literal(false) }, { additionalProperties: false }),
+    Type.Object(
+      {
+        enabled: Type.Optional(Type.Literal(true)),
+        metric: Type.String(),
+        comparison: StringEnum(METRIC_COMPARISONS),
+        threshold: Type.Number(),
+        targetStage: StringEnum(AUTO_STAGE_TARGETS),
+        otherwiseStage: Type.Optional(StringEnum(AUTO_STAGE_TARGETS)),
+      },
+      { additionalProperties: false },
+    ),
   ],
   { description: 'Auto-stage policy applied when a version is registered. Default: eval_accuracy > 0.9 → Production, else Staging.' },
 );

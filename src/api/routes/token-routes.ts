@@ -43,7 +43,7 @@ export const tokenRoutes: RouteModule = (app, deps) => {
         body: Type.Object({
           name: Type.String({ minLength: 1, maxLength: 64, description: 'Recorded as the actor of every change made with the token.' }),
           role: Role,
-        }),
+        }, { additionalProperties: false }),
         response: { 201: IssuedToken, ...errors },
       },
     },

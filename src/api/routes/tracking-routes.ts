@@ -35,7 +35,7 @@ const ResourceUsage = Type.Object({
   wallSeconds: Type.Number({ minimum: 0 }),
   gpuMemoryMb: Type.Optional(Type.Number({ minimum: 0 })),
   gpuUtilizationPct: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
-});
+}, { additionalProperties: false });
 
 /** The fields of RunInfo: what every view of a run starts with. */
 const RunInfoFields = {

@@ -7,6 +7,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { WardenError } from '../../domain/errors.js';
 import type { Job } from '../../domain/jobs.js';
 import { MAX_PREDICT_TEXTS } from '../../services/model-loader.js';
 import type { Actor } from '../../services/registry-service.js';
@@ -44,12 +45,21 @@ export const trainingRoutes: RouteModule = (app, deps) => {
       schema: {
         summary: 'Retrain a model (or every model with a recipe) from its stored recipe, as background jobs',
         tags: ['training'],
-        body: Type.Union([Type.Object({ model: ModelName }, { additionalProperties: false }), Type.Object({ all: Type.Literal(true) }, { additionalProperties: false })]),
+        body: Type.Object(
+          {
+            model: Type.Optional(ModelName),
+            all: Type.Optional(Type.Literal(true, { description: 'every model that has a recipe' })),
+          },
+          { additionalProperties: false, description: 'Exactly one of `model` or `all: true`.' },
+        ),
         response: { 202: Type.Object({ jobs: Type.Array(QueuedJob), skipped: Type.Array(Type.String({ description: 'models without a recipe' })) }), ...errors },
       },
     },
     async (request, reply) => {
-      const body = request.body as { model?: string; all?: true };
+      const body = request.body;
+      // One or the other: `{model, all}` used to retrain just the one model without a word.
+      if (body.all === true && body.model !== undefined) throw new WardenError('VALIDATION_FAILED', 'give model or all: true, not both', { field: 'body.all' });
+      if (body.all !== true && body.model === undefined) throw new WardenError('VALIDATION_FAILED', 'give model (a model name) or all: true', { field: 'body.model' });
       if (body.all === true) {
         const { jobs, skipped } = await training.enqueueRetrainAll(actorOf(request));
         return reply.code(202).send({ jobs: jobs.map(queued), skipped });
