@@ -6,6 +6,7 @@
  * shows the recorded metrics side by side with `sameRows: false` and no winner.
  * Runs inside a request, so the rows it scores are bounded (`maxRows`).
  */
+import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { validateDatasetName, validateSplitSpec, type DatasetRow, type SplitSpec } from '../domain/datasets.js';
 import { invalid, isWardenError } from '../domain/errors.js';
@@ -34,8 +35,9 @@ export const DEFAULT_COMPARE_FLIPS = 5;
 export const MAX_COMPARE_FLIPS = 50;
 /** Characters of a flipped example's text in the answer. */
 const FLIP_TEXT_CHARS = 200;
-/** Rows scored between two turns of the event loop. */
-const SCORE_CHUNK = 500;
+/** Rows scored between two clock checks, and the longest the event loop is held (ms). */
+const SCORE_CHUNK = 32;
+const MAX_HOLD_MS = 20;
 
 export interface ComparisonServiceDeps {
   readonly registry: Pick<RegistryService, 'getVersion' | 'compare'>;
@@ -270,12 +272,19 @@ export class ComparisonService {
   }
 }
 
-/** Predictions for every text, yielding to the event loop between chunks (this runs inside a request). */
+/**
+ * Predictions for every text. This runs inside a request: the event loop gets a turn at least
+ * every 20 ms whatever the texts' length, so other requests and job heartbeats keep going.
+ */
 async function scoreAll(classifier: TextClassifier, texts: readonly string[]): Promise<Prediction[]> {
   const out: Prediction[] = [];
+  let since = performance.now();
   for (let i = 0; i < texts.length; i += SCORE_CHUNK) {
     out.push(...predictBatch(classifier, texts.slice(i, i + SCORE_CHUNK)));
-    if (i + SCORE_CHUNK < texts.length) await yieldToEventLoop();
+    if (performance.now() - since > MAX_HOLD_MS) {
+      await yieldToEventLoop();
+      since = performance.now();
+    }
   }
   return out;
 }
