@@ -17,9 +17,11 @@ const TOUCH_INTERVAL_MS = 60_000;
 /** Longer bearer values are rejected before hashing. */
 const MAX_TOKEN_LENGTH = 512;
 /**
- * A verified token is trusted for this long without asking the store again, which saves a
- * query on every request. Revocations through this service clear the cache at once; a
- * revocation made by another process is seen within this time.
+ * A verified viewer or editor token is trusted for this long without asking the store
+ * again, which saves a query on every request. Revocations through this service clear the
+ * cache at once; a revocation made by another process is seen within this time. Admin
+ * tokens are never cached: every admin call is checked against the store, so a revoked
+ * admin token cannot mint a new one on another process in the meantime.
  */
 export const TOKEN_CACHE_TTL_MS = 5_000;
 const TOKEN_CACHE_MAX_ENTRIES = 1_000;
@@ -71,7 +73,7 @@ export class AuthService {
     const hash = hashToken(plaintext);
     const now = this.deps.clock.now();
     const cached = this.verified.get(hash);
-    if (cached && cached.expiresAt > now) return cached.principal;
+    if (cached && cached.expiresAt > now && cached.principal.role !== 'admin') return cached.principal;
     const stored = await this.deps.tokens.findByHash(hash);
     if (!stored || stored.revokedAt !== null) throw rejected;
     // The lookup already matched on the hash; the constant-time compare guards adapters that match loosely.
@@ -80,8 +82,10 @@ export class AuthService {
       await this.deps.tokens.touch(stored.id, now);
     }
     const principal: Principal = { tokenId: stored.id, name: stored.name, role: stored.role };
-    if (this.verified.size >= TOKEN_CACHE_MAX_ENTRIES) this.verified.clear();
-    this.verified.set(hash, { principal, expiresAt: now + TOKEN_CACHE_TTL_MS });
+    if (principal.role !== 'admin') {
+      if (this.verified.size >= TOKEN_CACHE_MAX_ENTRIES) this.verified.clear();
+      this.verified.set(hash, { principal, expiresAt: now + TOKEN_CACHE_TTL_MS });
+    }
     return principal;
   }
 

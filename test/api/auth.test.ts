@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { ROLES, roleAllows, type Role } from '../../src/domain/auth.js';
 import { isPublicPath } from '../../src/api/auth.js';
 import type { RouteSummary } from '../../src/api/app.js';
-import { openTestPlatform, type TestPlatform } from '../support/platform.js';
+import { randomBytes } from 'node:crypto';
+import { createPlatform, type Platform } from '../../src/main.js';
+import { openTestPlatform, testConfig, type TestPlatform } from '../support/platform.js';
+import { STORE_KINDS, openTestDatabase, type TestDatabase } from '../support/stores.js';
 
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 const bodiless = (method: Method) => method === 'GET' || method === 'HEAD';
@@ -134,3 +137,41 @@ describe('auth: deny by default', () => {
     assert.deepEqual(res.json(), { actor: 'test-editor', role: 'editor' });
   });
 });
+
+for (const kind of STORE_KINDS) {
+  describe(`auth: a revoked admin token on another server process (${kind})`, () => {
+    // Two platforms on one database stand for two server processes: each has its own token cache.
+    let database: TestDatabase;
+    let a: Platform;
+    let b: Platform;
+    const removers: Array<() => void> = [];
+    before(async () => {
+      database = await openTestDatabase(kind);
+      const env = { WARDEN_ADMIN_TOKEN: `test-admin-${randomBytes(16).toString('hex')}` };
+      const [first, second] = [testConfig(env), testConfig(env)];
+      removers.push(first.remove, second.remove);
+      a = await createPlatform(first.config, { database: database.database });
+      b = await createPlatform(second.config, { database: database.database });
+    });
+    after(async () => {
+      await a.close();
+      await b.close();
+      await database.cleanup();
+      for (const remove of removers) remove();
+    });
+
+    it('is refused by the other process on its very next admin call, and cannot mint a token', async () => {
+      const issued = await a.services.auth.issue({ name: 'ops', role: 'admin' });
+      const ops = { authorization: `Bearer ${issued.plaintext}` };
+      // B has verified (and, before the fix, cached) the token.
+      assert.equal((await b.app.inject({ method: 'GET', url: '/tokens', headers: ops })).statusCode, 200);
+      assert.equal((await a.app.inject({ method: 'DELETE', url: `/tokens/${issued.token.id}`, headers: ops })).statusCode, 200);
+      const minted = await b.app.inject({ method: 'POST', url: '/tokens', headers: ops, payload: { name: 'backdoor', role: 'admin' } });
+      assert.equal(minted.statusCode, 401, minted.body);
+      assert.equal((await b.app.inject({ method: 'GET', url: '/tokens', headers: ops })).statusCode, 401);
+      // Not even through an editor route, where the service would still see an admin principal.
+      assert.equal((await b.app.inject({ method: 'GET', url: '/models', headers: ops })).statusCode, 401);
+      assert.ok(!(await b.services.auth.list()).some((t) => t.name === 'backdoor'));
+    });
+  });
+}

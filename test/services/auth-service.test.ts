@@ -54,6 +54,14 @@ describe('AuthService', () => {
     await assert.rejects(auth.verify(issued.plaintext), code('UNAUTHENTICATED'));
   });
 
+  it('never caches an admin token: a revocation by another process is seen on the next call', async () => {
+    const auth = service();
+    const issued = await auth.issue({ name: 'cached-admin', role: 'admin' });
+    await auth.verify(issued.plaintext);
+    await new SqlTokenStore(test.database).revoke(issued.token.id, now);
+    await assert.rejects(auth.verify(issued.plaintext), code('UNAUTHENTICATED'));
+  });
+
   it('forgets cached tokens at once when it revokes one itself', async () => {
     const auth = service();
     const issued = await auth.issue({ name: 'revoked-here', role: 'viewer' });
