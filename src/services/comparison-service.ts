@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { validateDatasetName, validateSplitSpec, type DatasetRow, type SplitSpec } from '../domain/datasets.js';
+import { validateDatasetName, validateSplitSpec, type DatasetRow, type DatasetVersion, type SplitSpec } from '../domain/datasets.js';
 import { invalid, isWardenError } from '../domain/errors.js';
 import {
   pairedComparison,
@@ -210,20 +210,22 @@ export class ComparisonService {
     if (v.datasetDigests.length === 0) return `${name} records no training datasets`;
     const spec = await this.splitSpecOf(v);
     if (spec === undefined) return `${name} has no training run with a logged split`;
-    const parts: Array<{ digest: string; rows: DatasetRow[] }> = [];
-    let total = 0;
+    const datasets: DatasetVersion[] = [];
     for (const digest of v.datasetDigests) {
       try {
-        const dataset = await this.deps.datasets.getBySha256(digest);
-        total += dataset.rows;
-        // Rebuilding the split reads whole datasets: bound that too, not only the rows scored.
-        if (total > this.maxRows * 10) return `${name} was trained on more than ${this.maxRows * 10} rows, too many to rebuild its split in a request`;
-        parts.push({ digest, rows: await this.deps.datasets.readRowsBySha256(dataset.sha256) });
+        datasets.push(await this.deps.datasets.getBySha256(digest));
       } catch (error) {
         if (isWardenError(error) && (error.code === 'DATASET_NOT_FOUND' || error.code === 'VALIDATION_FAILED')) return `${name} was trained on a dataset Warden cannot find (${digest.slice(0, 19)}…)`;
         throw error;
       }
     }
+    // Rebuilding the split reads whole datasets: bound that too, not only the rows scored.
+    const total = datasets.reduce((sum, d) => sum + d.rows, 0);
+    if (total > this.maxRows * 10) {
+      throw invalid('dataset', `${name} was trained on ${total} rows, more than ${this.maxRows * 10} to rebuild its held-out rows in a request: pass a dataset=name@version of at most ${this.maxRows} rows`);
+    }
+    const parts: Array<{ digest: string; rows: DatasetRow[] }> = [];
+    for (const dataset of datasets) parts.push({ digest: dataset.sha256, rows: await this.deps.datasets.readRowsBySha256(dataset.sha256) });
     const split = splitRows(combineDatasetRows(parts), spec);
     return { test: split.test, seen: [...split.train, ...split.validation], spec };
   }

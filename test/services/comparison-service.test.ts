@@ -172,7 +172,18 @@ describe(`ComparisonService on ${kind}`, () => {
       return true;
     });
     // The 60 shared held-out rows are over the bound too.
-    await assert.rejects(small.compare({ a: 'cmp-lr@v1.0', b: 'cmp-nb@v1.0' }), isCode('VALIDATION_FAILED', 'dataset'));
+    await assert.rejects(small.compare({ a: 'cmp-lr@v1.0', b: 'cmp-nb@v1.0' }), (error: unknown) => {
+      assert.ok(isCode('VALIDATION_FAILED', 'dataset')(error));
+      assert.match((error as Error).message, /shared held-out set has 60 rows/);
+      return true;
+    });
+    // Rebuilding a split reads whole datasets: more than ten times the bound is refused before scoring.
+    const tiny = new ComparisonService({ ...p.services, maxRows: 20 });
+    await assert.rejects(tiny.compare({ a: 'cmp-lr@v1.0', b: 'cmp-nb@v1.0' }), (error: unknown) => {
+      assert.ok(isCode('VALIDATION_FAILED', 'dataset')(error));
+      assert.match((error as Error).message, /trained on 300 rows, more than 200/);
+      return true;
+    });
   });
 });
 
