@@ -22,14 +22,17 @@ import {
   parseVersionQuery,
   parseVersionRef,
   planTransition,
+  reportedEvidence,
   validateAlias,
   validateModelName,
   type AutoStageDecision,
   type AutoStagePolicy,
   type Lineage,
   type ModelAlias,
+  type Initiator,
   type ModelVersion,
   type Page,
+  type StagingEvidence,
   type RawVersionQuery,
   type RegisteredModel,
   type Stage,
@@ -223,6 +226,11 @@ function ref(value: unknown, field = 'version'): VersionRef {
   return parseVersionRef(value, field);
 }
 
+/** An actor without a role is the platform itself (its own jobs and triggers); users carry their token's role. */
+export function initiatorOf(actor: Actor): Initiator {
+  return actor.role === undefined ? { kind: 'system', name: actor.name } : { kind: 'user', name: actor.name, role: actor.role };
+}
+
 function planOrThrow(result: TransitionPlan | WardenError): TransitionPlan {
   if (result instanceof WardenError) throw result;
   return result;
@@ -356,7 +364,12 @@ export class RegistryService {
 
   // -------------------------------------------------------------- versions
 
-  async registerVersion(model: string, input: RegisterVersionInput, actor: Actor): Promise<RegisteredVersion> {
+  /**
+   * Registers a version and applies the model's auto-stage policy. Without `evidence` (the
+   * API's path) the metrics count as self-reported, so the policy can place the version in
+   * Staging at most; only Warden's own jobs pass evidence (see StagingEvidence).
+   */
+  async registerVersion(model: string, input: RegisterVersionInput, actor: Actor, evidence?: StagingEvidence): Promise<RegisteredVersion> {
     if (!isPlainObject(input)) throw invalid('body', 'expected an object');
     const rawStatus: unknown = input.status ?? 'READY';
     if (!isVersionStatus(rawStatus)) throw invalid('status', 'status must be one of PENDING, READY, FAILED');
@@ -383,13 +396,10 @@ export class RegistryService {
       const now = this.clock.now();
       const semver = nextSemver(facts.semverPoints, fingerprint, facts.parent);
       const id = this.nextId();
-      decision = decideAutoStage(facts.model.policy, { status, metrics });
+      decision = decideAutoStage(facts.model.policy, { status, metrics }, evidence ?? reportedEvidence(initiatorOf(actor)), facts.production);
       const subject = { id, modelId: facts.model.id, number: facts.number, stage: 'None' as Stage, status };
       // Registration always leaves one history record naming the policy's verdict, even when it keeps the version in None.
-      const transitions: TransitionPlan =
-        decision.stage === 'None'
-          ? { modelId: facts.model.id, changes: [{ id: this.nextId(), versionId: id, versionNumber: facts.number, from: 'None', to: 'None', actor: actor.name, reason: `registered; ${decision.reason}`, at: now }] }
-          : planOrThrow(planTransition(subject, decision.stage, facts.production === null ? [] : [facts.production], { actor: actor.name, reason: decision.reason, now, ids: this.nextId }));
+      const transitions = this.autoStagePlan(subject, decision, facts.production, actor, now, `registered; ${decision.reason}`);
       return {
         version: {
           id,
@@ -445,12 +455,10 @@ export class RegistryService {
       }
       let transitions: TransitionPlan = { modelId: facts.model.id, changes: [] };
       if (rawStatus === 'READY' && current.status === 'PENDING' && current.stage === 'None') {
-        const decision = decideAutoStage(facts.model.policy, { status: 'READY', metrics: current.metrics });
+        // The metrics were given at registration by the caller: self-reported, so Staging at most.
+        const decision = decideAutoStage(facts.model.policy, { status: 'READY', metrics: current.metrics }, reportedEvidence(initiatorOf(actor)), facts.production);
         autoStage = decision;
-        if (decision.stage !== 'None') {
-          const ready = { ...current, status: 'READY' as const };
-          transitions = planOrThrow(planTransition(ready, decision.stage, facts.production === null ? [] : [facts.production], { actor: actor.name, reason: decision.reason, now, ids: this.nextId }));
-        }
+        if (decision.stage !== 'None') transitions = this.autoStagePlan({ ...current, status: 'READY' }, decision, facts.production, actor, now, null);
       }
       return {
         changes: {
@@ -570,6 +578,27 @@ export class RegistryService {
   private async requireReferences(artifactDigest: Sha256Digest | null, sourceRunId: string | null): Promise<void> {
     if (artifactDigest !== null) await this.artifacts.requireBlob(artifactDigest, 'artifactDigest');
     if (sourceRunId !== null) await this.runs.requireRun(sourceRunId, 'sourceRunId');
+  }
+
+  /**
+   * The history a policy decision appends: the move to the decided stage (archiving the
+   * previous Production version when it enters Production), or — when `noMoveReason` is given
+   * and the decision keeps the version in None — one None → None record naming the verdict.
+   */
+  private autoStagePlan(
+    subject: Pick<ModelVersion, 'id' | 'modelId' | 'number' | 'stage' | 'status'>,
+    decision: AutoStageDecision,
+    production: ModelVersion | null,
+    actor: Actor,
+    now: number,
+    noMoveReason: string | null,
+  ): TransitionPlan {
+    if (decision.stage === 'None') {
+      const changes =
+        noMoveReason === null ? [] : [{ id: this.nextId(), versionId: subject.id, versionNumber: subject.number, from: 'None' as Stage, to: 'None' as Stage, actor: actor.name, reason: noMoveReason, at: now }];
+      return { modelId: subject.modelId, changes };
+    }
+    return planOrThrow(planTransition(subject, decision.stage, production === null ? [] : [production], { actor: actor.name, reason: decision.reason, now, ids: this.nextId }));
   }
 
   private async resolveParent(model: string, parent: VersionRef): Promise<ModelVersion> {

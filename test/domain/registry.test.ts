@@ -8,6 +8,8 @@ import {
   assembleLineage,
   compareVersions,
   decideAutoStage,
+  reportedEvidence,
+  type StagingEvidence,
   nextSemver,
   parseAutoStagePolicy,
   parseMetricCondition,
@@ -261,13 +263,94 @@ describe('auto-stage policy', () => {
     ['custom lower-is-better rule holds', custom, 'READY', { eval_fpr: 0.005 }, 'Staging', /rule eval_fpr <= 0\.01: eval_fpr 0\.005 <= 0\.01 → Staging/],
     ['custom rule fails → None', custom, 'READY', { eval_fpr: 0.02 }, 'None', /eval_fpr 0\.02 > 0\.01 → None/],
   ];
+  // Metrics Warden computed, a verified artifact, a platform trigger, no champion yet.
+  const trusted: StagingEvidence = { metricsSource: 'warden', artifactVerified: true, initiator: { kind: 'system', name: 'warden-training' }, champion: null };
   for (const [name, policy, status, metrics, stage, reason] of cases) {
     it(name, () => {
-      const decision = decideAutoStage(policy, { status, metrics });
+      const decision = decideAutoStage(policy, { status, metrics }, trusted, null);
       assert.equal(decision.stage, stage);
       assert.match(decision.reason, reason);
     });
   }
+
+  describe('Production needs evidence', () => {
+    const ready = { status: 'READY' as const, metrics: { eval_accuracy: 0.99 } };
+    const caps: Array<[string, StagingEvidence, RegExp]> = [
+      ['self-reported metrics', reportedEvidence({ kind: 'user', name: 'alice', role: 'admin' }), /reported by the caller, not computed by Warden/],
+      ['an unverified artifact', { ...trusted, artifactVerified: false }, /artifact is missing or fails its sha256 check/],
+      ['a job started by an editor', { ...trusted, initiator: { kind: 'user', name: 'bob', role: 'editor' } }, /started by editor "bob"; only an admin or a platform trigger/],
+    ];
+    for (const [name, evidence, reason] of caps) {
+      it(`${name} → at most Staging, saying why`, () => {
+        const decision = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, ready, evidence, null);
+        assert.equal(decision.stage, 'Staging');
+        assert.match(decision.reason, /eval_accuracy 0\.99 > 0\.9, but /);
+        assert.match(decision.reason, reason);
+      });
+    }
+    it('an admin-started job with computed metrics may reach Production', () => {
+      const decision = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, ready, { ...trusted, initiator: { kind: 'user', name: 'root', role: 'admin' } }, null);
+      assert.equal(decision.stage, 'Production');
+    });
+    it('a caller-reported verdict below Production is unchanged', () => {
+      const decision = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, { status: 'READY', metrics: { eval_accuracy: 0.5 } }, reportedEvidence({ kind: 'system', name: 'x' }), null);
+      assert.equal(decision.stage, 'Staging');
+      assert.match(decision.reason, /0\.5 ≤ 0\.9 → Staging$/);
+    });
+  });
+
+  describe('champion/challenger gate', () => {
+    const production = { id: 'v-champ', number: 3 };
+    const ready = { status: 'READY' as const, metrics: { eval_accuracy: 0.97 } };
+    const champion = (challenger: number, champ: number, onlyChallengerRight: number, onlyChampionRight: number, pValue: number): StagingEvidence => ({
+      ...trusted,
+      champion: {
+        championVersionId: 'v-champ',
+        championNumber: 3,
+        rows: 1000,
+        challengerMetrics: { eval_accuracy: challenger },
+        championMetrics: { eval_accuracy: champ },
+        onlyChallengerRight,
+        onlyChampionRight,
+        pValue,
+      },
+    });
+    it('no comparison with the current champion → Staging', () => {
+      const decision = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, ready, trusted, production);
+      assert.equal(decision.stage, 'Staging');
+      assert.match(decision.reason, /not compared with the current Production version 3/);
+    });
+    it('a comparison with another version than the current champion → Staging', () => {
+      const decision = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, ready, champion(0.97, 0.96, 20, 10, 0.1), { id: 'v-other', number: 4 });
+      assert.equal(decision.stage, 'Staging');
+      assert.match(decision.reason, /current Production version 4/);
+    });
+    it('better or equal within tolerance and not significantly worse → Production, naming the deltas', () => {
+      const decision = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, ready, champion(0.965, 0.97, 10, 15, 0.42), production);
+      assert.equal(decision.stage, 'Production');
+      assert.match(decision.reason, /eval_accuracy 0\.965 vs 0\.97 \(Δ -0\.005, tolerance 0\.01\) against champion version 3 on the same 1000 held-out rows; McNemar p 0\.42/);
+    });
+    it('worse beyond the tolerance → Staging, naming the deltas', () => {
+      const decision = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, ready, champion(0.95, 0.97, 5, 25, 0.0005), production);
+      assert.equal(decision.stage, 'Staging');
+      assert.match(decision.reason, /challenger is worse than the champion: eval_accuracy 0\.95 vs 0\.97 \(Δ -0\.02/);
+    });
+    it('within tolerance but significantly worse on the paired test → Staging', () => {
+      const policy = parseAutoStagePolicy({ metric: 'eval_accuracy', comparison: '>', threshold: 0.9, targetStage: 'Production', tolerance: 0.05 });
+      const decision = decideAutoStage(policy, ready, champion(0.96, 0.97, 2, 12, 0.013), production);
+      assert.equal(decision.stage, 'Staging');
+      assert.match(decision.reason, /champion is significantly better \(p < 0\.05\)/);
+    });
+    it('lower-is-better policies judge the other way', () => {
+      const policy = parseAutoStagePolicy({ metric: 'eval_fpr', comparison: '<', threshold: 0.05, targetStage: 'Production' });
+      const evidence = (challenger: number, champ: number): StagingEvidence => ({
+        ...trusted,
+        champion: { championVersionId: 'v-champ', championNumber: 3, rows: 500, challengerMetrics: { eval_fpr: challenger }, championMetrics: { eval_fpr: champ }, onlyChallengerRight: 3, onlyChampionRight: 3, pValue: 1 },
+      });
+      assert.equal(decideAutoStage(policy, { status: 'READY', metrics: { eval_fpr: 0.01 } }, evidence(0.01, 0.03), production).stage, 'Production');
+      assert.equal(decideAutoStage(policy, { status: 'READY', metrics: { eval_fpr: 0.04 } }, evidence(0.04, 0.01), production).stage, 'Staging');
+    });
+  });
 
   const bad: Array<[unknown, string]> = [
     [null, 'policy'],
@@ -277,6 +360,9 @@ describe('auto-stage policy', () => {
     [{ metric: 'acc', comparison: '>', threshold: 1, targetStage: 'Archived' }, 'policy.targetStage'],
     [{ metric: 'acc', comparison: '>', threshold: 1, targetStage: 'Staging', otherwiseStage: 'Archived' }, 'policy.otherwiseStage'],
     [{ enabled: 'no' }, 'policy.enabled'],
+    [{ metric: 'acc', comparison: '>', threshold: 1, targetStage: 'Staging', tolerance: -1 }, 'policy.tolerance'],
+    [{ metric: 'acc', comparison: '>', threshold: 1, targetStage: 'Staging', alpha: 1 }, 'policy.alpha'],
+    [{ metric: 'acc', comparison: '>', threshold: 1, targetStage: 'Staging', gate: true }, 'policy.gate'],
   ];
   for (const [raw, expectedField] of bad) {
     it(`refuses policy ${JSON.stringify(raw)} naming ${expectedField}`, () => {
@@ -292,6 +378,8 @@ describe('auto-stage policy', () => {
       threshold: 0.8,
       targetStage: 'Production',
       otherwiseStage: 'Staging',
+      tolerance: 0.01,
+      alpha: 0.05,
     });
   });
 });

@@ -1,3 +1,4 @@
+import type { Role } from '../auth.js';
 import { invalid } from '../errors.js';
 import { compareMetric, isMetricComparison, type MetricComparison, type Stage, type VersionStatus } from './vocabulary.js';
 
@@ -19,6 +20,13 @@ export type AutoStagePolicy =
       readonly threshold: number;
       readonly targetStage: AutoStageTarget;
       readonly otherwiseStage: AutoStageTarget;
+      /**
+       * Champion/challenger gate: a challenger may be worse than the current Production version
+       * on the policy's metric by at most this much (absolute, on the same held-out rows).
+       */
+      readonly tolerance: number;
+      /** Significance level of the paired test (McNemar) that refuses a significantly worse challenger. */
+      readonly alpha: number;
     };
 
 /** The platform's rule: `eval_accuracy > 0.9` → Production, otherwise Staging. */
@@ -29,6 +37,8 @@ export const DEFAULT_AUTO_STAGE_POLICY: AutoStagePolicy = Object.freeze({
   threshold: 0.9,
   targetStage: 'Production',
   otherwiseStage: 'Staging',
+  tolerance: 0.01,
+  alpha: 0.05,
 });
 
 export interface AutoStageDecision {
@@ -56,8 +66,17 @@ export function parseAutoStagePolicy(raw: unknown, field = 'policy'): AutoStageP
   if (!isTarget(p.targetStage)) throw invalid(`${field}.targetStage`, `targetStage must be one of ${AUTO_STAGE_TARGETS.join(', ')}`);
   const otherwise = p.otherwiseStage ?? (p.targetStage === 'Production' ? 'Staging' : 'None');
   if (!isTarget(otherwise)) throw invalid(`${field}.otherwiseStage`, `otherwiseStage must be one of ${AUTO_STAGE_TARGETS.join(', ')}`);
-  return { enabled: true, metric: p.metric, comparison: p.comparison, threshold: p.threshold, targetStage: p.targetStage, otherwiseStage: otherwise };
+  const tolerance = p.tolerance ?? DEFAULT_GATE.tolerance;
+  if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0 || tolerance > 1) throw invalid(`${field}.tolerance`, 'tolerance must be a number from 0 to 1 (how much worse than the champion a challenger may be)');
+  const alpha = p.alpha ?? DEFAULT_GATE.alpha;
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha <= 0 || alpha >= 1) throw invalid(`${field}.alpha`, 'alpha must be a number between 0 and 1 exclusive, e.g. 0.05');
+  const known = new Set(['enabled', 'metric', 'comparison', 'threshold', 'targetStage', 'otherwiseStage', 'tolerance', 'alpha']);
+  const unknown = Object.keys(p).find((key) => !known.has(key));
+  if (unknown !== undefined) throw invalid(`${field}.${unknown}`, `unknown policy field "${unknown}"; a policy has ${[...known].join(', ')}`);
+  return { enabled: true, metric: p.metric, comparison: p.comparison, threshold: p.threshold, targetStage: p.targetStage, otherwiseStage: otherwise, tolerance, alpha };
 }
+
+const DEFAULT_GATE = { tolerance: 0.01, alpha: 0.05 } as const;
 
 function isTarget(value: unknown): value is AutoStageTarget {
   return typeof value === 'string' && (AUTO_STAGE_TARGETS as readonly string[]).includes(value);
@@ -65,11 +84,70 @@ function isTarget(value: unknown): value is AutoStageTarget {
 
 const NEGATED: Record<MetricComparison, string> = { '>': '≤', '>=': '<', '<': '≥', '<=': '>', '=': '≠' };
 
-/** The stage a new version gets under `policy`, with the reason that names the rule and the value. */
+/** Who caused a registration: the platform itself (bootstrap, fresh data, schedules) or a user with a role. */
+export type Initiator = { readonly kind: 'system'; readonly name: string } | { readonly kind: 'user'; readonly name: string; readonly role: Role };
+
+/**
+ * The challenger and the current Production version (the champion), scored by Warden on the
+ * same held-out rows: the policy's metric for each and the paired counts on the rows where
+ * exactly one of them is right, with McNemar's p-value for those counts.
+ */
+export interface ChampionEvidence {
+  readonly championVersionId: string;
+  readonly championNumber: number;
+  readonly rows: number;
+  readonly challengerMetrics: Readonly<Record<string, number>>;
+  readonly championMetrics: Readonly<Record<string, number>>;
+  /** Rows only the challenger classifies correctly. */
+  readonly onlyChallengerRight: number;
+  /** Rows only the champion classifies correctly. */
+  readonly onlyChampionRight: number;
+  /** Two-sided McNemar p-value on the discordant rows. */
+  readonly pValue: number;
+}
+
+/**
+ * What a registration knows about where its metrics and artifact come from. Only a version
+ * whose metrics Warden computed itself, whose artifact exists and passes its sha256 check,
+ * that an admin or the platform asked for, and that holds up against the current champion on
+ * the same rows may be placed in Production by a policy.
+ */
+export interface StagingEvidence {
+  /** `warden`: a Warden job computed the metrics on held-out rows; `reported`: the caller claimed them. */
+  readonly metricsSource: 'warden' | 'reported';
+  /** The artifact exists and its bytes hash to its digest (checked just before registration). */
+  readonly artifactVerified: boolean;
+  readonly initiator: Initiator;
+  /** The comparison with the Production version at evaluation time; null when there was none. */
+  readonly champion: ChampionEvidence | null;
+}
+
+/** Evidence for a registration through the API: self-reported metrics, an unverified artifact. */
+export function reportedEvidence(initiator: Initiator): StagingEvidence {
+  return { metricsSource: 'reported', artifactVerified: false, initiator, champion: null };
+}
+
+/**
+ * The stage a new version gets under `policy`, with the reason that names the rule and the value.
+ * A policy verdict of Production is capped at Staging, with the reason saying why, unless
+ * `evidence` satisfies every condition of {@link StagingEvidence}. `currentProduction` is the
+ * model's Production version at decision time (the champion must be that version).
+ */
 export function decideAutoStage(
   policy: AutoStagePolicy,
   version: { readonly status: VersionStatus; readonly metrics: Readonly<Record<string, number>> },
+  evidence: StagingEvidence,
+  currentProduction: { readonly id: string; readonly number: number } | null,
 ): AutoStageDecision {
+  const verdict = policyVerdict(policy, version);
+  if (verdict.stage !== 'Production' || !policy.enabled) return verdict;
+  const gate = productionGate(policy, evidence, currentProduction);
+  const rule = verdict.reason.replace(/ → Production$/, '');
+  if (gate.refusal !== null) return { stage: 'Staging', reason: `${rule}, but ${gate.refusal} → Staging` };
+  return gate.note === null ? verdict : { stage: 'Production', reason: `${rule}; ${gate.note} → Production` };
+}
+
+function policyVerdict(policy: AutoStagePolicy, version: { readonly status: VersionStatus; readonly metrics: Readonly<Record<string, number>> }): AutoStageDecision {
   if (version.status === 'FAILED') return { stage: 'None', reason: 'auto-stage: status FAILED → None' };
   if (version.status === 'PENDING') return { stage: 'None', reason: 'auto-stage: status PENDING → None (staged once READY)' };
   if (!policy.enabled) return { stage: 'None', reason: 'auto-stage disabled by the model policy → None' };
@@ -85,4 +163,64 @@ export function decideAutoStage(
     stage: policy.otherwiseStage,
     reason: `auto-stage ${rule}: ${policy.metric} ${value} ${NEGATED[policy.comparison]} ${policy.threshold} → ${policy.otherwiseStage}`,
   };
+}
+
+/** Why a policy may not place this version in Production (refusal), or what cleared it (note). */
+function productionGate(
+  policy: Extract<AutoStagePolicy, { enabled: true }>,
+  evidence: StagingEvidence,
+  currentProduction: { readonly id: string; readonly number: number } | null,
+): { refusal: string | null; note: string | null } {
+  const refuse = (refusal: string) => ({ refusal, note: null });
+  if (evidence.metricsSource !== 'warden') return refuse('the metrics were reported by the caller, not computed by Warden on held-out rows (an admin may promote it)');
+  if (!evidence.artifactVerified) return refuse('the artifact is missing or fails its sha256 check');
+  if (evidence.initiator.kind === 'user' && evidence.initiator.role !== 'admin') {
+    return refuse(`the job was started by ${evidence.initiator.role} "${evidence.initiator.name}"; only an admin or a platform trigger may reach Production`);
+  }
+  if (currentProduction === null) return { refusal: null, note: null };
+  const champion = evidence.champion;
+  if (champion === null || champion.championVersionId !== currentProduction.id) {
+    return refuse(`it was not compared with the current Production version ${currentProduction.number} on the same rows`);
+  }
+  const judged = judgeChallenger(policy, champion);
+  return judged.pass ? { refusal: null, note: judged.reason } : refuse(judged.reason);
+}
+
+export interface ChallengerJudgement {
+  readonly pass: boolean;
+  /** The deltas and the paired test, in words. */
+  readonly reason: string;
+}
+
+/**
+ * The champion/challenger gate: the challenger passes when it is not worse than the champion
+ * beyond `policy.tolerance` on the policy's metric (measured on the same rows), and the
+ * paired test does not find the champion significantly better (McNemar p < alpha with the
+ * champion right on more of the rows where they disagree).
+ */
+export function judgeChallenger(policy: Extract<AutoStagePolicy, { enabled: true }>, evidence: ChampionEvidence): ChallengerJudgement {
+  const metric = policy.metric;
+  const challenger = evidence.challengerMetrics[metric];
+  const champion = evidence.championMetrics[metric];
+  const vs = `champion version ${evidence.championNumber} on the same ${evidence.rows} held-out rows`;
+  if (challenger === undefined || champion === undefined) return { pass: false, reason: `${metric} could not be measured for both against ${vs}` };
+  // Which way is better follows the policy's comparison: `> / >=` reward larger values.
+  const higherIsBetter = policy.comparison !== '<' && policy.comparison !== '<=';
+  const delta = challenger - champion;
+  const worseBy = policy.comparison === '=' ? Math.abs(challenger - policy.threshold) - Math.abs(champion - policy.threshold) : higherIsBetter ? -delta : delta;
+  const paired = `McNemar p ${formatP(evidence.pValue)} (challenger alone right on ${evidence.onlyChallengerRight} rows, champion alone on ${evidence.onlyChampionRight})`;
+  const deltas = `${metric} ${round(challenger)} vs ${round(champion)} (Δ ${delta >= 0 ? '+' : ''}${round(delta)}, tolerance ${policy.tolerance}) against ${vs}; ${paired}`;
+  if (worseBy > policy.tolerance + 1e-12) return { pass: false, reason: `the challenger is worse than the champion: ${deltas}` };
+  if (evidence.pValue < policy.alpha && evidence.onlyChampionRight > evidence.onlyChallengerRight) {
+    return { pass: false, reason: `the champion is significantly better (p < ${policy.alpha}): ${deltas}` };
+  }
+  return { pass: true, reason: `holds up against the champion: ${deltas}` };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+function formatP(p: number): string {
+  return p < 1e-4 ? p.toExponential(1) : String(round(p));
 }
