@@ -120,6 +120,8 @@ export interface UpdatedVersion {
 export interface TransitionRequest {
   readonly stage: Stage;
   readonly reason?: string;
+  /** Needed (with a reason) to take the Production version out of Production without a replacement. */
+  readonly force?: boolean;
 }
 
 export interface TransitionResult {
@@ -144,6 +146,8 @@ export interface ModelStatus {
   readonly task: string;
   /** The version in Production, or null. */
   readonly production: { readonly number: number; readonly semver: string } | null;
+  /** What needs a look, e.g. `no-production` (nothing serves the model). */
+  readonly flags: readonly ModelFlag[];
   readonly versions: readonly {
     readonly number: number;
     readonly semver: string;
@@ -157,7 +161,13 @@ export interface ModelStatus {
 
 export interface RegistryStatus {
   readonly models: readonly ModelStatus[];
+  /** Models with no version in Production: nothing serves them. */
+  readonly withoutProduction: readonly string[];
 }
+
+/** Conditions `GET /models/status` flags on a model. */
+export const MODEL_FLAGS = ['no-production'] as const;
+export type ModelFlag = (typeof MODEL_FLAGS)[number];
 
 /** The stage history page token names the last seq served. */
 function parseHistoryPageToken(raw: string | undefined): number | null {
@@ -229,6 +239,18 @@ function ref(value: unknown, field = 'version'): VersionRef {
 /** An actor without a role is the platform itself (its own jobs and triggers); users carry their token's role. */
 export function initiatorOf(actor: Actor): Initiator {
   return actor.role === undefined ? { kind: 'system', name: actor.name } : { kind: 'user', name: actor.name, role: actor.role };
+}
+
+/** A stage move's reason: the caller's words when given (non-blank), else the default. */
+function moveReason(value: unknown, fallback: string): { text: string; given: boolean } {
+  const given = text(value, 'reason', MAX_REASON, '').trim();
+  return given === '' ? { text: fallback, given: false } : { text: given, given: true };
+}
+
+function force(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw invalid('force', 'force must be true or false');
+  return value;
 }
 
 function planOrThrow(result: TransitionPlan | WardenError): TransitionPlan {
@@ -483,24 +505,26 @@ export class RegistryService {
   async transition(model: string, version: VersionRefInput, request: TransitionRequest, actor: Actor): Promise<TransitionResult> {
     if (!isPlainObject(request)) throw invalid('body', 'expected an object');
     if (!isStage(request.stage)) throw invalid('stage', 'stage must be one of None, Staging, Production, Archived');
-    const reason = text(request.reason, 'reason', MAX_REASON, '') || `moved to ${request.stage}`;
-    return this.move(model, ref(version), request.stage, reason, actor);
+    return this.move(model, ref(version), request.stage, moveReason(request.reason, `moved to ${request.stage}`), actor, force(request.force));
   }
 
   async deploy(model: string, version: VersionRefInput, actor: Actor, reason?: string): Promise<TransitionResult> {
-    return this.move(model, ref(version), 'Production', text(reason, 'reason', MAX_REASON, '') || 'deployed', actor);
+    return this.move(model, ref(version), 'Production', moveReason(reason, 'deployed'), actor, false);
   }
 
-  async archive(model: string, version: VersionRefInput, actor: Actor, reason?: string): Promise<TransitionResult> {
-    return this.move(model, ref(version), 'Archived', text(reason, 'reason', MAX_REASON, '') || 'archived', actor);
+  /** Archives a version; archiving the Production version needs `force` and a reason (nothing would serve the model). */
+  async archive(model: string, version: VersionRefInput, actor: Actor, reason?: string, forced?: boolean): Promise<TransitionResult> {
+    return this.move(model, ref(version), 'Archived', moveReason(reason, 'archived'), actor, force(forced));
   }
 
-  private async move(model: string, version: VersionRef, to: Stage, reason: string, actor: Actor): Promise<TransitionResult> {
+  private async move(model: string, version: VersionRef, to: Stage, reason: { text: string; given: boolean }, actor: Actor, forced: boolean): Promise<TransitionResult> {
     const applied = await this.store.applyTransition(model, version, (facts) =>
       planOrThrow(
         planTransition(facts.version, to, facts.production === null ? [] : [facts.production], {
           actor: actor.name,
-          reason,
+          reason: reason.text,
+          reasonGiven: reason.given,
+          force: forced,
           now: this.clock.now(),
           ids: this.nextId,
           ...(actor.role !== undefined ? { role: actor.role } : {}),
@@ -552,8 +576,7 @@ export class RegistryService {
       list.push(v);
       byModel.set(v.modelId, list);
     }
-    return {
-      models: facts.models.map((m): ModelStatus => {
+    const models = facts.models.map((m): ModelStatus => {
         const versions = byModel.get(m.id) ?? [];
         const production = versions.find((v) => v.stage === 'Production');
         const policyMetric = m.policy.enabled ? m.policy.metric : null;
@@ -561,6 +584,7 @@ export class RegistryService {
           name: m.name,
           task: m.task,
           production: production === undefined ? null : { number: production.number, semver: production.semver },
+          flags: production === undefined ? ['no-production'] : [],
           versions: versions.map((v) => ({
             number: v.number,
             semver: v.semver,
@@ -570,8 +594,8 @@ export class RegistryService {
             createdAt: v.createdAt,
           })),
         };
-      }),
-    };
+      });
+    return { models, withoutProduction: models.filter((m) => m.production === null).map((m) => m.name) };
   }
 
   /** A version never points at a model file or a run that does not exist (ARTIFACT_NOT_FOUND / RUN_NOT_FOUND naming the field). */

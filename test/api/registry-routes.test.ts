@@ -87,9 +87,12 @@ describe('registry routes', () => {
       resourceUsage: { wallSeconds: 2 },
     });
     assert.equal(r1.statusCode, 201, r1.body);
-    assert.equal(r1.json().version.stage, 'Production');
+    // Metrics in a request body are claims, not measurements: Staging at most, and the reason says so.
+    assert.equal(r1.json().version.stage, 'Staging');
     assert.equal(r1.json().version.semver, 'v1.0');
-    assert.match(r1.json().autoStage.reason, /eval_accuracy 0\.95 > 0\.9 → Production/);
+    assert.match(r1.json().autoStage.reason, /eval_accuracy 0\.95 > 0\.9, but the metrics were reported by the caller, not computed by Warden/);
+    const promoted = await call('POST', '/models/deploy', admin, { model: 'spam', version: 1, reason: 'reviewed' });
+    assert.equal(promoted.json().version.stage, 'Production');
     const r2 = await call('POST', '/models/spam/versions', editor, { metrics: { eval_accuracy: 0.8, eval_f1: 0.85 }, tags: { data: 'feb' }, recipeFingerprint: 'logreg', parent: 1 });
     assert.equal(r2.json().version.stage, 'Staging');
     assert.equal(r2.json().version.semver, 'v1.1');
@@ -155,6 +158,11 @@ describe('registry routes', () => {
     assert.deepEqual(deployed.json().archived, [1]);
     assert.equal((await call('POST', '/models/deploy', admin, { model: 'spam' })).json().error.field, 'body.version');
     assert.equal((await call('POST', '/models/deploy', admin, { model: 'nope', version: 1 })).statusCode, 404);
+    const production = await call('POST', '/models/archive', admin, { model: 'spam', version: 4 });
+    assert.equal(production.statusCode, 400);
+    assert.equal(production.json().error.field, 'force');
+    assert.match(production.json().error.message, /leaves nothing in Production/);
+    assert.equal((await call('POST', '/models/archive', admin, { model: 'spam', version: 4, force: 'yes' })).json().error.field, 'body.force');
     const archived = await call('POST', '/models/archive', admin, { model: 'spam', version: 'v1.1' });
     assert.equal(archived.json().version.stage, 'Archived');
     assert.equal((await call('POST', '/models/archive', admin, { model: 'spam', version: 'v1.1' })).statusCode, 400);
@@ -163,6 +171,8 @@ describe('registry routes', () => {
     assert.equal(status.statusCode, 200, status.body);
     const spam = status.json().models.find((m: { name: string }) => m.name === 'spam');
     assert.deepEqual(spam.production, { number: 4, semver: 'v1.2' });
+    assert.deepEqual(spam.flags, []);
+    assert.ok(!status.json().withoutProduction.includes('spam'));
     assert.deepEqual(spam.versions.map((v: { number: number; stage: string }) => [v.number, v.stage]), [
       [4, 'Production'],
       [3, 'None'],
@@ -260,7 +270,11 @@ describe('registry routes', () => {
     assert.equal((await call('DELETE', '/models/spam', editor)).statusCode, 403);
     const conflict = await call('DELETE', '/models/spam', admin);
     assert.equal(conflict.statusCode, 409);
-    await call('POST', '/models/archive', admin, { model: 'spam', version: 4 });
+    const retired = await call('POST', '/models/archive', admin, { model: 'spam', version: 4, force: true, reason: 'model retired' });
+    assert.equal(retired.statusCode, 200, retired.body);
+    const unserved = (await call('GET', '/models/status', viewer)).json();
+    assert.deepEqual(unserved.models.find((m: { name: string }) => m.name === 'spam').flags, ['no-production']);
+    assert.ok(unserved.withoutProduction.includes('spam'));
     assert.equal((await call('DELETE', '/models/spam', admin)).statusCode, 204);
     assert.equal((await call('GET', '/models/spam', viewer)).statusCode, 404);
   });

@@ -55,7 +55,9 @@ describe('warden registry commands', () => {
   it('registers, lists and shows versions; promotes, archives, compares', async () => {
     const v1 = await run(editor, 'versions', 'register', 'phish', '--metric', 'eval_f1=0.95', '--metric', 'eval_loss=0.2', '--recipe', 'bow', '--tag', 'data=jan');
     assert.equal(v1.code, 0, v1.stderr);
-    assert.match(v1.stdout, /registered phish version 1 \(v1\.0\) → Production: .*eval_f1 0\.95 >= 0\.9 → Production/);
+    assert.match(v1.stdout, /registered phish version 1 \(v1\.0\) → Staging: .*eval_f1 0\.95 >= 0\.9, but the metrics were reported by the caller/);
+    const reviewed = await run(admin, 'promote', 'phish', '1', '--reason', 'reviewed');
+    assert.equal(reviewed.code, 0, reviewed.stderr);
     const v2 = await json(editor, 'versions', 'register', 'phish', '--metric', 'eval_f1=0.85', '--recipe', 'bow', '--parent', '1', '--resource', 'wallSeconds=3');
     assert.equal(v2.version.stage, 'Staging');
     assert.equal(v2.version.semver, 'v1.1');
@@ -105,9 +107,14 @@ describe('warden registry commands', () => {
     assert.match(finished.stdout, /updated phish version 3 \(READY, Staging\)\n.*eval_f1 0\.5 < 0\.9 → Staging/);
     assert.equal((await run(editor, 'versions', 'update', 'phish', '3')).code, EXIT_CODES.usage);
 
-    const archived = await run(admin, 'archive', 'phish', '2', '--reason', 'retired');
+    const unforced = await run(admin, 'archive', 'phish', '2', '--reason', 'retired');
+    assert.equal(unforced.code, EXIT_CODES.usage);
+    assert.match(unforced.stderr, /leaves nothing in Production.*--force/);
+    const archived = await run(admin, 'archive', 'phish', '2', '--reason', 'retired', '--force');
     assert.equal(archived.code, 0, archived.stderr);
     assert.match(archived.stdout, /Production → Archived \(retired\)/);
+    const unserved = await run(viewer, 'status');
+    assert.match(unserved.stdout, /no Production version \(nothing serves them\): .*phish/);
     const history = await json(viewer, 'history', 'phish');
     assert.equal(history.transitions.at(-1).reason, 'retired');
   });

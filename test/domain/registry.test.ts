@@ -151,7 +151,8 @@ describe('planTransition', () => {
         const statusOk = status === 'READY' || to === 'None' || to === 'Archived';
         const expected = legalMove && statusOk;
         it(`${status} ${from} → ${to}: ${expected ? 'allowed' : 'refused'}`, () => {
-          const result = planTransition(version(1, { stage: from, status }), to, [], options);
+          // Leaving Production without a replacement is legal only when forced with a reason (tested below).
+          const result = planTransition(version(1, { stage: from, status }), to, [], { ...options, force: true, reasonGiven: true });
           if (expected) {
             assert.ok(!(result instanceof WardenError), result instanceof WardenError ? result.message : '');
             assert.deepEqual(
@@ -167,6 +168,29 @@ describe('planTransition', () => {
       }
     }
   }
+
+  describe('taking the Production version out of Production', () => {
+    const cases: Array<[string, { force?: boolean; reasonGiven?: boolean }, string | undefined]> = [
+      ['without force', { reasonGiven: true }, 'force'],
+      ['forced without a reason of its own', { force: true, reasonGiven: false }, 'reason'],
+      ['forced with a reason', { force: true, reasonGiven: true }, undefined],
+    ];
+    for (const to of ['Archived', 'Staging'] as const) {
+      for (const [name, extra, refusedField] of cases) {
+        it(`→ ${to} ${name}: ${refusedField === undefined ? 'allowed' : `refused naming ${refusedField}`}`, () => {
+          const result = planTransition(version(1, { stage: 'Production' }), to, [], { ...options, role: 'admin', ...extra });
+          if (refusedField === undefined) {
+            assert.ok(!(result instanceof WardenError));
+            return;
+          }
+          assert.ok(result instanceof WardenError);
+          assert.equal(result.code, 'STAGE_TRANSITION_INVALID');
+          assert.equal(result.field, refusedField);
+          assert.match(result.message, /only Production version; moving it to .* leaves nothing in Production.*force: true and a reason/);
+        });
+      }
+    }
+  });
 
   it('pins the documented table', () => {
     assert.deepEqual(LEGAL_MOVES, {
@@ -211,7 +235,7 @@ describe('planTransition', () => {
   ];
   for (const [from, to, role, allowed] of roles) {
     it(`${role} may ${allowed ? '' : 'not '}move ${from} → ${to}`, () => {
-      const result = planTransition(version(1, { stage: from }), to, [], { ...options, role });
+      const result = planTransition(version(1, { stage: from }), to, [], { ...options, role, force: true, reasonGiven: true });
       if (allowed) assert.ok(!(result instanceof WardenError));
       else {
         assert.ok(result instanceof WardenError);

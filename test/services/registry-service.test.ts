@@ -7,6 +7,7 @@ import { randomIds, systemClock } from '../../src/services/system.js';
 import { TrackingService } from '../../src/services/tracking-service.js';
 import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-store.js';
 import { SqlArtifactIndex } from '../../src/store/sql/sql-artifact-index.js';
+import type { StagingEvidence } from '../../src/domain/registry/index.js';
 import { SqlRegistryStore } from '../../src/store/sql/sql-registry-store.js';
 import { SqlTrackingStore } from '../../src/store/sql/sql-tracking-store.js';
 import { openTestDatabase, tempDir, type TestDatabase } from '../support/stores.js';
@@ -22,6 +23,23 @@ function isCode(code: string, field?: string) {
 
 const admin: Actor = { name: 'root', role: 'admin' };
 const editor: Actor = { name: 'ed', role: 'editor' };
+/** What a Warden training job started by the platform brings: computed metrics, a verified artifact. */
+const computed: StagingEvidence = { metricsSource: 'warden', artifactVerified: true, initiator: { kind: 'system', name: 'warden-training' }, champion: null };
+function againstChampion(championVersionId: string, championNumber: number, challenger: number, champion: number): StagingEvidence {
+  return {
+    ...computed,
+    champion: {
+      championVersionId,
+      championNumber,
+      rows: 400,
+      challengerMetrics: { eval_accuracy: challenger },
+      championMetrics: { eval_accuracy: champion },
+      onlyChallengerRight: 12,
+      onlyChampionRight: 4,
+      pValue: 0.08,
+    },
+  };
+}
 const digest = (c: string) => c.repeat(64);
 
 describe('RegistryService (SQLite)', () => {
@@ -67,7 +85,7 @@ describe('RegistryService (SQLite)', () => {
   it('creates a model with the default policy and refuses bad input naming the field', async () => {
     const model = await registry.createModel({ name: 'spam', task: 'spam', description: 'mail filter', tags: { team: 'mail' } }, editor);
     assert.equal(model.name, 'spam');
-    assert.deepEqual(model.policy, { enabled: true, metric: 'eval_accuracy', comparison: '>', threshold: 0.9, targetStage: 'Production', otherwiseStage: 'Staging' });
+    assert.deepEqual(model.policy, { enabled: true, metric: 'eval_accuracy', comparison: '>', threshold: 0.9, targetStage: 'Production', otherwiseStage: 'Staging', tolerance: 0.01, alpha: 0.05 });
     await assert.rejects(registry.createModel({ name: 'spam', task: 'spam' }, editor), isCode('MODEL_ALREADY_EXISTS', 'name'));
     await assert.rejects(registry.createModel({ name: 'Bad Name', task: 'spam' }, editor), isCode('VALIDATION_FAILED', 'name'));
     await assert.rejects(registry.createModel({ name: 'status', task: 'spam' }, editor), isCode('NAME_RESERVED', 'name'));
@@ -78,7 +96,7 @@ describe('RegistryService (SQLite)', () => {
   });
 
   it('registers versions with auto-stage per the default policy, recording the rule in the history', async () => {
-    const v1 = await registry.registerVersion('spam', { metrics: { eval_accuracy: 0.93 }, recipeFingerprint: 'logreg-1', datasetDigests: [digest('a')] }, editor);
+    const v1 = await registry.registerVersion('spam', { metrics: { eval_accuracy: 0.93 }, recipeFingerprint: 'logreg-1', datasetDigests: [digest('a')] }, editor, computed);
     assert.equal(v1.version.stage, 'Production');
     assert.equal(v1.version.semver, 'v1.0');
     assert.equal(v1.autoStage.stage, 'Production');
@@ -93,7 +111,7 @@ describe('RegistryService (SQLite)', () => {
     assert.equal(v3.version.semver, 'v2.0');
     assert.match(v3.transitions[0]?.reason ?? '', /status FAILED → None/);
     // a better version takes Production and archives v1 in the same transaction
-    const v4 = await registry.registerVersion('spam', { metrics: { eval_accuracy: 0.97 }, recipeFingerprint: 'logreg-1', parent: 'v1.1' }, editor);
+    const v4 = await registry.registerVersion('spam', { metrics: { eval_accuracy: 0.97 }, recipeFingerprint: 'logreg-1', parent: 'v1.1' }, editor, againstChampion(v1.version.id, 1, 0.97, 0.93));
     assert.equal(v4.version.stage, 'Production');
     assert.equal(v4.version.semver, 'v1.2');
     assert.equal(v4.version.parentVersion, 2);
@@ -102,6 +120,7 @@ describe('RegistryService (SQLite)', () => {
       [1, 'Production', 'Archived'],
       [4, 'None', 'Production'],
     ]);
+    assert.match(v4.autoStage.reason, /holds up against the champion: eval_accuracy 0\.97 vs 0\.93/);
     assert.equal((await registry.getVersion('spam', 1)).stage, 'Archived');
     const history = await registry.history('spam');
     assert.deepEqual(history.items.map((t) => [t.seq, t.versionNumber, t.from, t.to, t.actor]), [
@@ -111,6 +130,26 @@ describe('RegistryService (SQLite)', () => {
       [4, 1, 'Production', 'Archived', 'ed'],
       [5, 4, 'None', 'Production', 'ed'],
     ]);
+  });
+
+  it('self-reported metrics reach Staging at most, saying why; a worse challenger stays in Staging', async () => {
+    await registry.createModel({ name: 'claims', task: 'spam' }, editor);
+    for (const actor of [editor, admin]) {
+      const claimed = await registry.registerVersion('claims', { metrics: { eval_accuracy: 0.999 } }, actor);
+      assert.equal(claimed.version.stage, 'Staging');
+      assert.match(claimed.autoStage.reason, /eval_accuracy 0\.999 > 0\.9, but the metrics were reported by the caller, not computed by Warden/);
+    }
+    const champion = await registry.registerVersion('claims', { metrics: { eval_accuracy: 0.95 } }, editor, computed);
+    assert.equal(champion.version.stage, 'Production');
+    const worse = await registry.registerVersion('claims', { metrics: { eval_accuracy: 0.94 } }, editor, againstChampion(champion.version.id, champion.version.number, 0.92, 0.95));
+    assert.equal(worse.version.stage, 'Staging');
+    assert.match(worse.autoStage.reason, /challenger is worse than the champion: eval_accuracy 0\.92 vs 0\.95/);
+    const unjudged = await registry.registerVersion('claims', { metrics: { eval_accuracy: 0.99 } }, editor, computed);
+    assert.equal(unjudged.version.stage, 'Staging');
+    assert.match(unjudged.autoStage.reason, /not compared with the current Production version 3/);
+    assert.equal((await registry.getVersion('claims', 3)).stage, 'Production');
+    await registry.archive('claims', 3, admin, 'test model done', true);
+    await registry.deleteModel('claims', admin);
   });
 
   it('validates version input naming the field', async () => {
@@ -183,7 +222,10 @@ describe('RegistryService (SQLite)', () => {
     assert.equal(deployed.version.stage, 'Production');
     assert.deepEqual(deployed.archived, [4]);
     assert.equal(deployed.transitions.at(-1)?.reason, 'better recall');
-    const archived = await registry.archive('spam', 'v1.1', admin);
+    await assert.rejects(registry.archive('spam', 'v1.1', admin), isCode('STAGE_TRANSITION_INVALID', 'force'));
+    await assert.rejects(registry.archive('spam', 'v1.1', admin, '', true), isCode('STAGE_TRANSITION_INVALID', 'reason'));
+    await assert.rejects(registry.transition('spam', 'v1.1', { stage: 'Staging' }, admin), isCode('STAGE_TRANSITION_INVALID', 'force'));
+    const archived = await registry.archive('spam', 'v1.1', admin, 'recall regression in the field', true);
     assert.equal(archived.version.stage, 'Archived');
     assert.deepEqual(archived.archived, []);
     const restored = await registry.transition('spam', 2, { stage: 'Staging', reason: 'restore' }, admin);
@@ -262,9 +304,10 @@ describe('RegistryService (SQLite)', () => {
     await assert.rejects(registry.updateVersion('inj', 1, { status: 'READY', artifactDigest: digest('b') }, editor), isCode('ARTIFACT_NOT_FOUND', 'artifactDigest'));
     const ready = await registry.updateVersion('inj', 1, { status: 'READY', artifactDigest: `sha256:${blob}`, tags: { run: 'r1' } }, editor);
     assert.equal(ready.version.artifactDigest, blob);
-    assert.equal(ready.version.stage, 'Production');
+    // Its metrics were given by the caller at registration: Staging at most.
+    assert.equal(ready.version.stage, 'Staging');
     assert.equal(ready.version.status, 'READY');
-    assert.match(ready.autoStage?.reason ?? '', /eval_accuracy 0\.95 > 0\.9 → Production/);
+    assert.match(ready.autoStage?.reason ?? '', /eval_accuracy 0\.95 > 0\.9, but the metrics were reported by the caller/);
     assert.deepEqual((await registry.getVersion('inj', 1)).tags, { run: 'r1' });
     await assert.rejects(registry.updateVersion('inj', 1, { status: 'FAILED' }, editor), isCode('VERSION_CONFLICT', 'status'));
     await assert.rejects(registry.updateVersion('inj', 1, { artifactDigest: await storedBlob('model c') }, editor), isCode('VERSION_CONFLICT', 'artifactDigest'));
@@ -280,7 +323,7 @@ describe('RegistryService (SQLite)', () => {
 
   it('refuses to delete a model with a Production version, then deletes it', async () => {
     await assert.rejects(registry.deleteModel('spam', admin), isCode('VERSION_CONFLICT'));
-    await registry.archive('spam', 4, admin);
+    await registry.archive('spam', 4, admin, 'model retired', true);
     await registry.deleteModel('spam', admin);
     await assert.rejects(registry.getModel('spam'), isCode('MODEL_NOT_FOUND'));
   });

@@ -14,7 +14,7 @@ import { AUTO_STAGE_TARGETS } from '../../domain/registry/auto-stage.js';
 import { MAX_PAGE_LIMIT } from '../../domain/registry/version-filter.js';
 import { MCNEMAR_METHODS, METRIC_DIRECTIONS } from '../../domain/evaluation/index.js';
 import { COMPARISON_ROW_SOURCES, MAX_COMPARE_FLIPS } from '../../services/comparison-service.js';
-import type { Actor, RegisterVersionInput, TransitionRequest, TransitionResult, UpdateVersionInput } from '../../services/registry-service.js';
+import { MODEL_FLAGS, type Actor, type RegisterVersionInput, type TransitionRequest, type TransitionResult, type UpdateVersionInput } from '../../services/registry-service.js';
 import type { RouteModule } from '../app-deps.js';
 import { ErrorBody } from '../http-errors.js';
 import { StringEnum } from '../schemas.js';
@@ -42,6 +42,10 @@ const Policy = Type.Union(
         threshold: Type.Number(),
         targetStage: StringEnum(AUTO_STAGE_TARGETS),
         otherwiseStage: Type.Optional(StringEnum(AUTO_STAGE_TARGETS)),
+        tolerance: Type.Optional(
+          Type.Number({ minimum: 0, maximum: 1, description: 'Champion/challenger gate: how much worse than the Production version (same held-out rows) a challenger may be on the metric; default 0.01' }),
+        ),
+        alpha: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: "Significance level of the gate's McNemar test; default 0.05" })),
       },
       { additionalProperties: false },
     ),
@@ -63,6 +67,8 @@ const ModelSchema = Type.Object({
       threshold: Type.Optional(Type.Number()),
       targetStage: Type.Optional(Type.String()),
       otherwiseStage: Type.Optional(Type.String()),
+      tolerance: Type.Optional(Type.Number()),
+      alpha: Type.Optional(Type.Number()),
     },
     { additionalProperties: true },
   ),
@@ -187,9 +193,11 @@ const StatusSchema = Type.Object({
       name: Type.String(),
       task: Type.String(),
       production: Nullable(Type.Object({ number: Type.Integer(), semver: Type.String() })),
+      flags: Type.Array(StringEnum(MODEL_FLAGS), { description: 'no-production: no version is in Production, so nothing serves the model' }),
       versions: Type.Array(Type.Object({ number: Type.Integer(), semver: Type.String(), stage: Stage, status: Status, metrics: NumberMap, createdAt: Type.Number() })),
     }),
   ),
+  withoutProduction: Type.Array(Type.String(), { description: 'Names of the models with no Production version' }),
 });
 
 const ModelParams = Type.Object({ name: ModelName });
@@ -199,6 +207,8 @@ const PageQuery = {
   pageToken: Type.Optional(Type.String({ maxLength: 200 })),
 };
 const PlatformMove = Type.Object({ model: ModelName, version: VersionRef, reason: Type.Optional(Reason) }, { additionalProperties: false });
+const Force = Type.Boolean({ description: 'Required (with a reason) to take the Production version out of Production without a replacement' });
+const ArchiveMove = Type.Object({ model: ModelName, version: VersionRef, reason: Type.Optional(Reason), force: Type.Optional(Force) }, { additionalProperties: false });
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -267,9 +277,14 @@ export const registryRoutes: RouteModule = (app, deps) => {
     '/models/archive',
     {
       config: { role: 'admin' },
-      schema: { summary: 'Archive a version', tags: ['registry'], body: PlatformMove, response: { 200: TransitionResultSchema, ...errors } },
+      schema: {
+        summary: 'Archive a version (the Production version only with force: true and a reason: nothing would serve the model)',
+        tags: ['registry'],
+        body: ArchiveMove,
+        response: { 200: TransitionResultSchema, ...errors },
+      },
     },
-    async (request) => resultView(await registry.archive(request.body.model, request.body.version, actorOf(request), request.body.reason)),
+    async (request) => resultView(await registry.archive(request.body.model, request.body.version, actorOf(request), request.body.reason, request.body.force)),
   );
 
   // ------------------------------------------------------------------------------ models
@@ -503,7 +518,7 @@ export const registryRoutes: RouteModule = (app, deps) => {
         summary: 'Move a version to another stage (editors: None ↔ Staging; Production and Archived need admin)',
         tags: ['registry'],
         params: VersionParams,
-        body: Type.Object({ stage: Stage, reason: Type.Optional(Reason) }, { additionalProperties: false }),
+        body: Type.Object({ stage: Stage, reason: Type.Optional(Reason), force: Type.Optional(Force) }, { additionalProperties: false }),
         response: { 200: TransitionResultSchema, ...errors },
       },
     },

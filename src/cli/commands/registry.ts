@@ -62,8 +62,10 @@ interface StatusView {
     name: string;
     task: string;
     production: { number: number; semver: string } | null;
+    flags: string[];
     versions: Array<{ number: number; semver: string; stage: string; status: string; metrics: Record<string, number>; createdAt: number }>;
   }>;
+  withoutProduction: string[];
 }
 
 interface ComparedView {
@@ -369,9 +371,11 @@ export const registerRegistryCommands: RegisterCommands = (program, ctx) => {
     .description('move a version to a stage (default Production: the previous Production version is archived)')
     .addOption(new Option('--stage <stage>', 'target stage').choices([...STAGES]).default('Production'))
     .option('--reason <text>', 'why (kept in the history)')
-    .action(async (model: string, version: string, options: { stage: string; reason?: string }) => {
+    .option('--force', 'take the Production version out of Production without a replacement (needs --reason)')
+    .action(async (model: string, version: string, options: { stage: string; reason?: string; force?: boolean }) => {
       const body: Record<string, unknown> = { stage: options.stage };
       if (options.reason !== undefined) body.reason = options.reason;
+      if (options.force === true) body.force = true;
       const result = await ctx.client().post<TransitionResultView>(path('models', model, 'versions', version, 'stage'), body);
       ctx.output.result(result, transitionLines);
     });
@@ -380,9 +384,11 @@ export const registerRegistryCommands: RegisterCommands = (program, ctx) => {
     .command('archive <model> <version>')
     .description('archive a version')
     .option('--reason <text>', 'why (kept in the history)')
-    .action(async (model: string, version: string, options: { reason?: string }) => {
+    .option('--force', 'archive the Production version although nothing replaces it (needs --reason)')
+    .action(async (model: string, version: string, options: { reason?: string; force?: boolean }) => {
       const body: Record<string, unknown> = { model, version: versionArg(version) };
       if (options.reason !== undefined) body.reason = options.reason;
+      if (options.force === true) body.force = true;
       const result = await ctx.client().post<TransitionResultView>('/models/archive', body);
       ctx.output.result(result, transitionLines);
     });
@@ -411,7 +417,7 @@ export const registerRegistryCommands: RegisterCommands = (program, ctx) => {
             ? [{ model: m.name, task: m.task, number: null as number | null, semver: '', stage: '', status: '', metrics: {} as Record<string, number>, live: false }]
             : m.versions.map((v) => ({ model: m.name, task: m.task, ...v, live: m.production?.number === v.number })),
         );
-        return table(rows, [
+        const versions = table(rows, [
           { header: 'model', value: (r) => r.model },
           { header: 'task', value: (r) => r.task },
           { header: 'version', value: (r) => r.number },
@@ -420,6 +426,7 @@ export const registerRegistryCommands: RegisterCommands = (program, ctx) => {
           { header: 'status', value: (r) => r.status },
           { header: 'key metrics', value: (r) => metricsText(r.metrics) },
         ]);
+        return s.withoutProduction.length === 0 ? versions : `${versions}\nno Production version (nothing serves them): ${s.withoutProduction.join(', ')}`;
       });
     });
 

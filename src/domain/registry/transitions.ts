@@ -47,6 +47,13 @@ export interface TransitionOptions {
   readonly ids: () => string;
   /** The caller's role when the move comes from a user; omitted for the platform's own moves. */
   readonly role?: Role;
+  /**
+   * Taking the model's Production version out of Production leaves nothing serving the model:
+   * the caller must say so explicitly (`force`) and give a reason of its own.
+   */
+  readonly force?: boolean;
+  /** True when `reason` was written by the caller rather than filled in by default. */
+  readonly reasonGiven?: boolean;
 }
 
 /** The version fields the rule looks at. */
@@ -75,6 +82,12 @@ export function planTransition(
   if (options.role !== undefined && !roleAllows(options.role, roleRequiredForTransition(from, to))) {
     return new WardenError('FORBIDDEN', `moving version ${version.number} from ${from} to ${to} needs the admin role`, {
       details: { version: version.number, from, to },
+    });
+  }
+  if (from === 'Production' && (options.force !== true || options.reasonGiven !== true)) {
+    return new WardenError('STAGE_TRANSITION_INVALID', `version ${version.number} is the model's only Production version; moving it to ${to} leaves nothing in Production. Promote a replacement instead, or repeat with force: true and a reason (CLI: --force --reason "…")`, {
+      field: options.force === true ? 'reason' : 'force',
+      details: { version: version.number, from, to, status: version.status },
     });
   }
   const changes: PlannedTransition[] = [];
