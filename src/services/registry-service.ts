@@ -418,7 +418,7 @@ export class RegistryService {
       const now = this.clock.now();
       const semver = nextSemver(facts.semverPoints, fingerprint, facts.parent);
       const id = this.nextId();
-      decision = decideAutoStage(facts.model.policy, { status, metrics }, evidence ?? reportedEvidence(initiatorOf(actor)), facts.production);
+      decision = decideAutoStage(facts.model.policy, { status, metrics, artifactDigest: artifactDigest as string | null }, evidence ?? reportedEvidence(initiatorOf(actor)), facts.production);
       const subject = { id, modelId: facts.model.id, number: facts.number, stage: 'None' as Stage, status };
       // Registration always leaves one history record naming the policy's verdict, even when it keeps the version in None.
       const transitions = this.autoStagePlan(subject, decision, facts.production, actor, now, `registered; ${decision.reason}`);
@@ -478,7 +478,7 @@ export class RegistryService {
       let transitions: TransitionPlan = { modelId: facts.model.id, changes: [] };
       if (rawStatus === 'READY' && current.status === 'PENDING' && current.stage === 'None') {
         // The metrics were given at registration by the caller: self-reported, so Staging at most.
-        const decision = decideAutoStage(facts.model.policy, { status: 'READY', metrics: current.metrics }, reportedEvidence(initiatorOf(actor)), facts.production);
+        const decision = decideAutoStage(facts.model.policy, { status: 'READY', metrics: current.metrics, artifactDigest: current.artifactDigest }, reportedEvidence(initiatorOf(actor)), facts.production);
         autoStage = decision;
         if (decision.stage !== 'None') transitions = this.autoStagePlan({ ...current, status: 'READY' }, decision, facts.production, actor, now, null);
       }

@@ -30,7 +30,8 @@ import type { ResourceMeter } from '../domain/ports/resource-meter.js';
 import { RECIPE_AUTHOR_TAG, canonicalJson, overrideRecipe, recipeFingerprint, type Recipe } from '../domain/recipes.js';
 import type { DatasetRow } from '../domain/datasets.js';
 import { freshDatasetName } from '../domain/fresh-data.js';
-import type { ModelVersion, RegisteredModel } from '../domain/registry/index.js';
+import type { ChampionEvidence, Initiator, ModelVersion, RegisteredModel, StagingEvidence } from '../domain/registry/index.js';
+import { isRole } from '../domain/auth.js';
 import type { ResourceUsage } from '../domain/tracking/run.js';
 import {
   evaluateClassifier,
@@ -39,15 +40,17 @@ import {
   serializeModel,
   stratifiedSplit,
   trainTextClassifierSteps,
+  type TextClassifier,
   type TrainingResult,
 } from '../ml/index.js';
+import { evaluatePair } from './paired-evaluation.js';
 import type { ArtifactService } from './artifact-service.js';
 import type { ModelLoader } from './model-loader.js';
 import { combineDatasetRows, type DatasetService } from './dataset-service.js';
 import { RecipeResolver, toMlRecipe } from './recipe-resolver.js';
 import { sha256Hex } from './sha256-digest.js';
 import { BUNDLE_MEDIA_TYPE, BUNDLE_NAME, MANIFEST_NAME, WEIGHTS_NAME, encodeBundle } from './model-bundle.js';
-import type { Actor, RegistryService } from './registry-service.js';
+import { initiatorOf, type Actor, type RegistryService } from './registry-service.js';
 import type { TrackingService } from './tracking-service.js';
 
 /** Phases a training job reports, in order. */
@@ -117,6 +120,8 @@ interface TrainingPayload {
   readonly startedBy: string;
   /** Who wrote the recipe the job runs (the model's RECIPE_AUTHOR_TAG, or the starter when the request changed it); null when unknown. */
   readonly recipeAuthor: string | null;
+  /** Who started the job: a user with a role, or the platform's own trigger (bootstrap, fresh data). */
+  readonly initiator: Initiator;
 }
 
 /** The job's result (also what `GET /jobs/:id` shows once succeeded). */
@@ -145,6 +150,17 @@ export const BOOTSTRAP_MODELS: ReadonlyArray<{
 ];
 
 const DEFAULT_TASK = 'text-classification';
+
+/** What the training step hands to registration. */
+interface TrainedModel {
+  readonly metrics: Record<string, number>;
+  /** Stores the model artifact once; returns its digest. */
+  readonly upload: () => Promise<string>;
+  /** The built-in classifier, to score against the champion; null for external trainers (Warden cannot run them). */
+  readonly classifier: TextClassifier | null;
+  /** `warden` when Warden evaluated the model on the held-out rows itself. */
+  readonly metricsSource: StagingEvidence['metricsSource'];
+}
 const SYSTEM_ACTOR: Actor = { name: 'warden-training' };
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -225,7 +241,7 @@ export class TrainingService {
     }
     let parent: number | null = null;
     if (request.parent !== undefined && request.parent !== null) parent = (await this.deps.registry.getVersion(model.name, request.parent)).number;
-    return this.enqueue('train', { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent, fresh: null, saveRecipe: true, trigger: 'train', actor: actor.name, startedBy: actor.name, recipeAuthor }, {
+    return this.enqueue('train', { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent, fresh: null, saveRecipe: true, trigger: 'train', actor: actor.name, startedBy: actor.name, recipeAuthor, initiator: initiatorOf(actor) }, {
       ...(request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {}),
     });
   }
@@ -243,7 +259,7 @@ export class TrainingService {
     const parent = await this.retrainParent(model.name);
     return this.enqueue(
       'retrain',
-      { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent: parent?.number ?? null, fresh: options.fresh ?? null, saveRecipe: false, trigger: options.trigger ?? 'manual', actor: actor.name, startedBy: actor.name, recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? null },
+      { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent: parent?.number ?? null, fresh: options.fresh ?? null, saveRecipe: false, trigger: options.trigger ?? 'manual', actor: actor.name, startedBy: actor.name, recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? null, initiator: initiatorOf(actor) },
       options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {},
     );
   }
@@ -352,7 +368,7 @@ export class TrainingService {
       }
       const job = await this.enqueue(
         'train',
-        { model: spec.name, recipe, fingerprint: this.fingerprint(recipe), parent: null, fresh: null, saveRecipe: false, trigger: 'bootstrap', actor: SYSTEM_ACTOR.name, startedBy: SYSTEM_ACTOR.name, recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? SYSTEM_ACTOR.name },
+        { model: spec.name, recipe, fingerprint: this.fingerprint(recipe), parent: null, fresh: null, saveRecipe: false, trigger: 'bootstrap', actor: SYSTEM_ACTOR.name, startedBy: SYSTEM_ACTOR.name, recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? SYSTEM_ACTOR.name, initiator: initiatorOf(SYSTEM_ACTOR) },
         { idempotencyKey: `bootstrap:${spec.name}` },
       );
       if (job.state === 'queued' || job.state === 'running') jobs.push(job);
@@ -511,6 +527,7 @@ export class TrainingService {
       actor: typeof raw.actor === 'string' ? raw.actor : SYSTEM_ACTOR.name,
       startedBy: typeof raw.startedBy === 'string' ? raw.startedBy : typeof raw.actor === 'string' ? raw.actor : SYSTEM_ACTOR.name,
       recipeAuthor: typeof raw.recipeAuthor === 'string' ? raw.recipeAuthor : null,
+      initiator: readInitiator(raw.initiator, typeof raw.actor === 'string' ? raw.actor : SYSTEM_ACTOR.name),
     };
   }
 
@@ -570,9 +587,12 @@ export class TrainingService {
         .map(([key, value]) => ({ key, value, step: 0 })),
       tags: [{ key: 'warden.artifact_digest', value: artifactDigest ?? '' }],
     });
+    const champion = await this.currentProduction(model);
+    ctx.reportProgress({ fraction: 0.95, phase: 'registering', message: champion === null ? 'checking the artifact' : `comparing with Production ${champion.semver} on the held-out rows` });
+    const evidence = await this.stagingEvidence(ctx, payload, trained, artifactDigest, splits.test, champion);
     ctx.reportProgress({ fraction: 0.96, phase: 'registering', message: 'registering the version' });
     const registered = await ctx.once('register', () =>
-      this.registerOnce(ctx, payload, {
+      this.registerOnce(ctx, payload, evidence, {
         status: 'READY',
         description: `${payload.trigger} job ${ctx.job.id}: ${payload.recipe.family} on ${data.rows.length} rows (${data.sources.join(', ')})`,
         metrics: trained.metrics,
@@ -586,21 +606,7 @@ export class TrainingService {
     await this.endRun(runId, 'FINISHED', usage);
     await this.deps.tracking.logBatch(runId, { tags: [{ key: 'warden.version', value: `${model}/${registered.semver}` }] });
 
-    // ── after success: fresh files to used/, recipe saved
-    if (payload.fresh !== null) {
-      const fresh = payload.fresh;
-      const moved = await ctx.once('mark-used', async () => {
-        const report = await this.deps.datasets.markDatasetUsed(fresh.name, fresh.version);
-        return report.moved.map((m) => m.usedAs);
-      });
-      say(`fresh data used: ${moved.length} file(s) moved to used/${model}/`);
-    }
-    if (payload.saveRecipe) {
-      await ctx.once('save-recipe', async () => {
-        await this.deps.registry.updateModel(model, { recipe: recipe as unknown as Record<string, unknown> }, { name: payload.recipeAuthor ?? payload.actor });
-        return true;
-      });
-    }
+    await this.afterSuccess(ctx, payload, say);
     ctx.reportProgress({ fraction: 1, phase: 'registering', message: `${model} ${registered.semver} → ${registered.stage}` });
     return {
       model,
@@ -618,10 +624,29 @@ export class TrainingService {
     };
   }
 
+  /** After a successful job: fresh files to used/, the recipe saved when the job asked to. */
+  private async afterSuccess(ctx: JobContext, payload: TrainingPayload, say: (line: string) => void): Promise<void> {
+    if (payload.fresh !== null) {
+      const fresh = payload.fresh;
+      const moved = await ctx.once('mark-used', async () => {
+        const report = await this.deps.datasets.markDatasetUsed(fresh.name, fresh.version);
+        return report.moved.map((m) => m.usedAs);
+      });
+      say(`fresh data used: ${moved.length} file(s) moved to used/${payload.model}/`);
+    }
+    if (payload.saveRecipe) {
+      await ctx.once('save-recipe', async () => {
+        await this.deps.registry.updateModel(payload.model, { recipe: payload.recipe as unknown as Record<string, unknown> }, { name: payload.recipeAuthor ?? payload.actor });
+        return true;
+      });
+    }
+  }
+
   /** Registers exactly once per job: a version already carrying this job's key is returned as is. */
   private async registerOnce(
     ctx: JobContext,
     payload: TrainingPayload,
+    evidence: StagingEvidence | null,
     input: {
       status: 'READY' | 'FAILED';
       description: string;
@@ -652,6 +677,7 @@ export class TrainingService {
         artifactDigest: input.artifactDigest,
       },
       { name: payload.actor },
+      evidence ?? { metricsSource: 'reported', artifactVerified: false, initiator: payload.initiator, champion: null },
     );
     return { version: registered.version.number, semver: registered.version.semver, stage: registered.version.stage, reason: registered.autoStage.reason };
   }
@@ -659,7 +685,7 @@ export class TrainingService {
   private async registerFailure(ctx: JobContext, payload: TrainingPayload, runId: string, usage: ResourceUsage, message: string): Promise<void> {
     try {
       const registered = await ctx.once('register', () =>
-        this.registerOnce(ctx, payload, {
+        this.registerOnce(ctx, payload, null, {
           status: 'FAILED',
           description: `${payload.trigger} job ${ctx.job.id} failed: ${message}`,
           metrics: {},
@@ -674,6 +700,66 @@ export class TrainingService {
     } catch (error) {
       ctx.log(`could not register the FAILED version: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  // ─────────────────────────────────────────────────────────── governance
+
+  private async currentProduction(model: string): Promise<ModelVersion | null> {
+    return (await this.deps.registry.searchVersions(model, { stage: 'Production', limit: 1 })).items[0] ?? null;
+  }
+
+  /**
+   * What the auto-stage policy may rely on: who started the job, whether Warden computed the
+   * metrics, whether the stored artifact passes its sha256 check, and — when a version is in
+   * Production — both models scored on this job's held-out rows with the paired test.
+   */
+  private async stagingEvidence(
+    ctx: JobContext,
+    payload: TrainingPayload,
+    trained: TrainedModel,
+    artifactDigest: string,
+    heldOut: readonly DatasetRow[],
+    champion: ModelVersion | null,
+  ): Promise<StagingEvidence> {
+    let artifactVerified = false;
+    try {
+      await this.deps.artifacts.loadModelArtifact(artifactDigest);
+      artifactVerified = true;
+    } catch (error) {
+      ctx.log(`the stored artifact failed its check: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    let championEvidence: ChampionEvidence | null = null;
+    // A byte-identical model needs no scoring: the policy keeps it out of Production (no churn).
+    if (champion !== null && trained.classifier !== null && champion.artifactDigest !== artifactDigest) {
+      try {
+        championEvidence = await this.scoreAgainstChampion(trained.classifier, champion, heldOut);
+        const c = championEvidence;
+        ctx.log(
+          `against Production ${champion.semver} on ${c.rows} held-out rows: accuracy ${round(c.challengerMetrics.eval_accuracy ?? NaN)} vs ${round(c.championMetrics.eval_accuracy ?? NaN)}, ` +
+            `only this model right on ${c.onlyChallengerRight}, only Production on ${c.onlyChampionRight} (McNemar p ${round(c.pValue)})`,
+        );
+      } catch (error) {
+        ctx.log(`Production ${champion.semver} could not be scored on the held-out rows: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return { metricsSource: trained.metricsSource, artifactVerified, initiator: payload.initiator, champion: championEvidence };
+  }
+
+  private async scoreAgainstChampion(challenger: TextClassifier, champion: ModelVersion, heldOut: readonly DatasetRow[]): Promise<ChampionEvidence> {
+    if (this.deps.models === undefined) throw new WardenError('VALIDATION_FAILED', 'model loading is not enabled in this process', { field: 'models' });
+    if (heldOut.length === 0) throw invalid('recipe.split.test', 'there are no held-out rows to compare on');
+    const loaded = await this.deps.models.load(champion.model, champion.number);
+    const pair = evaluatePair(challenger, loaded.classifier, { texts: heldOut.map((r) => r.text), labels: Uint8Array.from(heldOut, (r) => r.label) });
+    return {
+      championVersionId: champion.id,
+      championNumber: champion.number,
+      rows: pair.rows,
+      challengerMetrics: pair.metricsA,
+      championMetrics: pair.metricsB,
+      onlyChallengerRight: pair.paired.counts.onlyARight,
+      onlyChampionRight: pair.paired.counts.onlyBRight,
+      pValue: pair.paired.mcnemar.pValue,
+    };
   }
 
   // ──────────────────────────────────────────────────────────────── data
@@ -697,16 +783,14 @@ export class TrainingService {
       await add(version.sha256, `${version.name} v${version.version}`);
     }
     if (recipe.dataset.includeFresh) {
-      // Fresh data the parent was trained on stays in the descendants' training data.
-      if (payload.parent !== null) {
-        const parent = await this.deps.registry.getVersion(model, payload.parent);
-        for (const digest of parent.datasetDigests) {
-          try {
-            const version = await this.deps.datasets.getBySha256(digest);
-            if (version.name === freshDatasetName(model)) await add(version.sha256, `${version.name} v${version.version}`);
-          } catch (error) {
-            if (!(isWardenError(error) && error.code === 'DATASET_NOT_FOUND')) throw error;
-          }
+      // Fresh data any version of the model trained on stays in later training data: its files
+      // left fresh/ for used/, so a version that never reached Production must not take them with it.
+      for (const digest of await this.freshDigestsTrainedOn(model)) {
+        try {
+          const version = await this.deps.datasets.getBySha256(digest);
+          if (version.name === freshDatasetName(model)) await add(version.sha256, `${version.name} v${version.version}`);
+        } catch (error) {
+          if (!(isWardenError(error) && error.code === 'DATASET_NOT_FOUND')) throw error;
         }
       }
       if (payload.fresh !== null) {
@@ -723,6 +807,18 @@ export class TrainingService {
     return { rows, digests: parts.map((p) => p.digest), sources: parts.map((p) => p.label), positives };
   }
 
+  /** Every dataset digest the model's READY versions list, oldest version first, without repeats. */
+  private async freshDigestsTrainedOn(model: string): Promise<string[]> {
+    const digests: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.deps.registry.searchVersions(model, { limit: 100, ...(pageToken !== undefined ? { pageToken } : {}) });
+      for (const version of page.items) if (version.status === 'READY') digests.push(...version.datasetDigests);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined);
+    return [...new Set(digests.reverse())];
+  }
+
   // ─────────────────────────────────────────────────────────── built-in
 
   private async runBuiltin(
@@ -732,7 +828,7 @@ export class TrainingService {
     splits: { train: DatasetRow[]; validation: DatasetRow[]; test: DatasetRow[] },
     datasetDigest: string | null,
     say: (line: string, fields?: Record<string, unknown>) => void,
-  ): Promise<{ metrics: Record<string, number>; upload: () => Promise<string> }> {
+  ): Promise<TrainedModel> {
     const asData = (rows: readonly DatasetRow[]) => ({ texts: rows.map((r) => r.text), labels: Uint8Array.from(rows, (r) => r.label) });
     const steps = trainTextClassifierSteps(toMlRecipe(payload.recipe), { train: asData(splits.train), validation: asData(splits.validation) }, { datasetDigest });
     const TRAIN_FROM = 0.05;
@@ -803,7 +899,7 @@ export class TrainingService {
       await this.uploadOnce(runId, WEIGHTS_NAME, serialized.weights, 'application/octet-stream');
       return this.uploadOnce(runId, BUNDLE_NAME, encodeBundle(serialized), BUNDLE_MEDIA_TYPE);
     };
-    return { metrics, upload };
+    return { metrics, upload, classifier, metricsSource: 'warden' };
   }
 
   /** Uploads `data` as `name` on the run; an artifact of that name left by an earlier attempt is reused. */
@@ -821,7 +917,7 @@ export class TrainingService {
     payload: TrainingPayload,
     runId: string,
     splits: { train: DatasetRow[]; validation: DatasetRow[]; test: DatasetRow[] },
-  ): Promise<{ metrics: Record<string, number>; upload: () => Promise<string> }> {
+  ): Promise<TrainedModel> {
     const runner = this.deps.externalTrainer;
     if (runner === undefined) throw new WardenError('VALIDATION_FAILED', 'external trainers are not enabled in this process', { field: 'recipe.family' });
     const command = payload.recipe.command ?? [];
@@ -882,7 +978,8 @@ export class TrainingService {
       }
       const index = Buffer.from(JSON.stringify({ format: 'warden-external-model', formatVersion: 1, command, files: uploaded }, null, 2), 'utf8');
       const metrics = { ...result.finalMetrics };
-      return { metrics, upload: () => this.uploadOnce(runId, 'external-model.json', index, 'application/json') };
+      // The metrics come from the trainer's own "final" line: claims, like any caller's.
+      return { metrics, upload: () => this.uploadOnce(runId, 'external-model.json', index, 'application/json'), classifier: null, metricsSource: 'reported' };
     } finally {
       await result.cleanup();
     }
@@ -890,6 +987,18 @@ export class TrainingService {
 }
 
 /** Run params from a recipe: family, fingerprint, hyper-parameters (`hp.*`), features, split. */
+/**
+ * The initiator a job payload records. A payload without one (queued before initiators were
+ * recorded) or with a malformed one acts with the least privilege: a policy cannot promote it.
+ */
+function readInitiator(raw: JsonValue | undefined, actor: string): Initiator {
+  if (isObject(raw) && typeof raw.name === 'string') {
+    if (raw.kind === 'system') return { kind: 'system', name: raw.name };
+    if (raw.kind === 'user' && isRole(raw.role)) return { kind: 'user', name: raw.name, role: raw.role };
+  }
+  return { kind: 'user', name: actor, role: 'viewer' };
+}
+
 function recipeParams(recipe: Recipe, fingerprint: string): Array<{ key: string; value: string }> {
   const params: Array<{ key: string; value: string }> = [
     { key: 'family', value: recipe.family },

@@ -291,14 +291,14 @@ describe('auto-stage policy', () => {
   const trusted: StagingEvidence = { metricsSource: 'warden', artifactVerified: true, initiator: { kind: 'system', name: 'warden-training' }, champion: null };
   for (const [name, policy, status, metrics, stage, reason] of cases) {
     it(name, () => {
-      const decision = decideAutoStage(policy, { status, metrics }, trusted, null);
+      const decision = decideAutoStage(policy, { status, metrics, artifactDigest: null }, trusted, null);
       assert.equal(decision.stage, stage);
       assert.match(decision.reason, reason);
     });
   }
 
   describe('Production needs evidence', () => {
-    const ready = { status: 'READY' as const, metrics: { eval_accuracy: 0.99 } };
+    const ready = { status: 'READY' as const, metrics: { eval_accuracy: 0.99 }, artifactDigest: 'a'.repeat(64) };
     const caps: Array<[string, StagingEvidence, RegExp]> = [
       ['self-reported metrics', reportedEvidence({ kind: 'user', name: 'alice', role: 'admin' }), /reported by the caller, not computed by Warden/],
       ['an unverified artifact', { ...trusted, artifactVerified: false }, /artifact is missing or fails its sha256 check/],
@@ -317,15 +317,15 @@ describe('auto-stage policy', () => {
       assert.equal(decision.stage, 'Production');
     });
     it('a caller-reported verdict below Production is unchanged', () => {
-      const decision = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, { status: 'READY', metrics: { eval_accuracy: 0.5 } }, reportedEvidence({ kind: 'system', name: 'x' }), null);
+      const decision = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, { status: 'READY', metrics: { eval_accuracy: 0.5 }, artifactDigest: null }, reportedEvidence({ kind: 'system', name: 'x' }), null);
       assert.equal(decision.stage, 'Staging');
       assert.match(decision.reason, /0\.5 ≤ 0\.9 → Staging$/);
     });
   });
 
   describe('champion/challenger gate', () => {
-    const production = { id: 'v-champ', number: 3 };
-    const ready = { status: 'READY' as const, metrics: { eval_accuracy: 0.97 } };
+    const production = { id: 'v-champ', number: 3, artifactDigest: 'c'.repeat(64) };
+    const ready = { status: 'READY' as const, metrics: { eval_accuracy: 0.97 }, artifactDigest: 'a'.repeat(64) };
     const champion = (challenger: number, champ: number, onlyChallengerRight: number, onlyChampionRight: number, pValue: number): StagingEvidence => ({
       ...trusted,
       champion: {
@@ -345,7 +345,7 @@ describe('auto-stage policy', () => {
       assert.match(decision.reason, /not compared with the current Production version 3/);
     });
     it('a comparison with another version than the current champion → Staging', () => {
-      const decision = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, ready, champion(0.97, 0.96, 20, 10, 0.1), { id: 'v-other', number: 4 });
+      const decision = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, ready, champion(0.97, 0.96, 20, 10, 0.1), { id: 'v-other', number: 4, artifactDigest: null });
       assert.equal(decision.stage, 'Staging');
       assert.match(decision.reason, /current Production version 4/);
     });
@@ -365,14 +365,20 @@ describe('auto-stage policy', () => {
       assert.equal(decision.stage, 'Staging');
       assert.match(decision.reason, /champion is significantly better \(p < 0\.05\)/);
     });
+    it('a model byte-identical to the champion stays out of Production (no churn)', () => {
+      const same = { ...ready, artifactDigest: production.artifactDigest };
+      const decision = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, same, champion(0.97, 0.97, 0, 0, 1), production);
+      assert.equal(decision.stage, 'Staging');
+      assert.match(decision.reason, /byte-identical to the current Production version 3/);
+    });
     it('lower-is-better policies judge the other way', () => {
       const policy = parseAutoStagePolicy({ metric: 'eval_fpr', comparison: '<', threshold: 0.05, targetStage: 'Production' });
       const evidence = (challenger: number, champ: number): StagingEvidence => ({
         ...trusted,
         champion: { championVersionId: 'v-champ', championNumber: 3, rows: 500, challengerMetrics: { eval_fpr: challenger }, championMetrics: { eval_fpr: champ }, onlyChallengerRight: 3, onlyChampionRight: 3, pValue: 1 },
       });
-      assert.equal(decideAutoStage(policy, { status: 'READY', metrics: { eval_fpr: 0.01 } }, evidence(0.01, 0.03), production).stage, 'Production');
-      assert.equal(decideAutoStage(policy, { status: 'READY', metrics: { eval_fpr: 0.04 } }, evidence(0.04, 0.01), production).stage, 'Staging');
+      assert.equal(decideAutoStage(policy, { status: 'READY', metrics: { eval_fpr: 0.01 }, artifactDigest: null }, evidence(0.01, 0.03), production).stage, 'Production');
+      assert.equal(decideAutoStage(policy, { status: 'READY', metrics: { eval_fpr: 0.04 }, artifactDigest: null }, evidence(0.04, 0.01), production).stage, 'Staging');
     });
   });
 

@@ -84,6 +84,13 @@ function isTarget(value: unknown): value is AutoStageTarget {
 
 const NEGATED: Record<MetricComparison, string> = { '>': '≤', '>=': '<', '<': '≥', '<=': '>', '=': '≠' };
 
+/** What the decision needs of the model's current Production version. */
+export interface ProductionFacts {
+  readonly id: string;
+  readonly number: number;
+  readonly artifactDigest: string | null;
+}
+
 /** Who caused a registration: the platform itself (bootstrap, fresh data, schedules) or a user with a role. */
 export type Initiator = { readonly kind: 'system'; readonly name: string } | { readonly kind: 'user'; readonly name: string; readonly role: Role };
 
@@ -135,13 +142,13 @@ export function reportedEvidence(initiator: Initiator): StagingEvidence {
  */
 export function decideAutoStage(
   policy: AutoStagePolicy,
-  version: { readonly status: VersionStatus; readonly metrics: Readonly<Record<string, number>> },
+  version: { readonly status: VersionStatus; readonly metrics: Readonly<Record<string, number>>; readonly artifactDigest: string | null },
   evidence: StagingEvidence,
-  currentProduction: { readonly id: string; readonly number: number } | null,
+  currentProduction: ProductionFacts | null,
 ): AutoStageDecision {
   const verdict = policyVerdict(policy, version);
   if (verdict.stage !== 'Production' || !policy.enabled) return verdict;
-  const gate = productionGate(policy, evidence, currentProduction);
+  const gate = productionGate(policy, evidence, currentProduction, version.artifactDigest);
   const rule = verdict.reason.replace(/ → Production$/, '');
   if (gate.refusal !== null) return { stage: 'Staging', reason: `${rule}, but ${gate.refusal} → Staging` };
   return gate.note === null ? verdict : { stage: 'Production', reason: `${rule}; ${gate.note} → Production` };
@@ -169,7 +176,8 @@ function policyVerdict(policy: AutoStagePolicy, version: { readonly status: Vers
 function productionGate(
   policy: Extract<AutoStagePolicy, { enabled: true }>,
   evidence: StagingEvidence,
-  currentProduction: { readonly id: string; readonly number: number } | null,
+  currentProduction: ProductionFacts | null,
+  artifactDigest: string | null,
 ): { refusal: string | null; note: string | null } {
   const refuse = (refusal: string) => ({ refusal, note: null });
   if (evidence.metricsSource !== 'warden') return refuse('the metrics were reported by the caller, not computed by Warden on held-out rows (an admin may promote it)');
@@ -178,6 +186,9 @@ function productionGate(
     return refuse(`the job was started by ${evidence.initiator.role} "${evidence.initiator.name}"; only an admin or a platform trigger may reach Production`);
   }
   if (currentProduction === null) return { refusal: null, note: null };
+  if (artifactDigest !== null && currentProduction.artifactDigest === artifactDigest) {
+    return refuse(`it is byte-identical to the current Production version ${currentProduction.number} (same artifact sha256), so promoting it would change nothing`);
+  }
   const champion = evidence.champion;
   if (champion === null || champion.championVersionId !== currentProduction.id) {
     return refuse(`it was not compared with the current Production version ${currentProduction.number} on the same rows`);
