@@ -182,7 +182,7 @@ describe('RegistryService (SQLite)', () => {
     await assert.rejects(registry.getModel('zz-lax'), isCode('MODEL_NOT_FOUND'));
     await registry.createModel({ name: 'zz-lax', task: 'spam' }, editor);
     await assert.rejects(registry.updateModel('zz-lax', { policy }, editor), isCode('FORBIDDEN', 'policy'));
-    assert.deepEqual((await registry.updateModel('zz-lax', { policy }, admin)).policy, { enabled: true, ...policy, otherwiseStage: 'Staging' });
+    assert.deepEqual((await registry.updateModel('zz-lax', { policy }, admin)).policy, { enabled: true, ...policy, otherwiseStage: 'Staging', tolerance: 0.01, alpha: 0.05 });
   });
 
   it('registers a version only when its artifact blob and source run exist, storing digests bare', async () => {
