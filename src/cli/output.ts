@@ -1,5 +1,5 @@
 /**
- * What the CLI prints: tables for people, JSON for scripts (`--json`). Commands
+ * What the CLI prints: tables and key/value blocks for people, JSON for scripts (`--json`). Commands
  * call `ctx.output.result(data, render)`; `render` turns the data into text for
  * people and is skipped under --json.
  */
@@ -31,11 +31,87 @@ export function table<T>(rows: readonly T[], columns: ReadonlyArray<Column<T>>):
   return out.toString();
 }
 
-/** A two-column key/value table for one object. */
-export function details(entries: ReadonlyArray<readonly [string, unknown]>): string {
-  const out = new Table({ style: { head: [], border: [] } });
-  for (const [key, value] of entries) out.push({ [key]: cell(value) });
-  return out.toString();
+/** Human output fits this many columns (a split terminal, a review pane); --json has no limit. */
+export const OUTPUT_COLUMNS = 100;
+/** Labels longer than this do not push every value to the right; theirs starts after them. */
+const LABEL_COLUMN_MAX = 24;
+const MIN_VALUE_COLUMNS = 20;
+
+type Scalar = string | number | boolean | null | undefined;
+
+function isScalar(value: unknown): value is Scalar {
+  return value === null || value === undefined || typeof value !== 'object';
+}
+
+function isScalarList(value: unknown): value is Scalar[] {
+  return Array.isArray(value) && value.every(isScalar);
+}
+
+/**
+ * One object's fields as `label: text` pairs: empty values are left out; a map of scalars
+ * (or of lists of scalars) is summarised as `key=value key=a,b …`; deeper objects become dotted labels (`payload.recipe.family`);
+ * arrays of scalars are joined, arrays of objects indexed (`arms[0].weight`).
+ */
+function flatten(label: string, value: unknown): Array<[string, string]> {
+  if (isScalar(value)) {
+    const text = cell(value);
+    return text === '' ? [] : [[label, text]];
+  }
+  if (Array.isArray(value)) {
+    if (isScalarList(value)) return value.length === 0 ? [] : [[label, value.map(cell).join(', ')]];
+    return value.flatMap((item, i) => flatten(`${label}[${i}]`, item));
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return [];
+  if (entries.every(([, v]) => isScalar(v) || isScalarList(v))) {
+    return [[label, entries.map(([k, v]) => `${k}=${Array.isArray(v) ? v.map(cell).join(',') : cell(v)}`).join(' ')]];
+  }
+  return entries.flatMap(([k, v]) => flatten(`${label}.${k}`, v));
+}
+
+/** Splits text into lines of at most `first` columns, then `rest` columns: at spaces, and inside a word longer than a line. */
+function wrap(text: string, first: number, rest: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  const room = () => (lines.length === 0 ? first : rest);
+  const flush = () => {
+    lines.push(line);
+    line = '';
+  };
+  for (const [i, paragraph] of text.split('\n').entries()) {
+    if (i > 0) flush();
+    for (let word of paragraph.split(' ').filter(Boolean)) {
+      if (line !== '' && line.length + 1 + word.length > room()) flush();
+      while (line === '' && word.length > room()) {
+        line = word.slice(0, room());
+        word = word.slice(line.length);
+        flush();
+      }
+      if (word !== '') line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '' || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+/**
+ * A key/value block for one object, `label: value` with the values aligned, no line wider
+ * than `width` columns (long values wrap under their value column). Nested objects are
+ * flattened or summarised (see flatten); the full object is what --json prints.
+ */
+export function details(entries: ReadonlyArray<readonly [string, unknown]>, width: number = OUTPUT_COLUMNS): string {
+  const fields = entries.flatMap(([label, value]) => flatten(label, value));
+  const column = Math.min(LABEL_COLUMN_MAX, Math.max(0, ...fields.map(([label]) => label.length + 2)));
+  return fields
+    .flatMap(([label, text]) => {
+      const indent = ' '.repeat(column);
+      const start = Math.max(column, label.length + 2);
+      // A label too long to leave a useful first line gets its value on the lines below.
+      if (width - start < MIN_VALUE_COLUMNS) return [`${label}:`, ...wrap(text, width - column, width - column).map((line) => `${indent}${line}`)];
+      const [head = '', ...tail] = wrap(text, width - start, width - column);
+      return [`${`${label}:`.padEnd(start)}${head}`, ...tail.map((line) => `${indent}${line}`)];
+    })
+    .join('\n');
 }
 
 export class Output {

@@ -145,8 +145,8 @@ describe('warden bin and npm start, compiled', () => {
         cli(['token', 'revoke', 'no-such-token'], env),
       ]);
       assert.equal(created.code, 0, created.stderr);
-      assert.match(created.stdout, /│ name\s+│ alice/);
-      assert.match(created.stdout, /│ role\s+│ editor/);
+      assert.match(created.stdout, /^name:\s+alice$/m);
+      assert.match(created.stdout, /^role:\s+editor$/m);
       assert.match(created.stdout, /token \(shown once, store it now\): wdn_/);
 
       assert.equal(listed.code, 0, listed.stderr);

@@ -97,6 +97,28 @@ describe('warden jobs (CLI against a server)', () => {
     throw new Error('not finished');
   };
 
+  it('shows a job with a realistic recipe payload as key/value lines of at most 100 columns, the nested JSON under --json', async () => {
+    const recipe = {
+      family: 'mlp',
+      hyperparameters: { epochs: 12, learningRate: 0.05, hiddenUnits: 16, batchSize: 64, l2: 0.0001, seed: 42, earlyStoppingPatience: 3 },
+      featurizer: { kind: 'hashed-ngrams', buckets: 262_144, wordNgrams: [1, 2], charNgrams: [3, 4, 5], lowercase: true },
+      dataset: { builtin: ['spam-assassin'], names: ['phishing-mail-2026-q3-reviewed-by-the-mail-security-team', 'spam-mail'], includeFresh: true },
+      split: { test: 0.2, validation: 0.1, seed: 42, stratify: true },
+    };
+    const tags = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`team.mail.security.tag-${i}`, `value-${i}-${'x'.repeat(i * 3)}`]));
+    const job = await platform.services.jobs.enqueue({ kind: 'evaluate', payload: { model: 'phishing-detector-for-the-corporate-mail-gateway', recipe, tags, fail: true } });
+    await finished(job.id);
+    const shown = await run('jobs', 'show', job.id);
+    assert.equal(shown.code, 0, shown.stderr);
+    for (const line of shown.stdout.split('\n')) assert.ok(line.length <= 100, `${line.length} columns: ${line}`);
+    assert.match(shown.stdout, /^payload\.recipe\.family:\s+mlp$/m);
+    assert.match(shown.stdout, /^payload\.recipe\.featurizer:\s+kind=hashed-ngrams buckets=262144 /m);
+    assert.match(shown.stdout, /^error:\s+.*no test split/m);
+    assert.match(shown.stdout, /team\.mail\.security\.tag-11=value-11-x{33}/);
+    const json = JSON.parse((await run('--json', 'jobs', 'show', job.id)).stdout);
+    assert.deepEqual(json.payload.recipe, recipe);
+  });
+
   it('lists and shows jobs as tables and JSON', async () => {
     const job = await platform.services.jobs.enqueue({ kind: 'evaluate', payload: {} });
     await finished(job.id);
@@ -106,7 +128,7 @@ describe('warden jobs (CLI against a server)', () => {
     const shown = await run('--json', 'jobs', 'show', job.id);
     assert.equal(JSON.parse(shown.stdout).result.accuracy, 0.95);
     const table = await run('jobs', 'show', job.id);
-    assert.match(table.stdout, /progress\s+│ 100% evaluate epoch 2\/2 250 docs\/s ETA 0s/);
+    assert.match(table.stdout, /^progress:\s+100% evaluate epoch 2\/2 250 docs\/s ETA 0s$/m);
     const logs = await run('jobs', 'logs', job.id);
     assert.match(logs.stdout, /batch 1\n.*batch 2/);
     const missing = await run('jobs', 'show', 'nope');

@@ -4,6 +4,9 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { EXIT_CODES } from '../../src/cli/http-client.js';
 import { listenOnLoopback, runCliCaptured, type CliResult } from '../support/cli.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -50,6 +53,37 @@ describe('warden registry commands', () => {
     assert.equal(missing.code, EXIT_CODES.notFound);
     assert.equal(missing.stderr.split('\n').length, 2, 'one line');
     assert.equal((await run(editor, 'models', 'create', 'x', '--task', 'spam', '--policy', 'nonsense')).code, EXIT_CODES.usage);
+  });
+
+  it('shows a version with long metric maps, tags and lineage as key/value lines of at most 100 columns', async () => {
+    assert.equal((await run(editor, 'models', 'create', 'wide', '--task', 'spam')).code, 0);
+    const hex = (c: string) => c.repeat(64);
+    const body = {
+      metrics: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`eval_per_class/phishing_or_spam/false_positive_rate_at_threshold_${i}`, i / 41])),
+      tags: Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`team.mail.tag-${i}`, `owner-${i}@mail-security.example.com`])),
+      datasetDigests: [hex('a'), hex('b'), hex('c')],
+      resourceUsage: { cpuSeconds: 123.4, peakRssBytes: 412_000_000, wallSeconds: 61.2, gpuMemoryBytes: 0 },
+      recipeFingerprint: hex('d'),
+      description: 'Retrained on the third-quarter phishing corpus reviewed by the mail security team, with the new URL features and a longer vocabulary. '.repeat(3),
+    };
+    const file = path.join(os.tmpdir(), `warden-wide-${process.pid}.json`);
+    fs.writeFileSync(file, JSON.stringify(body));
+    try {
+      assert.equal((await run(editor, 'versions', 'register', 'wide', '--from-file', file)).code, 0);
+      assert.equal((await run(editor, 'versions', 'register', 'wide', '--from-file', file, '--parent', '1')).code, 0);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+    const shown = await run(viewer, 'versions', 'show', 'wide', '2');
+    assert.equal(shown.code, 0, shown.stderr);
+    for (const line of shown.stdout.split('\n')) assert.ok(line.length <= 100, `${line.length} columns: ${line}`);
+    assert.match(shown.stdout, /^parent:\s+1$/m);
+    assert.match(shown.stdout, /^metrics:\s+eval_per_class\/phishing_or_spam\/false_positive_rate_at_threshold_0=0$/m);
+    assert.match(shown.stdout, /false_positive_rate_at_threshold_39=0\.9512/, 'every metric is shown');
+    assert.match(shown.stdout, /^datasets:\s+a{64}\n\s+b{64}\n\s+c{64}$/m);
+    const full = await json(viewer, 'versions', 'show', 'wide', '2');
+    assert.deepEqual(full.metrics, body.metrics);
+    assert.deepEqual(full.tags, body.tags);
   });
 
   it('registers, lists and shows versions; promotes, archives, compares', async () => {
