@@ -59,6 +59,14 @@ export function validateTokenName(name: unknown, field = 'name'): string {
   return name;
 }
 
+/** TOKEN_NAME_TAKEN for `name`: one wording for the service's check and the store's unique index. */
+export function tokenNameTaken(name: string, cause?: unknown): WardenError {
+  return new WardenError('TOKEN_NAME_TAKEN', `an active token is already named "${name}"; choose another name or revoke that token first`, {
+    field: 'name',
+    ...(cause !== undefined ? { cause } : {}),
+  });
+}
+
 export function validateRole(role: unknown, field = 'role'): Role {
   if (!isRole(role)) throw invalid(field, `role must be one of ${ROLES.join(', ')}`);
   return role;

@@ -35,6 +35,7 @@ export const ERROR_CATALOG = {
   DATASET_NOT_FOUND: { kind: 'not_found', summary: 'No such dataset version.' },
   JOB_NOT_FOUND: { kind: 'not_found', summary: 'No such job.' },
   MODEL_ALREADY_EXISTS: { kind: 'conflict', summary: 'A registered model with this name already exists.' },
+  TOKEN_NAME_TAKEN: { kind: 'conflict', summary: 'An active token already has this name (the name is the actor recorded in histories).' },
   EXPERIMENT_ALREADY_EXISTS: { kind: 'conflict', summary: 'An experiment with this name already exists.' },
   ARTIFACT_ALREADY_EXISTS: { kind: 'conflict', summary: 'The run already has an artifact with this name.' },
   VERSION_CONFLICT: { kind: 'conflict', summary: 'The resource changed concurrently or is in a state that forbids this change.' },

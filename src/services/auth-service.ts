@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { WardenError } from '../domain/errors.js';
 import {
   BOOTSTRAP_TOKEN_NAME,
+  tokenNameTaken,
   validateRole,
   validateTokenName,
   type ApiToken,
@@ -35,6 +36,12 @@ export function generateToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
+/** `admin`, unless an active (non-admin) token already holds that name: names are unique among active tokens. */
+function bootstrapName(active: readonly ApiToken[]): string {
+  if (!active.some((token) => token.name === BOOTSTRAP_TOKEN_NAME)) return BOOTSTRAP_TOKEN_NAME;
+  return `${BOOTSTRAP_TOKEN_NAME}-${randomBytes(4).toString('hex')}`;
+}
+
 export interface IssuedToken {
   readonly token: ApiToken;
   /** Shown once; only its hash is kept. */
@@ -57,6 +64,8 @@ export class AuthService {
   async issue(input: { name: unknown; role: unknown }): Promise<IssuedToken> {
     const name = validateTokenName(input.name);
     const role = validateRole(input.role);
+    // The name is the actor in every history: unique among active tokens (the store's index settles races).
+    if ((await this.deps.tokens.list()).some((token) => token.name === name)) throw tokenNameTaken(name);
     return this.insert(name, role, generateToken());
   }
 
@@ -120,16 +129,20 @@ export class AuthService {
         });
       }
       const now = this.deps.clock.now();
+      const revoked = new Set<string>();
       for (const token of active) {
-        if (token.name === BOOTSTRAP_TOKEN_NAME && token.role === 'admin') await this.deps.tokens.revoke(token.id, now);
+        if (token.name === BOOTSTRAP_TOKEN_NAME && token.role === 'admin') {
+          await this.deps.tokens.revoke(token.id, now);
+          revoked.add(token.id);
+        }
       }
       this.verified.clear();
-      await this.insert(BOOTSTRAP_TOKEN_NAME, 'admin', configured);
+      await this.insert(bootstrapName(active.filter((token) => !revoked.has(token.id))), 'admin', configured);
       return undefined;
     }
     if (active.some((token) => token.role === 'admin')) return undefined;
     const plaintext = generateToken();
-    await this.insert(BOOTSTRAP_TOKEN_NAME, 'admin', plaintext);
+    await this.insert(bootstrapName(active), 'admin', plaintext);
     return plaintext;
   }
 

@@ -49,6 +49,19 @@ describe('token routes', () => {
     }
   });
 
+  it('refuses the name of an active token with 409 (the name is the actor in the history); a revoked token\'s name may be reused', async () => {
+    const first = await platform.app.inject({ method: 'POST', url: '/tokens', headers: admin, payload: { name: 'alice', role: 'viewer' } });
+    assert.equal(first.statusCode, 201);
+    const again = await platform.app.inject({ method: 'POST', url: '/tokens', headers: admin, payload: { name: 'alice', role: 'admin' } });
+    assert.equal(again.statusCode, 409, again.body);
+    assert.deepEqual([again.json().error.code, again.json().error.field], ['TOKEN_NAME_TAKEN', 'name']);
+    const bootstrap = await platform.app.inject({ method: 'POST', url: '/tokens', headers: admin, payload: { name: 'admin', role: 'viewer' } });
+    assert.equal(bootstrap.statusCode, 409, 'the bootstrap admin token is named admin');
+    assert.equal((await platform.app.inject({ method: 'DELETE', url: `/tokens/${first.json().id}`, headers: admin })).statusCode, 200);
+    const reused = await platform.app.inject({ method: 'POST', url: '/tokens', headers: admin, payload: { name: 'alice', role: 'editor' } });
+    assert.equal(reused.statusCode, 201, reused.body);
+  });
+
   it('answers 404 TOKEN_NOT_FOUND for an unknown id', async () => {
     const res = await platform.app.inject({ method: 'DELETE', url: '/tokens/nope', headers: admin });
     assert.equal(res.statusCode, 404);

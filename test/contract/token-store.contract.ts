@@ -57,6 +57,23 @@ export function tokenStoreContract(name: string, createFixture: () => Promise<To
       await assert.rejects(store.insert({ ...token(), id: saved.id }), conflict);
     });
 
+    it('keeps names unique among active tokens (the name is the actor): TOKEN_NAME_TAKEN; a revoked token\'s name is free again', async () => {
+      const first = token('editor', `ci-${randomBytes(3).toString('hex')}`);
+      await store.insert(first);
+      const taken = (e: unknown) => e instanceof WardenError && e.code === 'TOKEN_NAME_TAKEN' && e.field === 'name';
+      await assert.rejects(store.insert(token('viewer', first.name)), taken);
+      await assert.rejects(store.insert(token('admin', first.name)), taken);
+      assert.equal((await store.list()).filter((t) => t.name === first.name).length, 1);
+      await store.revoke(first.id, first.createdAt + 1);
+      const reused = token('viewer', first.name);
+      await store.insert(reused);
+      assert.deepEqual((await store.list({ includeRevoked: true })).filter((t) => t.name === first.name).map((t) => t.id), [first.id, reused.id]);
+      // Only one of two concurrent inserts of one name wins.
+      const name = `race-${randomBytes(3).toString('hex')}`;
+      const outcomes = await Promise.allSettled([store.insert(token('viewer', name)), store.insert(token('viewer', name))]);
+      assert.deepEqual(outcomes.map((o) => o.status).sort(), ['fulfilled', 'rejected']);
+    });
+
     it('lists active tokens oldest first and hides revoked ones unless asked', async () => {
       const before = await store.list({ includeRevoked: true });
       const a = token('viewer');

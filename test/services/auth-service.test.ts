@@ -117,4 +117,23 @@ describe('AuthService bootstrap admin', () => {
     assert.equal(await auth.ensureBootstrapAdmin(configured), undefined, 'idempotent');
     assert.equal((await auth.list()).filter((t) => t.role === 'admin').length, 1);
   });
+
+  it('keeps token names unique among active tokens, the bootstrap admin included', async () => {
+    const fresh = await openTestDatabase('sqlite');
+    try {
+      const auth = new AuthService({ tokens: new SqlTokenStore(fresh.database), clock, ids: randomIds });
+      // A viewer took the name "admin" before any admin token existed.
+      await auth.issue({ name: 'admin', role: 'viewer' });
+      await assert.rejects(auth.issue({ name: 'admin', role: 'editor' }), code('TOKEN_NAME_TAKEN'));
+      const generated = await auth.ensureBootstrapAdmin(undefined);
+      assert.ok(generated);
+      const principal = await auth.verify(generated);
+      assert.equal(principal.role, 'admin');
+      assert.match(principal.name, /^admin-[0-9a-f]{8}$/);
+      const names = (await auth.list()).map((t) => t.name);
+      assert.equal(new Set(names).size, names.length);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
 });

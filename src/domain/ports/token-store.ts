@@ -10,7 +10,10 @@ export interface StoredToken extends ApiToken {
  * a plaintext token.
  */
 export interface TokenStore {
-  /** Saves a new token. Fails with VERSION_CONFLICT if the id or hash already exists. */
+  /**
+   * Saves a new token. Fails with TOKEN_NAME_TAKEN (field `name`) if an active (unrevoked)
+   * token has the same name, atomically with the insert; VERSION_CONFLICT if the id or hash exists.
+   */
   insert(token: StoredToken): Promise<void>;
   /** The token with this hash, revoked or not; undefined when there is none. */
   findByHash(tokenHash: string): Promise<StoredToken | undefined>;

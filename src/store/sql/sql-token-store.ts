@@ -1,5 +1,5 @@
 import { WardenError } from '../../domain/errors.js';
-import { isRole, type ApiToken } from '../../domain/auth.js';
+import { isRole, tokenNameTaken, type ApiToken } from '../../domain/auth.js';
 import type { StoredToken, TokenStore } from '../../domain/ports/token-store.js';
 import type { SqlDatabase } from './database.js';
 import type { ApiTokenRow } from './tables/registry-tables.js';
@@ -17,6 +17,12 @@ function toToken(row: ApiTokenRow): ApiToken {
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
   };
+}
+
+/** The partial unique index on active names (0008): PostgreSQL names the constraint, SQLite the column. */
+function violatesActiveName(error: unknown): boolean {
+  const { constraint, message } = error as { constraint?: unknown; message?: unknown };
+  return constraint === 'api_tokens_active_name' || (typeof message === 'string' && message.includes('api_tokens.name'));
 }
 
 /** TokenStore on the `api_tokens` table (SQLite and PostgreSQL). */
@@ -38,6 +44,9 @@ export class SqlTokenStore implements TokenStore {
         })
         .execute();
     } catch (error) {
+      if (isUniqueViolation(error) && violatesActiveName(error)) {
+        throw tokenNameTaken(token.name, error);
+      }
       if (isUniqueViolation(error)) {
         throw new WardenError('VERSION_CONFLICT', 'a token with this id or value already exists', { cause: error });
       }

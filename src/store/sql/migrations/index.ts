@@ -8,6 +8,7 @@ import { jobsMigration } from './0004-jobs.js';
 import { datasetsMigration } from './0005-datasets.js';
 import { registryIndexesMigration } from './0006-registry-indexes.js';
 import { canonicalDigestsMigration } from './0007-canonical-digests.js';
+import { tokenNamesMigration } from './0008-token-names.js';
 
 /**
  * The one migration stream for SQLite and PostgreSQL, in order. Append only:
@@ -21,6 +22,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0005-datasets', datasetsMigration],
   ['0006-registry-indexes', registryIndexesMigration],
   ['0007-canonical-digests', canonicalDigestsMigration],
+  ['0008-token-names', tokenNamesMigration],
 ];
 
 class InCodeMigrationProvider implements MigrationProvider {
