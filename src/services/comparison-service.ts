@@ -6,12 +6,9 @@
  * shows the recorded metrics side by side with `sameRows: false` and no winner.
  * Runs inside a request, so the rows it scores are bounded (`maxRows`).
  */
-import { performance } from 'node:perf_hooks';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { validateDatasetName, validateSplitSpec, type DatasetRow, type DatasetVersion, type SplitSpec } from '../domain/datasets.js';
 import { invalid, isWardenError } from '../domain/errors.js';
 import {
-  pairedComparison,
   parseComparedRef,
   parseDatasetRef,
   heldOutByBoth,
@@ -22,9 +19,9 @@ import {
   type PairedCounts,
 } from '../domain/evaluation/index.js';
 import { compareMetrics, validateModelName, type LineageRelation, type MetricComparisonRow, type ModelVersion } from '../domain/registry/index.js';
-import { binaryMetrics, logLoss, metricsToRecord, predictBatch, type Prediction, type TextClassifier } from '../ml/index.js';
 import { combineDatasetRows, splitRows, type DatasetService } from './dataset-service.js';
 import type { ModelLoader } from './model-loader.js';
+import { evaluatePair } from './paired-evaluation.js';
 import type { RegistryService } from './registry-service.js';
 import type { TrackingService } from './tracking-service.js';
 
@@ -35,9 +32,6 @@ export const DEFAULT_COMPARE_FLIPS = 5;
 export const MAX_COMPARE_FLIPS = 50;
 /** Characters of a flipped example's text in the answer. */
 const FLIP_TEXT_CHARS = 200;
-/** Rows scored between two clock checks, and the longest the event loop is held (ms). */
-const SCORE_CHUNK = 32;
-const MAX_HOLD_MS = 20;
 
 export interface ComparisonServiceDeps {
   readonly registry: Pick<RegistryService, 'getVersion' | 'compare'>;
@@ -241,14 +235,9 @@ export class ComparisonService {
     const [classifierA, classifierB] = await Promise.all([this.deps.models.loadByDigest(a.version.artifactDigest!), this.deps.models.loadByDigest(b.version.artifactDigest!)]);
     const texts = rows.map((r) => r.text);
     const labels = Uint8Array.from(rows, (r) => r.label);
-    const predA = await scoreAll(classifierA, texts);
-    const predB = await scoreAll(classifierB, texts);
-    const paired = pairedComparison(labels, labelsOf(predA), labelsOf(predB), { maxFlips });
-    const recordOf = (classifier: TextClassifier, preds: readonly Prediction[]): Record<string, number> => {
-      const probabilities = Float64Array.from(preds, (p) => p.probability);
-      return { ...metricsToRecord(binaryMetrics(labels, probabilities, classifier.threshold)), log_loss: logLoss(labels, probabilities), rows: rows.length };
-    };
-    const { metrics, wins } = compareMetrics(recordOf(classifierA, predA), recordOf(classifierB, predB));
+    const pair = await evaluatePair(classifierA, classifierB, { texts, labels }, { maxFlips, prefix: '' });
+    const { paired, predictionsA: predA, predictionsB: predB } = pair;
+    const { metrics, wins } = compareMetrics({ ...pair.metricsA, rows: rows.length }, { ...pair.metricsB, rows: rows.length });
     const intervals: Record<string, ConfidenceInterval | null> = {
       accuracy: paired.deltas.accuracy.ci,
       recall: paired.deltas.recall?.ci ?? null,
@@ -273,25 +262,6 @@ export class ComparisonService {
     };
   }
 }
-
-/**
- * Predictions for every text. This runs inside a request: the event loop gets a turn at least
- * every 20 ms whatever the texts' length, so other requests and job heartbeats keep going.
- */
-async function scoreAll(classifier: TextClassifier, texts: readonly string[]): Promise<Prediction[]> {
-  const out: Prediction[] = [];
-  let since = performance.now();
-  for (let i = 0; i < texts.length; i += SCORE_CHUNK) {
-    out.push(...predictBatch(classifier, texts.slice(i, i + SCORE_CHUNK)));
-    if (performance.now() - since > MAX_HOLD_MS) {
-      await yieldToEventLoop();
-      since = performance.now();
-    }
-  }
-  return out;
-}
-
-const labelsOf = (preds: readonly Prediction[]): Uint8Array => Uint8Array.from(preds, (p) => p.label);
 
 function recordedOnly(base: Pick<ModelComparison, 'a' | 'b' | 'relation'>, a: ModelVersion, b: ModelVersion, why: string): ModelComparison {
   const { metrics, wins } = compareMetrics(a.metrics, b.metrics, { declareWinners: false });

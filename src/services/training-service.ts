@@ -749,7 +749,7 @@ export class TrainingService {
     if (this.deps.models === undefined) throw new WardenError('VALIDATION_FAILED', 'model loading is not enabled in this process', { field: 'models' });
     if (heldOut.length === 0) throw invalid('recipe.split.test', 'there are no held-out rows to compare on');
     const loaded = await this.deps.models.load(champion.model, champion.number);
-    const pair = evaluatePair(challenger, loaded.classifier, { texts: heldOut.map((r) => r.text), labels: Uint8Array.from(heldOut, (r) => r.label) });
+    const pair = await evaluatePair(challenger, loaded.classifier, { texts: heldOut.map((r) => r.text), labels: Uint8Array.from(heldOut, (r) => r.label) });
     return {
       championVersionId: champion.id,
       championNumber: champion.number,
