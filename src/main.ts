@@ -14,6 +14,7 @@ import { CLI_COMMAND } from './cli/command-name.js';
 import { buildApp, type WardenApp } from './api/app.js';
 import type { RuntimeInfo } from './api/app-deps.js';
 import { openSqlDatabase, redactUrl, type SqlDatabase } from './store/sql/database.js';
+import { prepareHome } from './store/home-folder.js';
 import { migrateToLatest } from './store/sql/migrations/index.js';
 import { SqlTokenStore } from './store/sql/sql-token-store.js';
 import { SqlRegistryStore } from './store/sql/sql-registry-store.js';
@@ -74,7 +75,7 @@ export interface PlatformOptions {
 
 /** Writes the generated admin token where only its owner can read it. */
 function saveAdminToken(home: string, token: string): string {
-  fs.mkdirSync(home, { recursive: true });
+  fs.mkdirSync(home, { recursive: true, mode: 0o700 });
   const file = path.join(home, ADMIN_TOKEN_FILE);
   fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
   fs.chmodSync(file, 0o600); // the mode option does not apply when the file already existed
@@ -88,6 +89,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     for (const closer of closers.reverse()) await closer();
   };
   try {
+    const homeWarnings = prepareHome(config);
     const database = options.database ?? (await openSqlDatabase(config.storeUrl));
     if (!options.database) closers.push(() => database.close());
     const migrationsApplied = await migrateToLatest(database);
@@ -169,6 +171,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       },
     };
     const app = await buildApp({ config, services, runtime });
+    for (const warning of homeWarnings) app.log.warn(warning);
     closers.push(() => app.close());
     const handlers = jobHandlers(services);
     if (config.workerConcurrency > 0 && Object.keys(handlers).length > 0) {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { ADMIN_TOKEN_FILE, createPlatform, migrateStore, startServer } from '../src/main.js';
+import { prepareHome } from '../src/store/home-folder.js';
 import { tempDir } from './support/stores.js';
 import { runCliCaptured } from './support/cli.js';
 import { EXIT_CODES } from '../src/cli/http-client.js';
@@ -50,6 +51,42 @@ describe('composition root', () => {
     for (const bad of ['train.py', './train.py', '/opt/../bin/sh', '/opt/t/']) {
       assert.throws(() => loadConfig({ ...env, WARDEN_EXTERNAL_TRAINERS: bad }), /WARDEN_EXTERNAL_TRAINERS/);
     }
+  });
+
+  it('keeps WARDEN_HOME private: the home and its folders 0700, the database (with -wal/-shm) and the admin token 0600', async () => {
+    const fresh = path.join(home.dir, 'private', 'home');
+    const platform = await createPlatform(loadConfig({ ...env, WARDEN_HOME: fresh }));
+    try {
+      await platform.services.registry.createModel({ name: 'modes', task: 'spam' }, { name: 'test' });
+      const mode = (file: string) => (fs.statSync(path.join(fresh, file)).mode & 0o777).toString(8);
+      assert.equal(mode('.'), '700');
+      assert.equal(mode('artifacts'), '700');
+      assert.equal(mode('data'), '700');
+      for (const file of ['warden.db', 'warden.db-wal', 'warden.db-shm', ADMIN_TOKEN_FILE]) assert.equal(mode(file), '600', file);
+    } finally {
+      await platform.close();
+    }
+  });
+
+  it('tightens a home left readable by other users, and says so', async () => {
+    const wide = path.join(home.dir, 'wide');
+    fs.mkdirSync(path.join(wide, 'artifacts'), { recursive: true, mode: 0o755 });
+    fs.chmodSync(wide, 0o755);
+    fs.chmodSync(path.join(wide, 'artifacts'), 0o755);
+    fs.writeFileSync(path.join(wide, 'warden.db'), '', { mode: 0o644 });
+    fs.chmodSync(path.join(wide, 'warden.db'), 0o644);
+    const config = loadConfig({ ...env, WARDEN_HOME: wide });
+    const warnings = prepareHome(config);
+    const mode = (file: string) => (fs.statSync(path.join(wide, file)).mode & 0o777).toString(8);
+    assert.deepEqual([mode('.'), mode('artifacts'), mode('data'), mode('warden.db')], ['700', '700', '700', '600']);
+    assert.equal(warnings.length, 3, warnings.join('\n'));
+    assert.ok(warnings.every((w) => /tightened/.test(w) && w.includes(wide)), warnings.join('\n'));
+    assert.deepEqual(prepareHome(config), [], 'nothing to say the second time');
+    // The platform does the same at every start.
+    fs.chmodSync(wide, 0o755);
+    const platform = await createPlatform(config);
+    await platform.close();
+    assert.equal(mode('.'), '700');
   });
 
   it('warden db migrate reports nothing to apply on a current schema', async () => {

@@ -38,7 +38,7 @@ export class FsFreshDataSource implements FreshDataSource {
   async models(): Promise<string[]> {
     const fresh = path.join(this.dataDir, 'fresh');
     // Creating the folders shows people where to drop files.
-    await Promise.all(['fresh', 'used', 'rejected'].map((kind) => fs.mkdir(path.join(this.dataDir, kind), { recursive: true })));
+    await Promise.all(['fresh', 'used', 'rejected'].map((kind) => fs.mkdir(path.join(this.dataDir, kind), { recursive: true, mode: 0o700 })));
     const entries = await fs.readdir(fresh, { withFileTypes: true });
     return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
   }
@@ -72,10 +72,10 @@ export class FsFreshDataSource implements FreshDataSource {
   async reject(model: string, name: string, reason: RejectionReason): Promise<string | undefined> {
     const source = this.file('fresh', model, name);
     const folder = this.folder('rejected', model);
-    await fs.mkdir(folder, { recursive: true });
+    await fs.mkdir(folder, { recursive: true, mode: 0o700 });
     // The reason is written aside first, so the rejected file never sits there without one for long.
     const pendingReason = path.join(folder, `.${randomBytes(6).toString('hex')}.reason.tmp`);
-    await fs.writeFile(pendingReason, `${JSON.stringify(reason, null, 2)}\n`);
+    await fs.writeFile(pendingReason, `${JSON.stringify(reason, null, 2)}\n`, { mode: 0o600 });
     try {
       const moved = await moveWithoutOverwrite(source, folder, name);
       if (moved === undefined) return undefined;
@@ -89,7 +89,7 @@ export class FsFreshDataSource implements FreshDataSource {
   async markUsed(model: string, name: string): Promise<string | undefined> {
     const source = this.file('fresh', model, name);
     const folder = this.folder('used', model);
-    await fs.mkdir(folder, { recursive: true });
+    await fs.mkdir(folder, { recursive: true, mode: 0o700 });
     return moveWithoutOverwrite(source, folder, name);
   }
 }

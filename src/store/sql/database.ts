@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WardenError } from '../../domain/errors.js';
 import type { DatabaseSchema } from './schema.js';
+import { createPrivateFile } from '../home-folder.js';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -33,7 +34,8 @@ export async function openSqlDatabase(url: string, options: OpenOptions = {}): P
 }
 
 function openSqlite(file: string): SqlDatabase {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  // Created 0600 before SQLite opens it: SQLite gives its -wal/-shm files the database file's mode.
+  if (file !== ':memory:') createPrivateFile(path.resolve(file));
   const connection = new Database(file);
   connection.pragma('journal_mode = WAL');
   connection.pragma('synchronous = NORMAL');
