@@ -307,6 +307,8 @@ export function overrideRecipe(base: Recipe | null, override: Readonly<Record<st
 
 /** Model tag naming who last stored the model's recipe (set by the registry, never by a caller). */
 export const RECIPE_AUTHOR_TAG = 'warden.recipe_author';
+/** Model tag with the role of that author (`admin`, `editor`, … or `system`): a policy promotes only what an admin or Warden wrote. */
+export const RECIPE_AUTHOR_ROLE_TAG = 'warden.recipe_author_role';
 
 /**
  * An external recipe runs a program as the server's user, so the operator decides which

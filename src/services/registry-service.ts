@@ -1,6 +1,6 @@
 import { parseSha256Digest, type Sha256Digest } from '../domain/artifacts.js';
 import { requireRole, type Role } from '../domain/auth.js';
-import { RECIPE_AUTHOR_TAG, canonicalJson } from '../domain/recipes.js';
+import { RECIPE_AUTHOR_ROLE_TAG, RECIPE_AUTHOR_TAG, canonicalJson } from '../domain/recipes.js';
 import { RecipeResolver } from './recipe-resolver.js';
 import { WardenError, invalid } from '../domain/errors.js';
 import type { Clock, IdGenerator } from '../domain/ports/clock.js';
@@ -311,14 +311,17 @@ export class RegistryService {
     actor: Actor,
   ): { recipe?: Record<string, unknown> | null; tags?: Record<string, string> } {
     const given = patch.tags === undefined ? undefined : tags(patch.tags, 'tags');
-    const kept = current?.tags[RECIPE_AUTHOR_TAG];
-    if (given !== undefined && given[RECIPE_AUTHOR_TAG] !== undefined && given[RECIPE_AUTHOR_TAG] !== kept) {
-      throw invalid(`tags.${RECIPE_AUTHOR_TAG}`, `${RECIPE_AUTHOR_TAG} is set by Warden when the recipe changes`);
+    const kept = { name: current?.tags[RECIPE_AUTHOR_TAG], role: current?.tags[RECIPE_AUTHOR_ROLE_TAG] };
+    for (const [tag, value] of [[RECIPE_AUTHOR_TAG, kept.name], [RECIPE_AUTHOR_ROLE_TAG, kept.role]] as const) {
+      if (given !== undefined && given[tag] !== undefined && given[tag] !== value) throw invalid(`tags.${tag}`, `${tag} is set by Warden when the recipe changes`);
     }
-    const withAuthor = (base: Readonly<Record<string, string>>, author: string | undefined): Record<string, string> => {
+    const withAuthor = (base: Readonly<Record<string, string>>, author: { name: string | undefined; role: string | undefined }): Record<string, string> => {
       const out = { ...base };
       delete out[RECIPE_AUTHOR_TAG];
-      return author === undefined ? out : { ...out, [RECIPE_AUTHOR_TAG]: author };
+      delete out[RECIPE_AUTHOR_ROLE_TAG];
+      if (author.name !== undefined) out[RECIPE_AUTHOR_TAG] = author.name;
+      if (author.name !== undefined && author.role !== undefined) out[RECIPE_AUTHOR_ROLE_TAG] = author.role;
+      return out;
     };
     if (patch.recipe === undefined) return given === undefined ? {} : { tags: withAuthor(given, kept) };
     if (patch.recipe !== null && JSON.stringify(patch.recipe).length > 100_000) throw invalid('recipe', 'recipe is larger than 100 kB');
@@ -326,7 +329,9 @@ export class RegistryService {
     const previous = this.recipes.stored(current?.recipe ?? null);
     this.recipes.authorize(previous, next, actor);
     const changed = canonicalJson(previous) !== canonicalJson(next);
-    const author = !changed ? kept : next === null ? undefined : actor.name;
+    // An admin who stores the same recipe again takes it over: that is how an editor's recipe gets reviewed.
+    const reviewed = !changed && next !== null && actor.role === 'admin';
+    const author = !changed && !reviewed ? kept : next === null ? { name: undefined, role: undefined } : { name: actor.name, role: actor.role ?? 'system' };
     return { recipe: next as unknown as Record<string, unknown> | null, tags: withAuthor(given ?? current?.tags ?? {}, author) };
   }
 

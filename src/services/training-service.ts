@@ -27,7 +27,7 @@ import type { FreshDataEvent } from '../domain/ports/domain-events.js';
 import type { ExternalTrainerRunner } from '../domain/ports/external-trainer.js';
 import type { JobContext, JobHandlers, JobQueue } from '../domain/ports/job-queue.js';
 import type { ResourceMeter } from '../domain/ports/resource-meter.js';
-import { RECIPE_AUTHOR_TAG, canonicalJson, overrideRecipe, recipeFingerprint, type Recipe } from '../domain/recipes.js';
+import { RECIPE_AUTHOR_ROLE_TAG, RECIPE_AUTHOR_TAG, canonicalJson, overrideRecipe, recipeFingerprint, type Recipe } from '../domain/recipes.js';
 import type { DatasetRow } from '../domain/datasets.js';
 import { freshDatasetName } from '../domain/fresh-data.js';
 import type { ChampionEvidence, Initiator, ModelVersion, RegisteredModel, StagingEvidence } from '../domain/registry/index.js';
@@ -120,6 +120,8 @@ interface TrainingPayload {
   readonly startedBy: string;
   /** Who wrote the recipe the job runs (the model's RECIPE_AUTHOR_TAG, or the starter when the request changed it); null when unknown. */
   readonly recipeAuthor: string | null;
+  /** That author's role when the recipe was stored (`system` for Warden's own); null when unknown. */
+  readonly recipeAuthorRole: string | null;
   /** Who started the job: a user with a role, or the platform's own trigger (bootstrap, fresh data). */
   readonly initiator: Initiator;
 }
@@ -232,7 +234,9 @@ export class TrainingService {
     if (base === null && overrides.dataset === undefined) overrides.dataset = { builtin: ['spam-assassin'] };
     const recipe = this.resolveRecipe(overrideRecipe(base, overrides));
     this.recipes.authorize(base, recipe, actor);
-    const recipeAuthor = base !== null && canonicalJson(base) === canonicalJson(recipe) ? (model?.tags[RECIPE_AUTHOR_TAG] ?? null) : actor.name;
+    const recipeKept = base !== null && canonicalJson(base) === canonicalJson(recipe);
+    const recipeAuthor = recipeKept ? (model?.tags[RECIPE_AUTHOR_TAG] ?? null) : actor.name;
+    const recipeAuthorRole = recipeKept ? (model?.tags[RECIPE_AUTHOR_ROLE_TAG] ?? null) : (actor.role ?? 'system');
     if (model === undefined) {
       model = await this.deps.registry.createModel(
         { name: request.model, task: request.task ?? DEFAULT_TASK, ...(request.description !== undefined ? { description: request.description } : {}), recipe: recipe as unknown as Record<string, unknown> },
@@ -241,7 +245,7 @@ export class TrainingService {
     }
     let parent: number | null = null;
     if (request.parent !== undefined && request.parent !== null) parent = (await this.deps.registry.getVersion(model.name, request.parent)).number;
-    return this.enqueue('train', { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent, fresh: null, saveRecipe: true, trigger: 'train', actor: actor.name, startedBy: actor.name, recipeAuthor, initiator: initiatorOf(actor) }, {
+    return this.enqueue('train', { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent, fresh: null, saveRecipe: true, trigger: 'train', actor: actor.name, startedBy: actor.name, recipeAuthor, recipeAuthorRole, initiator: initiatorOf(actor) }, {
       ...(request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {}),
     });
   }
@@ -259,7 +263,7 @@ export class TrainingService {
     const parent = await this.retrainParent(model.name);
     return this.enqueue(
       'retrain',
-      { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent: parent?.number ?? null, fresh: options.fresh ?? null, saveRecipe: false, trigger: options.trigger ?? 'manual', actor: actor.name, startedBy: actor.name, recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? null, initiator: initiatorOf(actor) },
+      { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent: parent?.number ?? null, fresh: options.fresh ?? null, saveRecipe: false, trigger: options.trigger ?? 'manual', actor: actor.name, startedBy: actor.name, recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? null, recipeAuthorRole: model.tags[RECIPE_AUTHOR_ROLE_TAG] ?? null, initiator: initiatorOf(actor) },
       options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {},
     );
   }
@@ -368,7 +372,7 @@ export class TrainingService {
       }
       const job = await this.enqueue(
         'train',
-        { model: spec.name, recipe, fingerprint: this.fingerprint(recipe), parent: null, fresh: null, saveRecipe: false, trigger: 'bootstrap', actor: SYSTEM_ACTOR.name, startedBy: SYSTEM_ACTOR.name, recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? SYSTEM_ACTOR.name, initiator: initiatorOf(SYSTEM_ACTOR) },
+        { model: spec.name, recipe, fingerprint: this.fingerprint(recipe), parent: null, fresh: null, saveRecipe: false, trigger: 'bootstrap', actor: SYSTEM_ACTOR.name, startedBy: SYSTEM_ACTOR.name, recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? SYSTEM_ACTOR.name, recipeAuthorRole: model.tags[RECIPE_AUTHOR_ROLE_TAG] ?? 'system', initiator: initiatorOf(SYSTEM_ACTOR) },
         { idempotencyKey: `bootstrap:${spec.name}` },
       );
       if (job.state === 'queued' || job.state === 'running') jobs.push(job);
@@ -527,6 +531,7 @@ export class TrainingService {
       actor: typeof raw.actor === 'string' ? raw.actor : SYSTEM_ACTOR.name,
       startedBy: typeof raw.startedBy === 'string' ? raw.startedBy : typeof raw.actor === 'string' ? raw.actor : SYSTEM_ACTOR.name,
       recipeAuthor: typeof raw.recipeAuthor === 'string' ? raw.recipeAuthor : null,
+      recipeAuthorRole: typeof raw.recipeAuthorRole === 'string' ? raw.recipeAuthorRole : null,
       initiator: readInitiator(raw.initiator, typeof raw.actor === 'string' ? raw.actor : SYSTEM_ACTOR.name),
     };
   }
@@ -636,7 +641,8 @@ export class TrainingService {
     }
     if (payload.saveRecipe) {
       await ctx.once('save-recipe', async () => {
-        await this.deps.registry.updateModel(payload.model, { recipe: payload.recipe as unknown as Record<string, unknown> }, { name: payload.recipeAuthor ?? payload.actor });
+        // Stored as the job's initiator: the recipe's authorship (and its role) is never laundered through the job.
+        await this.deps.registry.updateModel(payload.model, { recipe: payload.recipe as unknown as Record<string, unknown> }, actorOfInitiator(payload.initiator));
         return true;
       });
     }
@@ -677,7 +683,7 @@ export class TrainingService {
         artifactDigest: input.artifactDigest,
       },
       { name: payload.actor },
-      evidence ?? { metricsSource: 'reported', artifactVerified: false, initiator: payload.initiator, champion: null },
+      evidence ?? { metricsSource: 'reported', artifactVerified: false, initiator: payload.initiator, recipeAuthor: recipeAuthorOf(payload), champion: null },
     );
     return { version: registered.version.number, semver: registered.version.semver, stage: registered.version.stage, reason: registered.autoStage.reason };
   }
@@ -742,7 +748,7 @@ export class TrainingService {
         ctx.log(`Production ${champion.semver} could not be scored on the held-out rows: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    return { metricsSource: trained.metricsSource, artifactVerified, initiator: payload.initiator, champion: championEvidence };
+    return { metricsSource: trained.metricsSource, artifactVerified, initiator: payload.initiator, recipeAuthor: recipeAuthorOf(payload), champion: championEvidence };
   }
 
   private async scoreAgainstChampion(challenger: TextClassifier, champion: ModelVersion, heldOut: readonly DatasetRow[]): Promise<ChampionEvidence> {
@@ -997,6 +1003,17 @@ function readInitiator(raw: JsonValue | undefined, actor: string): Initiator {
     if (raw.kind === 'user' && isRole(raw.role)) return { kind: 'user', name: raw.name, role: raw.role };
   }
   return { kind: 'user', name: actor, role: 'viewer' };
+}
+
+/** The recipe's author as the policy sees it; null when the job does not know (queued before authors were recorded). */
+function recipeAuthorOf(payload: TrainingPayload): Initiator | null {
+  if (payload.recipeAuthor === null || payload.recipeAuthorRole === null) return null;
+  if (payload.recipeAuthorRole === 'system') return { kind: 'system', name: payload.recipeAuthor };
+  return { kind: 'user', name: payload.recipeAuthor, role: isRole(payload.recipeAuthorRole) ? payload.recipeAuthorRole : 'viewer' };
+}
+
+function actorOfInitiator(initiator: Initiator): Actor {
+  return initiator.kind === 'system' ? { name: initiator.name } : { name: initiator.name, role: initiator.role };
 }
 
 function recipeParams(recipe: Recipe, fingerprint: string): Array<{ key: string; value: string }> {

@@ -110,11 +110,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(missing.json().error.code, 'DATASET_NOT_FOUND');
     });
 
-    it('needs editor to upload and scan, viewer to read', async () => {
+    it('needs editor to upload, admin to scan, viewer to read', async () => {
       assert.equal((await upload('mail', JSONL, 'application/x-ndjson', 'viewer')).statusCode, 403);
       const anonymous = await platform.app.inject({ method: 'GET', url: '/datasets' });
       assert.equal(anonymous.statusCode, 401);
-      const scan = await platform.app.inject({ method: 'POST', url: '/data/scan', headers: await platform.auth('viewer') });
+      const scan = await platform.app.inject({ method: 'POST', url: '/data/scan', headers: await platform.auth('editor') });
       assert.equal(scan.statusCode, 403);
     });
 
@@ -142,7 +142,7 @@ for (const kind of STORE_KINDS) {
       const past = new Date(Date.now() - 60_000);
       for (const file of ['new.jsonl', 'bad.jsonl']) fs.utimesSync(path.join(fresh, file), past, past);
 
-      const res = await platform.app.inject({ method: 'POST', url: '/data/scan', headers: await platform.auth('editor') });
+      const res = await platform.app.inject({ method: 'POST', url: '/data/scan', headers: await platform.auth('admin') });
       assert.equal(res.statusCode, 200, res.body);
       const scan = res.json().models.find((m: { model: string }) => m.model === 'spam-detector');
       assert.equal(scan.announced, true);
@@ -160,7 +160,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(received.length, 1);
       assert.equal(received[0]!.datasetDigest, scan.dataset.sha256);
 
-      const again = await platform.app.inject({ method: 'POST', url: '/data/scan', headers: await platform.auth('editor') });
+      const again = await platform.app.inject({ method: 'POST', url: '/data/scan', headers: await platform.auth('admin') });
       assert.equal(again.json().models.find((m: { model: string }) => m.model === 'spam-detector').announced, false);
       await new Promise((resolve) => setImmediate(resolve));
       assert.equal(received.length, 1);

@@ -89,12 +89,12 @@ for (const kind of STORE_KINDS) {
       fs.writeFileSync(path.join(fresh, 'drop.jsonl'), '{"text":"reset your password here","label":"malicious"}\n');
       fs.writeFileSync(path.join(fresh, 'oops.csv'), 'wrong,header\n1,2\n');
       for (const name of ['drop.jsonl', 'oops.csv']) fs.utimesSync(path.join(fresh, name), past, past);
-      const result = await run('editor', 'data', 'scan');
+      const result = await run('admin', 'data', 'scan');
       assert.equal(result.code, EXIT_CODES.ok, result.stderr);
       assert.match(result.stdout, /phishing-detector: 1 file\(s\) waiting/);
       assert.match(result.stdout, /new version phishing-detector-fresh v1 \(1 rows\)/);
       assert.match(result.stdout, /rejected oops\.csv → rejected\/phishing-detector\/oops\.csv/);
-      assert.equal((await run('viewer', 'data', 'scan')).code, EXIT_CODES.auth);
+      assert.equal((await run('editor', 'data', 'scan')).code, EXIT_CODES.auth);
     });
   });
 }

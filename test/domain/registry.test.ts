@@ -288,7 +288,7 @@ describe('auto-stage policy', () => {
     ['custom rule fails → None', custom, 'READY', { eval_fpr: 0.02 }, 'None', /eval_fpr 0\.02 > 0\.01 → None/],
   ];
   // Metrics Warden computed, a verified artifact, a platform trigger, no champion yet.
-  const trusted: StagingEvidence = { metricsSource: 'warden', artifactVerified: true, initiator: { kind: 'system', name: 'warden-training' }, champion: null };
+  const trusted: StagingEvidence = { metricsSource: 'warden', artifactVerified: true, initiator: { kind: 'system', name: 'warden-training' }, recipeAuthor: { kind: 'system', name: 'warden-training' }, champion: null };
   for (const [name, policy, status, metrics, stage, reason] of cases) {
     it(name, () => {
       const decision = decideAutoStage(policy, { status, metrics, artifactDigest: null }, trusted, null);
@@ -303,6 +303,7 @@ describe('auto-stage policy', () => {
       ['self-reported metrics', reportedEvidence({ kind: 'user', name: 'alice', role: 'admin' }), /reported by the caller, not computed by Warden/],
       ['an unverified artifact', { ...trusted, artifactVerified: false }, /artifact is missing or fails its sha256 check/],
       ['a job started by an editor', { ...trusted, initiator: { kind: 'user', name: 'bob', role: 'editor' } }, /started by editor "bob"; only an admin or a platform trigger/],
+      ['a platform job on a recipe an editor wrote', { ...trusted, recipeAuthor: { kind: 'user', name: 'eve', role: 'editor' } }, /recipe was last changed by editor "eve"; an admin must review it/],
     ];
     for (const [name, evidence, reason] of caps) {
       it(`${name} → at most Staging, saying why`, () => {

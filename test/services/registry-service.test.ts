@@ -24,7 +24,7 @@ function isCode(code: string, field?: string) {
 const admin: Actor = { name: 'root', role: 'admin' };
 const editor: Actor = { name: 'ed', role: 'editor' };
 /** What a Warden training job started by the platform brings: computed metrics, a verified artifact. */
-const computed: StagingEvidence = { metricsSource: 'warden', artifactVerified: true, initiator: { kind: 'system', name: 'warden-training' }, champion: null };
+const computed: StagingEvidence = { metricsSource: 'warden', artifactVerified: true, initiator: { kind: 'system', name: 'warden-training' }, recipeAuthor: null, champion: null };
 function againstChampion(championVersionId: string, championNumber: number, challenger: number, champion: number): StagingEvidence {
   return {
     ...computed,

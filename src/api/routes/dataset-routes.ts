@@ -267,7 +267,8 @@ export const datasetRoutes: RouteModule = (app, deps) => {
   app.post(
     '/data/scan',
     {
-      config: { role: 'editor' },
+      // It moves files in the operator's data folders (to rejected/) and starts platform retrains.
+      config: { role: 'admin' },
       schema: {
         summary: 'Scan the fresh data folders now',
         description:

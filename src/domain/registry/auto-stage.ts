@@ -125,13 +125,15 @@ export interface StagingEvidence {
   /** The artifact exists and its bytes hash to its digest (checked just before registration). */
   readonly artifactVerified: boolean;
   readonly initiator: Initiator;
+  /** Who last wrote the recipe the job ran; null when unknown (recorded before authors were). */
+  readonly recipeAuthor: Initiator | null;
   /** The comparison with the Production version at evaluation time; null when there was none. */
   readonly champion: ChampionEvidence | null;
 }
 
 /** Evidence for a registration through the API: self-reported metrics, an unverified artifact. */
 export function reportedEvidence(initiator: Initiator): StagingEvidence {
-  return { metricsSource: 'reported', artifactVerified: false, initiator, champion: null };
+  return { metricsSource: 'reported', artifactVerified: false, initiator, recipeAuthor: null, champion: null };
 }
 
 /**
@@ -184,6 +186,10 @@ function productionGate(
   if (!evidence.artifactVerified) return refuse('the artifact is missing or fails its sha256 check');
   if (evidence.initiator.kind === 'user' && evidence.initiator.role !== 'admin') {
     return refuse(`the job was started by ${evidence.initiator.role} "${evidence.initiator.name}"; only an admin or a platform trigger may reach Production`);
+  }
+  const author = evidence.recipeAuthor;
+  if (author !== null && author.kind === 'user' && author.role !== 'admin') {
+    return refuse(`the recipe was last changed by ${author.role} "${author.name}"; an admin must review it (store it again) or promote by hand`);
   }
   if (currentProduction === null) return { refusal: null, note: null };
   if (artifactDigest !== null && currentProduction.artifactDigest === artifactDigest) {
