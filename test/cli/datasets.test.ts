@@ -17,7 +17,7 @@ for (const kind of STORE_KINDS) {
     let url: string;
     const work = tempDir('warden-cli-datasets-');
 
-    const run = async (role: 'viewer' | 'editor', ...args: string[]): Promise<CliResult> => {
+    const run = async (role: 'viewer' | 'editor' | 'admin', ...args: string[]): Promise<CliResult> => {
       const token = await platform.token(role);
       return runCliCaptured(['--url', url, '--token', token, ...args]);
     };
