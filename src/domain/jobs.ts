@@ -258,6 +258,36 @@ export function decideAttempt(
   return retry.action === 'retry' ? { state: 'queued', runAt: retry.runAt, error: retry.error } : { state: 'failed', error: retry.error };
 }
 
+// ---------------------------------------------------------------- abort
+
+/**
+ * Why a running attempt's signal was aborted: a user asked to `cancel` the job, the worker
+ * is shutting down (`shutdown`: the job runs again elsewhere), or the worker `lost` the job
+ * (its lease expired and another worker took it over). Only a cancel ends the job's work;
+ * after the other two the job goes on, so a handler must leave shared state (its run) open.
+ */
+export const JOB_ABORT_REASONS = ['cancel', 'shutdown', 'lost'] as const;
+export type JobAbortReason = (typeof JOB_ABORT_REASONS)[number];
+
+const ABORT_MESSAGES: Readonly<Record<JobAbortReason, string>> = {
+  cancel: 'the job was cancelled',
+  shutdown: 'the worker is shutting down; the job will run again',
+  lost: 'another worker took this job over (this one missed its lease)',
+};
+
+/** The reason a job's signal is aborted with (named AbortError, as `signal.throwIfAborted()` expects). */
+export class JobAbortedError extends Error {
+  constructor(readonly reason: JobAbortReason) {
+    super(ABORT_MESSAGES[reason]);
+    this.name = 'AbortError';
+  }
+}
+
+/** Why `signal` was aborted, or undefined when it was not (or not by a job runner). */
+export function jobAbortReason(signal: AbortSignal): JobAbortReason | undefined {
+  return signal.aborted && signal.reason instanceof JobAbortedError ? signal.reason.reason : undefined;
+}
+
 // ---------------------------------------------------------------- crash recovery
 
 export type RecoveryDecision =

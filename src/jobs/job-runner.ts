@@ -10,6 +10,7 @@ import {
   advanceProgress,
   decideAttempt,
   decideRecovery,
+  JobAbortedError,
   progressIsUrgent,
   validateCheckpointKey,
   type AttemptOutcome,
@@ -107,27 +108,6 @@ export function isWorkerDeadOnThisHost(workerId: string | null): boolean {
   }
 }
 
-class ShutdownAbort extends Error {
-  constructor() {
-    super('the worker is shutting down; the job will run again');
-    this.name = 'AbortError';
-  }
-}
-
-class CancelAbort extends Error {
-  constructor() {
-    super('the job was cancelled');
-    this.name = 'AbortError';
-  }
-}
-
-class LostAbort extends Error {
-  constructor() {
-    super('another worker took this job over (this one missed its lease)');
-    this.name = 'AbortError';
-  }
-}
-
 /**
  * Runs the attempt the store just handed to this worker (`job` is running, owned by
  * `deps.workerId`) and settles it. Returns the settled job, or undefined when the worker
@@ -141,15 +121,15 @@ export async function runAttempt(job: Job, handler: JobHandler, deps: RunnerDeps
   const requestAbort = (reason: Error) => {
     if (!controller.signal.aborted) controller.abort(reason);
   };
-  const onShutdown = () => requestAbort(new ShutdownAbort());
+  const onShutdown = () => requestAbort(new JobAbortedError('shutdown'));
   if (shutdown.aborted) onShutdown();
   shutdown.addEventListener('abort', onShutdown);
-  if (cancelRequested) requestAbort(new CancelAbort());
+  if (cancelRequested) requestAbort(new JobAbortedError('cancel'));
 
   const stopListening = channel.listen((message) => {
     if (message.jobId === job.id && message.type === 'cancel') {
       cancelRequested = true;
-      requestAbort(new CancelAbort());
+      requestAbort(new JobAbortedError('cancel'));
     }
   });
 
@@ -165,10 +145,10 @@ export async function runAttempt(job: Job, handler: JobHandler, deps: RunnerDeps
       const beat = await store.heartbeat(job.id, { workerId, now: clock.now(), leaseMs: timings.leaseMs });
       if (!beat.owned) {
         lost = true;
-        requestAbort(new LostAbort());
+        requestAbort(new JobAbortedError('lost'));
       } else if (beat.cancelRequested) {
         cancelRequested = true;
-        requestAbort(new CancelAbort());
+        requestAbort(new JobAbortedError('cancel'));
       }
     });
   }, timings.heartbeatMs);

@@ -36,6 +36,7 @@ export interface LinearWeights {
 
 /** Reported after every epoch. */
 export interface EpochReport {
+  readonly kind: 'epoch';
   readonly epoch: number;
   readonly epochs: number;
   /** Mean (class-weighted) training log loss during the epoch, before each row's update. */
@@ -43,6 +44,24 @@ export interface EpochReport {
   /** The live weights (mutated by later epochs; copy to keep a snapshot). */
   readonly model: LinearWeights;
 }
+
+/**
+ * Reported inside an epoch after each slice of about {@link SLICE_WORK} inner-loop
+ * operations, so a caller that awaits between reports (a job keeping its lease alive)
+ * never waits for a whole epoch. Slices follow the work done, not a clock: the reports,
+ * like the weights, are the same on every run.
+ */
+export interface SliceReport {
+  readonly kind: 'slice';
+  readonly epoch: number;
+  readonly epochs: number;
+  /** Rows of this epoch done so far. */
+  readonly row: number;
+  readonly rows: number;
+}
+
+/** Inner-loop operations (multiply-adds on touched coordinates) per slice: a few ms of work. */
+export const SLICE_WORK = 1 << 20;
 
 export function validateLogisticRegressionParams(p: LogisticRegressionParams, path = 'hyperParameters'): void {
   if (!Number.isInteger(p.epochs) || p.epochs < 1 || p.epochs > 1000) throw invalid(`${path}.epochs`, 'epochs must be an integer from 1 to 1000');
@@ -61,8 +80,8 @@ export function classWeights(labels: ArrayLike<number>, mode: 'balanced' | 'none
 }
 
 /**
- * Trains; yields one report per epoch (the caller may stop iterating to cancel) and
- * returns the weights. Deterministic for a given seed and input order.
+ * Trains; yields a report per slice of work and one per epoch (the caller may stop
+ * iterating to cancel) and returns the weights. Deterministic for a given seed and input order.
  */
 export function* fitLogisticRegression(
   rows: readonly SparseVector[],
@@ -70,7 +89,7 @@ export function* fitLogisticRegression(
   dims: number,
   params: LogisticRegressionParams,
   seed: number,
-): Generator<EpochReport, LinearWeights> {
+): Generator<EpochReport | SliceReport, LinearWeights> {
   validateLogisticRegressionParams(params);
   const w = new Float32Array(dims);
   const g2 = new Float32Array(dims);
@@ -86,9 +105,15 @@ export function* fitLogisticRegression(
     rng.shuffle(order);
     let lossSum = 0;
     let weightSum = 0;
+    let work = 0;
     for (let o = 0; o < order.length; o++) {
+      if (work >= SLICE_WORK) {
+        work = 0;
+        yield { kind: 'slice', epoch, epochs: params.epochs, row: o, rows: order.length };
+      }
       const r = order[o]!;
       const row = rows[r]!;
+      work += row.indices.length + 1;
       const y = labels[r] === 1 ? 1 : 0;
       const cw = y === 1 ? cw1 : cw0;
       const z = sparseDot(row, w) + bias;
@@ -107,7 +132,7 @@ export function* fitLogisticRegression(
       biasG2 += g * g;
       bias -= (lr * g) / (Math.sqrt(biasG2) + eps);
     }
-    yield { epoch, epochs: params.epochs, loss: weightSum === 0 ? 0 : lossSum / weightSum, model: { weights: w, bias } };
+    yield { kind: 'epoch', epoch, epochs: params.epochs, loss: weightSum === 0 ? 0 : lossSum / weightSum, model: { weights: w, bias } };
   }
   return { weights: w, bias };
 }

@@ -8,7 +8,7 @@ import { invalid } from '../domain/errors.js';
 import type { SparseVector } from './features.js';
 import { createRng } from './random.js';
 import { sigmoid } from './calibration.js';
-import { classWeights } from './logistic-regression.js';
+import { SLICE_WORK, classWeights, type SliceReport } from './logistic-regression.js';
 
 export interface MlpParams {
   /** Hidden units (W1 holds dims × hidden floats: 2^18 × 16 = 16 MiB). */
@@ -38,6 +38,7 @@ export function validateMlpParams(p: MlpParams, path = 'hyperParameters'): void 
 }
 
 export interface MlpEpochReport {
+  readonly kind: 'epoch';
   readonly epoch: number;
   readonly epochs: number;
   readonly loss: number;
@@ -45,20 +46,24 @@ export interface MlpEpochReport {
   readonly model: MlpWeights;
 }
 
-/** Trains; yields after each epoch; deterministic for a seed. */
+/** Trains; yields after each slice of work (see SliceReport) and each epoch; deterministic for a seed. */
 export function* fitMlp(
   rows: readonly SparseVector[],
   labels: ArrayLike<number>,
   dims: number,
   params: MlpParams,
   seed: number,
-): Generator<MlpEpochReport, MlpWeights> {
+): Generator<MlpEpochReport | SliceReport, MlpWeights> {
   validateMlpParams(params);
   const H = params.hidden;
   const rng = createRng(seed);
   const w1 = new Float32Array(dims * H);
   // Rows are L2-normalised, so a unit-variance init gives pre-activations of unit variance.
-  for (let i = 0; i < w1.length; i++) w1[i] = rng.nextGaussian();
+  for (let i = 0; i < w1.length; i++) {
+    w1[i] = rng.nextGaussian();
+    // W1 can hold millions of floats: initialising it is a slice of work too.
+    if ((i & (SLICE_WORK - 1)) === SLICE_WORK - 1) yield { kind: 'slice', epoch: 1, epochs: params.epochs, row: 0, rows: rows.length };
+  }
   const b1 = new Float32Array(H);
   const w2 = new Float32Array(H);
   for (let u = 0; u < H; u++) w2[u] = rng.nextGaussian() / Math.sqrt(H);
@@ -79,9 +84,16 @@ export function* fitMlp(
     rng.shuffle(order);
     let lossSum = 0;
     let weightSum = 0;
+    let work = 0;
     for (let o = 0; o < order.length; o++) {
+      if (work >= SLICE_WORK) {
+        work = 0;
+        yield { kind: 'slice', epoch, epochs: params.epochs, row: o, rows: order.length };
+      }
       const r = order[o]!;
       const { indices, values } = rows[r]!;
+      // Forward and backward passes each touch every (feature, hidden unit) pair once.
+      work += 2 * (indices.length + 1) * H;
       const y = labels[r] === 1 ? 1 : 0;
       const cw = y === 1 ? cw1 : cw0;
       h.set(b1);
@@ -121,7 +133,7 @@ export function* fitMlp(
         }
       }
     }
-    yield { epoch, epochs: params.epochs, loss: weightSum === 0 ? 0 : lossSum / weightSum, model };
+    yield { kind: 'epoch', epoch, epochs: params.epochs, loss: weightSum === 0 ? 0 : lossSum / weightSum, model };
   }
   return model;
 }

@@ -18,6 +18,8 @@ import {
   validateLogisticRegressionParams,
   type LinearWeights,
   type LogisticRegressionParams,
+  type SliceReport,
+  SLICE_WORK,
 } from './logistic-regression.js';
 import { DEFAULT_NAIVE_BAYES, fitNaiveBayes, validateNaiveBayesParams, type NaiveBayesParams } from './naive-bayes.js';
 import { DEFAULT_MLP, fitMlp, validateMlpParams, type MlpParams, type MlpWeights } from './mlp.js';
@@ -79,6 +81,12 @@ export interface TrainingProgress {
   readonly steps: number;
   /** Overall completion in [0, 1], monotone. */
   readonly fraction: number;
+  /**
+   * Rows of the current epoch done so far, on reports from inside an epoch (they carry no
+   * loss); absent on the report that ends an epoch.
+   */
+  readonly row?: number;
+  readonly rows?: number;
   /** Training loss of the epoch just finished. */
   readonly loss?: number;
   /** Validation log loss (uncalibrated sigmoid of the margin) after the epoch. */
@@ -106,7 +114,7 @@ export interface TrainingOptions {
   /** Recorded in the model (e.g. the dataset version's sha256). */
   readonly datasetDigest?: string | null;
   readonly onProgress?: (progress: TrainingProgress) => void;
-  /** Polled between epochs and every 256 featurised rows; returning true throws TrainingCancelledError. */
+  /** Polled after every report (each slice of featurising or training, each epoch); returning true throws TrainingCancelledError. */
   readonly shouldCancel?: () => boolean;
 }
 
@@ -187,6 +195,9 @@ function checkData(data: LabelledTexts, field: string): void {
   }
 }
 
+/** What a family's fit yields: a slice of work inside an epoch, or an epoch's end. */
+type FitStep = { readonly kind: 'epoch'; readonly epoch: number; readonly loss: number } | SliceReport;
+
 const FEATURIZE_SHARE = 0.4;
 const TRAIN_SHARE = 0.55;
 
@@ -212,7 +223,7 @@ export function* trainTextClassifierSteps(
     const rows = new Array<SparseVector>(texts.length);
     for (let i = 0; i < texts.length; i++) {
       rows[i] = featurizer.featurize(normalizePrefix(texts[i]!, resolved.normalization, resolved.featurizer.maxChars));
-      if ((i & 255) === 255) {
+      if ((i & 31) === 31) {
         const step = offset + i + 1;
         yield { phase: 'featurize', epoch: 0, epochs, step, steps: total, fraction: (FEATURIZE_SHARE * step) / total };
       }
@@ -253,15 +264,28 @@ export function* trainTextClassifierSteps(
     datasetDigest: options.datasetDigest ?? null,
     seed: resolved.seed,
   });
-  const validationMargins = (): Float64Array => {
+  /** Scores the validation rows with the current weights, yielding `pending` after each slice of work. */
+  const validationMargins = function* (pending: TrainingProgress): Generator<TrainingProgress, Float64Array> {
     const score = createScorer(draft());
-    return Float64Array.from(validationRows, (row) => score(row));
+    const perFeature = resolved.family === 'mlp' ? Number(resolved.hyperParameters.hidden) : 1;
+    const margins = new Float64Array(validationRows.length);
+    let work = 0;
+    for (let i = 0; i < validationRows.length; i++) {
+      margins[i] = score(validationRows[i]!);
+      work += (validationRows[i]!.indices.length + 1) * perFeature;
+      if (work >= SLICE_WORK) {
+        work = 0;
+        yield pending;
+      }
+    }
+    return margins;
   };
-  const epochDone = (epoch: number, loss: number): TrainingProgress => {
+  const epochDone = function* (epoch: number, loss: number): Generator<TrainingProgress, TrainingProgress> {
     let validationLoss = Number.NaN;
     let validationRocAuc = Number.NaN;
     if (validationRows.length > 0) {
-      const margins = validationMargins();
+      const done = FEATURIZE_SHARE + (trainShare * epoch) / epochs;
+      const margins = yield* validationMargins({ phase: 'train', epoch, epochs, step: epoch - 1, steps: epochs, row: trainRows.length, rows: trainRows.length, fraction: done });
       validationLoss = logLoss(validationLabels, margins.map((m) => calibrate(m, IDENTITY_CALIBRATION)));
       validationRocAuc = rocAuc(validationLabels, margins);
     }
@@ -286,35 +310,43 @@ export function* trainTextClassifierSteps(
   const setMlp = (w: MlpWeights): void => {
     Object.assign(tensors, w);
   };
-  /** Fits the family on `rows` into `tensors`; yields once per epoch with (epoch, loss). */
-  const fitFamily = function* (rows: readonly SparseVector[], labels: ArrayLike<number>): Generator<[number, number], void> {
+  /** Fits the family on `rows` into `tensors`; yields each slice of work and each epoch's end (with its loss). */
+  const fitFamily = function* (rows: readonly SparseVector[], labels: ArrayLike<number>): Generator<FitStep, void> {
     if (resolved.family === 'logistic-regression') {
       const params = resolved.hyperParameters as unknown as LogisticRegressionParams;
       const fit = fitLogisticRegression(rows, labels, featurizer.dims, params, resolved.seed);
       for (;;) {
         const next = fit.next();
         if (next.done === true) return setLinear(next.value);
-        setLinear(next.value.model);
-        yield [next.value.epoch, next.value.loss];
+        if (next.value.kind === 'epoch') setLinear(next.value.model);
+        yield next.value;
       }
     } else if (resolved.family === 'naive-bayes') {
       setLinear(fitNaiveBayes(rows, labels, featurizer.dims, resolved.hyperParameters as unknown as NaiveBayesParams));
-      yield [1, Number.NaN];
+      yield { kind: 'epoch', epoch: 1, loss: Number.NaN };
     } else {
       const params = resolved.hyperParameters as unknown as MlpParams;
       const fit = fitMlp(rows, labels, featurizer.dims, params, resolved.seed);
       for (;;) {
         const next = fit.next();
         if (next.done === true) return setMlp(next.value);
-        setMlp(next.value.model);
-        yield [next.value.epoch, next.value.loss];
+        if (next.value.kind === 'epoch') setMlp(next.value.model);
+        yield next.value;
       }
     }
   };
-  for (const [epoch, loss] of fitFamily(trainRows, data.train.labels)) yield epochDone(epoch, loss);
+  for (const step of fitFamily(trainRows, data.train.labels)) {
+    if (step.kind === 'epoch') {
+      yield yield* epochDone(step.epoch, step.loss);
+    } else {
+      const done = (step.epoch - 1 + step.row / step.rows) / epochs;
+      yield { phase: 'train', epoch: step.epoch, epochs, step: step.epoch - 1, steps: epochs, row: step.row, rows: step.rows, fraction: FEATURIZE_SHARE + trainShare * done };
+    }
+  }
 
-  yield { phase: 'calibrate', epoch: epochs, epochs, step: epochs, steps: epochs, fraction: FEATURIZE_SHARE + trainShare };
-  const margins = validationMargins();
+  const calibrating: TrainingProgress = { phase: 'calibrate', epoch: epochs, epochs, step: epochs, steps: epochs, fraction: FEATURIZE_SHARE + trainShare };
+  yield calibrating;
+  const margins = yield* validationMargins(calibrating);
   const calibration: PlattCalibration = resolved.calibration === 'platt' ? fitPlatt(margins, validationLabels) : IDENTITY_CALIBRATION;
   const probabilities = margins.map((m) => calibrate(m, calibration));
   const threshold = validationRows.length > 0 ? chooseThreshold(validationLabels, probabilities, resolved.threshold) : 0.5;
@@ -334,8 +366,9 @@ export function* trainTextClassifierSteps(
     const allLabels = Uint8Array.from({ length: allRows.length }, (_, i) =>
       i < rawTrainRows.length ? data.train.labels[i]! : validationLabels[i - rawTrainRows.length]!,
     );
-    for (const [epoch] of fitFamily(allRows, allLabels)) {
-      yield { phase: 'calibrate', epoch: epochs, epochs, step: epochs, steps: epochs, fraction: FEATURIZE_SHARE + trainShare + ((TRAIN_SHARE - trainShare) * epoch) / epochs };
+    for (const step of fitFamily(allRows, allLabels)) {
+      const done = step.kind === 'epoch' ? step.epoch / epochs : (step.epoch - 1 + step.row / step.rows) / epochs;
+      yield { phase: 'calibrate', epoch: epochs, epochs, step: epochs, steps: epochs, fraction: FEATURIZE_SHARE + trainShare + (TRAIN_SHARE - trainShare) * done };
     }
   }
   const model: TextClassifier = {
@@ -374,8 +407,27 @@ export function vectorizeTexts(recipe: TrainingRecipe, texts: readonly string[])
 
 /** Metrics of a model on labelled texts, at the model's own threshold on calibrated probabilities. */
 export function evaluateClassifier(model: TextClassifier, data: LabelledTexts): BinaryMetrics {
+  const steps = evaluateClassifierSteps(model, data);
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
+  }
+}
+
+/** Texts scored between two reports of {@link evaluateClassifierSteps}. */
+const EVALUATE_SLICE = 32;
+
+/**
+ * The generator form of {@link evaluateClassifier}: yields the number of texts scored every
+ * few texts, so an async job can await between slices (scoring long mails is slow).
+ */
+export function* evaluateClassifierSteps(model: TextClassifier, data: LabelledTexts): Generator<number, BinaryMetrics> {
   checkData(data, 'data');
   const predictor = createPredictor(model);
-  const probabilities = Float64Array.from(data.texts, (text) => predictor.predict(text).probability);
+  const probabilities = new Float64Array(data.texts.length);
+  for (let i = 0; i < data.texts.length; i++) {
+    probabilities[i] = predictor.predict(data.texts[i]!).probability;
+    if (i % EVALUATE_SLICE === EVALUATE_SLICE - 1) yield i + 1;
+  }
   return binaryMetrics(data.labels, probabilities, model.threshold);
 }

@@ -4,7 +4,7 @@ import type { ResourceMeter } from '../domain/ports/resource-meter.js';
 import type { TrackingStore } from '../domain/ports/tracking-store.js';
 import { newExperiment, validateExperimentName, type Experiment, type NewExperimentInput } from '../domain/tracking/experiment.js';
 import { validateKey, validateLogBatch, type LogBatchInput, type MetricInput, type MetricPoint } from '../domain/tracking/run-data.js';
-import { newRun, planRunUpdate, validateResourceUsage, type ResourceUsage, type Run, type RunInfo, type RunPatchInput, type RunStatus } from '../domain/tracking/run.js';
+import { newRun, planRunResume, planRunUpdate, validateResourceUsage, type ResourceUsage, type Run, type RunInfo, type RunPatchInput, type RunStatus } from '../domain/tracking/run.js';
 import { decodeOffsetToken, encodeOffsetToken, parseRunSearch, type RunSearchInput, type RunSearchPage } from '../domain/tracking/run-search.js';
 
 export const EXPERIMENT_LIST_MAX = 1_000;
@@ -181,6 +181,22 @@ export class TrackingService {
     return this.updateRun(id, resourceUsage === undefined ? { status } : { status, resourceUsage });
   }
 
+  /**
+   * Reopens a KILLED run for the job that owns it (see `planRunResume`); a RUNNING run is
+   * returned as is. RUN_NOT_ACTIVE for FINISHED and FAILED runs.
+   */
+  async resumeRun(id: string): Promise<RunInfo> {
+    for (let attempt = 0; ; attempt += 1) {
+      const plan = planRunResume(await this.requireRun(id));
+      try {
+        return await this.store.updateRun(id, plan);
+      } catch (error) {
+        if (attempt === 0 && error instanceof WardenError && error.code === 'VERSION_CONFLICT') continue;
+        throw error;
+      }
+    }
+  }
+
   async recordResourceUsage(id: string, usage: ResourceUsage): Promise<RunInfo> {
     return this.updateRun(id, { resourceUsage: validateResourceUsage(usage) });
   }
@@ -208,6 +224,34 @@ export class TrackingService {
     const batch = validateLogBatch(input, this.clock.now());
     await this.store.logBatch(runId, batch);
     return { metrics: batch.metrics.length, params: batch.params.length, tags: batch.tags.length };
+  }
+
+  /**
+   * Logs the points whose (key, step) the run holds no point for yet; returns how many
+   * were written. For a job's later attempt that trains the same epochs again (jobs run
+   * at least once): the run's history keeps each step once, as the first attempt logged it.
+   */
+  async logMetricsOnce(runId: string, metrics: readonly MetricInput[]): Promise<number> {
+    const points = validateLogBatch({ metrics: [...metrics] }, this.clock.now()).metrics;
+    const logged = new Map<string, Set<number>>();
+    for (const key of new Set(points.map((p) => p.key))) {
+      const steps = new Set<number>();
+      let pageToken: string | undefined;
+      do {
+        const page = await this.getMetricHistory(runId, key, pageToken !== undefined ? { pageToken } : {});
+        for (const point of page.points) steps.add(point.step);
+        pageToken = page.nextPageToken;
+      } while (pageToken !== undefined);
+      logged.set(key, steps);
+    }
+    const fresh = points.filter((p) => {
+      const steps = logged.get(p.key)!;
+      if (steps.has(p.step)) return false;
+      steps.add(p.step);
+      return true;
+    });
+    if (fresh.length > 0) await this.store.logBatch(runId, { metrics: fresh, params: [], tags: [] });
+    return fresh.length;
   }
 
   async logMetric(runId: string, metric: MetricInput): Promise<void> {

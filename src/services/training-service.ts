@@ -21,7 +21,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { WardenError, invalid, isWardenError } from '../domain/errors.js';
-import { describeFailure, type Job, type JsonObject, type JsonValue } from '../domain/jobs.js';
+import { describeFailure, jobAbortReason, type Job, type JsonObject, type JsonValue } from '../domain/jobs.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { FreshDataEvent } from '../domain/ports/domain-events.js';
 import type { ExternalTrainerRunner } from '../domain/ports/external-trainer.js';
@@ -34,12 +34,14 @@ import type { ChampionEvidence, Initiator, ModelVersion, RegisteredModel, Stagin
 import { isRole } from '../domain/auth.js';
 import type { ResourceUsage } from '../domain/tracking/run.js';
 import {
-  evaluateClassifier,
+  evaluateClassifierSteps,
   metricsToRecord,
   pick,
   serializeModel,
   stratifiedSplit,
   trainTextClassifierSteps,
+  type BinaryMetrics,
+  type LabelledTexts,
   type TextClassifier,
   type TrainingResult,
 } from '../ml/index.js';
@@ -467,10 +469,10 @@ export class TrainingService {
     });
     ctx.reportProgress({ fraction: 0.1, phase: 'evaluating', message: `${rows.length} rows` });
     const started = performance.now();
-    const evaluation = evaluateClassifier(loaded.classifier, { texts: rows.map((r) => r.text), labels: Uint8Array.from(rows, (r) => r.label) });
+    const evaluation = await this.evaluate(ctx, loaded.classifier, { texts: rows.map((r) => r.text), labels: Uint8Array.from(rows, (r) => r.label) });
     const seconds = Math.max(1e-3, (performance.now() - started) / 1000);
     const metrics = { ...metricsToRecord(evaluation, 'eval_'), eval_rows: rows.length, eval_docs_per_second: round(rows.length / seconds, 1) };
-    await this.deps.tracking.logBatch(runId, { metrics: Object.entries(metrics).map(([key, value]) => ({ key, value, step: 0 })) });
+    await this.logMetrics(ctx, runId, Object.entries(metrics).map(([key, value]) => ({ key, value, step: 0 })));
     const run = await this.deps.tracking.requireRun(runId);
     if (run.status === 'RUNNING') await this.deps.tracking.endRun(runId, 'FINISHED');
     ctx.reportProgress({ fraction: 1, phase: 'evaluating', throughput: round(rows.length / seconds, 1), throughputUnit: 'docs/s' });
@@ -498,14 +500,27 @@ export class TrainingService {
     });
     say(`${ctx.job.kind} of ${payload.model} (${payload.recipe.family}, trigger ${payload.trigger}, attempt ${ctx.attempt}); run ${runId}`);
     try {
+      // The run belongs to the job, not to one attempt: an earlier attempt that was taken
+      // over may have ended it KILLED (earlier releases did); this attempt carries it on.
+      if ((await this.deps.tracking.requireRun(runId)).status === 'KILLED') {
+        await this.deps.tracking.resumeRun(runId);
+        say(`run ${runId} had been ended KILLED by an interrupted attempt; resumed`);
+      }
       const outcome = await this.trainAndRegister(ctx, payload, runId, measurement, say);
       say(`registered ${payload.model} ${outcome.semver} (stage ${outcome.stage}) in ${round((performance.now() - started) / 1000, 1)} s`, { version: outcome.version });
       return outcome;
     } catch (error) {
-      const cancelled = ctx.signal.aborted;
       const failure = describeFailure(error);
-      const final = !cancelled && (!failure.retryable || ctx.attempt >= ctx.job.maxAttempts);
       const usage = await measurement.stop();
+      const aborted = jobAbortReason(ctx.signal);
+      if (aborted === 'lost' || aborted === 'shutdown') {
+        // The job goes on in another attempt, which carries the run on: leave it RUNNING
+        // and register nothing (only a cancel or the final failure ends the run).
+        this.deps.log?.('warn', `[${payload.model}] training attempt ${ctx.attempt} stopped: ${failure.message}`, { job: ctx.job.id, reason: aborted });
+        throw error;
+      }
+      const cancelled = aborted === 'cancel';
+      const final = !cancelled && (!failure.retryable || ctx.attempt >= ctx.job.maxAttempts);
       this.deps.log?.('warn', `[${payload.model}] training attempt ${ctx.attempt} failed: ${failure.message}`, { job: ctx.job.id, final, cancelled });
       if (cancelled || final) {
         await this.endRun(runId, cancelled ? 'KILLED' : 'FAILED', usage);
@@ -585,13 +600,15 @@ export class TrainingService {
     const artifactDigest = await ctx.once('artifact', () => trained.upload());
     const usage = await measurement.stop();
     const resourceUsage = usageRecord(usage);
-    await this.deps.tracking.logBatch(runId, {
-      // Keys with a per-epoch history keep it: the last epoch's point is the final value.
-      metrics: Object.entries(trained.metrics)
+    // Keys with a per-epoch history keep it: the last epoch's point is the final value.
+    await this.logMetrics(
+      ctx,
+      runId,
+      Object.entries(trained.metrics)
         .filter(([key]) => !EPOCH_METRICS.includes(key))
         .map(([key, value]) => ({ key, value, step: 0 })),
-      tags: [{ key: 'warden.artifact_digest', value: artifactDigest ?? '' }],
-    });
+    );
+    await this.deps.tracking.logBatch(runId, { tags: [{ key: 'warden.artifact_digest', value: artifactDigest ?? '' }] });
     const champion = await this.currentProduction(model);
     ctx.reportProgress({ fraction: 0.95, phase: 'registering', message: champion === null ? 'checking the artifact' : `comparing with Production ${champion.semver} on the held-out rows` });
     const evidence = await this.stagingEvidence(ctx, payload, trained, artifactDigest, splits.test, champion);
@@ -862,7 +879,8 @@ export class TrainingService {
       }
       lastReportAt = now;
       const seconds = Math.max(1e-3, (now - phaseStarted) / 1000);
-      const throughput = p.phase === 'featurize' ? p.step / seconds : p.phase === 'train' ? (splits.train.length * p.epoch) / seconds : undefined;
+      const trainedRows = p.row === undefined ? splits.train.length * p.epoch : splits.train.length * (p.epoch - 1) + p.row;
+      const throughput = p.phase === 'featurize' ? p.step / seconds : p.phase === 'train' ? trainedRows / seconds : undefined;
       ctx.reportProgress({
         fraction: Math.min(0.85, TRAIN_FROM + TRAIN_SPAN * p.fraction),
         phase,
@@ -870,14 +888,15 @@ export class TrainingService {
         ...(p.phase === 'featurize' ? { step: Math.min(p.step, docs), totalSteps: docs } : {}),
         ...(throughput !== undefined && Number.isFinite(throughput) ? { throughput: round(throughput, 1), throughputUnit: 'docs/s' } : {}),
       });
-      if (p.phase === 'train' && p.epoch !== lastLogged) {
+      // Reports from inside an epoch (p.row set) carry no metrics yet.
+      if (p.phase === 'train' && p.row === undefined && p.epoch !== lastLogged) {
         lastLogged = p.epoch;
         const metrics = [
           { key: 'train_loss', value: p.loss },
           { key: 'val_loss', value: p.validationLoss },
           { key: 'val_roc_auc', value: p.validationRocAuc },
         ].filter((m): m is { key: string; value: number } => typeof m.value === 'number' && Number.isFinite(m.value));
-        if (metrics.length > 0) await this.deps.tracking.logBatch(runId, { metrics: metrics.map((m) => ({ ...m, step: p.epoch })) });
+        if (metrics.length > 0) await this.logMetrics(ctx, runId, metrics.map((m) => ({ ...m, step: p.epoch })));
         // Per-epoch lines go to the job log only; the server log keeps the milestones.
         ctx.log(`epoch ${p.epoch}/${p.epochs}${p.loss !== undefined && Number.isFinite(p.loss) ? ` loss ${round(p.loss)}` : ''}${p.validationRocAuc !== undefined && Number.isFinite(p.validationRocAuc) ? ` val_roc_auc ${round(p.validationRocAuc)}` : ''}`);
       }
@@ -886,7 +905,7 @@ export class TrainingService {
     }
     ctx.reportProgress({ fraction: 0.86, phase: 'evaluating', message: `${splits.test.length} held-out rows` });
     const evalStarted = performance.now();
-    const evaluation = evaluateClassifier(result.model, asData(splits.test));
+    const evaluation = await this.evaluate(ctx, result.model, asData(splits.test));
     const evalSeconds = Math.max(1e-3, (performance.now() - evalStarted) / 1000);
     const metrics: Record<string, number> = {
       ...metricsToRecord(result.validation, 'val_'),
@@ -906,6 +925,27 @@ export class TrainingService {
       return this.uploadOnce(runId, BUNDLE_NAME, encodeBundle(serialized), BUNDLE_MEDIA_TYPE);
     };
     return { metrics, upload, classifier, metricsSource: 'warden' };
+  }
+
+  /**
+   * Logs metric points on the job's run. A later attempt trains the same epochs again:
+   * the points an earlier attempt logged are kept and not repeated.
+   */
+  private async logMetrics(ctx: JobContext, runId: string, metrics: ReadonlyArray<{ key: string; value: number; step: number }>): Promise<void> {
+    if (metrics.length === 0) return;
+    if (ctx.attempt > 1) await this.deps.tracking.logMetricsOnce(runId, metrics);
+    else await this.deps.tracking.logBatch(runId, { metrics: [...metrics] });
+  }
+
+  /** Scores a model on labelled texts a slice at a time, giving the event loop a turn between slices (heartbeats, cancel). */
+  private async evaluate(ctx: JobContext, model: TextClassifier, data: LabelledTexts): Promise<BinaryMetrics> {
+    const steps = evaluateClassifierSteps(model, data);
+    for (;;) {
+      ctx.signal.throwIfAborted();
+      const next = steps.next();
+      if (next.done === true) return next.value;
+      await nextTick();
+    }
   }
 
   /** Uploads `data` as `name` on the run; an artifact of that name left by an earlier attempt is reused. */
@@ -933,7 +973,7 @@ export class TrainingService {
     const flush = () => {
       const batch = pendingMetrics.splice(0, pendingMetrics.length);
       if (batch.length === 0) return flushing;
-      flushing = flushing.then(() => this.deps.tracking.logBatch(runId, { metrics: batch })).catch((error: unknown) => ctx.log(`metrics not logged: ${error instanceof Error ? error.message : String(error)}`));
+      flushing = flushing.then(() => this.logMetrics(ctx, runId, batch)).catch((error: unknown) => ctx.log(`metrics not logged: ${error instanceof Error ? error.message : String(error)}`));
       return flushing;
     };
     const result = await runner.run({

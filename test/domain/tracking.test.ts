@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { WardenError, type ErrorCode } from '../../src/domain/errors.js';
 import { newExperiment, validateExperimentName } from '../../src/domain/tracking/experiment.js';
 import { assertParamsWriteOnce, isLaterPoint, latestPerKey, LOG_BATCH_LIMITS, validateLogBatch, validateMetric } from '../../src/domain/tracking/run-data.js';
-import { assertRunAcceptsData, canMoveRun, newRun, planRunUpdate, RUN_STATUSES, validateResourceUsage, type RunInfo } from '../../src/domain/tracking/run.js';
+import { assertRunAcceptsData, canMoveRun, newRun, planRunResume, planRunUpdate, RUN_STATUSES, validateResourceUsage, type RunInfo } from '../../src/domain/tracking/run.js';
 import { decodeOffsetToken, encodeOffsetToken, nextPageToken, parseRunFilter, parseRunOrder, parseRunSearch } from '../../src/domain/tracking/run-search.js';
 
 const NOW = 1_700_000_000_000;
@@ -58,6 +58,13 @@ describe('run status', () => {
     throwsWith(() => planRunUpdate(ended, { status: 'FAILED' }, NOW), 'RUN_NOT_ACTIVE', 'status');
     const usage = { cpuSeconds: 1, peakRssBytes: 2, wallSeconds: 3 };
     assert.deepEqual(planRunUpdate(ended, { name: ' renamed ', resourceUsage: usage }, NOW).changes, { name: 'renamed', resourceUsage: usage });
+  });
+
+  it('only a KILLED run is resumed (by its job\'s next attempt): back to RUNNING, end time cleared', () => {
+    assert.deepEqual(planRunResume({ ...running, status: 'KILLED', endTime: NOW + 1 }), { expectedStatus: 'KILLED', changes: { status: 'RUNNING', endTime: null } });
+    assert.deepEqual(planRunResume(running), { expectedStatus: 'RUNNING', changes: {} });
+    throwsWith(() => planRunResume({ ...running, status: 'FINISHED', endTime: NOW + 1 }), 'RUN_NOT_ACTIVE', 'status');
+    throwsWith(() => planRunResume({ ...running, status: 'FAILED', endTime: NOW + 1 }), 'RUN_NOT_ACTIVE', 'status');
   });
 
   it('validates resource usage, GPU figures optional', () => {

@@ -54,6 +54,23 @@ for (const kind of STORE_KINDS) {
       assert.equal(await service.runSummary('missing'), undefined);
     });
 
+    it('resumes a KILLED run with its history; logMetricsOnce skips the (key, step) points the run already has', async () => {
+      const run = await service.createRun({ experimentName: 'resumed' });
+      await service.logBatch(run.id, { metrics: [1, 2].map((step) => ({ key: 'train_loss', value: 1 / step, step })) });
+      await service.endRun(run.id, 'KILLED');
+      await assert.rejects(service.logMetric(run.id, { key: 'train_loss', value: 0.3, step: 3 }), { code: 'RUN_NOT_ACTIVE' });
+      const resumed = await service.resumeRun(run.id);
+      assert.equal(resumed.status, 'RUNNING');
+      assert.equal(resumed.endTime, null);
+      assert.equal((await service.resumeRun(run.id)).status, 'RUNNING', 'a running run stays as it is');
+      const written = await service.logMetricsOnce(run.id, [1, 2, 3, 3].map((step) => ({ key: 'train_loss', value: 1 / step, step })).concat([{ key: 'val_loss', value: 0.5, step: 1 }]));
+      assert.equal(written, 2);
+      assert.deepEqual((await service.getMetricHistory(run.id, 'train_loss')).points.map((p) => p.step), [1, 2, 3]);
+      assert.deepEqual((await service.getMetricHistory(run.id, 'val_loss')).points.map((p) => p.step), [1]);
+      await service.endRun(run.id, 'FINISHED');
+      await assert.rejects(service.resumeRun(run.id), { code: 'RUN_NOT_ACTIVE' });
+    });
+
     it('measures the work of a run and records its resource usage, even when the work fails', async () => {
       const run = await service.createRun({ experimentName: 'measured' });
       await assert.rejects(

