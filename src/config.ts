@@ -7,6 +7,8 @@ import path from 'node:path';
 export const STORE_SCHEMES = ['sqlite:', 'postgres:', 'postgresql:'] as const;
 export const QUEUE_SCHEMES = ['local:', 'redis:', 'rediss:'] as const;
 export const ARTIFACT_SCHEMES = ['file:'] as const;
+/** WARDEN_LOG_FORMAT: `auto` is pretty on a terminal, JSON otherwise (files, pipes, log shippers). */
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 
 export interface Config {
   readonly home: string;
@@ -19,6 +21,8 @@ export interface Config {
   readonly artifactsRoot: string;
   readonly adminToken: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How the server writes its log lines: one readable line each, or pino's JSON (WARDEN_LOG_FORMAT, `auto` resolved). */
+  readonly logFormat: 'pretty' | 'json';
   /** Largest JSON request body, in bytes. */
   readonly bodyLimitBytes: number;
   /** Largest artifact upload, in bytes. */
@@ -122,8 +126,11 @@ function trainerEnv(env: Env): Record<string, string> {
   return Object.freeze(out);
 }
 
-/** Builds the Config from an environment (process.env by default). Throws ConfigError naming the variable. */
-export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+/**
+ * Builds the Config from an environment (process.env by default). Throws ConfigError naming
+ * the variable. `stdoutIsTty` resolves WARDEN_LOG_FORMAT=auto.
+ */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd(), stdoutIsTty: boolean = process.stdout.isTTY === true): Config {
   const home = path.resolve(cwd, env.WARDEN_HOME || '.warden');
   const storeUrl = env.WARDEN_STORE_URL || `sqlite:${path.join(home, 'warden.db')}`;
   checkScheme('WARDEN_STORE_URL', storeUrl, STORE_SCHEMES);
@@ -137,6 +144,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('WARDEN_LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
   }
+  const logFormat = (env.WARDEN_LOG_FORMAT || 'auto') as (typeof LOG_FORMATS)[number];
+  if (!LOG_FORMATS.includes(logFormat)) throw new ConfigError('WARDEN_LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')}; got "${logFormat}"`);
   const adminToken = env.WARDEN_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('WARDEN_ADMIN_TOKEN', 'must be at least 16 characters long');
@@ -152,6 +161,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     artifactsRoot,
     adminToken,
     logLevel,
+    logFormat: logFormat === 'auto' ? (stdoutIsTty ? 'pretty' : 'json') : logFormat,
     bodyLimitBytes: integer(env, 'WARDEN_BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 1024 ** 3), // 8 MiB
     maxArtifactBytes: integer(env, 'WARDEN_MAX_ARTIFACT_BYTES', 2 * 1024 ** 3, 1, 1024 ** 4), // 2 GiB
     dataDir: path.resolve(cwd, env.WARDEN_DATA_DIR || path.join(home, 'data')),

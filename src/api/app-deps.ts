@@ -19,6 +19,8 @@ export interface AppDeps {
   readonly config: Config;
   readonly services: Services;
   readonly runtime: RuntimeInfo;
+  /** Where the log lines go (default stdout); tests capture them here. */
+  readonly logStream?: { write(text: string): unknown };
 }
 
 /** The Fastify instance with TypeBox schemas as the source of request/response types. */

@@ -11,6 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
 import { authHook } from './auth.js';
 import { partAwareValidator } from './body-validation.js';
+import { prettyLogStream, type LogSink } from './pretty-log.js';
 import { errorHandler, notFoundHandler, toHttpFailure } from './http-errors.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
@@ -54,9 +55,18 @@ declare module 'fastify' {
   }
 }
 
+/** The logger: pino JSON, or one readable line per record (config.logFormat), to deps.logStream or stdout. */
+function loggerOptions(deps: AppDeps): { level: string; stream?: LogSink } {
+  const { logLevel: level, logFormat } = deps.config;
+  if (logFormat === 'pretty') return { level, stream: prettyLogStream(deps.logStream ?? process.stdout) };
+  return deps.logStream ? { level, stream: deps.logStream } : { level };
+}
+
 export async function buildApp(deps: AppDeps): Promise<WardenApp> {
   const app = Fastify({
-    logger: { level: deps.config.logLevel },
+    logger: loggerOptions(deps),
+    // Fastify's own logging writes two lines per request; the onResponse hook below writes one.
+    disableRequestLogging: true,
     bodyLimit: deps.config.bodyLimitBytes,
     schemaController: { compilersFactory: { buildValidator: partAwareValidator() } },
     // Ids are ours: a client-chosen id could forge or flood log correlation.
@@ -104,8 +114,17 @@ export async function buildApp(deps: AppDeps): Promise<WardenApp> {
 
   app.decorateRequest('principal', null);
   app.decorateRequest('actor', '');
+  app.decorateRequest('rejection', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // One line per request, when it is answered. Successful reads (the dashboard and `jobs watch`
+  // poll, load balancers probe /health) only at debug, so they do not drown the training progress.
+  app.addHook('onResponse', async (request, reply) => {
+    const status = reply.statusCode;
+    const level = (request.method === 'GET' || request.method === 'HEAD') && status < 400 ? 'debug' : 'info';
+    const ms = Math.round(reply.elapsedTime * 10) / 10;
+    request.log[level]({ method: request.method, url: request.url, status, ms, ...request.rejection }, 'request');
   });
   app.addHook('onRequest', authHook(deps.services.auth));
   app.setErrorHandler(errorHandler);

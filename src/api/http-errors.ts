@@ -131,11 +131,21 @@ export function toHttpFailure(error: unknown, requestId: string): HttpFailure {
   return serverFailure('INTERNAL', requestId);
 }
 
-/** Fastify error handler: logs server-side failures with their details, answers the one shape. */
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Why a 4xx refused the request, for its one request log line (src/api/app.ts). */
+    rejection: { code: string; field?: string } | null;
+  }
+}
+
+/**
+ * Fastify error handler: logs server-side failures with their details, answers the one
+ * shape. A refusal is noted on the request and logged with its request line, not apart.
+ */
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const result = toHttpFailure(error, request.id);
   if (result.status >= 500) request.log.error({ err: error }, 'request failed');
-  else request.log.info({ code: result.body.error.code, field: result.body.error.field }, 'request rejected');
+  else request.rejection = { code: result.body.error.code, ...(result.body.error.field === undefined ? {} : { field: result.body.error.field }) };
   return reply.code(result.status).type('application/json; charset=utf-8').send(result.body);
 }
 
