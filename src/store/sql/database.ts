@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import fs from 'node:fs';
 import path from 'node:path';
 import { WardenError } from '../../domain/errors.js';
 import type { DatabaseSchema } from './schema.js';
