@@ -30,6 +30,8 @@ export const DEFAULT_MAX_COMPARE_ROWS = 20_000;
 /** Flipped examples listed each way when the request does not say. */
 export const DEFAULT_COMPARE_FLIPS = 5;
 export const MAX_COMPARE_FLIPS = 50;
+/** Dataset rows the rebuilt training splits kept in memory may hold together. */
+const SPLIT_CACHE_ROWS = 50_000;
 /** Characters of a flipped example's text in the answer. */
 const FLIP_TEXT_CHARS = 200;
 
@@ -115,6 +117,8 @@ function unscorable(v: ModelVersion): string | null {
 
 export class ComparisonService {
   private readonly maxRows: number;
+  /** Rebuilt splits by datasets and spec, least recently used first. */
+  private readonly splits = new Map<string, { rows: number; split: Promise<{ test: DatasetRow[]; seen: DatasetRow[] }> }>();
 
   constructor(private readonly deps: ComparisonServiceDeps) {
     this.maxRows = deps.maxRows ?? DEFAULT_MAX_COMPARE_ROWS;
@@ -218,10 +222,35 @@ export class ComparisonService {
     if (total > this.maxRows * 10) {
       throw invalid('dataset', `${name} was trained on ${total} rows, more than ${this.maxRows * 10} to rebuild its held-out rows in a request: pass a dataset=name@version of at most ${this.maxRows} rows`);
     }
+    // Dataset versions never change, so the split of the same datasets with the same spec is
+    // the same: keep the last few, the dominant cost of a repeated comparison (reading and parsing).
+    const key = `${datasets.map((d) => d.sha256).join(',')}|${spec.seed}|${spec.test}|${spec.validation}`;
+    const cached = this.splits.get(key);
+    if (cached !== undefined) {
+      this.splits.delete(key);
+      this.splits.set(key, cached);
+      return { ...(await cached.split), spec };
+    }
+    const split = this.readSplit(datasets, spec);
+    if (total <= SPLIT_CACHE_ROWS) {
+      this.splits.set(key, { rows: total, split });
+      split.catch(() => this.splits.delete(key));
+      let held = 0;
+      for (const entry of this.splits.values()) held += entry.rows;
+      for (const [oldest, entry] of this.splits) {
+        if (held <= SPLIT_CACHE_ROWS) break;
+        this.splits.delete(oldest);
+        held -= entry.rows;
+      }
+    }
+    return { ...(await split), spec };
+  }
+
+  private async readSplit(datasets: readonly DatasetVersion[], spec: SplitSpec): Promise<{ test: DatasetRow[]; seen: DatasetRow[] }> {
     const parts: Array<{ digest: string; rows: DatasetRow[] }> = [];
     for (const dataset of datasets) parts.push({ digest: dataset.sha256, rows: await this.deps.datasets.readRowsBySha256(dataset.sha256) });
     const split = splitRows(combineDatasetRows(parts), spec);
-    return { test: split.test, seen: [...split.train, ...split.validation], spec };
+    return { test: split.test, seen: [...split.train, ...split.validation] };
   }
 
   private async scored(
