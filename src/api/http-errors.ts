@@ -3,9 +3,13 @@
  * failure into the single error shape `{"error": {"code", "message", "field"?}}`.
  *
  * `integrity` answers 422: the request was well-formed, but the stored bytes it
- * refers to fail their sha256 check, so it cannot be processed — retrying the same
- * request will not help (409 would suggest it might), and it is not an opaque 5xx
- * because the client can act on it (re-upload, pick another version).
+ * refers to fail their sha256 check (ARTIFACT_TAMPERED, also when a directory or link
+ * sits where the blob belongs) or are gone although Warden recorded them
+ * (ARTIFACT_BLOB_MISSING), so it cannot be processed — retrying the same request will
+ * not help (409 would suggest it might), it is not a 404 (the artifact is known: its
+ * bytes are lost), and it is not an opaque 5xx because the client can act on it
+ * (restore the blob, re-upload, pick another version). 410 Gone was considered for a
+ * missing blob; 422 keeps one status for "the stored data failed its check".
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';

@@ -216,6 +216,19 @@ export interface GarbageCollectionPlan {
  * before it records the reference, and a blob that young may be about to be referenced.
  * A referenced digest is never in `toDelete`, whatever the other inputs.
  */
+/**
+ * A blob that something records (a run artifact, a model or dataset version) is gone from
+ * the artifact store: an integrity failure (422), not an unknown artifact (404). The store
+ * itself only knows "absent" (ARTIFACT_NOT_FOUND); the caller holding the record says this.
+ */
+export function blobMissingError(digest: string, what: string, field: string, cause?: unknown): WardenError {
+  return new WardenError(
+    'ARTIFACT_BLOB_MISSING',
+    `${what} is recorded, but its bytes (sha256 ${digest}) are missing from the artifact store; restore the blob from a backup, or train or upload it again`,
+    { field, details: { sha256: digest }, ...(cause === undefined ? {} : { cause }) },
+  );
+}
+
 export function planGarbageCollection(input: {
   stored: Iterable<StoredBlobInfo>;
   referenced: Iterable<string>;

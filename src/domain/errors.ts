@@ -44,6 +44,7 @@ export const ERROR_CATALOG = {
   JOB_NOT_CANCELLABLE: { kind: 'conflict', summary: 'The job already reached a terminal state.' },
   PAYLOAD_TOO_LARGE: { kind: 'too_large', summary: 'The request body or upload exceeds the configured limit.' },
   ARTIFACT_TAMPERED: { kind: 'integrity', summary: 'The stored bytes no longer match their recorded sha256 digest.' },
+  ARTIFACT_BLOB_MISSING: { kind: 'integrity', summary: 'An artifact is recorded but its bytes are missing from the artifact store.' },
   STORE_UNAVAILABLE: { kind: 'unavailable', summary: 'The metadata store, queue or artifact store cannot be reached.' },
   SCHEMA_OUTDATED: { kind: 'unavailable', summary: 'The database schema is older than this build: run `warden db migrate`.' },
   INTERNAL: { kind: 'internal', summary: 'An unexpected error; the server log has the details under the request id.' },

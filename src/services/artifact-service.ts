@@ -1,6 +1,7 @@
 import {
   DEFAULT_MEDIA_TYPE,
   guessMediaType,
+  blobMissingError,
   parseSha256Digest,
   planGarbageCollection,
   validateArtifactName,
@@ -9,7 +10,7 @@ import {
   type Sha256Digest,
   type StoredBlobInfo,
 } from '../domain/artifacts.js';
-import { WardenError } from '../domain/errors.js';
+import { WardenError, isWardenError } from '../domain/errors.js';
 import type { ArtifactIndex } from '../domain/ports/artifact-index.js';
 import type { ArtifactStore, VerifiedBlobStream } from '../domain/ports/artifact-store.js';
 import type { Clock, IdGenerator } from '../domain/ports/clock.js';
@@ -163,7 +164,7 @@ export class ArtifactService {
   /**
    * A run artifact, by id or by display name (an id is tried first). For the registry:
    * registering a model version from a run artifact stores this artifact's sha256.
-   * ARTIFACT_NOT_FOUND also when the record exists but its blob is gone.
+   * ARTIFACT_BLOB_MISSING when the record exists but its blob is gone.
    */
   async resolve(runId: string, artifact: string): Promise<RunArtifact> {
     const found = (await this.index.get(runId, artifact)) ?? (await this.index.getByName(runId, artifact));
@@ -171,21 +172,18 @@ export class ArtifactService {
       await this.requireRun(runId);
       throw new WardenError('ARTIFACT_NOT_FOUND', `run ${runId} has no artifact with id or name ${JSON.stringify(artifact)}`, { field: 'artifact' });
     }
-    if (!(await this.store.has(found.sha256))) {
-      throw new WardenError('ARTIFACT_NOT_FOUND', `the blob of artifact "${found.name}" (sha256 ${found.sha256}) is missing from the artifact store`, {
-        field: 'artifact',
-      });
-    }
+    if (!(await this.store.has(found.sha256))) throw blobMissingError(found.sha256, `artifact "${found.name}" of run ${runId}`, 'artifact');
     return found;
   }
 
   /**
    * Opens a run artifact for download. The blob is verified against its sha256 before
-   * this resolves (ARTIFACT_TAMPERED otherwise, and no byte is served).
+   * this resolves (ARTIFACT_TAMPERED otherwise, and no byte is served; ARTIFACT_BLOB_MISSING
+   * when the record exists but the blob is gone).
    */
   async download(runId: string, artifactId: string): Promise<ArtifactDownload> {
     const artifact = await this.get(runId, artifactId);
-    const blob = await this.openBlob(artifact.sha256);
+    const blob = await this.openBlob(artifact.sha256, `artifact "${artifact.name}" of run ${runId}`);
     return { sha256: artifact.sha256, size: blob.size, mediaType: artifact.mediaType, name: artifact.name, stream: blob.stream };
   }
 
@@ -198,19 +196,17 @@ export class ArtifactService {
     if (!(await this.index.isReferenced(digest))) {
       throw new WardenError('ARTIFACT_NOT_FOUND', `no artifact has sha256 ${digest}`, { field: 'sha256' });
     }
-    const blob = await this.openBlob(digest);
+    const blob = await this.openBlob(digest, `sha256 ${digest}`);
     const [first] = await this.index.findByDigest(digest);
     return { sha256: digest, size: blob.size, mediaType: first?.mediaType ?? DEFAULT_MEDIA_TYPE, name: undefined, stream: blob.stream };
   }
 
-  private async openBlob(digest: string): Promise<VerifiedBlobStream> {
+  /** Opens the blob of something Warden recorded (`what`): its absence is an integrity failure, not an unknown artifact. */
+  private async openBlob(digest: string, what: string): Promise<VerifiedBlobStream> {
     try {
       return await this.store.open(digest);
     } catch (error) {
-      if (error instanceof WardenError && error.code === 'ARTIFACT_NOT_FOUND') {
-        throw new WardenError('ARTIFACT_NOT_FOUND', `the blob ${digest} is missing from the artifact store`, { field: 'sha256', cause: error });
-      }
-      throw error;
+      throw isWardenError(error) && error.code === 'ARTIFACT_NOT_FOUND' ? blobMissingError(digest, what, 'sha256', error) : error;
     }
   }
 
@@ -229,12 +225,16 @@ export class ArtifactService {
 
   /**
    * Loads a model's bytes by the digest its version recorded, verifying them first:
-   * ARTIFACT_TAMPERED when the stored bytes no longer hash to `digest`,
-   * ARTIFACT_NOT_FOUND when the blob is gone, PAYLOAD_TOO_LARGE over maxModelBytes.
+   * ARTIFACT_TAMPERED when the stored bytes no longer hash to `digest` (or are no file),
+   * ARTIFACT_BLOB_MISSING when the blob is gone, PAYLOAD_TOO_LARGE over maxModelBytes.
    */
   async loadModelArtifact(digest: unknown): Promise<Uint8Array> {
     const sha256 = parseSha256Digest(digest, 'artifactDigest');
-    return this.store.readVerified(sha256, { maxBytes: this.maxModelBytes });
+    try {
+      return await this.store.readVerified(sha256, { maxBytes: this.maxModelBytes });
+    } catch (error) {
+      throw isWardenError(error) && error.code === 'ARTIFACT_NOT_FOUND' ? blobMissingError(sha256, 'the model artifact', 'artifactDigest', error) : error;
+    }
   }
 
   /**

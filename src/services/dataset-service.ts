@@ -4,7 +4,7 @@
  * `data/fresh/<model>/`, version what is new and announce it; move files to
  * `data/used/<model>/` once a training on them succeeded.
  */
-import { parseSha256Digest } from '../domain/artifacts.js';
+import { blobMissingError, parseSha256Digest } from '../domain/artifacts.js';
 import {
   canonicalRow,
   checkRow,
@@ -310,7 +310,12 @@ export class DatasetService {
 
   private async rowsOf(version: DatasetVersion): Promise<DatasetRow[]> {
     // +1: an empty blob is still a valid read; the bound is what the version says it holds.
-    const bytes = await this.deps.artifacts.readVerified(version.sha256, { maxBytes: Math.max(version.bytes, 1) });
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.deps.artifacts.readVerified(version.sha256, { maxBytes: Math.max(version.bytes, 1) });
+    } catch (error) {
+      throw isWardenError(error) && error.code === 'ARTIFACT_NOT_FOUND' ? blobMissingError(version.sha256, `dataset ${version.name} v${version.version}`, 'dataset', error) : error;
+    }
     const rows = parseCanonicalContent(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), `${version.name} v${version.version}`);
     if (rows.length !== version.rows) {
       throw new WardenError('ARTIFACT_TAMPERED', `dataset ${version.name} v${version.version} holds ${rows.length} rows, ${version.rows} were versioned`);

@@ -46,7 +46,7 @@ export class ModelLoader {
 
   /**
    * The classifier stored under `digest`: ARTIFACT_TAMPERED when the bundle or its weights
-   * no longer match their digests, ARTIFACT_NOT_FOUND when the blob is gone.
+   * no longer match their digests (or the blob is no regular file), ARTIFACT_BLOB_MISSING when it is gone.
    */
   loadByDigest(input: string): Promise<TextClassifier> {
     // The stored spelling is the cache key: `sha256:<hex>` and `<hex>` are one model.

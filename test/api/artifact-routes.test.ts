@@ -274,6 +274,33 @@ for (const kind of STORE_KINDS) {
       await assert.rejects(platform.services.artifacts.loadModelArtifact(digest), { code: 'ARTIFACT_TAMPERED' });
     });
 
+    it('a blob replaced by a directory is ARTIFACT_TAMPERED, a missing blob with a record ARTIFACT_BLOB_MISSING: 422, never 500 or 404', async () => {
+      const runId = await createRun();
+      const res = await upload(runId, 'model.bin', Buffer.from(`bytes ${randomBytes(16).toString('hex')}`));
+      assert.equal(res.statusCode, 201);
+      const { id, sha256: digest } = res.json();
+      const file = new LocalArtifactStore(root).blobPath(digest);
+      const register = () =>
+        platform.app.inject({ method: 'POST', url: `/runs/${runId}/artifacts/${id}/register`, headers: headers.editor, payload: { model: `blob-${randomBytes(3).toString('hex')}` } });
+      const cases = [
+        { broken: 'a directory', code: 'ARTIFACT_TAMPERED', breakIt: () => (fs.rmSync(file), fs.mkdirSync(file)), message: /not a regular file/ },
+        { broken: 'missing', code: 'ARTIFACT_BLOB_MISSING', breakIt: () => fs.rmdirSync(file), message: /missing from the artifact store/ },
+      ];
+      for (const { broken, code, breakIt, message } of cases) {
+        breakIt();
+        for (const answer of [
+          await platform.app.inject({ method: 'GET', url: `/runs/${runId}/artifacts/${id}`, headers: headers.viewer }),
+          await platform.app.inject({ method: 'GET', url: `/artifacts/${digest}`, headers: headers.viewer }),
+          await register(),
+        ]) {
+          assert.equal(answer.statusCode, 422, `${broken}: ${answer.body}`);
+          assert.equal(answer.json().error.code, code, broken);
+          assert.match(answer.json().error.message, message);
+        }
+        await assert.rejects(platform.services.artifacts.loadModelArtifact(digest), { code }, broken);
+      }
+    });
+
     it('enforces roles: viewer reads, editor writes, admin deletes and collects', async () => {
       const runId = await createRun();
       const asViewer = await upload(runId, 'v.txt', Buffer.from('v'), {}, 'viewer');

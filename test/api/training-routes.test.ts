@@ -1,5 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 import { SMALL_FEATURES, syntheticRows, waitForJob } from '../support/training.js';
 
@@ -66,6 +68,29 @@ describe('training routes on sqlite', () => {
     assert.equal(job.state, 'succeeded', JSON.stringify(job.error));
     assert.equal(((job.result as Json).metrics as Json).eval_rows, 200);
     assert.equal((await call('POST', '/jobs/evaluate', editor, { model: 'api-spam', version: 1, dataset: 'nope' })).status, 404);
+  });
+
+  it('a version whose model blob became a directory or went missing: predict 422 and evaluate fails with the integrity code, never 500/404', async () => {
+    // Its own seed: the same recipe and data would give api-spam's bytes, a digest predict has already loaded.
+    const trained = await call('POST', '/jobs/train', editor, { ...trainBody, model: 'broken-blob', recipe: { ...trainBody.recipe, seed: 7 } });
+    assert.equal((await waitForJob(platform.services.jobs, String(trained.body.id))).state, 'succeeded');
+    const version = await platform.services.registry.getVersion('broken-blob', 1);
+    const file = path.join(platform.config.artifactsRoot, 'blobs', version.artifactDigest!.slice(0, 2), version.artifactDigest!.slice(2, 4), version.artifactDigest!);
+    const cases = [
+      { broken: 'a directory', code: 'ARTIFACT_TAMPERED', breakIt: () => (fs.rmSync(file), fs.mkdirSync(file)) },
+      { broken: 'missing', code: 'ARTIFACT_BLOB_MISSING', breakIt: () => fs.rmdirSync(file) },
+    ];
+    for (const { broken, code, breakIt } of cases) {
+      breakIt();
+      const predicted = await call('POST', '/models/broken-blob/versions/v1.0/predict', viewer, { texts: ['free cash'] });
+      assert.equal(predicted.status, 422, `${broken}: ${JSON.stringify(predicted.body)}`);
+      assert.equal((predicted.body.error as Json).code, code, broken);
+      const evaluation = await call('POST', '/jobs/evaluate', editor, { model: 'broken-blob', version: 1, dataset: 'synth' });
+      const job = await waitForJob(platform.services.jobs, String(evaluation.body.id));
+      assert.equal(job.state, 'failed', broken);
+      assert.equal(job.error?.code, code, broken);
+      assert.equal(job.attempts, 1, `${broken}: an integrity failure is not retried`);
+    }
   });
 
   it('roles and validation: viewers cannot train, bad input is a 400 naming the field, unknown models 404', async () => {

@@ -106,6 +106,24 @@ describe('LocalArtifactStore', () => {
     fs.unlinkSync(file);
   });
 
+  it('a directory in place of a blob is ARTIFACT_TAMPERED on every read, never an EISDIR', async () => {
+    const stored = await store.put(
+      (async function* () {
+        yield Buffer.from('soon a directory');
+      })(),
+      { maxBytes: 100 },
+    );
+    const file = store.blobPath(stored.digest);
+    fs.rmSync(file);
+    fs.mkdirSync(file);
+    for (const read of [() => store.open(stored.digest), () => store.readVerified(stored.digest, { maxBytes: 100 }), () => store.has(stored.digest)]) {
+      await assert.rejects(read(), (error: unknown) => (error as { code?: string }).code === 'ARTIFACT_TAMPERED' && /a directory is in its place/.test((error as Error).message));
+    }
+    fs.rmdirSync(file);
+    assert.equal(await store.has(stored.digest), false);
+    await assert.rejects(store.open(stored.digest), { code: 'ARTIFACT_NOT_FOUND' });
+  });
+
   it('streams a large upload without holding it in memory', async () => {
     const chunk = bytesOf(1024 * 1024, 9);
     const chunks = 64; // 64 MiB

@@ -63,7 +63,9 @@ export interface ArtifactStore {
    * Opens a blob for streaming after verifying it: the whole blob is hashed before the
    * first byte is returned, so a tampered blob fails here with ARTIFACT_TAMPERED and no
    * byte of it is served. This reads the blob twice; it is the price of never serving
-   * unverified bytes behind a Content-Length. ARTIFACT_NOT_FOUND when absent;
+   * unverified bytes behind a Content-Length. ARTIFACT_NOT_FOUND when absent (callers
+   * that hold a record of the blob report ARTIFACT_BLOB_MISSING); ARTIFACT_TAMPERED also
+   * when the digest names a directory or anything but a regular file;
    * VALIDATION_FAILED when `digest` is not a sha256 hex digest.
    */
   open(digest: string): Promise<VerifiedBlobStream>;
@@ -75,7 +77,10 @@ export interface ArtifactStore {
    */
   readVerified(digest: string, options: { maxBytes: number }): Promise<Uint8Array>;
 
-  /** Whether a blob with this digest is stored (existence only; no verification). */
+  /**
+   * Whether a blob with this digest is stored (existence only; no verification).
+   * ARTIFACT_TAMPERED when something other than a regular file sits under the digest.
+   */
   has(digest: string): Promise<boolean>;
 
   /** Every stored blob, in no particular order. Temporary files are not listed. */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,6 +26,14 @@ function tampered(digest: string, actual: string): WardenError {
     `the stored blob ${digest} no longer matches its sha256 (its bytes hash to ${actual}); it will not be served — restore it from a backup or re-upload it`,
     { details: { sha256: digest, actual } },
   );
+}
+
+/** Something other than a regular file sits where the blob belongs (a directory, a link, a device). */
+function notAFile(digest: string, what: Stats | string): WardenError {
+  const found = typeof what === 'string' ? what : what.isDirectory() ? 'a directory' : what.isSymbolicLink() ? 'a symbolic link' : 'a special file';
+  return new WardenError('ARTIFACT_TAMPERED', `the stored blob ${digest} is not a regular file (${found} is in its place); it will not be served — restore it from a backup or re-upload it`, {
+    details: { sha256: digest, found },
+  });
 }
 
 function storageFailure(error: unknown): unknown {
@@ -151,7 +159,8 @@ export class LocalArtifactStore implements ArtifactStore {
   async has(digest: string): Promise<boolean> {
     try {
       const stat = await fs.lstat(this.blobPath(digest));
-      return stat.isFile();
+      if (!stat.isFile()) throw notAFile(digest, stat);
+      return true;
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return false;
       throw error;
@@ -269,14 +278,22 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   private async openBlob(file: string, digest: string): Promise<FileHandle> {
+    let handle: FileHandle;
     try {
-      return await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+      handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
     } catch (error) {
       const code = errnoCode(error);
       if (code === 'ENOENT') throw notFound(digest);
-      if (code === 'ELOOP') throw tampered(digest, 'a symbolic link');
+      if (code === 'ELOOP') throw notAFile(digest, 'a symbolic link');
       throw storageFailure(error);
     }
+    // A directory opens read-only too; reading it would fail with EISDIR, an opaque 500.
+    const stat = await handle.stat();
+    if (!stat.isFile()) {
+      await handle.close();
+      throw notAFile(digest, stat);
+    }
+    return handle;
   }
 
   /** Hashes the whole file; returns its size when it matches `digest`. */
