@@ -12,6 +12,7 @@ import {
   parseComparedRef,
   parseDatasetRef,
   heldOutByBoth,
+  withoutSeen,
   truncateText,
   type ComparedRef,
   type ConfidenceInterval,
@@ -93,6 +94,8 @@ export interface ModelComparison {
     /** Rows both were scored on (0 for `recorded`). */
     readonly count: number;
     readonly dataset: { readonly name: string; readonly version: number; readonly sha256: string } | null;
+    /** Rows of the named dataset left out because a or b trained on them (0 otherwise). */
+    readonly excluded: number;
   };
   /** Why these rows (and, for `recorded`, what to pass to get a scored comparison). */
   readonly note: string;
@@ -147,18 +150,29 @@ export class ComparisonService {
       const dataset = datasetRef.version === undefined ? await this.deps.datasets.latest(datasetRef.name) : await this.deps.datasets.get(datasetRef.name, datasetRef.version);
       if (dataset.rows > this.maxRows) throw this.tooManyRows(dataset.rows, `dataset ${dataset.name} v${dataset.version}`);
       if (dataset.rows === 0) throw invalid('dataset', `dataset ${dataset.name} v${dataset.version} has no rows`);
-      const rows = await this.deps.datasets.readRows(dataset.name, dataset.version);
-      return this.scored(base, a, b, rows, flips, {
-        source: 'dataset',
-        dataset: { name: dataset.name, version: dataset.version, sha256: dataset.sha256 },
-        note: `both scored on all ${rows.length} rows of dataset ${dataset.name} v${dataset.version}`,
-      });
+      const all = await this.deps.datasets.readRows(dataset.name, dataset.version);
+      // A row a version learnt from favours it: leave out what either trained on, when known.
+      const seen: DatasetRow[][] = [];
+      const unchecked: string[] = [];
+      for (const side of [a, b]) {
+        const split = await this.trainingSplit(side.version, { tooLarge: 'skip' });
+        if (typeof split === 'string') unchecked.push(split);
+        else seen.push(split.seen);
+      }
+      const { kept, excluded } = withoutSeen(all, seen);
+      const named = `dataset ${dataset.name} v${dataset.version}`;
+      if (kept.length === 0) throw invalid('dataset', `every row of ${named} was trained on by a or b: pass a dataset neither trained on`);
+      const note = [
+        excluded === 0 ? `both scored on all ${all.length} rows of ${named}` : `both scored on ${kept.length} of the ${all.length} rows of ${named}, leaving out ${excluded} that a or b trained on`,
+        ...unchecked.map((why) => `not checked for training rows: ${why}`),
+      ].join('; ');
+      return this.scored(base, a, b, kept, flips, { source: 'dataset', dataset: { name: dataset.name, version: dataset.version, sha256: dataset.sha256 }, excluded, note });
     }
 
     const why = unscorable(versionA) ?? unscorable(versionB);
     const heldOut = why === null ? await this.sharedHeldOut(a, b) : { rows: null, why };
     if (heldOut.rows === null) return recordedOnly(base, versionA, versionB, heldOut.why);
-    return this.scored(base, a, b, heldOut.rows, flips, { source: 'held-out', dataset: null, note: heldOut.why });
+    return this.scored(base, a, b, heldOut.rows, flips, { source: 'held-out', dataset: null, excluded: 0, note: heldOut.why });
   }
 
   private tooManyRows(rows: number, what: string): Error {
@@ -203,7 +217,7 @@ export class ComparisonService {
   }
 
   /** A version's training split (test rows, and the rows it learnt from), or why it cannot be rebuilt. */
-  private async trainingSplit(v: ModelVersion): Promise<{ test: DatasetRow[]; seen: DatasetRow[]; spec: SplitSpec } | string> {
+  private async trainingSplit(v: ModelVersion, options: { tooLarge: 'throw' | 'skip' } = { tooLarge: 'throw' }): Promise<{ test: DatasetRow[]; seen: DatasetRow[]; spec: SplitSpec } | string> {
     const name = `${v.model} ${v.semver}`;
     if (v.datasetDigests.length === 0) return `${name} records no training datasets`;
     const spec = await this.splitSpecOf(v);
@@ -220,6 +234,7 @@ export class ComparisonService {
     // Rebuilding the split reads whole datasets: bound that too, not only the rows scored.
     const total = datasets.reduce((sum, d) => sum + d.rows, 0);
     if (total > this.maxRows * 10) {
+      if (options.tooLarge === 'skip') return `${name} was trained on ${total} rows, more than ${this.maxRows * 10} to read in a request`;
       throw invalid('dataset', `${name} was trained on ${total} rows, more than ${this.maxRows * 10} to rebuild its held-out rows in a request: pass a dataset=name@version of at most ${this.maxRows} rows`);
     }
     // Dataset versions never change, so the split of the same datasets with the same spec is
@@ -259,7 +274,7 @@ export class ComparisonService {
     b: Side,
     rows: readonly DatasetRow[],
     maxFlips: number,
-    origin: { source: ComparisonRowSource; dataset: ModelComparison['rows']['dataset']; note: string },
+    origin: { source: ComparisonRowSource; dataset: ModelComparison['rows']['dataset']; excluded: number; note: string },
   ): Promise<ModelComparison> {
     const [classifierA, classifierB] = await Promise.all([this.deps.models.loadByDigest(a.version.artifactDigest!), this.deps.models.loadByDigest(b.version.artifactDigest!)]);
     const texts = rows.map((r) => r.text);
@@ -282,7 +297,7 @@ export class ComparisonService {
     return {
       ...base,
       sameRows: true,
-      rows: { source: origin.source, count: rows.length, dataset: origin.dataset },
+      rows: { source: origin.source, count: rows.length, dataset: origin.dataset, excluded: origin.excluded },
       note: origin.note,
       metrics: metrics.map((m) => ({ ...m, ci: intervals[m.metric] ?? null })),
       wins,
@@ -297,7 +312,7 @@ function recordedOnly(base: Pick<ModelComparison, 'a' | 'b' | 'relation'>, a: Mo
   return {
     ...base,
     sameRows: false,
-    rows: { source: 'recorded', count: 0, dataset: null },
+    rows: { source: 'recorded', count: 0, dataset: null, excluded: 0 },
     note: `recorded metrics only, no winner: ${why}; pass dataset=name[@version] to score both on one dataset`,
     metrics: metrics.map((m) => ({ ...m, ci: null })),
     wins,

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WardenError } from '../../src/domain/errors.js';
-import { heldOutByBoth, parseComparedRef, parseDatasetRef, truncateText } from '../../src/domain/evaluation/index.js';
+import { heldOutByBoth, parseComparedRef, parseDatasetRef, truncateText, withoutSeen } from '../../src/domain/evaluation/index.js';
 
 const field = (fn: () => unknown): string | undefined => {
   try {
@@ -57,6 +57,15 @@ describe('heldOutByBoth', () => {
   it('the same split on both sides gives exactly the common test rows', () => {
     const split = { test: [r('t1'), r('t2')], seen: [r('s1')] };
     assert.deepEqual(heldOutByBoth(split, split), split.test);
+  });
+});
+
+describe('withoutSeen', () => {
+  it('drops rows found in any seen list (text and label), keeps the order, counts what it dropped', () => {
+    const r = (text: string, label = 0) => ({ text, label });
+    const rows = [r('a'), r('b'), r('c', 1), r('d')];
+    assert.deepEqual(withoutSeen(rows, [[r('b')], [r('c', 0), r('d')]]), { kept: [r('a'), r('c', 1)], excluded: 2 });
+    assert.deepEqual(withoutSeen(rows, []), { kept: rows, excluded: 0 });
   });
 });
 

@@ -53,6 +53,8 @@ describe(`ComparisonService on ${kind}`, () => {
     const { datasets, training, jobs, registry } = p.services;
     await datasets.registerRows(syntheticRows(300), { name: 'synth', origin: 'upload' });
     await datasets.registerRows(syntheticRows(200, 7), { name: 'synth-b', origin: 'upload' });
+    // What cmp-mix trains on (synth then synth-b, merged), as a dataset the tests can split.
+    await datasets.merge('synth-mixed', [{ name: 'synth', version: 1 }, { name: 'synth-b', version: 1 }]);
     // A long text, to see flipped examples truncated.
     await datasets.registerRows(
       [...syntheticRows(120, 11), { text: `free cash prize ${'lorem ipsum '.repeat(60)}`, label: 0 }],
@@ -103,7 +105,6 @@ describe(`ComparisonService on ${kind}`, () => {
   it('versions trained on different data are scored only on the held-out rows neither trained on', async () => {
     const { comparison, datasets } = p.services;
     // The splits as the trainings made them (default split spec), rebuilt through DatasetService.
-    await datasets.merge('synth-mixed', [{ name: 'synth', version: 1 }, { name: 'synth-b', version: 1 }]);
     const [lrSplit, mixSplit, bSplit] = await Promise.all([datasets.split('synth', 1), datasets.split('synth-mixed', 1), datasets.split('synth-b', 1)]);
     const key = (r: { text: string; label: number }) => `${r.label}:${r.text}`;
     const expectedRows = (x: typeof lrSplit, y: typeof lrSplit) => {
@@ -135,9 +136,31 @@ describe(`ComparisonService on ${kind}`, () => {
     assert.equal(c.rows.dataset?.version, 1);
     checkScoredWithFlips(c, 50);
     for (const f of [...c.flips!.onlyARight, ...c.flips!.onlyBRight]) assert.ok(f.text.length <= 200, `flip text of ${f.text.length} characters`);
+    assert.equal(c.rows.excluded, 0);
+    assert.match(c.note, /all 121 rows of dataset probe v1/);
     const latest = await p.services.comparison.compare({ a: 'cmp-lr@v1.0', b: 'cmp-seed@v1.0', dataset: 'probe', flips: 0 });
     assert.equal(latest.rows.count, 121);
     assert.deepEqual(latest.flips, { onlyARight: [], onlyBRight: [] });
+  });
+
+  it('on a named dataset, leaves out the rows either version trained on', async () => {
+    const { comparison, datasets } = p.services;
+    // Both trained on synth with the default split: only its test rows are fair to score.
+    const split = await datasets.split('synth', 1);
+    const c = await comparison.compare({ a: 'cmp-lr@v1.0', b: 'cmp-nb@v1.0', dataset: 'synth' });
+    assert.equal(c.rows.source, 'dataset');
+    assert.equal(c.rows.count, split.test.length);
+    assert.equal(c.rows.excluded, 300 - split.test.length);
+    assert.match(c.note, new RegExp(`${split.test.length} of the 300 rows of dataset synth v1, leaving out ${300 - split.test.length}`));
+    checkScored(c);
+    // Rows neither trained on are all kept; rows one of them trained on are left out.
+    const unseen = await comparison.compare({ a: 'cmp-lr@v1.0', b: 'cmp-nb@v1.0', dataset: 'synth-b' });
+    assert.deepEqual([unseen.rows.count, unseen.rows.excluded], [200, 0]);
+    const mixed = await comparison.compare({ a: 'cmp-mix@v1.0', b: 'cmp-b@v1.0', dataset: 'synth-b' });
+    const [bSplit, mixSplit] = [await datasets.split('synth-b', 1), await datasets.split('synth-mixed', 1)];
+    const seen = new Set([...bSplit.train, ...bSplit.validation, ...mixSplit.train, ...mixSplit.validation].map((r) => `${r.label}:${r.text}`));
+    const rowsB = await datasets.readRows('synth-b', 1);
+    assert.equal(mixed.rows.count, rowsB.filter((r) => !seen.has(`${r.label}:${r.text}`)).length);
   });
 
   it('without rows in common and without a dataset: recorded metrics, sameRows false, no winner, says to pass dataset', async () => {

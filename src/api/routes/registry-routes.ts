@@ -164,6 +164,7 @@ const ComparisonSchema = Type.Object({
     source: StringEnum(COMPARISON_ROW_SOURCES),
     count: Type.Integer(),
     dataset: Nullable(Type.Object({ name: Type.String(), version: Type.Integer(), sha256: Type.String() })),
+    excluded: Type.Integer({ description: 'Rows of the named dataset left out because a or b trained on them.' }),
   }),
   note: Type.String(),
   metrics: Type.Array(

@@ -72,6 +72,14 @@ export function heldOutByBoth<R extends LabelledRow>(a: HeldOutSplit<R>, b: Held
   return out;
 }
 
+/** `rows` less every row in one of the `seen` lists (matched by text and label), in order, and how many were left out. */
+export function withoutSeen<R extends LabelledRow>(rows: readonly R[], seen: ReadonlyArray<readonly LabelledRow[]>): { kept: R[]; excluded: number } {
+  const keys = new Set<string>();
+  for (const list of seen) for (const row of list) keys.add(rowKey(row));
+  const kept = rows.filter((row) => !keys.has(rowKey(row)));
+  return { kept, excluded: rows.length - kept.length };
+}
+
 function rowKey(row: LabelledRow): string {
   return `${row.label}\u0000${row.text}`;
 }
