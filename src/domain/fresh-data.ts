@@ -7,7 +7,7 @@
  * Pure: callers pass file snapshots and `now`.
  */
 import { invalid } from './errors.js';
-import { DATASET_NAME_PATTERN, formatOfFileName, type DatasetFormat, type DatasetSourceFile } from './datasets.js';
+import { DATASET_NAME_PATTERN, MAX_DATASET_NAME_LENGTH, formatOfFileName, type DatasetFormat, type DatasetSourceFile } from './datasets.js';
 
 /** The three lifecycle folders under `WARDEN_HOME/data/`. */
 export const DATA_FOLDERS = ['fresh', 'used', 'rejected'] as const;
@@ -22,13 +22,14 @@ export function freshDatasetName(model: string): string {
 }
 
 /**
- * Validates a model folder name (the registered-model name rule, ≤ 122 characters so
- * that `<model>-fresh` stays a valid dataset name).
+ * Validates a model folder name (the registered-model name rule, short enough that
+ * `<model>-fresh` stays a valid dataset name).
  */
 export function validateFreshModelName(value: unknown, field = 'model'): string {
   if (typeof value !== 'string' || value.length === 0) throw invalid(field, `${field} is required: a registered model name`);
-  if (value.length > 122 || !DATASET_NAME_PATTERN.test(value)) {
-    throw invalid(field, `${field} must be a model name (lower-case letters, digits, '.', '_', '-'; at most 122 characters)`);
+  const max = MAX_DATASET_NAME_LENGTH - FRESH_DATASET_SUFFIX.length;
+  if (value.length > max || !DATASET_NAME_PATTERN.test(value)) {
+    throw invalid(field, `${field} must be a model name (lower-case letters, digits, '.', '_', '-'; at most ${max} characters)`);
   }
   return value;
 }

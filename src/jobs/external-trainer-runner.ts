@@ -17,6 +17,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { DatasetRow } from '../domain/datasets.js';
 import { WardenError } from '../domain/errors.js';
+import { METRIC_KEY_RULE, isMetricKey } from '../domain/metric-keys.js';
 import type {
   ExternalTrainerMessage,
   ExternalTrainerOutputFile,
@@ -40,7 +41,6 @@ export interface ProcessExternalTrainerOptions {
   readonly maxOutputFiles?: number;
 }
 
-const KEY = /^[A-Za-z0-9_.\-/]{1,250}$/;
 
 /** Parses one stdout line; undefined (with a reason) when it is not a protocol message. */
 export function parseTrainerLine(line: string): { message: ExternalTrainerMessage } | { error: string } {
@@ -76,7 +76,7 @@ export function parseTrainerLine(line: string): { message: ExternalTrainerMessag
       };
     }
     case 'metric': {
-      if (typeof m.key !== 'string' || !KEY.test(m.key)) return { error: 'metric.key must be 1-250 letters, digits or _ . - /' };
+      if (!isMetricKey(m.key)) return { error: `metric.key must be ${METRIC_KEY_RULE}` };
       if (typeof m.value !== 'number' || !Number.isFinite(m.value)) return { error: 'metric.value must be a finite number' };
       const step = optInt(m.step);
       if (step === null) return { error: 'metric.step must be a whole number ≥ 0' };
@@ -86,7 +86,7 @@ export function parseTrainerLine(line: string): { message: ExternalTrainerMessag
       if (typeof m.metrics !== 'object' || m.metrics === null || Array.isArray(m.metrics)) return { error: 'final.metrics must be an object of numbers' };
       const metrics: Record<string, number> = {};
       for (const [key, v] of Object.entries(m.metrics as Record<string, unknown>)) {
-        if (!KEY.test(key) || typeof v !== 'number' || !Number.isFinite(v)) return { error: `final.metrics.${key.slice(0, 50)} must be a finite number with a simple name` };
+        if (!isMetricKey(key) || typeof v !== 'number' || !Number.isFinite(v)) return { error: `final.metrics.${key.slice(0, 50)} must be a finite number with a simple name` };
         metrics[key] = v;
       }
       return { message: { type: 'final', metrics } };

@@ -3,6 +3,7 @@ import { requireRole, type Role } from '../domain/auth.js';
 import { RECIPE_AUTHOR_ROLE_TAG, RECIPE_AUTHOR_TAG, canonicalJson } from '../domain/recipes.js';
 import { RecipeResolver } from './recipe-resolver.js';
 import { WardenError, invalid } from '../domain/errors.js';
+import { METRIC_KEY_RULE, isMetricKey } from '../domain/metric-keys.js';
 import type { Clock, IdGenerator } from '../domain/ports/clock.js';
 import type { RegistryStore, VersionPlan } from '../domain/ports/registry-store.js';
 import type { ArtifactBlobs, TrackingRuns } from '../domain/ports/version-references.js';
@@ -178,7 +179,6 @@ function parseHistoryPageToken(raw: string | undefined): number | null {
 }
 
 const TASK = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const METRIC_KEY = /^[A-Za-z0-9_.\-/]{1,128}$/;
 const TAG_KEY = /^[A-Za-z0-9_.\-/:]{1,128}$/;
 const MAX_TAGS = 100;
 const MAX_METRICS = 500;
@@ -222,7 +222,7 @@ function numbers(value: unknown, field: string): Record<string, number> {
   const entries = Object.entries(value);
   if (entries.length > MAX_METRICS) throw invalid(field, `at most ${MAX_METRICS} entries`);
   for (const [key, v] of entries) {
-    if (!METRIC_KEY.test(key)) throw invalid(`${field}.${key}`, 'names are 1–128 letters, digits or _ . - /');
+    if (!isMetricKey(key)) throw invalid(`${field}.${key}`, `names are ${METRIC_KEY_RULE}`);
     if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(`${field}.${key}`, 'values must be finite numbers');
   }
   return Object.fromEntries(entries) as Record<string, number>;

@@ -1,6 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { isWardenError } from '../../src/domain/errors.js';
+import { MAX_METRIC_KEY_LENGTH } from '../../src/domain/metric-keys.js';
+import { validateKey } from '../../src/domain/tracking/run-data.js';
 import { ArtifactService } from '../../src/services/artifact-service.js';
 import { RegistryService, type Actor } from '../../src/services/registry-service.js';
 import { randomIds, systemClock } from '../../src/services/system.js';
@@ -198,6 +200,21 @@ describe('RegistryService (SQLite)', () => {
     assert.equal(ok.version.sourceRunId, runId);
     assert.deepEqual(ok.version.datasetDigests, [digest('e'), digest('f')]);
     assert.deepEqual((await registry.getVersion('zrefs', 1)).datasetDigests, [digest('e'), digest('f')]);
+  });
+
+  it('takes every metric key a run can log: one length rule for version metrics, policies and searches', async () => {
+    const longest = `eval_${'k'.repeat(MAX_METRIC_KEY_LENGTH - 5)}`;
+    const tooLong = `${longest}x`;
+    // What tracking accepts is what the registry must accept, or a trained version could not be registered.
+    assert.equal(validateKey(longest, 'key'), longest);
+    assert.throws(() => validateKey(tooLong, 'key'), isCode('VALIDATION_FAILED', 'key'));
+    await registry.createModel({ name: 'zkeys', task: 'spam', policy: { metric: longest, comparison: '>', threshold: 0.5, targetStage: 'Staging' } }, admin);
+    const registered = await registry.registerVersion('zkeys', { metrics: { [longest]: 0.9 } }, editor);
+    assert.equal(registered.version.stage, 'Staging');
+    assert.equal((await registry.searchVersions('zkeys', { metric: `${longest}>0.5` })).items.length, 1);
+    await assert.rejects(registry.registerVersion('zkeys', { metrics: { [tooLong]: 1 } }, editor), isCode('VALIDATION_FAILED', `metrics.${tooLong}`));
+    await assert.rejects(registry.updateModel('zkeys', { policy: { metric: tooLong, comparison: '>', threshold: 0.5, targetStage: 'Staging' } }, admin), isCode('VALIDATION_FAILED', 'policy.metric'));
+    await assert.rejects(registry.searchVersions('zkeys', { metric: `${tooLong}>0.5` }), isCode('VALIDATION_FAILED', 'metric'));
   });
 
   it('applies per-model policies and auto-staging off', async () => {

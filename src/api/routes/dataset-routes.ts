@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { isDatasetFormat, type DatasetFormat, type DatasetVersion } from '../../domain/datasets.js';
+import { DATASET_NAME_PATTERN, MAX_DATASET_NAME_LENGTH, isDatasetFormat, type DatasetFormat, type DatasetVersion } from '../../domain/datasets.js';
 import { invalid, isWardenError } from '../../domain/errors.js';
 import type { RouteModule } from '../app-deps.js';
 import { ErrorBody } from '../http-errors.js';
@@ -20,7 +20,7 @@ const UPLOAD_TYPES: Readonly<Record<string, DatasetFormat>> = {
   'text/csv': 'csv',
 };
 
-const DatasetName = Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-z0-9][a-z0-9._-]*$', description: 'Dataset name.' });
+const DatasetName = Type.String({ minLength: 1, maxLength: MAX_DATASET_NAME_LENGTH, pattern: DATASET_NAME_PATTERN.source, description: 'Dataset name.' });
 const VersionNumber = Type.Integer({ minimum: 1, maximum: 999_999_999, description: 'Version number (1, 2, 3… per name).' });
 // Spelled out (not mapped from DATASET_ORIGINS) so the static type stays a union; the route test checks they agree.
 const Origin = Type.Union(

@@ -9,6 +9,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { MAX_METRIC_KEY_LENGTH } from '../../domain/metric-keys.js';
 import { METRIC_COMPARISONS, STAGES, VERSION_STATUSES } from '../../domain/registry/vocabulary.js';
 import { AUTO_STAGE_TARGETS } from '../../domain/registry/auto-stage.js';
 import { MAX_PAGE_LIMIT } from '../../domain/registry/version-filter.js';
@@ -446,7 +447,8 @@ export const registryRoutes: RouteModule = (app, deps) => {
         querystring: Type.Object({
           stage: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 4 })),
           tag: Type.Optional(Type.Array(Type.String({ maxLength: 1200 }), { maxItems: 20 })),
-          metric: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 20 })),
+          // A key, an operator and a number: room for the longest key the metric-key rule allows.
+          metric: Type.Optional(Type.Array(Type.String({ maxLength: MAX_METRIC_KEY_LENGTH + 50 }), { maxItems: 20 })),
           ...PageQuery,
         }),
         response: { 200: Type.Object({ versions: Type.Array(VersionSchema), nextPageToken: Type.Optional(Type.String()) }), ...errors },

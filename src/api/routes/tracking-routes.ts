@@ -4,6 +4,7 @@
  * domain decide the rest. Roles: viewer reads, editor writes, admin deletes.
  */
 import { Type } from '@sinclair/typebox';
+import { MAX_METRIC_KEY_LENGTH } from '../../domain/metric-keys.js';
 import { LOG_BATCH_LIMITS } from '../../domain/tracking/run-data.js';
 import { RUN_STATUSES, type Run } from '../../domain/tracking/run.js';
 import { RUN_SEARCH_MAX_LIMIT, type RunSearchPage } from '../../domain/tracking/run-search.js';
@@ -14,7 +15,7 @@ import { StringEnum } from '../schemas.js';
 
 const Id = (description: string) => Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description });
 const ExperimentRef = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._-]+$', description: 'Experiment id or name.' });
-const Key = Type.String({ minLength: 1, maxLength: 250, description: "Letters, digits, '_', '-', '.', '/'." });
+const Key = Type.String({ minLength: 1, maxLength: MAX_METRIC_KEY_LENGTH, description: "Letters, digits, '_', '-', '.', '/'." });
 const Millis = (description: string) => Type.Integer({ minimum: 0, description: `${description}, ms since the epoch` });
 const StringMap = Type.Record(Type.String(), Type.String());
 const Status = StringEnum(RUN_STATUSES);

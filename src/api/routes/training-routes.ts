@@ -7,6 +7,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { MAX_DATASET_NAME_LENGTH } from '../../domain/datasets.js';
 import { WardenError } from '../../domain/errors.js';
 import type { Job } from '../../domain/jobs.js';
 import { MAX_PREDICT_TEXTS } from '../../services/model-loader.js';
@@ -106,7 +107,7 @@ export const trainingRoutes: RouteModule = (app, deps) => {
           {
             model: ModelName,
             version: Type.Union([Type.Integer({ minimum: 1 }), VersionRef]),
-            dataset: Type.String({ minLength: 1, maxLength: 64 }),
+            dataset: Type.String({ minLength: 1, maxLength: MAX_DATASET_NAME_LENGTH }),
             datasetVersion: Type.Optional(Type.Integer({ minimum: 1, description: 'default: the newest' })),
           },
           { additionalProperties: false },

@@ -1,5 +1,6 @@
 import type { Role } from '../auth.js';
 import { invalid } from '../errors.js';
+import { METRIC_KEY_RULE, isMetricKey } from '../metric-keys.js';
 import { compareMetric, isMetricComparison, type MetricComparison, type Stage, type VersionStatus } from './vocabulary.js';
 
 /** Stages a policy may assign at registration. */
@@ -47,7 +48,6 @@ export interface AutoStageDecision {
   readonly reason: string;
 }
 
-const METRIC_KEY = /^[A-Za-z0-9_.\-/]{1,128}$/;
 
 /**
  * Validates a policy given by a user. Accepts `{enabled:false}` or
@@ -60,7 +60,7 @@ export function parseAutoStagePolicy(raw: unknown, field = 'policy'): AutoStageP
   const p = raw as Record<string, unknown>;
   if (p.enabled !== undefined && typeof p.enabled !== 'boolean') throw invalid(`${field}.enabled`, 'enabled must be true or false');
   if (p.enabled === false) return { enabled: false };
-  if (typeof p.metric !== 'string' || !METRIC_KEY.test(p.metric)) throw invalid(`${field}.metric`, 'metric must be a metric name like eval_accuracy');
+  if (!isMetricKey(p.metric)) throw invalid(`${field}.metric`, `metric must be a metric name like eval_accuracy (${METRIC_KEY_RULE})`);
   if (!isMetricComparison(p.comparison)) throw invalid(`${field}.comparison`, 'comparison must be one of >, >=, <, <=, =');
   if (typeof p.threshold !== 'number' || !Number.isFinite(p.threshold)) throw invalid(`${field}.threshold`, 'threshold must be a finite number');
   if (!isTarget(p.targetStage)) throw invalid(`${field}.targetStage`, `targetStage must be one of ${AUTO_STAGE_TARGETS.join(', ')}`);

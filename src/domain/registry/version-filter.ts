@@ -1,4 +1,5 @@
 import { invalid } from '../errors.js';
+import { MAX_METRIC_KEY_LENGTH, METRIC_KEY_CHARS } from '../metric-keys.js';
 import { METRIC_COMPARISONS, isStage, type MetricComparison, type Stage } from './vocabulary.js';
 
 export interface MetricCondition {
@@ -29,7 +30,7 @@ export interface RawVersionQuery {
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 500;
 
-const METRIC_KEY = '[A-Za-z0-9_.\\-/]{1,128}';
+const METRIC_KEY = `${METRIC_KEY_CHARS}{1,${MAX_METRIC_KEY_LENGTH}}`;
 // Longest operators first so `>=` is not read as `>` followed by `=0.9`.
 const CONDITION = new RegExp(`^(${METRIC_KEY})\\s*(>=|<=|>|<|=)\\s*(-?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?)$`);
 const TAG_KEY = /^[A-Za-z0-9_.\-/:]{1,128}$/;

@@ -1,12 +1,13 @@
 import { WardenError, invalid } from '../errors.js';
+import { METRIC_KEY_PATTERN, METRIC_KEY_RULE } from '../metric-keys.js';
 
 /**
  * What a run records: params (write-once strings), tags (mutable strings) and metrics
  * (append-only numeric points). Every function here validates or decides; none does I/O.
  */
 
-/** Keys of params, tags and metrics: letters, digits and `_ - . /`, 1 to 250 characters. */
-export const DATA_KEY_PATTERN = /^[A-Za-z0-9_.\-/]{1,250}$/;
+/** Keys of params, tags and metrics: the metric-key rule (domain/metric-keys.ts). */
+export const DATA_KEY_PATTERN = METRIC_KEY_PATTERN;
 export const MAX_PARAM_VALUE_LENGTH = 6_000;
 export const MAX_TAG_VALUE_LENGTH = 5_000;
 
@@ -66,7 +67,7 @@ export function truncate(text: string, max = 60): string {
 export function validateKey(key: unknown, field: string): string {
   if (typeof key !== 'string' || key.length === 0) throw invalid(field, `${field} is required and must be a string`);
   if (!DATA_KEY_PATTERN.test(key)) {
-    throw invalid(field, `${field} "${truncate(key)}" must be 1-250 characters of letters, digits, '_', '-', '.', '/'`);
+    throw invalid(field, `${field} "${truncate(key)}" must be ${METRIC_KEY_RULE}`);
   }
   return key;
 }
