@@ -26,7 +26,7 @@ import {
   pick,
   resolveRecipe,
   sparseDot,
-  stratifiedSplit,
+  splitIndices,
   vectorizeTexts,
   type LinearWeights,
   type LogisticRegressionParams,
@@ -45,7 +45,7 @@ const SEED = 42;
 
 const rows = loadSpamAssassin({ html: (arg('html') ?? 'raw') as 'raw' | 'text' });
 const allLabels = Uint8Array.from(rows, (r) => r.label);
-const split = stratifiedSplit(allLabels, { test: 0.2, validation: 0 }, SEED);
+const split = splitIndices(rows.map((r) => r.text), { seed: SEED, test: 0.2, validation: 0 });
 const side = Int32Array.from([...split.train, ...split.validation]).sort();
 const texts = pick(rows.map((r) => r.text), side);
 const labels = Uint8Array.from(pick(allLabels, side));

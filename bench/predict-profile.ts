@@ -12,7 +12,7 @@ import {
   normalizeText,
   pick,
   resolveRecipe,
-  stratifiedSplit,
+  splitIndices,
   trainTextClassifier,
   type ModelFamily,
 } from '../src/ml/index.js';
@@ -31,7 +31,7 @@ const cpu = (): number => {
 const rows = loadSpamAssassin();
 const texts = rows.map((r) => r.text);
 const labels = Uint8Array.from(rows, (r) => r.label);
-const split = stratifiedSplit(labels, { test: 0.2, validation: 0.1 }, 42);
+const split = splitIndices(texts, { seed: 42, test: 0.2, validation: 0.1 });
 const part = (idx: Int32Array): { texts: string[]; labels: Uint8Array } => ({ texts: pick(texts, idx), labels: Uint8Array.from(pick(labels, idx)) });
 const t0 = cpu();
 const { model } = trainTextClassifier({ family, seed: 42 }, { train: part(split.train), validation: part(split.validation) });

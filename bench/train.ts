@@ -7,9 +7,10 @@
  *   npm run bench:train -- --family naive-bayes
  *   npm run bench:train -- --html raw          # keep HTML markup (default: visible text of HTML parts)
  *
- * Protocol: stratified 80/20 train/test split with seed 42; a validation slice (10 % of
- * the corpus, i.e. 12.5 % of the 80 %) is carved from the training side for calibration,
- * the threshold and hyper-parameter choice. The test split is touched once per family,
+ * Protocol: the platform's split — duplicate texts collapsed by the one duplicate rule
+ * (domain/datasets.ts `deduplicateRows`), then each message placed by a keyed hash of its
+ * text with seed 42 (ml/split.ts): 20 % test, 10 % validation (for calibration, the
+ * threshold and hyper-parameter choice), the rest train; the class balance per split is printed. The test split is touched once per family,
  * after everything is chosen. Each family runs in its own child process so its peak RSS
  * is its own. Throughput is end-to-end from the raw text (normalise → featurise → score →
  * calibrate → label), single process, one document at a time, after a 200-document warm-up;
@@ -17,6 +18,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { deduplicateRows } from '../src/domain/datasets.js';
 import { loadSpamAssassin } from '../src/store/datasets/spam-assassin.js';
 import {
   applyIdf,
@@ -26,7 +28,7 @@ import {
   createPredictor,
   evaluateClassifier,
   pick,
-  stratifiedSplit,
+  splitIndices,
   trainTextClassifier,
   vectorizeTexts,
   type LabelledTexts,
@@ -133,11 +135,18 @@ function arg(name: string): string | undefined {
  */
 const HTML = (arg('html') ?? 'text') as 'raw' | 'text';
 
+/** The corpus as a training job sees it: deduplicated, then split by the hash of each text. */
+function prepare(headers: 'subject' | 'all' | 'none') {
+  const loaded = loadSpamAssassin({ headers, html: HTML });
+  const deduplicated = deduplicateRows(loaded);
+  const texts = deduplicated.rows.map((r) => r.text);
+  const labels = Uint8Array.from(deduplicated.rows, (r) => r.label);
+  const split = splitIndices(texts, { seed: SEED, test: 0.2, validation: VALIDATION });
+  return { loaded: loaded.length, deduplicated, texts, labels, split };
+}
+
 function runFamily(family: ModelFamily, headers: 'subject' | 'all' | 'none', tune: boolean): FamilyReport {
-  const rows = loadSpamAssassin({ headers, html: HTML });
-  const texts = rows.map((r) => r.text);
-  const labels = Uint8Array.from(rows, (r) => r.label);
-  const split = stratifiedSplit(labels, { test: 0.2, validation: VALIDATION }, SEED);
+  const { texts, labels, split } = prepare(headers);
   const part = (idx: Int32Array): LabelledTexts => ({ texts: pick(texts, idx), labels: Uint8Array.from(pick(labels, idx)) });
   const train = part(split.train);
   const validation = part(split.validation);
@@ -257,7 +266,15 @@ if (child !== undefined) {
 } else {
   const families = (arg('family')?.split(',') ?? ['logistic-regression', 'naive-bayes', 'mlp']) as ModelFamily[];
   const self = fileURLToPath(import.meta.url);
-  console.log(`SpamAssassin (6,046 messages, 1,896 spam), text = ${headers === 'subject' ? 'Subject + body' : headers === 'all' ? 'non-leaking headers + body' : 'body'}, html ${HTML}; 80/20 stratified split, seed ${SEED}; validation = ${(VALIDATION * 100).toFixed(0)} % of the corpus carved from the 80 %${tune ? '; hyper-parameters re-tuned on validation' : ''}`);
+  const data = prepare(headers);
+  const d = data.deduplicated;
+  console.log(`SpamAssassin (${data.loaded.toLocaleString('en')} messages; ${d.duplicatesDropped} duplicates and ${d.conflictRowsDropped} rows of ${d.conflictingTexts} texts labelled both ways dropped), text = ${headers === 'subject' ? 'Subject + body' : headers === 'all' ? 'non-leaking headers + body' : 'body'}, html ${HTML}; hash split, seed ${SEED}: test 20 %, validation ${(VALIDATION * 100).toFixed(0)} %${tune ? '; hyper-parameters re-tuned on validation' : ''}`);
+  const balance = (idx: ArrayLike<number>) => {
+    let spam = 0;
+    for (let i = 0; i < idx.length; i++) spam += data.labels[idx[i]!]!;
+    return `${idx.length} rows, ${((100 * spam) / Math.max(1, idx.length)).toFixed(2)} % spam`;
+  };
+  console.log(`split: all ${balance(Array.from(data.labels, (_, i) => i))}; train ${balance(data.split.train)}; validation ${balance(data.split.validation)}; test ${balance(data.split.test)}`);
   console.log('family               test F1  accuracy  ROC-AUC  PR-AUC   FPR     train s (cpu s)  docs/s (per cpu s)  peak RSS MiB');
   for (const family of families) {
     const out = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', family, '--headers', headers, '--validation', String(VALIDATION), '--html', HTML, ...(tune ? ['--tune'] : []), ...(compareThresholds ? ['--compare-thresholds'] : []), ...(arg('grid') === undefined ? [] : ['--grid', arg('grid')!])], {

@@ -294,28 +294,44 @@ export function labelBalance(rows: readonly DatasetRow[]): LabelBalance {
 // ── split spec ──────────────────────────────────────────────────────────────
 
 /**
- * How a dataset version is split: stratified by label, shuffled from `seed`, `test` and
- * `validation` of EACH class held out (fractions of the whole), the rest trains. The same
- * spec on the same version always gives the same rows (ml/split.ts `stratifiedSplit`
- * applies it; this is the validated, storable description).
+ * How rows are split into train, validation and test — the one spec recipes store and
+ * datasets are split by (ml/split.ts applies it). Each row's place is decided by its TEXT
+ * alone: u = murmur3_32(UTF-8 text, seed) / 2^32; test when u < `test`, validation when
+ * u < `test + validation`, train otherwise. So a row keeps its split when rows are added,
+ * removed, reordered or relabelled, and identical texts always share a split: test rows
+ * stay test rows as a model's data grows, and versions stay comparable.
  */
 export interface SplitSpec {
   readonly seed: number;
+  /** Expected share of rows held out for validation (calibration, threshold, early stopping), in [0, 1). */
   readonly validation: number;
+  /** Expected share of rows held out for the evaluation, in (0, 1). */
   readonly test: number;
 }
 
 export const DEFAULT_SPLIT_SPEC: SplitSpec = Object.freeze({ seed: 42, validation: 0.1, test: 0.2 });
+/**
+ * Names the rule above in a training run's params (`split.method`), so a split can be
+ * rebuilt later only when it was made this way (earlier builds split by label, per class).
+ */
+export const SPLIT_METHOD = 'murmur3-text';
+/** At least this share of the rows is left to train on. */
+export const MIN_TRAIN_SHARE = 0.1;
+const SPLIT_KEYS = ['seed', 'validation', 'test'] as const;
 
 /**
- * Validates a split spec: integer seed in [0, 2^32), `test` and `validation` in [0, 1) with
- * test + validation < 1 (rows must remain to train on). Missing fields take
- * {@link DEFAULT_SPLIT_SPEC}'s values. VALIDATION_FAILED names the field.
+ * Validates a split spec: only `seed`, `validation`, `test`; integer seed in [0, 2^32);
+ * `test` in (0, 1) (an evaluation needs held-out rows), `validation` in [0, 1), and
+ * test + validation ≤ 1 − {@link MIN_TRAIN_SHARE}. Missing fields take
+ * {@link DEFAULT_SPLIT_SPEC}'s values. VALIDATION_FAILED names the field (`split.test`…).
  */
-export function validateSplitSpec(value: unknown, field = 'split'): SplitSpec {
+export function parseSplitSpec(value: unknown, field = 'split'): SplitSpec {
   if (value === undefined || value === null) return DEFAULT_SPLIT_SPEC;
   if (typeof value !== 'object' || Array.isArray(value)) throw invalid(field, `${field} must be an object {seed, validation, test}`);
   const input = value as Record<string, unknown>;
+  for (const key of Object.keys(input)) {
+    if (!(SPLIT_KEYS as readonly string[]).includes(key)) throw invalid(`${field}.${key}`, `unknown field ${key}; expected one of ${SPLIT_KEYS.join(', ')}`);
+  }
   const seed = input.seed ?? DEFAULT_SPLIT_SPEC.seed;
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
     throw invalid(`${field}.seed`, `${field}.seed must be an integer in [0, 4294967295]`);
@@ -328,51 +344,84 @@ export function validateSplitSpec(value: unknown, field = 'split'): SplitSpec {
     return raw;
   };
   const spec = { seed, validation: fraction('validation'), test: fraction('test') };
-  if (spec.validation + spec.test >= 1) {
-    throw invalid(field, `${field}.validation + ${field}.test must be below 1 so rows remain to train on`);
+  if (spec.test === 0) throw invalid(`${field}.test`, `${field}.test must be above 0: the evaluation needs held-out rows`);
+  if (spec.validation + spec.test > 1 - MIN_TRAIN_SHARE + 1e-9) {
+    throw invalid(field, `${field}.validation + ${field}.test must be at most ${1 - MIN_TRAIN_SHARE} so at least ${MIN_TRAIN_SHARE * 100} % of the rows remain to train on`);
   }
   return Object.freeze(spec);
 }
 
-// ── merge ───────────────────────────────────────────────────────────────────
+// ── duplicates and merge ───────────────────────────────────────────────────
+
+/** What {@link deduplicateRows} kept and dropped. */
+export interface DeduplicatedRows {
+  /** Each text once, at its first occurrence, in the input order. */
+  readonly rows: readonly DatasetRow[];
+  /** Repeats of a (text, label) row already kept. */
+  readonly duplicatesDropped: number;
+  /** Texts that appear with both labels: every row of such a text is dropped. */
+  readonly conflictingTexts: number;
+  /** Rows dropped because their text appears with both labels. */
+  readonly conflictRowsDropped: number;
+}
+
+/**
+ * THE duplicate rule, applied to whatever rows one training or one merge uses — one
+ * dataset or several, in the same way. Rows are the same when their (trimmed) texts are
+ * identical:
+ * - same text, same label: kept once, at its first occurrence;
+ * - same text, both labels: every row of that text is dropped and counted. The data does
+ *   not say which label is right, and keeping either would train on a guess (or, keeping
+ *   both, on a contradiction).
+ * The outcome does not depend on the order of the inputs, except for the order of the rows kept.
+ */
+export function deduplicateRows(rows: Iterable<DatasetRow>): DeduplicatedRows {
+  const seen = new Map<string, { labels: number; count: number }>(); // labels: bit 0 seen with 0, bit 1 seen with 1
+  const firsts: DatasetRow[] = [];
+  for (const row of rows) {
+    const entry = seen.get(row.text);
+    if (entry === undefined) {
+      seen.set(row.text, { labels: row.label === 1 ? 2 : 1, count: 1 });
+      firsts.push(row);
+    } else {
+      entry.labels |= row.label === 1 ? 2 : 1;
+      entry.count++;
+    }
+  }
+  let conflictingTexts = 0;
+  let conflictRowsDropped = 0;
+  let duplicatesDropped = 0;
+  for (const entry of seen.values()) {
+    if (entry.labels === 3) {
+      conflictingTexts++;
+      conflictRowsDropped += entry.count;
+    } else duplicatesDropped += entry.count - 1;
+  }
+  const kept = conflictingTexts === 0 ? firsts : firsts.filter((row) => seen.get(row.text)?.labels !== 3);
+  return { rows: kept, duplicatesDropped, conflictingTexts, conflictRowsDropped };
+}
+
+/** One line saying what the duplicate rule dropped (merge descriptions, training logs). */
+export function describeDeduplication(outcome: DeduplicatedRows): string {
+  const conflicts = outcome.conflictingTexts > 0 ? `, ${outcome.conflictRowsDropped} rows of ${outcome.conflictingTexts} texts labelled both ways dropped` : '';
+  return `${outcome.duplicatesDropped} duplicate rows dropped${conflicts}`;
+}
 
 export interface MergeInput {
   readonly digest: string;
   readonly rows: readonly DatasetRow[];
 }
 
-export interface MergePlan {
-  /** Parents' rows in order, each identical (text, label) row kept once, at its first occurrence. */
-  readonly rows: readonly DatasetRow[];
+export interface MergePlan extends DeduplicatedRows {
   /** The parents' digests in the order given, each once. */
   readonly parentDigests: readonly string[];
-  /** Identical rows dropped. */
-  readonly duplicatesDropped: number;
-  /** Texts that appear with both labels (both rows are kept: the merge does not guess). */
-  readonly conflictingTexts: number;
 }
 
-/** Merges datasets: concatenates in order, drops identical rows, records the parents. Needs ≥ 2 parents. */
+/** Merges datasets: concatenates in order under the {@link deduplicateRows} rule and records the parents. Needs ≥ 2 parents. */
 export function mergeDatasets(parents: readonly MergeInput[]): MergePlan {
   if (parents.length < 2) throw invalid('parents', 'a merge needs at least two parent datasets');
-  const labelsByText = new Map<string, number>(); // bit 0: seen with 0, bit 1: seen with 1
-  const rows: DatasetRow[] = [];
-  let duplicatesDropped = 0;
-  for (const parent of parents) {
-    for (const row of parent.rows) {
-      const seen = labelsByText.get(row.text) ?? 0;
-      const bit = row.label === 1 ? 2 : 1;
-      if (seen & bit) {
-        duplicatesDropped++;
-        continue;
-      }
-      labelsByText.set(row.text, seen | bit);
-      rows.push(row);
-    }
-  }
-  let conflictingTexts = 0;
-  for (const bits of labelsByText.values()) if (bits === 3) conflictingTexts++;
-  return { rows, parentDigests: [...new Set(parents.map((p) => p.digest))], duplicatesDropped, conflictingTexts };
+  const deduplicated = deduplicateRows(parents.flatMap((p) => p.rows));
+  return { ...deduplicated, parentDigests: [...new Set(parents.map((p) => p.digest))] };
 }
 
 // ── the entity ──────────────────────────────────────────────────────────────

@@ -13,6 +13,7 @@
  * Pure: no ml/ import (the training service fills the family defaults from ml/ before a
  * recipe is stored), no crypto (the caller passes the sha256 function).
  */
+import { parseSplitSpec, validateDatasetName, type SplitSpec } from './datasets.js';
 import { invalid } from './errors.js';
 
 export const RECIPE_FAMILIES = ['lr', 'nb', 'mlp', 'external'] as const;
@@ -55,12 +56,6 @@ export interface RecipeDatasetSpec {
   readonly includeFresh: boolean;
 }
 
-export interface RecipeSplit {
-  readonly seed: number;
-  readonly validation: number;
-  readonly test: number;
-}
-
 export interface Recipe {
   readonly formatVersion: typeof RECIPE_FORMAT_VERSION;
   readonly family: RecipeFamily;
@@ -77,12 +72,11 @@ export interface Recipe {
   readonly threshold?: Readonly<Record<string, unknown>>;
   readonly calibration?: 'platt' | 'none';
   readonly dataset: RecipeDatasetSpec;
-  readonly split: RecipeSplit;
+  /** Which rows train, validate and test (domain/datasets.ts: by a keyed hash of each row's text). */
+  readonly split: SplitSpec;
 }
 
-export const DEFAULT_RECIPE_SPLIT: RecipeSplit = Object.freeze({ seed: 42, validation: 0.1, test: 0.2 });
 export const MAX_COMMAND_ARGS = 64;
-const DATASET_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const MAX_RECIPE_JSON = 50_000;
 
@@ -145,8 +139,8 @@ function parseDatasetSpec(value: unknown, field: string): RecipeDatasetSpec {
   const builtinList = typeof builtinRaw === 'string' ? [builtinRaw] : builtinRaw;
   if (!Array.isArray(builtinList) || builtinList.length > 10) throw invalid(`${field}.builtin`, 'builtin must be a list of at most 10 corpus names');
   const builtin = builtinList.map((name, i) => {
-    if (typeof name !== 'string' || !DATASET_NAME.test(name)) throw invalid(`${field}.builtin[${i}]`, 'a corpus name like spam-assassin');
-    return name;
+    // A corpus is versioned under its own name, so it follows the dataset-name rule.
+    return validateDatasetName(name, `${field}.builtin[${i}]`);
   });
   const datasetsRaw = value.datasets ?? [];
   if (!Array.isArray(datasetsRaw) || datasetsRaw.length > 50) throw invalid(`${field}.datasets`, 'datasets must be a list of at most 50 {name, version?}');
@@ -155,10 +149,10 @@ function parseDatasetSpec(value: unknown, field: string): RecipeDatasetSpec {
     const ref = typeof entry === 'string' ? { name: entry } : entry;
     if (!isObject(ref)) throw invalid(at, 'each dataset is a name or {name, version?}');
     checkKeys(ref, ['name', 'version'], at);
-    if (typeof ref.name !== 'string' || !DATASET_NAME.test(ref.name)) throw invalid(`${at}.name`, 'a dataset name like [a-z0-9][a-z0-9._-]{0,63}');
-    if (ref.version === undefined || ref.version === null) return { name: ref.name };
+    const name = validateDatasetName(ref.name, `${at}.name`);
+    if (ref.version === undefined || ref.version === null) return { name };
     if (typeof ref.version !== 'number' || !Number.isInteger(ref.version) || ref.version < 1) throw invalid(`${at}.version`, 'version must be a whole number ≥ 1');
-    return { name: ref.name, version: ref.version };
+    return { name, version: ref.version };
   });
   const includeFresh = value.includeFresh ?? false;
   if (typeof includeFresh !== 'boolean') throw invalid(`${field}.includeFresh`, 'includeFresh must be a boolean');
@@ -166,22 +160,6 @@ function parseDatasetSpec(value: unknown, field: string): RecipeDatasetSpec {
     throw invalid(field, 'the dataset spec names no data: give builtin corpora, datasets, or includeFresh: true');
   }
   return { builtin, datasets, includeFresh };
-}
-
-function parseSplit(value: unknown, field: string): RecipeSplit {
-  if (value === undefined || value === null) return DEFAULT_RECIPE_SPLIT;
-  if (!isObject(value)) throw invalid(field, `${field} must be an object {seed, validation, test}`);
-  checkKeys(value, ['seed', 'validation', 'test'], field);
-  const fraction = (key: 'validation' | 'test'): number => {
-    const v = value[key] ?? DEFAULT_RECIPE_SPLIT[key];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v >= 1) throw invalid(`${field}.${key}`, `${key} must be a fraction in [0, 1)`);
-    return v;
-  };
-  const validation = fraction('validation');
-  const test = fraction('test');
-  if (test <= 0) throw invalid(`${field}.test`, 'test must be > 0: the evaluation needs a held-out split');
-  if (validation + test >= 0.9) throw invalid(`${field}.validation`, 'validation + test must leave at least 10 % of the rows to train on');
-  return { seed: uint32(value.seed, `${field}.seed`, DEFAULT_RECIPE_SPLIT.seed), validation, test };
 }
 
 /**
@@ -236,7 +214,7 @@ export function parseRecipe(input: unknown, field = 'recipe'): Recipe {
     ...(input.threshold !== undefined ? { threshold: plainJson(input.threshold, `${field}.threshold`) } : {}),
     ...(calibration !== undefined ? { calibration } : {}),
     dataset: parseDatasetSpec(input.dataset, `${field}.dataset`),
-    split: parseSplit(input.split, `${field}.split`),
+    split: parseSplitSpec(input.split, `${field}.split`),
   };
   return recipe;
 }

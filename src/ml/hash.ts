@@ -37,3 +37,48 @@ export function hashString(text: string, seed = 0): number {
   for (let i = 0; i < text.length; i++) h = fnvStep(h, text.charCodeAt(i));
   return fmix32(h);
 }
+
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(4096);
+
+/**
+ * MurmurHash3 x86_32 of the UTF-8 bytes of `text`, keyed by `seed` (uint32); unsigned.
+ * The reference algorithm, so other tools reproduce it (Python `mmh3.hash(text, seed,
+ * signed=False)`): a split assignment written down in the docs can be checked outside Warden.
+ */
+export function murmur3Utf8(text: string, seed: number): number {
+  // Every UTF-16 unit is at most 3 UTF-8 bytes.
+  if (scratch.length < text.length * 3) scratch = new Uint8Array(Math.max(text.length * 3, scratch.length * 2));
+  const length = encoder.encodeInto(text, scratch).written;
+  const bytes = scratch;
+  const c1 = 0xcc9e2d51;
+  const c2 = 0x1b873593;
+  let h = seed | 0;
+  const blocks = length & ~3;
+  for (let i = 0; i < blocks; i += 4) {
+    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  let k = 0;
+  switch (length & 3) {
+    case 3:
+      k ^= bytes[blocks + 2]! << 16;
+    // falls through
+    case 2:
+      k ^= bytes[blocks + 1]! << 8;
+    // falls through
+    case 1:
+      k ^= bytes[blocks]!;
+      k = Math.imul(k, c1);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, c2);
+      h ^= k;
+  }
+  h ^= length;
+  return fmix32(h) >>> 0;
+}

@@ -3,7 +3,7 @@
  *
  * Typical use:
  * ```ts
- * const split = stratifiedSplit(labels, { test: 0.2, validation: 0.1 }, 42);
+ * const split = splitIndices(texts, { seed: 42, test: 0.2, validation: 0.1 }); // by a keyed hash of each text
  * const { model } = trainTextClassifier({ family: 'logistic-regression' }, { train, validation }, { onProgress });
  * const test = evaluateClassifier(model, testData);              // BinaryMetrics
  * const { manifest, weights } = serializeModel(model, sha256);   // manifest.json + weights.bin

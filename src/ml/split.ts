@@ -1,58 +1,45 @@
 /**
- * Deterministic stratified splits: the same labels and seed always give the same
- * row indices, and each split keeps the label balance of the whole.
+ * The split of rows into train, validation and test, by a keyed hash of each row's text
+ * (domain/datasets.ts `SplitSpec` states the rule). Nothing about a row but its text and
+ * the seed decides its place, so adding, removing, reordering or relabelling rows never
+ * moves another row, and old test rows stay test rows as a dataset grows. Class balance
+ * per split is therefore not forced: each class lands in each split in expectation only.
  */
-import { invalid } from '../domain/errors.js';
-import { createRng } from './random.js';
+import type { SplitSpec } from '../domain/datasets.js';
+import { murmur3Utf8 } from './hash.js';
 
-export interface SplitFractions {
-  /** Share of EACH class held out for testing, in [0, 1). */
-  readonly test: number;
-  /** Share of each class held out for validation (of the whole, not of what remains), in [0, 1). */
-  readonly validation?: number;
-}
+export type SplitName = 'train' | 'validation' | 'test';
 
-/** Row indices per split, each sorted ascending. */
+/** Row indices per split, each ascending. */
 export interface SplitIndices {
   readonly train: Int32Array;
   readonly validation: Int32Array;
   readonly test: Int32Array;
 }
 
-/**
- * Splits rows by label. Within each class the indices are shuffled with a seeded PRNG
- * (one stream per class, derived from `seed` and the class), then the first
- * round(n·test) go to test and the next round(n·validation) to validation. The test
- * split therefore does not depend on `validation`: carving a validation slice never
- * moves a test row.
- */
-export function stratifiedSplit(labels: ArrayLike<number>, fractions: SplitFractions, seed: number): SplitIndices {
-  const validation = fractions.validation ?? 0;
-  if (!(fractions.test >= 0 && fractions.test < 1)) throw invalid('split.test', 'test fraction must be in [0, 1)');
-  if (!(validation >= 0 && validation < 1)) throw invalid('split.validation', 'validation fraction must be in [0, 1)');
-  if (fractions.test + validation >= 1) throw invalid('split.validation', 'test + validation must leave rows to train on');
-  if (!Number.isInteger(seed)) throw invalid('split.seed', 'seed must be an integer');
-  const byClass = new Map<number, number[]>();
-  for (let i = 0; i < labels.length; i++) {
-    const y = labels[i]!;
-    let bucket = byClass.get(y);
-    if (bucket === undefined) byClass.set(y, (bucket = []));
-    bucket.push(i);
-  }
-  const train: number[] = [];
-  const val: number[] = [];
-  const test: number[] = [];
-  for (const label of [...byClass.keys()].sort((a, b) => a - b)) {
-    const rows = byClass.get(label)!;
-    createRng((seed ^ Math.imul(label + 1, 0x9e3779b1)) >>> 0).shuffle(rows);
-    const nTest = Math.round(rows.length * fractions.test);
-    const nVal = Math.round(rows.length * validation);
-    test.push(...rows.slice(0, nTest));
-    val.push(...rows.slice(nTest, nTest + nVal));
-    train.push(...rows.slice(nTest + nVal));
-  }
-  const sorted = (xs: number[]): Int32Array => Int32Array.from(xs).sort();
-  return { train: sorted(train), validation: sorted(val), test: sorted(test) };
+/** Where a text falls in [0, 1) for a seed: murmur3_32 of its UTF-8 bytes, over 2^32. */
+export function splitPosition(text: string, seed: number): number {
+  return murmur3Utf8(text, seed) / 2 ** 32;
+}
+
+/** The split a text belongs to: test below `test`, validation below `test + validation`, else train. */
+export function assignSplit(text: string, spec: SplitSpec): SplitName {
+  const u = splitPosition(text, spec.seed);
+  return u < spec.test ? 'test' : u < spec.test + spec.validation ? 'validation' : 'train';
+}
+
+/** Splits row indices by their texts (see {@link assignSplit}). */
+export function splitIndices(texts: ArrayLike<string>, spec: SplitSpec): SplitIndices {
+  const parts: Record<SplitName, number[]> = { train: [], validation: [], test: [] };
+  for (let i = 0; i < texts.length; i++) parts[assignSplit(texts[i]!, spec)].push(i);
+  return { train: Int32Array.from(parts.train), validation: Int32Array.from(parts.validation), test: Int32Array.from(parts.test) };
+}
+
+/** Splits rows by their texts, each part in the input order. */
+export function splitRows<T extends { readonly text: string }>(rows: readonly T[], spec: SplitSpec): Record<SplitName, T[]> {
+  const parts: Record<SplitName, T[]> = { train: [], validation: [], test: [] };
+  for (const row of rows) parts[assignSplit(row.text, spec)].push(row);
+  return parts;
 }
 
 /** Picks `rows` out of `items` (e.g. texts or labels for one split). */

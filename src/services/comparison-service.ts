@@ -6,7 +6,7 @@
  * shows the recorded metrics side by side with `sameRows: false` and no winner.
  * Runs inside a request, so the rows it scores are bounded (`maxRows`).
  */
-import { validateDatasetName, validateSplitSpec, type DatasetRow, type DatasetVersion, type SplitSpec } from '../domain/datasets.js';
+import { SPLIT_METHOD, parseSplitSpec, validateDatasetName, type DatasetRow, type DatasetVersion, type SplitSpec } from '../domain/datasets.js';
 import { invalid, isWardenError } from '../domain/errors.js';
 import {
   parseComparedRef,
@@ -207,9 +207,10 @@ export class ComparisonService {
     if (v.sourceRunId === null) return undefined;
     try {
       const run = await this.deps.tracking.getRun(v.sourceRunId);
-      const { 'split.seed': seed, 'split.test': test, 'split.validation': validation } = run.params;
-      if (seed === undefined || test === undefined || validation === undefined) return undefined;
-      return validateSplitSpec({ seed: Number(seed), test: Number(test), validation: Number(validation) });
+      const { 'split.seed': seed, 'split.test': test, 'split.validation': validation, 'split.method': method } = run.params;
+      // A run split another way (before rows were placed by their text's hash) cannot be rebuilt.
+      if (seed === undefined || test === undefined || validation === undefined || method !== SPLIT_METHOD) return undefined;
+      return parseSplitSpec({ seed: Number(seed), test: Number(test), validation: Number(validation) });
     } catch (error) {
       if (isWardenError(error) && (error.code === 'RUN_NOT_FOUND' || error.code === 'VALIDATION_FAILED')) return undefined;
       throw error;
@@ -264,7 +265,7 @@ export class ComparisonService {
   private async readSplit(datasets: readonly DatasetVersion[], spec: SplitSpec): Promise<{ test: DatasetRow[]; seen: DatasetRow[] }> {
     const parts: Array<{ digest: string; rows: DatasetRow[] }> = [];
     for (const dataset of datasets) parts.push({ digest: dataset.sha256, rows: await this.deps.datasets.readRowsBySha256(dataset.sha256) });
-    const split = splitRows(combineDatasetRows(parts), spec);
+    const split = splitRows(combineDatasetRows(parts).rows, spec);
     return { test: split.test, seen: [...split.train, ...split.validation] };
   }
 

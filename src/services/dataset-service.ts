@@ -9,6 +9,8 @@ import {
   canonicalRow,
   checkRow,
   datasetDigest,
+  deduplicateRows,
+  describeDeduplication,
   formatOfFileName,
   isDatasetFormat,
   labelBalance,
@@ -17,12 +19,13 @@ import {
   ProblemCollector,
   validateDatasetName,
   validateDatasetVersionNumber,
-  validateSplitSpec,
+  parseSplitSpec,
   type DatasetFormat,
   type DatasetOrigin,
   type DatasetRow,
   type DatasetSourceFile,
   type DatasetVersion,
+  type DeduplicatedRows,
   type SplitSpec,
 } from '../domain/datasets.js';
 import { WardenError, invalid, isWardenError } from '../domain/errors.js';
@@ -46,7 +49,7 @@ import type { DatasetFileReader, ParsedDatasetFile } from '../domain/ports/datas
 import type { DatasetStore, DatasetSummary, ListDatasetsOptions, RegisteredDataset } from '../domain/ports/dataset-store.js';
 import type { DomainEvents } from '../domain/ports/domain-events.js';
 import type { FreshDataSource } from '../domain/ports/fresh-data-source.js';
-import { stratifiedSplit, pick } from '../ml/split.js';
+import { splitRows as splitByTextHash } from '../ml/split.js';
 import { sha256Digest } from './sha256-digest.js';
 
 export type { BuiltinCorpus } from '../domain/ports/builtin-corpus.js';
@@ -244,7 +247,7 @@ export class DatasetService {
       inputs.push({ digest: version.sha256, rows: await this.rowsOf(version) });
     }
     const plan = mergeDatasets(inputs);
-    const note = `${plan.duplicatesDropped} duplicate rows dropped${plan.conflictingTexts > 0 ? `, ${plan.conflictingTexts} texts carry both labels` : ''}`;
+    const note = describeDeduplication(plan);
     return this.storeVersion([...plan.rows], {
       name,
       origin: 'merge',
@@ -299,13 +302,14 @@ export class DatasetService {
   }
 
   /**
-   * The deterministic stratified split of a version: the same version and spec always give
-   * the same rows in each part (ml/split.ts `stratifiedSplit`, seeded per class).
+   * The split of a version as a training with this spec sees it: rows deduplicated by the
+   * one duplicate rule (domain/datasets.ts `deduplicateRows`), then placed by the hash of
+   * their text (ml/split.ts), so a row keeps its split in every later version that holds it.
    */
   async split(name: string, version: number | string, spec?: unknown): Promise<DatasetSplit> {
-    const valid = validateSplitSpec(spec);
-    const rows = await this.readRows(name, version);
-    return splitRows(rows, valid);
+    const valid = parseSplitSpec(spec);
+    const dataset = await this.get(name, version);
+    return splitRows(combineDatasetRows([{ digest: dataset.sha256, rows: await this.rowsOf(dataset) }]).rows, valid);
   }
 
   private async rowsOf(version: DatasetVersion): Promise<DatasetRow[]> {
@@ -576,23 +580,21 @@ export class DatasetService {
 }
 
 /**
- * The rows a training sees when its recipe names several datasets (in this order): one dataset
- * as it is, several merged by the duplicate rule of `mergeDatasets`. The training job and the
- * comparison (which rebuilds a version's held-out rows) both call this, so they see the same rows.
+ * The rows a training sees from the datasets its recipe names (in this order): the one
+ * duplicate rule (domain/datasets.ts `deduplicateRows`) over all of them, whether one dataset
+ * or several. The training job and the comparison (which rebuilds a version's held-out rows)
+ * both call this, so they see the same rows.
  */
-export function combineDatasetRows(parts: ReadonlyArray<{ readonly digest: string; readonly rows: readonly DatasetRow[] }>): DatasetRow[] {
-  if (parts.length === 1) return [...parts[0]!.rows];
-  return [...mergeDatasets(parts.map((p) => ({ digest: p.digest, rows: p.rows }))).rows];
+export function combineDatasetRows(parts: ReadonlyArray<{ readonly digest: string; readonly rows: readonly DatasetRow[] }>): DeduplicatedRows {
+  return deduplicateRows(parts.flatMap((p) => p.rows));
 }
 
-/** Splits rows with ml/split.ts: stratified by label, seeded per class. */
+/**
+ * THE place rows are split (training, comparison, `DatasetService.split`): by the keyed hash
+ * of each row's text (ml/split.ts), so a row keeps its split in every version that holds it.
+ */
 export function splitRows(rows: readonly DatasetRow[], spec: SplitSpec): DatasetSplit {
-  const indices = stratifiedSplit(
-    rows.map((row) => row.label),
-    { test: spec.test, validation: spec.validation },
-    spec.seed,
-  );
-  return { spec, train: pick(rows, indices.train), validation: pick(rows, indices.validation), test: pick(rows, indices.test) };
+  return { spec, ...splitByTextHash(rows, spec) };
 }
 
 /** The canonical content of `rows` as UTF-8 chunks of about 1 MiB. */

@@ -28,7 +28,7 @@ import type { ExternalTrainerRunner } from '../domain/ports/external-trainer.js'
 import type { JobContext, JobHandlers, JobQueue } from '../domain/ports/job-queue.js';
 import type { ResourceMeter } from '../domain/ports/resource-meter.js';
 import { RECIPE_AUTHOR_ROLE_TAG, RECIPE_AUTHOR_TAG, canonicalJson, overrideRecipe, recipeFingerprint, type Recipe } from '../domain/recipes.js';
-import type { DatasetRow } from '../domain/datasets.js';
+import { SPLIT_METHOD, describeDeduplication, type DatasetRow, type DeduplicatedRows } from '../domain/datasets.js';
 import { freshDatasetName } from '../domain/fresh-data.js';
 import type { ChampionEvidence, Initiator, ModelVersion, RegisteredModel, StagingEvidence } from '../domain/registry/index.js';
 import { isRole } from '../domain/auth.js';
@@ -36,9 +36,7 @@ import type { ResourceUsage } from '../domain/tracking/run.js';
 import {
   evaluateClassifierSteps,
   metricsToRecord,
-  pick,
   serializeModel,
-  stratifiedSplit,
   trainTextClassifierSteps,
   type BinaryMetrics,
   type LabelledTexts,
@@ -48,7 +46,7 @@ import {
 import { evaluatePair } from './paired-evaluation.js';
 import type { ArtifactService } from './artifact-service.js';
 import type { ModelLoader } from './model-loader.js';
-import { combineDatasetRows, type DatasetService } from './dataset-service.js';
+import { combineDatasetRows, splitRows, type DatasetService } from './dataset-service.js';
 import { RecipeResolver, toMlRecipe } from './recipe-resolver.js';
 import { sha256Hex } from './sha256-digest.js';
 import { BUNDLE_MEDIA_TYPE, BUNDLE_NAME, MANIFEST_NAME, WEIGHTS_NAME, encodeBundle } from './model-bundle.js';
@@ -572,14 +570,14 @@ export class TrainingService {
     ctx.reportProgress({ fraction: 0, phase: 'loading', message: 'reading the datasets' });
     const data = await this.loadDataset(model, recipe, payload);
     ctx.signal.throwIfAborted();
-    const labels = Uint8Array.from(data.rows, (r) => r.label);
-    const split = stratifiedSplit(labels, { test: recipe.split.test, validation: recipe.split.validation }, recipe.split.seed);
-    const part = (idx: Int32Array) => pick(data.rows, idx);
-    const splits = { train: part(split.train), validation: part(split.validation), test: part(split.test) };
-    say(`dataset: ${data.rows.length} rows (${data.positives} positive) from ${data.sources.join(', ')}; split train ${splits.train.length} / validation ${splits.validation.length} / test ${splits.test.length} (seed ${recipe.split.seed})`);
+    const splits = splitRows(data.rows, recipe.split);
+    say(`dataset: ${data.rows.length} rows (${data.positives} positive) from ${data.sources.join(', ')} (${describeDeduplication(data.deduplicated)}); split train ${splits.train.length} / validation ${splits.validation.length} / test ${splits.test.length} (seed ${recipe.split.seed})`);
     await this.deps.tracking.logBatch(runId, {
       params: [
         { key: 'dataset.rows', value: String(data.rows.length) },
+        { key: 'split.method', value: SPLIT_METHOD },
+        { key: 'dataset.duplicates_dropped', value: String(data.deduplicated.duplicatesDropped) },
+        { key: 'dataset.conflicting_rows_dropped', value: String(data.deduplicated.conflictRowsDropped) },
         { key: 'dataset.digests', value: data.digests.join(',') },
         { key: 'split.train_rows', value: String(splits.train.length) },
         { key: 'split.validation_rows', value: String(splits.validation.length) },
@@ -791,7 +789,7 @@ export class TrainingService {
     model: string,
     recipe: Recipe,
     payload: TrainingPayload,
-  ): Promise<{ rows: DatasetRow[]; digests: string[]; sources: string[]; positives: number }> {
+  ): Promise<{ rows: readonly DatasetRow[]; deduplicated: DeduplicatedRows; digests: string[]; sources: string[]; positives: number }> {
     const parts: Array<{ digest: string; rows: readonly DatasetRow[]; label: string }> = [];
     const add = async (digest: string, label: string) => {
       if (parts.some((p) => p.digest === digest)) return;
@@ -824,10 +822,12 @@ export class TrainingService {
       throw invalid('recipe.dataset.includeFresh', `the recipe of ${model} does not include fresh data`);
     }
     if (parts.length === 0) throw invalid('recipe.dataset', 'the dataset spec resolved to no data');
-    const rows = combineDatasetRows(parts);
+    // One duplicate rule whether the spec names one dataset or several (the comparison rebuilds rows the same way).
+    const deduplicated = combineDatasetRows(parts);
+    const rows = deduplicated.rows;
     let positives = 0;
     for (const r of rows) positives += r.label;
-    return { rows, digests: parts.map((p) => p.digest), sources: parts.map((p) => p.label), positives };
+    return { rows, deduplicated, digests: parts.map((p) => p.digest), sources: parts.map((p) => p.label), positives };
   }
 
   /** Every dataset digest the model's READY versions list, oldest version first, without repeats. */

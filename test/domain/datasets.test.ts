@@ -15,13 +15,14 @@ import {
   formatOfFileName,
   isDatasetOrigin,
   labelBalance,
+  deduplicateRows,
   mergeDatasets,
   parseCanonicalContent,
   parseLabel,
   utf8ByteLength,
   validateDatasetName,
   validateDatasetVersionNumber,
-  validateSplitSpec,
+  parseSplitSpec,
   type DatasetRow,
 } from '../../src/domain/datasets.js';
 import { WardenError } from '../../src/domain/errors.js';
@@ -176,34 +177,57 @@ describe('label balance', () => {
 });
 
 describe('split spec', () => {
-  it('defaults and validates', () => {
-    assert.deepEqual(validateSplitSpec(undefined), DEFAULT_SPLIT_SPEC);
-    assert.deepEqual(validateSplitSpec({ seed: 7, validation: 0, test: 0.2 }), { seed: 7, validation: 0, test: 0.2 });
-    assert.deepEqual(validateSplitSpec({ test: 0.5 }), { seed: 42, validation: 0.1, test: 0.5 });
-    assert.equal(code(() => validateSplitSpec({ validation: 0.5, test: 0.5 })).field, 'split');
-    assert.equal(code(() => validateSplitSpec({ seed: -1 })).field, 'split.seed');
-    assert.equal(code(() => validateSplitSpec({ seed: 1.5 })).field, 'split.seed');
-    assert.equal(code(() => validateSplitSpec({ test: 1 })).field, 'split.test');
-    assert.equal(code(() => validateSplitSpec({ test: 'x' })).field, 'split.test');
-    assert.equal(code(() => validateSplitSpec({ validation: -0.1 })).field, 'split.validation');
-    assert.equal(code(() => validateSplitSpec([])).field, 'split');
+  it('defaults and validates: one rule for datasets and recipes', () => {
+    assert.deepEqual(parseSplitSpec(undefined), DEFAULT_SPLIT_SPEC);
+    assert.deepEqual(parseSplitSpec({ seed: 7, validation: 0, test: 0.2 }), { seed: 7, validation: 0, test: 0.2 });
+    assert.deepEqual(parseSplitSpec({ test: 0.5 }), { seed: 42, validation: 0.1, test: 0.5 });
+    assert.deepEqual(parseSplitSpec({ seed: 4294967295, validation: 0.4, test: 0.5 }), { seed: 4294967295, validation: 0.4, test: 0.5 });
+    assert.equal(code(() => parseSplitSpec({ validation: 0.5, test: 0.5 })).field, 'split');
+    assert.equal(code(() => parseSplitSpec({ validation: 0.45, test: 0.5 })).field, 'split', 'at least 10 % trains');
+    assert.equal(code(() => parseSplitSpec({ seed: -1 })).field, 'split.seed');
+    assert.equal(code(() => parseSplitSpec({ seed: 2 ** 32 })).field, 'split.seed');
+    assert.equal(code(() => parseSplitSpec({ seed: 1.5 })).field, 'split.seed');
+    assert.equal(code(() => parseSplitSpec({ test: 1 })).field, 'split.test');
+    assert.equal(code(() => parseSplitSpec({ test: 0 })).field, 'split.test', 'an evaluation needs held-out rows');
+    assert.equal(code(() => parseSplitSpec({ test: 'x' })).field, 'split.test');
+    assert.equal(code(() => parseSplitSpec({ validation: -0.1 })).field, 'split.validation');
+    assert.equal(code(() => parseSplitSpec({ stratify: true })).field, 'split.stratify');
+    assert.equal(code(() => parseSplitSpec([])).field, 'split');
+    assert.equal(code(() => parseSplitSpec({ test: 0 }, 'recipe.split')).field, 'recipe.split.test');
+  });
+});
+
+describe('duplicate rule', () => {
+  const row = (text: string, label: 0 | 1) => ({ text, label });
+  it('keeps a repeated (text, label) once at its first occurrence and drops every row of a text labelled both ways', () => {
+    const out = deduplicateRows([row('a', 1), row('b', 0), row('a', 1), row('c', 1), row('b', 1), row('a', 1), row('b', 0), row('d', 0)]);
+    assert.deepEqual(out.rows, [row('a', 1), row('c', 1), row('d', 0)]);
+    assert.equal(out.duplicatesDropped, 2);
+    assert.equal(out.conflictingTexts, 1);
+    assert.equal(out.conflictRowsDropped, 3);
+  });
+  it('decides the same whatever the order of the rows', () => {
+    const rows = [row('a', 1), row('b', 0), row('a', 0), row('c', 1), row('c', 1), row('e', 0)];
+    const sorted = (list: readonly { text: string; label: number }[]) => [...list].sort((x, y) => x.text.localeCompare(y.text));
+    assert.deepEqual(sorted(deduplicateRows(rows).rows), sorted(deduplicateRows([...rows].reverse()).rows));
   });
 });
 
 describe('merge', () => {
-  it('drops identical rows, keeps first occurrences in order, records parents once', () => {
+  it('applies the duplicate rule to the concatenation and records parents once', () => {
     const a = { digest: 'a'.repeat(64), rows: [{ text: 'x', label: 1 as const }, { text: 'y', label: 0 as const }, { text: 'x', label: 1 as const }] };
     const b = { digest: 'b'.repeat(64), rows: [{ text: 'y', label: 0 as const }, { text: 'z', label: 1 as const }, { text: 'x', label: 0 as const }] };
     const plan = mergeDatasets([a, b, a]);
+    // The duplicate rule, as for one dataset: 'x' carries both labels, so none of its rows stays.
     assert.deepEqual(plan.rows, [
-      { text: 'x', label: 1 },
       { text: 'y', label: 0 },
       { text: 'z', label: 1 },
-      { text: 'x', label: 0 },
     ]);
     assert.deepEqual(plan.parentDigests, [a.digest, b.digest]);
-    assert.equal(plan.duplicatesDropped, 5);
+    assert.equal(plan.duplicatesDropped, 2);
     assert.equal(plan.conflictingTexts, 1);
+    assert.equal(plan.conflictRowsDropped, 5);
+    assert.deepEqual(plan.rows, deduplicateRows([...a.rows, ...b.rows, ...a.rows]).rows);
   });
   it('needs two parents', () => {
     assert.equal(code(() => mergeDatasets([{ digest: 'a', rows: [] }])).field, 'parents');

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { MAX_DATASET_NAME_LENGTH, parseSplitSpec, validateDatasetName } from '../../src/domain/datasets.js';
 import { WardenError } from '../../src/domain/errors.js';
 import { canonicalJson, checkExternalCommand, overrideRecipe, parseRecipe, recipeFingerprint, setsExternalRecipe, type Recipe } from '../../src/domain/recipes.js';
 
@@ -36,6 +37,21 @@ describe('parseRecipe', () => {
     assert.deepEqual(recipe.dataset.datasets, [{ name: 'phish' }, { name: 'mail', version: 3 }]);
   });
 
+  it('names datasets by the dataset-name rule: every name a dataset can have, such as a long model\'s -fresh data', () => {
+    const longest = 'd'.repeat(MAX_DATASET_NAME_LENGTH);
+    const fresh = `${'m'.repeat(64)}-fresh`;
+    for (const name of [longest, fresh]) assert.equal(validateDatasetName(name), name);
+    const recipe = parseRecipe({ family: 'lr', dataset: { builtin: [longest], datasets: [fresh, { name: longest, version: 2 }] } });
+    assert.deepEqual(recipe.dataset.builtin, [longest]);
+    assert.deepEqual(recipe.dataset.datasets, [{ name: fresh }, { name: longest, version: 2 }]);
+  });
+
+  it('takes its split spec from the one split rule (domain/datasets.ts)', () => {
+    for (const split of [undefined, { seed: 9 }, { seed: 1, validation: 0, test: 0.9 }, { validation: 0.4, test: 0.5 }]) {
+      assert.deepEqual(parseRecipe({ ...base, split }).split, parseSplitSpec(split, 'recipe.split'));
+    }
+  });
+
   it('names the offending field', () => {
     const cases: Array<[unknown, string]> = [
       [null, 'recipe'],
@@ -46,7 +62,9 @@ describe('parseRecipe', () => {
       [{ ...base, normalization: { nfkc: 'yes' } }, 'recipe.normalization.nfkc'],
       [{ ...base, seed: -1 }, 'recipe.seed'],
       [{ ...base, split: { test: 0 } }, 'recipe.split.test'],
-      [{ ...base, split: { test: 0.5, validation: 0.45 } }, 'recipe.split.validation'],
+      [{ ...base, split: { test: 0.5, validation: 0.45 } }, 'recipe.split'],
+      [{ ...base, split: { test: 0.2, shuffle: true } }, 'recipe.split.shuffle'],
+      [{ family: 'lr', dataset: { datasets: ['x'.repeat(MAX_DATASET_NAME_LENGTH + 1)] } }, 'recipe.dataset.datasets[0].name'],
       [{ ...base, split: { seed: 1.5 } }, 'recipe.split.seed'],
       [{ family: 'lr' }, 'recipe.dataset'],
       [{ family: 'lr', dataset: { builtin: ['Bad Name'] } }, 'recipe.dataset.builtin[0]'],

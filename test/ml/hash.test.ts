@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { combineHashes, fmix32, hashString } from '../../src/ml/hash.js';
+import { combineHashes, fmix32, hashString, murmur3Utf8 } from '../../src/ml/hash.js';
 
 describe('hash', () => {
   it('is deterministic and seed dependent', () => {
@@ -22,5 +22,18 @@ describe('hash', () => {
 
   it('combines order-sensitively', () => {
     assert.notEqual(combineHashes(1, 2), combineHashes(2, 1));
+  });
+
+  it('murmur3Utf8 is MurmurHash3 x86_32 of the UTF-8 bytes (reference vectors)', () => {
+    assert.equal(murmur3Utf8('', 0), 0);
+    assert.equal(murmur3Utf8('', 1), 0x514e28b7);
+    assert.equal(murmur3Utf8('hello', 0), 613153351);
+    assert.equal(murmur3Utf8('foo', 0), 4138058784);
+    assert.equal(murmur3Utf8('The quick brown fox jumps over the lazy dog', 0x9747b28c), 0x2fa826cd);
+    assert.equal(murmur3Utf8('Hello, world!', 0x9747b28c), 0x24884cba);
+    // Multi-byte characters hash as their UTF-8 bytes (16 here), not as UTF-16 units.
+    assert.equal(murmur3Utf8('ππππππππ', 0x9747b28c), 0xd58063c1);
+    assert.notEqual(murmur3Utf8('héllo wörld — 😀', 3), murmur3Utf8('héllo wörld — 😀', 4));
+    assert.equal(murmur3Utf8('x'.repeat(100_000), 5), murmur3Utf8('x'.repeat(100_000), 5));
   });
 });

@@ -142,19 +142,40 @@ for (const kind of STORE_KINDS) {
       await assert.rejects(h.service.importBuiltinCorpus('nope'), isCode('VALIDATION_FAILED', 'corpus'));
     });
 
-    it('splits a version deterministically and stratified', async () => {
-      const rows = Array.from({ length: 200 }, (_, i) => ({ text: `split row ${i}`, label: i % 5 === 0 ? 1 : 0 }));
+    it('splits a version deterministically, by the hash of each text', async () => {
+      const rows = Array.from({ length: 1_000 }, (_, i) => ({ text: `split row ${i}`, label: i % 5 === 0 ? 1 : 0 }));
       await h.service.registerRows(rows, { name: 'to-split', origin: 'upload' });
       const one = await h.service.split('to-split', 1, { seed: 7, validation: 0.1, test: 0.2 });
       const two = await h.service.split('to-split', 1, { seed: 7, validation: 0.1, test: 0.2 });
       assert.deepEqual(one, two);
-      assert.equal(one.test.length, 40);
-      assert.equal(one.validation.length, 20);
-      assert.equal(one.train.length, 140);
-      assert.equal(one.test.filter((r) => r.label === 1).length, 8, 'each split keeps the 20 % positives');
+      assert.equal(one.test.length + one.validation.length + one.train.length, 1_000);
+      // Binomial on 1,000 rows: a standard deviation of 0.013 for the test share.
+      assert.ok(Math.abs(one.test.length / 1_000 - 0.2) < 0.05, `test share ${one.test.length / 1_000}`);
+      assert.ok(Math.abs(one.validation.length / 1_000 - 0.1) < 0.04, `validation share ${one.validation.length / 1_000}`);
+      const positives = one.test.filter((r) => r.label === 1).length / one.test.length;
+      assert.ok(Math.abs(positives - 0.2) < 0.06, `test positives ${positives}`);
       const other = await h.service.split('to-split', 1, { seed: 8, validation: 0.1, test: 0.2 });
       assert.notDeepEqual(other.test, one.test);
       await assert.rejects(h.service.split('to-split', 1, { test: 1.5 }), isCode('VALIDATION_FAILED', 'split.test'));
+    });
+
+    it('keeps old rows in their split when a newer version adds rows, and splits after the duplicate rule', async () => {
+      const spec = { seed: 11, validation: 0.1, test: 0.2 };
+      const old = Array.from({ length: 600 }, (_, i) => ({ text: `grow row ${i}`, label: i % 3 === 0 ? 1 : 0 }));
+      const added = Array.from({ length: 400 }, (_, i) => ({ text: `grow row new ${i}`, label: i % 2 }));
+      await h.service.registerRows(old, { name: 'growing', origin: 'upload' });
+      // v2: the new rows first, a repeat of an old row, and one old text relabelled twice over (both labels).
+      await h.service.registerRows([...added, ...old, old[5]!, { text: old[6]!.text, label: 1 - old[6]!.label }], { name: 'growing', origin: 'upload' });
+      const v1 = await h.service.split('growing', 1, spec);
+      const v2 = await h.service.split('growing', 2, spec);
+      for (const part of ['train', 'validation', 'test'] as const) {
+        const now = new Set(v2[part].map((r) => r.text));
+        for (const row of v1[part]) if (row.text !== old[6]!.text) assert.ok(now.has(row.text), `${row.text} left ${part}`);
+      }
+      const all = [...v2.train, ...v2.validation, ...v2.test];
+      assert.equal(all.length, 1_000 - 1, 'the repeat kept once, the text labelled both ways dropped');
+      assert.equal(all.filter((r) => r.text === old[5]!.text).length, 1);
+      assert.equal(all.some((r) => r.text === old[6]!.text), false);
     });
 
     it('refuses to return rows whose stored bytes were altered', async () => {
