@@ -4,6 +4,7 @@
  *
  *   npm run bench:startup                       # 10 CLI calls per case, 5 server starts per case
  *   npm run bench:startup -- --cli-runs 20 --server-runs 3
+ *   npm run bench:startup -- --root /tmp/warden-before   # another checkout, side by side
  *
  * CLI cases run `node bin/warden.js` (what the `warden` bin is) and `npx warden` (what
  * the README prints); `status` talks to a running server. Server cases spawn the
@@ -22,13 +23,15 @@ import { parseArgs } from 'node:util';
 import { freePort } from './support/server.js';
 import { printTable } from './support/report.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({
   options: {
     'cli-runs': { type: 'string', default: '10' },
     'server-runs': { type: 'string', default: '5' },
+    // Another checkout to measure (e.g. a worktree of an older commit), its node_modules installed.
+    root: { type: 'string', default: fileURLToPath(new URL('..', import.meta.url)) },
   },
 });
+const ROOT = path.resolve(args.root);
 const CLI_RUNS = Number(args['cli-runs']);
 const SERVER_RUNS = Number(args['server-runs']);
 
@@ -134,6 +137,6 @@ for (const bootstrap of [false, true]) {
   rows.push(summary('server', `npm start → /health 200, empty home, WARDEN_BOOTSTRAP=${bootstrap}`, samples));
 }
 
-console.log(`load average before: ${loadBefore.map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs; node ${process.version}`);
+console.log(`${ROOT}: load average before: ${loadBefore.map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs; node ${process.version}`);
 printTable(['kind', 'case', 'runs', 'median ms', 'min ms', 'max ms'], rows);
 console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);

@@ -4,7 +4,7 @@
  * ROUTE_MODULES — one line each.
  */
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyReply, type RouteOptions } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type RouteOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -66,7 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<WardenApp> {
   const app = Fastify({
     logger: loggerOptions(deps),
     // Fastify's own logging writes two lines per request; the onResponse hook below writes one.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimitBytes,
     schemaController: { compilersFactory: { buildValidator: partAwareValidator() } },
     // Ids are ours: a client-chosen id could forge or flood log correlation.
