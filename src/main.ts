@@ -40,7 +40,6 @@ import type { JobStore } from './domain/ports/job-store.js';
 import type { JobHandlers, JobQueue } from './domain/ports/job-queue.js';
 import { SqlJobStore } from './store/sql/sql-job-store.js';
 import { LocalJobQueue } from './jobs/local-job-queue.js';
-import { BullMqJobQueue } from './jobs/bullmq-job-queue.js';
 import { TrainingService } from './services/training-service.js';
 import { RecipeResolver } from './services/recipe-resolver.js';
 import { ModelLoader } from './services/model-loader.js';
@@ -104,7 +103,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const datasetReader = new FileDatasetReader();
 
     // Services.
-    const jobs = createJobQueue(config, new SqlJobStore(database));
+    const jobs = await createJobQueue(config, new SqlJobStore(database));
     closers.push(() => jobs.close());
 
     const tracking = new TrackingService({ store: new SqlTrackingStore(database), clock: systemClock, ids: randomIds, meter: new ProcessResourceMeter() });
@@ -219,9 +218,13 @@ function startArtifactSweep(
  * durable in the metadata store; `redis://` uses BullMQ, so any number of `warden worker`
  * processes share the work. Either way the job records live in the store.
  */
-export function createJobQueue(config: Config, store: JobStore): JobQueue {
+export async function createJobQueue(config: Config, store: JobStore): Promise<JobQueue> {
   const common = { clock: systemClock, ids: randomIds, timings: { leaseMs: config.jobLeaseMs } };
-  if (config.queueUrl.startsWith('redis')) return new BullMqJobQueue(store, { ...common, url: config.queueUrl, prefix: config.queuePrefix });
+  if (config.queueUrl.startsWith('redis')) {
+    // Loaded on use: BullMQ and ioredis are a third of an embedded start's module loading.
+    const { BullMqJobQueue } = await import('./jobs/bullmq-job-queue.js');
+    return new BullMqJobQueue(store, { ...common, url: config.queueUrl, prefix: config.queuePrefix });
+  }
   return new LocalJobQueue(store, common);
 }
 

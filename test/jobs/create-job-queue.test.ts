@@ -15,12 +15,12 @@ describe('createJobQueue (composition root)', () => {
     const prefix = uniqueName('wcfg');
     try {
       const store = new SqlJobStore(test.database);
-      const local = createJobQueue(loadConfig({ WARDEN_HOME: home.dir }), store);
+      const local = await createJobQueue(loadConfig({ WARDEN_HOME: home.dir }), store);
       assert.ok(local instanceof LocalJobQueue);
       await local.close();
       const config = loadConfig({ WARDEN_HOME: home.dir, WARDEN_QUEUE_URL: TEST_REDIS_URL, WARDEN_QUEUE_PREFIX: prefix, WARDEN_JOB_LEASE_MS: '5000' });
       assert.equal(config.jobLeaseMs, 5_000);
-      const redis = createJobQueue(config, store);
+      const redis = await createJobQueue(config, store);
       assert.ok(redis instanceof BullMqJobQueue);
       const job = await redis.enqueue({ kind: 'evaluate', runAt: Date.now() + 60_000 });
       assert.equal((await redis.cancel(job.id)).state, 'cancelled');

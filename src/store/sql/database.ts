@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import path from 'node:path';
 import { WardenError } from '../../domain/errors.js';
 import type { DatabaseSchema } from './schema.js';
@@ -74,14 +74,16 @@ async function openPostgres(url: string, options: OpenOptions): Promise<SqlDatab
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new WardenError('VALIDATION_FAILED', `invalid PostgreSQL schema name "${schema}"`, { field: 'schema' });
   }
+  // Loaded on use: an embedded (SQLite) start need not pay for the PostgreSQL driver.
+  const { default: pgDriver } = await import('pg');
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') => {
       // int8 counts and epoch-millisecond timestamps fit in a double; numeric metrics are floats.
       if (oid === PG_INT8 || oid === PG_NUMERIC) return (value: string) => Number(value);
-      return pg.types.getTypeParser(oid, format);
+      return pgDriver.types.getTypeParser(oid, format);
     },
   };
-  const pool = new pg.Pool({
+  const pool = new pgDriver.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
     types: types as pg.CustomTypesConfig,
