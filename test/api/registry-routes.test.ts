@@ -137,6 +137,20 @@ describe('registry routes', () => {
     assert.equal((await call('GET', '/models/spam/versions/%20x', viewer)).statusCode, 400);
   });
 
+  it('refuses a version pointing at a blob or a run that does not exist, naming the field, and registers nothing', async () => {
+    const before = (await call('GET', '/models/spam', viewer)).json().latestVersion;
+    const noBlob = await call('POST', '/models/spam/versions', editor, { artifactDigest: `sha256:${'e'.repeat(64)}` });
+    assert.equal(noBlob.statusCode, 404, noBlob.body);
+    assert.deepEqual([noBlob.json().error.code, noBlob.json().error.field], ['ARTIFACT_NOT_FOUND', 'artifactDigest']);
+    const noRun = await call('POST', '/models/spam/versions', editor, { sourceRunId: 'no-such-run' });
+    assert.equal(noRun.statusCode, 404, noRun.body);
+    assert.deepEqual([noRun.json().error.code, noRun.json().error.field], ['RUN_NOT_FOUND', 'sourceRunId']);
+    const badDigest = await call('POST', '/models/spam/versions', editor, { artifactDigest: 'sha256:xyz' });
+    assert.equal(badDigest.statusCode, 400, badDigest.body);
+    assert.equal(badDigest.json().error.field, 'artifactDigest');
+    assert.equal((await call('GET', '/models/spam', viewer)).json().latestVersion, before);
+  });
+
   it('moves stages by role; deploy and archive through the platform endpoints', async () => {
     const toNone = await call('POST', '/models/spam/versions/4/stage', editor, { stage: 'None', reason: 'hold' });
     assert.equal(toNone.json().version.stage, 'None');
