@@ -689,7 +689,14 @@ export class TrainingService {
         status: input.status,
         description: input.description.slice(0, 10_000),
         metrics: input.metrics,
-        tags: { ...input.tags, [JOB_KEY_TAG]: key, 'warden.job_id': ctx.job.id },
+        // Who asked and whose recipe ran stay with the version after the job record is gone.
+        tags: {
+          ...input.tags,
+          [JOB_KEY_TAG]: key,
+          'warden.job_id': ctx.job.id,
+          'warden.started_by': payload.startedBy,
+          ...(payload.recipeAuthor !== null ? { [RECIPE_AUTHOR_TAG]: payload.recipeAuthor } : {}),
+        },
         parent: payload.parent,
         recipeFingerprint: payload.fingerprint,
         datasetDigests: input.datasetDigests,

@@ -150,5 +150,8 @@ describe('external trainers: allowlisted, admin-only, minimal environment', () =
     assert.equal(again.recipeAuthor, 'admin');
     await waitForJob(p.services.jobs, retrainId);
     assert.equal((await p.services.registry.getModel('ext')).tags['warden.recipe_author'], 'admin');
+    // The versions keep it too, after the job records are gone.
+    const v2 = await p.services.registry.getVersion('ext', 2);
+    assert.deepEqual([v2.tags['warden.started_by'], v2.tags['warden.recipe_author']], ['test-editor', 'admin']);
   });
 });
