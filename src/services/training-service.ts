@@ -152,6 +152,10 @@ export const BOOTSTRAP_MODELS: ReadonlyArray<{
 ];
 
 const DEFAULT_TASK = 'text-classification';
+/** Dataset names listed in an error that asks which data to train on. */
+const DATA_CHOICES_SHOWN = 20;
+
+const corporaChoice = (corpora: readonly string[]): string => (corpora.length === 0 ? 'no built-in corpora ship with this build' : `built-in corpora: ${corpora.join(', ')}`);
 
 /** What the training step hands to registration. */
 interface TrainedModel {
@@ -231,8 +235,12 @@ export class TrainingService {
     if (base === null && overrides.family === undefined && overrides.command === undefined) {
       throw invalid('recipe', `model "${request.model}" has no stored recipe: give recipe (or family and dataset)`);
     }
-    if (base === null && overrides.dataset === undefined) overrides.dataset = { builtin: ['spam-assassin'] };
+    if (base === null && overrides.dataset === undefined) {
+      throw invalid('dataset', `model "${request.model}" has no stored recipe, so say what to train on: dataset {builtin: [corpus…]} or {datasets: [name…]} (CLI: --builtin <corpus> or --dataset <name>). ${await this.dataChoices()}`);
+    }
     const recipe = this.resolveRecipe(overrideRecipe(base, overrides));
+    const datasetField = request.dataset !== undefined ? 'dataset' : isObject(request.recipe) && request.recipe.dataset !== undefined ? 'recipe.dataset' : 'model.recipe.dataset';
+    await this.checkData(recipe, datasetField);
     this.recipes.authorize(base, recipe, actor);
     const recipeKept = base !== null && canonicalJson(base) === canonicalJson(recipe);
     const recipeAuthor = recipeKept ? (model?.tags[RECIPE_AUTHOR_TAG] ?? null) : actor.name;
@@ -260,6 +268,7 @@ export class TrainingService {
     if (recipe === null) throw invalid('model', `model "${model.name}" has no usable training recipe; train it once with \`warden train ${model.name} --family lr\``);
     // Refuse now (400) what the job would fail on; the stored recipe itself is what runs and is fingerprinted.
     this.resolveRecipe(recipe, 'model.recipe');
+    await this.checkData(recipe, 'model.recipe.dataset');
     const parent = await this.retrainParent(model.name);
     return this.enqueue(
       'retrain',
@@ -378,6 +387,49 @@ export class TrainingService {
       if (job.state === 'queued' || job.state === 'running') jobs.push(job);
     }
     return jobs;
+  }
+
+  /**
+   * Refuses at enqueue (VALIDATION_FAILED naming the field) a dataset spec the job would
+   * fail on, after spending a version number on a FAILED version: an unknown built-in
+   * corpus, an unknown dataset name, or a version the dataset does not have. Returns the
+   * digests of the named dataset versions as they are now.
+   */
+  private async checkData(recipe: Recipe, field: string): Promise<string[]> {
+    const corpora = this.deps.datasets.builtinCorpora();
+    recipe.dataset.builtin.forEach((corpus, i) => {
+      if (!corpora.includes(corpus)) throw invalid(`${field}.builtin[${i}]`, `unknown built-in corpus "${corpus}". ${corporaChoice(corpora)}`);
+    });
+    const digests: string[] = [];
+    for (const [i, ref] of recipe.dataset.datasets.entries()) {
+      const newest = await this.findDataset(() => this.deps.datasets.latest(ref.name));
+      if (newest === undefined) throw invalid(`${field}.datasets[${i}].name`, `no dataset is named "${ref.name}". ${await this.dataChoices()}`);
+      if (ref.version === undefined) {
+        digests.push(newest.sha256);
+        continue;
+      }
+      const pinned = await this.findDataset(() => this.deps.datasets.get(ref.name, ref.version!));
+      if (pinned === undefined) throw invalid(`${field}.datasets[${i}].version`, `dataset "${ref.name}" has no version ${ref.version}; its versions are 1 to ${newest.version}`);
+      digests.push(pinned.sha256);
+    }
+    return digests;
+  }
+
+  private async findDataset<T>(read: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await read();
+    } catch (error) {
+      if (isWardenError(error) && error.code === 'DATASET_NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  /** What a training request can name as its data: the built-in corpora and the datasets stored. */
+  private async dataChoices(): Promise<string> {
+    const names = (await this.deps.datasets.summaries()).map((d) => d.name);
+    const shown = names.slice(0, DATA_CHOICES_SHOWN).join(', ');
+    const datasets = names.length === 0 ? 'no datasets yet (`warden datasets import <file>`)' : `datasets: ${shown}${names.length > DATA_CHOICES_SHOWN ? `, … (${names.length} in all: \`warden datasets list\`)` : ''}`;
+    return `${corporaChoice(this.deps.datasets.builtinCorpora())}; ${datasets}.`;
   }
 
   private async enqueue(kind: 'train' | 'retrain', payload: TrainingPayload, options: { idempotencyKey?: string; maxAttempts?: number }): Promise<Job> {

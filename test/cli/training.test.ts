@@ -44,6 +44,17 @@ describe('warden train / retrain / predict', () => {
     assert.deepEqual((JSON.parse(predicted.stdout) as { predictions: Array<{ label: number }> }).predictions.map((p) => p.label), [1, 0]);
   });
 
+  it('train --family with no dataset (and no stored recipe) is an error that lists the data to choose from, not a silent SpamAssassin run', async () => {
+    const result = await run('train', 'cli-no-data', '--family', 'lr', '--no-watch');
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    assert.match(result.stderr, /--builtin <corpus> or --dataset <name>/);
+    assert.match(result.stderr, /built-in corpora: spam-assassin; datasets: synth/);
+    assert.equal((await platform.services.jobs.list({ kind: 'train', limit: 200 })).items.filter((j) => j.payload.model === 'cli-no-data').length, 0);
+    const unknown = await run('train', 'cli-no-data', '--family', 'lr', '--dataset', 'nope', '--no-watch');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no dataset is named "nope"/);
+  });
+
   it('usage errors exit 2 with one line', async () => {
     const neither = await run('retrain');
     assert.equal(neither.code, 2);

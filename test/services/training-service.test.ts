@@ -153,6 +153,39 @@ describe(`TrainingService on ${kind} (real in-process queue)`, () => {
     assert.equal(await field(() => training.enqueueRetrain('no-such-model', actor)), 'MODEL_NOT_FOUND:model');
   });
 
+  it('checks the data at enqueue: no dataset for a new model lists the choices; an unknown corpus, dataset or version is a 400 naming it, and nothing is spent', async () => {
+    const { training, registry, jobs } = p.services;
+    const refusal = async (fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (error) {
+        assert.ok(error instanceof WardenError);
+        return { code: error.code, field: error.field, message: error.message };
+      }
+      assert.fail('expected an error');
+    };
+    const jobsBefore = (await jobs.list({ limit: 200 })).items.length;
+    const noData = await refusal(() => training.enqueueTraining({ model: 'lr-without-data', family: 'lr' }, actor));
+    assert.equal(`${noData.code}:${noData.field}`, 'VALIDATION_FAILED:dataset');
+    assert.match(noData.message, /built-in corpora: spam-assassin/);
+    assert.match(noData.message, /datasets: .*\bsynth\b/);
+    const cases: Array<[Parameters<typeof training.enqueueTraining>[0], string]> = [
+      [{ model: 'new-one', family: 'lr', dataset: { builtin: ['enron'] } }, 'dataset.builtin[0]'],
+      [{ model: 'new-one', family: 'lr', recipe: { dataset: { datasets: ['synth', 'no-such-data'] } } }, 'recipe.dataset.datasets[1].name'],
+      [{ model: 'new-one', family: 'lr', dataset: { datasets: [{ name: 'synth', version: 99 }] } }, 'dataset.datasets[0].version'],
+      [{ model: 'spam-lr', dataset: { datasets: ['no-such-data'] } }, 'dataset.datasets[0].name'],
+    ];
+    const versionsBefore = (await registry.getModel('spam-lr')).latestVersion;
+    for (const [request, expected] of cases) {
+      const refused = await refusal(() => training.enqueueTraining(request, actor));
+      assert.equal(`${refused.code}:${refused.field}`, `VALIDATION_FAILED:${expected}`, refused.message);
+    }
+    await assert.rejects(registry.getModel('lr-without-data'), { code: 'MODEL_NOT_FOUND' });
+    await assert.rejects(registry.getModel('new-one'), { code: 'MODEL_NOT_FOUND' });
+    assert.equal((await registry.getModel('spam-lr')).latestVersion, versionsBefore, 'no FAILED version spent a number');
+    assert.equal((await jobs.list({ limit: 200 })).items.length, jobsBefore, 'nothing queued');
+  });
+
   it('cancelling a running training stops it: job cancelled, run KILLED, nothing registered', async () => {
     const { training, registry, tracking, jobs } = p.services;
     const queued = await training.enqueueTraining({ model: 'cancel-me', family: 'lr', dataset: { datasets: ['synth'] }, recipe: { featurizer: SMALL_FEATURES, hyperParameters: { epochs: 1000 } } }, actor);
