@@ -2,7 +2,7 @@
  * Training: recipes on registered models, training and retraining jobs, and the
  * pipeline those jobs run inside the job queue's workers:
  *
- *   dataset (recipe spec + fresh data) → deterministic stratified split → train
+ *   dataset (recipe spec + fresh data) → duplicate rule → split by the hash of each text → train
  *   (per-epoch metrics on a tracking run, live job progress) → evaluate on the held-out
  *   test split (eval_*) → artifact (manifest.json, weights.bin, model.bundle on the run)
  *   → version registered (parent, dataset digests, resource usage, source run, artifact
