@@ -172,10 +172,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const app = await buildApp({ config, services, runtime });
     for (const warning of homeWarnings) app.log.warn(warning);
     closers.push(() => app.close());
-    const handlers = jobHandlers(services);
-    if (config.workerConcurrency > 0 && Object.keys(handlers).length > 0) {
-      await jobs.startWorkers(handlers, { concurrency: config.workerConcurrency });
-    }
+    await startJobWorkers(services, config.workerConcurrency);
     // First start on an empty registry: register and train the sample models (idempotent: skipped once models exist).
     const bootstrapJobs = config.bootstrap ? await services.training.bootstrap() : [];
     closers.push(startArtifactSweep(services.artifacts, config.sweepIntervalMs, app.log));
@@ -226,6 +223,12 @@ export async function createJobQueue(config: Config, store: JobStore): Promise<J
     return new BullMqJobQueue(store, { ...common, url: config.queueUrl, prefix: config.queuePrefix });
   }
   return new LocalJobQueue(store, common);
+}
+
+/** Starts `concurrency` workers for this build's job kinds in this process (none when 0). */
+async function startJobWorkers(services: Services, concurrency: number): Promise<void> {
+  const handlers = jobHandlers(services);
+  if (concurrency > 0 && Object.keys(handlers).length > 0) await services.jobs.startWorkers(handlers, { concurrency });
 }
 
 /** The handlers this build runs, by job kind. The training area registers train, retrain and evaluate here. */
@@ -319,9 +322,12 @@ export interface RunningServer {
 
 /** `warden server`: create the platform, listen, print where, stop on SIGINT/SIGTERM. */
 export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<RunningServer> {
-  const platform = await createPlatform(config);
+  // Workers start once the server listens: on a first start the sample models' training
+  // would otherwise compete for the CPU with compiling the routes' schemas.
+  const platform: Platform = { ...(await createPlatform({ ...config, workerConcurrency: 0 })), config };
   try {
     await platform.app.listen({ host: config.host, port: config.port });
+    await startJobWorkers(platform.services, config.workerConcurrency);
   } catch (error) {
     await platform.close();
     throw error;

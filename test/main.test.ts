@@ -113,6 +113,23 @@ describe('composition root', () => {
     await assert.rejects(fetch(`${server.url}/health`));
   });
 
+  it('startServer starts the workers once it listens: a queued job is picked up', async () => {
+    const server = await startServer(loadConfig({ ...env, WARDEN_WORKER_CONCURRENCY: '1', WARDEN_ADMIN_TOKEN: 'a-configured-admin-token-123456' }), () => {});
+    try {
+      assert.equal(server.platform.config.workerConcurrency, 1);
+      const job = await server.platform.services.jobs.enqueue({ kind: 'evaluate', payload: {} });
+      const deadline = Date.now() + 30_000;
+      let state = job.state;
+      while (state === 'queued' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        state = (await server.platform.services.jobs.get(job.id)).state;
+      }
+      assert.notEqual(state, 'queued');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('the banner prints the CLI as `npx warden …`, and each printed command runs as printed', async () => {
     const bootHome = tempDir('warden-main-banner-');
     const lines: string[] = [];
