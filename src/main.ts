@@ -338,6 +338,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   const url = `http://${host}:${port}`;
   print(`Warden ${packageVersion()} listening on ${url} (store: ${platform.database.dialect}, queue: ${config.queueUrl.split(':')[0]})`);
   print(`API docs: ${url}/docs`);
+  print(`CLI (in this checkout): ${CLI_COMMAND} --help`);
   if (platform.migrationsApplied.length > 0) print(`Migrations applied: ${platform.migrationsApplied.join(', ')}`);
   if (platform.generatedAdminToken !== undefined) {
     print(`Admin token (shown once; saved to ${path.join(config.home, ADMIN_TOKEN_FILE)}, mode 0600):`);

@@ -137,7 +137,7 @@ describe('composition root', () => {
     const server = await startServer(config, (line) => lines.push(line));
     try {
       const banner = lines.join('\n');
-      const commands = [...banner.matchAll(/(?:^|[\s`(])((?:npx )?warden [a-z][^\n·)`]*)/g)].map((m) => m[1]!.trim());
+      const commands = [...banner.matchAll(/(?:^|[\s`(])((?:npx )?warden [a-z-][^\n·)`]*)/g)].map((m) => m[1]!.trim());
       assert.ok(commands.length >= 3, banner);
       for (const command of commands) assert.match(command, /^npx warden /, `printed without npx: ${command}`);
       // Nothing trains here (no workers): cancel the sample jobs so that `jobs watch` ends.

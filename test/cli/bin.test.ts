@@ -106,7 +106,7 @@ describe('warden bin and npm start, compiled', () => {
       // The banner is printed right after listen; wait for its last bootstrap line.
       while (!/warden status/.test(stdout)) await new Promise((r) => setTimeout(r, 20));
 
-      const commands = [...stdout.matchAll(/(?:^|[\s`(])((?:npx )?warden [a-z][^\n·)`]*)/g)].map((m) => m[1]!.trim());
+      const commands = [...stdout.matchAll(/(?:^|[\s`(])((?:npx )?warden [a-z-][^\n·)`]*)/g)].map((m) => m[1]!.trim());
       assert.ok(commands.some((c) => /^npx warden jobs watch \S+$/.test(c)), stdout);
       assert.ok(commands.includes('npx warden status'), stdout);
       for (const command of commands) assert.match(command, /^npx warden /, `printed without npx: ${command}`);
