@@ -5,6 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { SPLIT_METHOD } from '../../src/domain/datasets.js';
 import { WardenError } from '../../src/domain/errors.js';
 import type { JobContext } from '../../src/domain/ports/job-queue.js';
 import type { JsonValue } from '../../src/domain/jobs.js';
@@ -121,6 +122,28 @@ describe(`TrainingService on ${kind} (real in-process queue)`, () => {
     assert.equal(v3.semver, 'v2.0');
     // …and the model now retrains with the new recipe.
     assert.equal(((await registry.getModel('spam-lr')).recipe as { family?: string }).family, 'nb');
+  });
+
+  it('trains on one dataset under the same duplicate rule as a merge, split by text hash, and says so on the run', async () => {
+    const { training, registry, tracking, datasets, jobs } = p.services;
+    const base = syntheticRows(240, 5);
+    // Two repeats of a row, and one text given both labels (three rows).
+    const rows = [...base, base[0]!, base[1]!, { text: base[2]!.text, label: 1 - base[2]!.label }, { text: base[2]!.text, label: base[2]!.label }];
+    await datasets.registerRows(rows, { name: 'with-duplicates', origin: 'upload' });
+    const queued = await training.enqueueTraining({ model: 'dedupe-lr', family: 'lr', dataset: { datasets: ['with-duplicates'] }, recipe: lrRecipe, task: 'spam' }, actor);
+    const job = await waitForJob(jobs, queued.id);
+    assert.equal(job.state, 'succeeded', JSON.stringify(job.error));
+    const version = await registry.getVersion('dedupe-lr', 1);
+    const run = await tracking.getRun(version.sourceRunId!);
+    assert.equal(run.params['dataset.duplicates_dropped'], '2');
+    assert.equal(run.params['dataset.conflicting_rows_dropped'], '3');
+    assert.equal(run.params['dataset.rows'], String(240 - 1));
+    assert.equal(run.params['split.method'], SPLIT_METHOD);
+    // Exactly the rows DatasetService.split gives for this version and the recipe's split.
+    const split = await datasets.split('with-duplicates', 1, { seed: 42, validation: 0.1, test: 0.2 });
+    assert.equal(version.metrics.eval_rows, split.test.length);
+    assert.equal(version.metrics.train_rows, split.train.length);
+    assert.equal(run.params['split.validation_rows'], String(split.validation.length));
   });
 
   it('a failed training registers a FAILED version in stage None, with the error, and fails the job', async () => {
