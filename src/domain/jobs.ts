@@ -138,6 +138,11 @@ export interface EnqueueRequest {
   readonly payload?: JsonObject;
   /** Two enqueues with the same key yield the same job (the first one). */
   readonly idempotencyKey?: string;
+  /**
+   * While a job with this key is queued or running, enqueueing another returns that job
+   * instead (the same work is not queued twice); once it ended, the key is free again.
+   */
+  readonly dedupeKey?: string;
   readonly maxAttempts?: number;
   /** Not before this time (ms since epoch); defaults to now. */
   readonly runAt?: number;
@@ -149,6 +154,7 @@ export interface NewJob {
   readonly kind: JobKind;
   readonly payload: JsonObject;
   readonly idempotencyKey: string | null;
+  readonly dedupeKey: string | null;
   readonly maxAttempts: number;
   readonly runAt: number;
   readonly createdAt: number;
@@ -174,13 +180,17 @@ export function planEnqueue(request: EnqueueRequest, id: string, now: number): N
   if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
     throw invalid('idempotencyKey', 'idempotencyKey must be 1-200 printable ASCII characters without spaces');
   }
+  const dedupeKey = request.dedupeKey;
+  if (dedupeKey !== undefined && (typeof dedupeKey !== 'string' || !IDEMPOTENCY_KEY.test(dedupeKey))) {
+    throw invalid('dedupeKey', 'dedupeKey must be 1-200 printable ASCII characters without spaces');
+  }
   const maxAttempts = request.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT) {
     throw invalid('maxAttempts', `maxAttempts must be a whole number from 1 to ${MAX_ATTEMPTS_LIMIT}`);
   }
   const runAt = request.runAt ?? now;
   if (!Number.isFinite(runAt) || runAt < 0) throw invalid('runAt', 'runAt must be a time in milliseconds since the epoch');
-  return { id, kind: request.kind, payload, idempotencyKey: key ?? null, maxAttempts, runAt, createdAt: now };
+  return { id, kind: request.kind, payload, idempotencyKey: key ?? null, dedupeKey: dedupeKey ?? null, maxAttempts, runAt, createdAt: now };
 }
 
 // ---------------------------------------------------------------- retry

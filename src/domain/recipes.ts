@@ -261,6 +261,28 @@ export function recipeFingerprint(recipe: Recipe, sha256: (text: string) => stri
   return `recipe-${sha256(canonicalJson(fingerprintSubject(recipe)))}`;
 }
 
+/** What makes two retrains the same work: one model, one recipe, the same data. */
+export interface RetrainIdentity {
+  readonly model: string;
+  readonly fingerprint: string;
+  /** Built-in corpora by name (their content ships with the build). */
+  readonly builtin: readonly string[];
+  /** sha256 of each named dataset version the recipe resolves to now. */
+  readonly datasetDigests: readonly string[];
+  /** The fresh-data version trained on too, if any. */
+  readonly freshDigest: string | null;
+  /** The parent version: with includeFresh, its fresh data is part of the training data. */
+  readonly parent: number | null;
+}
+
+/**
+ * The key under which a retrain is queued at most once at a time: while a retrain of the
+ * same model, recipe and data is queued or running, asking again returns that job.
+ */
+export function retrainDedupeKey(identity: RetrainIdentity, sha256: (text: string) => string): string {
+  return `retrain:${sha256(canonicalJson({ ...identity, builtin: [...identity.builtin].sort() })).slice(0, 48)}`;
+}
+
 /**
  * A recipe built from a model's stored one with a person's overrides: the family and
  * top-level sections given replace the stored ones (hyper-parameters are replaced as a

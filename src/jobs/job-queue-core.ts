@@ -97,11 +97,15 @@ export abstract class JobQueueCore {
   }
 
   async enqueue(request: EnqueueRequest): Promise<Job> {
+    return (await this.submit(request)).job;
+  }
+
+  async submit(request: EnqueueRequest): Promise<{ job: Job; created: boolean }> {
     this.assertOpen();
     const planned = planEnqueue(request, this.ids.next(), this.clock.now());
-    const { job } = await this.store.create(planned);
-    if (job.state === 'queued') await this.dispatch(job);
-    return job;
+    const stored = await this.store.create(planned);
+    if (stored.job.state === 'queued') await this.dispatch(stored.job);
+    return stored;
   }
 
   async get(id: string): Promise<Job> {

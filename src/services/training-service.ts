@@ -27,7 +27,7 @@ import type { FreshDataEvent } from '../domain/ports/domain-events.js';
 import type { ExternalTrainerRunner } from '../domain/ports/external-trainer.js';
 import type { JobContext, JobHandlers, JobQueue } from '../domain/ports/job-queue.js';
 import type { ResourceMeter } from '../domain/ports/resource-meter.js';
-import { RECIPE_AUTHOR_ROLE_TAG, RECIPE_AUTHOR_TAG, canonicalJson, overrideRecipe, recipeFingerprint, type Recipe } from '../domain/recipes.js';
+import { RECIPE_AUTHOR_ROLE_TAG, RECIPE_AUTHOR_TAG, canonicalJson, overrideRecipe, recipeFingerprint, retrainDedupeKey, type Recipe } from '../domain/recipes.js';
 import { SPLIT_METHOD, describeDeduplication, type DatasetRow, type DeduplicatedRows } from '../domain/datasets.js';
 import { freshDatasetName } from '../domain/fresh-data.js';
 import type { ChampionEvidence, Initiator, ModelVersion, RegisteredModel, StagingEvidence } from '../domain/registry/index.js';
@@ -263,30 +263,45 @@ export class TrainingService {
    * in Production, else the newest READY version (none for a model without versions).
    */
   async enqueueRetrain(modelName: string, actor: Actor, options: RetrainOptions = {}): Promise<Job> {
+    return (await this.requestRetrain(modelName, actor, options)).job;
+  }
+
+  /**
+   * {@link enqueueRetrain}, de-duplicated: while a retrain of the same model, recipe and data
+   * (dataset digests, fresh version, parent) is queued or running, that job is returned with
+   * `deduplicated: true` instead of queueing the same work again.
+   */
+  async requestRetrain(modelName: string, actor: Actor, options: RetrainOptions = {}): Promise<{ job: Job; deduplicated: boolean }> {
     const model = await this.deps.registry.getModel(modelName);
     const recipe = this.storedRecipe(model);
     if (recipe === null) throw invalid('model', `model "${model.name}" has no usable training recipe; train it once with \`warden train ${model.name} --family lr\``);
     // Refuse now (400) what the job would fail on; the stored recipe itself is what runs and is fingerprinted.
     this.resolveRecipe(recipe, 'model.recipe');
-    await this.checkData(recipe, 'model.recipe.dataset');
+    const datasetDigests = await this.checkData(recipe, 'model.recipe.dataset');
     const parent = await this.retrainParent(model.name);
-    return this.enqueue(
-      'retrain',
-      { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent: parent?.number ?? null, fresh: options.fresh ?? null, saveRecipe: false, trigger: options.trigger ?? 'manual', actor: actor.name, startedBy: actor.name, recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? null, recipeAuthorRole: model.tags[RECIPE_AUTHOR_ROLE_TAG] ?? null, initiator: initiatorOf(actor) },
-      options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {},
+    const fingerprint = this.fingerprint(recipe);
+    const dedupeKey = retrainDedupeKey(
+      { model: model.name, fingerprint, builtin: recipe.dataset.builtin, datasetDigests, freshDigest: options.fresh?.digest ?? null, parent: parent?.number ?? null },
+      sha256Hex,
     );
+    const submitted = await this.submit(
+      'retrain',
+      { model: model.name, recipe, fingerprint, parent: parent?.number ?? null, fresh: options.fresh ?? null, saveRecipe: false, trigger: options.trigger ?? 'manual', actor: actor.name, startedBy: actor.name, recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? null, recipeAuthorRole: model.tags[RECIPE_AUTHOR_ROLE_TAG] ?? null, initiator: initiatorOf(actor) },
+      { dedupeKey, ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}) },
+    );
+    return { job: submitted.job, deduplicated: !submitted.created };
   }
 
-  /** `POST /models/retrain {all: true}`: one retrain job per model that has a recipe. */
-  async enqueueRetrainAll(actor: Actor): Promise<{ jobs: Job[]; skipped: string[] }> {
-    const jobs: Job[] = [];
+  /** `POST /models/retrain {all: true}`: one retrain job per model that has a recipe (de-duplicated as {@link requestRetrain}). */
+  async enqueueRetrainAll(actor: Actor): Promise<{ jobs: Array<{ job: Job; deduplicated: boolean }>; skipped: string[] }> {
+    const jobs: Array<{ job: Job; deduplicated: boolean }> = [];
     const skipped: string[] = [];
     let pageToken: string | undefined;
     do {
       const page = await this.deps.registry.listModels({ limit: 500, ...(pageToken !== undefined ? { pageToken } : {}) });
       for (const model of page.items) {
         if (this.storedRecipe(model) === null) skipped.push(model.name);
-        else jobs.push(await this.enqueueRetrain(model.name, actor));
+        else jobs.push(await this.requestRetrain(model.name, actor));
       }
       pageToken = page.nextPageToken;
     } while (pageToken !== undefined);
@@ -432,11 +447,20 @@ export class TrainingService {
     return `${corporaChoice(this.deps.datasets.builtinCorpora())}; ${datasets}.`;
   }
 
-  private async enqueue(kind: 'train' | 'retrain', payload: TrainingPayload, options: { idempotencyKey?: string; maxAttempts?: number }): Promise<Job> {
-    return this.deps.jobs.enqueue({
+  private async enqueue(kind: 'train' | 'retrain', payload: TrainingPayload, options: { idempotencyKey?: string; dedupeKey?: string; maxAttempts?: number }): Promise<Job> {
+    return (await this.submit(kind, payload, options)).job;
+  }
+
+  private async submit(
+    kind: 'train' | 'retrain',
+    payload: TrainingPayload,
+    options: { idempotencyKey?: string; dedupeKey?: string; maxAttempts?: number },
+  ): Promise<{ job: Job; created: boolean }> {
+    return this.deps.jobs.submit({
       kind,
       payload: payload as unknown as JsonObject,
       ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
+      ...(options.dedupeKey !== undefined ? { dedupeKey: options.dedupeKey } : {}),
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     });
   }

@@ -243,6 +243,24 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueueFixtu
       assert.equal(probe.starts.get(a.id)?.length, 1);
     });
 
+    it('submit() returns the queued or running job of the same dedupe key (created: false); once it ended, a new one runs', async () => {
+      const key = `dedupe-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+      const first = await queue.submit({ kind: 'train', payload: { behavior: 'sleep', ms: 300 }, dedupeKey: key });
+      assert.equal(first.created, true);
+      const [second, third] = await Promise.all([
+        queue.submit({ kind: 'train', payload: { behavior: 'sleep', ms: 300 }, dedupeKey: key }),
+        queue.submit({ kind: 'train', payload: { behavior: 'sleep', ms: 300 }, dedupeKey: key }),
+      ]);
+      assert.deepEqual([second.job.id, second.created, third.job.id, third.created], [first.job.id, false, first.job.id, false]);
+      await watch(queue, first.job.id);
+      const later = await queue.submit({ kind: 'train', payload: { behavior: 'succeed' }, dedupeKey: key });
+      assert.equal(later.created, true);
+      assert.notEqual(later.job.id, first.job.id);
+      await watch(queue, later.job.id);
+      assert.equal(probe.starts.get(first.job.id)?.length, 1);
+      await assert.rejects(queue.submit({ kind: 'train', dedupeKey: 'has space' }), { code: 'VALIDATION_FAILED', field: 'dedupeKey' });
+    });
+
     it('respects the worker concurrency', async () => {
       probe.maxRunning = 0;
       const jobs = await Promise.all(

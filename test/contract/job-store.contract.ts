@@ -57,6 +57,26 @@ export function jobStoreContract(name: string, open: () => Promise<JobStoreFixtu
       assert.equal(results.filter((r) => r.created).length, 1);
     });
 
+    it('dedups by dedupe key while the job is queued or running, also under concurrent creates; the key is free once it ended', async () => {
+      const key = `dedupe-${newId()}`;
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.create(planEnqueue({ kind: 'retrain', dedupeKey: key }, newId(), T0))));
+      assert.equal(new Set(results.map((r) => r.job.id)).size, 1);
+      assert.equal(results.filter((r) => r.created).length, 1);
+      const first = results[0]!.job;
+      const running = await store.start(first.id, lease('w-dedupe'));
+      assert.equal(running?.state, 'running');
+      const whileRunning = await store.create(planEnqueue({ kind: 'retrain', dedupeKey: key }, newId(), T0));
+      assert.deepEqual([whileRunning.job.id, whileRunning.created], [first.id, false]);
+      await store.settle(first.id, 'w-dedupe', { state: 'succeeded', result: null }, T0 + 2_000);
+      const afterwards = await store.create(planEnqueue({ kind: 'retrain', dedupeKey: key }, newId(), T0 + 3_000));
+      assert.equal(afterwards.created, true, 'an ended job frees its dedupe key');
+      assert.notEqual(afterwards.job.id, first.id);
+      const other = await store.create(planEnqueue({ kind: 'retrain', dedupeKey: `${key}-other` }, newId(), T0));
+      assert.equal(other.created, true);
+      // Leave no queued job behind for the listing and claiming tests.
+      for (const job of [afterwards.job, other.job]) assert.ok(await store.cancelQueued(job.id, T0 + 4_000));
+    });
+
     it('claims each due job exactly once under concurrent claimers, oldest first, only wanted kinds', async () => {
       const kind = 'backfill';
       const created: Job[] = [];

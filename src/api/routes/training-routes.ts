@@ -32,6 +32,12 @@ function actorOf(request: FastifyRequest): Actor {
   return request.principal === null ? { name: request.actor } : { name: request.principal.name, role: request.principal.role };
 }
 
+const RetrainedJob = Type.Object({
+  ...QueuedJob.properties,
+  deduplicated: Type.Boolean({ description: 'true: a retrain of the same model, recipe and data was already queued or running; this is that job' }),
+});
+const RetrainAnswer = Type.Object({ jobs: Type.Array(RetrainedJob), skipped: Type.Array(Type.String({ description: 'models without a recipe' })) });
+
 function queued(job: Job) {
   return { id: job.id, kind: job.kind, state: job.state, model: typeof job.payload.model === 'string' ? job.payload.model : '', url: `/jobs/${job.id}` };
 }
@@ -53,7 +59,11 @@ export const trainingRoutes: RouteModule = (app, deps) => {
           },
           { additionalProperties: false, description: 'Exactly one of `model` or `all: true`.' },
         ),
-        response: { 202: Type.Object({ jobs: Type.Array(QueuedJob), skipped: Type.Array(Type.String({ description: 'models without a recipe' })) }), ...errors },
+        response: {
+          202: Type.Object(RetrainAnswer.properties, { description: 'at least one new job was queued' }),
+          200: Type.Object(RetrainAnswer.properties, { description: 'every retrain asked for was already queued or running: those jobs, deduplicated' }),
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
@@ -61,12 +71,10 @@ export const trainingRoutes: RouteModule = (app, deps) => {
       // One or the other: `{model, all}` used to retrain just the one model without a word.
       if (body.all === true && body.model !== undefined) throw new WardenError('VALIDATION_FAILED', 'give model or all: true, not both', { field: 'body.all' });
       if (body.all !== true && body.model === undefined) throw new WardenError('VALIDATION_FAILED', 'give model (a model name) or all: true', { field: 'body.model' });
-      if (body.all === true) {
-        const { jobs, skipped } = await training.enqueueRetrainAll(actorOf(request));
-        return reply.code(202).send({ jobs: jobs.map(queued), skipped });
-      }
-      const job = await training.enqueueRetrain(body.model ?? '', actorOf(request));
-      return reply.code(202).send({ jobs: [queued(job)], skipped: [] });
+      const { jobs, skipped } = body.all === true ? await training.enqueueRetrainAll(actorOf(request)) : { jobs: [await training.requestRetrain(body.model ?? '', actorOf(request))], skipped: [] };
+      // 200 when nothing new was queued: the same retrains were already under way.
+      const status = jobs.length > 0 && jobs.every((j) => j.deduplicated) ? 200 : 202;
+      return reply.code(status).send({ jobs: jobs.map((j) => ({ ...queued(j.job), deduplicated: j.deduplicated })), skipped });
     },
   );
 

@@ -16,6 +16,8 @@ interface QueuedJob {
   state: string;
   model: string;
   url: string;
+  /** Retrains: the same retrain was already queued or running, and this is that job. */
+  deduplicated?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -50,6 +52,7 @@ function printQueued(ctx: CliContext, jobs: readonly QueuedJob[], skipped: reado
         { header: 'state', value: (j) => j.state },
       ]),
       ...(skipped.length > 0 ? [`skipped (no recipe): ${skipped.join(', ')}`] : []),
+      ...jobs.filter((j) => j.deduplicated === true).map((j) => `${j.model}: the same retrain (recipe and data) is already ${j.state} as job ${j.id}; not queued again`),
       ...jobs.map((j) => `follow: ${CLI_COMMAND} jobs watch ${j.id}`),
     ].join('\n'),
   );
@@ -102,7 +105,7 @@ export const registerTrainingCommands: RegisterCommands = (program, ctx) => {
       const result = await ctx.client().post<{ jobs: QueuedJob[]; skipped: string[] }>('/models/retrain', options.all === true ? { all: true } : { model });
       const only = result.jobs.length === 1 ? result.jobs[0] : undefined;
       if (only !== undefined && shouldWatch(ctx, options.watch)) {
-        ctx.output.note(`retraining ${only.model}: job ${only.id}`);
+        ctx.output.note(only.deduplicated === true ? `retraining ${only.model}: already ${only.state} as job ${only.id}` : `retraining ${only.model}: job ${only.id}`);
         await watch(ctx, only.id, {});
       } else printQueued(ctx, result.jobs, result.skipped);
     });

@@ -15,6 +15,8 @@
  *   retried with exponential backoff while attempts remain and the error is retryable.
  * - **Exactly one terminal state.** succeeded, failed or cancelled, written once, never left.
  * - **Idempotent enqueue.** Two enqueues with the same `idempotencyKey` return the same job.
+ * - **De-duplicated enqueue.** While a job with a `dedupeKey` is queued or running, an enqueue
+ *   with the same key returns it (the key is free again once the job ended).
  */
 import type {
   EnqueueRequest,
@@ -93,6 +95,12 @@ export interface JobSubscription {
 export interface JobQueue {
   /** Validates and stores a queued job (VALIDATION_FAILED naming the field). */
   enqueue(request: EnqueueRequest): Promise<Job>;
+
+  /**
+   * {@link enqueue}, telling whether a job was created: `created: false` when the job of the
+   * same `idempotencyKey`, or the queued or running job of the same `dedupeKey`, came back.
+   */
+  submit(request: EnqueueRequest): Promise<{ readonly job: Job; readonly created: boolean }>;
 
   /** Throws JOB_NOT_FOUND. */
   get(id: string): Promise<Job>;

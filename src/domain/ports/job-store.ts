@@ -26,8 +26,9 @@ export interface JobLease {
 
 export interface JobStore {
   /**
-   * Inserts a queued job. When another job already holds the same idempotency key,
-   * nothing is written and that job is returned with `created: false` (also under races).
+   * Inserts a queued job. When another job already holds the same idempotency key, or a
+   * queued or running job holds the same dedupe key, nothing is written and that job is
+   * returned with `created: false` (also under races).
    */
   create(job: NewJob): Promise<{ job: Job; created: boolean }>;
 

@@ -34,10 +34,8 @@ export class SqlJobStore implements JobStore {
   }
 
   async create(job: NewJob): Promise<{ job: Job; created: boolean }> {
-    if (job.idempotencyKey !== null) {
-      const existing = await this.byKey(job.idempotencyKey);
-      if (existing) return { job: existing, created: false };
-    }
+    const existing = await this.sameWork(job);
+    if (existing) return { job: existing, created: false };
     try {
       await this.db
         .insertInto('jobs')
@@ -51,6 +49,7 @@ export class SqlJobStore implements JobStore {
           attempts: 0,
           max_attempts: job.maxAttempts,
           idempotency_key: job.idempotencyKey,
+          dedupe_key: job.dedupeKey,
           progress: null,
           cancel_requested: 0,
           run_at: job.runAt,
@@ -65,13 +64,24 @@ export class SqlJobStore implements JobStore {
         .execute();
     } catch (error) {
       // A concurrent enqueue with the same key won the insert: return its job.
-      if (job.idempotencyKey !== null && isUniqueViolation(error)) {
-        const winner = await this.byKey(job.idempotencyKey);
+      if (isUniqueViolation(error)) {
+        const winner = await this.sameWork(job);
         if (winner) return { job: winner, created: false };
       }
       throw error;
     }
     return { job: (await this.get(job.id))!, created: true };
+  }
+
+  /** The job that already holds this job's idempotency key, or its dedupe key while queued or running. */
+  private async sameWork(job: NewJob): Promise<Job | undefined> {
+    if (job.idempotencyKey !== null) {
+      const existing = await this.byKey(job.idempotencyKey);
+      if (existing) return existing;
+    }
+    if (job.dedupeKey === null) return undefined;
+    const active = await this.db.selectFrom('jobs').selectAll().where('dedupe_key', '=', job.dedupeKey).where('state', 'in', ['queued', 'running']).executeTakeFirst();
+    return active ? toJob(active) : undefined;
   }
 
   private async byKey(key: string): Promise<Job | undefined> {

@@ -9,6 +9,7 @@ import { datasetsMigration } from './0005-datasets.js';
 import { registryIndexesMigration } from './0006-registry-indexes.js';
 import { canonicalDigestsMigration } from './0007-canonical-digests.js';
 import { tokenNamesMigration } from './0008-token-names.js';
+import { jobDedupeKeysMigration } from './0009-job-dedupe-keys.js';
 
 /**
  * The one migration stream for SQLite and PostgreSQL, in order. Append only:
@@ -23,6 +24,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0006-registry-indexes', registryIndexesMigration],
   ['0007-canonical-digests', canonicalDigestsMigration],
   ['0008-token-names', tokenNamesMigration],
+  ['0009-job-dedupe-keys', jobDedupeKeysMigration],
 ];
 
 class InCodeMigrationProvider implements MigrationProvider {

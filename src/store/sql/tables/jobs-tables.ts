@@ -8,6 +8,7 @@ export interface JobRow {
   attempts: number;
   max_attempts: number;
   idempotency_key: string | null; // unique when set
+  dedupe_key: string | null; // unique among queued and running jobs
   progress: string | null; // JSON
   cancel_requested: number; // 0 | 1 (portable boolean)
   run_at: number;
