@@ -37,7 +37,7 @@ const SPLIT_CACHE_ROWS = 50_000;
 const FLIP_TEXT_CHARS = 200;
 
 export interface ComparisonServiceDeps {
-  readonly registry: Pick<RegistryService, 'getVersion' | 'compare'>;
+  readonly registry: Pick<RegistryService, 'getVersion' | 'relation'>;
   readonly models: Pick<ModelLoader, 'loadByDigest'>;
   readonly datasets: Pick<DatasetService, 'get' | 'latest' | 'readRows' | 'readRowsBySha256' | 'getBySha256'>;
   readonly tracking: Pick<TrackingService, 'getRun'>;
@@ -139,7 +139,7 @@ export class ComparisonService {
     const [versionA, versionB] = await Promise.all([this.deps.registry.getVersion(refA.model, refA.version), this.deps.registry.getVersion(refB.model, refB.version)]);
     const a: Side = { ref: refA, version: versionA };
     const b: Side = { ref: refB, version: versionB };
-    const relation = refA.model === refB.model ? (await this.deps.registry.compare(refA.model, versionA.number, versionB.number)).relation : 'different-models';
+    const relation = refA.model === refB.model ? await this.deps.registry.relation(refA.model, versionA.number, versionB.number) : 'different-models';
     const base = { a: sideView(versionA), b: sideView(versionB), relation } as const;
 
     if (datasetRef !== undefined) {

@@ -12,7 +12,6 @@ import {
   assembleLineage,
   checkArtifactDigestChange,
   checkStatusChange,
-  compareVersions,
   decideAutoStage,
   isStage,
   isVersionStatus,
@@ -26,9 +25,11 @@ import {
   reportedEvidence,
   validateAlias,
   validateModelName,
+  versionRelation,
   type AutoStageDecision,
   type AutoStagePolicy,
   type Lineage,
+  type LineageRelation,
   type ModelAlias,
   type Initiator,
   type ModelVersion,
@@ -39,7 +40,6 @@ import {
   type Stage,
   type StageTransition,
   type TransitionPlan,
-  type VersionComparison,
   type VersionRef,
   type VersionStatus,
 } from '../domain/registry/index.js';
@@ -564,13 +564,14 @@ export class RegistryService {
     });
   }
 
-  async compare(model: string, a: VersionRefInput, b: VersionRefInput): Promise<VersionComparison> {
+  /** How version `a` of `model` relates to version `b` by lineage (comparing them is ComparisonService's work). */
+  async relation(model: string, a: VersionRefInput, b: VersionRefInput): Promise<LineageRelation> {
     const refA = ref(a, 'a');
     const refB = ref(b, 'b');
     const [factsA, factsB] = await Promise.all([this.store.lineageFacts(model, refA), this.store.lineageFacts(model, refB)]);
     const chainA = assembleLineage(factsA).ancestors.map((v) => v.number);
     const chainB = assembleLineage(factsB).ancestors.map((v) => v.number);
-    return compareVersions(factsA.version, factsB.version, chainA, chainB);
+    return versionRelation(factsA.version, factsB.version, chainA, chainB);
   }
 
   async status(): Promise<RegistryStatus> {

@@ -6,7 +6,7 @@ import {
   LEGAL_MOVES,
   STAGES,
   assembleLineage,
-  compareVersions,
+  compareMetrics,
   decideAutoStage,
   reportedEvidence,
   type StagingEvidence,
@@ -19,6 +19,7 @@ import {
   roleRequiredForTransition,
   validateAlias,
   validateModelName,
+  versionRelation,
   type AutoStagePolicy,
   type ModelVersion,
   type SemverPoint,
@@ -468,10 +469,9 @@ describe('version search filter', () => {
 
 describe('compare', () => {
   it('puts metrics side by side with deltas and winners', () => {
-    const a = version(1, { metrics: { eval_f1: 0.9, eval_loss: 0.3, eval_accuracy_only_a: 1, eval_docs_per_second: 10 } });
-    const b = version(2, { metrics: { eval_f1: 0.95, eval_loss: 0.4, eval_recall: 1, eval_docs_per_second: 90 }, parentVersion: 1 });
-    const result = compareVersions({ ...a, metrics: { ...a.metrics, eval_recall: 1 } }, b, [], [1]);
-    assert.equal(result.relation, 'ancestor');
+    const a = { eval_f1: 0.9, eval_loss: 0.3, eval_accuracy_only_a: 1, eval_docs_per_second: 10, eval_recall: 1 };
+    const b = { eval_f1: 0.95, eval_loss: 0.4, eval_recall: 1, eval_docs_per_second: 90 };
+    const result = compareMetrics(a, b);
     const f1 = result.metrics.find((m) => m.metric === 'eval_f1');
     assert.equal(f1?.winner, 'b');
     assert.ok(Math.abs((f1?.delta ?? 0) - 0.05) < 1e-12);
@@ -483,6 +483,12 @@ describe('compare', () => {
     assert.deepEqual(result.metrics.find((m) => m.metric === 'eval_docs_per_second'), { metric: 'eval_docs_per_second', a: 10, b: 90, delta: 80, direction: 'none', winner: null });
     assert.deepEqual(result.wins, { a: 1, b: 1, ties: 1 });
     assert.deepEqual(result.metrics.map((m) => m.metric), ['eval_accuracy_only_a', 'eval_docs_per_second', 'eval_f1', 'eval_loss', 'eval_recall']);
+  });
+
+  it('declares no winner for figures not measured on the same rows', () => {
+    const result = compareMetrics({ eval_f1: 0.9, eval_loss: 0.3 }, { eval_f1: 0.95, eval_loss: 0.4 }, { declareWinners: false });
+    assert.deepEqual(result.metrics.map((m) => [m.metric, m.direction, m.winner]), [['eval_f1', 'higher', null], ['eval_loss', 'lower', null]]);
+    assert.deepEqual(result.wins, { a: 0, b: 0, ties: 0 });
   });
 
   const relations: Array<[string, Partial<ModelVersion>, Partial<ModelVersion>, number[], number[], string]> = [
@@ -498,7 +504,7 @@ describe('compare', () => {
       const a = version(name === 'same' ? 1 : 5, oa);
       const b = name === 'same' ? a : version(name === 'ancestor' ? 6 : name === 'descendant' ? 2 : 7, ob);
       const av = name === 'ancestor' ? version(1, oa) : a;
-      assert.equal(compareVersions(av, b, ancA, ancB).relation, expected);
+      assert.equal(versionRelation(av, b, ancA, ancB), expected);
     });
   }
 });

@@ -260,7 +260,7 @@ describe('RegistryService (SQLite)', () => {
     await assert.rejects(registry.deleteAlias('spam', 'champion', editor), isCode('ALIAS_NOT_FOUND'));
   });
 
-  it('answers lineage, compare, search and status', async () => {
+  it('answers lineage, relation, search and status', async () => {
     const lineage = await registry.lineage('spam', 4);
     assert.deepEqual(lineage.ancestors.map((v) => v.number), [2, 1]);
     assert.deepEqual(lineage.performanceHistory.map((p) => p.metrics.eval_accuracy), [0.93, 0.85, 0.97]);
@@ -273,11 +273,9 @@ describe('RegistryService (SQLite)', () => {
     const ofOne = await registry.lineage('spam', 1);
     assert.deepEqual(ofOne.children.map((c) => c.number), [2]);
 
-    const comparison = await registry.compare('spam', 1, 4);
-    assert.equal(comparison.relation, 'ancestor');
-    assert.equal(comparison.metrics[0]?.winner, 'b');
-    assert.equal((await registry.compare('spam', 3, 4)).relation, 'unrelated');
-    await assert.rejects(registry.compare('spam', 1, 'x y'), isCode('VALIDATION_FAILED', 'b'));
+    assert.equal(await registry.relation('spam', 1, 4), 'ancestor');
+    assert.equal(await registry.relation('spam', 3, 4), 'unrelated');
+    await assert.rejects(registry.relation('spam', 1, 'x y'), isCode('VALIDATION_FAILED', 'b'));
 
     const found = await registry.searchVersions('spam', { metric: 'eval_accuracy>0.9' });
     assert.deepEqual(found.items.map((v) => v.number), [4, 3, 1]);

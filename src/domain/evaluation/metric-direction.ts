@@ -1,6 +1,6 @@
 /**
- * Which way is better for a metric: the ONE table every comparison reads (registry compare,
- * the comparison service, the champion/challenger gate). A figure that is not a quality
+ * Which way is better for a metric: the ONE table every side-by-side comparison reads
+ * (compareMetrics, hence GET /models/compare and `warden compare`). A figure that is not a quality
  * (throughput, row counts, the decision threshold, timings, resource usage) is shown but never
  * "won": a faster or bigger evaluation is not a better model.
  */

@@ -15,39 +15,6 @@ export interface MetricComparisonRow {
   readonly winner: 'a' | 'b' | 'tie' | null;
 }
 
-export interface VersionComparison {
-  readonly model: string;
-  readonly a: ComparedVersion;
-  readonly b: ComparedVersion;
-  readonly metrics: readonly MetricComparisonRow[];
-  /** How a relates to b: `ancestor` means a is an ancestor of b. */
-  readonly relation: LineageRelation;
-  /** Metrics won by each side. */
-  readonly wins: { readonly a: number; readonly b: number; readonly ties: number };
-}
-
-export interface ComparedVersion {
-  readonly number: number;
-  readonly semver: string;
-  readonly stage: ModelVersion['stage'];
-  readonly status: ModelVersion['status'];
-}
-
-/**
- * Compares two versions of one model by their recorded metrics: metrics side by side (union of both sides, sorted by name), deltas,
- * the winner of each metric, and their lineage relation. `ancestorsOfA`/`ancestorsOfB` are the
- * version numbers on each one's parent chain (nearest first).
- */
-export function compareVersions(
-  a: ModelVersion,
-  b: ModelVersion,
-  ancestorsOfA: readonly number[],
-  ancestorsOfB: readonly number[],
-): VersionComparison {
-  const { metrics, wins } = compareMetrics(a.metrics, b.metrics);
-  return { model: a.model, a: compared(a), b: compared(b), metrics, relation: relationOf(a, b, ancestorsOfA, ancestorsOfB), wins };
-}
-
 /**
  * Two metric maps side by side: the union of keys sorted by name, b − a, each metric's direction
  * and winner. `declareWinners: false` keeps every winner null: for figures that were not measured
@@ -72,11 +39,11 @@ export function compareMetrics(
   return { metrics, wins };
 }
 
-function compared(v: ModelVersion): ComparedVersion {
-  return { number: v.number, semver: v.semver, stage: v.stage, status: v.status };
-}
-
-function relationOf(a: ModelVersion, b: ModelVersion, ancestorsOfA: readonly number[], ancestorsOfB: readonly number[]): LineageRelation {
+/**
+ * How version `a` relates to version `b` of the same model: `ancestor` means a is on b's parent
+ * chain. `ancestorsOfA`/`ancestorsOfB` are the version numbers on each one's chain (nearest first).
+ */
+export function versionRelation(a: ModelVersion, b: ModelVersion, ancestorsOfA: readonly number[], ancestorsOfB: readonly number[]): LineageRelation {
   if (a.id === b.id) return 'same';
   if (ancestorsOfB.includes(a.number)) return 'ancestor';
   if (ancestorsOfA.includes(b.number)) return 'descendant';
