@@ -5,8 +5,9 @@
  * - The trainer must keep the event loop free enough for heartbeats: three MLP jobs whose
  *   epochs take seconds all succeed, one version each.
  * - A worker that stalls past its lease (SIGSTOP, like a long pause of the machine) loses
- *   the job to the other worker, which carries the same run on: the job succeeds, one
- *   run, FINISHED, one version, and the epochs trained twice are recorded once.
+ *   the job to the other worker, which carries the same run on (resuming it when it was
+ *   ended KILLED, as earlier releases did): the job succeeds, one run, FINISHED, one
+ *   version, and the epochs trained twice are recorded once.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -102,6 +103,11 @@ function takeoverSuite(name: string, setUp: () => Promise<Setup>): void {
       const stalled = workers.find((child) => child.pid === pidOf(midway.workerId));
       assert.ok(stalled, `the job runs in one of the two workers (${midway.workerId})`);
       stalled.kill('SIGSTOP');
+      // Earlier releases ended the run KILLED from the attempt that lost its lease: the
+      // takeover must resume such a run, not fail on it.
+      const experiment = await platform.services.tracking.getExperiment('train-stalled');
+      const [run] = (await platform.services.tracking.searchRuns({ experimentIds: [experiment.id] })).runs;
+      await platform.services.tracking.endRun(run!.id, 'KILLED');
       try {
         await waitUntil(platform, queued.id, (j) => j.attempts >= 2 || j.state !== 'running', 30_000);
       } finally {
@@ -116,7 +122,6 @@ function takeoverSuite(name: string, setUp: () => Promise<Setup>): void {
         versions.items.map((v) => [v.semver, v.status]),
         [['v1.0', 'READY']],
       );
-      const experiment = await platform.services.tracking.getExperiment('train-stalled');
       const runs = await platform.services.tracking.searchRuns({ experimentIds: [experiment.id] });
       assert.equal(runs.runs.length, 1, 'one run for the job');
       assert.equal(runs.runs[0]!.id, versions.items[0]!.sourceRunId);
@@ -127,6 +132,7 @@ function takeoverSuite(name: string, setUp: () => Promise<Setup>): void {
       }
       const final = (await platform.services.tracking.getMetricHistory(runs.runs[0]!.id, 'eval_accuracy')).points;
       assert.equal(final.length, 1, 'the final metrics once');
+      assert.match((await platform.services.jobs.logs(queued.id)).map((l) => l.line).join('\n'), /ended KILLED by an interrupted attempt; resumed/);
     });
   });
 }
