@@ -44,7 +44,10 @@ for (const kind of STORE_KINDS) {
       const rest = await service.getMetricHistory(run.id, 'eval_f1', { limit: 3, pageToken: first.nextPageToken });
       assert.deepEqual(rest.points.map((p) => p.step), [3, 4]);
       assert.equal(rest.nextPageToken, undefined);
-      await assert.rejects(service.getMetricHistory(run.id, 'eval_f1', { pageToken: first.nextPageToken?.replace(/.$/, 'x') ?? '' }), { code: 'VALIDATION_FAILED' });
+      // Change the first character: it carries six whole bits (the last one may only carry padding, or already be the replacement).
+      const token = first.nextPageToken ?? '';
+      const tampered = `${token.startsWith('A') ? 'B' : 'A'}${token.slice(1)}`;
+      await assert.rejects(service.getMetricHistory(run.id, 'eval_f1', { pageToken: tampered }), { code: 'VALIDATION_FAILED' });
       await assert.rejects(service.getMetricHistory('missing', 'eval_f1'), { code: 'RUN_NOT_FOUND' });
       await service.endRun(run.id, 'FINISHED');
       const summary = await service.runSummary(run.id);
