@@ -396,7 +396,7 @@ export const registerRegistryCommands: RegisterCommands = (program, ctx) => {
   program
     .command('compare <a> <b> [c]')
     .description('compare two versions on the same rows: `compare spam@v1.2 spam-nb@v1.0`, or `compare <model> <a> <b>`')
-    .option('--dataset <name[@version]>', 'score both on this dataset instead of the rows both held out')
+    .option('--dataset <name[@version]>', 'score both on this dataset (less the rows either trained on) instead of the rows both held out')
     .option('--flips <n>', 'flipped examples listed each way (0-50, default 5)')
     .action(async (first: string, second: string, third: string | undefined, options: { dataset?: string; flips?: string }) => {
       const query: Record<string, string> = third === undefined ? { a: first, b: second } : { model: first, a: second, b: third };
