@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 
 /**
@@ -43,6 +44,16 @@ export interface Config {
   readonly queuePrefix: string;
   /** A running job whose worker stops heartbeating for this long is run again elsewhere, in ms. */
   readonly jobLeaseMs: number;
+  /** Delivered domain events older than this are deleted from the outbox, in ms (WARDEN_EVENT_RETENTION_MS). */
+  readonly eventRetentionMs: number;
+  /** How often a process reads the event outbox without a wake-up (SQLite), in ms; ten times less often as PostgreSQL's safety net. */
+  readonly eventPollMs: number;
+  /**
+   * This process's name for its event cursor (WARDEN_EVENT_SUBSCRIBER, default `<host>-<port>`):
+   * events raised while it is down are delivered when a process of that name starts again.
+   * Give each process of a cluster its own.
+   */
+  readonly eventSubscriber: string;
   /**
    * Absolute paths of the programs an external recipe may run (WARDEN_EXTERNAL_TRAINERS);
    * empty = external trainers are off. A recipe's command[0] must be one of them exactly.
@@ -94,6 +105,12 @@ function checkScheme(name: string, url: string, schemes: readonly string[]): voi
   if (!schemes.includes(scheme)) {
     throw new ConfigError(name, `unknown scheme in "${url}"; valid schemes: ${schemes.join(', ')}`);
   }
+}
+
+function eventSubscriber(env: Env, port: number): string {
+  const name = env.WARDEN_EVENT_SUBSCRIBER || `${os.hostname()}-${port}`;
+  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(name)) throw new ConfigError('WARDEN_EVENT_SUBSCRIBER', `must be 1-128 letters, digits, _ . : or -; got "${name}"`);
+  return name;
 }
 
 function queuePrefix(env: Env): string {
@@ -172,6 +189,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd(), 
     workerConcurrency: integer(env, 'WARDEN_WORKER_CONCURRENCY', 1, 0, 64),
     queuePrefix: queuePrefix(env),
     jobLeaseMs: integer(env, 'WARDEN_JOB_LEASE_MS', 30_000, 1_000, 3600 * 1000), // 30 s
+    eventRetentionMs: integer(env, 'WARDEN_EVENT_RETENTION_MS', 7 * 24 * 3600 * 1000, 1_000, 365 * 24 * 3600 * 1000), // 7 days
+    eventPollMs: integer(env, 'WARDEN_EVENT_POLL_MS', 500, 10, 60_000),
+    eventSubscriber: eventSubscriber(env, port),
     externalTrainers: Object.freeze(externalTrainers(env)),
     trainerEnv: trainerEnv(env),
     serverUrl: env.WARDEN_URL || `http://127.0.0.1:${port}`,

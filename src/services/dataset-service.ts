@@ -507,7 +507,7 @@ export class DatasetService {
     });
     const dataset = registered.dataset;
     if (registered.created) {
-      this.deps.events.publish({
+      await this.deps.events.publish({
         type: 'fresh-data',
         model,
         datasetName: dataset.name,

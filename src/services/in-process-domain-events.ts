@@ -1,7 +1,8 @@
 import type { DomainEvent, DomainEventHandler, DomainEventType, DomainEvents } from '../domain/ports/domain-events.js';
 
 /**
- * DomainEvents inside one process. Handlers run in subscription order on a later
+ * DomainEvents inside one process, at most once (tests and single-purpose tools; the
+ * platform uses OutboxDomainEvents). Subscription groups mean nothing with one process. Handlers run in subscription order on a later
  * microtask, so a publisher (e.g. a scan holding file handles) is never re-entered
  * and never waits on a subscriber.
  */
@@ -11,7 +12,7 @@ export class InProcessDomainEvents implements DomainEvents {
   /** @param onError receives what a handler threw or rejected with (log it). */
   constructor(private readonly onError: (error: unknown, event: DomainEvent) => void = () => {}) {}
 
-  publish(event: DomainEvent): void {
+  async publish(event: DomainEvent): Promise<void> {
     const handlers = [...(this.handlers.get(event.type) ?? [])];
     if (handlers.length === 0) return;
     queueMicrotask(() => {

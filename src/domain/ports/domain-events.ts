@@ -1,4 +1,6 @@
 import type { DatasetSourceFile } from '../datasets.js';
+import type { JobKind, TerminalJobState } from '../jobs.js';
+import type { Stage, VersionStatus } from '../registry/vocabulary.js';
 
 /**
  * Files waiting in `fresh/<model>/` were validated and versioned as `datasetName`
@@ -20,22 +22,68 @@ export interface FreshDataEvent {
   readonly at: number;
 }
 
-/** Every event the platform announces in-process. Areas add members to this union. */
-export type DomainEvent = FreshDataEvent;
+/** A version was registered (in the stage its registration ended in; its stage moves follow as stage-changed events). */
+export interface VersionRegisteredEvent {
+  readonly type: 'version-registered';
+  readonly model: string;
+  readonly versionId: string;
+  readonly version: number;
+  readonly semver: string;
+  readonly status: VersionStatus;
+  readonly parentVersion: number | null;
+  readonly at: number;
+}
+
+/** One stage-history record: a version moved from one stage to another. */
+export interface StageChangedEvent {
+  readonly type: 'stage-changed';
+  readonly model: string;
+  readonly versionId: string;
+  readonly version: number;
+  readonly from: Stage;
+  readonly to: Stage;
+  readonly actor: string;
+  readonly reason: string;
+  /** The stage-history record's id (handlers dedupe on it). */
+  readonly transitionId: string;
+  readonly at: number;
+}
+
+/** A job reached a terminal state. */
+export interface JobFinishedEvent {
+  readonly type: 'job-finished';
+  readonly jobId: string;
+  readonly kind: JobKind;
+  readonly state: TerminalJobState;
+  /** The job's `payload.model`, when it names one. */
+  readonly model: string | null;
+  readonly at: number;
+}
+
+/** Every domain event. Areas add members to this union (and a case to `eventAggregate`). */
+export type DomainEvent = FreshDataEvent | VersionRegisteredEvent | StageChangedEvent | JobFinishedEvent;
 export type DomainEventType = DomainEvent['type'];
 export type DomainEventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
 export type DomainEventHandler<T extends DomainEventType> = (event: DomainEventOf<T>) => void | Promise<void>;
 
+export interface SubscribeOptions {
+  /**
+   * Omitted: every process receives the event (broadcast, one cursor per process).
+   * Set: the handler runs once per cluster: all processes subscribing with the same
+   * `group` share one cursor and one of them handles each event (e.g. fresh-data → retrain).
+   */
+  readonly group?: string;
+}
+
 /**
- * A typed, in-process publish/subscribe channel. Delivery is at most once, to the
- * subscribers of the publishing process, in subscription order; `publish` never throws
- * and never waits: a handler's error (sync or async) is reported to the implementation's
- * error sink and does not reach the publisher or the other handlers. Anything that must
- * survive a crash is persisted before the event is published (a fresh-data event follows
- * the dataset version it names), so a lost event is recovered by looking at the store.
+ * A typed publish/subscribe channel for domain events. Delivery guarantees depend on the
+ * implementation: the outbox one is durable and cross-process (at least once, in order per
+ * aggregate, so handlers must be idempotent); the in-process one is at most once. A handler's
+ * error never reaches the publisher.
  */
 export interface DomainEvents {
-  publish(event: DomainEvent): void;
+  /** Records (outbox) or announces (in-process) the event; resolves once it is recorded. */
+  publish(event: DomainEvent): Promise<void>;
   /** Subscribes `handler` to events of `type`; returns the unsubscribe function. */
-  subscribe<T extends DomainEventType>(type: T, handler: DomainEventHandler<T>): () => void;
+  subscribe<T extends DomainEventType>(type: T, handler: DomainEventHandler<T>, options?: SubscribeOptions): () => void;
 }

@@ -12,6 +12,11 @@ export type SqlDialectName = 'sqlite' | 'postgres';
 export interface SqlDatabase {
   readonly db: Kysely<DatabaseSchema>;
   readonly dialect: SqlDialectName;
+  /**
+   * PostgreSQL only: holds one connection that LISTENs on `channel` and calls `onNotify` per
+   * notification; `onError` when that connection breaks (listening stops). Returns the stopper.
+   */
+  readonly listen?: (channel: string, onNotify: () => void, onError: (error: unknown) => void) => Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -101,7 +106,35 @@ async function openPostgres(url: string, options: OpenOptions): Promise<SqlDatab
     throw new WardenError('STORE_UNAVAILABLE', `cannot connect to PostgreSQL at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
   }
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  const listen = async (channel: string, onNotify: () => void, onError: (error: unknown) => void) => {
+    const client = await pool.connect();
+    let released = false;
+    const release = (error?: Error) => {
+      if (released) return;
+      released = true;
+      client.removeAllListeners('notification');
+      client.release(error);
+    };
+    client.on('notification', (message) => {
+      if (message.channel === channel) onNotify();
+    });
+    client.on('error', (error) => {
+      release(error); // a broken connection must not go back to the pool
+      onError(error);
+    });
+    try {
+      await client.query(`LISTEN "${channel.replaceAll('"', '""')}"`);
+    } catch (error) {
+      release(error as Error);
+      throw error;
+    }
+    return async () => {
+      if (released) return;
+      await client.query(`UNLISTEN "${channel.replaceAll('"', '""')}"`).catch(() => undefined);
+      release();
+    };
+  };
+  return { db, dialect: 'postgres', listen, close: () => db.destroy() };
 }
 
 /** Drops a PostgreSQL schema and everything in it (tests use one schema per run). */

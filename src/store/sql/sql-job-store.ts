@@ -1,4 +1,5 @@
-import { sql, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { jobFinishedEvents } from '../../domain/events.js';
 import {
   encodePageToken,
   parseJobFilter,
@@ -21,6 +22,7 @@ import type { SqlDatabase } from './database.js';
 import type { DatabaseSchema } from './schema.js';
 import { fromJson, isUniqueViolation, toJson } from './sql-errors.js';
 import { withRetriedTransaction } from './retried-transaction.js';
+import { recordEvents } from './sql-event-outbox.js';
 import type { JobRow } from './tables/jobs-tables.js';
 
 const MAX_LOG_LINE = 4_000; // characters; longer lines are cut, a log is for people
@@ -260,43 +262,61 @@ export class SqlJobStore implements JobStore {
     onlyIfLeaseBefore?: number,
   ): Promise<Job | undefined> {
     const terminal = decision.state !== 'queued';
-    let query = this.db
-      .updateTable('jobs')
-      .set((eb) => ({
-        state: decision.state,
-        result: decision.state === 'succeeded' ? toJson(decision.result) : null,
-        error: 'error' in decision ? toJson(decision.error) : null,
-        run_at: decision.state === 'queued' ? decision.runAt : eb.ref('run_at'),
-        lease_until: null,
-        finished_at: terminal ? now : null,
-        updated_at: now,
-        revision: eb('revision', '+', 1),
-      }))
-      .where('id', '=', id)
-      .where('state', '=', 'running')
-      .where('worker_id', '=', workerId);
-    if (onlyIfLeaseBefore !== undefined) {
-      query = query.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', onlyIfLeaseBefore)]));
-    }
-    const row = await query.returningAll().executeTakeFirst();
-    return row ? toJob(row) : undefined;
+    // A terminal settle records its job-finished event in the same transaction.
+    return this.withEvents(terminal, now, async (db) => {
+      let query = db
+        .updateTable('jobs')
+        .set((eb) => ({
+          state: decision.state,
+          result: decision.state === 'succeeded' ? toJson(decision.result) : null,
+          error: 'error' in decision ? toJson(decision.error) : null,
+          run_at: decision.state === 'queued' ? decision.runAt : eb.ref('run_at'),
+          lease_until: null,
+          finished_at: terminal ? now : null,
+          updated_at: now,
+          revision: eb('revision', '+', 1),
+        }))
+        .where('id', '=', id)
+        .where('state', '=', 'running')
+        .where('worker_id', '=', workerId);
+      if (onlyIfLeaseBefore !== undefined) {
+        query = query.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', onlyIfLeaseBefore)]));
+      }
+      return query.returningAll().executeTakeFirst();
+    });
   }
 
   async cancelQueued(id: string, now: number): Promise<Job | undefined> {
-    const row = await this.db
-      .updateTable('jobs')
-      .set((eb) => ({
-        state: 'cancelled',
-        error: toJson({ code: 'JOB_CANCELLED', message: 'cancelled before it ran', retryable: false } satisfies JobError),
-        finished_at: now,
-        updated_at: now,
-        revision: eb('revision', '+', 1),
-      }))
-      .where('id', '=', id)
-      .where('state', '=', 'queued')
-      .returningAll()
-      .executeTakeFirst();
-    return row ? toJob(row) : undefined;
+    return this.withEvents(true, now, (db) =>
+      db
+        .updateTable('jobs')
+        .set((eb) => ({
+          state: 'cancelled',
+          error: toJson({ code: 'JOB_CANCELLED', message: 'cancelled before it ran', retryable: false } satisfies JobError),
+          finished_at: now,
+          updated_at: now,
+          revision: eb('revision', '+', 1),
+        }))
+        .where('id', '=', id)
+        .where('state', '=', 'queued')
+        .returningAll()
+        .executeTakeFirst(),
+    );
+  }
+
+  /** Runs a guarded single-row update; when it hits and `terminal`, records the job's finished event with it. */
+  private async withEvents(terminal: boolean, now: number, update: (db: Kysely<DatabaseSchema>) => Promise<Selectable<JobRow> | undefined>): Promise<Job | undefined> {
+    if (!terminal) {
+      const row = await update(this.db);
+      return row ? toJob(row) : undefined;
+    }
+    return withRetriedTransaction(this.db, async (trx) => {
+      const row = await update(trx);
+      if (row === undefined) return undefined;
+      const job = toJob(row);
+      await recordEvents(trx, this.database.dialect, jobFinishedEvents(job, now));
+      return job;
+    });
   }
 
   async requestCancel(id: string, now: number): Promise<Job | undefined> {

@@ -24,6 +24,8 @@ import { modelPageToken, versionPageToken, type VersionFilter } from '../../doma
 import type { Stage, VersionStatus } from '../../domain/registry/vocabulary.js';
 import type { SqlDatabase, SqlDialectName } from './database.js';
 import type { DatabaseSchema } from './schema.js';
+import { stageChangedEvents, versionRegisteredEvents } from '../../domain/events.js';
+import { recordEvents } from './sql-event-outbox.js';
 import { DEFAULT_TRANSACTION_ATTEMPTS, withRetriedTransaction } from './retried-transaction.js';
 import { fromJson, isForeignKeyViolation, isRetryableConflict, isUniqueViolation, toJson } from './sql-errors.js';
 import type { ModelVersionRow, RegisteredModelRow, StageTransitionRow } from './tables/registry-tables.js';
@@ -216,6 +218,7 @@ export class SqlRegistryStore implements RegistryStore {
         createdAt: v.createdAt,
         updatedAt,
       };
+      await recordEvents(trx, this.dialect, versionRegisteredEvents(version, transitions));
       return { version, transitions };
     });
   }
@@ -262,6 +265,7 @@ export class SqlRegistryStore implements RegistryStore {
       const facts = await this.lockedFacts(trx, model, ref);
       const plan = decide(facts);
       const transitions = await this.applyPlan(trx, facts.model.id, plan);
+      await recordEvents(trx, this.dialect, stageChangedEvents(facts.model.name, transitions));
       let after = facts.version;
       for (const change of plan.changes) if (change.versionId === after.id) after = { ...after, stage: change.to, updatedAt: change.at };
       return { version: after, transitions };
@@ -285,6 +289,7 @@ export class SqlRegistryStore implements RegistryStore {
         if (tags.length > 0) await trx.insertInto('model_version_tags').values(tags).execute();
       }
       const transitions = await this.applyPlan(trx, facts.model.id, plan.transitions);
+      await recordEvents(trx, this.dialect, stageChangedEvents(facts.model.name, transitions));
       let after: ModelVersion = {
         ...facts.version,
         ...(c.status !== undefined ? { status: c.status } : {}),

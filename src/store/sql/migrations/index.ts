@@ -10,6 +10,7 @@ import { registryIndexesMigration } from './0006-registry-indexes.js';
 import { canonicalDigestsMigration } from './0007-canonical-digests.js';
 import { tokenNamesMigration } from './0008-token-names.js';
 import { jobDedupeKeysMigration } from './0009-job-dedupe-keys.js';
+import { eventOutboxMigration } from './0010-event-outbox.js';
 
 /**
  * The one migration stream for SQLite and PostgreSQL, in order. Append only:
@@ -25,6 +26,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0007-canonical-digests', canonicalDigestsMigration],
   ['0008-token-names', tokenNamesMigration],
   ['0009-job-dedupe-keys', jobDedupeKeysMigration],
+  ['0010-event-outbox', eventOutboxMigration],
 ];
 
 class InCodeMigrationProvider implements MigrationProvider {

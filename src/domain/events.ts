@@ -1,0 +1,58 @@
+/**
+ * Which domain events a change raises, and the aggregate each one is ordered within.
+ * Stores call these inside the transaction that makes the change, so the events and the
+ * change commit (or roll back) together; the store persists, this file decides.
+ */
+import type { DomainEvent, JobFinishedEvent, StageChangedEvent, VersionRegisteredEvent } from './ports/domain-events.js';
+import { isTerminal, type Job } from './jobs.js';
+import type { ModelVersion, StageTransition } from './registry/entities.js';
+
+/** Events of one aggregate are delivered in the order they were raised. */
+export function eventAggregate(event: DomainEvent): string {
+  switch (event.type) {
+    case 'fresh-data':
+    case 'version-registered':
+    case 'stage-changed':
+      return `model:${event.model}`;
+    case 'job-finished':
+      return `job:${event.jobId}`;
+  }
+}
+
+/** A registration: the new version, then every stage move of the plan, in history order. */
+export function versionRegisteredEvents(version: ModelVersion, transitions: readonly StageTransition[]): DomainEvent[] {
+  const registered: VersionRegisteredEvent = {
+    type: 'version-registered',
+    model: version.model,
+    versionId: version.id,
+    version: version.number,
+    semver: version.semver,
+    status: version.status,
+    parentVersion: version.parentVersion,
+    at: version.createdAt,
+  };
+  return [registered, ...stageChangedEvents(version.model, transitions)];
+}
+
+/** One stage-changed event per appended history record, in history order. */
+export function stageChangedEvents(model: string, transitions: readonly StageTransition[]): StageChangedEvent[] {
+  return transitions.map((t) => ({
+    type: 'stage-changed',
+    model,
+    versionId: t.versionId,
+    version: t.versionNumber,
+    from: t.from,
+    to: t.to,
+    actor: t.actor,
+    reason: t.reason,
+    transitionId: t.id,
+    at: t.at,
+  }));
+}
+
+/** The job-finished event of a job that just settled, or none while it is not terminal. */
+export function jobFinishedEvents(job: Job, now: number): JobFinishedEvent[] {
+  if (!isTerminal(job.state)) return [];
+  const model = job.payload.model;
+  return [{ type: 'job-finished', jobId: job.id, kind: job.kind, state: job.state, model: typeof model === 'string' ? model : null, at: now }];
+}

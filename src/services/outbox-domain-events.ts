@@ -1,0 +1,219 @@
+import type { Clock, IdGenerator } from '../domain/ports/clock.js';
+import type { DomainEvent, DomainEventHandler, DomainEventType, DomainEvents, SubscribeOptions } from '../domain/ports/domain-events.js';
+import type { EventOutbox, GroupStart } from '../domain/ports/event-outbox.js';
+
+type AnyHandler = (event: DomainEvent) => void | Promise<void>;
+
+export interface OutboxDomainEventsOptions {
+  readonly outbox: EventOutbox;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  /** This process's name in the cluster: its broadcast cursor survives restarts under this name. */
+  readonly subscriber: string;
+  /** How often the outbox is read without a wake-up (ms); with one, ten times less often, as a safety net. */
+  readonly pollMs: number;
+  /** Delivered events older than this are deleted by `deleteDelivered` (ms). */
+  readonly retentionMs: number;
+  /** A handler that failed is retried at the next pass; after this many failures the event is skipped (and reported). */
+  readonly maxAttempts?: number;
+  /** A holder that stops renewing its lease this long is replaced (ms). */
+  readonly leaseMs?: number;
+  readonly onError?: (error: unknown, event: DomainEvent | undefined, message: string) => void;
+}
+
+interface Group {
+  readonly name: string;
+  readonly start: GroupStart;
+  readonly handlers: Map<DomainEventType, AnyHandler[]>;
+  opened: boolean;
+  running: Promise<void> | undefined;
+  again: boolean;
+  /** Failures of the event at the head of the group (seq → count). */
+  readonly failures: Map<number, number>;
+}
+
+const BATCH = 100;
+const DEFAULT_LEASE_MS = 30_000;
+const DEFAULT_MAX_ATTEMPTS = 5;
+
+/**
+ * DomainEvents on the transactional outbox, for every process of a cluster. Each subscriber
+ * group reads the outbox from its own cursor, in seq order (so in order per aggregate), one
+ * holder at a time, and moves the cursor past an event only after its handlers returned:
+ * delivery is at least once, so handlers must be idempotent. Broadcast subscriptions share
+ * this process's group (`process:<subscriber>`); `{ group }` subscriptions share a cluster
+ * group (`cluster:<group>`) with every process that names it, so one of them handles each event.
+ * A wake-up (PostgreSQL NOTIFY) or a short poll (SQLite) says when to read.
+ */
+export class OutboxDomainEvents implements DomainEvents {
+  private readonly groups = new Map<string, Group>();
+  private readonly holder: string;
+  private readonly leaseMs: number;
+  private readonly maxAttempts: number;
+  private timer: NodeJS.Timeout | undefined;
+  private stopListening: (() => Promise<void>) | undefined;
+  private started = false;
+  private closed = false;
+
+  constructor(private readonly options: OutboxDomainEventsOptions) {
+    this.holder = `${options.subscriber}/${options.ids.next()}`;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  }
+
+  async publish(event: DomainEvent): Promise<void> {
+    await this.options.outbox.append([event]);
+    this.wake();
+  }
+
+  subscribe<T extends DomainEventType>(type: T, handler: DomainEventHandler<T>, options: SubscribeOptions = {}): () => void {
+    const name = options.group === undefined ? `process:${this.options.subscriber}` : `cluster:${options.group}`;
+    // A process's own cursor starts at its first start (older events were not meant for it); a
+    // cluster group handles whatever the outbox still holds, so nothing raised before it existed is lost.
+    const group = this.groups.get(name) ?? this.newGroup(name, options.group === undefined ? 'end' : 'beginning');
+    const list = group.handlers.get(type) ?? [];
+    const entry = handler as AnyHandler;
+    list.push(entry);
+    group.handlers.set(type, list);
+    if (this.started) this.wake();
+    return () => {
+      const index = list.indexOf(entry);
+      if (index !== -1) list.splice(index, 1);
+    };
+  }
+
+  /** Opens the groups, starts listening for wake-ups and polling, and delivers what is pending. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    for (const group of this.groups.values()) await this.open(group);
+    await this.listen();
+    this.timer = setInterval(() => {
+      if (this.stopListening === undefined) void this.listen();
+      this.wake();
+    }, this.stopListening === undefined ? this.options.pollMs : this.options.pollMs * 10);
+    this.timer.unref();
+    await this.deliverPending();
+  }
+
+  /** Delivers every event pending for this process's groups now, and resolves when done (tests, shutdown). */
+  async deliverPending(): Promise<void> {
+    await Promise.all([...this.groups.values()].map((group) => this.run(group)));
+  }
+
+  /** Deletes delivered events older than the retention (call it periodically). Returns how many. */
+  async deleteDelivered(): Promise<number> {
+    return this.options.outbox.deleteDelivered(this.options.clock.now() - this.options.retentionMs);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await Promise.all([...this.groups.values()].map((group) => group.running));
+    await this.stopListening?.();
+    this.stopListening = undefined;
+    for (const group of this.groups.values()) {
+      if (group.opened) await this.options.outbox.release(group.name, this.holder).catch(() => undefined);
+    }
+  }
+
+  private newGroup(name: string, start: GroupStart): Group {
+    const group: Group = { name, start, handlers: new Map(), opened: false, running: undefined, again: false, failures: new Map() };
+    this.groups.set(name, group);
+    return group;
+  }
+
+  private async open(group: Group): Promise<void> {
+    if (group.opened) return;
+    await this.options.outbox.openGroup(group.name, group.start, this.options.clock.now());
+    group.opened = true;
+  }
+
+  private async listen(): Promise<void> {
+    try {
+      this.stopListening = await this.options.outbox.onRecorded(
+        () => this.wake(),
+        (error) => {
+          // The poll goes on and listens again at its next tick.
+          this.stopListening = undefined;
+          this.report(error, undefined, 'event wake-up connection lost');
+        },
+      );
+    } catch (error) {
+      this.report(error, undefined, 'cannot listen for event wake-ups; polling');
+    }
+  }
+
+  private wake(): void {
+    if (!this.started || this.closed) return;
+    for (const group of this.groups.values()) void this.run(group);
+  }
+
+  /** One delivery pass per group at a time; a wake-up during a pass runs another after it. */
+  private run(group: Group): Promise<void> {
+    if (group.running !== undefined) {
+      group.again = true;
+      return group.running;
+    }
+    group.running = (async () => {
+      do {
+        group.again = false;
+        try {
+          await this.pass(group);
+        } catch (error) {
+          this.report(error, undefined, `event delivery to ${group.name} failed`);
+        }
+      } while (group.again && !this.closed);
+    })().finally(() => {
+      group.running = undefined;
+    });
+    return group.running;
+  }
+
+  private async pass(group: Group): Promise<void> {
+    await this.open(group);
+    const { outbox, clock } = this.options;
+    for (;;) {
+      const batch = await outbox.claim(group.name, this.holder, clock.now(), this.leaseMs, BATCH);
+      if (batch === undefined || batch.events.length === 0) return;
+      for (const stored of batch.events) {
+        if (this.closed) return;
+        const failed = await this.handle(group, stored.event);
+        if (failed !== undefined) {
+          const failures = (group.failures.get(stored.seq) ?? 0) + 1;
+          group.failures.set(stored.seq, failures);
+          if (failures < this.maxAttempts) {
+            this.report(failed, stored.event, `event handler failed (attempt ${failures} of ${this.maxAttempts}); retried at the next pass`);
+            // Later events wait: order per aggregate holds, and another holder may retry sooner.
+            await outbox.release(group.name, this.holder);
+            return;
+          }
+          this.report(failed, stored.event, `event handler failed ${failures} times; event ${stored.seq} skipped`);
+        }
+        group.failures.delete(stored.seq);
+        if (!(await outbox.advance(group.name, this.holder, stored.seq, clock.now(), this.leaseMs))) return; // lost the lease: the new holder goes on
+      }
+    }
+  }
+
+  /** Runs the group's handlers of the event's type; returns the first error, after running them all. */
+  private async handle(group: Group, event: DomainEvent): Promise<unknown> {
+    let failure: unknown;
+    for (const handler of [...(group.handlers.get(event.type) ?? [])]) {
+      try {
+        await handler(event);
+      } catch (error) {
+        failure ??= error ?? new Error('event handler failed');
+      }
+    }
+    return failure;
+  }
+
+  private report(error: unknown, event: DomainEvent | undefined, message: string): void {
+    try {
+      this.options.onError?.(error, event, message);
+    } catch {
+      // An error sink that throws must not break delivery.
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import { sql, type Transaction } from 'kysely';
+import { eventAggregate } from '../../domain/events.js';
+import type { DomainEvent } from '../../domain/ports/domain-events.js';
+import type { ClaimedBatch, EventOutbox, GroupStart, StoredEvent } from '../../domain/ports/event-outbox.js';
+import type { SqlDatabase, SqlDialectName } from './database.js';
+import type { DatabaseSchema } from './schema.js';
+import { withRetriedTransaction } from './retried-transaction.js';
+import { toJson } from './sql-errors.js';
+
+/**
+ * The NOTIFY channel of this schema's outbox: one per schema, so deployments (and test runs)
+ * sharing a PostgreSQL database do not wake each other. 63 bytes is PostgreSQL's name limit.
+ */
+const CHANNEL = sql<string>`left('warden_ev_' || current_schema(), 63)`;
+
+/**
+ * Records `events` in the caller's transaction, so they commit or roll back with the change
+ * that raised them. Sequence numbers follow commit order: on PostgreSQL a transaction-scoped
+ * advisory lock, held from here to commit, makes writers take numbers one at a time (call this
+ * last in the transaction, so the lock is held only for the commit); SQLite has one writer.
+ * On PostgreSQL a NOTIFY, delivered only if the transaction commits, wakes the subscribers.
+ */
+export async function recordEvents(trx: Transaction<DatabaseSchema>, dialect: SqlDialectName, events: readonly DomainEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('warden_outbox.' || current_schema()))`.execute(trx);
+  const top = await trx.selectFrom('outbox_events').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+  const base = Number(top?.seq ?? 0);
+  await trx
+    .insertInto('outbox_events')
+    .values(events.map((event, i) => ({ seq: base + i + 1, aggregate: eventAggregate(event), type: event.type, payload: toJson(event), created_at: event.at })))
+    .execute();
+  if (dialect === 'postgres') await sql`select pg_notify(${CHANNEL}, '')`.execute(trx);
+}
+
+/** EventOutbox on the SQL store (SQLite or PostgreSQL). */
+export class SqlEventOutbox implements EventOutbox {
+  constructor(private readonly database: SqlDatabase) {}
+
+  private get db() {
+    return this.database.db;
+  }
+
+  async append(events: readonly DomainEvent[]): Promise<void> {
+    await withRetriedTransaction(this.db, (trx) => recordEvents(trx, this.database.dialect, events));
+  }
+
+  async openGroup(group: string, start: GroupStart, now: number): Promise<void> {
+    await withRetriedTransaction(this.db, async (trx) => {
+      const existing = await trx.selectFrom('event_groups').select('name').where('name', '=', group).executeTakeFirst();
+      if (existing !== undefined) return;
+      const top = start === 'end' ? await trx.selectFrom('outbox_events').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst() : undefined;
+      await trx
+        .insertInto('event_groups')
+        .values({ name: group, last_seq: Number(top?.seq ?? 0), holder: null, lease_until: null, updated_at: now })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .execute();
+    });
+  }
+
+  async claim(group: string, holder: string, now: number, leaseMs: number, limit: number): Promise<ClaimedBatch | undefined> {
+    // A read first: an idle poll (the common case) writes nothing.
+    const pending = await this.db
+      .selectFrom('event_groups as g')
+      .select('g.last_seq')
+      .where('g.name', '=', group)
+      .where(({ exists, selectFrom }) => exists(selectFrom('outbox_events as e').select('e.seq').whereRef('e.seq', '>', 'g.last_seq')))
+      .executeTakeFirst();
+    if (pending === undefined) return undefined;
+    const leased = await this.db
+      .updateTable('event_groups')
+      .set({ holder, lease_until: now + leaseMs, updated_at: now })
+      .where('name', '=', group)
+      .where((eb) => eb.or([eb('holder', 'is', null), eb('holder', '=', holder), eb('lease_until', '<', now)]))
+      .returning('last_seq')
+      .executeTakeFirst();
+    if (leased === undefined) return undefined;
+    const cursor = Number(leased.last_seq);
+    const rows = await this.db.selectFrom('outbox_events').selectAll().where('seq', '>', cursor).orderBy('seq').limit(limit).execute();
+    const events: StoredEvent[] = rows.map((r) => ({ seq: Number(r.seq), aggregate: r.aggregate, event: JSON.parse(r.payload) as DomainEvent }));
+    return { cursor, events };
+  }
+
+  async advance(group: string, holder: string, seq: number, now: number, leaseMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('event_groups')
+      .set({ last_seq: seq, lease_until: now + leaseMs, updated_at: now })
+      .where('name', '=', group)
+      .where('holder', '=', holder)
+      .where('last_seq', '<', seq)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async release(group: string, holder: string): Promise<void> {
+    await this.db.updateTable('event_groups').set({ holder: null, lease_until: null }).where('name', '=', group).where('holder', '=', holder).execute();
+  }
+
+  async deleteDelivered(before: number): Promise<number> {
+    const active = await this.db
+      .selectFrom('event_groups')
+      .select((eb) => eb.fn.min('last_seq').as('seq'))
+      .where('updated_at', '>=', before)
+      .executeTakeFirst();
+    const top = await this.db.selectFrom('outbox_events').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    if (top?.seq === null || top?.seq === undefined) return 0;
+    // The newest event always stays: the next seq is counted from it.
+    const newest = Number(top.seq) - 1;
+    const limit = active?.seq === null || active?.seq === undefined ? newest : Math.min(newest, Number(active.seq));
+    const result = await this.db.deleteFrom('outbox_events').where('seq', '<=', limit).where('created_at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async onRecorded(wake: () => void, onError: (error: unknown) => void): Promise<(() => Promise<void>) | undefined> {
+    if (this.database.listen === undefined) return undefined;
+    const channel = (await sql<{ channel: string }>`select ${CHANNEL} as channel`.execute(this.db)).rows[0]?.channel;
+    if (channel === undefined) return undefined;
+    return this.database.listen(channel, wake, onError);
+  }
+}
