@@ -35,6 +35,7 @@ import { spamAssassinCorpus } from './store/datasets/spam-assassin-corpus.js';
 import { DatasetService, type FreshScanReport } from './services/dataset-service.js';
 import { OutboxDomainEvents } from './services/outbox-domain-events.js';
 import { SqlEventOutbox } from './store/sql/sql-event-outbox.js';
+import type { DomainEvents } from './domain/ports/domain-events.js';
 import { WardenError } from './domain/errors.js';
 import type { JobStore } from './domain/ports/job-store.js';
 import type { JobHandlers, JobQueue } from './domain/ports/job-queue.js';
@@ -73,6 +74,12 @@ export interface Platform {
 export interface PlatformOptions {
   /** An already open (and owned by the caller) database, e.g. a test schema; otherwise config.storeUrl is opened. */
   readonly database?: SqlDatabase;
+  /**
+   * Subscribes to domain events before delivery starts, so these handlers also see the events
+   * raised while this process (its WARDEN_EVENT_SUBSCRIBER name) was down; a subscription made
+   * after createPlatform resolves sees the events raised from then on.
+   */
+  readonly subscribe?: (events: DomainEvents) => void;
 }
 
 /** Writes the generated admin token where only its owner can read it. */
@@ -194,6 +201,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const bootstrapJobs = config.bootstrap ? await services.training.bootstrap() : [];
     closers.push(startArtifactSweep(services.artifacts, events, config.sweepIntervalMs, app.log));
     late.log = app.log;
+    options.subscribe?.(events);
     await events.start();
     closers.push(startFreshDataScan(services.datasets, config.sweepIntervalMs, app.log, (report) => services.training.reconcileFreshData(report)));
     return { config, app, services, database, events, migrationsApplied, generatedAdminToken, bootstrapJobs, close };

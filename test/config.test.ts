@@ -11,4 +11,21 @@ describe('config', () => {
     assert.equal(loadConfig({ WARDEN_LOG_FORMAT: 'pretty' }, '/tmp', false).logFormat, 'pretty');
     assert.throws(() => loadConfig({ WARDEN_LOG_FORMAT: 'yaml' }, '/tmp', true), (error: unknown) => error instanceof ConfigError && error.variable === 'WARDEN_LOG_FORMAT');
   });
+
+  it('event outbox: retention, poll and subscriber name have defaults and bounds; a bad value names its variable', () => {
+    const defaults = loadConfig({ PORT: '7071' }, '/tmp', false);
+    assert.equal(defaults.eventRetentionMs, 7 * 24 * 3600 * 1000);
+    assert.equal(defaults.eventPollMs, 500);
+    assert.match(defaults.eventSubscriber, /-7071$/);
+    const set = loadConfig({ WARDEN_EVENT_RETENTION_MS: '60000', WARDEN_EVENT_POLL_MS: '100', WARDEN_EVENT_SUBSCRIBER: 'api-1' }, '/tmp', false);
+    assert.deepEqual([set.eventRetentionMs, set.eventPollMs, set.eventSubscriber], [60_000, 100, 'api-1']);
+    for (const [variable, value] of [
+      ['WARDEN_EVENT_RETENTION_MS', '10'],
+      ['WARDEN_EVENT_POLL_MS', '0'],
+      ['WARDEN_EVENT_SUBSCRIBER', 'has space'],
+      ['WARDEN_EVENT_SUBSCRIBER', 'x'.repeat(129)],
+    ] as const) {
+      assert.throws(() => loadConfig({ [variable]: value }, '/tmp', false), (error: unknown) => error instanceof ConfigError && error.variable === variable, `${variable}=${value}`);
+    }
+  });
 });

@@ -59,6 +59,13 @@ export class OutboxDomainEvents implements DomainEvents {
     this.holder = `${options.subscriber}/${options.ids.next()}`;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    // Opened at start even without subscribers yet: a broadcast subscription made later still
+    // sees every event raised after this process started.
+    this.newGroup(this.processGroup, 'end');
+  }
+
+  private get processGroup(): string {
+    return `process:${this.options.subscriber}`;
   }
 
   async publish(event: DomainEvent): Promise<void> {
@@ -67,7 +74,7 @@ export class OutboxDomainEvents implements DomainEvents {
   }
 
   subscribe<T extends DomainEventType>(type: T, handler: DomainEventHandler<T>, options: SubscribeOptions = {}): () => void {
-    const name = options.group === undefined ? `process:${this.options.subscriber}` : `cluster:${options.group}`;
+    const name = options.group === undefined ? this.processGroup : `cluster:${options.group}`;
     // A process's own cursor starts at its first start (older events were not meant for it); a
     // cluster group handles whatever the outbox still holds, so nothing raised before it existed is lost.
     const group = this.groups.get(name) ?? this.newGroup(name, options.group === undefined ? 'end' : 'beginning');

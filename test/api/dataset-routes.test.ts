@@ -156,13 +156,13 @@ for (const kind of STORE_KINDS) {
         [['bad.jsonl', 'DATASET_INVALID']],
       );
       assert.ok(fs.existsSync(path.join(platform.config.dataDir, 'rejected', 'spam-detector', 'bad.jsonl.reason.json')));
-      await new Promise((resolve) => setImmediate(resolve));
+      await platform.events.deliverPending();
       assert.equal(received.length, 1);
       assert.equal(received[0]!.datasetDigest, scan.dataset.sha256);
 
       const again = await platform.app.inject({ method: 'POST', url: '/data/scan', headers: await platform.auth('admin') });
       assert.equal(again.json().models.find((m: { model: string }) => m.model === 'spam-detector').announced, false);
-      await new Promise((resolve) => setImmediate(resolve));
+      await platform.events.deliverPending();
       assert.equal(received.length, 1);
     });
   });
