@@ -14,7 +14,6 @@ import {
   heldOutByBoth,
   withoutSeen,
   truncateText,
-  type ComparedRef,
   type ConfidenceInterval,
   type McNemarTest,
   type PairedCounts,
@@ -105,11 +104,6 @@ export interface ModelComparison {
   readonly flips: { readonly onlyARight: readonly FlippedExample[]; readonly onlyBRight: readonly FlippedExample[] } | null;
 }
 
-interface Side {
-  readonly ref: ComparedRef;
-  readonly version: ModelVersion;
-}
-
 /** Why a version cannot be scored here, or null when it can. */
 function unscorable(v: ModelVersion): string | null {
   if (v.status !== 'READY') return `${v.model} ${v.semver} is ${v.status}`;
@@ -137,14 +131,13 @@ export class ComparisonService {
     if (datasetRef !== undefined) validateDatasetName(datasetRef.name, 'dataset');
 
     const [versionA, versionB] = await Promise.all([this.deps.registry.getVersion(refA.model, refA.version), this.deps.registry.getVersion(refB.model, refB.version)]);
-    const a: Side = { ref: refA, version: versionA };
-    const b: Side = { ref: refB, version: versionB };
+    const [a, b] = [versionA, versionB];
     const relation = refA.model === refB.model ? await this.deps.registry.relation(refA.model, versionA.number, versionB.number) : 'different-models';
     const base = { a: sideView(versionA), b: sideView(versionB), relation } as const;
 
     if (datasetRef !== undefined) {
       for (const [side, field] of [[a, 'a'], [b, 'b']] as const) {
-        const why = unscorable(side.version);
+        const why = unscorable(side);
         if (why !== null) throw invalid(field, `${why}: it cannot be scored on a dataset`);
       }
       const dataset = datasetRef.version === undefined ? await this.deps.datasets.latest(datasetRef.name) : await this.deps.datasets.get(datasetRef.name, datasetRef.version);
@@ -155,7 +148,7 @@ export class ComparisonService {
       const seen: DatasetRow[][] = [];
       const unchecked: string[] = [];
       for (const side of [a, b]) {
-        const split = await this.trainingSplit(side.version, { tooLarge: 'skip' });
+        const split = await this.trainingSplit(side, { tooLarge: 'skip' });
         if (typeof split === 'string') unchecked.push(split);
         else seen.push(split.seen);
       }
@@ -184,16 +177,16 @@ export class ComparisonService {
    * the way its training built it: its datasets combined in order, then split with the seed and
    * fractions its run logged.
    */
-  private async sharedHeldOut(a: Side, b: Side): Promise<{ rows: DatasetRow[] | null; why: string }> {
-    const splitA = await this.trainingSplit(a.version);
+  private async sharedHeldOut(a: ModelVersion, b: ModelVersion): Promise<{ rows: DatasetRow[] | null; why: string }> {
+    const splitA = await this.trainingSplit(a);
     if (typeof splitA === 'string') return { rows: null, why: splitA };
     let rows: DatasetRow[];
     let why: string;
-    if (sameList(a.version.datasetDigests, b.version.datasetDigests) && sameSpec(splitA.spec, (await this.splitSpecOf(b.version)) ?? null)) {
+    if (sameList(a.datasetDigests, b.datasetDigests) && sameSpec(splitA.spec, (await this.splitSpecOf(b)) ?? null)) {
       rows = splitA.test;
       why = `both held out the same ${rows.length} rows (same datasets and split)`;
     } else {
-      const splitB = await this.trainingSplit(b.version);
+      const splitB = await this.trainingSplit(b);
       if (typeof splitB === 'string') return { rows: null, why: splitB };
       rows = heldOutByBoth(splitA, splitB);
       why = `scored on the ${rows.length} held-out rows that neither version trained on (a held out ${splitA.test.length}, b ${splitB.test.length})`;
@@ -271,13 +264,13 @@ export class ComparisonService {
 
   private async scored(
     base: Pick<ModelComparison, 'a' | 'b' | 'relation'>,
-    a: Side,
-    b: Side,
+    a: ModelVersion,
+    b: ModelVersion,
     rows: readonly DatasetRow[],
     maxFlips: number,
     origin: { source: ComparisonRowSource; dataset: ModelComparison['rows']['dataset']; excluded: number; note: string },
   ): Promise<ModelComparison> {
-    const [classifierA, classifierB] = await Promise.all([this.deps.models.loadByDigest(a.version.artifactDigest!), this.deps.models.loadByDigest(b.version.artifactDigest!)]);
+    const [classifierA, classifierB] = await Promise.all([this.deps.models.loadByDigest(a.artifactDigest!), this.deps.models.loadByDigest(b.artifactDigest!)]);
     const texts = rows.map((r) => r.text);
     const labels = Uint8Array.from(rows, (r) => r.label);
     const pair = await evaluatePair(classifierA, classifierB, { texts, labels }, { maxFlips, prefix: '' });
