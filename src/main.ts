@@ -383,7 +383,8 @@ export async function startServer(config: Config, print: (line: string) => void 
   } else if (config.adminToken !== undefined) {
     print('Admin token: the value of WARDEN_ADMIN_TOKEN');
   } else {
-    print(`Admin token: see ${path.join(config.home, ADMIN_TOKEN_FILE)} (written at first start)`);
+    print(`Admin token: in ${path.join(config.home, ADMIN_TOKEN_FILE)} (written at first start)`);
+    print(`Use it:  export WARDEN_TOKEN=$(cat ${path.join(config.home, ADMIN_TOKEN_FILE)})`);
   }
   if (platform.bootstrapJobs.length > 0) {
     const models = platform.bootstrapJobs.map((job) => String(job.payload.model)).join(', ');

@@ -113,6 +113,18 @@ describe('composition root', () => {
     await assert.rejects(fetch(`${server.url}/health`));
   });
 
+  it('a later start prints where the admin token is and how to hand it to the CLI', async () => {
+    const lines: string[] = [];
+    const server = await startServer(loadConfig(env), (line) => lines.push(line));
+    try {
+      const file = path.join(home.dir, ADMIN_TOKEN_FILE);
+      assert.ok(lines.includes(`Admin token: in ${file} (written at first start)`), lines.join('\n'));
+      assert.ok(lines.includes(`Use it:  export WARDEN_TOKEN=$(cat ${file})`), lines.join('\n'));
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('startServer starts the workers once it listens: a queued job is picked up', async () => {
     const server = await startServer(loadConfig({ ...env, WARDEN_WORKER_CONCURRENCY: '1', WARDEN_ADMIN_TOKEN: 'a-configured-admin-token-123456' }), () => {});
     try {
