@@ -22,14 +22,14 @@ const CHANNEL = sql<string>`left('warden_ev_' || current_schema(), 63)`;
  */
 export async function recordEvents(trx: Transaction<DatabaseSchema>, dialect: SqlDialectName, events: readonly DomainEvent[]): Promise<void> {
   if (events.length === 0) return;
-  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('warden_outbox.' || current_schema()))`.execute(trx);
-  const top = await trx.selectFrom('outbox_events').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
-  const base = Number(top?.seq ?? 0);
+  // One round trip for the lock and the wake-up (NOTIFY is sent at commit whatever its place).
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('warden_outbox.' || current_schema())), pg_notify(${CHANNEL}, '')`.execute(trx);
+  // Numbered by the statement itself (one round trip); on SQLite later rows may see earlier ones and skip numbers, which readers do not mind.
+  const next = (i: number) => sql<number>`(select coalesce(max(seq), 0) from outbox_events) + ${i + 1}`;
   await trx
     .insertInto('outbox_events')
-    .values(events.map((event, i) => ({ seq: base + i + 1, aggregate: eventAggregate(event), type: event.type, payload: toJson(event), created_at: event.at })))
+    .values(events.map((event, i) => ({ seq: next(i), aggregate: eventAggregate(event), type: event.type, payload: toJson(event), created_at: event.at })))
     .execute();
-  if (dialect === 'postgres') await sql`select pg_notify(${CHANNEL}, '')`.execute(trx);
 }
 
 /** EventOutbox on the SQL store (SQLite or PostgreSQL). */
