@@ -146,6 +146,33 @@ describe(`TrainingService on ${kind} (real in-process queue)`, () => {
     assert.equal(run.params['split.validation_rows'], String(split.validation.length));
   });
 
+  it('the champion/challenger gate: a challenger is scored against Production on its held-out rows before any promotion', async () => {
+    const { training, registry, jobs } = p.services;
+    const admin = { name: 'root', role: 'admin' as const };
+    // A lax policy: only the gate can keep these versions out of Production.
+    await registry.createModel({ name: 'gated', task: 'spam', policy: { metric: 'eval_accuracy', comparison: '>', threshold: 0.5, targetStage: 'Production', tolerance: 0.1 } }, admin);
+    const train = async (recipe: Record<string, unknown>) => {
+      const job = await waitForJob(jobs, (await training.enqueueTraining({ model: 'gated', family: 'lr', dataset: { datasets: ['synth'] }, recipe: { featurizer: SMALL_FEATURES, ...recipe } }, actor)).id);
+      assert.equal(job.state, 'succeeded', JSON.stringify(job.error));
+      return { result: job.result as { version: number; stage: string; autoStageReason: string }, log: (await jobs.logs(job.id)).map((l) => l.line).join('\n') };
+    };
+    const champion = await train({});
+    assert.equal(champion.result.stage, 'Production', champion.result.autoStageReason);
+
+    // Flags almost nothing: far worse than the champion on the same rows.
+    const worse = await train({ threshold: { objective: 'probability', probability: 0.999 } });
+    assert.equal(worse.result.stage, 'Staging');
+    assert.match(worse.result.autoStageReason, /the challenger is worse than the champion: eval_accuracy [\d.]+ vs [\d.]+ \(Δ -[\d.]+, tolerance 0\.1\) against champion version 1 on the same \d+ held-out rows; McNemar p /);
+    assert.match(worse.log, /against Production v1\.0 on \d+ held-out rows: accuracy [\d.]+ vs [\d.]+, only this model right on \d+, only Production on \d+ \(McNemar p [\d.e-]+\)/);
+    assert.equal((await registry.getVersion('gated', 1)).stage, 'Production');
+
+    // Another seed of the champion's recipe: as good within the tolerance → Production, naming the comparison.
+    const peer = await train({ seed: 7, threshold: { objective: 'f1' } });
+    assert.equal(peer.result.stage, 'Production', peer.result.autoStageReason);
+    assert.match(peer.result.autoStageReason, /holds up against the champion: eval_accuracy .* against champion version 1/);
+    assert.equal((await registry.getVersion('gated', 1)).stage, 'Archived');
+  });
+
   it('a failed training registers a FAILED version in stage None, with the error, and fails the job', async () => {
     const { training, registry, tracking, jobs } = p.services;
     const job = await waitForJob(jobs, (await training.enqueueTraining({ model: 'broken', family: 'lr', dataset: { datasets: ['one-class'] }, recipe: lrRecipe }, actor)).id);
