@@ -8,40 +8,20 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Job } from '../../src/domain/jobs.js';
 import { loadConfig } from '../../src/config.js';
 import { createPlatform, type Platform } from '../../src/main.js';
-import { TEST_REDIS_URL, openTestDatabase, tempDir, uniqueName, type TestDatabase } from '../support/stores.js';
-import { dropRedisPrefix } from '../support/redis.js';
+import { tempDir } from '../support/stores.js';
 import type { ChildProcess } from 'node:child_process';
 import { startChildWorker, stopChild } from '../support/child-worker.js';
-import { SMALL_FEATURES, syntheticRows } from '../support/training.js';
+import { SMALL_FEATURES, localQueueSetup, redisQueueSetup, syntheticRows, waitForJobWhere, type WorkerTestSetup } from '../support/training.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/training-worker.ts', import.meta.url));
 
 
 
-async function waitUntil(platform: Platform, id: string, done: (job: Job) => boolean, timeoutMs: number): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await platform.services.jobs.get(id);
-    if (done(job)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${id} stuck: ${JSON.stringify(job)}`);
-    await sleep(20);
-  }
-}
-
-interface Setup {
-  readonly db: TestDatabase;
-  /** Env of both this process's platform and the workers'. */
-  readonly env: Record<string, string>;
-  cleanup(): Promise<void>;
-}
-
-function crashSuite(name: string, setUp: () => Promise<Setup>): void {
+function crashSuite(name: string, setUp: () => Promise<WorkerTestSetup>): void {
   describe(`kill -9 during a real training job: ${name}`, () => {
-    let setup: Setup;
+    let setup: WorkerTestSetup;
     let platform: Platform;
     const home = tempDir('warden-train-crash-');
     const children: ChildProcess[] = [];
@@ -69,14 +49,14 @@ function crashSuite(name: string, setUp: () => Promise<Setup>): void {
         { model: 'crashy', family: 'lr', dataset: { datasets: ['synth'] }, recipe: { featurizer: SMALL_FEATURES, hyperParameters: { epochs: 40 } } },
         { name: 'test' },
       );
-      const midway = await waitUntil(platform, queued.id, (j) => (j.progress?.phase === 'training' && (j.progress.epoch ?? 0) >= 3) || j.state === 'succeeded' || j.state === 'failed', 60_000);
+      const midway = await waitForJobWhere(platform.services.jobs, queued.id, (j) => (j.progress?.phase === 'training' && (j.progress.epoch ?? 0) >= 3) || j.state === 'succeeded' || j.state === 'failed', 60_000);
       assert.equal(midway.state, 'running', 'still training when killed');
       await stopChild(first, 'SIGKILL');
       assert.equal((await platform.services.jobs.get(queued.id)).state, 'running', 'a killed worker leaves its job running');
 
       const second = await startChildWorker(FIXTURE, args, 60_000);
       children.push(second);
-      const done = await waitUntil(platform, queued.id, (j) => j.state === 'succeeded' || j.state === 'failed', 120_000);
+      const done = await waitForJobWhere(platform.services.jobs, queued.id, (j) => j.state === 'succeeded' || j.state === 'failed', 120_000);
       assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
       assert.equal(done.attempts, 2);
 
@@ -96,21 +76,7 @@ function crashSuite(name: string, setUp: () => Promise<Setup>): void {
   });
 }
 
-crashSuite('in-process queue on a SQLite file', async () => {
-  const db = await openTestDatabase('sqlite');
-  return { db, env: {}, cleanup: () => db.cleanup() };
-});
+crashSuite('in-process queue on a SQLite file', () => localQueueSetup('sqlite'));
 
-crashSuite('BullMQ on Redis with a PostgreSQL store', async () => {
-  const db = await openTestDatabase('postgres');
-  const prefix = uniqueName('wtrain');
-  return {
-    db,
-    // A short lease so the dead worker's job is taken back in seconds, not 30 s.
-    env: { WARDEN_QUEUE_URL: TEST_REDIS_URL, WARDEN_QUEUE_PREFIX: prefix, WARDEN_JOB_LEASE_MS: '2000' },
-    async cleanup() {
-      await dropRedisPrefix(prefix);
-      await db.cleanup();
-    },
-  };
-});
+// A short lease so the dead worker's job is taken back in seconds, not 30 s.
+crashSuite('BullMQ on Redis with a PostgreSQL store', () => redisQueueSetup('wtrain', { WARDEN_JOB_LEASE_MS: '2000' }));

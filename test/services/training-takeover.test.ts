@@ -13,15 +13,12 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
-import type { Job } from '../../src/domain/jobs.js';
 import { loadConfig } from '../../src/config.js';
 import { createPlatform, type Platform } from '../../src/main.js';
-import { TEST_REDIS_URL, openTestDatabase, tempDir, uniqueName, type TestDatabase } from '../support/stores.js';
-import { dropRedisPrefix } from '../support/redis.js';
+import { tempDir } from '../support/stores.js';
 import { startChildWorker, stopChild } from '../support/child-worker.js';
-import { SMALL_FEATURES, syntheticRows, waitForJob } from '../support/training.js';
+import { SMALL_FEATURES, localQueueSetup, redisQueueSetup, syntheticRows, waitForJob, waitForJobWhere, type WorkerTestSetup } from '../support/training.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/training-worker.ts', import.meta.url));
 const LEASE_MS = 1_000;
@@ -32,28 +29,12 @@ const LEASE_MS = 1_000;
 const ROWS = 3_000;
 const mlpRecipe = (epochs: number) => ({ family: 'mlp', dataset: { datasets: ['synth'] }, featurizer: SMALL_FEATURES, hyperParameters: { hidden: 256, epochs } });
 
-async function waitUntil(platform: Platform, id: string, done: (job: Job) => boolean, timeoutMs: number): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await platform.services.jobs.get(id);
-    if (done(job)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${id} stuck: ${JSON.stringify(job)}`);
-    await sleep(20);
-  }
-}
-
 /** The pid part of a worker id (`host/pid/random`). */
 const pidOf = (workerId: string | null): number => Number(workerId?.split('/')[1]);
 
-interface Setup {
-  readonly db: TestDatabase;
-  readonly env: Record<string, string>;
-  cleanup(): Promise<void>;
-}
-
-function takeoverSuite(name: string, setUp: () => Promise<Setup>): void {
+function takeoverSuite(name: string, setUp: () => Promise<WorkerTestSetup>): void {
   describe(`training with a 1 s lease on two worker processes: ${name}`, () => {
-    let setup: Setup;
+    let setup: WorkerTestSetup;
     let platform: Platform;
     const home = tempDir('warden-takeover-');
     const workers: ChildProcess[] = [];
@@ -98,19 +79,24 @@ function takeoverSuite(name: string, setUp: () => Promise<Setup>): void {
       const epochs = 4;
       const queued = await platform.services.training.enqueueTraining({ model: 'stalled', recipe: mlpRecipe(epochs) }, { name: 'test' });
       // Epoch 1 is logged on the run once epoch 2 is under way.
-      const midway = await waitUntil(platform, queued.id, (j) => (j.progress?.phase === 'training' && (j.progress.epoch ?? 0) >= 2) || j.state === 'succeeded' || j.state === 'failed', 90_000);
+      const midway = await waitForJobWhere(platform.services.jobs, queued.id, (j) => (j.progress?.phase === 'training' && (j.progress.epoch ?? 0) >= 2) || j.state === 'succeeded' || j.state === 'failed', 90_000);
       assert.equal(midway.state, 'running', 'still training when its worker stalls');
       const stalled = workers.find((child) => child.pid === pidOf(midway.workerId));
       assert.ok(stalled, `the job runs in one of the two workers (${midway.workerId})`);
+      const other = workers.find((child) => child !== stalled)!;
+      // The other worker is paused too until the run is KILLED, so it cannot take over first.
+      other.kill('SIGSTOP');
       stalled.kill('SIGSTOP');
-      // Earlier releases ended the run KILLED from the attempt that lost its lease: the
-      // takeover must resume such a run, not fail on it.
-      const experiment = await platform.services.tracking.getExperiment('train-stalled');
-      const [run] = (await platform.services.tracking.searchRuns({ experimentIds: [experiment.id] })).runs;
-      await platform.services.tracking.endRun(run!.id, 'KILLED');
       try {
-        await waitUntil(platform, queued.id, (j) => j.attempts >= 2 || j.state !== 'running', 30_000);
+        // Earlier releases ended the run KILLED from the attempt that lost its lease: the
+        // takeover must resume such a run, not fail on it.
+        const experiment = await platform.services.tracking.getExperiment('train-stalled');
+        const [run] = (await platform.services.tracking.searchRuns({ experimentIds: [experiment.id] })).runs;
+        await platform.services.tracking.endRun(run!.id, 'KILLED');
+        other.kill('SIGCONT');
+        await waitForJobWhere(platform.services.jobs, queued.id, (j) => j.attempts >= 2 || j.state !== 'running', 30_000);
       } finally {
+        other.kill('SIGCONT');
         stalled.kill('SIGCONT');
       }
 
@@ -122,6 +108,7 @@ function takeoverSuite(name: string, setUp: () => Promise<Setup>): void {
         versions.items.map((v) => [v.semver, v.status]),
         [['v1.0', 'READY']],
       );
+      const experiment = await platform.services.tracking.getExperiment('train-stalled');
       const runs = await platform.services.tracking.searchRuns({ experimentIds: [experiment.id] });
       assert.equal(runs.runs.length, 1, 'one run for the job');
       assert.equal(runs.runs[0]!.id, versions.items[0]!.sourceRunId);
@@ -137,20 +124,6 @@ function takeoverSuite(name: string, setUp: () => Promise<Setup>): void {
   });
 }
 
-takeoverSuite('in-process queue, PostgreSQL store', async () => {
-  const db = await openTestDatabase('postgres');
-  return { db, env: {}, cleanup: () => db.cleanup() };
-});
+takeoverSuite('in-process queue, PostgreSQL store', () => localQueueSetup('postgres'));
 
-takeoverSuite('BullMQ on Redis, PostgreSQL store', async () => {
-  const db = await openTestDatabase('postgres');
-  const prefix = uniqueName('wtakeover');
-  return {
-    db,
-    env: { WARDEN_QUEUE_URL: TEST_REDIS_URL, WARDEN_QUEUE_PREFIX: prefix },
-    async cleanup() {
-      await dropRedisPrefix(prefix);
-      await db.cleanup();
-    },
-  };
-});
+takeoverSuite('BullMQ on Redis, PostgreSQL store', () => redisQueueSetup('wtakeover'));

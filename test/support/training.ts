@@ -5,6 +5,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from '../../src/domain/jobs.js';
 import type { JobQueue } from '../../src/domain/ports/job-queue.js';
+import type { SqlDialectName } from '../../src/store/sql/database.js';
+import { dropRedisPrefix } from './redis.js';
+import { TEST_REDIS_URL, openTestDatabase, uniqueName, type TestDatabase } from './stores.js';
 
 const SPAM = ['free', 'winner', 'cash', 'prize', 'click', 'offer', 'viagra', 'loan', 'urgent', 'bitcoin', 'claim', 'discount'];
 const HAM = ['meeting', 'lunch', 'report', 'project', 'schedule', 'family', 'review', 'notes', 'invoice', 'weekend', 'draft', 'team'];
@@ -37,13 +40,46 @@ export function syntheticRows(n: number, seed = 1): Array<{ text: string; label:
 
 /** Polls until the job is terminal (or throws after `timeoutMs`). */
 export async function waitForJob(queue: JobQueue, id: string, timeoutMs = 60_000): Promise<Job> {
+  return waitForJobWhere(queue, id, (job) => job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled', timeoutMs, 50);
+}
+
+/** Polls every `pollMs` until `done(job)` (or throws after `timeoutMs`, showing the job). */
+export async function waitForJobWhere(queue: JobQueue, id: string, done: (job: Job) => boolean, timeoutMs: number, pollMs = 20): Promise<Job> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = await queue.get(id);
-    if (job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled') return job;
-    if (Date.now() > deadline) throw new Error(`job ${id} did not finish in ${timeoutMs} ms: ${JSON.stringify(job)}`);
-    await sleep(50);
+    if (done(job)) return job;
+    if (Date.now() > deadline) throw new Error(`job ${id} not there in ${timeoutMs} ms: ${JSON.stringify(job)}`);
+    await sleep(pollMs);
   }
+}
+
+/** A store (and, for BullMQ, a Redis prefix) for tests that start worker processes. */
+export interface WorkerTestSetup {
+  readonly db: TestDatabase;
+  /** Env of both the test's platform and the workers'. */
+  readonly env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+/** The in-process queue on a fresh store of `kind`. */
+export async function localQueueSetup(kind: SqlDialectName): Promise<WorkerTestSetup> {
+  const db = await openTestDatabase(kind);
+  return { db, env: {}, cleanup: () => db.cleanup() };
+}
+
+/** BullMQ on Redis (a prefix of its own) with a fresh PostgreSQL store. */
+export async function redisQueueSetup(prefixBase: string, env: Record<string, string> = {}): Promise<WorkerTestSetup> {
+  const db = await openTestDatabase('postgres');
+  const prefix = uniqueName(prefixBase);
+  return {
+    db,
+    env: { WARDEN_QUEUE_URL: TEST_REDIS_URL, WARDEN_QUEUE_PREFIX: prefix, ...env },
+    async cleanup() {
+      await dropRedisPrefix(prefix);
+      await db.cleanup();
+    },
+  };
 }
 
 /** A small, fast recipe section: 2^14 hashed features. */
