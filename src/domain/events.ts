@@ -3,7 +3,8 @@
  * Stores call these inside the transaction that makes the change, so the events and the
  * change commit (or roll back) together; the store persists, this file decides.
  */
-import type { DomainEvent, JobFinishedEvent, StageChangedEvent, VersionRegisteredEvent } from './ports/domain-events.js';
+import type { DomainEvent, FreshDataEvent, JobFinishedEvent, StageChangedEvent, VersionRegisteredEvent } from './ports/domain-events.js';
+import type { DatasetVersion } from './datasets.js';
 import { isTerminal, type Job } from './jobs.js';
 import type { ModelVersion, StageTransition } from './registry/entities.js';
 
@@ -48,6 +49,22 @@ export function stageChangedEvents(model: string, transitions: readonly StageTra
     transitionId: t.id,
     at: t.at,
   }));
+}
+
+/** The event of a new `<model>-fresh` version: its files wait in `fresh/<model>/` for a retrain. */
+export function freshDataEvent(model: string, dataset: DatasetVersion): FreshDataEvent {
+  return {
+    type: 'fresh-data',
+    model,
+    datasetName: dataset.name,
+    datasetVersion: dataset.version,
+    datasetDigest: dataset.sha256,
+    files: dataset.sourceFiles,
+    rows: dataset.rows,
+    positives: dataset.positives,
+    negatives: dataset.negatives,
+    at: dataset.createdAt,
+  };
 }
 
 /** The job-finished event of a job that just settled, or none while it is not terminal. */

@@ -48,6 +48,7 @@ import type { Clock, IdGenerator } from '../domain/ports/clock.js';
 import type { DatasetFileReader, ParsedDatasetFile } from '../domain/ports/dataset-file-reader.js';
 import type { DatasetStore, DatasetSummary, ListDatasetsOptions, RegisteredDataset } from '../domain/ports/dataset-store.js';
 import type { DomainEvents } from '../domain/ports/domain-events.js';
+import { freshDataEvent } from '../domain/events.js';
 import type { FreshDataSource } from '../domain/ports/fresh-data-source.js';
 import { splitRows as splitByTextHash } from '../ml/split.js';
 import { sha256Digest } from './sha256-digest.js';
@@ -343,26 +344,29 @@ export class DatasetService {
    */
   private async storeVersion(
     rows: readonly DatasetRow[],
-    meta: Omit<RegisterRowsOptions, 'description'> & { readonly description: string; readonly sha256?: string },
+    meta: Omit<RegisterRowsOptions, 'description'> & { readonly description: string; readonly sha256?: string; readonly freshDataOf?: string },
   ): Promise<RegisteredDataset> {
     if (rows.length === 0) throw invalid('rows', 'a dataset needs at least one row');
     const sha256 = meta.sha256 ?? datasetDigest(rows, sha256Digest);
     const stored = await this.deps.artifacts.put(canonicalChunks(rows), { maxBytes: this.deps.maxDatasetBytes, expectedDigest: sha256 });
     const balance = labelBalance(rows);
-    return this.deps.store.register({
-      id: this.deps.ids.next(),
-      name: meta.name,
-      sha256,
-      rows: balance.rows,
-      positives: balance.positives,
-      negatives: balance.negatives,
-      bytes: stored.size,
-      origin: meta.origin,
-      sourceFiles: meta.sourceFiles ?? [],
-      parentDigests: meta.parentDigests ?? [],
-      description: meta.description,
-      createdAt: this.deps.clock.now(),
-    });
+    return this.deps.store.register(
+      {
+        id: this.deps.ids.next(),
+        name: meta.name,
+        sha256,
+        rows: balance.rows,
+        positives: balance.positives,
+        negatives: balance.negatives,
+        bytes: stored.size,
+        origin: meta.origin,
+        sourceFiles: meta.sourceFiles ?? [],
+        parentDigests: meta.parentDigests ?? [],
+        description: meta.description,
+        createdAt: this.deps.clock.now(),
+      },
+      meta.freshDataOf !== undefined ? { freshDataOf: meta.freshDataOf } : {},
+    );
   }
 
   // ── fresh → used ──────────────────────────────────────────────────────────
@@ -504,21 +508,12 @@ export class DatasetService {
       description: `fresh files of ${model}: ${plan.files.map((f) => f.name).join(', ')}`.slice(0, 1000),
       sourceFiles: plan.files.map(({ name, sha256, rows: count }) => ({ name, sha256, rows: count })),
       parentDigests: [],
+      // The store records the fresh-data event with the version, in one transaction.
+      freshDataOf: model,
     });
     const dataset = registered.dataset;
     if (registered.created) {
-      await this.deps.events.publish({
-        type: 'fresh-data',
-        model,
-        datasetName: dataset.name,
-        datasetVersion: dataset.version,
-        datasetDigest: dataset.sha256,
-        files: dataset.sourceFiles,
-        rows: dataset.rows,
-        positives: dataset.positives,
-        negatives: dataset.negatives,
-        at: now,
-      });
+      this.deps.events.announceRecorded(freshDataEvent(model, dataset));
       this.deps.log?.('info', 'fresh data versioned', { model, dataset: dataset.name, version: dataset.version, rows: dataset.rows, files: dataset.sourceFiles.length });
     }
     return { ...base, dataset, announced: registered.created };

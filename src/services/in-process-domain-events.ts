@@ -27,6 +27,10 @@ export class InProcessDomainEvents implements DomainEvents {
     });
   }
 
+  announceRecorded(event: DomainEvent): void {
+    void this.publish(event);
+  }
+
   subscribe<T extends DomainEventType>(type: T, handler: DomainEventHandler<T>): () => void {
     const list = this.handlers.get(type) ?? [];
     const entry = handler as (event: DomainEvent) => void | Promise<void>;

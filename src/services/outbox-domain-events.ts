@@ -73,6 +73,10 @@ export class OutboxDomainEvents implements DomainEvents {
     this.wake();
   }
 
+  announceRecorded(): void {
+    this.wake();
+  }
+
   subscribe<T extends DomainEventType>(type: T, handler: DomainEventHandler<T>, options: SubscribeOptions = {}): () => void {
     const name = options.group === undefined ? this.processGroup : `cluster:${options.group}`;
     // A process's own cursor starts at its first start (older events were not meant for it); a

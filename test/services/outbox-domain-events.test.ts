@@ -4,6 +4,8 @@
  * poll is set to a minute, so only the LISTEN/NOTIFY wake-up can deliver within a second.
  */
 import { describe, it, before, after } from 'node:test';
+import fs from 'node:fs';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { createPlatform, type Platform } from '../../src/main.js';
 import { openSqlDatabase, type SqlDialectName } from '../../src/store/sql/database.js';
@@ -116,19 +118,16 @@ for (const kind of STORE_KINDS) {
       const handledBy: string[] = [];
       a.events.subscribe('fresh-data', () => void handledBy.push('api-1'), { group: 'retrain-on-fresh-data' });
       b.events.subscribe('fresh-data', () => void handledBy.push('api-2'), { group: 'retrain-on-fresh-data' });
-      const event: FreshDataEvent = {
-        type: 'fresh-data',
-        model: 'fresh-model',
-        datasetName: synth.dataset.name,
-        datasetVersion: synth.dataset.version,
-        datasetDigest: synth.dataset.sha256,
-        files: [],
-        rows: synth.dataset.rows,
-        positives: synth.dataset.positives,
-        negatives: synth.dataset.negatives,
-        at: Date.now(),
-      };
-      await b.events.publish(event);
+      assert.equal(synth.created, true);
+      // A file dropped in fresh/ and scanned by one process: the fresh version and its event commit together.
+      const dir = path.join(a.config.dataDir, 'fresh', 'fresh-model');
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, 'batch-1.jsonl');
+      fs.writeFileSync(file, syntheticRows(20, 7).map((r) => JSON.stringify({ text: `fresh ${r.text}`, label: r.label })).join('\n') + '\n');
+      const old = new Date(Date.now() - 60_000);
+      fs.utimesSync(file, old, old);
+      const scan = await a.services.datasets.scanFresh();
+      assert.equal(scan.models.find((m) => m.model === 'fresh-model')?.announced, true);
       await until(() => seen('api-1', 'fresh-data').length === 1 && seen('api-2', 'fresh-data').length === 1, 2000, 'the broadcast in both');
       await until(() => handledBy.length === 1, 2000, 'the cluster handler');
       await Promise.all([a.events.deliverPending(), b.events.deliverPending()]);
@@ -136,8 +135,11 @@ for (const kind of STORE_KINDS) {
       const retrains = async () => (await a.services.jobs.list({ kind: 'retrain', limit: 50 })).items.filter((j) => j.payload.model === 'fresh-model');
       assert.equal((await retrains()).length, 1);
 
+      const event = seen('api-2', 'fresh-data')[0]!.event as FreshDataEvent;
+      assert.deepEqual([event.model, event.datasetName, event.datasetVersion, event.files.map((f) => f.name)], ['fresh-model', 'fresh-model-fresh', 1, ['batch-1.jsonl']]);
+
       // At least once: a redelivered event (same data) queues no second retrain.
-      await a.events.publish(event);
+      await b.events.publish(event);
       await until(() => handledBy.length === 2, 2000, 'the redelivery');
       assert.equal((await retrains()).length, 1, 'the idempotency key absorbs the duplicate');
 

@@ -36,9 +36,11 @@ export interface DatasetStore {
    * under concurrent registrations from several processes). Registering a sha256 the name
    * already has returns that version with `created: false` and writes nothing — so the
    * same content registered twice (or by two racing processes) yields one version.
-   * The source files are recorded with the version in the same transaction.
+   * The source files are recorded with the version in the same transaction, and so is the
+   * fresh-data event of `options.freshDataOf` (the model whose fresh files the version holds)
+   * when the version is new.
    */
-  register(input: NewDatasetVersion): Promise<RegisteredDataset>;
+  register(input: NewDatasetVersion, options?: { readonly freshDataOf?: string }): Promise<RegisteredDataset>;
   /** The version `version` of `name`; undefined when there is none. */
   get(name: string, version: number): Promise<DatasetVersion | undefined>;
   /** The newest version of `name`; undefined when the name has none. */

@@ -84,6 +84,12 @@ export interface SubscribeOptions {
 export interface DomainEvents {
   /** Records (outbox) or announces (in-process) the event; resolves once it is recorded. */
   publish(event: DomainEvent): Promise<void>;
+  /**
+   * Tells this process's subscribers about an event a store already recorded with its change
+   * (e.g. fresh-data with its dataset version): the outbox one reads it from the outbox now,
+   * the in-process one delivers it.
+   */
+  announceRecorded(event: DomainEvent): void;
   /** Subscribes `handler` to events of `type`; returns the unsubscribe function. */
   subscribe<T extends DomainEventType>(type: T, handler: DomainEventHandler<T>, options?: SubscribeOptions): () => void;
 }

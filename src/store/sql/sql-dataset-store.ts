@@ -13,6 +13,8 @@ import type { DatabaseSchema } from './schema.js';
 import type { DatasetRow } from './tables/datasets-tables.js';
 import { fromJson, isRetryableConflict, isUniqueViolation, toJson } from './sql-errors.js';
 import { withRetriedTransaction } from './retried-transaction.js';
+import { recordEvents } from './sql-event-outbox.js';
+import { freshDataEvent } from '../../domain/events.js';
 
 /** How often a registration that lost a race for a version number is retried. */
 const MAX_REGISTER_ATTEMPTS = 20;
@@ -46,11 +48,11 @@ export class SqlDatasetStore implements DatasetStore {
     return this.database.db;
   }
 
-  async register(input: NewDatasetVersion): Promise<RegisteredDataset> {
+  async register(input: NewDatasetVersion, options: { readonly freshDataOf?: string } = {}): Promise<RegisteredDataset> {
     try {
       // Another process took the next number or registered the same content first (a unique
       // violation): the retry either finds that content or takes the number after.
-      return await withRetriedTransaction(this.db, (trx) => this.registerOnce(trx, input), { attempts: MAX_REGISTER_ATTEMPTS, alsoRetry: isUniqueViolation });
+      return await withRetriedTransaction(this.db, (trx) => this.registerOnce(trx, input, options.freshDataOf), { attempts: MAX_REGISTER_ATTEMPTS, alsoRetry: isUniqueViolation });
     } catch (error) {
       if (isUniqueViolation(error) || isRetryableConflict(error)) {
         throw new WardenError('VERSION_CONFLICT', `dataset "${input.name}" is being registered concurrently; try again`, { cause: error });
@@ -59,7 +61,7 @@ export class SqlDatasetStore implements DatasetStore {
     }
   }
 
-  private async registerOnce(trx: Transaction<DatabaseSchema>, input: NewDatasetVersion): Promise<RegisteredDataset> {
+  private async registerOnce(trx: Transaction<DatabaseSchema>, input: NewDatasetVersion, freshDataOf: string | undefined): Promise<RegisteredDataset> {
     const existing = await trx.selectFrom('datasets').selectAll().where('name', '=', input.name).where('sha256', '=', input.sha256).executeTakeFirst();
     if (existing) return { dataset: toEntity(existing), created: false };
     const top = await trx.selectFrom('datasets').select((eb) => eb.fn.max('version').as('top')).where('name', '=', input.name).executeTakeFirst();
@@ -86,7 +88,9 @@ export class SqlDatasetStore implements DatasetStore {
         .values(input.sourceFiles.map((f, ordinal) => ({ dataset_id: input.id, ordinal, name: f.name, sha256: f.sha256, row_count: f.rows })))
         .execute();
     }
-    return { dataset: toEntity(row), created: true };
+    const dataset = toEntity(row);
+    if (freshDataOf !== undefined) await recordEvents(trx, this.database.dialect, [freshDataEvent(freshDataOf, dataset)]);
+    return { dataset, created: true };
   }
 
   async get(name: string, version: number): Promise<DatasetVersion | undefined> {
