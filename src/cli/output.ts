@@ -25,10 +25,45 @@ export function time(ms: number | null | undefined): string {
 }
 
 /** A table with a header row. */
-export function table<T>(rows: readonly T[], columns: ReadonlyArray<Column<T>>): string {
+export function table<T>(rows: readonly T[], columns: ReadonlyArray<Column<T>>, width: number = OUTPUT_COLUMNS): string {
+  const cells = rows.map((row) => columns.map((column) => cell(column.value(row))));
+  const natural = columns.map((column, i) => Math.max(column.header.length, ...cells.map((r) => longestLine(r[i] ?? ''))));
+  // Only text wraps: a column of single tokens (ids, digests, times) keeps its width, so it can be copied whole.
+  const wraps = columns.map((_, i) => cells.some((r) => /\s/.test(r[i] ?? '')));
+  const widths = fitColumns(
+    natural,
+    columns.map((column, i) => (wraps[i] ? Math.max(column.header.length, MIN_TABLE_COLUMN) : natural[i]!)),
+    width,
+  );
   const out = new Table({ head: columns.map((column) => column.header), style: { head: [], border: [] } });
-  for (const row of rows) out.push(columns.map((column) => cell(column.value(row))));
+  for (const row of cells) out.push(row.map((text, i) => wrap(text, widths[i]!, widths[i]!).join('\n')));
   return out.toString();
+}
+
+/** A column is never squeezed below this many characters (or its header). */
+const MIN_TABLE_COLUMN = 8;
+
+function longestLine(text: string): number {
+  return Math.max(0, ...text.split('\n').map((line) => line.length));
+}
+
+/**
+ * Content widths so that the table, borders and padding included (3 characters per column
+ * plus 1), fits `width`: the widest columns give way first, none below its minimum (a table
+ * whose minimums do not fit stays wider).
+ */
+function fitColumns(natural: readonly number[], minimum: readonly number[], width: number): number[] {
+  const widths = [...natural];
+  const room = width - (3 * widths.length + 1);
+  let total = widths.reduce((a, b) => a + b, 0);
+  while (total > room) {
+    let widest = -1;
+    for (let i = 0; i < widths.length; i++) if (widths[i]! > minimum[i]! && (widest === -1 || widths[i]! > widths[widest]!)) widest = i;
+    if (widest === -1) break; // cannot fit: every column is at its minimum
+    widths[widest] = widths[widest]! - 1;
+    total -= 1;
+  }
+  return widths;
 }
 
 /** Human output fits this many columns (a split terminal, a review pane); --json has no limit. */

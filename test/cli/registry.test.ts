@@ -84,6 +84,13 @@ describe('warden registry commands', () => {
     const full = await json(viewer, 'versions', 'show', 'wide', '2');
     assert.deepEqual(full.metrics, body.metrics);
     assert.deepEqual(full.tags, body.tags);
+    // Tables too: long cells wrap inside their column instead of widening the table.
+    for (const args of [['versions', 'list', 'wide'], ['status'], ['history', 'wide']]) {
+      const listed = await run(viewer, ...args);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stdout, /wide|v1\.1|Staging/);
+      for (const line of listed.stdout.split('\n')) assert.ok(line.length <= 100, `${args.join(' ')}: ${line.length} columns: ${line}`);
+    }
   });
 
   it('registers, lists and shows versions; promotes, archives, compares', async () => {

@@ -263,9 +263,10 @@ export const registerJobsCommands: RegisterCommands = (program, ctx) => {
             { header: 'kind', value: (j) => j.kind },
             { header: 'state', value: (j) => j.state },
             { header: 'progress', value: (j) => [percent(j), j.progress?.phase].filter(Boolean).join(' ') },
-            { header: 'attempts', value: (j) => `${j.attempts}/${j.maxAttempts}` },
+            { header: 'tries', value: (j) => `${j.attempts}/${j.maxAttempts}` },
             { header: 'created', value: (j) => time(j.createdAt) },
-            { header: 'finished', value: (j) => time(j.finishedAt) },
+            // A duration rather than a second timestamp keeps the table within 100 columns.
+            { header: 'took', value: (j) => (j.finishedAt === null ? '' : `${Math.max(0, (j.finishedAt - j.createdAt) / 1000).toFixed(1)} s`) },
           ]),
           ...(nextPageToken ? [`more: --page-token ${nextPageToken}`] : []),
         ].join('\n'),
