@@ -109,10 +109,12 @@ describe('planEnqueue', () => {
       kind: 'train',
       payload: {},
       idempotencyKey: null,
+      dedupeKey: null,
       maxAttempts: 3,
       runAt: NOW,
       createdAt: NOW,
     });
+    assert.equal(planEnqueue({ kind: 'retrain', dedupeKey: 'retrain:abc' }, 'id2', NOW).dedupeKey, 'retrain:abc');
   });
   it('names the bad field', () => {
     const bad: Array<[unknown, string]> = [
@@ -120,6 +122,7 @@ describe('planEnqueue', () => {
       [{ kind: 'train', payload: [] }, 'payload'],
       [{ kind: 'train', payload: { big: 'x'.repeat(300_000) } }, 'payload'],
       [{ kind: 'train', idempotencyKey: '' }, 'idempotencyKey'],
+      [{ kind: 'train', dedupeKey: 'has space' }, 'dedupeKey'],
       [{ kind: 'train', maxAttempts: 21 }, 'maxAttempts'],
       [{ kind: 'train', maxAttempts: 1.5 }, 'maxAttempts'],
       [{ kind: 'train', runAt: -1 }, 'runAt'],
