@@ -5,7 +5,8 @@
  */
 import { WardenError, invalid, isWardenError, type ErrorKind } from './errors.js';
 
-export const JOB_KINDS = ['train', 'retrain', 'evaluate', 'redteam', 'backfill'] as const;
+/** The last three are periodic work, declared as schedules (see job-schedules.ts). */
+export const JOB_KINDS = ['train', 'retrain', 'evaluate', 'redteam', 'backfill', 'sweep-artifacts', 'scan-fresh-data', 'cleanup-events'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /**

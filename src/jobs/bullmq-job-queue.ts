@@ -7,10 +7,15 @@
  *
  * One BullMQ job carries one attempt: `<job id>-a<n>`. A retry adds the next one with the
  * backoff as its delay, so BullMQ never retries on its own and our domain decides.
+ *
+ * A schedule is a BullMQ job scheduler (one per name in Redis, whoever declares it); each of
+ * its jobs carries the schedule, and the worker that takes it adds the window's job to the
+ * store under the window's idempotency key, so a tick runs once even if it fires twice.
  */
 import { DelayedError, Queue, Worker, type Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
-import { MAX_ATTEMPTS_LIMIT, decideRecovery, isOrphaned, isTerminal, type Job, type JobKind } from '../domain/jobs.js';
+import { planSchedule, scheduleWindow, windowJob, type Schedule, type ScheduleRequest } from '../domain/job-schedules.js';
+import { MAX_ATTEMPTS_LIMIT, decideRecovery, isOrphaned, isTerminal, type EnqueueRequest, type Job, type JobKind } from '../domain/jobs.js';
 import type { JobHandlers, JobQueue } from '../domain/ports/job-queue.js';
 import type { JobStore } from '../domain/ports/job-store.js';
 import type { JobEventChannel, JobMessage } from './job-event-channel.js';
@@ -28,9 +33,8 @@ export interface BullMqJobQueueOptions extends JobQueueOptions {
   readonly stalledIntervalMs?: number;
 }
 
-interface Payload {
-  readonly jobId: string;
-}
+/** A job's attempt, or a tick of a schedule (which becomes the window's job). */
+type Payload = { readonly jobId: string } | { readonly schedule: Schedule };
 
 const KEEP_FINISHED = { count: 1_000, age: 24 * 3600 }; // BullMQ's copies only; the store keeps the record
 
@@ -76,6 +80,22 @@ export class BullMqJobQueue extends JobQueueCore implements JobQueue {
     }
   }
 
+  async schedule(request: ScheduleRequest): Promise<void> {
+    this.assertOpen();
+    const schedule = planSchedule(request);
+    // Upserting the same settings keeps one scheduler; new settings replace its next job.
+    await this.queue.upsertJobScheduler(schedule.name, { every: schedule.everyMs }, {
+      name: schedule.kind,
+      data: { schedule },
+      opts: { attempts: 1, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED },
+    });
+  }
+
+  async unschedule(name: string): Promise<void> {
+    this.assertOpen();
+    await this.queue.removeJobScheduler(name);
+  }
+
   protected override async withdraw(job: Job): Promise<void> {
     // Best effort: a worker that gets it anyway sees the terminal record and skips it.
     await this.queue.remove(attemptId(job.id, job.attempts + 1)).catch(() => 0);
@@ -105,6 +125,7 @@ export class BullMqJobQueue extends JobQueueCore implements JobQueue {
       prefix: this.prefix,
       stalledIntervalMs: this.stalledIntervalMs,
       dispatch: (job: Job) => this.dispatch(job),
+      submit: (request: EnqueueRequest) => this.submit(request),
     };
   }
 }
@@ -200,6 +221,14 @@ class BullMqWorkers implements StartableWorkers {
 
   private async processAttempt(bullJob: BullJob<Payload>, token: string | undefined): Promise<void> {
     const { store, clock, timings, channel } = this.deps;
+    if ('schedule' in bullJob.data) {
+      // Its window is the one it was due in: BullMQ spaces a scheduler's ticks exactly
+      // `every` apart (creation time + delay), so each tick has its own window.
+      const { schedule } = bullJob.data;
+      const dueAt = (bullJob.opts.timestamp ?? bullJob.timestamp) + (bullJob.opts.delay ?? 0);
+      await this.deps.submit(windowJob(schedule, scheduleWindow(schedule.everyMs, dueAt)));
+      return;
+    }
     const id = bullJob.data.jobId;
     const job = await store.get(id);
     if (!job || isTerminal(job.state)) return;

@@ -2,8 +2,11 @@
  * The embedded queue: the job store IS the queue. Workers in this process claim due
  * jobs atomically from the store, woken at once by enqueues in this process and by a
  * poll otherwise. Jobs left running by a dead process are taken back when workers start
- * and by a periodic sweep of expired leases.
+ * and by a periodic sweep of expired leases. A schedule is a timer in each declaring
+ * process that adds the current window's job; the window's idempotency key makes the
+ * store keep one of them, so the tick runs once however many processes declared it.
  */
+import { planSchedule, scheduleWindow, windowJob, type Schedule, type ScheduleRequest } from '../domain/job-schedules.js';
 import { decideRecovery, isOrphaned, isTerminal, type Job, type JobKind } from '../domain/jobs.js';
 import type { JobHandlers, JobQueue } from '../domain/ports/job-queue.js';
 import type { JobStore } from '../domain/ports/job-store.js';
@@ -19,6 +22,7 @@ export interface LocalJobQueueOptions extends JobQueueOptions {
 
 export class LocalJobQueue extends JobQueueCore implements JobQueue {
   private readonly pollIntervalMs: number;
+  private readonly schedules = new Map<string, { schedule: Schedule; timer: NodeJS.Timeout | undefined }>();
 
   constructor(store: JobStore, options: LocalJobQueueOptions) {
     super(store, new InMemoryJobEventChannel(), options);
@@ -34,7 +38,39 @@ export class LocalJobQueue extends JobQueueCore implements JobQueue {
   }
 
   protected async closeTransport(): Promise<void> {
+    for (const name of [...this.schedules.keys()]) await this.unschedule(name);
     await this.channel.close();
+  }
+
+  async schedule(request: ScheduleRequest): Promise<void> {
+    this.assertOpen();
+    const schedule = planSchedule(request);
+    const current = this.schedules.get(schedule.name);
+    if (current && JSON.stringify(current.schedule) === JSON.stringify(schedule)) return;
+    await this.unschedule(schedule.name);
+    const entry: { schedule: Schedule; timer: NodeJS.Timeout | undefined } = { schedule, timer: undefined };
+    this.schedules.set(schedule.name, entry);
+    const tick = async (): Promise<void> => {
+      const now = this.clock.now();
+      const window = scheduleWindow(schedule.everyMs, now);
+      try {
+        await this.submit(windowJob(schedule, window));
+      } catch (error) {
+        // The next window tries again; a store outage costs ticks, not the schedule.
+        if (!this.closed) this.report(`schedule ${schedule.name}: adding the job of window ${window} failed`, error);
+      }
+      if (this.schedules.get(schedule.name) !== entry) return;
+      entry.timer = setTimeout(() => void tick(), (window + 1) * schedule.everyMs - this.clock.now());
+      entry.timer.unref();
+    };
+    await tick();
+  }
+
+  async unschedule(name: string): Promise<void> {
+    const entry = this.schedules.get(name);
+    if (!entry) return;
+    this.schedules.delete(name);
+    clearTimeout(entry.timer);
   }
 
   private deps() {

@@ -11,6 +11,8 @@ import type { JobContext, JobHandlers, JobQueue } from '../../src/domain/ports/j
 
 export interface JobQueueFixture {
   readonly queue: JobQueue;
+  /** Another queue on the same store (and Redis): another process's worth. Closed by the suite. */
+  peer(): Promise<JobQueue>;
   cleanup(): Promise<void>;
 }
 
@@ -23,6 +25,8 @@ interface Probe {
   running: number;
   maxRunning: number;
   onceCalls: Map<string, number>;
+  /** Runs of scheduled jobs, by the schedule's tag. */
+  ticks: Map<string, Array<{ jobId: string; key: string; runAt: number; at: number }>>;
 }
 
 function handlersFor(probe: Probe): JobHandlers {
@@ -71,6 +75,13 @@ function handlersFor(probe: Probe): JobHandlers {
           }
           return { epochs: total };
         }
+        case 'tick': {
+          const tag = String(payload.tag);
+          const ticks = probe.ticks.get(tag) ?? [];
+          ticks.push({ jobId: ctx.job.id, key: ctx.job.idempotencyKey ?? '', runAt: ctx.job.runAt, at: Date.now() });
+          probe.ticks.set(tag, ticks);
+          return null;
+        }
         case 'once-then-fail': {
           const value = await ctx.once('expensive', async () => {
             probe.onceCalls.set(ctx.job.id, (probe.onceCalls.get(ctx.job.id) ?? 0) + 1);
@@ -86,7 +97,7 @@ function handlersFor(probe: Probe): JobHandlers {
       probe.running -= 1;
     }
   };
-  return { train: handler, evaluate: handler, retrain: handler };
+  return { train: handler, evaluate: handler, retrain: handler, backfill: handler };
 }
 
 /** Subscribes and collects every event until the terminal one. */
@@ -105,7 +116,8 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueueFixtu
   describe(`JobQueue contract: ${name}`, () => {
     let fixture: JobQueueFixture;
     let queue: JobQueue;
-    const probe: Probe = { starts: new Map(), running: 0, maxRunning: 0, onceCalls: new Map() };
+    let peer: JobQueue;
+    const probe: Probe = { starts: new Map(), running: 0, maxRunning: 0, onceCalls: new Map(), ticks: new Map() };
 
     before(async () => {
       fixture = await open();
@@ -114,6 +126,74 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueueFixtu
     });
     after(async () => {
       await fixture.cleanup();
+    });
+
+    describe('schedules', () => {
+    // Only scheduled (backfill) jobs for the peer, so the other tests' counts stay this queue's.
+    before(async () => {
+      peer = await fixture.peer();
+      await peer.startWorkers({ backfill: handlersFor(probe).backfill! });
+    });
+    after(async () => {
+      await peer.close();
+    });
+
+    const tickTag = () => `tick-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+    it('a schedule declared (twice) by two processes fires about every everyMs, each tick once, until unscheduled', async () => {
+      const tag = tickTag();
+      const everyMs = 400;
+      const request = { name: tag, everyMs, kind: 'backfill' as const, payload: { behavior: 'tick', tag } };
+      const started = Date.now();
+      await Promise.all([queue.schedule(request), peer.schedule(request)]);
+      await Promise.all([queue.schedule(request), peer.schedule(request)]);
+      await sleep(everyMs * 6);
+      await Promise.all([queue.unschedule(tag), peer.unschedule(tag)]);
+      const stopped = Date.now();
+      await sleep(everyMs);
+      const ticks = probe.ticks.get(tag) ?? [];
+      const windows = Math.floor(stopped / everyMs) - Math.floor(started / everyMs) + 1;
+      assert.ok(ticks.length >= windows - 1 && ticks.length <= windows, `${ticks.length} ticks in ${windows} windows`);
+      assert.equal(new Set(ticks.map((t) => t.jobId)).size, ticks.length, 'each job ran once');
+      assert.equal(new Set(ticks.map((t) => t.key)).size, ticks.length, 'each window ran once');
+      const times = ticks.map((t) => t.at).sort((a, b) => a - b);
+      const meanGap = (times[times.length - 1]! - times[0]!) / (times.length - 1);
+      assert.ok(meanGap > everyMs * 0.6 && meanGap < everyMs * 1.5, `mean gap ${meanGap} ms`);
+      await sleep(everyMs * 2);
+      assert.equal((probe.ticks.get(tag) ?? []).length, ticks.length, 'no tick after unschedule');
+    });
+
+    it('declaring a schedule with another interval replaces the old one', async () => {
+      const tag = tickTag();
+      const declare = (everyMs: number) => {
+        const request = { name: tag, everyMs, kind: 'backfill' as const, payload: { behavior: 'tick', tag } };
+        return Promise.all([queue.schedule(request), peer.schedule(request)]);
+      };
+      await declare(300);
+      await sleep(1_000);
+      await declare(1_200);
+      const changed = Date.now();
+      await sleep(2_600);
+      await Promise.all([queue.unschedule(tag), peer.unschedule(tag)]);
+      const stopped = Date.now();
+      await sleep(400);
+      const ticks = probe.ticks.get(tag) ?? [];
+      const fast = ticks.filter((t) => t.key.includes(':300:'));
+      const slow = ticks.filter((t) => t.key.includes(':1200:'));
+      assert.equal(fast.length + slow.length, ticks.length);
+      assert.ok(fast.length >= 3, `${fast.length} ticks at 300 ms`);
+      assert.deepEqual(fast.filter((t) => t.runAt >= changed), [], 'no 300 ms window after the change');
+      const windows = Math.floor(stopped / 1_200) - Math.floor(changed / 1_200) + 1;
+      assert.ok(slow.length >= windows - 1 && slow.length <= windows, `${slow.length} ticks at 1200 ms in ${windows} windows`);
+      assert.equal(new Set(ticks.map((t) => t.key)).size, ticks.length, 'each window ran once');
+    });
+
+    it('validates a schedule and names the field', async () => {
+      const base = { name: 'ok', everyMs: 1_000, kind: 'backfill' as const };
+      await assert.rejects(queue.schedule({ ...base, name: 'Has Space' }), { code: 'VALIDATION_FAILED', field: 'name' });
+      await assert.rejects(queue.schedule({ ...base, everyMs: 10 }), { code: 'VALIDATION_FAILED', field: 'everyMs' });
+      await assert.rejects(queue.schedule({ ...base, kind: 'nope' as 'train' }), { code: 'VALIDATION_FAILED', field: 'kind' });
+    });
     });
 
     it('runs a job to success and reports every state change, the terminal one last', async () => {

@@ -13,19 +13,22 @@ for (const kind of STORE_KINDS) {
   jobQueueContract(`BullMQ on Redis with a ${kind} job store`, async () => {
     const test = await openTestDatabase(kind);
     const prefix = uniqueName('wt');
-    const queue = new BullMqJobQueue(new SqlJobStore(test.database), {
-      url: TEST_REDIS_URL,
-      prefix,
-      queueName: 'jobs',
-      clock: systemClock,
-      ids: randomIds,
-      timings: CONTRACT_TIMINGS,
-      retryPolicy: CONTRACT_RETRY,
-      stalledIntervalMs: 500,
-      subscriptionPollMs: 200,
-    });
+    const open = () =>
+      new BullMqJobQueue(new SqlJobStore(test.database), {
+        url: TEST_REDIS_URL,
+        prefix,
+        queueName: 'jobs',
+        clock: systemClock,
+        ids: randomIds,
+        timings: CONTRACT_TIMINGS,
+        retryPolicy: CONTRACT_RETRY,
+        stalledIntervalMs: 500,
+        subscriptionPollMs: 200,
+      });
+    const queue = open();
     return {
       queue,
+      peer: async () => open(),
       async cleanup() {
         await queue.close();
         await dropRedisPrefix(prefix);

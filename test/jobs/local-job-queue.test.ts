@@ -12,16 +12,19 @@ import { STORE_KINDS, openTestDatabase } from '../support/stores.js';
 for (const kind of STORE_KINDS) {
   jobQueueContract(`in-process on ${kind}`, async () => {
     const test = await openTestDatabase(kind);
-    const queue = new LocalJobQueue(new SqlJobStore(test.database), {
-      clock: systemClock,
-      ids: randomIds,
-      timings: CONTRACT_TIMINGS,
-      retryPolicy: CONTRACT_RETRY,
-      pollIntervalMs: 50,
-      subscriptionPollMs: 200,
-    });
+    const open = () =>
+      new LocalJobQueue(new SqlJobStore(test.database), {
+        clock: systemClock,
+        ids: randomIds,
+        timings: CONTRACT_TIMINGS,
+        retryPolicy: CONTRACT_RETRY,
+        pollIntervalMs: 50,
+        subscriptionPollMs: 200,
+      });
+    const queue = open();
     return {
       queue,
+      peer: async () => open(),
       async cleanup() {
         await queue.close();
         await test.cleanup();

@@ -17,7 +17,10 @@
  * - **Idempotent enqueue.** Two enqueues with the same `idempotencyKey` return the same job.
  * - **De-duplicated enqueue.** While a job with a `dedupeKey` is queued or running, an enqueue
  *   with the same key returns it (the key is free again once the job ended).
+ * - **Periodic work runs once per tick.** A schedule yields one job per window of `everyMs`
+ *   (idempotency key `schedule:<name>:<everyMs>:<window>`), however many processes declare it.
  */
+import type { ScheduleRequest } from '../job-schedules.js';
 import type {
   EnqueueRequest,
   Job,
@@ -124,6 +127,20 @@ export interface JobQueue {
    * Events may repeat information but never go back in time. Throws JOB_NOT_FOUND.
    */
   subscribe(id: string, listener: (event: JobEvent) => void): Promise<JobSubscription>;
+
+  /**
+   * Declares periodic work: a `kind` job with `payload` about every `everyMs`, the first one
+   * now. Windows are aligned on multiples of `everyMs`, and each window's job runs once in
+   * the whole cluster. Declaring the same schedule again changes nothing; the same name with
+   * another interval, kind or payload replaces it. On Redis the schedule lives in Redis (a
+   * BullMQ job scheduler) and outlives this process; on the local queue this process produces
+   * the ticks until it closes, so every process that should keep the ticks going declares it.
+   * VALIDATION_FAILED names the field.
+   */
+  schedule(request: ScheduleRequest): Promise<void>;
+
+  /** Stops producing the named schedule's jobs (a job already produced still runs). No-op if unknown. */
+  unschedule(name: string): Promise<void>;
 
   /** Starts workers in this process for the kinds in `handlers`. Call at most once per queue. */
   startWorkers(handlers: JobHandlers, options?: WorkerOptions): Promise<JobWorkers>;
