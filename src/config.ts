@@ -10,6 +10,9 @@ export const QUEUE_SCHEMES = ['local:', 'redis:', 'rediss:'] as const;
 export const ARTIFACT_SCHEMES = ['file:'] as const;
 /** WARDEN_LOG_FORMAT: `auto` is pretty on a terminal, JSON otherwise (files, pipes, log shippers). */
 export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+/** What a process does: serve HTTP, run jobs, declare the periodic schedules. */
+export const PROCESS_ROLES = ['api', 'worker', 'scheduler'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
 
 export interface Config {
   readonly home: string;
@@ -38,6 +41,8 @@ export interface Config {
   readonly sweepIntervalMs: number;
   /** Unreferenced artifact blobs younger than this are not garbage-collected yet, in ms (an upload records its reference just after storing its blob). */
   readonly artifactGcGraceMs: number;
+  /** This process's roles (WARDEN_ROLES; default all three, the embedded mode). */
+  readonly roles: readonly ProcessRole[];
   /** Worker concurrency for background jobs in this process (0 = API only). */
   readonly workerConcurrency: number;
   /** Redis key prefix of the BullMQ queue: deployments sharing one Redis use distinct prefixes. */
@@ -85,6 +90,18 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function roles(env: Env): readonly ProcessRole[] {
+  const raw = env.WARDEN_ROLES;
+  if (raw === undefined || raw.trim() === '') return PROCESS_ROLES;
+  const listed = raw.split(',').map((role) => role.trim());
+  for (const role of listed) {
+    if (!(PROCESS_ROLES as readonly string[]).includes(role)) {
+      throw new ConfigError('WARDEN_ROLES', `must be a comma list of ${PROCESS_ROLES.join(', ')}; got "${role}"`);
+    }
+  }
+  return Object.freeze(PROCESS_ROLES.filter((role) => listed.includes(role)));
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {
@@ -186,6 +203,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd(), 
     bootstrap: bool(env, 'WARDEN_BOOTSTRAP', true),
     sweepIntervalMs: integer(env, 'WARDEN_SWEEP_INTERVAL_MS', 60_000, 100, 24 * 3600 * 1000),
     artifactGcGraceMs: integer(env, 'WARDEN_ARTIFACT_GC_GRACE_MS', 3600 * 1000, 0, 7 * 24 * 3600 * 1000), // 1 hour
+    roles: roles(env),
     workerConcurrency: integer(env, 'WARDEN_WORKER_CONCURRENCY', 1, 0, 64),
     queuePrefix: queuePrefix(env),
     jobLeaseMs: integer(env, 'WARDEN_JOB_LEASE_MS', 30_000, 1_000, 3600 * 1000), // 30 s

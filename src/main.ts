@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
-import { loadConfig, type Config } from './config.js';
+import { PROCESS_ROLES, loadConfig, type Config, type ProcessRole } from './config.js';
 import { packageVersion } from './version.js';
 import { CLI_COMMAND } from './cli/command-name.js';
 import { buildApp, type WardenApp } from './api/app.js';
@@ -32,7 +32,8 @@ import { SqlDatasetStore } from './store/sql/sql-dataset-store.js';
 import { FileDatasetReader } from './store/datasets/file-dataset-reader.js';
 import { FsFreshDataSource } from './store/datasets/fs-fresh-data-source.js';
 import { spamAssassinCorpus } from './store/datasets/spam-assassin-corpus.js';
-import { DatasetService, type FreshScanReport } from './services/dataset-service.js';
+import { DatasetService } from './services/dataset-service.js';
+import { periodicHandlers, periodicSchedules } from './services/periodic-work.js';
 import { OutboxDomainEvents } from './services/outbox-domain-events.js';
 import { SqlEventOutbox } from './store/sql/sql-event-outbox.js';
 import type { DomainEvents } from './domain/ports/domain-events.js';
@@ -67,6 +68,8 @@ export interface Platform {
   readonly generatedAdminToken: string | undefined;
   /** Training jobs queued by the first-start bootstrap (empty on later starts or with WARDEN_BOOTSTRAP=false). */
   readonly bootstrapJobs: readonly Job[];
+  /** The job handlers of this build, by kind: what a worker role runs. */
+  readonly handlers: JobHandlers;
   /** Stops everything this platform started, in reverse order: app, workers, database. */
   close(): Promise<void>;
 }
@@ -91,7 +94,11 @@ function saveAdminToken(home: string, token: string): string {
   return file;
 }
 
-/** Wires the whole platform from a config. Nothing listens yet: call `app.listen` (see startServer). */
+/**
+ * Wires the whole platform from a config. Nothing listens yet: call `app.listen` (see startServer).
+ * Its roles decide what runs: `worker` starts the job workers (when WARDEN_WORKER_CONCURRENCY > 0),
+ * `scheduler` declares the periodic work on the queue (idempotent, so any number may).
+ */
 export async function createPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
@@ -196,54 +203,21 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const app = await buildApp({ config, services, runtime });
     for (const warning of homeWarnings) app.log.warn(warning);
     closers.push(() => app.close());
-    await startJobWorkers(services, config.workerConcurrency);
+    const handlers = jobHandlers(services, events, (level, message, fields) => late.log?.[level](fields, message));
+    if (config.roles.includes('worker')) await startJobWorkers(services.jobs, handlers, config.workerConcurrency);
     // First start on an empty registry: register and train the sample models (idempotent: skipped once models exist).
     const bootstrapJobs = config.bootstrap ? await services.training.bootstrap() : [];
-    closers.push(startArtifactSweep(services.artifacts, events, config.sweepIntervalMs, app.log));
     late.log = app.log;
     options.subscribe?.(events);
     await events.start();
-    closers.push(startFreshDataScan(services.datasets, config.sweepIntervalMs, app.log, (report) => services.training.reconcileFreshData(report)));
-    return { config, app, services, database, events, migrationsApplied, generatedAdminToken, bootstrapJobs, close };
+    if (config.roles.includes('scheduler')) {
+      for (const schedule of periodicSchedules(config.sweepIntervalMs)) await services.jobs.schedule(schedule);
+    }
+    return { config, app, services, database, events, migrationsApplied, generatedAdminToken, bootstrapJobs, handlers, close };
   } catch (error) {
     await close();
     throw error;
   }
-}
-
-/**
- * The periodic artifact garbage collection and outbox retention: one sweep every `intervalMs`, errors logged, the timer never keeping the process alive. Returns its stopper.
- */
-function startArtifactSweep(
-  artifacts: ArtifactService,
-  events: OutboxDomainEvents,
-  intervalMs: number,
-  log: { error(obj: object, msg: string): void; info(obj: object, msg: string): void },
-): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = artifacts.sweep().then(
-      (report) => {
-        if (report.deleted.length > 0 || report.temporariesRemoved > 0) log.info({ ...report, deleted: report.deleted.length }, 'artifact sweep');
-      },
-      (error: unknown) => log.error({ err: error }, 'artifact sweep failed'),
-    );
-    // Outbox retention rides along until periodic work moves to the queue.
-    running = Promise.all([
-      running,
-      events.deleteDelivered().then(
-        (deleted) => {
-          if (deleted > 0) log.info({ deleted }, 'delivered events deleted');
-        },
-        (error: unknown) => log.error({ err: error }, 'event cleanup failed'),
-      ),
-    ]);
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
 }
 
 /**
@@ -262,14 +236,21 @@ export async function createJobQueue(config: Config, store: JobStore): Promise<J
 }
 
 /** Starts `concurrency` workers for this build's job kinds in this process (none when 0). */
-async function startJobWorkers(services: Services, concurrency: number): Promise<void> {
-  const handlers = jobHandlers(services);
-  if (concurrency > 0 && Object.keys(handlers).length > 0) await services.jobs.startWorkers(handlers, { concurrency });
+async function startJobWorkers(jobs: JobQueue, handlers: JobHandlers, concurrency: number): Promise<void> {
+  if (concurrency > 0 && Object.keys(handlers).length > 0) await jobs.startWorkers(handlers, { concurrency });
 }
 
-/** The handlers this build runs, by job kind. The training area registers train, retrain and evaluate here. */
-export function jobHandlers(services: Services): JobHandlers {
-  return { ...services.training.handlers() };
+/** The handlers this build runs, by job kind: training's (train, retrain, evaluate) and the periodic work. */
+function jobHandlers(services: Services, events: OutboxDomainEvents, log: (level: 'info', message: string, fields: Record<string, unknown>) => void): JobHandlers {
+  return {
+    ...services.training.handlers(),
+    ...periodicHandlers({ ...services, deleteDeliveredEvents: () => events.deleteDelivered(), log }),
+  };
+}
+
+/** `roles` with `role` added (in the canonical order) or removed. */
+function withRole(roles: readonly ProcessRole[], role: ProcessRole, present: boolean): ProcessRole[] {
+  return PROCESS_ROLES.filter((r) => (r === role ? present : roles.includes(r)));
 }
 
 export interface RunningWorker {
@@ -279,13 +260,15 @@ export interface RunningWorker {
 }
 
 /**
- * `warden worker`: runs job handlers (no HTTP) against WARDEN_STORE_URL and WARDEN_QUEUE_URL
- * until SIGINT/SIGTERM; running jobs get 10 s to finish, then are aborted and re-queued.
- * Start any number of them with a redis:// queue (or a local: queue on a shared store).
+ * `warden worker`: the worker role (plus `scheduler` when WARDEN_ROLES has it, as by default;
+ * never `api`: no HTTP port) against WARDEN_STORE_URL and WARDEN_QUEUE_URL until SIGINT/SIGTERM;
+ * running jobs get 10 s to finish, then are aborted and re-queued. Start any number of them
+ * with a redis:// queue (or a local: queue on a shared store).
  */
 export async function startWorker(config: Config, print: (line: string) => void = console.log): Promise<RunningWorker> {
-  const platform = await createPlatform({ ...config, workerConcurrency: 0 });
-  const handlers = jobHandlers(platform.services);
+  const roles = withRole(withRole(config.roles, 'api', false), 'worker', true);
+  const platform = await createPlatform({ ...config, roles, workerConcurrency: 0 });
+  const handlers = platform.handlers;
   const kinds = Object.keys(handlers);
   if (kinds.length === 0) {
     await platform.close();
@@ -295,49 +278,13 @@ export async function startWorker(config: Config, print: (line: string) => void 
   const workers = await platform.services.jobs.startWorkers(handlers, { concurrency });
   print(
     `Warden worker ${workers.workerId}: kinds ${kinds.join(', ')}, concurrency ${concurrency}, ` +
-      `queue ${config.queueUrl.split(':')[0]}, store ${platform.database.dialect}`,
+      `queue ${config.queueUrl.split(':')[0]}, store ${platform.database.dialect}, roles ${roles.join(', ')}`,
   );
   const stop = stopOnSignals(print, 'finishing running jobs (10 s), then stopping', async () => {
     await workers.stop(10_000);
     await platform.close();
   });
   return { platform, workerId: workers.workerId, stop };
-}
-
-/**
- * The periodic fresh-data scan (`data/fresh/<model>/` → `<model>-fresh` versions and
- * fresh-data events): one scan every `intervalMs`, never two at once, errors logged, the
- * timer never keeping the process alive. Returns its stopper.
- */
-function startFreshDataScan(
-  datasets: DatasetService,
-  intervalMs: number,
-  log: { error(obj: object, msg: string): void; info(obj: object, msg: string): void },
-  /** Runs after each successful scan (the training area recovers lost fresh-data events here). */
-  afterScan?: (report: FreshScanReport) => Promise<unknown>,
-): () => Promise<void> {
-  let running: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    running ??= datasets
-      .scanFresh()
-      .then(
-        async (report) => {
-          const announced = report.models.filter((m) => m.announced).map((m) => m.model);
-          const rejected = report.models.flatMap((m) => m.rejected.map((r) => `${m.model}/${r.file}`));
-          if (announced.length > 0 || rejected.length > 0) log.info({ announced, rejected }, 'fresh data scan');
-          await afterScan?.(report).catch((error: unknown) => log.error({ err: error }, 'after fresh data scan failed'));
-        },
-        (error: unknown) => log.error({ err: error }, 'fresh data scan failed'),
-      )
-      .finally(() => {
-        running = undefined;
-      });
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
 }
 
 /** `warden db migrate`: applies pending migrations to config.storeUrl and closes the connection. */
@@ -356,14 +303,18 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** `warden server`: create the platform, listen, print where, stop on SIGINT/SIGTERM. */
-export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<RunningServer> {
+/**
+ * `warden server`: the api role plus the roles WARDEN_ROLES gives (by default all: the
+ * embedded mode): create the platform, listen, print where, stop on SIGINT/SIGTERM.
+ */
+export async function startServer(given: Config, print: (line: string) => void = console.log): Promise<RunningServer> {
+  const config: Config = { ...given, roles: withRole(given.roles, 'api', true) };
   // Workers start once the server listens: on a first start the sample models' training
   // would otherwise compete for the CPU with compiling the routes' schemas.
   const platform: Platform = { ...(await createPlatform({ ...config, workerConcurrency: 0 })), config };
   try {
     await platform.app.listen({ host: config.host, port: config.port });
-    await startJobWorkers(platform.services, config.workerConcurrency);
+    if (config.roles.includes('worker')) await startJobWorkers(platform.services.jobs, platform.handlers, config.workerConcurrency);
   } catch (error) {
     await platform.close();
     throw error;

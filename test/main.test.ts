@@ -2,8 +2,10 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../src/config.js';
-import { ADMIN_TOKEN_FILE, createPlatform, migrateStore, startServer } from '../src/main.js';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { ADMIN_TOKEN_FILE, createPlatform, migrateStore, startServer, startWorker, type Platform } from '../src/main.js';
+import { PERIODIC_KINDS } from '../src/services/periodic-work.js';
+import type { Job } from '../src/domain/jobs.js';
 import { prepareHome } from '../src/store/home-folder.js';
 import { tempDir } from './support/stores.js';
 import { runCliCaptured } from './support/cli.js';
@@ -164,6 +166,100 @@ describe('composition root', () => {
     } finally {
       await server.stop();
       bootHome.remove();
+    }
+  });
+});
+
+describe('process roles (WARDEN_ROLES)', () => {
+  const homes: Array<{ remove(): void }> = [];
+  after(() => homes.forEach((home) => home.remove()));
+  const config = (extra: Record<string, string>) => {
+    const home = tempDir('warden-roles-');
+    homes.push(home);
+    const env = { WARDEN_HOME: home.dir, WARDEN_LOG_LEVEL: 'silent', WARDEN_BOOTSTRAP: 'false', WARDEN_WORKER_CONCURRENCY: '1', HOST: '127.0.0.1', PORT: '0' };
+    return loadConfig({ ...env, WARDEN_ADMIN_TOKEN: 'a-configured-admin-token-123456', ...extra });
+  };
+  const periodicJobs = async (platform: Platform) => {
+    const jobs = [];
+    for (const kind of PERIODIC_KINDS) jobs.push(...(await platform.services.jobs.list({ kind, limit: 100 })).items);
+    return jobs;
+  };
+  /** Its queue has no workers when starting some succeeds (a second start conflicts). */
+  const runsWorkers = async (platform: Platform) => {
+    try {
+      const workers = await platform.services.jobs.startWorkers({ backfill: async () => null });
+      await workers.stop();
+      return false;
+    } catch (error) {
+      assert.equal((error as { code?: string }).code, 'VERSION_CONFLICT');
+      return true;
+    }
+  };
+
+  it('reads a comma list of api, worker, scheduler; all three by default; an unknown role is refused', () => {
+    assert.deepEqual(config({}).roles, ['api', 'worker', 'scheduler']);
+    assert.deepEqual(config({ WARDEN_ROLES: 'scheduler, api' }).roles, ['api', 'scheduler']);
+    assert.throws(() => config({ WARDEN_ROLES: 'api,web' }), (error: unknown) => error instanceof ConfigError && /WARDEN_ROLES/.test(error.message) && /"web"/.test(error.message));
+  });
+
+  it('an API-only process runs no jobs and declares no periodic work', async () => {
+    const platform = await createPlatform(config({ WARDEN_ROLES: 'api', WARDEN_SWEEP_INTERVAL_MS: '100' }));
+    try {
+      assert.equal(await runsWorkers(platform), false);
+      assert.deepEqual(await periodicJobs(platform), []);
+    } finally {
+      await platform.close();
+    }
+  });
+
+  it('a scheduler and worker process runs the sweep, the fresh-data scan and the event cleanup as jobs, about every interval', async () => {
+    const platform = await createPlatform(config({ WARDEN_ROLES: 'worker,scheduler', WARDEN_SWEEP_INTERVAL_MS: '200' }));
+    try {
+      assert.equal(await runsWorkers(platform), true);
+      const deadline = Date.now() + 20_000;
+      let done: Job[] = [];
+      while (Date.now() < deadline) {
+        done = (await periodicJobs(platform)).filter((job) => job.state === 'succeeded');
+        if (PERIODIC_KINDS.every((kind) => done.filter((job) => job.kind === kind).length >= 2)) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      for (const kind of PERIODIC_KINDS) assert.ok(done.filter((job) => job.kind === kind).length >= 2, `${kind} ran twice: ${JSON.stringify(done.map((j) => j.kind))}`);
+      const scan = done.find((job) => job.kind === 'scan-fresh-data');
+      assert.deepEqual(scan?.result, { announced: [], rejected: [], retrains: [] });
+      assert.equal((done.find((job) => job.kind === 'sweep-artifacts')?.result as { deleted: number }).deleted, 0);
+      assert.ok(done.every((job) => job.idempotencyKey?.startsWith(`schedule:${job.kind}:200:`)));
+    } finally {
+      await platform.close();
+    }
+  });
+
+  it('without the scheduler role nothing is declared; workers still run', async () => {
+    const platform = await createPlatform(config({ WARDEN_ROLES: 'api,worker', WARDEN_SWEEP_INTERVAL_MS: '100' }));
+    try {
+      assert.equal(await runsWorkers(platform), true);
+      assert.deepEqual(await periodicJobs(platform), []);
+    } finally {
+      await platform.close();
+    }
+  });
+
+  it('warden server adds the api role to WARDEN_ROLES; warden worker opens no HTTP port and drops the api role', async () => {
+    const server = await startServer(config({ WARDEN_ROLES: 'worker' }), () => {});
+    try {
+      assert.deepEqual(server.platform.config.roles, ['api', 'worker']);
+      assert.equal(server.platform.app.server.listening, true);
+      assert.deepEqual(await periodicJobs(server.platform), []);
+    } finally {
+      await server.stop();
+    }
+    const lines: string[] = [];
+    const worker = await startWorker(config({}), (line) => lines.push(line));
+    try {
+      assert.equal(worker.platform.app.server.listening, false);
+      assert.match(lines.join('\n'), /roles worker, scheduler/);
+      assert.equal(await runsWorkers(worker.platform), true);
+    } finally {
+      await worker.stop();
     }
   });
 });

@@ -44,6 +44,7 @@ export function scheduleWindow(everyMs: number, now: number): number {
 /**
  * The job of one window: due at the window's start, keyed by name, period and window (the
  * period is in the key so a changed interval never collides with a window already run).
+ * A window whose previous tick is still queued or running gets that job instead.
  */
 export function windowJob(schedule: Schedule, window: number): EnqueueRequest {
   return {
@@ -51,6 +52,9 @@ export function windowJob(schedule: Schedule, window: number): EnqueueRequest {
     payload: schedule.payload,
     idempotencyKey: `schedule:${schedule.name}:${schedule.everyMs}:${window}`,
     runAt: window * schedule.everyMs,
+    // While a tick is still queued or running, the next ones are not added: no pile-up
+    // when no worker runs them, and never two at once.
+    dedupeKey: `schedule:${schedule.name}`,
     // A missed tick is not worth retrying: the next window does the same work.
     maxAttempts: 1,
   };

@@ -597,7 +597,7 @@ for (const kind of STORE_KINDS) {
     before(async () => {
       // A short grace period, not none: the sweep runs every 100 ms and must not catch an
       // upload between storing its blob and recording it.
-      platform = await openTestPlatform(kind, { WARDEN_ARTIFACT_GC_GRACE_MS: '300', WARDEN_SWEEP_INTERVAL_MS: '100' });
+      platform = await openTestPlatform(kind, { WARDEN_ARTIFACT_GC_GRACE_MS: '300', WARDEN_SWEEP_INTERVAL_MS: '100', WARDEN_ROLES: 'api,worker,scheduler', WARDEN_WORKER_CONCURRENCY: '1' });
     });
     after(async () => platform.close());
 

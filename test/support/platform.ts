@@ -32,6 +32,8 @@ export function testConfig(env: Record<string, string> = {}): { config: Config; 
     WARDEN_LOG_LEVEL: 'silent',
     WARDEN_BOOTSTRAP: 'false',
     WARDEN_WORKER_CONCURRENCY: '0',
+    // No scheduler: periodic jobs would show up in job lists; tests that want them add the role.
+    WARDEN_ROLES: 'api,worker',
     PORT: '0',
     ...env,
   });

@@ -1,6 +1,6 @@
 import type { RegisterCommands } from '../context.js';
 
-/** `warden server`: the API (and, with WARDEN_WORKER_CONCURRENCY > 0, the workers) in this process. */
+/** `warden server`: the api role plus WARDEN_ROLES' others (by default the workers and the scheduler too). */
 export const registerServerCommands: RegisterCommands = (program, ctx) => {
   program
     .command('server')
