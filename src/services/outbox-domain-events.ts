@@ -35,6 +35,12 @@ interface Group {
 const BATCH = 100;
 const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_MAX_ATTEMPTS = 5;
+const WAKE_COALESCE_MS = 10;
+
+/** The types a group has handlers for: it reads only those (and its cursor passes over the rest). */
+function handledTypes(group: Group): DomainEventType[] {
+  return [...group.handlers].filter(([, handlers]) => handlers.length > 0).map(([type]) => type);
+}
 
 /**
  * DomainEvents on the transactional outbox, for every process of a cluster. Each subscriber
@@ -51,6 +57,9 @@ export class OutboxDomainEvents implements DomainEvents {
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
   private timer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAll = false;
+  private readonly wakeTypes = new Set<string>();
   private stopListening: (() => Promise<void>) | undefined;
   private started = false;
   private closed = false;
@@ -70,11 +79,11 @@ export class OutboxDomainEvents implements DomainEvents {
 
   async publish(event: DomainEvent): Promise<void> {
     await this.options.outbox.append([event]);
-    this.wake();
+    this.wake([event.type]);
   }
 
-  announceRecorded(): void {
-    this.wake();
+  announceRecorded(event: DomainEvent): void {
+    this.wake([event.type]);
   }
 
   subscribe<T extends DomainEventType>(type: T, handler: DomainEventHandler<T>, options: SubscribeOptions = {}): () => void {
@@ -120,6 +129,7 @@ export class OutboxDomainEvents implements DomainEvents {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
     await Promise.all([...this.groups.values()].map((group) => group.running));
     await this.stopListening?.();
     this.stopListening = undefined;
@@ -143,7 +153,7 @@ export class OutboxDomainEvents implements DomainEvents {
   private async listen(): Promise<void> {
     try {
       this.stopListening = await this.options.outbox.onRecorded(
-        () => this.wake(),
+        (types) => this.wake(types),
         (error) => {
           // The poll goes on and listens again at its next tick.
           this.stopListening = undefined;
@@ -155,9 +165,22 @@ export class OutboxDomainEvents implements DomainEvents {
     }
   }
 
-  private wake(): void {
+  /** Wake-ups within a few milliseconds make one pass: a burst of commits is read in one batch. */
+  private wake(types?: readonly string[]): void {
     if (!this.started || this.closed) return;
-    for (const group of this.groups.values()) void this.run(group);
+    if (types === undefined) this.wakeAll = true;
+    else for (const type of types) this.wakeTypes.add(type);
+    this.wakeTimer ??= setTimeout(() => {
+      const all = this.wakeAll;
+      const woken = new Set(this.wakeTypes);
+      this.wakeTimer = undefined;
+      this.wakeAll = false;
+      this.wakeTypes.clear();
+      if (this.closed) return;
+      for (const group of this.groups.values()) {
+        if (all || handledTypes(group).some((type) => woken.has(type))) void this.run(group);
+      }
+    }, WAKE_COALESCE_MS);
   }
 
   /** One delivery pass per group at a time; a wake-up during a pass runs another after it. */
@@ -185,10 +208,14 @@ export class OutboxDomainEvents implements DomainEvents {
     await this.open(group);
     const { outbox, clock } = this.options;
     for (;;) {
-      const batch = await outbox.claim(group.name, this.holder, clock.now(), this.leaseMs, BATCH);
+      const batch = await outbox.claim(group.name, this.holder, handledTypes(group), clock.now(), this.leaseMs, BATCH);
       if (batch === undefined || batch.events.length === 0) return;
+      // The cursor moves once per batch (and before a failure): one write per batch, not per
+      // event; a crash mid-batch delivers the batch's handled events again (at least once).
+      let done = batch.cursor;
+      const advance = async () => done === batch.cursor || (await outbox.advance(group.name, this.holder, done, clock.now(), this.leaseMs));
       for (const stored of batch.events) {
-        if (this.closed) return;
+        if (this.closed) return void (await advance());
         const failed = await this.handle(group, stored.event);
         if (failed !== undefined) {
           const failures = (group.failures.get(stored.seq) ?? 0) + 1;
@@ -196,14 +223,16 @@ export class OutboxDomainEvents implements DomainEvents {
           if (failures < this.maxAttempts) {
             this.report(failed, stored.event, `event handler failed (attempt ${failures} of ${this.maxAttempts}); retried at the next pass`);
             // Later events wait: order per aggregate holds, and another holder may retry sooner.
+            await advance();
             await outbox.release(group.name, this.holder);
             return;
           }
           this.report(failed, stored.event, `event handler failed ${failures} times; event ${stored.seq} skipped`);
         }
         group.failures.delete(stored.seq);
-        if (!(await outbox.advance(group.name, this.holder, stored.seq, clock.now(), this.leaseMs))) return; // lost the lease: the new holder goes on
+        done = stored.seq;
       }
+      if (!(await advance())) return; // lost the lease: the new holder goes on
     }
   }
 

@@ -1,4 +1,4 @@
-import type { DomainEvent } from './domain-events.js';
+import type { DomainEvent, DomainEventType } from './domain-events.js';
 
 /** An event as the outbox holds it: `seq` orders every event of the cluster (commit order). */
 export interface StoredEvent {
@@ -28,10 +28,11 @@ export interface EventOutbox {
   /** Creates the group when missing (at `start`); an existing group keeps its cursor. */
   openGroup(group: string, start: GroupStart, now: number): Promise<void>;
   /**
-   * Leases `group` to `holder` until `now + leaseMs` and returns up to `limit` events after its
-   * cursor; undefined when there is nothing to deliver or another live holder has the lease.
+   * Leases `group` to `holder` until `now + leaseMs` and returns up to `limit` events of `types`
+   * after its cursor; undefined when there is nothing to deliver or another live holder has the
+   * lease. Events of other types are passed over: the cursor moves past them with the next advance.
    */
-  claim(group: string, holder: string, now: number, leaseMs: number, limit: number): Promise<ClaimedBatch | undefined>;
+  claim(group: string, holder: string, types: readonly DomainEventType[], now: number, leaseMs: number, limit: number): Promise<ClaimedBatch | undefined>;
   /** Moves the cursor to `seq` and renews the lease; false when `holder` lost the lease (stop delivering). */
   advance(group: string, holder: string, seq: number, now: number, leaseMs: number): Promise<boolean>;
   /** Gives the lease up so another holder need not wait for it to expire. */
@@ -42,8 +43,8 @@ export interface EventOutbox {
    */
   deleteDelivered(before: number): Promise<number>;
   /**
-   * Calls `wake` soon after another transaction records events (PostgreSQL LISTEN/NOTIFY);
-   * undefined when this store has no wake-up, and subscribers poll. Returns the stopper.
+   * Calls `wake` with the types recorded soon after a transaction records events (PostgreSQL
+   * LISTEN/NOTIFY); undefined when this store has no wake-up, and subscribers poll. Returns the stopper.
    */
-  onRecorded(wake: () => void, onError: (error: unknown) => void): Promise<(() => Promise<void>) | undefined>;
+  onRecorded(wake: (types: readonly string[]) => void, onError: (error: unknown) => void): Promise<(() => Promise<void>) | undefined>;
 }

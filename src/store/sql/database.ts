@@ -16,7 +16,7 @@ export interface SqlDatabase {
    * PostgreSQL only: holds one connection that LISTENs on `channel` and calls `onNotify` per
    * notification; `onError` when that connection breaks (listening stops). Returns the stopper.
    */
-  readonly listen?: (channel: string, onNotify: () => void, onError: (error: unknown) => void) => Promise<() => Promise<void>>;
+  readonly listen?: (channel: string, onNotify: (payload: string) => void, onError: (error: unknown) => void) => Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -106,7 +106,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<SqlDatab
     throw new WardenError('STORE_UNAVAILABLE', `cannot connect to PostgreSQL at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
   }
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
-  const listen = async (channel: string, onNotify: () => void, onError: (error: unknown) => void) => {
+  const listen = async (channel: string, onNotify: (payload: string) => void, onError: (error: unknown) => void) => {
     const client = await pool.connect();
     let released = false;
     const release = (error?: Error) => {
@@ -116,7 +116,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<SqlDatab
       client.release(error);
     };
     client.on('notification', (message) => {
-      if (message.channel === channel) onNotify();
+      if (message.channel === channel) onNotify(message.payload ?? '');
     });
     client.on('error', (error) => {
       release(error); // a broken connection must not go back to the pool

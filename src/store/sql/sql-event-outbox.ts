@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { eventAggregate } from '../../domain/events.js';
-import type { DomainEvent } from '../../domain/ports/domain-events.js';
+import type { DomainEvent, DomainEventType } from '../../domain/ports/domain-events.js';
 import type { ClaimedBatch, EventOutbox, GroupStart, StoredEvent } from '../../domain/ports/event-outbox.js';
 import type { SqlDatabase, SqlDialectName } from './database.js';
 import type { DatabaseSchema } from './schema.js';
@@ -22,8 +22,10 @@ const CHANNEL = sql<string>`left('warden_ev_' || current_schema(), 63)`;
  */
 export async function recordEvents(trx: Transaction<DatabaseSchema>, dialect: SqlDialectName, events: readonly DomainEvent[]): Promise<void> {
   if (events.length === 0) return;
-  // One round trip for the lock and the wake-up (NOTIFY is sent at commit whatever its place).
-  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('warden_outbox.' || current_schema())), pg_notify(${CHANNEL}, '')`.execute(trx);
+  // One round trip for the lock and the wake-up (NOTIFY is sent at commit whatever its place);
+  // the payload names the types, so processes not subscribed to them read nothing.
+  const types = [...new Set(events.map((e) => e.type))].join(',');
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('warden_outbox.' || current_schema())), pg_notify(${CHANNEL}, ${types})`.execute(trx);
   // Numbered by the statement itself (one round trip); on SQLite later rows may see earlier ones and skip numbers, which readers do not mind.
   const next = (i: number) => sql<number>`(select coalesce(max(seq), 0) from outbox_events) + ${i + 1}`;
   await trx
@@ -57,25 +59,29 @@ export class SqlEventOutbox implements EventOutbox {
     });
   }
 
-  async claim(group: string, holder: string, now: number, leaseMs: number, limit: number): Promise<ClaimedBatch | undefined> {
-    // A read first: an idle poll (the common case) writes nothing.
+  async claim(group: string, holder: string, types: readonly DomainEventType[], now: number, leaseMs: number, limit: number): Promise<ClaimedBatch | undefined> {
+    if (types.length === 0) return undefined;
+    // A read first: an idle poll (the common case) writes nothing, nor does a holder whose lease has long to run.
     const pending = await this.db
       .selectFrom('event_groups as g')
-      .select('g.last_seq')
+      .select(['g.last_seq', 'g.holder', 'g.lease_until'])
       .where('g.name', '=', group)
-      .where(({ exists, selectFrom }) => exists(selectFrom('outbox_events as e').select('e.seq').whereRef('e.seq', '>', 'g.last_seq')))
+      .where(({ exists, selectFrom }) => exists(selectFrom('outbox_events as e').select('e.seq').where('e.type', 'in', [...types]).whereRef('e.seq', '>', 'g.last_seq')))
       .executeTakeFirst();
     if (pending === undefined) return undefined;
-    const leased = await this.db
-      .updateTable('event_groups')
-      .set({ holder, lease_until: now + leaseMs, updated_at: now })
-      .where('name', '=', group)
-      .where((eb) => eb.or([eb('holder', 'is', null), eb('holder', '=', holder), eb('lease_until', '<', now)]))
-      .returning('last_seq')
-      .executeTakeFirst();
+    const held = pending.holder === holder && Number(pending.lease_until ?? 0) - now > leaseMs / 2;
+    const leased = held
+      ? pending
+      : await this.db
+          .updateTable('event_groups')
+          .set({ holder, lease_until: now + leaseMs, updated_at: now })
+          .where('name', '=', group)
+          .where((eb) => eb.or([eb('holder', 'is', null), eb('holder', '=', holder), eb('lease_until', '<', now)]))
+          .returning('last_seq')
+          .executeTakeFirst();
     if (leased === undefined) return undefined;
     const cursor = Number(leased.last_seq);
-    const rows = await this.db.selectFrom('outbox_events').selectAll().where('seq', '>', cursor).orderBy('seq').limit(limit).execute();
+    const rows = await this.db.selectFrom('outbox_events').selectAll().where('type', 'in', [...types]).where('seq', '>', cursor).orderBy('seq').limit(limit).execute();
     const events: StoredEvent[] = rows.map((r) => ({ seq: Number(r.seq), aggregate: r.aggregate, event: JSON.parse(r.payload) as DomainEvent }));
     return { cursor, events };
   }
@@ -110,10 +116,10 @@ export class SqlEventOutbox implements EventOutbox {
     return Number(result.numDeletedRows);
   }
 
-  async onRecorded(wake: () => void, onError: (error: unknown) => void): Promise<(() => Promise<void>) | undefined> {
+  async onRecorded(wake: (types: readonly string[]) => void, onError: (error: unknown) => void): Promise<(() => Promise<void>) | undefined> {
     if (this.database.listen === undefined) return undefined;
     const channel = (await sql<{ channel: string }>`select ${CHANNEL} as channel`.execute(this.db)).rows[0]?.channel;
     if (channel === undefined) return undefined;
-    return this.database.listen(channel, wake, onError);
+    return this.database.listen(channel, (payload) => wake(payload.split(',')), onError);
   }
 }

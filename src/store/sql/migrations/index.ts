@@ -11,6 +11,7 @@ import { canonicalDigestsMigration } from './0007-canonical-digests.js';
 import { tokenNamesMigration } from './0008-token-names.js';
 import { jobDedupeKeysMigration } from './0009-job-dedupe-keys.js';
 import { eventOutboxMigration } from './0010-event-outbox.js';
+import { outboxTypeIndexMigration } from './0011-outbox-type-index.js';
 
 /**
  * The one migration stream for SQLite and PostgreSQL, in order. Append only:
@@ -27,6 +28,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0008-token-names', tokenNamesMigration],
   ['0009-job-dedupe-keys', jobDedupeKeysMigration],
   ['0010-event-outbox', eventOutboxMigration],
+  ['0011-outbox-type-index', outboxTypeIndexMigration],
 ];
 
 class InCodeMigrationProvider implements MigrationProvider {
