@@ -43,6 +43,8 @@ export interface Config {
   readonly artifactGcGraceMs: number;
   /** This process's roles (WARDEN_ROLES; default all three, the embedded mode). */
   readonly roles: readonly ProcessRole[];
+  /** Port of GET /health for a process without the api role (`warden worker`); undefined = none. */
+  readonly healthPort: number | undefined;
   /** Worker concurrency for background jobs in this process (0 = API only). */
   readonly workerConcurrency: number;
   /** Redis key prefix of the BullMQ queue: deployments sharing one Redis use distinct prefixes. */
@@ -204,6 +206,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd(), 
     sweepIntervalMs: integer(env, 'WARDEN_SWEEP_INTERVAL_MS', 60_000, 100, 24 * 3600 * 1000),
     artifactGcGraceMs: integer(env, 'WARDEN_ARTIFACT_GC_GRACE_MS', 3600 * 1000, 0, 7 * 24 * 3600 * 1000), // 1 hour
     roles: roles(env),
+    healthPort: env.WARDEN_HEALTH_PORT ? integer(env, 'WARDEN_HEALTH_PORT', 0, 0, 65535) : undefined,
     workerConcurrency: integer(env, 'WARDEN_WORKER_CONCURRENCY', 1, 0, 64),
     queuePrefix: queuePrefix(env),
     jobLeaseMs: integer(env, 'WARDEN_JOB_LEASE_MS', 30_000, 1_000, 3600 * 1000), // 30 s

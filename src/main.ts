@@ -12,6 +12,7 @@ import { PROCESS_ROLES, loadConfig, type Config, type ProcessRole } from './conf
 import { packageVersion } from './version.js';
 import { CLI_COMMAND } from './cli/command-name.js';
 import { buildApp, type WardenApp } from './api/app.js';
+import { buildHealthApp } from './api/health-app.js';
 import type { RuntimeInfo } from './api/app-deps.js';
 import { openSqlDatabase, redactUrl, type SqlDatabase } from './store/sql/database.js';
 import { prepareHome } from './store/home-folder.js';
@@ -39,7 +40,7 @@ import { SqlEventOutbox } from './store/sql/sql-event-outbox.js';
 import type { DomainEvents } from './domain/ports/domain-events.js';
 import { WardenError } from './domain/errors.js';
 import type { JobStore } from './domain/ports/job-store.js';
-import type { JobHandlers, JobQueue } from './domain/ports/job-queue.js';
+import type { JobHandlers, JobQueue, JobWorkers } from './domain/ports/job-queue.js';
 import { SqlJobStore } from './store/sql/sql-job-store.js';
 import { LocalJobQueue } from './jobs/local-job-queue.js';
 import { TrainingService } from './services/training-service.js';
@@ -68,6 +69,8 @@ export interface Platform {
   readonly generatedAdminToken: string | undefined;
   /** Training jobs queued by the first-start bootstrap (empty on later starts or with WARDEN_BOOTSTRAP=false). */
   readonly bootstrapJobs: readonly Job[];
+  /** What GET /health reports (version, engines, a store probe). */
+  readonly runtime: RuntimeInfo;
   /** The job handlers of this build, by kind: what a worker role runs. */
   readonly handlers: JobHandlers;
   /** Stops everything this platform started, in reverse order: app, workers, database. */
@@ -213,7 +216,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     if (config.roles.includes('scheduler')) {
       for (const schedule of periodicSchedules(config.sweepIntervalMs)) await services.jobs.schedule(schedule);
     }
-    return { config, app, services, database, events, migrationsApplied, generatedAdminToken, bootstrapJobs, handlers, close };
+    return { config, app, services, database, events, migrationsApplied, generatedAdminToken, bootstrapJobs, runtime, handlers, close };
   } catch (error) {
     await close();
     throw error;
@@ -256,6 +259,8 @@ function withRole(roles: readonly ProcessRole[], role: ProcessRole, present: boo
 export interface RunningWorker {
   readonly platform: Platform;
   readonly workerId: string;
+  /** The health endpoint's URL (WARDEN_HEALTH_PORT), else undefined. */
+  readonly healthUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -275,16 +280,31 @@ export async function startWorker(config: Config, print: (line: string) => void 
     throw new WardenError('VALIDATION_FAILED', 'this build registers no job handlers (see jobHandlers in src/main.ts)', { field: 'handlers' });
   }
   const concurrency = Math.max(1, config.workerConcurrency);
-  const workers = await platform.services.jobs.startWorkers(handlers, { concurrency });
+  let health: WardenApp | undefined;
+  let workers: JobWorkers;
+  try {
+    workers = await platform.services.jobs.startWorkers(handlers, { concurrency });
+    if (config.healthPort !== undefined) {
+      health = await buildHealthApp({ config, services: platform.services, runtime: platform.runtime });
+      await health.listen({ host: config.host, port: config.healthPort });
+    }
+  } catch (error) {
+    await health?.close();
+    await platform.close();
+    throw error;
+  }
+  const healthUrl = health ? listeningUrl(health, config) : undefined;
   print(
     `Warden worker ${workers.workerId}: kinds ${kinds.join(', ')}, concurrency ${concurrency}, ` +
       `queue ${config.queueUrl.split(':')[0]}, store ${platform.database.dialect}, roles ${roles.join(', ')}`,
   );
+  if (healthUrl !== undefined) print(`Health: ${healthUrl}/health`);
   const stop = stopOnSignals(print, 'finishing running jobs (10 s), then stopping', async () => {
+    await health?.close();
     await workers.stop(10_000);
     await platform.close();
   });
-  return { platform, workerId: workers.workerId, stop };
+  return { platform, workerId: workers.workerId, healthUrl, stop };
 }
 
 /** `warden db migrate`: applies pending migrations to config.storeUrl and closes the connection. */
@@ -319,10 +339,7 @@ export async function startServer(given: Config, print: (line: string) => void =
     await platform.close();
     throw error;
   }
-  const address = platform.app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
+  const url = listeningUrl(platform.app, config);
   print(`Warden ${packageVersion()} listening on ${url} (store: ${platform.database.dialect}, queue: ${config.queueUrl.split(':')[0]})`);
   print(`API docs: ${url}/docs`);
   print(`CLI (in this checkout): ${CLI_COMMAND} --help`);
@@ -348,6 +365,14 @@ export async function startServer(given: Config, print: (line: string) => void =
 
   const stop = stopOnSignals(print, 'shutting down', () => platform.close());
   return { platform, url, stop };
+}
+
+/** `http://host:port` of a listening app (the port it got when asked for 0). */
+function listeningUrl(app: WardenApp, config: Config): string {
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${port}`;
 }
 
 function isEntryPoint(): boolean {

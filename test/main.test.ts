@@ -7,7 +7,9 @@ import { ADMIN_TOKEN_FILE, createPlatform, migrateStore, startServer, startWorke
 import { PERIODIC_KINDS } from '../src/services/periodic-work.js';
 import type { Job } from '../src/domain/jobs.js';
 import { prepareHome } from '../src/store/home-folder.js';
-import { tempDir } from './support/stores.js';
+import { TEST_REDIS_URL, openTestDatabase, tempDir, uniqueName } from './support/stores.js';
+import { dropRedisPrefix } from './support/redis.js';
+import { SqlJobStore } from '../src/store/sql/sql-job-store.js';
 import { runCliCaptured } from './support/cli.js';
 import { EXIT_CODES } from '../src/cli/http-client.js';
 
@@ -243,7 +245,7 @@ describe('process roles (WARDEN_ROLES)', () => {
     }
   });
 
-  it('warden server adds the api role to WARDEN_ROLES; warden worker opens no HTTP port and drops the api role', async () => {
+  it('warden server adds the api role to WARDEN_ROLES; warden worker drops it and serves only GET /health on WARDEN_HEALTH_PORT', async () => {
     const server = await startServer(config({ WARDEN_ROLES: 'worker' }), () => {});
     try {
       assert.deepEqual(server.platform.config.roles, ['api', 'worker']);
@@ -253,13 +255,66 @@ describe('process roles (WARDEN_ROLES)', () => {
       await server.stop();
     }
     const lines: string[] = [];
-    const worker = await startWorker(config({}), (line) => lines.push(line));
+    const worker = await startWorker(config({ WARDEN_HEALTH_PORT: '0' }), (line) => lines.push(line));
     try {
-      assert.equal(worker.platform.app.server.listening, false);
+      assert.equal(worker.platform.app.server.listening, false, 'the API is not served');
       assert.match(lines.join('\n'), /roles worker, scheduler/);
       assert.equal(await runsWorkers(worker.platform), true);
+      const health = await fetch(`${worker.healthUrl}/health`);
+      assert.equal(health.status, 200);
+      assert.equal(((await health.json()) as { status: string }).status, 'ok');
+      assert.equal((await fetch(`${worker.healthUrl}/models`)).status, 404);
+      assert.match(lines.join('\n'), new RegExp(`Health: ${worker.healthUrl}/health`));
     } finally {
       await worker.stop();
+    }
+  });
+});
+
+describe('periodic work across a cluster on PostgreSQL + Redis', () => {
+  it('two scheduler+worker processes run the sweep, the scan and the cleanup once per tick (counted)', async () => {
+    const test = await openTestDatabase('postgres');
+    const prefix = uniqueName('wsched');
+    const homes = [tempDir('warden-cluster-'), tempDir('warden-cluster-')];
+    const everyMs = 400;
+    const platforms: Platform[] = [];
+    try {
+      for (const [index, home] of homes.entries()) {
+        const config = loadConfig({
+          WARDEN_HOME: home.dir,
+          WARDEN_LOG_LEVEL: 'silent',
+          WARDEN_BOOTSTRAP: 'false',
+          WARDEN_ADMIN_TOKEN: 'a-configured-admin-token-123456',
+          WARDEN_QUEUE_URL: TEST_REDIS_URL,
+          WARDEN_QUEUE_PREFIX: prefix,
+          WARDEN_ROLES: 'worker,scheduler',
+          WARDEN_WORKER_CONCURRENCY: '2',
+          WARDEN_SWEEP_INTERVAL_MS: String(everyMs),
+          WARDEN_EVENT_SUBSCRIBER: `cluster-${index}`,
+        });
+        platforms.push(await createPlatform(config, { database: test.database }));
+      }
+      const started = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, everyMs * 8));
+      const stopping = Date.now();
+      for (const platform of platforms.splice(0)) await platform.close();
+      const stopped = Date.now();
+      const jobs = new SqlJobStore(test.database);
+      const windowsUntil = (end: number) => Math.floor(end / everyMs) - Math.floor(started / everyMs) + 1;
+      const [fewest, most] = [windowsUntil(stopping) - 2, windowsUntil(stopped)];
+      for (const kind of PERIODIC_KINDS) {
+        const ran = (await jobs.list({ kind, limit: 100 })).items;
+        const keys = new Set(ran.map((job) => job.idempotencyKey));
+        assert.equal(keys.size, ran.length, `${kind}: one job per window`);
+        assert.ok(ran.every((job) => job.attempts <= 1), `${kind}: each tick's handler ran once`);
+        assert.ok(ran.length >= fewest && ran.length <= most, `${kind}: ${ran.length} ticks, expected ${fewest}..${most}`);
+        assert.ok(ran.filter((job) => job.state === 'succeeded').length >= fewest - 1, `${kind}: ${JSON.stringify(ran.map((j) => j.state))}`);
+      }
+    } finally {
+      for (const platform of platforms) await platform.close();
+      await dropRedisPrefix(prefix);
+      await test.cleanup();
+      homes.forEach((home) => home.remove());
     }
   });
 });
