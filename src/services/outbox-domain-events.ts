@@ -61,6 +61,9 @@ export class OutboxDomainEvents implements DomainEvents {
   private wakeAll = false;
   private readonly wakeTypes = new Set<string>();
   private stopListening: (() => Promise<void>) | undefined;
+  private listening: Promise<void> | undefined;
+  /** The store offers no wake-up (SQLite): the poll is the only reader. */
+  private noWakeUp = false;
   private started = false;
   private closed = false;
 
@@ -109,7 +112,7 @@ export class OutboxDomainEvents implements DomainEvents {
     for (const group of this.groups.values()) await this.open(group);
     await this.listen();
     this.timer = setInterval(() => {
-      if (this.stopListening === undefined) void this.listen();
+      void this.listen();
       this.wake();
     }, this.stopListening === undefined ? this.options.pollMs : this.options.pollMs * 10);
     this.timer.unref();
@@ -131,6 +134,7 @@ export class OutboxDomainEvents implements DomainEvents {
     if (this.timer !== undefined) clearInterval(this.timer);
     if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
     await Promise.all([...this.groups.values()].map((group) => group.running));
+    await this.listening;
     await this.stopListening?.();
     this.stopListening = undefined;
     for (const group of this.groups.values()) {
@@ -150,19 +154,29 @@ export class OutboxDomainEvents implements DomainEvents {
     group.opened = true;
   }
 
-  private async listen(): Promise<void> {
-    try {
-      this.stopListening = await this.options.outbox.onRecorded(
-        (types) => this.wake(types),
-        (error) => {
-          // The poll goes on and listens again at its next tick.
-          this.stopListening = undefined;
-          this.report(error, undefined, 'event wake-up connection lost');
-        },
-      );
-    } catch (error) {
-      this.report(error, undefined, 'cannot listen for event wake-ups; polling');
-    }
+  /** Listens for wake-ups unless already listening (or the store has none); one attempt at a time. */
+  private listen(): Promise<void> {
+    if (this.noWakeUp || this.closed || this.stopListening !== undefined) return Promise.resolve();
+    this.listening ??= (async () => {
+      try {
+        const stop = await this.options.outbox.onRecorded(
+          (types) => this.wake(types),
+          (error) => {
+            // The poll goes on and listens again at its next tick.
+            this.stopListening = undefined;
+            this.report(error, undefined, 'event wake-up connection lost');
+          },
+        );
+        if (stop === undefined) this.noWakeUp = true;
+        else if (this.closed) await stop();
+        else this.stopListening = stop;
+      } catch (error) {
+        this.report(error, undefined, 'cannot listen for event wake-ups; polling');
+      }
+    })().finally(() => {
+      this.listening = undefined;
+    });
+    return this.listening;
   }
 
   /** Wake-ups within a few milliseconds make one pass: a burst of commits is read in one batch. */

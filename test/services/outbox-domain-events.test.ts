@@ -7,6 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { createPlatform, type Platform } from '../../src/main.js';
 import { openSqlDatabase, type SqlDialectName } from '../../src/store/sql/database.js';
 import type { DomainEvent, DomainEventType, FreshDataEvent } from '../../src/domain/ports/domain-events.js';
@@ -37,9 +38,9 @@ for (const kind of STORE_KINDS) {
     const removers: Array<() => void> = [];
     const received = new Map<string, Received[]>();
 
-    async function start(subscriber: string): Promise<Platform> {
+    async function start(subscriber: string, poll = pollMs(kind)): Promise<Platform> {
       const database = await openSqlDatabase(test.url, { ...(test.schema !== undefined ? { schema: test.schema } : {}), poolSize: 4 });
-      const { config, remove } = testConfig({ WARDEN_EVENT_SUBSCRIBER: subscriber, WARDEN_EVENT_POLL_MS: pollMs(kind) });
+      const { config, remove } = testConfig({ WARDEN_EVENT_SUBSCRIBER: subscriber, WARDEN_EVENT_POLL_MS: poll });
       removers.push(remove);
       const list: Received[] = received.get(subscriber) ?? [];
       received.set(subscriber, list);
@@ -150,6 +151,31 @@ for (const kind of STORE_KINDS) {
       const finished = seen('api-1', 'job-finished').find((r) => r.event.type === 'job-finished' && r.event.jobId === job!.id)!.event;
       assert.deepEqual(finished.type === 'job-finished' && [finished.kind, finished.state, finished.model], ['retrain', 'cancelled', 'fresh-model']);
     });
+
+    if (kind === 'postgres') {
+      it('a lost LISTEN connection is noticed and opened again, and events keep coming', async () => {
+        // A 100 ms poll: the safety-net read (and the new LISTEN attempt) comes every second.
+        await start('api-3', '100');
+        const listeners = async () =>
+          (
+            await sql<{ pid: number }>`select pid from pg_stat_activity where query like ${`LISTEN "warden_ev_${test.schema!}%`} and pid <> pg_backend_pid()`.execute(
+              test.database.db,
+            )
+          ).rows.map((r) => r.pid);
+        const before = await listeners();
+        assert.equal(before.length, 3, 'one LISTEN connection per process');
+        await sql`select pg_terminate_backend(pid) from pg_stat_activity where pid in (${sql.join(before)})`.execute(test.database.db);
+        await platforms[0]!.services.registry.transition('spam', 1, { stage: 'Archived', reason: 'after the cut', force: true }, admin);
+        await until(() => seen('api-3', 'stage-changed').length === 1, 3000, 'the stage change after the connection was cut');
+        const deadline = Date.now() + 3000;
+        let again: number[] = [];
+        while (Date.now() < deadline && again.length === 0) {
+          again = (await listeners()).filter((pid) => !before.includes(pid));
+          if (again.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assert.ok(again.length >= 1, 'api-3 listens again on a new connection');
+      });
+    }
   });
 }
 
