@@ -132,7 +132,8 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const datasetReader = new FileDatasetReader();
 
     // Services.
-    const jobs = await createJobQueue(config, new SqlJobStore(database));
+    const jobStore = new SqlJobStore(database);
+    const jobs = await createJobQueue(config, jobStore);
     closers.push(() => jobs.close());
 
     const tracking = new TrackingService({ store: new SqlTrackingStore(database), clock: systemClock, ids: randomIds, meter: new ProcessResourceMeter() });
@@ -206,7 +207,17 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const app = await buildApp({ config, services, runtime });
     for (const warning of homeWarnings) app.log.warn(warning);
     closers.push(() => app.close());
-    const handlers = jobHandlers(services, events, (level, message, fields) => late.log?.[level](fields, message));
+    const handlers = {
+      ...services.training.handlers(),
+      ...periodicHandlers({
+        ...services,
+        deleteDeliveredEvents: () => events.deleteDelivered(),
+        jobs: jobStore,
+        periodicJobRetentionMs: config.periodicJobRetentionMs,
+        clock: systemClock,
+        log: (level, message, fields) => late.log?.[level](fields, message),
+      }),
+    };
     if (config.roles.includes('worker')) await startJobWorkers(services.jobs, handlers, config.workerConcurrency);
     // First start on an empty registry: register and train the sample models (idempotent: skipped once models exist).
     const bootstrapJobs = config.bootstrap ? await services.training.bootstrap() : [];
@@ -241,14 +252,6 @@ export async function createJobQueue(config: Config, store: JobStore): Promise<J
 /** Starts `concurrency` workers for this build's job kinds in this process (none when 0). */
 async function startJobWorkers(jobs: JobQueue, handlers: JobHandlers, concurrency: number): Promise<void> {
   if (concurrency > 0 && Object.keys(handlers).length > 0) await jobs.startWorkers(handlers, { concurrency });
-}
-
-/** The handlers this build runs, by job kind: training's (train, retrain, evaluate) and the periodic work. */
-function jobHandlers(services: Services, events: OutboxDomainEvents, log: (level: 'info', message: string, fields: Record<string, unknown>) => void): JobHandlers {
-  return {
-    ...services.training.handlers(),
-    ...periodicHandlers({ ...services, deleteDeliveredEvents: () => events.deleteDelivered(), log }),
-  };
 }
 
 /** `roles` with `role` added (in the canonical order) or removed. */

@@ -215,7 +215,7 @@ describe('process roles (WARDEN_ROLES)', () => {
   });
 
   it('a scheduler and worker process runs the sweep, the fresh-data scan and the event cleanup as jobs, about every interval', async () => {
-    const platform = await createPlatform(config({ WARDEN_ROLES: 'worker,scheduler', WARDEN_SWEEP_INTERVAL_MS: '200' }));
+    const platform = await createPlatform(config({ WARDEN_ROLES: 'worker,scheduler', WARDEN_SWEEP_INTERVAL_MS: '200', WARDEN_PERIODIC_JOB_RETENTION_MS: '1000' }));
     try {
       assert.equal(await runsWorkers(platform), true);
       const deadline = Date.now() + 20_000;
@@ -230,6 +230,16 @@ describe('process roles (WARDEN_ROLES)', () => {
       assert.deepEqual(scan?.result, { announced: [], rejected: [], retrains: [] });
       assert.equal((done.find((job) => job.kind === 'sweep-artifacts')?.result as { deleted: number }).deleted, 0);
       assert.ok(done.every((job) => job.idempotencyKey?.startsWith(`schedule:${job.kind}:200:`)));
+      // The cleanup also deletes the periodic jobs' own records past their retention (1 s here).
+      let cleaned = 0;
+      while (cleaned === 0 && Date.now() < deadline + 10_000) {
+        const cleanups = (await platform.services.jobs.list({ kind: 'cleanup-events', state: 'succeeded', limit: 100 })).items;
+        cleaned = cleanups.reduce((sum, job) => sum + ((job.result as { jobsDeleted?: number } | null)?.jobsDeleted ?? 0), 0);
+        if (cleaned === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(cleaned > 0, 'old periodic job records were deleted');
+      const oldest = Math.min(...(await periodicJobs(platform)).filter((job) => job.finishedAt !== null).map((job) => job.finishedAt!));
+      assert.ok(Date.now() - oldest < 1_000 + 2_000, `the oldest ended periodic job is ${Date.now() - oldest} ms old`);
     } finally {
       await platform.close();
     }

@@ -5,6 +5,8 @@
  */
 import type { ScheduleRequest } from '../domain/job-schedules.js';
 import type { JobHandlers } from '../domain/ports/job-queue.js';
+import type { JobStore } from '../domain/ports/job-store.js';
+import type { Clock } from '../domain/ports/clock.js';
 import type { ArtifactService } from './artifact-service.js';
 import type { DatasetService } from './dataset-service.js';
 import type { TrainingService } from './training-service.js';
@@ -17,6 +19,10 @@ export interface PeriodicWorkDeps {
   readonly training: Pick<TrainingService, 'reconcileFreshData'>;
   /** Deletes delivered events past their retention; returns how many. */
   readonly deleteDeliveredEvents: () => Promise<number>;
+  /** The periodic jobs' own records: those ended longer than `retentionMs` ago are deleted. */
+  readonly jobs: Pick<JobStore, 'deleteFinished'>;
+  readonly periodicJobRetentionMs: number;
+  readonly clock: Clock;
   readonly log?: (level: 'info', message: string, fields: Record<string, unknown>) => void;
 }
 
@@ -44,8 +50,10 @@ export function periodicHandlers(deps: PeriodicWorkDeps): JobHandlers {
     },
     'cleanup-events': async () => {
       const deleted = await deps.deleteDeliveredEvents();
-      if (deleted > 0) deps.log?.('info', 'delivered events deleted', { deleted });
-      return { deleted };
+      // Ticks add a few records a minute; without this they would crowd out every other job.
+      const jobsDeleted = await deps.jobs.deleteFinished(PERIODIC_KINDS, deps.clock.now() - deps.periodicJobRetentionMs, 10_000);
+      if (deleted > 0 || jobsDeleted > 0) deps.log?.('info', 'delivered events and old periodic jobs deleted', { deleted, jobsDeleted });
+      return { deleted, jobsDeleted };
     },
   };
 }

@@ -36,6 +36,34 @@ export function jobStoreContract(name: string, open: () => Promise<JobStoreFixtu
     }
     const lease = (workerId: string, now = T0 + 1000, leaseMs = 30_000) => ({ workerId, now, leaseMs });
 
+    it('deleteFinished removes ended jobs of the given kinds finished before the cutoff, with their logs; never queued or running ones', async () => {
+      const kind = 'sweep-artifacts' as const;
+      const old = await create({ kind });
+      await store.start(old.id, lease('w-retention'));
+      await store.appendLogs(old.id, ['swept'], T0 + 1_500);
+      await store.settle(old.id, 'w-retention', { state: 'succeeded', result: null }, T0 + 2_000);
+      const cancelled = await create({ kind });
+      await store.cancelQueued(cancelled.id, T0 + 2_000);
+      const recent = await create({ kind });
+      await store.start(recent.id, lease('w-retention'));
+      await store.settle(recent.id, 'w-retention', { state: 'failed', error: { code: 'X', message: 'm', retryable: false } }, T0 + 9_000);
+      const queued = await create({ kind });
+      const running = await create({ kind });
+      await store.start(running.id, lease('w-retention-2'));
+      const otherKind = await create({ kind: 'evaluate' });
+      await store.cancelQueued(otherKind.id, T0 + 2_000);
+
+      assert.equal(await store.deleteFinished([kind], T0 + 5_000, 1), 1, 'at most limit');
+      assert.equal(await store.deleteFinished([kind], T0 + 5_000, 100), 1);
+      assert.equal(await store.deleteFinished([], T0 + 5_000, 100), 0);
+      assert.equal(await store.get(old.id), undefined);
+      assert.equal(await store.get(cancelled.id), undefined);
+      assert.deepEqual(await store.logs(old.id, 0, 10), []);
+      for (const kept of [recent, queued, running, otherKind]) assert.ok(await store.get(kept.id), `${kept.id} kept`);
+      await store.settle(running.id, 'w-retention-2', { state: 'succeeded', result: null }, T0 + 3_000);
+      await store.cancelQueued(queued.id, T0 + 3_000);
+    });
+
     it('creates a queued job and reads it back', async () => {
       const job = await create({ payload: { model: 'spam', deep: { a: [1, 2] } }, maxAttempts: 4 });
       assert.equal(job.state, 'queued');

@@ -81,6 +81,12 @@ export interface JobStore {
     onlyIfLeaseBefore?: number,
   ): Promise<Job | undefined>;
 
+  /**
+   * Deletes up to `limit` jobs of `kinds` that ended before `finishedBefore`, with their logs and
+   * checkpoints; queued and running jobs are never touched. Returns how many were deleted.
+   */
+  deleteFinished(kinds: readonly JobKind[], finishedBefore: number, limit: number): Promise<number>;
+
   /** queued → cancelled; undefined when the job was not queued any more (the caller re-reads). */
   cancelQueued(id: string, now: number): Promise<Job | undefined>;
 

@@ -330,6 +330,24 @@ export class SqlJobStore implements JobStore {
     return row ? toJob(row) : undefined;
   }
 
+  async deleteFinished(kinds: readonly JobKind[], finishedBefore: number, limit: number): Promise<number> {
+    if (kinds.length === 0) return 0;
+    // Logs and checkpoints go with their job (foreign keys cascade on both dialects).
+    const result = await this.db
+      .deleteFrom('jobs')
+      .where('id', 'in', (qb) =>
+        qb
+          .selectFrom('jobs')
+          .select('id')
+          .where('kind', 'in', kinds)
+          .where('state', 'in', ['succeeded', 'failed', 'cancelled'])
+          .where('finished_at', '<', finishedBefore)
+          .limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async listRunning(): Promise<Job[]> {
     const rows = await this.db.selectFrom('jobs').selectAll().where('state', '=', 'running').orderBy('created_at').execute();
     return rows.map(toJob);
