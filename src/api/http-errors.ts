@@ -38,6 +38,9 @@ export const ErrorBody = Type.Object(
       code: Type.String({ description: 'A code from the error catalog, e.g. VERSION_NOT_FOUND.' }),
       message: Type.String(),
       field: Type.Optional(Type.String({ description: 'The offending input, e.g. body.name or query.limit.' })),
+      details: Type.Optional(
+        Type.Record(Type.String(), Type.Unknown(), { description: 'Facts behind a refusal, e.g. {version, from, to, status} of a refused stage move. Never on a 5xx.' }),
+      ),
     }),
   },
   { $id: 'ErrorBody', description: 'Every non-2xx answer has this shape.' },
@@ -49,8 +52,11 @@ export interface HttpFailure {
   readonly body: ErrorBody;
 }
 
-function failure(code: ErrorCode, message: string, field?: string): HttpFailure {
-  return { status: httpStatusOf(code), body: { error: field === undefined ? { code, message } : { code, message, field } } };
+function failure(code: ErrorCode, message: string, field?: string, details?: Readonly<Record<string, unknown>>): HttpFailure {
+  return {
+    status: httpStatusOf(code),
+    body: { error: { code, message, ...(field !== undefined ? { field } : {}), ...(details !== undefined ? { details: { ...details } } : {}) } },
+  };
 }
 
 /** 5xx answers carry the catalog summary and the request id only; the log has the rest. */
@@ -104,7 +110,7 @@ export function toHttpFailure(error: unknown, requestId: string): HttpFailure {
   if (isWardenError(error)) {
     const status = httpStatusOf(error.code);
     if (status >= 500) return serverFailure(error.code, requestId);
-    return failure(error.code, error.message, error.field);
+    return failure(error.code, error.message, error.field, error.details);
   }
   if (hasValidation(error)) return validationFailure(error);
   const fastifyError = error as Partial<FastifyError> | null;

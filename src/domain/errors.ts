@@ -1,7 +1,9 @@
 /**
  * The error catalog: every failure Warden reports has a code listed here.
  * The kind decides the HTTP status (mapped once, in api/http-errors.ts) and the
- * CLI exit code; the message is written for the person who has to act on it.
+ * CLI exit code; `retryable` says whether the same call (or job attempt) can succeed
+ * later without any change; the message is written for the person who has to act on it.
+ * README.md's error table lists every code (a test keeps them in step).
  */
 export const ERROR_KINDS = [
   'invalid',
@@ -17,38 +19,38 @@ export const ERROR_KINDS = [
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 export const ERROR_CATALOG = {
-  VALIDATION_FAILED: { kind: 'invalid', summary: 'A field of the request is missing or malformed.' },
-  NAME_RESERVED: { kind: 'invalid', summary: 'The name is reserved by a platform route.' },
-  STAGE_TRANSITION_INVALID: { kind: 'invalid', summary: 'The stage change is not allowed from the current stage or status.' },
-  INVALID_ARTIFACT_NAME: { kind: 'invalid', summary: 'An artifact name contains a path segment, scheme or encoding that is not allowed.' },
-  DATASET_INVALID: { kind: 'invalid', summary: 'A dataset file failed validation.' },
-  UNAUTHENTICATED: { kind: 'unauthenticated', summary: 'A valid bearer token is required.' },
-  FORBIDDEN: { kind: 'forbidden', summary: 'The token role does not allow this action.' },
-  NOT_FOUND: { kind: 'not_found', summary: 'No such route.' },
-  MODEL_NOT_FOUND: { kind: 'not_found', summary: 'No registered model has this name.' },
-  VERSION_NOT_FOUND: { kind: 'not_found', summary: 'The model has no such version.' },
-  ALIAS_NOT_FOUND: { kind: 'not_found', summary: 'The model has no such alias.' },
-  TOKEN_NOT_FOUND: { kind: 'not_found', summary: 'No such token.' },
-  EXPERIMENT_NOT_FOUND: { kind: 'not_found', summary: 'No such experiment.' },
-  RUN_NOT_FOUND: { kind: 'not_found', summary: 'No such run.' },
-  ARTIFACT_NOT_FOUND: { kind: 'not_found', summary: 'No such artifact.' },
-  DATASET_NOT_FOUND: { kind: 'not_found', summary: 'No such dataset version.' },
-  JOB_NOT_FOUND: { kind: 'not_found', summary: 'No such job.' },
-  MODEL_ALREADY_EXISTS: { kind: 'conflict', summary: 'A registered model with this name already exists.' },
-  TOKEN_NAME_TAKEN: { kind: 'conflict', summary: 'An active token already has this name (the name is the actor recorded in histories).' },
-  EXPERIMENT_ALREADY_EXISTS: { kind: 'conflict', summary: 'An experiment with this name already exists.' },
-  ARTIFACT_ALREADY_EXISTS: { kind: 'conflict', summary: 'The run already has an artifact with this name.' },
-  VERSION_CONFLICT: { kind: 'conflict', summary: 'The resource changed concurrently or is in a state that forbids this change.' },
-  PARAM_CONFLICT: { kind: 'conflict', summary: 'A run parameter is write-once and already has a different value.' },
-  RUN_NOT_ACTIVE: { kind: 'conflict', summary: 'The run has ended and no longer accepts data.' },
-  JOB_NOT_CANCELLABLE: { kind: 'conflict', summary: 'The job already reached a terminal state.' },
-  PAYLOAD_TOO_LARGE: { kind: 'too_large', summary: 'The request body or upload exceeds the configured limit.' },
-  ARTIFACT_TAMPERED: { kind: 'integrity', summary: 'The stored bytes no longer match their recorded sha256 digest.' },
-  ARTIFACT_BLOB_MISSING: { kind: 'integrity', summary: 'An artifact is recorded but its bytes are missing from the artifact store.' },
-  STORE_UNAVAILABLE: { kind: 'unavailable', summary: 'The metadata store, queue or artifact store cannot be reached.' },
-  SCHEMA_OUTDATED: { kind: 'unavailable', summary: 'The database schema is older than this build: run `warden db migrate`.' },
-  INTERNAL: { kind: 'internal', summary: 'An unexpected error; the server log has the details under the request id.' },
-} as const satisfies Record<string, { kind: ErrorKind; summary: string }>;
+  VALIDATION_FAILED: { kind: 'invalid', retryable: false, summary: 'A field of the request is missing or malformed.' },
+  NAME_RESERVED: { kind: 'invalid', retryable: false, summary: 'The name is reserved by a platform route.' },
+  STAGE_TRANSITION_INVALID: { kind: 'invalid', retryable: false, summary: 'The stage change is not allowed from the current stage or status.' },
+  INVALID_ARTIFACT_NAME: { kind: 'invalid', retryable: false, summary: 'An artifact name contains a path segment, scheme or encoding that is not allowed.' },
+  DATASET_INVALID: { kind: 'invalid', retryable: false, summary: 'A dataset file failed validation.' },
+  UNAUTHENTICATED: { kind: 'unauthenticated', retryable: false, summary: 'A valid bearer token is required.' },
+  FORBIDDEN: { kind: 'forbidden', retryable: false, summary: 'The token role does not allow this action.' },
+  NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No such route.' },
+  MODEL_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No registered model has this name.' },
+  VERSION_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'The model has no such version.' },
+  ALIAS_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'The model has no such alias.' },
+  TOKEN_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No such token.' },
+  EXPERIMENT_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No such experiment.' },
+  RUN_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No such run.' },
+  ARTIFACT_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No such artifact.' },
+  DATASET_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No such dataset version.' },
+  JOB_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No such job.' },
+  MODEL_ALREADY_EXISTS: { kind: 'conflict', retryable: false, summary: 'A registered model with this name already exists.' },
+  TOKEN_NAME_TAKEN: { kind: 'conflict', retryable: false, summary: 'An active token already has this name (the name is the actor recorded in histories).' },
+  EXPERIMENT_ALREADY_EXISTS: { kind: 'conflict', retryable: false, summary: 'An experiment with this name already exists.' },
+  ARTIFACT_ALREADY_EXISTS: { kind: 'conflict', retryable: false, summary: 'The run already has an artifact with this name.' },
+  VERSION_CONFLICT: { kind: 'conflict', retryable: false, summary: 'The resource changed concurrently or is in a state that forbids this change.' },
+  PARAM_CONFLICT: { kind: 'conflict', retryable: false, summary: 'A run parameter is write-once and already has a different value.' },
+  RUN_NOT_ACTIVE: { kind: 'conflict', retryable: false, summary: 'The run has ended and no longer accepts data.' },
+  JOB_NOT_CANCELLABLE: { kind: 'conflict', retryable: false, summary: 'The job already reached a terminal state.' },
+  PAYLOAD_TOO_LARGE: { kind: 'too_large', retryable: false, summary: 'The request body or upload exceeds the configured limit.' },
+  ARTIFACT_TAMPERED: { kind: 'integrity', retryable: false, summary: 'The stored bytes no longer match their recorded sha256 digest.' },
+  ARTIFACT_BLOB_MISSING: { kind: 'integrity', retryable: false, summary: 'An artifact is recorded but its bytes are missing from the artifact store.' },
+  STORE_UNAVAILABLE: { kind: 'unavailable', retryable: true, summary: 'The metadata store, queue or artifact store cannot be reached.' },
+  SCHEMA_OUTDATED: { kind: 'unavailable', retryable: true, summary: 'The database schema is older than this build: run `warden db migrate`.' },
+  INTERNAL: { kind: 'internal', retryable: true, summary: 'An unexpected error; the server log has the details under the request id.' },
+} as const satisfies Record<string, { kind: ErrorKind; retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
 
@@ -68,6 +70,11 @@ export class WardenError extends Error {
 
   get kind(): ErrorKind {
     return ERROR_CATALOG[this.code].kind;
+  }
+
+  /** Whether retrying unchanged can succeed (the store was down) or only fails the same way (bad input). */
+  get retryable(): boolean {
+    return ERROR_CATALOG[this.code].retryable;
   }
 }
 

@@ -3,7 +3,7 @@
  * retry and backoff, progress validation and ETA, cancellation, crash recovery).
  * Pure: callers pass `now` and get decisions back; queue adapters apply them.
  */
-import { WardenError, invalid, isWardenError, type ErrorKind } from './errors.js';
+import { WardenError, invalid, isWardenError } from './errors.js';
 
 /** The last three are periodic work, declared as schedules (see job-schedules.ts). */
 export const JOB_KINDS = ['train', 'retrain', 'evaluate', 'redteam', 'backfill', 'sweep-artifacts', 'scan-fresh-data', 'cleanup-events'] as const;
@@ -209,14 +209,9 @@ export type RetryDecision =
   | { readonly action: 'retry'; readonly runAt: number; readonly delayMs: number; readonly error: JobError }
   | { readonly action: 'fail'; readonly error: JobError };
 
-// Failures of these kinds repeat identically on every attempt: retrying only burns time.
-const PERMANENT_KINDS: readonly ErrorKind[] = ['invalid', 'not_found', 'conflict', 'forbidden', 'integrity', 'too_large'];
-
-/** Describes a thrown value as a JobError; WardenErrors of input-like kinds are not retryable. */
+/** Describes a thrown value as a JobError; a WardenError is retryable as its catalog entry says. */
 export function describeFailure(error: unknown): JobError {
-  if (isWardenError(error)) {
-    return { code: error.code, message: error.message, retryable: !PERMANENT_KINDS.includes(error.kind) };
-  }
+  if (isWardenError(error)) return { code: error.code, message: error.message, retryable: error.retryable };
   const message = error instanceof Error ? error.message : String(error);
   const retryable = !(typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === false);
   return { code: 'JOB_FAILED', message: message.slice(0, 4_000) || 'the handler failed without a message', retryable };

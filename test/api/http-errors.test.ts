@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Type } from '@sinclair/typebox';
@@ -13,6 +14,26 @@ describe('error kind → HTTP status table', () => {
     for (const code of Object.keys(ERROR_CATALOG) as ErrorCode[]) {
       assert.equal(httpStatusOf(code), expected[ERROR_CATALOG[code].kind], code);
     }
+  });
+
+  it("keeps README.md's error table and the catalog in step: every code, its status, whether it is retryable, its meaning", () => {
+    const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const documented = [...readme.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \| (yes|no) \| (.+) \|$/gm)].map((m) => m.slice(1).join(' | '));
+    const catalog = (Object.keys(ERROR_CATALOG) as ErrorCode[]).map((code) => [code, httpStatusOf(code), ERROR_CATALOG[code].retryable ? 'yes' : 'no', ERROR_CATALOG[code].summary].join(' | '));
+    assert.deepEqual(documented, catalog, 'regenerate the table under "Errors always have one shape" in README.md from src/domain/errors.ts');
+  });
+
+  it('only unavailability and internal failures are retryable; WardenError says so', () => {
+    for (const code of Object.keys(ERROR_CATALOG) as ErrorCode[]) {
+      assert.equal(new WardenError(code, 'x').retryable, ['unavailable', 'internal'].includes(ERROR_CATALOG[code].kind), code);
+    }
+  });
+
+  it('carries a refusal\'s details in the body, never a 5xx\'s', () => {
+    const refused = toHttpFailure(new WardenError('STAGE_TRANSITION_INVALID', 'no', { field: 'force', details: { version: 3, from: 'Production', to: 'Archived' } }), 'req-2');
+    assert.deepEqual(refused.body.error, { code: 'STAGE_TRANSITION_INVALID', message: 'no', field: 'force', details: { version: 3, from: 'Production', to: 'Archived' } });
+    const internal = toHttpFailure(new WardenError('INTERNAL', 'secret', { details: { path: '/srv/secret' } }), 'req-3');
+    assert.equal(internal.body.error.details, undefined);
   });
 
   it('names fields from the AJV instance path and params', () => {
