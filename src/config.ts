@@ -1,4 +1,3 @@
-import os from 'node:os';
 import path from 'node:path';
 
 /**
@@ -58,11 +57,12 @@ export interface Config {
   /** How often a process reads the event outbox without a wake-up (SQLite), in ms; ten times less often as PostgreSQL's safety net. */
   readonly eventPollMs: number;
   /**
-   * This process's name for its event cursor (WARDEN_EVENT_SUBSCRIBER, default `<host>-<port>`):
-   * events raised while it is down are delivered when a process of that name starts again.
-   * Give each process of a cluster its own.
+   * This process's name for its event cursor (WARDEN_EVENT_SUBSCRIBER): events raised while it
+   * is down are delivered when a process of that name starts again. Give each process of a
+   * cluster its own. Null = derived at start from host, port and roles (see main.ts), so a
+   * server and a worker on one host never share a cursor.
    */
-  readonly eventSubscriber: string;
+  readonly eventSubscriber: string | null;
   /**
    * Absolute paths of the programs an external recipe may run (WARDEN_EXTERNAL_TRAINERS);
    * empty = external trainers are off. A recipe's command[0] must be one of them exactly.
@@ -128,8 +128,9 @@ function checkScheme(name: string, url: string, schemes: readonly string[]): voi
   }
 }
 
-function eventSubscriber(env: Env, port: number): string {
-  const name = env.WARDEN_EVENT_SUBSCRIBER || `${os.hostname()}-${port}`;
+function eventSubscriber(env: Env): string | null {
+  const name = env.WARDEN_EVENT_SUBSCRIBER;
+  if (name === undefined || name === '') return null;
   if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(name)) throw new ConfigError('WARDEN_EVENT_SUBSCRIBER', `must be 1-128 letters, digits, _ . : or -; got "${name}"`);
   return name;
 }
@@ -215,7 +216,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd(), 
     periodicJobRetentionMs: integer(env, 'WARDEN_PERIODIC_JOB_RETENTION_MS', 24 * 3600 * 1000, 1_000, 365 * 24 * 3600 * 1000), // 1 day
     eventRetentionMs: integer(env, 'WARDEN_EVENT_RETENTION_MS', 7 * 24 * 3600 * 1000, 1_000, 365 * 24 * 3600 * 1000), // 7 days
     eventPollMs: integer(env, 'WARDEN_EVENT_POLL_MS', 500, 10, 60_000),
-    eventSubscriber: eventSubscriber(env, port),
+    eventSubscriber: eventSubscriber(env),
     externalTrainers: Object.freeze(externalTrainers(env)),
     trainerEnv: trainerEnv(env),
     serverUrl: env.WARDEN_URL || `http://127.0.0.1:${port}`,

@@ -5,6 +5,7 @@
  * Areas add their adapters and services in `createPlatform`, nowhere else.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
@@ -123,7 +124,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       outbox: new SqlEventOutbox(database),
       clock: systemClock,
       ids: randomIds,
-      subscriber: config.eventSubscriber,
+      subscriber: eventSubscriberName(config),
       pollMs: config.eventPollMs,
       retentionMs: config.eventRetentionMs,
       onError: (error, event, message) => late.log?.error({ err: error, event: event?.type }, message),
@@ -252,6 +253,14 @@ export async function createJobQueue(config: Config, store: JobStore): Promise<J
 /** Starts `concurrency` workers for this build's job kinds in this process (none when 0). */
 async function startJobWorkers(jobs: JobQueue, handlers: JobHandlers, concurrency: number): Promise<void> {
   if (concurrency > 0 && Object.keys(handlers).length > 0) await jobs.startWorkers(handlers, { concurrency });
+}
+
+/**
+ * This process's event cursor name: WARDEN_EVENT_SUBSCRIBER, else `<host>-<port>-<roles>`, which
+ * is stable across restarts and differs between a `warden server` and a `warden worker` on one host.
+ */
+export function eventSubscriberName(config: Pick<Config, 'eventSubscriber' | 'port' | 'roles'>): string {
+  return config.eventSubscriber ?? `${os.hostname()}-${config.port}-${config.roles.join('+')}`.replace(/[^A-Za-z0-9_.:+-]/g, '-').slice(0, 128);
 }
 
 /** `roles` with `role` added (in the canonical order) or removed. */

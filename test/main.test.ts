@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { ADMIN_TOKEN_FILE, createPlatform, migrateStore, startServer, startWorker, type Platform } from '../src/main.js';
+import { ADMIN_TOKEN_FILE, createPlatform, eventSubscriberName, migrateStore, startServer, startWorker, type Platform } from '../src/main.js';
 import { PERIODIC_KINDS } from '../src/services/periodic-work.js';
 import type { Job } from '../src/domain/jobs.js';
 import { prepareHome } from '../src/store/home-folder.js';
@@ -45,6 +45,15 @@ describe('composition root', () => {
     } finally {
       await platform.close();
     }
+  });
+
+  it('event cursor names: WARDEN_EVENT_SUBSCRIBER when given, else host, port and roles, so a server and a worker on one host never share one', () => {
+    const server = eventSubscriberName({ eventSubscriber: null, port: 7070, roles: ['api', 'worker', 'scheduler'] });
+    const worker = eventSubscriberName({ eventSubscriber: null, port: 7070, roles: ['worker'] });
+    assert.notEqual(server, worker);
+    assert.match(server, /^[A-Za-z0-9_.:+-]+-7070-api\+worker\+scheduler$/);
+    assert.equal(eventSubscriberName({ eventSubscriber: null, port: 7070, roles: ['worker'] }), worker, 'stable across restarts');
+    assert.equal(eventSubscriberName({ eventSubscriber: 'api-1', port: 7070, roles: ['api'] }), 'api-1');
   });
 
   it('WARDEN_EXTERNAL_TRAINERS is a list of absolute executables; trainers inherit only PATH, LANG and LC_ALL', () => {
