@@ -1,5 +1,10 @@
-/** Boundary rules from DESIGN.md: dependencies point inward only. */
+/**
+ * Boundary rules from DESIGN.md: dependencies point inward only. Each rule is proven to
+ * fire by test/architecture.test.ts against the wrong imports in test/fixtures/boundaries/.
+ * Package paths match `(^|/)node_modules/` so they hold for a tree cruised from another base.
+ */
 const pureLayers = '^src/(domain|ml)/';
+const infrastructurePackages = '(^|/)node_modules/(fastify|@fastify|kysely|better-sqlite3|pg|bullmq|ioredis)/';
 module.exports = {
   forbidden: [
     {
@@ -9,7 +14,7 @@ module.exports = {
       from: { path: pureLayers },
       to: {
         path: [
-          '^node_modules/(fastify|@fastify|kysely|better-sqlite3|pg|bullmq|ioredis|commander|cli-table3)',
+          '(^|/)node_modules/(fastify|@fastify|kysely|better-sqlite3|pg|bullmq|ioredis|commander|cli-table3)/',
           '^(node:)?(fs|fs/promises|child_process|net|http|https|os|worker_threads|cluster)$',
         ],
       },
@@ -32,6 +37,34 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/services/' },
       to: { path: '^src/(api|cli|store|jobs|main)' },
+    },
+    {
+      name: 'services-no-infrastructure',
+      comment: 'services/ holds use cases only: storage, queue, HTTP and the file system come through ports.',
+      severity: 'error',
+      from: { path: '^src/services/' },
+      to: { path: [infrastructurePackages, '^(node:)?(fs|fs/promises)$'] },
+    },
+    {
+      name: 'store-not-services',
+      comment: 'store/ adapters implement ports; they never call the use cases.',
+      severity: 'error',
+      from: { path: '^src/store/' },
+      to: { path: '^src/services/' },
+    },
+    {
+      name: 'adapter-not-adapter',
+      comment: 'The queue adapters (jobs/) and the storage adapters (store/) never import each other; main wires them.',
+      severity: 'error',
+      from: { path: '^src/(store|jobs)/' },
+      to: { path: '^src/(store|jobs)/', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'system-imports-only-domain',
+      comment: 'system/ (clock, ids, digest, in-process events) is shared infrastructure below services: it may only use domain/.',
+      severity: 'error',
+      from: { path: '^src/system/' },
+      to: { path: '^src/', pathNot: '^src/(system|domain)/' },
     },
     {
       name: 'adapters-do-not-import-each-other',

@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'web/**', 'dist/**', '.warden/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'web/**', 'dist/**', '.warden/**', 'coverage/**', 'test/fixtures/boundaries/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -29,7 +29,7 @@ import { RegistryService } from './services/registry-service.js';
 import { TrackingService } from './services/tracking-service.js';
 import { ProcessResourceMeter } from './jobs/resource-meter.js';
 import type { Services } from './services/services.js';
-import { randomIds, systemClock } from './services/system.js';
+import { randomIds, systemClock } from './system/clock.js';
 import { SqlDatasetStore } from './store/sql/sql-dataset-store.js';
 import { FileDatasetReader } from './store/datasets/file-dataset-reader.js';
 import { FsFreshDataSource } from './store/datasets/fs-fresh-data-source.js';
@@ -49,7 +49,7 @@ import { RecipeResolver } from './services/recipe-resolver.js';
 import { ModelLoader } from './services/model-loader.js';
 import { ComparisonService } from './services/comparison-service.js';
 import { ProcessExternalTrainerRunner } from './jobs/external-trainer-runner.js';
-import { followJobs } from './services/job-progress-log.js';
+import { followJobs } from './cli/job-progress-log.js';
 import type { Job } from './domain/jobs.js';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';

@@ -51,7 +51,7 @@ import type { DomainEvents } from '../domain/ports/domain-events.js';
 import { freshDataEvent } from '../domain/events.js';
 import type { FreshDataSource } from '../domain/ports/fresh-data-source.js';
 import { splitRows as splitByTextHash } from '../ml/split.js';
-import { sha256Digest } from './sha256-digest.js';
+import { sha256Digest } from '../system/sha256-digest.js';
 
 export type { BuiltinCorpus } from '../domain/ports/builtin-corpus.js';
 

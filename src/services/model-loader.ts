@@ -9,8 +9,8 @@ import { WardenError, invalid } from '../domain/errors.js';
 import type { ModelVersion } from '../domain/registry/index.js';
 import { predictBatch, type Prediction, type TextClassifier } from '../ml/index.js';
 import type { ArtifactService } from './artifact-service.js';
-import { loadBundle } from './model-bundle.js';
-import { sha256Hex } from './sha256-digest.js';
+import { loadBundle } from '../ml/model-bundle.js';
+import { sha256Hex } from '../system/sha256-digest.js';
 import type { RegistryService, VersionRefInput } from './registry-service.js';
 
 export interface LoadedModel {

@@ -48,8 +48,8 @@ import type { ArtifactService } from './artifact-service.js';
 import type { ModelLoader } from './model-loader.js';
 import { combineDatasetRows, splitRows, type DatasetService } from './dataset-service.js';
 import { RecipeResolver, toMlRecipe } from './recipe-resolver.js';
-import { sha256Hex } from './sha256-digest.js';
-import { BUNDLE_MEDIA_TYPE, BUNDLE_NAME, MANIFEST_NAME, WEIGHTS_NAME, encodeBundle } from './model-bundle.js';
+import { sha256Hex } from '../system/sha256-digest.js';
+import { BUNDLE_MEDIA_TYPE, BUNDLE_NAME, MANIFEST_NAME, WEIGHTS_NAME, encodeBundle } from '../ml/model-bundle.js';
 import { initiatorOf, type Actor, type RegistryService } from './registry-service.js';
 import type { TrackingService } from './tracking-service.js';
 

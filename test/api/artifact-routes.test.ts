@@ -16,7 +16,7 @@ import { SqlTrackingStore } from '../../src/store/sql/sql-tracking-store.js';
 import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-store.js';
 import { newExperiment } from '../../src/domain/tracking/experiment.js';
 import { newRun } from '../../src/domain/tracking/run.js';
-import { randomIds } from '../../src/services/system.js';
+import { randomIds } from '../../src/system/clock.js';
 import { STORE_KINDS } from '../support/stores.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 import { HOSTILE_NAMES } from '../support/hostile-names.js';

@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../src/api/app-deps.js';
 import { createJobRoutes } from '../../src/api/routes/job-routes.js';
 import { LocalJobQueue } from '../../src/jobs/local-job-queue.js';
-import { randomIds, systemClock } from '../../src/services/system.js';
+import { randomIds, systemClock } from '../../src/system/clock.js';
 import { SqlJobStore } from '../../src/store/sql/sql-job-store.js';
 import { STORE_KINDS, openTestDatabase } from '../support/stores.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';

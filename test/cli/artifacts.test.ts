@@ -10,7 +10,7 @@ import path from 'node:path';
 import { EXIT_CODES } from '../../src/cli/http-client.js';
 import { newExperiment } from '../../src/domain/tracking/experiment.js';
 import { newRun } from '../../src/domain/tracking/run.js';
-import { randomIds } from '../../src/services/system.js';
+import { randomIds } from '../../src/system/clock.js';
 import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-store.js';
 import { SqlTrackingStore } from '../../src/store/sql/sql-tracking-store.js';
 import { bytesOf } from '../contract/artifact-store.contract.js';

@@ -8,7 +8,7 @@ import type { Transaction } from 'kysely';
 import type { DomainEvent, FreshDataEvent, SubscribeOptions } from '../../src/domain/ports/domain-events.js';
 import type { EventOutbox } from '../../src/domain/ports/event-outbox.js';
 import { OutboxDomainEvents } from '../../src/services/outbox-domain-events.js';
-import { randomIds } from '../../src/services/system.js';
+import { randomIds } from '../../src/system/clock.js';
 
 export interface EventOutboxFixture {
   /** A second outbox on its own connection to the same database (another process's view). */

@@ -26,7 +26,7 @@ import {
   type DatasetRow,
 } from '../../src/domain/datasets.js';
 import { WardenError } from '../../src/domain/errors.js';
-import { sha256Digest } from '../../src/services/sha256-digest.js';
+import { sha256Digest } from '../../src/system/sha256-digest.js';
 
 function code(fn: () => unknown): { code: string; field: string | undefined } {
   try {

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobEvent } from '../../src/domain/jobs.js';
 import { BullMqJobQueue } from '../../src/jobs/bullmq-job-queue.js';
 import { SqlJobStore } from '../../src/store/sql/sql-job-store.js';
-import { randomIds, systemClock } from '../../src/services/system.js';
+import { randomIds, systemClock } from '../../src/system/clock.js';
 import { CONTRACT_RETRY, CONTRACT_TIMINGS, jobQueueContract } from '../contract/job-queue.contract.js';
 import { dropRedisPrefix } from '../support/redis.js';
 import { STORE_KINDS, TEST_REDIS_URL, openTestDatabase, uniqueName } from '../support/stores.js';

@@ -12,7 +12,7 @@ import type { Job } from '../../src/domain/jobs.js';
 import type { JobQueue } from '../../src/domain/ports/job-queue.js';
 import { BullMqJobQueue } from '../../src/jobs/bullmq-job-queue.js';
 import { LocalJobQueue } from '../../src/jobs/local-job-queue.js';
-import { randomIds, systemClock } from '../../src/services/system.js';
+import { randomIds, systemClock } from '../../src/system/clock.js';
 import { SqlJobStore } from '../../src/store/sql/sql-job-store.js';
 import type { CrashWorkerConfig } from '../fixtures/crash-worker.js';
 import { TEST_PG_URL, TEST_REDIS_URL, openTestDatabase, tempDir, uniqueName, type TestDatabase } from '../support/stores.js';

@@ -5,7 +5,7 @@ import { planEnqueue } from '../../src/domain/jobs.js';
 import { LocalJobQueue } from '../../src/jobs/local-job-queue.js';
 import { MAX_LOG_LINES_PER_ATTEMPT } from '../../src/jobs/job-runner.js';
 import { SqlJobStore } from '../../src/store/sql/sql-job-store.js';
-import { randomIds, systemClock } from '../../src/services/system.js';
+import { randomIds, systemClock } from '../../src/system/clock.js';
 import { CONTRACT_RETRY, CONTRACT_TIMINGS, jobQueueContract } from '../contract/job-queue.contract.js';
 import { STORE_KINDS, openTestDatabase } from '../support/stores.js';
 

@@ -9,7 +9,7 @@ import { SqlArtifactIndex } from '../../src/store/sql/sql-artifact-index.js';
 import { SqlTrackingStore } from '../../src/store/sql/sql-tracking-store.js';
 import { newExperiment } from '../../src/domain/tracking/experiment.js';
 import { newRun } from '../../src/domain/tracking/run.js';
-import { randomIds, systemClock } from '../../src/services/system.js';
+import { randomIds, systemClock } from '../../src/system/clock.js';
 import { WardenError } from '../../src/domain/errors.js';
 import { STORE_KINDS, openTestDatabase, tempDir, type TestDatabase } from '../support/stores.js';
 import { bytesOf, chunked, sha256 } from '../contract/artifact-store.contract.js';

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuthService, TOKEN_CACHE_TTL_MS, hashToken } from '../../src/services/auth-service.js';
 import { SqlTokenStore } from '../../src/store/sql/sql-token-store.js';
-import { randomIds } from '../../src/services/system.js';
+import { randomIds } from '../../src/system/clock.js';
 import { WardenError } from '../../src/domain/errors.js';
 import { openTestDatabase, type TestDatabase } from '../support/stores.js';
 

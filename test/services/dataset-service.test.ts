@@ -7,7 +7,7 @@ import { createDatasetHarness, jsonl, type DatasetHarness } from '../support/dat
 import { corruptLocalBlob } from '../support/artifacts.js';
 import { WardenError } from '../../src/domain/errors.js';
 import { canonicalContent, datasetDigest } from '../../src/domain/datasets.js';
-import { sha256Digest } from '../../src/services/sha256-digest.js';
+import { sha256Digest } from '../../src/system/sha256-digest.js';
 import { spamAssassinCorpus } from '../../src/store/datasets/spam-assassin-corpus.js';
 
 function isCode(code: string, field?: string) {

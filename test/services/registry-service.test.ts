@@ -5,7 +5,7 @@ import { MAX_METRIC_KEY_LENGTH } from '../../src/domain/metric-keys.js';
 import { validateKey } from '../../src/domain/tracking/run-data.js';
 import { ArtifactService } from '../../src/services/artifact-service.js';
 import { RegistryService, type Actor } from '../../src/services/registry-service.js';
-import { randomIds, systemClock } from '../../src/services/system.js';
+import { randomIds, systemClock } from '../../src/system/clock.js';
 import { TrackingService } from '../../src/services/tracking-service.js';
 import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-store.js';
 import { SqlArtifactIndex } from '../../src/store/sql/sql-artifact-index.js';

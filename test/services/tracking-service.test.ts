@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SqlTrackingStore } from '../../src/store/sql/sql-tracking-store.js';
 import { TrackingService } from '../../src/services/tracking-service.js';
-import { randomIds, systemClock } from '../../src/services/system.js';
+import { randomIds, systemClock } from '../../src/system/clock.js';
 import { ProcessResourceMeter } from '../../src/jobs/resource-meter.js';
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from '../support/stores.js';
 

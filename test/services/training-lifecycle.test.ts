@@ -13,12 +13,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from '../../src/domain/jobs.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 import { DatasetService } from '../../src/services/dataset-service.js';
-import { InProcessDomainEvents } from '../../src/services/in-process-domain-events.js';
+import { InProcessDomainEvents } from '../../src/system/in-process-domain-events.js';
 import { SqlDatasetStore } from '../../src/store/sql/sql-dataset-store.js';
 import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-store.js';
 import { FileDatasetReader } from '../../src/store/datasets/file-dataset-reader.js';
 import { FsFreshDataSource } from '../../src/store/datasets/fs-fresh-data-source.js';
-import { randomIds, systemClock } from '../../src/services/system.js';
+import { randomIds, systemClock } from '../../src/system/clock.js';
 import { SMALL_FEATURES, syntheticRows, waitForJob } from '../support/training.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/external-trainer.mjs', import.meta.url));

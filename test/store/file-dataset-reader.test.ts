@@ -5,7 +5,7 @@ import path from 'node:path';
 import { FileDatasetReader, MAX_RECORD_BYTES } from '../../src/store/datasets/file-dataset-reader.js';
 import { MAX_REPORTED_PROBLEMS, datasetDigest, type DatasetFormat, type RowProblem } from '../../src/domain/datasets.js';
 import { WardenError } from '../../src/domain/errors.js';
-import { sha256Digest } from '../../src/services/sha256-digest.js';
+import { sha256Digest } from '../../src/system/sha256-digest.js';
 import { tempDir } from '../support/stores.js';
 
 const reader = new FileDatasetReader();

@@ -10,9 +10,9 @@ import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-sto
 import { FileDatasetReader } from '../../src/store/datasets/file-dataset-reader.js';
 import { FsFreshDataSource } from '../../src/store/datasets/fs-fresh-data-source.js';
 import { DatasetService, type BuiltinCorpus } from '../../src/services/dataset-service.js';
-import { InProcessDomainEvents } from '../../src/services/in-process-domain-events.js';
+import { InProcessDomainEvents } from '../../src/system/in-process-domain-events.js';
 import type { DomainEvent, FreshDataEvent } from '../../src/domain/ports/domain-events.js';
-import { randomIds } from '../../src/services/system.js';
+import { randomIds } from '../../src/system/clock.js';
 import { openTestDatabase, tempDir, type TestDatabase } from './stores.js';
 
 export interface DatasetHarness {

@@ -15,7 +15,7 @@ import {
   type DigestFactory,
 } from '../../domain/datasets.js';
 import type { DatasetFileReader, ParsedDatasetFile, ReadOptions } from '../../domain/ports/dataset-file-reader.js';
-import { sha256Digest } from '../../services/sha256-digest.js';
+import { sha256Digest } from '../../system/sha256-digest.js';
 
 /**
  * Longest line (JSONL) or record (CSV) read, in bytes / characters. A 1 MB text can

@@ -13,7 +13,8 @@
  *   `WARDEN-MODEL-BUNDLE 1\n` · `<manifest byte length, decimal>\n` · manifest JSON (UTF-8) · weights
  */
 import { WardenError } from '../domain/errors.js';
-import { deserializeModel, parseManifest, type ModelManifest, type SerializedModel, type Sha256, type TextClassifier } from '../ml/index.js';
+import type { TextClassifier } from './classifier.js';
+import { deserializeModel, parseManifest, type ModelManifest, type SerializedModel, type Sha256 } from './model-format.js';
 
 export const BUNDLE_MAGIC = 'WARDEN-MODEL-BUNDLE 1\n';
 const MAX_MANIFEST_BYTES = 1024 * 1024; // 1 MiB: a manifest is a few kB
