@@ -24,11 +24,20 @@ export const BUNDLE_NAME = 'model.bundle';
 export const MANIFEST_NAME = 'manifest.json';
 export const WEIGHTS_NAME = 'weights.bin';
 
+const encoder = new TextEncoder();
+// ignoreBOM: a byte-order mark stays in the text, so a manifest starting with one fails to parse.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+const MAGIC_BYTES = encoder.encode(BUNDLE_MAGIC);
+
 /** Manifest + weights → one bundle. */
 export function encodeBundle(model: SerializedModel): Uint8Array {
-  const manifest = Buffer.from(JSON.stringify(model.manifest), 'utf8');
-  const header = Buffer.from(`${BUNDLE_MAGIC}${manifest.length}\n`, 'ascii');
-  return Buffer.concat([header, manifest, model.weights]);
+  const manifest = encoder.encode(JSON.stringify(model.manifest));
+  const header = encoder.encode(`${BUNDLE_MAGIC}${manifest.length}\n`);
+  const bundle = new Uint8Array(header.length + manifest.length + model.weights.length);
+  bundle.set(header, 0);
+  bundle.set(manifest, header.length);
+  bundle.set(model.weights, header.length + manifest.length);
+  return bundle;
 }
 
 function tampered(message: string): WardenError {
@@ -37,18 +46,17 @@ function tampered(message: string): WardenError {
 
 /** Splits a bundle into its validated manifest and its weights (no copy). */
 export function decodeBundle(bytes: Uint8Array): { manifest: ModelManifest; weights: Uint8Array } {
-  const magic = Buffer.from(BUNDLE_MAGIC, 'ascii');
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buffer.length < magic.length || !buffer.subarray(0, magic.length).equals(magic)) throw tampered('not a Warden model bundle (bad header)');
-  const lineEnd = buffer.indexOf(0x0a, magic.length);
+  const magic = MAGIC_BYTES;
+  if (bytes.length < magic.length || !magic.every((byte, i) => bytes[i] === byte)) throw tampered('not a Warden model bundle (bad header)');
+  const lineEnd = bytes.indexOf(0x0a, magic.length);
   if (lineEnd < 0 || lineEnd - magic.length > 8) throw tampered('bad manifest length line');
-  const lengthText = buffer.subarray(magic.length, lineEnd).toString('ascii');
+  const lengthText = utf8.decode(bytes.subarray(magic.length, lineEnd));
   if (!/^\d{1,7}$/.test(lengthText)) throw tampered('bad manifest length');
   const length = Number(lengthText);
-  if (length > MAX_MANIFEST_BYTES || lineEnd + 1 + length > buffer.length) throw tampered('manifest length out of range');
-  const manifestText = buffer.subarray(lineEnd + 1, lineEnd + 1 + length).toString('utf8');
+  if (length > MAX_MANIFEST_BYTES || lineEnd + 1 + length > bytes.length) throw tampered('manifest length out of range');
+  const manifestText = utf8.decode(bytes.subarray(lineEnd + 1, lineEnd + 1 + length));
   const manifest = parseManifest(manifestText);
-  return { manifest, weights: buffer.subarray(lineEnd + 1 + length) };
+  return { manifest, weights: bytes.subarray(lineEnd + 1 + length) };
 }
 
 /** Bundle bytes → a ready classifier; the weights' sha256 is checked against the manifest. */
