@@ -48,7 +48,9 @@ export function nvidiaSmiProbe(command = 'nvidia-smi'): GpuProbe {
         return;
       }
       try {
-        execFile(command, NVIDIA_SMI_ARGS, { timeout: NVIDIA_SMI_TIMEOUT_MS, windowsHide: true }, (error, stdout) => {
+        // An empty environment: the probe inherits no secret (WARDEN_ADMIN_TOKEN, store URLs); with no PATH,
+        // the command is looked up in the default /usr/bin:/bin, where the driver installs nvidia-smi.
+        execFile(command, NVIDIA_SMI_ARGS, { timeout: NVIDIA_SMI_TIMEOUT_MS, windowsHide: true, env: {} }, (error, stdout) => {
           if (error) {
             available = false;
             resolve(undefined);
