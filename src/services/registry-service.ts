@@ -22,6 +22,7 @@ import {
   parseVersionQuery,
   parseVersionRef,
   planTransition,
+  initiatorOf,
   reportedEvidence,
   validateAlias,
   validateModelName,
@@ -31,7 +32,6 @@ import {
   type Lineage,
   type LineageRelation,
   type ModelAlias,
-  type Initiator,
   type ModelVersion,
   type Page,
   type StagingEvidence,
@@ -234,11 +234,6 @@ function policyOf(value: unknown): AutoStagePolicy {
 
 function ref(value: unknown, field = 'version'): VersionRef {
   return parseVersionRef(value, field);
-}
-
-/** An actor without a role is the platform itself (its own jobs and triggers); users carry their token's role. */
-export function initiatorOf(actor: Actor): Initiator {
-  return actor.role === undefined ? { kind: 'system', name: actor.name } : { kind: 'user', name: actor.name, role: actor.role };
 }
 
 /** A stage move's reason: the caller's words when given (non-blank), else the default. */

@@ -30,7 +30,7 @@ import type { ResourceMeter } from '../domain/ports/resource-meter.js';
 import { RECIPE_AUTHOR_ROLE_TAG, RECIPE_AUTHOR_TAG, canonicalJson, overrideRecipe, recipeFingerprint, retrainDedupeKey, type Recipe } from '../domain/recipes.js';
 import { SPLIT_METHOD, describeDeduplication, type DatasetRow, type DeduplicatedRows } from '../domain/datasets.js';
 import { freshDatasetName } from '../domain/fresh-data.js';
-import type { ChampionEvidence, Initiator, ModelVersion, RegisteredModel, StagingEvidence } from '../domain/registry/index.js';
+import { initiatorOf, reportedEvidence, type ChampionEvidence, type Initiator, type ModelVersion, type RegisteredModel, type StagingEvidence } from '../domain/registry/index.js';
 import { isRole } from '../domain/auth.js';
 import type { ResourceUsage } from '../domain/tracking/run.js';
 import {
@@ -50,7 +50,7 @@ import { combineDatasetRows, splitRows, type DatasetService } from './dataset-se
 import { RecipeResolver, toMlRecipe } from './recipe-resolver.js';
 import { sha256Hex } from '../system/sha256-digest.js';
 import { BUNDLE_MEDIA_TYPE, BUNDLE_NAME, MANIFEST_NAME, WEIGHTS_NAME, encodeBundle } from '../ml/model-bundle.js';
-import { initiatorOf, type Actor, type RegistryService } from './registry-service.js';
+import type { Actor, RegistryService } from './registry-service.js';
 import type { TrackingService } from './tracking-service.js';
 
 /** Phases a training job reports, in order. */
@@ -242,9 +242,9 @@ export class TrainingService {
     const datasetField = request.dataset !== undefined ? 'dataset' : isObject(request.recipe) && request.recipe.dataset !== undefined ? 'recipe.dataset' : 'model.recipe.dataset';
     await this.checkData(recipe, datasetField);
     this.recipes.authorize(base, recipe, actor);
+    // A request that changes the recipe makes its starter the author; an unchanged one keeps the stored author.
     const recipeKept = base !== null && canonicalJson(base) === canonicalJson(recipe);
-    const recipeAuthor = recipeKept ? (model?.tags[RECIPE_AUTHOR_TAG] ?? null) : actor.name;
-    const recipeAuthorRole = recipeKept ? (model?.tags[RECIPE_AUTHOR_ROLE_TAG] ?? null) : (actor.role ?? 'system');
+    const author = recipeKept && model !== undefined ? storedRecipeAuthor(model) : authorOf(actor);
     if (model === undefined) {
       model = await this.deps.registry.createModel(
         { name: request.model, task: request.task ?? DEFAULT_TASK, ...(request.description !== undefined ? { description: request.description } : {}), recipe: recipe as unknown as Record<string, unknown> },
@@ -253,7 +253,7 @@ export class TrainingService {
     }
     let parent: number | null = null;
     if (request.parent !== undefined && request.parent !== null) parent = (await this.deps.registry.getVersion(model.name, request.parent)).number;
-    return this.enqueue('train', { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent, fresh: null, saveRecipe: true, trigger: 'train', actor: actor.name, startedBy: actor.name, recipeAuthor, recipeAuthorRole, initiator: initiatorOf(actor) }, {
+    return this.enqueue('train', { model: model.name, recipe, fingerprint: this.fingerprint(recipe), parent, fresh: null, saveRecipe: true, trigger: 'train', ...whoFields(actor, author) }, {
       ...(request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {}),
     });
   }
@@ -286,7 +286,7 @@ export class TrainingService {
     );
     const submitted = await this.submit(
       'retrain',
-      { model: model.name, recipe, fingerprint, parent: parent?.number ?? null, fresh: options.fresh ?? null, saveRecipe: false, trigger: options.trigger ?? 'manual', actor: actor.name, startedBy: actor.name, recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? null, recipeAuthorRole: model.tags[RECIPE_AUTHOR_ROLE_TAG] ?? null, initiator: initiatorOf(actor) },
+      { model: model.name, recipe, fingerprint, parent: parent?.number ?? null, fresh: options.fresh ?? null, saveRecipe: false, trigger: options.trigger ?? 'manual', ...whoFields(actor, storedRecipeAuthor(model)) },
       { dedupeKey, ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}) },
     );
     return { job: submitted.job, deduplicated: !submitted.created };
@@ -396,7 +396,7 @@ export class TrainingService {
       }
       const job = await this.enqueue(
         'train',
-        { model: spec.name, recipe, fingerprint: this.fingerprint(recipe), parent: null, fresh: null, saveRecipe: false, trigger: 'bootstrap', actor: SYSTEM_ACTOR.name, startedBy: SYSTEM_ACTOR.name, recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? SYSTEM_ACTOR.name, recipeAuthorRole: model.tags[RECIPE_AUTHOR_ROLE_TAG] ?? 'system', initiator: initiatorOf(SYSTEM_ACTOR) },
+        { model: spec.name, recipe, fingerprint: this.fingerprint(recipe), parent: null, fresh: null, saveRecipe: false, trigger: 'bootstrap', ...whoFields(SYSTEM_ACTOR, { recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? SYSTEM_ACTOR.name, recipeAuthorRole: model.tags[RECIPE_AUTHOR_ROLE_TAG] ?? 'system' }) },
         { idempotencyKey: `bootstrap:${spec.name}` },
       );
       if (job.state === 'queued' || job.state === 'running') jobs.push(job);
@@ -743,7 +743,7 @@ export class TrainingService {
   private async registerOnce(
     ctx: JobContext,
     payload: TrainingPayload,
-    evidence: StagingEvidence | null,
+    evidence: StagingEvidence,
     input: {
       status: 'READY' | 'FAILED';
       description: string;
@@ -781,7 +781,7 @@ export class TrainingService {
         artifactDigest: input.artifactDigest,
       },
       { name: payload.actor },
-      evidence ?? { metricsSource: 'reported', artifactVerified: false, initiator: payload.initiator, recipeAuthor: recipeAuthorOf(payload), champion: null },
+      evidence,
     );
     return { version: registered.version.number, semver: registered.version.semver, stage: registered.version.stage, reason: registered.autoStage.reason };
   }
@@ -789,7 +789,8 @@ export class TrainingService {
   private async registerFailure(ctx: JobContext, payload: TrainingPayload, runId: string, usage: ResourceUsage, message: string): Promise<void> {
     try {
       const registered = await ctx.once('register', () =>
-        this.registerOnce(ctx, payload, null, {
+        // A failed training has nothing to promote: the policy stages it None whatever the evidence.
+        this.registerOnce(ctx, payload, reportedEvidence(payload.initiator), {
           status: 'FAILED',
           description: `${payload.trigger} job ${ctx.job.id} failed: ${message}`,
           metrics: {},
@@ -1116,6 +1117,24 @@ export class TrainingService {
 }
 
 /** Run params from a recipe: family, fingerprint, hyper-parameters (`hp.*`), features, split. */
+type RecipeAuthorFields = Pick<TrainingPayload, 'recipeAuthor' | 'recipeAuthorRole'>;
+type WhoFields = Pick<TrainingPayload, 'actor' | 'startedBy' | 'initiator'> & RecipeAuthorFields;
+
+/** The one place a job payload's "who" is written: the starter (as actor, startedBy and initiator) and the recipe's author. */
+function whoFields(starter: Actor, author: RecipeAuthorFields): WhoFields {
+  return { actor: starter.name, startedBy: starter.name, initiator: initiatorOf(starter), ...author };
+}
+
+/** The recipe's author as Warden recorded it on the model (tags set by the registry when the recipe changed). */
+function storedRecipeAuthor(model: RegisteredModel): RecipeAuthorFields {
+  return { recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? null, recipeAuthorRole: model.tags[RECIPE_AUTHOR_ROLE_TAG] ?? null };
+}
+
+/** `actor` as the author of a recipe it writes (`system` for Warden's own actor). */
+function authorOf(actor: Actor): RecipeAuthorFields {
+  return { recipeAuthor: actor.name, recipeAuthorRole: actor.role ?? 'system' };
+}
+
 /**
  * The initiator a job payload records. A payload without one (queued before initiators were
  * recorded) or with a malformed one acts with the least privilege: a policy cannot promote it.

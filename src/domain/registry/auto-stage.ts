@@ -131,6 +131,11 @@ export interface StagingEvidence {
   readonly champion: ChampionEvidence | null;
 }
 
+/** An actor without a role is the platform itself (its own jobs and triggers); users carry their token's role. */
+export function initiatorOf(actor: { readonly name: string; readonly role?: Role }): Initiator {
+  return actor.role === undefined ? { kind: 'system', name: actor.name } : { kind: 'user', name: actor.name, role: actor.role };
+}
+
 /** Evidence for a registration through the API: self-reported metrics, an unverified artifact. */
 export function reportedEvidence(initiator: Initiator): StagingEvidence {
   return { metricsSource: 'reported', artifactVerified: false, initiator, recipeAuthor: null, champion: null };
