@@ -44,6 +44,8 @@ export interface Config {
   readonly roles: readonly ProcessRole[];
   /** Records of ended periodic jobs (sweep, scan, cleanup) older than this are deleted, in ms. */
   readonly periodicJobRetentionMs: number;
+  /** Records and logs of every other ended job (train, retrain, evaluate, …) older than this are deleted, in ms. */
+  readonly jobRetentionMs: number;
   /** Port of GET /health for a process without the api role (`warden worker`); undefined = none. */
   readonly healthPort: number | undefined;
   /** Worker concurrency for background jobs in this process (0 = API only). */
@@ -214,6 +216,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd(), 
     queuePrefix: queuePrefix(env),
     jobLeaseMs: integer(env, 'WARDEN_JOB_LEASE_MS', 30_000, 1_000, 3600 * 1000), // 30 s
     periodicJobRetentionMs: integer(env, 'WARDEN_PERIODIC_JOB_RETENTION_MS', 24 * 3600 * 1000, 1_000, 365 * 24 * 3600 * 1000), // 1 day
+    jobRetentionMs: integer(env, 'WARDEN_JOB_RETENTION_MS', 90 * 24 * 3600 * 1000, 1_000, 10 * 365 * 24 * 3600 * 1000), // 90 days
     eventRetentionMs: integer(env, 'WARDEN_EVENT_RETENTION_MS', 7 * 24 * 3600 * 1000, 1_000, 365 * 24 * 3600 * 1000), // 7 days
     eventPollMs: integer(env, 'WARDEN_EVENT_POLL_MS', 500, 10, 60_000),
     eventSubscriber: eventSubscriber(env),

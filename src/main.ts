@@ -215,6 +215,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         deleteDeliveredEvents: () => events.deleteDelivered(),
         jobs: jobStore,
         periodicJobRetentionMs: config.periodicJobRetentionMs,
+        jobRetentionMs: config.jobRetentionMs,
         clock: systemClock,
         log: (level, message, fields) => late.log?.[level](fields, message),
       }),

@@ -28,4 +28,13 @@ describe('config', () => {
       assert.throws(() => loadConfig({ [variable]: value }, '/tmp', false), (error: unknown) => error instanceof ConfigError && error.variable === variable, `${variable}=${value}`);
     }
   });
+
+  it('job retention: ticks kept a day and requested jobs 90 days by default; each bound names its variable', () => {
+    const defaults = loadConfig({}, '/tmp', false);
+    assert.deepEqual([defaults.periodicJobRetentionMs, defaults.jobRetentionMs], [24 * 3600 * 1000, 90 * 24 * 3600 * 1000]);
+    assert.equal(loadConfig({ WARDEN_JOB_RETENTION_MS: '3600000' }, '/tmp', false).jobRetentionMs, 3_600_000);
+    for (const value of ['0', '999', '1e3', 'forever']) {
+      assert.throws(() => loadConfig({ WARDEN_JOB_RETENTION_MS: value }, '/tmp', false), (error: unknown) => error instanceof ConfigError && error.variable === 'WARDEN_JOB_RETENTION_MS', value);
+    }
+  });
 });

@@ -5,6 +5,7 @@
  */
 import type { ScheduleRequest } from '../domain/job-schedules.js';
 import type { JobHandlers } from '../domain/ports/job-queue.js';
+import { JOB_KINDS } from '../domain/jobs.js';
 import type { JobStore } from '../domain/ports/job-store.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { ArtifactService } from './artifact-service.js';
@@ -12,6 +13,8 @@ import type { DatasetService } from './dataset-service.js';
 import type { TrainingService } from './training-service.js';
 
 export const PERIODIC_KINDS = ['sweep-artifacts', 'scan-fresh-data', 'cleanup-events'] as const;
+/** Jobs someone asked for (train, retrain, evaluate, …): kept far longer than the ticks, for their history. */
+const REQUESTED_KINDS = JOB_KINDS.filter((kind) => !(PERIODIC_KINDS as readonly string[]).includes(kind));
 
 export interface PeriodicWorkDeps {
   readonly artifacts: Pick<ArtifactService, 'sweep'>;
@@ -19,9 +22,12 @@ export interface PeriodicWorkDeps {
   readonly training: Pick<TrainingService, 'reconcileFreshData'>;
   /** Deletes delivered events past their retention; returns how many. */
   readonly deleteDeliveredEvents: () => Promise<number>;
-  /** The periodic jobs' own records: those ended longer than `retentionMs` ago are deleted. */
+  /** Ended jobs (with their logs and checkpoints) past their retention are deleted. */
   readonly jobs: Pick<JobStore, 'deleteFinished'>;
+  /** For the periodic jobs' own records (WARDEN_PERIODIC_JOB_RETENTION_MS). */
   readonly periodicJobRetentionMs: number;
+  /** For every other job's record and log (WARDEN_JOB_RETENTION_MS). */
+  readonly jobRetentionMs: number;
   readonly clock: Clock;
   readonly log?: (level: 'info', message: string, fields: Record<string, unknown>) => void;
 }
@@ -50,10 +56,14 @@ export function periodicHandlers(deps: PeriodicWorkDeps): JobHandlers {
     },
     'cleanup-events': async () => {
       const deleted = await deps.deleteDeliveredEvents();
-      // Ticks add a few records a minute; without this they would crowd out every other job.
-      const jobsDeleted = await deps.jobs.deleteFinished(PERIODIC_KINDS, deps.clock.now() - deps.periodicJobRetentionMs, 10_000);
-      if (deleted > 0 || jobsDeleted > 0) deps.log?.('info', 'delivered events and old periodic jobs deleted', { deleted, jobsDeleted });
-      return { deleted, jobsDeleted };
+      const now = deps.clock.now();
+      // Ticks add a few records a minute; without a short retention they would crowd out every other job.
+      const ticksDeleted = await deps.jobs.deleteFinished(PERIODIC_KINDS, now - deps.periodicJobRetentionMs, 10_000);
+      // Versions and runs keep the lineage; a requested job's record and log only serve `warden jobs`.
+      const requestedDeleted = await deps.jobs.deleteFinished(REQUESTED_KINDS, now - deps.jobRetentionMs, 10_000);
+      const jobsDeleted = ticksDeleted + requestedDeleted;
+      if (deleted > 0 || jobsDeleted > 0) deps.log?.('info', 'delivered events and old jobs deleted', { deleted, ticksDeleted, requestedDeleted });
+      return { deleted, jobsDeleted, ticksDeleted, requestedDeleted };
     },
   };
 }
