@@ -9,6 +9,11 @@ export const QUEUE_SCHEMES = ['local:', 'redis:', 'rediss:'] as const;
 export const ARTIFACT_SCHEMES = ['file:'] as const;
 /** WARDEN_LOG_FORMAT: `auto` is pretty on a terminal, JSON otherwise (files, pipes, log shippers). */
 export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+/**
+ * WARDEN_SQLITE_SYNC: `full` fsyncs every commit (an acknowledged change survives a power cut);
+ * `normal` only at WAL checkpoints (faster; a power cut can lose the last commits, a crash cannot).
+ */
+export const SQLITE_SYNC_MODES = ['full', 'normal'] as const;
 /** What a process does: serve HTTP, run jobs, declare the periodic schedules. */
 export const PROCESS_ROLES = ['api', 'worker', 'scheduler'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
@@ -18,6 +23,8 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly storeUrl: string;
+  /** SQLite only: when a commit is fsynced (WARDEN_SQLITE_SYNC, default `full`). */
+  readonly sqliteSync: (typeof SQLITE_SYNC_MODES)[number];
   readonly queueUrl: string;
   readonly artifactsUrl: string;
   /** Root folder of the local artifact store (derived from artifactsUrl). */
@@ -130,6 +137,14 @@ function checkScheme(name: string, url: string, schemes: readonly string[]): voi
   }
 }
 
+function sqliteSync(env: Env): (typeof SQLITE_SYNC_MODES)[number] {
+  const raw = env.WARDEN_SQLITE_SYNC;
+  if (raw === undefined || raw === '') return 'full';
+  const mode = SQLITE_SYNC_MODES.find((m) => m === raw);
+  if (mode === undefined) throw new ConfigError('WARDEN_SQLITE_SYNC', `must be one of ${SQLITE_SYNC_MODES.join(', ')}; got "${raw}"`);
+  return mode;
+}
+
 function eventSubscriber(env: Env): string | null {
   const name = env.WARDEN_EVENT_SUBSCRIBER;
   if (name === undefined || name === '') return null;
@@ -197,6 +212,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd(), 
     host: env.HOST || '127.0.0.1',
     port,
     storeUrl,
+    sqliteSync: sqliteSync(env),
     queueUrl,
     artifactsUrl,
     artifactsRoot,

@@ -110,7 +110,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   };
   try {
     const homeWarnings = prepareHome(config);
-    const database = options.database ?? (await openSqlDatabase(config.storeUrl));
+    const database = options.database ?? (await openSqlDatabase(config.storeUrl, { sqliteSync: config.sqliteSync }));
     if (!options.database) closers.push(() => database.close());
     const migrationsApplied = await migrateToLatest(database);
 
@@ -322,7 +322,7 @@ export async function startWorker(config: Config, print: (line: string) => void 
 
 /** `warden db migrate`: applies pending migrations to config.storeUrl and closes the connection. */
 export async function migrateStore(config: Config): Promise<{ store: string; applied: string[] }> {
-  const database = await openSqlDatabase(config.storeUrl);
+  const database = await openSqlDatabase(config.storeUrl, { sqliteSync: config.sqliteSync });
   try {
     return { store: redactUrl(config.storeUrl), applied: await migrateToLatest(database) };
   } finally {

@@ -37,4 +37,13 @@ describe('config', () => {
       assert.throws(() => loadConfig({ WARDEN_JOB_RETENTION_MS: value }, '/tmp', false), (error: unknown) => error instanceof ConfigError && error.variable === 'WARDEN_JOB_RETENTION_MS', value);
     }
   });
+
+  it('WARDEN_SQLITE_SYNC: durable (full) by default, normal on request; anything else names the variable', () => {
+    assert.equal(loadConfig({}, '/tmp', false).sqliteSync, 'full');
+    assert.equal(loadConfig({ WARDEN_SQLITE_SYNC: 'normal' }, '/tmp', false).sqliteSync, 'normal');
+    assert.equal(loadConfig({ WARDEN_SQLITE_SYNC: 'full' }, '/tmp', false).sqliteSync, 'full');
+    for (const value of ['FULL', 'off', 'extra', ' normal']) {
+      assert.throws(() => loadConfig({ WARDEN_SQLITE_SYNC: value }, '/tmp', false), (error: unknown) => error instanceof ConfigError && error.variable === 'WARDEN_SQLITE_SYNC', value);
+    }
+  });
 });
