@@ -35,6 +35,7 @@ import { FileDatasetReader } from './store/datasets/file-dataset-reader.js';
 import { FsFreshDataSource } from './store/datasets/fs-fresh-data-source.js';
 import { spamAssassinCorpus } from './store/datasets/spam-assassin-corpus.js';
 import { DatasetService } from './services/dataset-service.js';
+import { FreshDataService } from './services/fresh-data-service.js';
 import { periodicHandlers, periodicSchedules } from './services/periodic-work.js';
 import { OutboxDomainEvents } from './services/outbox-domain-events.js';
 import { SqlEventOutbox } from './store/sql/sql-event-outbox.js';
@@ -148,21 +149,28 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       gcGraceMs: config.artifactGcGraceMs,
     });
     const recipes = new RecipeResolver(config.externalTrainers);
+    const datasetStore = new SqlDatasetStore(database);
+    const datasets = new DatasetService({
+      store: datasetStore,
+      artifacts: artifactStore,
+      reader: datasetReader,
+      clock: systemClock,
+      ids: randomIds,
+      maxDatasetBytes: config.maxDatasetBytes,
+      corpora: [spamAssassinCorpus],
+    });
     const core: Omit<Services, 'training' | 'models' | 'comparison'> = {
       jobs,
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
       registry: new RegistryService({ store: new SqlRegistryStore(database), artifacts, runs: tracking, clock: systemClock, ids: randomIds, recipes }),
       tracking,
-      datasets: new DatasetService({
-        store: new SqlDatasetStore(database),
-        artifacts: artifactStore,
-        reader: datasetReader,
+      datasets,
+      freshData: new FreshDataService({
+        datasets,
+        store: datasetStore,
         fresh: new FsFreshDataSource(config.dataDir, datasetReader),
         events,
         clock: systemClock,
-        ids: randomIds,
-        maxDatasetBytes: config.maxDatasetBytes,
-        corpora: [spamAssassinCorpus],
         log: (level, message, fields) => late.log?.[level](fields, message),
       }),
       artifacts,

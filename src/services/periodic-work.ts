@@ -9,7 +9,7 @@ import { JOB_KINDS } from '../domain/jobs.js';
 import type { JobStore } from '../domain/ports/job-store.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { ArtifactService } from './artifact-service.js';
-import type { DatasetService } from './dataset-service.js';
+import type { FreshDataService } from './fresh-data-service.js';
 import type { TrainingService } from './training-service.js';
 
 export const PERIODIC_KINDS = ['sweep-artifacts', 'scan-fresh-data', 'cleanup-events'] as const;
@@ -18,7 +18,7 @@ const REQUESTED_KINDS = JOB_KINDS.filter((kind) => !(PERIODIC_KINDS as readonly 
 
 export interface PeriodicWorkDeps {
   readonly artifacts: Pick<ArtifactService, 'sweep'>;
-  readonly datasets: Pick<DatasetService, 'scanFresh'>;
+  readonly freshData: Pick<FreshDataService, 'scanFresh'>;
   readonly training: Pick<TrainingService, 'reconcileFreshData'>;
   /** Deletes delivered events past their retention; returns how many. */
   readonly deleteDeliveredEvents: () => Promise<number>;
@@ -46,7 +46,7 @@ export function periodicHandlers(deps: PeriodicWorkDeps): JobHandlers {
       return summary;
     },
     'scan-fresh-data': async () => {
-      const report = await deps.datasets.scanFresh();
+      const report = await deps.freshData.scanFresh();
       const announced = report.models.filter((m) => m.announced).map((m) => m.model);
       const rejected = report.models.flatMap((m) => m.rejected.map((r) => `${m.model}/${r.file}`));
       if (announced.length > 0 || rejected.length > 0) deps.log?.('info', 'fresh data scan', { announced, rejected });

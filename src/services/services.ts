@@ -9,6 +9,7 @@ import type { RegistryService } from './registry-service.js';
 import type { TrackingService } from './tracking-service.js';
 import type { ArtifactService } from './artifact-service.js';
 import type { DatasetService } from './dataset-service.js';
+import type { FreshDataService } from './fresh-data-service.js';
 import type { TrainingService } from './training-service.js';
 import type { ModelLoader } from './model-loader.js';
 import type { ComparisonService } from './comparison-service.js';
@@ -20,6 +21,8 @@ export interface Services {
   readonly tracking: TrackingService;
   readonly artifacts: ArtifactService;
   readonly datasets: DatasetService;
+  /** The fresh-data folders: scanned into `<model>-fresh` versions, moved to used/ after a training. */
+  readonly freshData: FreshDataService;
   readonly training: TrainingService;
   /** Loads registered versions' model artifacts (verified, cached by digest) and predicts. */
   readonly models: ModelLoader;

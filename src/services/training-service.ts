@@ -47,6 +47,7 @@ import { evaluatePair } from './paired-evaluation.js';
 import type { ArtifactService } from './artifact-service.js';
 import type { ModelLoader } from './model-loader.js';
 import { combineDatasetRows, splitRows, type DatasetService } from './dataset-service.js';
+import type { FreshDataService } from './fresh-data-service.js';
 import { RecipeResolver, toMlRecipe } from './recipe-resolver.js';
 import { sha256Hex } from '../system/sha256-digest.js';
 import { BUNDLE_MEDIA_TYPE, BUNDLE_NAME, MANIFEST_NAME, WEIGHTS_NAME, encodeBundle } from '../ml/model-bundle.js';
@@ -67,6 +68,8 @@ export interface TrainingServiceDeps {
   readonly tracking: TrackingService;
   readonly artifacts: ArtifactService;
   readonly datasets: DatasetService;
+  /** Moves a fresh version's files to used/ once its training succeeded. */
+  readonly freshData: Pick<FreshDataService, 'markDatasetUsed'>;
   readonly jobs: JobQueue;
   readonly meter: ResourceMeter;
   readonly clock: Clock;
@@ -725,7 +728,7 @@ export class TrainingService {
     if (payload.fresh !== null) {
       const fresh = payload.fresh;
       const moved = await ctx.once('mark-used', async () => {
-        const report = await this.deps.datasets.markDatasetUsed(fresh.name, fresh.version);
+        const report = await this.deps.freshData.markDatasetUsed(fresh.name, fresh.version);
         return report.moved.map((m) => m.usedAs);
       });
       say(`fresh data used: ${moved.length} file(s) moved to used/${payload.model}/`);

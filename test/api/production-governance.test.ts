@@ -169,7 +169,7 @@ describe('an editor reaches Production by no path', () => {
     const settled = new Date(Date.now() - 60_000); // the scanner takes files that stopped changing
     fs.utimesSync(file, settled, settled);
     // The periodic scan (the platform, not a user) versions the file and raises the fresh-data event.
-    const scanned = await platform.services.datasets.scanFresh();
+    const scanned = await platform.services.freshData.scanFresh();
     assert.equal(scanned.models.find((m) => m.model === 'guarded')?.announced, true);
     const retrain = await waitForRetrain('guarded', 'fresh-data');
     const outcome = await finished(retrain);

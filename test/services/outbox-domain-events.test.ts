@@ -127,7 +127,7 @@ for (const kind of STORE_KINDS) {
       fs.writeFileSync(file, syntheticRows(20, 7).map((r) => JSON.stringify({ text: `fresh ${r.text}`, label: r.label })).join('\n') + '\n');
       const old = new Date(Date.now() - 60_000);
       fs.utimesSync(file, old, old);
-      const scan = await a.services.datasets.scanFresh();
+      const scan = await a.services.freshData.scanFresh();
       assert.equal(scan.models.find((m) => m.model === 'fresh-model')?.announced, true);
       await until(() => seen('api-1', 'fresh-data').length === 1 && seen('api-2', 'fresh-data').length === 1, 2000, 'the broadcast in both');
       await until(() => handledBy.length === 1, 2000, 'the cluster handler');

@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from '../../src/domain/jobs.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 import { DatasetService } from '../../src/services/dataset-service.js';
+import { FreshDataService } from '../../src/services/fresh-data-service.js';
 import { InProcessDomainEvents } from '../../src/system/in-process-domain-events.js';
 import { SqlDatasetStore } from '../../src/store/sql/sql-dataset-store.js';
 import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-store.js';
@@ -81,7 +82,7 @@ describe('training lifecycle on sqlite (real queue, real trainer processes)', ()
   });
 
   it('fresh data end to end: dropped file → scan → retrain v1.1 with parent v1.0 → file moved to used/', async () => {
-    const { training, registry, datasets, jobs } = p.services;
+    const { training, registry, freshData, jobs } = p.services;
     const first = await waitForJob(
       jobs,
       (await training.enqueueTraining({ model: 'fresh-lr', family: 'lr', dataset: { datasets: ['synth'], includeFresh: true }, recipe: { featurizer: SMALL_FEATURES, hyperParameters: { epochs: 2 } } }, actor)).id,
@@ -89,7 +90,7 @@ describe('training lifecycle on sqlite (real queue, real trainer processes)', ()
     assert.equal(first.state, 'succeeded', JSON.stringify(first.error));
     const file = dropFresh('fresh-lr', 'batch-1.jsonl', syntheticRows(40, 99).map((r) => ({ text: `fresh ${r.text}`, label: r.label })));
 
-    const scan = await datasets.scanFresh();
+    const scan = await freshData.scanFresh();
     const scanned = scan.models.find((m) => m.model === 'fresh-lr');
     assert.equal(scanned?.announced, true);
     const job = await waitForJob(jobs, (await retrainJobFor('fresh-lr')).id);
@@ -113,7 +114,7 @@ describe('training lifecycle on sqlite (real queue, real trainer processes)', ()
   });
 
   it('a fresh-data event lost with its process is recovered after the next scan', async () => {
-    const { training, registry, datasets, jobs } = p.services;
+    const { training, registry, freshData, jobs } = p.services;
     const first = await waitForJob(
       jobs,
       (await training.enqueueTraining({ model: 'lost-event', family: 'nb', dataset: { datasets: ['synth'], includeFresh: true }, recipe: { featurizer: SMALL_FEATURES } }, actor)).id,
@@ -122,18 +123,16 @@ describe('training lifecycle on sqlite (real queue, real trainer processes)', ()
     const file = dropFresh('lost-event', 'late.jsonl', syntheticRows(30, 5));
     // Another process versions and announces the file, then dies: nobody hears its event.
     const reader = new FileDatasetReader();
-    const deaf = new DatasetService({
-      store: new SqlDatasetStore(p.database),
-      artifacts: new LocalArtifactStore(p.config.artifactsRoot),
-      reader,
+    const store = new SqlDatasetStore(p.database);
+    const deaf = new FreshDataService({
+      datasets: new DatasetService({ store, artifacts: new LocalArtifactStore(p.config.artifactsRoot), reader, clock: systemClock, ids: randomIds, maxDatasetBytes: p.config.maxDatasetBytes }),
+      store,
       fresh: new FsFreshDataSource(p.config.dataDir, reader),
       events: new InProcessDomainEvents(),
       clock: systemClock,
-      ids: randomIds,
-      maxDatasetBytes: p.config.maxDatasetBytes,
     });
     assert.equal((await deaf.scanFresh()).models.find((m) => m.model === 'lost-event')?.announced, true);
-    const report = await datasets.scanFresh();
+    const report = await freshData.scanFresh();
     assert.equal(report.models.find((m) => m.model === 'lost-event')?.announced, false, 'already versioned: not announced again');
     const recovered = await training.reconcileFreshData(report);
     assert.deepEqual(recovered.map((j) => j.payload.model), ['lost-event']);
@@ -151,7 +150,7 @@ describe('training lifecycle on sqlite (real queue, real trainer processes)', ()
     assert.equal(ok.state, 'succeeded', JSON.stringify(ok.error));
     await registry.updateModel('fresh-ext', { recipe: externalRecipe('fail', true) }, actor);
     const file = dropFresh('fresh-ext', 'batch-1.jsonl', syntheticRows(20, 7));
-    await p.services.datasets.scanFresh();
+    await p.services.freshData.scanFresh();
     const job = await waitForJob(jobs, (await retrainJobFor('fresh-ext')).id, 30_000);
     assert.equal(job.state, 'failed');
     assert.match(job.error?.message ?? '', /exited with 3/);

@@ -1,6 +1,6 @@
 /**
- * A DatasetService over real adapters (SQL store of the given kind, local artifact
- * folder, file reader, data folders in a temporary directory) for service and scanner tests.
+ * A DatasetService and its FreshDataService over real adapters (SQL store of the given kind,
+ * local artifact folder, file reader, data folders in a temporary directory) for service and scanner tests.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-sto
 import { FileDatasetReader } from '../../src/store/datasets/file-dataset-reader.js';
 import { FsFreshDataSource } from '../../src/store/datasets/fs-fresh-data-source.js';
 import { DatasetService, type BuiltinCorpus } from '../../src/services/dataset-service.js';
+import { FreshDataService } from '../../src/services/fresh-data-service.js';
 import { InProcessDomainEvents } from '../../src/system/in-process-domain-events.js';
 import type { DomainEvent, FreshDataEvent } from '../../src/domain/ports/domain-events.js';
 import { randomIds } from '../../src/system/clock.js';
@@ -17,6 +18,8 @@ import { openTestDatabase, tempDir, type TestDatabase } from './stores.js';
 
 export interface DatasetHarness {
   readonly service: DatasetService;
+  /** The fresh-data scanner, versioning through `service`. */
+  readonly fresh: FreshDataService;
   readonly store: SqlDatasetStore;
   readonly artifacts: LocalArtifactStore;
   readonly events: InProcessDomainEvents;
@@ -26,8 +29,8 @@ export interface DatasetHarness {
   readonly dataDir: string;
   readonly home: string;
   readonly database: TestDatabase;
-  /** Another service on the same database, artifacts and data folders (a second process). */
-  secondService(options?: { quietPeriodMs?: number }): DatasetService & { readonly received: FreshDataEvent[] };
+  /** Another scanner (and dataset service) on the same database, artifacts and data folders (a second process). */
+  secondScanner(options?: { quietPeriodMs?: number }): FreshDataService & { readonly received: FreshDataEvent[] };
   /** Writes `fresh/<model>/<name>`; returns its path. */
   dropFresh(model: string, name: string, content: string | Buffer, ageMs?: number): string;
   cleanup(): Promise<void>;
@@ -63,21 +66,20 @@ export async function createDatasetHarness(kind: SqlDialectName, options: Harnes
       store,
       artifacts,
       reader,
-      fresh: new FsFreshDataSource(dataDir, reader),
-      events,
       clock,
       ids: randomIds,
       maxDatasetBytes: options.maxDatasetBytes ?? 64 * 1024 * 1024,
-      quietPeriodMs: quietPeriodMs ?? 0,
       ...(options.corpora ? { corpora: options.corpora } : {}),
     });
-    return { events, service };
+    const fresh = new FreshDataService({ datasets: service, store, fresh: new FsFreshDataSource(dataDir, reader), events, clock, quietPeriodMs: quietPeriodMs ?? 0 });
+    return { events, service, fresh };
   };
   const received: FreshDataEvent[] = [];
   const handlerErrors: unknown[] = [];
-  const { events, service } = build(options.quietPeriodMs, received, handlerErrors);
+  const { events, service, fresh } = build(options.quietPeriodMs, received, handlerErrors);
   return {
     service,
+    fresh,
     store,
     artifacts,
     events,
@@ -86,10 +88,10 @@ export async function createDatasetHarness(kind: SqlDialectName, options: Harnes
     dataDir,
     home: temp.dir,
     database,
-    secondService(second = {}) {
+    secondScanner(second = {}) {
       const secondReceived: FreshDataEvent[] = [];
       const built = build(second.quietPeriodMs ?? options.quietPeriodMs, secondReceived, handlerErrors);
-      return Object.assign(built.service, { received: secondReceived });
+      return Object.assign(built.fresh, { received: secondReceived });
     },
     dropFresh(model, name, content, ageMs = 0) {
       const folder = path.join(dataDir, 'fresh', model);

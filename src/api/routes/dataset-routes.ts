@@ -281,7 +281,7 @@ export const datasetRoutes: RouteModule = (app, deps) => {
       },
     },
     async () => {
-      const report = await datasets.scanFresh();
+      const report = await deps.services.freshData.scanFresh();
       return {
         ...report,
         models: report.models.map((m) => ({

@@ -6,7 +6,7 @@ import type { Stage, VersionStatus } from '../registry/vocabulary.js';
  * Files waiting in `fresh/<model>/` were validated and versioned as `datasetName`
  * version `datasetVersion`, and at least one of them is new. A subscriber (retraining)
  * trains on the version and, only when that training succeeds, calls
- * `DatasetService.markUsed(model, files)` to move exactly these files to `used/`.
+ * `FreshDataService.markUsed(model, files)` to move exactly these files to `used/`.
  */
 export interface FreshDataEvent {
   readonly type: 'fresh-data';

@@ -37,7 +37,7 @@ for (const kind of STORE_KINDS) {
         { text: 'see you at lunch', label: 'ham' },
       ];
       h.dropFresh(model, 'a.jsonl', jsonl(rows));
-      const report = await h.service.scanFresh();
+      const report = await h.fresh.scanFresh();
       await settle();
       const scan = report.models.find((m) => m.model === model);
       assert.ok(scan);
@@ -67,7 +67,7 @@ for (const kind of STORE_KINDS) {
       ]);
       assert.deepEqual(ls(folder('fresh')), ['a.jsonl'], 'nothing moves before a training succeeds');
 
-      const again = await h.service.scanFresh();
+      const again = await h.fresh.scanFresh();
       await settle();
       const rescan = again.models.find((m) => m.model === model);
       assert.equal(rescan?.announced, false);
@@ -84,11 +84,11 @@ for (const kind of STORE_KINDS) {
     it('markUsed moves the files to used/ after success; a failed job leaves them in fresh/ to ride with the next file', async () => {
       nextModel();
       h.dropFresh(model, 'a.jsonl', jsonl([{ text: 'first drop', label: 1 }]));
-      await h.service.scanFresh();
+      await h.fresh.scanFresh();
       await settle();
       // The training on version 1 failed: nobody calls markUsed. A new file arrives.
       h.dropFresh(model, 'b.csv', 'text,label\n"second\ndrop",0\n');
-      await h.service.scanFresh();
+      await h.fresh.scanFresh();
       await settle();
       const events = eventsFor();
       assert.equal(events.length, 2);
@@ -104,7 +104,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(ls(folder('fresh')), ['a.jsonl', 'b.csv']);
 
       // The training on version 2 succeeded.
-      const report = await h.service.markUsed(model, events[1]!.files);
+      const report = await h.fresh.markUsed(model, events[1]!.files);
       assert.deepEqual(report, {
         moved: [
           { file: 'a.jsonl', usedAs: 'a.jsonl' },
@@ -118,8 +118,8 @@ for (const kind of STORE_KINDS) {
       assert.equal(fs.readFileSync(path.join(folder('used'), 'b.csv'), 'utf8'), 'text,label\n"second\ndrop",0\n');
 
       // A late success of the version-1 job finds its file already moved.
-      assert.deepEqual(await h.service.markUsed(model, events[0]!.files), { moved: [], missing: ['a.jsonl'], changed: [] });
-      const rescan = await h.service.scanFresh();
+      assert.deepEqual(await h.fresh.markUsed(model, events[0]!.files), { moved: [], missing: ['a.jsonl'], changed: [] });
+      const rescan = await h.fresh.scanFresh();
       assert.deepEqual(rescan.models.find((m) => m.model === model)?.files, []);
       assert.equal(rescan.models.find((m) => m.model === model)?.dataset, undefined);
     });
@@ -130,9 +130,9 @@ for (const kind of STORE_KINDS) {
       fs.writeFileSync(path.join(folder('used'), 'a.jsonl'), 'older file\n');
       fs.writeFileSync(path.join(folder('used'), 'a.1.jsonl'), 'older file 2\n');
       h.dropFresh(model, 'a.jsonl', jsonl([{ text: 'newer', label: 0 }]));
-      await h.service.scanFresh();
+      await h.fresh.scanFresh();
       await settle();
-      const report = await h.service.markUsed(model, eventsFor()[0]!.files);
+      const report = await h.fresh.markUsed(model, eventsFor()[0]!.files);
       assert.deepEqual(report.moved, [{ file: 'a.jsonl', usedAs: 'a.2.jsonl' }]);
       assert.equal(fs.readFileSync(path.join(folder('used'), 'a.jsonl'), 'utf8'), 'older file\n');
       assert.equal(fs.readFileSync(path.join(folder('used'), 'a.1.jsonl'), 'utf8'), 'older file 2\n');
@@ -144,7 +144,7 @@ for (const kind of STORE_KINDS) {
       nextModel();
       h.dropFresh(model, 'bad.jsonl', '{"text":"ok","label":1}\n{"text":"x","label":"maybe"}\nnot json\n');
       h.dropFresh(model, 'notes.txt', 'hello');
-      const report = await h.service.scanFresh();
+      const report = await h.fresh.scanFresh();
       await settle();
       const scan = report.models.find((m) => m.model === model)!;
       assert.equal(scan.announced, false);
@@ -177,7 +177,7 @@ for (const kind of STORE_KINDS) {
 
       // A second bad file with the same name does not overwrite the first rejection.
       h.dropFresh(model, 'bad.jsonl', 'garbage\n');
-      await h.service.scanFresh();
+      await h.fresh.scanFresh();
       assert.deepEqual(ls(folder('rejected')), [
         'bad.1.jsonl',
         'bad.1.jsonl.reason.json',
@@ -192,7 +192,7 @@ for (const kind of STORE_KINDS) {
       nextModel();
       h.dropFresh(model, 'good.jsonl', jsonl([{ text: 'fine', label: 0 }]));
       h.dropFresh(model, 'bad.csv', 'text,label\nfine,7\n');
-      const scan = (await h.service.scanFresh()).models.find((m) => m.model === model)!;
+      const scan = (await h.fresh.scanFresh()).models.find((m) => m.model === model)!;
       await settle();
       assert.equal(scan.announced, true);
       assert.deepEqual(
@@ -214,7 +214,7 @@ for (const kind of STORE_KINDS) {
       h.dropFresh(model, '.hidden.jsonl', jsonl([{ text: 'x', label: 1 }]));
       h.dropFresh(model, 'upload.jsonl.tmp', '{"text": "half');
       h.dropFresh(model, 'upload.csv.part', 'text,la');
-      const scan = (await h.service.scanFresh()).models.find((m) => m.model === model)!;
+      const scan = (await h.fresh.scanFresh()).models.find((m) => m.model === model)!;
       assert.deepEqual(scan.files, []);
       assert.deepEqual(scan.rejected, []);
       assert.deepEqual(ls(folder('fresh')), ['.hidden.jsonl', 'upload.csv.part', 'upload.jsonl.tmp']);
@@ -225,11 +225,11 @@ for (const kind of STORE_KINDS) {
       nextModel();
       const content = jsonl([{ text: 'same content', label: 1 }]);
       h.dropFresh(model, 'a.jsonl', content);
-      await h.service.scanFresh();
+      await h.fresh.scanFresh();
       await settle();
-      await h.service.markUsed(model, eventsFor()[0]!.files);
+      await h.fresh.markUsed(model, eventsFor()[0]!.files);
       h.dropFresh(model, 'copy-of-a.jsonl', content);
-      const scan = (await h.service.scanFresh()).models.find((m) => m.model === model)!;
+      const scan = (await h.fresh.scanFresh()).models.find((m) => m.model === model)!;
       await settle();
       assert.equal(scan.announced, false);
       assert.equal(eventsFor().length, 1);
@@ -240,14 +240,14 @@ for (const kind of STORE_KINDS) {
     it('leaves a file whose content changed after versioning in fresh/', async () => {
       nextModel();
       const file = h.dropFresh(model, 'a.jsonl', jsonl([{ text: 'v1', label: 1 }]));
-      await h.service.scanFresh();
+      await h.fresh.scanFresh();
       await settle();
       const event = eventsFor()[0]!;
       fs.writeFileSync(file, jsonl([{ text: 'rewritten meanwhile', label: 0 }]));
-      assert.deepEqual(await h.service.markUsed(model, event.files), { moved: [], missing: [], changed: ['a.jsonl'] });
+      assert.deepEqual(await h.fresh.markUsed(model, event.files), { moved: [], missing: [], changed: ['a.jsonl'] });
       assert.deepEqual(ls(folder('fresh')), ['a.jsonl']);
       // Its new content is versioned by the next scan.
-      const scan = (await h.service.scanFresh()).models.find((m) => m.model === model)!;
+      const scan = (await h.fresh.scanFresh()).models.find((m) => m.model === model)!;
       await settle();
       assert.equal(scan.announced, true);
       assert.equal(eventsFor().length, 2);
@@ -256,10 +256,10 @@ for (const kind of STORE_KINDS) {
     it('markDatasetUsed moves the source files of a fresh version', async () => {
       nextModel();
       h.dropFresh(model, 'x.jsonl', jsonl([{ text: 'x', label: 1 }]));
-      const scan = (await h.service.scanFresh()).models.find((m) => m.model === model)!;
-      const report = await h.service.markDatasetUsed(scan.dataset!.name, scan.dataset!.version);
+      const scan = (await h.fresh.scanFresh()).models.find((m) => m.model === model)!;
+      const report = await h.fresh.markDatasetUsed(scan.dataset!.name, scan.dataset!.version);
       assert.deepEqual(report.moved, [{ file: 'x.jsonl', usedAs: 'x.jsonl' }]);
-      await assert.rejects(h.service.markDatasetUsed(scan.dataset!.name, 99), /DATASET_NOT_FOUND|no version/);
+      await assert.rejects(h.fresh.markDatasetUsed(scan.dataset!.name, 99), /DATASET_NOT_FOUND|no version/);
     });
 
     it('refuses paths as model or file names', async () => {
@@ -268,21 +268,21 @@ for (const kind of STORE_KINDS) {
         ['ok', '../a.jsonl'],
         ['ok', 'a/b.jsonl'],
       ] as const) {
-        await assert.rejects(h.service.markUsed(m, [{ name: file }]), (e: unknown) => e instanceof WardenError && e.code === 'VALIDATION_FAILED');
+        await assert.rejects(h.fresh.markUsed(m, [{ name: file }]), (e: unknown) => e instanceof WardenError && e.code === 'VALIDATION_FAILED');
       }
     });
 
     it('ignores folders that are not model names', async () => {
       fs.mkdirSync(path.join(h.dataDir, 'fresh', 'Not A Model'), { recursive: true });
-      const report = await h.service.scanFresh();
+      const report = await h.fresh.scanFresh();
       assert.ok(report.ignoredFolders.includes('Not A Model'));
     });
 
     it('two processes scanning at once version and announce a file once', async () => {
       nextModel();
       h.dropFresh(model, 'race.jsonl', jsonl([{ text: 'race', label: 1 }]));
-      const other = h.secondService();
-      await Promise.all([h.service.scanFresh(), other.scanFresh()]);
+      const other = h.secondScanner();
+      await Promise.all([h.fresh.scanFresh(), other.scanFresh()]);
       await settle();
       assert.equal(eventsFor().length + other.received.filter((e) => e.model === model).length, 1);
       assert.equal((await h.service.list({ name: `${model}-fresh` })).length, 1);
@@ -291,11 +291,11 @@ for (const kind of STORE_KINDS) {
     it('two processes marking the same file used leave exactly one copy in used/', async () => {
       nextModel();
       h.dropFresh(model, 'once.jsonl', jsonl([{ text: 'once', label: 1 }]));
-      await h.service.scanFresh();
+      await h.fresh.scanFresh();
       await settle();
       const files = eventsFor()[0]!.files;
-      const other = h.secondService();
-      const [a, b] = await Promise.all([h.service.markUsed(model, files), other.markUsed(model, files)]);
+      const other = h.secondScanner();
+      const [a, b] = await Promise.all([h.fresh.markUsed(model, files), other.markUsed(model, files)]);
       assert.equal(a.moved.length + b.moved.length, 1);
       assert.deepEqual([...a.missing, ...b.missing], ['once.jsonl']);
       assert.equal(ls(folder('used')).length, 1);
@@ -313,7 +313,7 @@ for (const kind of STORE_KINDS) {
       try {
         h.dropFresh(model, 'a.jsonl', jsonl([{ text: 'x', label: 1 }]));
         const before = h.handlerErrors.length;
-        const scan = (await h.service.scanFresh()).models.find((m) => m.model === model)!;
+        const scan = (await h.fresh.scanFresh()).models.find((m) => m.model === model)!;
         await settle();
         assert.equal(scan.announced, true);
         assert.equal(eventsFor().length, 1);
@@ -335,7 +335,7 @@ for (const kind of STORE_KINDS) {
     it('takes a recent file only when two scans saw the same size and time; an old file at once', async () => {
       const file = h.dropFresh('writer', 'growing.jsonl', jsonl([{ text: 'part one', label: 1 }]));
       h.dropFresh('writer', 'old.jsonl', jsonl([{ text: 'old', label: 0 }]), 120_000);
-      let scan = (await h.service.scanFresh()).models.find((m) => m.model === 'writer')!;
+      let scan = (await h.fresh.scanFresh()).models.find((m) => m.model === 'writer')!;
       assert.deepEqual(scan.pending, ['growing.jsonl']);
       assert.deepEqual(
         scan.files.map((f) => f.name),
@@ -343,10 +343,10 @@ for (const kind of STORE_KINDS) {
       );
       // Still being appended to: size changes, so it stays pending.
       fs.appendFileSync(file, jsonl([{ text: 'part two', label: 0 }]));
-      scan = (await h.service.scanFresh()).models.find((m) => m.model === 'writer')!;
+      scan = (await h.fresh.scanFresh()).models.find((m) => m.model === 'writer')!;
       assert.deepEqual(scan.pending, ['growing.jsonl']);
       // Unchanged since the last scan: complete.
-      scan = (await h.service.scanFresh()).models.find((m) => m.model === 'writer')!;
+      scan = (await h.fresh.scanFresh()).models.find((m) => m.model === 'writer')!;
       await settle();
       assert.deepEqual(scan.pending, []);
       assert.deepEqual(
