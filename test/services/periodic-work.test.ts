@@ -36,7 +36,7 @@ for (const kind of STORE_KINDS) {
       const unused = (): never => assert.fail('cleanup-events must not sweep, scan or retrain');
       const deps: PeriodicWorkDeps = {
         artifacts: { sweep: unused },
-        datasets: { scanFresh: unused },
+        freshData: { scanFresh: unused },
         training: { reconcileFreshData: unused },
         deleteDeliveredEvents: deletedEvents,
         jobs,
