@@ -205,8 +205,8 @@ function negateDelta(d: PairedDelta): PairedDelta {
   };
 }
 
-/** Wilson score interval for x successes in n. */
-function wilson(x: number, n: number, z: number): [number, number] {
+/** Wilson score interval for x successes in n (z: the normal quantile of the level). */
+export function wilson(x: number, n: number, z: number): [number, number] {
   const p = x / n;
   const z2 = z * z;
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
