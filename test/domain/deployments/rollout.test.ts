@@ -135,7 +135,7 @@ describe('canary', () => {
     let deployment = started(options);
     const shares: number[] = [];
     let now = T0;
-    let effects: unknown[] = [];
+    let effects: readonly unknown[] = [];
     while (deployment.state === 'active') {
       shares.push(trafficSplit(deployment).serving.find((arm) => arm.arm === 'candidate')!.percent);
       now += 5 * SECOND;
