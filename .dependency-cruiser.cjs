@@ -85,6 +85,13 @@ module.exports = {
       to: { path: '^src/(cli|store|jobs|main)' },
     },
     {
+      name: 'dialect-chosen-once',
+      comment: 'The URL picks the SQL dialect once, in store/sql/database.ts; stores ask the SqlDialect it carries, never a concrete one.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/store/sql/(database\\.ts$|dialects/)' },
+      to: { path: '^src/store/sql/dialects/(sqlite|postgres)\\.ts$' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

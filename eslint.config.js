@@ -26,4 +26,19 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config.ts' }],
     },
   },
+  {
+    // SQLite/PostgreSQL differences live in src/store/sql/dialects/, one file per dialect:
+    // code elsewhere asks its SqlDialect instead of testing which database it runs on.
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/sql/dialects/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: ":matches(BinaryExpression[operator=/^[!=]==?$/], SwitchCase) > Literal[value=/^(sqlite|postgres)$/]",
+          message: 'Put the SQLite/PostgreSQL difference in src/store/sql/dialects/ (the SqlDialect interface) instead of branching on the dialect.',
+        },
+      ],
+    },
+  },
 );

@@ -206,7 +206,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
 
     const runtime: RuntimeInfo = {
       version: packageVersion(),
-      storeDialect: database.dialect,
+      storeDialect: database.dialect.name,
       queueKind: config.queueUrl.startsWith('redis') ? 'redis' : 'local',
       startedAt: Date.now(),
       checkStore: async () => {
@@ -317,7 +317,7 @@ export async function startWorker(config: Config, print: (line: string) => void 
   const healthUrl = health ? listeningUrl(health, config) : undefined;
   print(
     `Warden worker ${workers.workerId}: kinds ${kinds.join(', ')}, concurrency ${concurrency}, ` +
-      `queue ${config.queueUrl.split(':')[0]}, store ${platform.database.dialect}, roles ${roles.join(', ')}`,
+      `queue ${config.queueUrl.split(':')[0]}, store ${platform.database.dialect.name}, roles ${roles.join(', ')}`,
   );
   if (healthUrl !== undefined) print(`Health: ${healthUrl}/health`);
   const stop = stopOnSignals(print, 'finishing running jobs (10 s), then stopping', async () => {
@@ -361,7 +361,7 @@ export async function startServer(given: Config, print: (line: string) => void =
     throw error;
   }
   const url = listeningUrl(platform.app, config);
-  print(`Warden ${packageVersion()} listening on ${url} (store: ${platform.database.dialect}, queue: ${config.queueUrl.split(':')[0]})`);
+  print(`Warden ${packageVersion()} listening on ${url} (store: ${platform.database.dialect.name}, queue: ${config.queueUrl.split(':')[0]})`);
   print(`API docs: ${url}/docs`);
   print(`CLI (in this checkout): ${CLI_COMMAND} --help`);
   if (platform.migrationsApplied.length > 0) print(`Migrations applied: ${platform.migrationsApplied.join(', ')}`);

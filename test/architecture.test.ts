@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cruise, type ICruiseResult, type IForbiddenRuleType } from 'dependency-cruiser';
+import { ESLint } from 'eslint';
 import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
 
 // The same rule file `npm run lint` uses: a rule that stops firing here stops guarding src/.
@@ -45,6 +46,7 @@ describe('architecture: dependency-cruiser boundary rules', () => {
       'pure-core-no-io: src/domain/uses-fs.ts',
       'domain-imports-only-domain: src/domain/uses-service.ts',
       'ml-imports-only-ml-and-domain: src/ml/uses-store.ts',
+      'dialect-chosen-once: src/store/sql/uses-dialect.ts',
       'no-circular: src/services/cycle-a.ts',
     ].sort();
     assert.deepEqual(found, expected);
@@ -58,5 +60,24 @@ describe('architecture: dependency-cruiser boundary rules', () => {
 
   it('the real src/ breaks none of them', async () => {
     assert.deepEqual(await violations(root), []);
+  });
+});
+
+describe('architecture: no branching on the SQL dialect outside src/store/sql/dialects', () => {
+  // The same eslint.config.js `npm run lint` uses, on code placed where a store would be.
+  const eslint = new ESLint({ cwd: root });
+  const ruleHits = async (code: string, filePath: string) =>
+    (await eslint.lintText(code, { filePath: path.join(root, filePath) }))[0]!.messages.filter((m) => m.ruleId === 'no-restricted-syntax').length;
+
+  it('refuses a store that tests which database it runs on, by comparison or by switch', async () => {
+    const store = 'src/store/sql/sql-example-store.ts';
+    assert.equal(await ruleHits("export const f = (d: { name: string }) => (d.name === 'postgres' ? 1 : 2);\n", store), 1);
+    assert.equal(await ruleHits("export const f = (dialect: string) => 'sqlite' !== dialect;\n", store), 1);
+    assert.equal(await ruleHits("export function f(d: string) {\n  switch (d) {\n    case 'postgres':\n      return 1;\n  }\n  return 2;\n}\n", store), 1);
+  });
+
+  it('allows the dialect files themselves, and other uses of the words', async () => {
+    assert.equal(await ruleHits("export const f = (d: string) => d === 'postgres';\n", 'src/store/sql/dialects/example.ts'), 0);
+    assert.equal(await ruleHits("export const names = ['sqlite', 'postgres'];\n", 'src/store/sql/sql-example-store.ts'), 0);
   });
 });

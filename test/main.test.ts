@@ -21,7 +21,7 @@ describe('composition root', () => {
   it('first start: embedded SQLite under WARDEN_HOME, migrated, admin token generated into a 0600 file', async () => {
     const platform = await createPlatform(loadConfig(env));
     try {
-      assert.equal(platform.database.dialect, 'sqlite');
+      assert.equal(platform.database.dialect.name, 'sqlite');
       assert.ok(fs.existsSync(path.join(home.dir, 'warden.db')));
       assert.ok(platform.migrationsApplied.includes('0001-registry'));
       const token = platform.generatedAdminToken;

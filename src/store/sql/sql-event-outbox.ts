@@ -2,30 +2,20 @@ import { sql, type Transaction } from 'kysely';
 import { eventAggregate } from '../../domain/events.js';
 import type { DomainEvent, DomainEventType } from '../../domain/ports/domain-events.js';
 import type { ClaimedBatch, EventOutbox, GroupStart, StoredEvent } from '../../domain/ports/event-outbox.js';
-import type { SqlDatabase, SqlDialectName } from './database.js';
+import type { SqlDatabase, SqlDialect } from './database.js';
 import type { DatabaseSchema } from './schema.js';
 import { withRetriedTransaction } from './retried-transaction.js';
 import { toJson } from './sql-errors.js';
 
 /**
- * The NOTIFY channel of this schema's outbox: one per schema, so deployments (and test runs)
- * sharing a PostgreSQL database do not wake each other. 63 bytes is PostgreSQL's name limit.
- */
-const CHANNEL = sql<string>`left('warden_ev_' || current_schema(), 63)`;
-
-/**
  * Records `events` in the caller's transaction, so they commit or roll back with the change
- * that raised them. Sequence numbers follow commit order: on PostgreSQL a transaction-scoped
- * advisory lock, held from here to commit, makes writers take numbers one at a time (call this
- * last in the transaction, so the lock is held only for the commit); SQLite has one writer.
- * On PostgreSQL a NOTIFY, delivered only if the transaction commits, wakes the subscribers.
+ * that raised them. Sequence numbers follow commit order (the dialect's
+ * {@link SqlDialect.sequenceEvents}, which also wakes the listening processes at commit).
+ * Call it last in the transaction: on PostgreSQL it holds a lock from here to commit.
  */
-export async function recordEvents(trx: Transaction<DatabaseSchema>, dialect: SqlDialectName, events: readonly DomainEvent[]): Promise<void> {
+export async function recordEvents(trx: Transaction<DatabaseSchema>, dialect: SqlDialect, events: readonly DomainEvent[]): Promise<void> {
   if (events.length === 0) return;
-  // One round trip for the lock and the wake-up (NOTIFY is sent at commit whatever its place);
-  // the payload names the types, so processes not subscribed to them read nothing.
-  const types = [...new Set(events.map((e) => e.type))].join(',');
-  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('warden_outbox.' || current_schema())), pg_notify(${CHANNEL}, ${types})`.execute(trx);
+  await dialect.sequenceEvents(trx, [...new Set(events.map((e) => e.type))]);
   // Numbered by the statement itself (one round trip); on SQLite later rows may see earlier ones and skip numbers, which readers do not mind.
   const next = (i: number) => sql<number>`(select coalesce(max(seq), 0) from outbox_events) + ${i + 1}`;
   await trx
@@ -117,9 +107,6 @@ export class SqlEventOutbox implements EventOutbox {
   }
 
   async onRecorded(wake: (types: readonly string[]) => void, onError: (error: unknown) => void): Promise<(() => Promise<void>) | undefined> {
-    if (this.database.listen === undefined) return undefined;
-    const channel = (await sql<{ channel: string }>`select ${CHANNEL} as channel`.execute(this.db)).rows[0]?.channel;
-    if (channel === undefined) return undefined;
-    return this.database.listen(channel, (payload) => wake(payload.split(',')), onError);
+    return this.database.listenForEvents?.(wake, onError);
   }
 }

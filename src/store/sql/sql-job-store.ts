@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import { jobFinishedEvents } from '../../domain/events.js';
 import {
   encodePageToken,
@@ -115,53 +115,33 @@ export class SqlJobStore implements JobStore {
 
   async claimNext(kinds: readonly JobKind[], lease: JobLease): Promise<Job | undefined> {
     if (kinds.length === 0) return undefined;
-    const { workerId, now, leaseMs } = lease;
-    if (this.database.dialect === 'postgres') {
-      // SKIP LOCKED lets concurrent claimers pass each other instead of queueing on one row.
-      const rows = await sql<Selectable<JobRow>>`
-        UPDATE jobs SET state = 'running', attempts = attempts + 1, worker_id = ${workerId},
-          lease_until = ${now + leaseMs}, started_at = ${now}, updated_at = ${now}, revision = revision + 1
-        WHERE id = (
-          SELECT id FROM jobs
-          WHERE state = 'queued' AND run_at <= ${now} AND kind IN (${sql.join([...kinds])})
-          ORDER BY run_at, created_at, id
-          LIMIT 1
-          FOR UPDATE SKIP LOCKED
-        ) AND state = 'queued'
-        RETURNING *`.execute(this.db);
-      const row = rows.rows[0];
-      return row ? toJob(row) : undefined;
-    }
-    // SQLite has one writer at a time, so select-then-guarded-update in a transaction is atomic.
-    return this.db.transaction().execute(async (trx) => {
-      const next = await trx
-        .selectFrom('jobs')
-        .select('id')
-        .where('state', '=', 'queued')
-        .where('run_at', '<=', now)
-        .where('kind', 'in', [...kinds])
-        .orderBy('run_at')
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(1)
-        .executeTakeFirst();
-      if (!next) return undefined;
-      return this.markRunning(trx, next.id, lease, undefined);
-    });
+    // One statement picks and marks the job, so two claimers never both get it; the dialect
+    // lets concurrent claimers pass each other instead of queueing on one row.
+    const next = this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('state', '=', 'queued')
+      .where('run_at', '<=', lease.now)
+      .where('kind', 'in', [...kinds])
+      .orderBy('run_at')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(1);
+    return this.markRunning(this.database.dialect.skipLocked(next), lease, undefined);
   }
 
   async start(id: string, lease: JobLease, takeOverFrom?: string): Promise<Job | undefined> {
-    return this.markRunning(this.db, id, lease, takeOverFrom);
+    return this.markRunning(id, lease, takeOverFrom);
   }
 
+  /** Marks the job `id` (or the one a subquery picks) running under `lease`, if it is still queued (or held by `takeOverFrom`). */
   private async markRunning(
-    db: Transaction<DatabaseSchema> | SqlDatabase['db'],
-    id: string,
+    id: string | SelectQueryBuilder<DatabaseSchema, 'jobs', { id: string }>,
     lease: JobLease,
     takeOverFrom: string | undefined,
   ): Promise<Job | undefined> {
     const { workerId, now, leaseMs } = lease;
-    const row = await db
+    const row = await this.db
       .updateTable('jobs')
       .set((eb) => ({
         state: 'running',

@@ -22,7 +22,7 @@ import type { SemverPoint } from '../../domain/registry/semver.js';
 import type { PlannedTransition, TransitionPlan } from '../../domain/registry/transitions.js';
 import { modelPageToken, versionPageToken, type VersionFilter } from '../../domain/registry/version-filter.js';
 import type { Stage, VersionStatus } from '../../domain/registry/vocabulary.js';
-import type { SqlDatabase, SqlDialectName } from './database.js';
+import type { SqlDatabase, SqlDialect } from './database.js';
 import type { DatabaseSchema } from './schema.js';
 import { stageChangedEvents, versionRegisteredEvents } from '../../domain/events.js';
 import { recordEvents } from './sql-event-outbox.js';
@@ -39,7 +39,7 @@ const MAX_LINEAGE_DEPTH = 10_000;
 /** RegistryStore on Kysely: SQLite (better-sqlite3) and PostgreSQL (pg) with the same SQL. */
 export class SqlRegistryStore implements RegistryStore {
   private readonly db: Kysely<DatabaseSchema>;
-  private readonly dialect: SqlDialectName;
+  private readonly dialect: SqlDialect;
 
   constructor(database: SqlDatabase) {
     this.db = database.db;
@@ -433,17 +433,7 @@ export class SqlRegistryStore implements RegistryStore {
 
   /** Locks the model row until the transaction ends and returns it. */
   private async lockModel(trx: Transaction<DatabaseSchema>, name: string): Promise<Selectable<RegisteredModelRow>> {
-    const row =
-      this.dialect === 'postgres'
-        ? await trx.selectFrom('registered_models').selectAll().where('name', '=', name).forUpdate().executeTakeFirst()
-        : // SQLite has no row locks: a write takes the database write lock at once, so a read-then-write
-          // transaction in another process cannot interleave.
-          await trx
-            .updateTable('registered_models')
-            .set((eb) => ({ latest_version: eb.ref('latest_version') }))
-            .where('name', '=', name)
-            .returningAll()
-            .executeTakeFirst();
+    const row = await this.dialect.lockRow(trx, 'registered_models', 'name', name);
     if (row === undefined) throw modelNotFound(name);
     return row;
   }

@@ -5,18 +5,13 @@ import type { Experiment } from '../../domain/tracking/experiment.js';
 import { assertParamsWriteOnce, latestPerKey, type LogBatch, type MetricPoint } from '../../domain/tracking/run-data.js';
 import { assertRunAcceptsData, STATUSES_ACCEPTING_DATA, type NewRun, type ResourceUsage, type Run, type RunInfo, type RunStatus, type RunUpdatePlan } from '../../domain/tracking/run.js';
 import { nextPageToken, type RunFilterClause, type RunSearchPage, type RunSearchQuery } from '../../domain/tracking/run-search.js';
-import type { SqlDatabase, SqlDialectName } from './database.js';
+import type { SqlDatabase, SqlDialect } from './database.js';
 import type { DatabaseSchema } from './schema.js';
 import { fromJson, isForeignKeyViolation, isUniqueViolation, toJson } from './sql-errors.js';
 import type { ExperimentRow, RunRow } from './tables/tracking-tables.js';
 
 type Db = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>;
 
-/**
- * Bound parameters per statement: SQLite is compiled with 32,766, PostgreSQL's wire
- * protocol allows 65,535; stay well under both.
- */
-const MAX_PARAMETERS: Record<SqlDialectName, number> = { sqlite: 30_000, postgres: 60_000 };
 /** Ids per `IN (…)` list when loading the data of a page of runs. */
 const ID_CHUNK = 1_000;
 
@@ -49,7 +44,7 @@ function runNotFound(id: string): WardenError {
 /** The TrackingStore on SQLite or PostgreSQL (see the port for the guarantees). */
 export class SqlTrackingStore implements TrackingStore {
   private readonly db: Kysely<DatabaseSchema>;
-  private readonly dialect: SqlDialectName;
+  private readonly dialect: SqlDialect;
 
   constructor(database: SqlDatabase) {
     this.db = database.db;
@@ -160,16 +155,20 @@ export class SqlTrackingStore implements TrackingStore {
       if ((await this.getRunInfo(runId)) === undefined) throw runNotFound(runId);
       return;
     }
-    if (this.dialect === 'postgres' && batch.params.length === 0) {
-      await this.logBatchInOneStatement(runId, batch);
+    const inOneStatement = this.dialect.logBatchInOneStatement;
+    // The hot path of training loops (no params): one round trip where the dialect can.
+    if (inOneStatement !== undefined && batch.params.length === 0) {
+      const latest = latestPerKey(batch.metrics);
+      const status = await inOneStatement(this.db, runId, { metrics: batch.metrics, latest, tags: batch.tags, accepting: STATUSES_ACCEPTING_DATA });
+      if (status === undefined) throw runNotFound(runId);
+      // Nothing was written unless the run accepted the batch: the domain rule judges the status read back.
+      assertRunAcceptsData({ id: runId, status: status as RunStatus }, { metrics: batch.metrics.length, params: 0 });
       return;
     }
     try {
       await this.db.transaction().execute(async (trx) => {
-        // A shared lock on PostgreSQL: batches run side by side, a status change waits for them.
-        let check = trx.selectFrom('runs').select(['id', 'status']).where('id', '=', runId);
-        if (this.dialect === 'postgres') check = check.forShare();
-        const run = await check.executeTakeFirst();
+        // Shared: batches run side by side, a status change waits for them.
+        const run = await this.dialect.forShare(trx.selectFrom('runs').select(['id', 'status']).where('id', '=', runId)).executeTakeFirst();
         if (run === undefined) throw runNotFound(runId);
         assertRunAcceptsData({ id: run.id, status: run.status as RunStatus }, { metrics: batch.metrics.length, params: batch.params.length });
         if (batch.params.length > 0) await this.writeParams(trx, runId, batch);
@@ -181,48 +180,6 @@ export class SqlTrackingStore implements TrackingStore {
       if (isForeignKeyViolation(error)) throw runNotFound(runId);
       throw error;
     }
-  }
-
-  /**
-   * PostgreSQL, batches without params (the hot path of training loops): one statement,
-   * so one round trip and its own transaction. Rows travel as arrays (unnest), so the
-   * parameter count does not grow with the batch. The run row is share-locked as in the
-   * transactional path; nothing is inserted unless the run accepts the batch, and the
-   * status read back is then judged by the domain rule.
-   */
-  private async logBatchInOneStatement(runId: string, batch: LogBatch): Promise<void> {
-    const metrics = batch.metrics;
-    const latest = latestPerKey(metrics);
-    const tags = batch.tags;
-    const onlyTags = metrics.length === 0;
-    const result = await sql<{ status: string }>`
-      with run as (select id, status from runs where id = ${runId} for share),
-      accepted as (select id from run where status = any(${[...STATUSES_ACCEPTING_DATA]}::text[]) or ${onlyTags}::boolean),
-      history as (
-        insert into run_metrics (run_id, key, value, step, "timestamp")
-        select accepted.id, v.key, v.value, v.step, v.ts from accepted
-        cross join unnest(${metrics.map((m) => m.key)}::text[], ${metrics.map((m) => m.value)}::float8[], ${metrics.map((m) => m.step)}::int8[], ${metrics.map((m) => m.timestamp)}::int8[]) as v(key, value, step, ts)
-        returning 1
-      ),
-      latest as (
-        insert into run_latest_metrics (run_id, key, value, step, "timestamp")
-        select accepted.id, v.key, v.value, v.step, v.ts from accepted
-        cross join unnest(${latest.map((m) => m.key)}::text[], ${latest.map((m) => m.value)}::float8[], ${latest.map((m) => m.step)}::int8[], ${latest.map((m) => m.timestamp)}::int8[]) as v(key, value, step, ts)
-        on conflict (run_id, key) do update set value = excluded.value, step = excluded.step, "timestamp" = excluded."timestamp"
-        where (excluded.step, excluded."timestamp", excluded.value) > (run_latest_metrics.step, run_latest_metrics."timestamp", run_latest_metrics.value)
-        returning 1
-      ),
-      tags as (
-        insert into run_tags (run_id, key, value)
-        select accepted.id, v.key, v.value from accepted
-        cross join unnest(${tags.map((t) => t.key)}::text[], ${tags.map((t) => t.value)}::text[]) as v(key, value)
-        on conflict (run_id, key) do update set value = excluded.value
-        returning 1
-      )
-      select status from run`.execute(this.db);
-    const run = result.rows[0];
-    if (run === undefined) throw runNotFound(runId);
-    assertRunAcceptsData({ id: runId, status: run.status as RunStatus }, { metrics: metrics.length, params: 0 });
   }
 
   private async writeParams(trx: Transaction<DatabaseSchema>, runId: string, batch: LogBatch): Promise<void> {
@@ -255,12 +212,12 @@ export class SqlTrackingStore implements TrackingStore {
 
   private async writeMetrics(trx: Transaction<DatabaseSchema>, runId: string, metrics: readonly MetricPoint[]): Promise<void> {
     const rows = metrics.map((m) => ({ run_id: runId, key: m.key, value: m.value, step: m.step, timestamp: m.timestamp }));
-    for (const chunk of chunks(rows, Math.floor(MAX_PARAMETERS[this.dialect] / 5))) {
+    for (const chunk of chunks(rows, Math.floor(this.dialect.maxParameters / 5))) {
       await trx.insertInto('run_metrics').values(chunk).execute();
     }
     // One row per key (PostgreSQL refuses to upsert the same row twice in one statement).
     const latest = latestPerKey(metrics).map((m) => ({ run_id: runId, key: m.key, value: m.value, step: m.step, timestamp: m.timestamp }));
-    for (const chunk of chunks(latest, Math.floor(MAX_PARAMETERS[this.dialect] / 5))) {
+    for (const chunk of chunks(latest, Math.floor(this.dialect.maxParameters / 5))) {
       await trx
         .insertInto('run_latest_metrics')
         .values(chunk)
@@ -333,7 +290,7 @@ export class SqlTrackingStore implements TrackingStore {
     const page = sql`select r.*, ${sortValue} as sort_value from runs r ${sql.join(joins, sql` `)} ${where} order by ${orderOf('r', sortValue)} limit ${query.limit + 1} offset ${query.offset}`;
     // Each run's params, tags and latest metrics come aggregated as JSON objects, computed
     // for the page's rows only: one query and one row per run instead of thousands of rows.
-    const agg = this.dialect === 'postgres' ? AGGREGATES_PG : AGGREGATES_SQLITE;
+    const agg = this.dialect.jsonAggregate;
     const result = await sql<RunRow & { params_json: unknown; tags_json: unknown; metrics_json: unknown }>`
       select m.*,
         (select ${agg.object}(p.key, p.value) from run_params p where p.run_id = m.id) as params_json,
@@ -341,6 +298,8 @@ export class SqlTrackingStore implements TrackingStore {
         (select ${agg.object}(l.key, ${agg.array}(l.value, l.step, l."timestamp")) from run_latest_metrics l where l.run_id = m.id) as metrics_json
       from (${page}) m
       order by ${orderOf('m', sql`m.sort_value`)}`.execute(this.db);
+    // Null over no rows.
+    const jsonColumn = <T extends object>(value: unknown): T => (value === null || value === undefined ? {} : this.dialect.readJsonAggregate(value)) as T;
     const runs = result.rows.slice(0, query.limit).map((row): Run => {
       const metrics: Record<string, MetricPoint> = {};
       for (const [key, [value, step, timestamp]] of Object.entries(jsonColumn<Record<string, [number, number, number]>>(row.metrics_json))) {
@@ -393,14 +352,6 @@ export class SqlTrackingStore implements TrackingStore {
   }
 }
 
-const AGGREGATES_SQLITE = { object: sql.raw('json_group_object'), array: sql.raw('json_array') };
-const AGGREGATES_PG = { object: sql.raw('json_object_agg'), array: sql.raw('json_build_array') };
-
-/** A JSON aggregate column: text on SQLite, already parsed on PostgreSQL, null over no rows. */
-function jsonColumn<T extends object>(value: unknown): T {
-  if (value === null || value === undefined) return {} as T;
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
-}
 
 const SQL_OPERATORS: Readonly<Record<string, string>> = { '=': '=', '!=': '<>', '>': '>', '>=': '>=', '<': '<', '<=': '<=' };
 

@@ -1,4 +1,4 @@
-import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { WardenError } from '../../../domain/errors.js';
 import type { SqlDatabase } from '../database.js';
 import { registryMigration } from './0001-registry.js';
@@ -38,22 +38,14 @@ class InCodeMigrationProvider implements MigrationProvider {
 }
 
 async function migrator(database: SqlDatabase): Promise<Migrator> {
-  // Kysely looks for its bookkeeping tables in every schema unless told which one: with
-  // several test schemas in one PostgreSQL database it would find another run's tables.
-  let migrationTableSchema: string | undefined;
-  if (database.dialect === 'postgres') {
-    const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db);
-    migrationTableSchema = result.rows[0]?.schema;
-  }
+  const migrationTableSchema = await database.dialect.migrationTableSchema(database.db);
   return new Migrator({ db: database.db, provider: new InCodeMigrationProvider(), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
 }
 
 /** Applies every pending migration; returns the names applied. */
 export async function migrateToLatest(database: SqlDatabase): Promise<string[]> {
   let outcome = await (await migrator(database)).migrateToLatest();
-  // Kysely's table check scans every schema of the database; another tenant dropping its
-  // schema during that scan makes PostgreSQL raise 3F000 for a schema that is not ours.
-  for (let retry = 0; retry < 5 && isOtherSchemaVanished(outcome.error); retry++) {
+  for (let retry = 0; retry < 5 && database.dialect.isTransientMigrationError(outcome.error); retry++) {
     outcome = await (await migrator(database)).migrateToLatest();
   }
   const { error, results } = outcome;
@@ -62,10 +54,6 @@ export async function migrateToLatest(database: SqlDatabase): Promise<string[]> 
     throw new WardenError('STORE_UNAVAILABLE', `migration ${failed} failed: ${(error as Error).message}`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-}
-
-function isOtherSchemaVanished(error: unknown): boolean {
-  return (error as { code?: unknown } | undefined)?.code === '3F000';
 }
 
 /** Names of migrations this build knows but the database has not applied. */
