@@ -36,7 +36,7 @@ module.exports = {
       comment: 'services use ports, never adapters or edges.',
       severity: 'error',
       from: { path: '^src/services/' },
-      to: { path: '^src/(api|cli|store|jobs|main)' },
+      to: { path: '^src/(api|cli|store|jobs|main|startup)' },
     },
     {
       name: 'services-no-infrastructure',
@@ -70,19 +70,19 @@ module.exports = {
       name: 'adapters-do-not-import-each-other',
       severity: 'error',
       from: { path: '^src/store/' },
-      to: { path: '^src/(api|cli|jobs|main)' },
+      to: { path: '^src/(api|cli|jobs|main|startup)' },
     },
     {
       name: 'jobs-not-edges',
       severity: 'error',
       from: { path: '^src/jobs/' },
-      to: { path: '^src/(api|cli|store|main)' },
+      to: { path: '^src/(api|cli|store|main|startup)' },
     },
     {
       name: 'api-not-cli',
       severity: 'error',
       from: { path: '^src/api/' },
-      to: { path: '^src/(cli|store|jobs|main)' },
+      to: { path: '^src/(cli|store|jobs|main|startup)' },
     },
     {
       name: 'dialect-chosen-once',

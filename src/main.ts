@@ -1,21 +1,19 @@
 /**
- * The composition root: the only module that names concrete adapters. It reads the
- * config, opens the store picked by the URL scheme, migrates, builds the services
- * and the HTTP app, and (for `warden server`) listens and shuts down cleanly.
- * Areas add their adapters and services in `createPlatform`, nowhere else.
+ * The composition root: the only module that names concrete adapters. It opens the store
+ * picked by the URL scheme, migrates, builds the services and the HTTP app. The processes
+ * that run it (`warden server`, `warden worker`, `warden db migrate`), their banner and
+ * their shutdown live in src/startup/. Areas add their adapters and services in
+ * `createPlatform`, nowhere else.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
-import { PROCESS_ROLES, loadConfig, type Config, type ProcessRole } from './config.js';
+import type { Config } from './config.js';
 import { packageVersion } from './version.js';
-import { CLI_COMMAND } from './cli/command-name.js';
 import { buildApp, type WardenApp } from './api/app.js';
-import { buildHealthApp } from './api/health-app.js';
 import type { RuntimeInfo } from './api/app-deps.js';
-import { openSqlDatabase, redactUrl, type SqlDatabase } from './store/sql/database.js';
+import { openSqlDatabase, type SqlDatabase } from './store/sql/database.js';
 import { prepareHome } from './store/home-folder.js';
 import { migrateToLatest } from './store/sql/migrations/index.js';
 import { SqlTokenStore } from './store/sql/sql-token-store.js';
@@ -40,9 +38,8 @@ import { periodicHandlers, periodicSchedules } from './services/periodic-work.js
 import { OutboxDomainEvents } from './services/outbox-domain-events.js';
 import { SqlEventOutbox } from './store/sql/sql-event-outbox.js';
 import type { DomainEvents } from './domain/ports/domain-events.js';
-import { WardenError } from './domain/errors.js';
 import type { JobStore } from './domain/ports/job-store.js';
-import type { JobHandlers, JobQueue, JobWorkers } from './domain/ports/job-queue.js';
+import type { JobHandlers, JobQueue } from './domain/ports/job-queue.js';
 import { SqlJobStore } from './store/sql/sql-job-store.js';
 import { LocalJobQueue } from './jobs/local-job-queue.js';
 import { TrainingService } from './services/training-service.js';
@@ -50,7 +47,6 @@ import { RecipeResolver } from './services/recipe-resolver.js';
 import { ModelLoader } from './services/model-loader.js';
 import { ComparisonService } from './services/comparison-service.js';
 import { ProcessExternalTrainerRunner } from './jobs/external-trainer-runner.js';
-import { followJobs } from './cli/job-progress-log.js';
 import type { Job } from './domain/jobs.js';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
@@ -100,7 +96,7 @@ function saveAdminToken(home: string, token: string): string {
 }
 
 /**
- * Wires the whole platform from a config. Nothing listens yet: call `app.listen` (see startServer).
+ * Wires the whole platform from a config. Nothing listens yet: call `app.listen` (see src/startup/server.ts).
  * Its roles decide what runs: `worker` starts the job workers (when WARDEN_WORKER_CONCURRENCY > 0),
  * `scheduler` declares the periodic work on the queue (idempotent, so any number may).
  */
@@ -260,7 +256,7 @@ export async function createJobQueue(config: Config, store: JobStore): Promise<J
 }
 
 /** Starts `concurrency` workers for this build's job kinds in this process (none when 0). */
-async function startJobWorkers(jobs: JobQueue, handlers: JobHandlers, concurrency: number): Promise<void> {
+export async function startJobWorkers(jobs: JobQueue, handlers: JobHandlers, concurrency: number): Promise<void> {
   if (concurrency > 0 && Object.keys(handlers).length > 0) await jobs.startWorkers(handlers, { concurrency });
 }
 
@@ -270,174 +266,4 @@ async function startJobWorkers(jobs: JobQueue, handlers: JobHandlers, concurrenc
  */
 export function eventSubscriberName(config: Pick<Config, 'eventSubscriber' | 'port' | 'roles'>): string {
   return config.eventSubscriber ?? `${os.hostname()}-${config.port}-${config.roles.join('+')}`.replace(/[^A-Za-z0-9_.:+-]/g, '-').slice(0, 128);
-}
-
-/** `roles` with `role` added (in the canonical order) or removed. */
-function withRole(roles: readonly ProcessRole[], role: ProcessRole, present: boolean): ProcessRole[] {
-  return PROCESS_ROLES.filter((r) => (r === role ? present : roles.includes(r)));
-}
-
-export interface RunningWorker {
-  readonly platform: Platform;
-  readonly workerId: string;
-  /** The health endpoint's URL (WARDEN_HEALTH_PORT), else undefined. */
-  readonly healthUrl: string | undefined;
-  stop(): Promise<void>;
-}
-
-/**
- * `warden worker`: the worker role (plus `scheduler` when WARDEN_ROLES has it, as by default;
- * never `api`: no HTTP port) against WARDEN_STORE_URL and WARDEN_QUEUE_URL until SIGINT/SIGTERM;
- * running jobs get 10 s to finish, then are aborted and re-queued. Start any number of them
- * with a redis:// queue (or a local: queue on a shared store).
- */
-export async function startWorker(config: Config, print: (line: string) => void = console.log): Promise<RunningWorker> {
-  const roles = withRole(withRole(config.roles, 'api', false), 'worker', true);
-  const platform = await createPlatform({ ...config, roles, workerConcurrency: 0 });
-  const handlers = platform.handlers;
-  const kinds = Object.keys(handlers);
-  if (kinds.length === 0) {
-    await platform.close();
-    throw new WardenError('VALIDATION_FAILED', 'this build registers no job handlers (see jobHandlers in src/main.ts)', { field: 'handlers' });
-  }
-  const concurrency = Math.max(1, config.workerConcurrency);
-  let health: WardenApp | undefined;
-  let workers: JobWorkers;
-  try {
-    workers = await platform.services.jobs.startWorkers(handlers, { concurrency });
-    if (config.healthPort !== undefined) {
-      health = await buildHealthApp({ config, services: platform.services, runtime: platform.runtime });
-      await health.listen({ host: config.host, port: config.healthPort });
-    }
-  } catch (error) {
-    await health?.close();
-    await platform.close();
-    throw error;
-  }
-  const healthUrl = health ? listeningUrl(health, config) : undefined;
-  print(
-    `Warden worker ${workers.workerId}: kinds ${kinds.join(', ')}, concurrency ${concurrency}, ` +
-      `queue ${config.queueUrl.split(':')[0]}, store ${platform.database.dialect.name}, roles ${roles.join(', ')}`,
-  );
-  if (healthUrl !== undefined) print(`Health: ${healthUrl}/health`);
-  const stop = stopOnSignals(print, 'finishing running jobs (10 s), then stopping', async () => {
-    await health?.close();
-    await workers.stop(10_000);
-    await platform.close();
-  });
-  return { platform, workerId: workers.workerId, healthUrl, stop };
-}
-
-/** `warden db migrate`: applies pending migrations to config.storeUrl and closes the connection. */
-export async function migrateStore(config: Config): Promise<{ store: string; applied: string[] }> {
-  const database = await openSqlDatabase(config.storeUrl, { sqliteSync: config.sqliteSync });
-  try {
-    return { store: redactUrl(config.storeUrl), applied: await migrateToLatest(database) };
-  } finally {
-    await database.close();
-  }
-}
-
-export interface RunningServer {
-  readonly platform: Platform;
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-/**
- * `warden server`: the api role plus the roles WARDEN_ROLES gives (by default all: the
- * embedded mode): create the platform, listen, print where, stop on SIGINT/SIGTERM.
- */
-export async function startServer(given: Config, print: (line: string) => void = console.log): Promise<RunningServer> {
-  const config: Config = { ...given, roles: withRole(given.roles, 'api', true) };
-  // Workers start once the server listens: on a first start the sample models' training
-  // would otherwise compete for the CPU with compiling the routes' schemas.
-  const platform: Platform = { ...(await createPlatform({ ...config, workerConcurrency: 0 })), config };
-  try {
-    await platform.app.listen({ host: config.host, port: config.port });
-    if (config.roles.includes('worker')) await startJobWorkers(platform.services.jobs, platform.handlers, config.workerConcurrency);
-  } catch (error) {
-    await platform.close();
-    throw error;
-  }
-  const url = listeningUrl(platform.app, config);
-  print(`Warden ${packageVersion()} listening on ${url} (store: ${platform.database.dialect.name}, queue: ${config.queueUrl.split(':')[0]})`);
-  print(`API docs: ${url}/docs`);
-  print(`CLI (in this checkout): ${CLI_COMMAND} --help`);
-  if (platform.migrationsApplied.length > 0) print(`Migrations applied: ${platform.migrationsApplied.join(', ')}`);
-  if (platform.generatedAdminToken !== undefined) {
-    print(`Admin token (shown once; saved to ${path.join(config.home, ADMIN_TOKEN_FILE)}, mode 0600):`);
-    print(`  ${platform.generatedAdminToken}`);
-    print(`Use it:  export WARDEN_TOKEN=$(cat ${path.join(config.home, ADMIN_TOKEN_FILE)})`);
-  } else if (config.adminToken !== undefined) {
-    print('Admin token: the value of WARDEN_ADMIN_TOKEN');
-  } else {
-    print(`Admin token: in ${path.join(config.home, ADMIN_TOKEN_FILE)} (written at first start)`);
-    print(`Use it:  export WARDEN_TOKEN=$(cat ${path.join(config.home, ADMIN_TOKEN_FILE)})`);
-  }
-  if (platform.bootstrapJobs.length > 0) {
-    const models = platform.bootstrapJobs.map((job) => String(job.payload.model)).join(', ');
-    print(`Sample models ${models}: training on the SpamAssassin corpus in the background (first start).`);
-    print(`  Progress: ${url}/jobs (GET, viewer token) · live: ${url}/jobs/<id>/events · CLI: ${CLI_COMMAND} jobs watch <id>`);
-    for (const job of platform.bootstrapJobs) print(`  ${String(job.payload.model)}: job ${job.id} → ${CLI_COMMAND} jobs watch ${job.id}`);
-    print(`  Models and stages when done: ${url}/models/status · ${CLI_COMMAND} status`);
-    followJobs(platform.services.jobs, platform.bootstrapJobs, print);
-  }
-
-  const stop = stopOnSignals(print, 'shutting down', () => platform.close());
-  return { platform, url, stop };
-}
-
-/** `http://host:port` of a listening app (the port it got when asked for 0). */
-function listeningUrl(app: WardenApp, config: Config): string {
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return `http://${host}:${port}`;
-}
-
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  return script !== undefined && path.resolve(script) === fileURLToPath(import.meta.url);
-}
-
-if (isEntryPoint()) {
-  const command = process.argv[2] ?? 'server';
-  if (command !== 'server') {
-    console.error(`error: unknown command "${command}"; use \`node dist/main.js server\` (npm start) or \`${CLI_COMMAND}\``);
-    process.exit(2);
-  }
-  startServer(loadConfig()).catch((error: unknown) => {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  });
-}
-
-/**
- * Runs `shutdown` once, on SIGINT/SIGTERM (then exits 0, or 1 if it failed) or when the
- * returned function is called; the handlers are removed as soon as shutdown begins.
- */
-function stopOnSignals(print: (line: string) => void, announcement: string, shutdown: () => Promise<void>): () => Promise<void> {
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      await shutdown();
-    })();
-    return stopping;
-  };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    print(`${signal}: ${announcement}`);
-    stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('shutdown failed:', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return stop;
 }

@@ -7,7 +7,7 @@ export const registerDbCommands: RegisterCommands = (program, ctx) => {
     .description('apply every pending migration to WARDEN_STORE_URL')
     .action(async () => {
       // Loaded on use: the SQL drivers would slow every HTTP-only command.
-      const { migrateStore } = await import('../../main.js');
+      const { migrateStore } = await import('../../startup/migrate.js');
       const result = await migrateStore(ctx.config());
       ctx.output.result(result, ({ store, applied }) =>
         applied.length === 0 ? `${store}: schema is up to date` : `${store}: applied ${applied.join(', ')}`,

@@ -308,7 +308,7 @@ export const registerJobsCommands: RegisterCommands = (program, ctx) => {
     .description('run job handlers in this process (WARDEN_QUEUE_URL, WARDEN_STORE_URL, WARDEN_WORKER_CONCURRENCY) until SIGTERM')
     .action(async () => {
       // Loaded on use: the platform (Fastify, SQL drivers, BullMQ, ml) would slow every HTTP-only command.
-      const { startWorker } = await import('../../main.js');
+      const { startWorker } = await import('../../startup/worker.js');
       await startWorker(ctx.config());
       // Runs until SIGINT/SIGTERM; startWorker owns the shutdown.
     });
