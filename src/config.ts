@@ -79,6 +79,16 @@ export interface Config {
   readonly externalTrainers: readonly string[];
   /** The only variables an external trainer inherits from the server (PATH, LANG, LC_ALL): no secrets, no store URL. */
   readonly trainerEnv: Readonly<Record<string, string>>;
+  /** Most texts in one `POST /predict/:model` request (WARDEN_PREDICT_MAX_BATCH). */
+  readonly predictMaxBatch: number;
+  /** Loaded model versions kept warm per process, least recently used evicted (WARDEN_MODEL_CACHE_SIZE). */
+  readonly modelCacheSize: number;
+  /** Prediction records waiting to be written at most; beyond it they are dropped and counted (WARDEN_PREDICTION_LOG_BUFFER). */
+  readonly predictionLogBuffer: number;
+  /** How often buffered prediction records are written, in ms (WARDEN_PREDICTION_LOG_FLUSH_MS). */
+  readonly predictionLogFlushMs: number;
+  /** Recorded predictions older than this are deleted by the `cleanup-predictions` job, in ms (WARDEN_PREDICTION_RETENTION_MS). */
+  readonly predictionRetentionMs: number;
   /** Client side: the server the CLI talks to, and its token. */
   readonly serverUrl: string;
   readonly clientToken: string | undefined;
@@ -238,6 +248,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd(), 
     eventSubscriber: eventSubscriber(env),
     externalTrainers: Object.freeze(externalTrainers(env)),
     trainerEnv: trainerEnv(env),
+    predictMaxBatch: integer(env, 'WARDEN_PREDICT_MAX_BATCH', 256, 1, 10_000),
+    modelCacheSize: integer(env, 'WARDEN_MODEL_CACHE_SIZE', 8, 1, 1_000),
+    predictionLogBuffer: integer(env, 'WARDEN_PREDICTION_LOG_BUFFER', 50_000, 1, 10_000_000),
+    predictionLogFlushMs: integer(env, 'WARDEN_PREDICTION_LOG_FLUSH_MS', 1_000, 10, 60_000),
+    predictionRetentionMs: integer(env, 'WARDEN_PREDICTION_RETENTION_MS', 30 * 24 * 3600 * 1000, 60_000, 10 * 365 * 24 * 3600 * 1000), // 30 days
     serverUrl: env.WARDEN_URL || `http://127.0.0.1:${port}`,
     clientToken: env.WARDEN_TOKEN || undefined,
   };

@@ -46,6 +46,10 @@ import { TrainingService } from './services/training-service.js';
 import { RecipeResolver } from './services/recipe-resolver.js';
 import { ModelLoader } from './services/model-loader.js';
 import { ComparisonService } from './services/comparison-service.js';
+import { ServingService } from './services/serving-service.js';
+import { PredictionLog } from './services/prediction-log.js';
+import { SqlPredictionStore } from './store/sql/sql-prediction-store.js';
+import { PrometheusMetrics } from './api/metrics.js';
 import { ProcessExternalTrainerRunner } from './jobs/external-trainer-runner.js';
 import type { Job } from './domain/jobs.js';
 
@@ -155,7 +159,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       maxDatasetBytes: config.maxDatasetBytes,
       corpora: [spamAssassinCorpus],
     });
-    const core: Omit<Services, 'training' | 'models' | 'comparison'> = {
+    const core: Omit<Services, 'training' | 'models' | 'comparison' | 'serving' | 'predictionLog'> = {
       jobs,
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
       registry: new RegistryService({ store: new SqlRegistryStore(database), artifacts, runs: tracking, clock: systemClock, ids: randomIds, recipes }),
@@ -171,7 +175,31 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       }),
       artifacts,
     };
-    const models = new ModelLoader({ registry: core.registry, artifacts: core.artifacts });
+    const models = new ModelLoader({ registry: core.registry, artifacts: core.artifacts, cacheSize: config.modelCacheSize });
+    const metrics = new PrometheusMetrics();
+    const predictions = new SqlPredictionStore(database);
+    const predictionLog = new PredictionLog({
+      store: predictions,
+      clock: systemClock,
+      metrics,
+      maxBuffer: config.predictionLogBuffer,
+      batchSize: 500,
+      flushIntervalMs: config.predictionLogFlushMs,
+      retentionMs: config.predictionRetentionMs,
+      log: (level, message, fields) => late.log?.[level](fields, message),
+    });
+    predictionLog.start();
+    closers.push(() => predictionLog.close());
+    const serving = new ServingService({
+      registry: core.registry,
+      loader: models,
+      predictionLog,
+      predictions,
+      metrics,
+      clock: systemClock,
+      maxBatch: config.predictMaxBatch,
+      log: (level, message, fields) => late.log?.[level](fields, message),
+    });
     const services: Services = {
       ...core,
       training: new TrainingService({
@@ -186,7 +214,11 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       }),
       models,
       comparison: new ComparisonService({ ...core, models }),
+      serving,
+      predictionLog,
     };
+    // Every process swaps what it serves when a version enters or leaves Production (broadcast).
+    events.subscribe('stage-changed', (event) => serving.onStageChanged(event));
     // Fresh data → a retrain of that model, once per cluster (the job's idempotency key also
     // turns a redelivered event into the same job); its files move to used/ only when the job succeeds.
     events.subscribe(
@@ -209,7 +241,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         await sql`select 1`.execute(database.db);
       },
     };
-    const app = await buildApp({ config, services, runtime });
+    const app = await buildApp({ config, services, runtime, metrics });
     for (const warning of homeWarnings) app.log.warn(warning);
     closers.push(() => app.close());
     const handlers = {
@@ -217,6 +249,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       ...periodicHandlers({
         ...services,
         deleteDeliveredEvents: () => events.deleteDelivered(),
+        predictionLog,
         jobs: jobStore,
         periodicJobRetentionMs: config.periodicJobRetentionMs,
         jobRetentionMs: config.jobRetentionMs,

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { Services } from '../services/services.js';
+import type { PrometheusMetrics } from './metrics.js';
 
 /** Facts about the running process that /health reports. */
 export interface RuntimeInfo {
@@ -19,6 +20,8 @@ export interface AppDeps {
   readonly config: Config;
   readonly services: Services;
   readonly runtime: RuntimeInfo;
+  /** This process's Prometheus metrics (GET /metrics); a fresh registry when omitted. */
+  readonly metrics?: PrometheusMetrics;
   /** Where the log lines go (default stdout); tests capture them here. */
   readonly logStream?: { write(text: string): unknown };
 }

@@ -32,7 +32,7 @@ const MAX_TEXT_CHARS = 1_000_000;
 export interface ModelLoaderDeps {
   readonly registry: Pick<RegistryService, 'getVersion'>;
   readonly artifacts: Pick<ArtifactService, 'loadModelArtifact'>;
-  /** Models kept in memory (least recently used evicted); default 8. */
+  /** Models kept in memory (least recently used evicted; WARDEN_MODEL_CACHE_SIZE); default 8. */
   readonly cacheSize?: number;
 }
 
@@ -70,7 +70,12 @@ export class ModelLoader {
 
   /** A version's classifier. VALIDATION_FAILED when the version has no built-in model artifact. */
   async load(model: string, version: VersionRefInput): Promise<LoadedModel> {
-    const found = await this.deps.registry.getVersion(model, version);
+    return this.loadVersion(await this.deps.registry.getVersion(model, version));
+  }
+
+  /** The classifier of a version already read from the registry (same checks as `load`). */
+  async loadVersion(found: ModelVersion): Promise<LoadedModel> {
+    const model = found.model;
     if (found.status !== 'READY') {
       throw new WardenError('VALIDATION_FAILED', `${model} ${found.semver} is ${found.status}; only READY versions can predict`, { field: 'version' });
     }

@@ -11,8 +11,9 @@ import type { Clock } from '../domain/ports/clock.js';
 import type { ArtifactService } from './artifact-service.js';
 import type { FreshDataService } from './fresh-data-service.js';
 import type { TrainingService } from './training-service.js';
+import type { PredictionLog } from './prediction-log.js';
 
-export const PERIODIC_KINDS = ['sweep-artifacts', 'scan-fresh-data', 'cleanup-events'] as const;
+export const PERIODIC_KINDS = ['sweep-artifacts', 'scan-fresh-data', 'cleanup-events', 'cleanup-predictions'] as const;
 /** Jobs someone asked for (train, retrain, evaluate, …): kept far longer than the ticks, for their history. */
 const REQUESTED_KINDS = JOB_KINDS.filter((kind) => !(PERIODIC_KINDS as readonly string[]).includes(kind));
 
@@ -20,6 +21,8 @@ export interface PeriodicWorkDeps {
   readonly artifacts: Pick<ArtifactService, 'sweep'>;
   readonly freshData: Pick<FreshDataService, 'scanFresh'>;
   readonly training: Pick<TrainingService, 'reconcileFreshData'>;
+  /** Deletes predictions past WARDEN_PREDICTION_RETENTION_MS. */
+  readonly predictionLog: Pick<PredictionLog, 'deleteExpired'>;
   /** Deletes delivered events past their retention; returns how many. */
   readonly deleteDeliveredEvents: () => Promise<number>;
   /** Ended jobs (with their logs and checkpoints) past their retention are deleted. */
@@ -64,6 +67,11 @@ export function periodicHandlers(deps: PeriodicWorkDeps): JobHandlers {
       const jobsDeleted = ticksDeleted + requestedDeleted;
       if (deleted > 0 || jobsDeleted > 0) deps.log?.('info', 'delivered events and old jobs deleted', { deleted, ticksDeleted, requestedDeleted });
       return { deleted, jobsDeleted, ticksDeleted, requestedDeleted };
+    },
+    'cleanup-predictions': async () => {
+      const deleted = await deps.predictionLog.deleteExpired();
+      if (deleted > 0) deps.log?.('info', 'predictions past retention deleted', { deleted });
+      return { deleted };
     },
   };
 }

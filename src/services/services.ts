@@ -13,6 +13,8 @@ import type { FreshDataService } from './fresh-data-service.js';
 import type { TrainingService } from './training-service.js';
 import type { ModelLoader } from './model-loader.js';
 import type { ComparisonService } from './comparison-service.js';
+import type { ServingService } from './serving-service.js';
+import type { PredictionLog } from './prediction-log.js';
 
 export interface Services {
   readonly auth: AuthService;
@@ -28,4 +30,8 @@ export interface Services {
   readonly models: ModelLoader;
   /** Two versions (of one model or two) scored on the same rows. */
   readonly comparison: ComparisonService;
+  /** Live predictions (the model's Production version), pinned predictions and feedback. */
+  readonly serving: ServingService;
+  /** The prediction log's bounded, batched writer. */
+  readonly predictionLog: PredictionLog;
 }

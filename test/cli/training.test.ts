@@ -39,7 +39,7 @@ describe('warden train / retrain / predict', () => {
     assert.equal(body.jobs[0]?.kind, 'retrain');
     const job = await waitForJob(platform.services.jobs, body.jobs[0]!.id);
     assert.equal(job.state, 'succeeded', JSON.stringify(job.error));
-    const predicted = await run('--json', 'predict', 'cli-spam', 'v1.1', 'free cash prize winner', 'project meeting notes');
+    const predicted = await run('--json', 'predict', 'cli-spam', '--pinned', 'v1.1', 'free cash prize winner', 'project meeting notes');
     assert.equal(predicted.code, 0, predicted.stderr);
     assert.deepEqual((JSON.parse(predicted.stdout) as { predictions: Array<{ label: number }> }).predictions.map((p) => p.label), [1, 0]);
   });

@@ -3,6 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import type { JobKind } from '../../src/domain/jobs.js';
 import { PERIODIC_KINDS, periodicHandlers, periodicSchedules, type PeriodicWorkDeps } from '../../src/services/periodic-work.js';
 import { SqlJobStore } from '../../src/store/sql/sql-job-store.js';
+import { SqlPredictionStore } from '../../src/store/sql/sql-prediction-store.js';
+import { PredictionLog } from '../../src/services/prediction-log.js';
+import { NO_SERVING_METRICS } from '../../src/domain/ports/serving-metrics.js';
 import { openTestDatabase, STORE_KINDS, type TestDatabase } from '../support/stores.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -38,6 +41,7 @@ for (const kind of STORE_KINDS) {
         artifacts: { sweep: unused },
         freshData: { scanFresh: unused },
         training: { reconcileFreshData: unused },
+        predictionLog: { deleteExpired: unused },
         deleteDeliveredEvents: deletedEvents,
         jobs,
         periodicJobRetentionMs: retention.periodicDays * DAY,
@@ -75,6 +79,38 @@ for (const kind of STORE_KINDS) {
       const result = await cleanup({ periodicDays: 1, requestedDays: 30 }, async () => 0)({} as never);
       assert.equal((result as { requestedDeleted: number }).requestedDeleted, 0);
       assert.ok(await jobs.get(train));
+    });
+  });
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`periodic work: cleanup-predictions on ${kind}`, () => {
+    let test: TestDatabase;
+    before(async () => {
+      test = await openTestDatabase(kind);
+    });
+    after(() => test.cleanup());
+
+    it('deletes the predictions older than WARDEN_PREDICTION_RETENTION_MS and keeps the rest', async () => {
+      const store = new SqlPredictionStore(test.database);
+      const clock = { now: () => NOW };
+      const log = new PredictionLog({ store, clock, metrics: NO_SERVING_METRICS, maxBuffer: 10, batchSize: 10, flushIntervalMs: 60_000, retentionMs: 30 * DAY });
+      const at = (id: string, daysAgo: number) => ({ id, requestId: id, model: 'm', version: 1, semver: 'v1.0', arm: 'production', label: 0, probability: 0.2, score: -1, latencyMs: 1, chars: 3, nonAsciiShare: 0, urlCount: 0, createdAt: NOW - daysAgo * DAY });
+      await store.insertMany([at('old', 31), at('older', 400), at('recent', 29)]);
+      const unused = (): never => assert.fail('cleanup-predictions only deletes predictions');
+      const handler = periodicHandlers({
+        artifacts: { sweep: unused },
+        freshData: { scanFresh: unused },
+        training: { reconcileFreshData: unused },
+        predictionLog: log,
+        deleteDeliveredEvents: unused,
+        jobs: { deleteFinished: unused },
+        periodicJobRetentionMs: DAY,
+        jobRetentionMs: DAY,
+        clock,
+      })['cleanup-predictions']!;
+      assert.deepEqual(await handler({} as never), { deleted: 2 });
+      assert.deepEqual((await store.findByIds(['old', 'older', 'recent'])).map((p) => p.id), ['recent']);
     });
   });
 }

@@ -3,14 +3,15 @@
  * (`POST /models/retrain`, a reserved model name so it never clashes with /models/:name)
  * as background jobs — 202 with the job ids; follow them with GET /jobs/:id, its SSE
  * events, or `warden jobs watch`. And a smoke-test prediction route on a version.
- * `POST /jobs/evaluate` scores a version on a dataset. Roles: editor queues jobs; viewer predicts.
+ * `POST /jobs/evaluate` scores a version on a dataset. Roles: editor queues jobs; viewer predicts
+ * (the older twin of `POST /predict/:model/versions/:version`, see predict-routes.ts).
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { MAX_DATASET_NAME_LENGTH } from '../../domain/datasets.js';
 import { WardenError } from '../../domain/errors.js';
 import type { Job } from '../../domain/jobs.js';
-import { MAX_PREDICT_TEXTS } from '../../services/model-loader.js';
+import { MAX_TEXT_CHARS } from '../../services/serving-service.js';
 import type { Actor } from '../../services/registry-service.js';
 import type { RouteModule } from '../app-deps.js';
 import { ErrorBody } from '../http-errors.js';
@@ -43,7 +44,7 @@ function queued(job: Job) {
 }
 
 export const trainingRoutes: RouteModule = (app, deps) => {
-  const { training, models } = deps.services;
+  const { training, serving } = deps.services;
 
   app.post(
     '/models/retrain',
@@ -134,22 +135,33 @@ export const trainingRoutes: RouteModule = (app, deps) => {
         summary: 'Classify texts with a version (its own normalisation, features and threshold)',
         tags: ['training'],
         params: Type.Object({ name: ModelName, version: VersionRef }),
-        body: Type.Object({ texts: Type.Array(Type.String(), { minItems: 1, maxItems: MAX_PREDICT_TEXTS }) }, { additionalProperties: false }),
+        body: Type.Object({ texts: Type.Array(Type.String({ minLength: 1, maxLength: MAX_TEXT_CHARS }), { minItems: 1, maxItems: deps.config.predictMaxBatch }) }, { additionalProperties: false }),
         response: {
           200: Type.Object({
             model: Type.String(),
             version: Type.Integer(),
             semver: Type.String(),
             threshold: Type.Number(),
-            predictions: Type.Array(Type.Object({ label: Type.Integer(), probability: Type.Number(), score: Type.Number() })),
+            live: Type.Boolean({ description: 'whether this version serves the model’s live traffic (also the x-warden-live header)' }),
+            predictions: Type.Array(Type.Object({ id: Type.String(), label: Type.Integer(), probability: Type.Number(), score: Type.Number() })),
           }),
           ...errors,
         },
       },
     },
-    async (request) => {
-      const result = await models.predict(request.params.name, request.params.version, request.body.texts);
-      return { ...result, predictions: [...result.predictions] };
+    async (request, reply) => {
+      // The same pinned prediction as POST /predict/:model/versions/:version (recorded, Archived refused), in this route's older shape.
+      const answer = await serving.predictPinned(request.params.name, request.params.version, { requestId: request.id, texts: request.body.texts, batch: true }, request.principal ?? {});
+      void reply.header('x-warden-live', String(answer.live));
+      const first = answer.predictions[0];
+      return {
+        model: answer.model,
+        version: first?.version ?? 0,
+        semver: first?.semver ?? '',
+        threshold: answer.threshold,
+        live: answer.live,
+        predictions: answer.predictions.map((p) => ({ id: p.id, label: p.label, probability: p.probability, score: p.score })),
+      };
     },
   );
 };

@@ -2,7 +2,6 @@
  * `warden train <model>` and `warden retrain <model>|--all`: queue training jobs over
  * HTTP (POST /jobs/train, POST /models/retrain), then — with --watch, or by default on a
  * terminal — follow the job with the same live progress bar as `warden jobs watch`.
- * `warden predict <model> <version> <text…>` classifies texts with a version (smoke test).
  */
 import { CliError, EXIT_CODES } from '../http-client.js';
 import type { CliContext, RegisterCommands } from '../context.js';
@@ -110,25 +109,4 @@ export const registerTrainingCommands: RegisterCommands = (program, ctx) => {
       } else printQueued(ctx, result.jobs, result.skipped);
     });
 
-  program
-    .command('predict <model> <version> <texts...>')
-    .description('classify texts with a model version (label 1 = positive class, e.g. spam)')
-    .action(async (model: string, version: string, texts: string[]) => {
-      const result = await ctx
-        .client()
-        .post<{ semver: string; threshold: number; predictions: Array<{ label: number; probability: number; score: number }> }>(
-          `/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}/predict`,
-          { texts },
-        );
-      ctx.output.result(result, (r) =>
-        table(
-          r.predictions.map((p, i) => ({ ...p, text: texts[i] ?? '' })),
-          [
-            { header: 'label', value: (p) => p.label },
-            { header: 'probability', value: (p) => p.probability },
-            { header: 'text', value: (p) => (p.text.length > 60 ? `${p.text.slice(0, 57)}...` : p.text) },
-          ],
-        ),
-      );
-    });
 };

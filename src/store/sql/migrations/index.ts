@@ -12,6 +12,7 @@ import { tokenNamesMigration } from './0008-token-names.js';
 import { jobDedupeKeysMigration } from './0009-job-dedupe-keys.js';
 import { eventOutboxMigration } from './0010-event-outbox.js';
 import { outboxTypeIndexMigration } from './0011-outbox-type-index.js';
+import { predictionsMigration } from './0012-predictions.js';
 
 /**
  * The one migration stream for SQLite and PostgreSQL, in order. Append only:
@@ -29,6 +30,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0009-job-dedupe-keys', jobDedupeKeysMigration],
   ['0010-event-outbox', eventOutboxMigration],
   ['0011-outbox-type-index', outboxTypeIndexMigration],
+  ['0012-predictions', predictionsMigration],
 ];
 
 class InCodeMigrationProvider implements MigrationProvider {

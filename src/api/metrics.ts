@@ -1,0 +1,80 @@
+/**
+ * Prometheus metrics of one process (prom-client): serving's measurements per model, version
+ * and arm, the prediction log's writes and drops, and the process metrics (CPU, memory, event
+ * loop lag, GC). `GET /metrics` serves them in the text format; each API process is scraped
+ * on its own (its numbers are its own).
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { LiveSwapOutcome, ServedBy, ServingMetrics } from '../domain/ports/serving-metrics.js';
+
+/** Buckets in seconds: serving answers in well under a millisecond to a few ms. */
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+export class PrometheusMetrics implements ServingMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'model' | 'version' | 'arm'>;
+  private readonly predictions: Counter<'model' | 'version' | 'arm'>;
+  private readonly latency: Histogram<'model' | 'version' | 'arm'>;
+  private readonly errors: Counter<'model' | 'code'>;
+  private readonly swaps: Counter<'model' | 'outcome'>;
+  private readonly logDropped: Counter<'reason'>;
+  private readonly logWritten: Counter;
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: 'warden_predict_requests_total', help: 'Prediction requests answered, by model, version and arm.', labelNames: ['model', 'version', 'arm'], registers });
+    this.predictions = new Counter({ name: 'warden_predictions_total', help: 'Texts classified, by model, version and arm.', labelNames: ['model', 'version', 'arm'], registers });
+    this.latency = new Histogram({
+      name: 'warden_predict_duration_seconds',
+      help: 'Time to answer a prediction request inside the server (model lookup, scoring, logging), by model, version and arm.',
+      labelNames: ['model', 'version', 'arm'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.errors = new Counter({ name: 'warden_predict_errors_total', help: 'Prediction requests refused or failed, by model and error code.', labelNames: ['model', 'code'], registers });
+    this.swaps = new Counter({
+      name: 'warden_live_swaps_total',
+      help: 'Changes of what serves a model in this process: switched, load-failed (kept the old version), stopped (no Production version).',
+      labelNames: ['model', 'outcome'],
+      registers,
+    });
+    this.logDropped = new Counter({ name: 'warden_prediction_log_dropped_total', help: 'Prediction records not written: buffer-full or write-failed.', labelNames: ['reason'], registers });
+    this.logWritten = new Counter({ name: 'warden_prediction_log_written_total', help: 'Prediction records written to the store.', registers });
+    // Both reasons exist from the start, so an alert on the rate sees 0 rather than no series.
+    this.logDropped.inc({ reason: 'buffer-full' }, 0);
+    this.logDropped.inc({ reason: 'write-failed' }, 0);
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  requestServed(by: ServedBy, inputs: number, seconds: number): void {
+    const labels = { model: by.model, version: String(by.version), arm: by.arm };
+    this.requests.inc(labels);
+    this.predictions.inc(labels, inputs);
+    this.latency.observe(labels, seconds);
+  }
+
+  requestFailed(model: string, code: string): void {
+    this.errors.inc({ model, code });
+  }
+
+  liveSwap(model: string, outcome: LiveSwapOutcome): void {
+    this.swaps.inc({ model, outcome });
+  }
+
+  predictionLogDropped(count: number, reason: 'buffer-full' | 'write-failed'): void {
+    this.logDropped.inc({ reason }, count);
+  }
+
+  predictionLogWritten(count: number): void {
+    this.logWritten.inc(count);
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,26 @@
+import type { PredictionRecord, StoredPrediction } from '../serving.js';
+
+/** Feedback for one recorded prediction: its true label, who gave it and when. */
+export interface FeedbackWrite {
+  readonly id: string;
+  readonly label: number;
+  readonly actor: string;
+  readonly at: number;
+}
+
+/**
+ * The prediction log: what every answered input was, and later its true label.
+ * Written in batches by the serving path's writer; read by feedback and monitoring.
+ */
+export interface PredictionStore {
+  /** Appends records; an id already recorded is left as it is (a retried flush writes nothing twice). */
+  insertMany(records: readonly PredictionRecord[]): Promise<void>;
+  /** The recorded predictions among `ids` (missing ids are simply absent). */
+  findByIds(ids: readonly string[]): Promise<StoredPrediction[]>;
+  /** Attaches true labels (a later feedback replaces an earlier one); returns the ids that exist. */
+  attachFeedback(items: readonly FeedbackWrite[]): Promise<string[]>;
+  /** The newest predictions of a model, newest first. */
+  listRecent(model: string, limit: number): Promise<StoredPrediction[]>;
+  /** Deletes up to `limit` predictions made before `before` (ms); returns how many. */
+  deleteOlderThan(before: number, limit: number): Promise<number>;
+}

@@ -1,0 +1,309 @@
+/**
+ * Live serving: `predict` answers with whatever serves the model right now (its live
+ * deployment: today the Production version as the only arm), `predictPinned` with a named
+ * version, and `feedback` attaches true labels to recorded predictions.
+ *
+ * Each process keeps the live deployment of every model it served in memory, its classifiers
+ * loaded (verified once, through the ModelLoader's bounded cache). A stage change reaches every
+ * process as a domain event; the process then loads the new version first and swaps the whole
+ * deployment in one assignment, so a request in flight finishes on the version it started with
+ * and none waits for the load. A version that fails to load is never switched to: the old one
+ * keeps serving and the failure is logged and counted.
+ */
+import { WardenError, invalid, isWardenError } from '../domain/errors.js';
+import type { Role } from '../domain/auth.js';
+import type { Clock } from '../domain/ports/clock.js';
+import type { StageChangedEvent } from '../domain/ports/domain-events.js';
+import type { PredictionStore } from '../domain/ports/prediction-store.js';
+import type { ServingMetrics } from '../domain/ports/serving-metrics.js';
+import type { ModelVersion } from '../domain/registry/index.js';
+import {
+  BINARY_LABELS,
+  PINNED_ARM,
+  describeInput,
+  liveDeploymentOf,
+  pickArm,
+  predictionId,
+  validateFeedbackLabel,
+  type LiveArm,
+  type LiveDeployment,
+  type StoredPrediction,
+} from '../domain/serving.js';
+import { predictBatch, type TextClassifier } from '../ml/index.js';
+import type { ModelLoader } from './model-loader.js';
+import type { PredictionLog } from './prediction-log.js';
+import type { RegistryService, VersionRefInput } from './registry-service.js';
+
+/** Longest text accepted, in characters (featurisers read a prefix; the body limit bounds the rest). */
+export const MAX_TEXT_CHARS = 1_000_000;
+/** Most feedback items in one call. */
+export const MAX_FEEDBACK_ITEMS = 1_000;
+
+/** The metrics label of a failed request for a model this process does not serve. */
+export const OTHER_MODEL = '(other)';
+
+export interface ServedPrediction {
+  /** What `POST /feedback` names as `requestId` for this input. */
+  readonly id: string;
+  readonly label: number;
+  readonly probability: number;
+  readonly score: number;
+  readonly version: number;
+  readonly semver: string;
+  readonly arm: string;
+}
+
+export interface PredictAnswer {
+  readonly requestId: string;
+  readonly model: string;
+  /** Whether the answering version serves the model's live traffic (always true on the live route). */
+  readonly live: boolean;
+  /** The answering version's decision threshold on the probability. */
+  readonly threshold: number;
+  readonly predictions: ServedPrediction[];
+}
+
+export interface PredictRequest {
+  readonly requestId: string;
+  readonly texts: readonly string[];
+  /** `{texts}` (ids `<requestId>.<i>`) rather than `{text}` (id = requestId). */
+  readonly batch: boolean;
+}
+
+export interface FeedbackItem {
+  readonly requestId: string;
+  readonly label: unknown;
+}
+
+export interface FeedbackOutcome {
+  readonly requestId: string;
+  /** `recorded`, or `unknown`: no such prediction (never made, not written yet on another process, or past retention). */
+  readonly status: 'recorded' | 'unknown';
+  readonly model?: string;
+  readonly version?: number;
+}
+
+interface LiveArmState extends LiveArm {
+  readonly classifier: TextClassifier;
+}
+
+/** A model's live deployment with its classifiers loaded; null = the model exists but nothing serves it. */
+interface LiveState {
+  readonly deployment: LiveDeployment;
+  readonly arms: readonly LiveArmState[];
+}
+
+export interface ServingServiceDeps {
+  readonly registry: Pick<RegistryService, 'getVersion' | 'searchVersions'>;
+  readonly loader: Pick<ModelLoader, 'loadVersion'>;
+  readonly predictionLog: Pick<PredictionLog, 'record' | 'flush'>;
+  readonly predictions: Pick<PredictionStore, 'findByIds' | 'attachFeedback' | 'listRecent'>;
+  readonly metrics: ServingMetrics;
+  readonly clock: Clock;
+  /** Most texts in one request (WARDEN_PREDICT_MAX_BATCH). */
+  readonly maxBatch: number;
+  readonly log?: (level: 'info' | 'error', message: string, fields: Record<string, unknown>) => void;
+}
+
+export type LiveChangeListener = (model: string, deployment: LiveDeployment | null) => void;
+
+export class ServingService {
+  /** Models this process served (or is asked to serve), by name. */
+  private readonly live = new Map<string, LiveState | null>();
+  /** First loads in flight, so concurrent first requests share one. */
+  private readonly firstLoads = new Map<string, Promise<LiveState | null>>();
+  /** Order of live reads: a read applies only if no later-started read applied before it. */
+  private reads = 0;
+  private readonly appliedRead = new Map<string, number>();
+  private readonly listeners = new Set<LiveChangeListener>();
+
+  constructor(private readonly deps: ServingServiceDeps) {}
+
+  get maxBatch(): number {
+    return this.deps.maxBatch;
+  }
+
+  /** Predicts with the model's live deployment. MODEL_NOT_LIVE when it has none. */
+  async predict(model: string, request: PredictRequest): Promise<PredictAnswer> {
+    const started = performance.now();
+    try {
+      this.checkTexts(request.texts);
+      const known = this.live.get(model);
+      const state = known !== undefined ? known : await this.liveState(model);
+      if (state === null) throw notLive(model);
+      const arm = state.arms.length === 1 ? state.arms[0]! : (pickArm(state.deployment, Math.random() * 100) as LiveArmState);
+      return this.answer(model, arm.version, arm.arm, arm.classifier, request, started, true);
+    } catch (error) {
+      this.deps.metrics.requestFailed(this.modelLabel(model), codeOf(error));
+      throw error;
+    }
+  }
+
+  /**
+   * Predicts with a named version, live or not (`live` says which). Archived versions answer
+   * only an admin (investigating a rollback); for anyone else VERSION_ARCHIVED.
+   */
+  async predictPinned(model: string, version: VersionRefInput, request: PredictRequest, actor: { readonly role?: Role }): Promise<PredictAnswer> {
+    const started = performance.now();
+    try {
+      this.checkTexts(request.texts);
+      const found = await this.deps.registry.getVersion(model, version);
+      if (found.stage === 'Archived' && actor.role !== undefined && actor.role !== 'admin') {
+        throw new WardenError('VERSION_ARCHIVED', `${model} ${found.semver} is Archived; only an admin may predict with it`, { field: 'version', details: { version: found.number, stage: found.stage } });
+      }
+      const { classifier } = await this.deps.loader.loadVersion(found);
+      const state = this.live.get(model);
+      const live = state ? state.arms.some((a) => a.version.number === found.number) : found.stage === 'Production';
+      return this.answer(model, found, PINNED_ARM, classifier, request, started, live);
+    } catch (error) {
+      this.deps.metrics.requestFailed(this.modelLabel(model), codeOf(error));
+      throw error;
+    }
+  }
+
+  /**
+   * Attaches true labels. Each label must be in the predicting model's label set (else
+   * VALIDATION_FAILED naming `items[i].label`, nothing written); an unknown id is reported per item.
+   */
+  async feedback(items: readonly FeedbackItem[], actor: { readonly name: string }): Promise<FeedbackOutcome[]> {
+    if (items.length === 0 || items.length > MAX_FEEDBACK_ITEMS) throw invalid('items', `give 1-${MAX_FEEDBACK_ITEMS} feedback items`);
+    const ids = [...new Set(items.map((i) => i.requestId))];
+    let found = await this.deps.predictions.findByIds(ids);
+    if (found.length < ids.length) {
+      // A prediction this process made may still wait in the log's buffer.
+      await this.deps.predictionLog.flush();
+      found = await this.deps.predictions.findByIds(ids);
+    }
+    const byId = new Map(found.map((p) => [p.id, p]));
+    items.forEach((item, i) => {
+      if (byId.has(item.requestId)) validateFeedbackLabel(item.label, BINARY_LABELS, `items[${i}].label`);
+    });
+    const at = this.deps.clock.now();
+    await this.deps.predictions.attachFeedback(
+      items.filter((i) => byId.has(i.requestId)).map((i) => ({ id: i.requestId, label: i.label as number, actor: actor.name, at })),
+    );
+    return items.map((item) => {
+      const p = byId.get(item.requestId);
+      return p === undefined ? { requestId: item.requestId, status: 'unknown' } : { requestId: item.requestId, status: 'recorded', model: p.model, version: p.version };
+    });
+  }
+
+  /**
+   * A stage-changed event (from any process): when it moves a version into or out of Production
+   * for a model this process serves, load the new live deployment, then swap it in.
+   */
+  async onStageChanged(event: Pick<StageChangedEvent, 'model' | 'from' | 'to' | 'version'>): Promise<void> {
+    if (event.from !== 'Production' && event.to !== 'Production') return;
+    const model = event.model;
+    if (!this.live.has(model) && !this.firstLoads.has(model)) return; // not served here: loaded on first request
+    const previous = this.live.get(model);
+    try {
+      const next = await this.readLive(model);
+      this.deps.metrics.liveSwap(model, next === null ? 'stopped' : 'switched');
+      this.deps.log?.('info', next === null ? 'live model stopped: no Production version' : 'live model switched', {
+        model,
+        from: previous?.arms.map((a) => a.version.semver) ?? [],
+        to: next?.arms.map((a) => a.version.semver) ?? [],
+      });
+    } catch (error) {
+      this.deps.metrics.liveSwap(model, 'load-failed');
+      this.deps.log?.('error', 'live model not switched: the new version failed to load; the previous one keeps serving', {
+        model,
+        version: event.version,
+        serving: previous?.arms.map((a) => a.version.semver) ?? [],
+        err: error,
+      });
+    }
+  }
+
+  /** The newest recorded predictions of a model, newest first (written ones: call the log's flush first for this process's latest). */
+  recentPredictions(model: string, limit: number): Promise<StoredPrediction[]> {
+    return this.deps.predictions.listRecent(model, limit);
+  }
+
+  /** What serves `model` in this process now (undefined = not loaded here, null = nothing live). */
+  liveDeployment(model: string): LiveDeployment | null | undefined {
+    const state = this.live.get(model);
+    return state === undefined ? undefined : state === null ? null : state.deployment;
+  }
+
+  /** Called after every swap this process applies; returns the unsubscribe function. */
+  onLiveChange(listener: LiveChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Metrics name only models this process serves: any other name a client sends would be a new series. */
+  private modelLabel(model: string): string {
+    return this.live.has(model) ? model : OTHER_MODEL;
+  }
+
+  private checkTexts(texts: readonly string[]): void {
+    if (texts.length === 0 || texts.length > this.deps.maxBatch) throw invalid('texts', `give 1-${this.deps.maxBatch} texts`);
+    texts.forEach((t, i) => {
+      if (typeof t !== 'string' || t.length === 0 || t.length > MAX_TEXT_CHARS) throw invalid(`texts[${i}]`, `each text is a non-empty string of at most ${MAX_TEXT_CHARS} characters`);
+    });
+  }
+
+  private answer(model: string, version: ModelVersion, arm: string, classifier: TextClassifier, request: PredictRequest, started: number, live: boolean): PredictAnswer {
+    const predictions = predictBatch(classifier, request.texts);
+    const latencyMs = performance.now() - started;
+    const createdAt = this.deps.clock.now();
+    const served: ServedPrediction[] = predictions.map((p, i) => {
+      const id = predictionId(request.requestId, i, request.batch);
+      this.deps.predictionLog.record({
+        id,
+        requestId: request.requestId,
+        model,
+        version: version.number,
+        semver: version.semver,
+        arm,
+        label: p.label,
+        probability: p.probability,
+        score: p.score,
+        latencyMs,
+        createdAt,
+        ...describeInput(request.texts[i]!),
+      });
+      return { id, label: p.label, probability: p.probability, score: p.score, version: version.number, semver: version.semver, arm };
+    });
+    this.deps.metrics.requestServed({ model, version: version.number, arm }, predictions.length, latencyMs / 1000);
+    return { requestId: request.requestId, model, live, threshold: classifier.threshold, predictions: served };
+  }
+
+  private liveState(model: string): Promise<LiveState | null> {
+    let loading = this.firstLoads.get(model);
+    if (loading === undefined) {
+      loading = this.readLive(model).finally(() => this.firstLoads.delete(model));
+      this.firstLoads.set(model, loading);
+    }
+    return loading;
+  }
+
+  /** Reads the registry's live deployment, loads every arm, then (unless a later read won) swaps it in. */
+  private async readLive(model: string): Promise<LiveState | null> {
+    const read = ++this.reads;
+    const production = (await this.deps.registry.searchVersions(model, { stage: 'Production', limit: 1 })).items[0];
+    const deployment = liveDeploymentOf(model, production);
+    const state: LiveState | null =
+      deployment === undefined
+        ? null
+        : { deployment, arms: await Promise.all(deployment.arms.map(async (arm) => ({ ...arm, classifier: (await this.deps.loader.loadVersion(arm.version)).classifier }))) };
+    if (read > (this.appliedRead.get(model) ?? 0)) {
+      this.appliedRead.set(model, read);
+      this.live.set(model, state);
+      for (const listener of this.listeners) listener(model, state?.deployment ?? null);
+    }
+    return this.live.get(model) ?? null;
+  }
+}
+
+function notLive(model: string): WardenError {
+  return new WardenError('MODEL_NOT_LIVE', `"${model}" has no Production version, so nothing serves it; promote one (\`warden deploy ${model} <version>\`) or predict with a pinned version`, {
+    field: 'model',
+  });
+}
+
+function codeOf(error: unknown): string {
+  return isWardenError(error) ? error.code : 'INTERNAL';
+}

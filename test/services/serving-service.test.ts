@@ -1,0 +1,178 @@
+/**
+ * Live serving across processes: two platforms on one store (as two `warden` processes), A
+ * trains and promotes, B serves. Concurrent predict traffic on B through a Production change
+ * made on A: zero failed requests, every answer (each input of it) from exactly one of the two
+ * versions, and a client that has seen the new version never sees the old one again. A version
+ * whose artifact fails to load is never switched to. And the loading underneath: concurrent
+ * first requests load a version once, the cache is bounded.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPlatform, type Platform } from '../../src/main.js';
+import { openSqlDatabase } from '../../src/store/sql/database.js';
+import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-store.js';
+import { ModelLoader } from '../../src/services/model-loader.js';
+import { PredictionLog } from '../../src/services/prediction-log.js';
+import { ServingService } from '../../src/services/serving-service.js';
+import { SqlPredictionStore } from '../../src/store/sql/sql-prediction-store.js';
+import { NO_SERVING_METRICS } from '../../src/domain/ports/serving-metrics.js';
+import { systemClock } from '../../src/system/clock.js';
+import { STORE_KINDS, openTestDatabase, tempDir, type TestDatabase } from '../support/stores.js';
+import { testConfig } from '../support/platform.js';
+import { ROOT, trainServingVersions, until } from '../support/serving.js';
+import { corruptLocalBlob } from '../support/artifacts.js';
+
+type Json = Record<string, unknown>;
+const TEXTS = ['free cash prize winner click now', 'project meeting notes for tuesday'];
+
+for (const kind of STORE_KINDS) {
+  describe(`live serving across two processes on ${kind}`, () => {
+    let test: TestDatabase;
+    const artifacts = tempDir('warden-shared-artifacts-');
+    const platforms: Platform[] = [];
+    const removers: Array<() => void> = [];
+    let trainer: Platform;
+    let server: Platform;
+    let viewer: { authorization: string };
+    let admin: { authorization: string };
+
+    async function start(subscriber: string, env: Record<string, string>): Promise<Platform> {
+      const database = await openSqlDatabase(test.url, { ...(test.schema !== undefined ? { schema: test.schema } : {}), poolSize: 4 });
+      const { config, remove } = testConfig({ WARDEN_EVENT_SUBSCRIBER: subscriber, WARDEN_EVENT_POLL_MS: '50', WARDEN_ARTIFACTS_URL: `file:${artifacts.dir}`, ...env });
+      removers.push(remove);
+      const platform = await createPlatform(config, { database });
+      const close = platform.close;
+      Object.assign(platform, {
+        close: async () => {
+          await close();
+          await database.close();
+        },
+      });
+      platforms.push(platform);
+      return platform;
+    }
+
+    before(async () => {
+      test = await openTestDatabase(kind);
+      trainer = await start('trainer', { WARDEN_WORKER_CONCURRENCY: '1' });
+      server = await start('server', { WARDEN_ROLES: 'api' });
+      await trainServingVersions(trainer, 'swap', [2, 6, 3]);
+      await trainer.services.registry.deploy('swap', 1, ROOT);
+      viewer = { authorization: `Bearer ${(await server.services.auth.issue({ name: 'reader', role: 'viewer' })).plaintext}` };
+      admin = { authorization: `Bearer ${server.config.adminToken ?? ''}` };
+    });
+    after(async () => {
+      for (const platform of platforms.reverse()) await platform.close();
+      for (const remove of removers) remove();
+      artifacts.remove();
+      await test.cleanup();
+    });
+
+    async function predict(url: string, headers: { authorization: string }) {
+      const res = await server.app.inject({ method: 'POST', url, headers, payload: { texts: TEXTS } });
+      return { status: res.statusCode, body: res.json() as Json };
+    }
+    const served = (body: Json) => body.predictions as Array<{ version: number; probability: number; arm: string }>;
+
+    it('a Production change under concurrent traffic: zero failed requests, each answer wholly from v1 or v2, never back to v1', async () => {
+      // What each version says for the texts, pinned (v1 is archived by the change later, hence admin).
+      const expected = new Map<number, number[]>();
+      for (const version of [1, 2]) expected.set(version, served((await predict(`/predict/swap/versions/${version}`, admin)).body).map((p) => p.probability));
+      assert.notDeepEqual(expected.get(1), expected.get(2), 'the two versions answer differently');
+
+      await until(async () => (await predict('/predict/swap', viewer)).status === 200, 10_000, 'v1 to serve on B');
+      let switchedAt = Number.POSITIVE_INFINITY;
+      server.services.serving.onLiveChange((model, deployment) => {
+        if (model === 'swap' && deployment?.arms[0]?.version.number === 2) switchedAt = Math.min(switchedAt, performance.now());
+      });
+      const failures: string[] = [];
+      const answers: Array<{ client: number; version: number; startedAt: number }> = [];
+      let promoted = false;
+      const client = async (id: number) => {
+        let afterSwitch = 0;
+        while (afterSwitch < 15) {
+          const startedAt = performance.now();
+          const res = await predict('/predict/swap', viewer);
+          if (res.status !== 200) {
+            failures.push(`${res.status} ${JSON.stringify(res.body)}`);
+            continue;
+          }
+          const versions = new Set(served(res.body).map((p) => p.version));
+          const [version] = [...versions];
+          if (versions.size !== 1 || version === undefined) {
+            failures.push(`mixed versions in one answer: ${JSON.stringify(res.body)}`);
+            continue;
+          }
+          const probabilities = served(res.body).map((p) => p.probability);
+          if (JSON.stringify(probabilities) !== JSON.stringify(expected.get(version))) failures.push(`v${version} answered ${JSON.stringify(probabilities)}, not its own numbers`);
+          answers.push({ client: id, version, startedAt });
+          if (startedAt > switchedAt) afterSwitch++;
+          if (!promoted && answers.length >= 40) {
+            promoted = true;
+            void trainer.services.registry.deploy('swap', 2, ROOT).catch((error: unknown) => failures.push(`deploy failed: ${String(error)}`));
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, (_, i) => client(i)));
+
+      assert.deepEqual(failures, []);
+      const versions = new Set(answers.map((a) => a.version));
+      assert.deepEqual([...versions].sort(), [1, 2], 'traffic saw both versions');
+      for (let c = 0; c < 8; c++) {
+        const seen = answers.filter((a) => a.client === c).map((a) => a.version);
+        const firstV2 = seen.indexOf(2);
+        assert.ok(firstV2 >= 0 && seen.slice(firstV2).every((v) => v === 2), `client ${c} went back to v1: ${seen.join('')}`);
+      }
+      assert.ok(answers.filter((a) => a.startedAt > switchedAt).every((a) => a.version === 2), 'every request started after the switch got v2');
+      process.stdout.write(`# ${kind}: ${answers.length} answers, ${answers.filter((a) => a.version === 1).length} from v1 and the rest from v2, 0 failed\n`);
+    });
+
+    it('a version that fails to load is never switched to: the old one keeps serving, the failure is counted', async () => {
+      const v3 = await trainer.services.registry.getVersion('swap', 3);
+      corruptLocalBlob(new LocalArtifactStore(artifacts.dir), v3.artifactDigest ?? '');
+      await trainer.services.registry.deploy('swap', 3, ROOT);
+      const metricsHas = async (pattern: RegExp) => pattern.test((await server.app.inject({ method: 'GET', url: '/metrics', headers: viewer })).body);
+      // One try per stage-changed event of the move (v2 leaving Production, v3 entering it): each is counted.
+      await until(() => metricsHas(/warden_live_swaps_total\{model="swap",outcome="load-failed"\} [1-9]/), 10_000, 'the failed swap to be counted on B');
+      assert.equal(server.services.serving.liveDeployment('swap')?.arms[0]?.version.number, 2);
+      const res = await predict('/predict/swap', viewer);
+      assert.equal(res.status, 200);
+      assert.deepEqual(served(res.body).map((p) => p.version), [2, 2]);
+      // The registry says v3 is Production; this process keeps the version it could load.
+      assert.equal((await server.services.registry.getVersion('swap', 3)).stage, 'Production');
+    });
+
+    it('concurrent first requests load a version once; the cache is bounded (least recently used evicted)', async () => {
+      let reads = 0;
+      const counting = {
+        loadModelArtifact: (digest: unknown) => {
+          reads++;
+          return server.services.artifacts.loadModelArtifact(digest);
+        },
+      };
+      const loader = new ModelLoader({ registry: server.services.registry, artifacts: counting, cacheSize: 1 });
+      const log = new PredictionLog({ store: new SqlPredictionStore(server.database), clock: systemClock, metrics: NO_SERVING_METRICS, maxBuffer: 1000, batchSize: 500, flushIntervalMs: 60_000, retentionMs: 60_000 });
+      const serving = new ServingService({
+        registry: server.services.registry,
+        loader,
+        predictionLog: log,
+        predictions: new SqlPredictionStore(server.database),
+        metrics: NO_SERVING_METRICS,
+        clock: systemClock,
+        maxBatch: 8,
+      });
+      await trainer.services.registry.deploy('swap', 2, ROOT, 'back to the version that loads');
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => serving.predict('swap', { requestId: `r${i}`, texts: TEXTS, batch: true })));
+      assert.equal(reads, 1, 'twenty concurrent first requests, one artifact read');
+      assert.ok(answers.every((a) => a.predictions.every((p) => p.version === 2)));
+      // Cache of one: pinned v1 evicts v2's entry; the live deployment keeps its classifier, so live traffic reads nothing.
+      await serving.predictPinned('swap', 1, { requestId: 'p1', texts: TEXTS, batch: true }, {});
+      assert.equal(reads, 2);
+      await serving.predict('swap', { requestId: 'r-live', texts: TEXTS, batch: true });
+      assert.equal(reads, 2);
+      await serving.predictPinned('swap', 2, { requestId: 'p2', texts: TEXTS, batch: true }, {});
+      assert.equal(reads, 3, 'v2 was evicted from the cache of one, so pinning it reads it again');
+      await log.close();
+    });
+  });
+}
