@@ -5,9 +5,9 @@
  *   npm run bench:registry                      # both stores, 5 s per case
  *   npm run bench:registry -- --store sqlite --duration 3
  *
- * Prints req/s and p50/p99 latency for get model, create version, transition stage
- * and search versions at c=1 and c=8, then create-version throughput on a fresh model
- * vs. one that already has 5,000 versions. Needs PostgreSQL for the postgres rows
+ * Prints req/s, p50/p99 latency and the ratio to MLflow 2.9.2 (bench/support/mlflow-reference.ts)
+ * for get model, create version, transition stage and search versions at c=1 and c=8, then
+ * create-version throughput on a fresh model vs. one that already has 5,000 versions. Needs PostgreSQL for the postgres rows
  * (WARDEN_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test).
  */
 import os from 'node:os';
@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { call, startServer, type BenchServer as Server, type BenchStore } from './support/server.js';
 import { printTable } from './support/report.js';
+import { TARGET_RATIO, ratioToMlflow } from './support/mlflow-reference.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -153,20 +154,24 @@ async function benchStore(store: BenchStore): Promise<Row[]> {
 }
 
 function printRows(rows: Row[]): void {
-  const header = ['store', 'case', 'c', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors'];
+  const header = ['store', 'case', 'c', 'req/s', '× MLflow', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors'];
   printTable(
     header,
-    rows.map((r) => [r.store, r.case, String(r.connections), String(r.rps), String(r.p50), String(r.p99), String(r.requests), String(r.non2xx), String(r.errors)]),
+    rows.map((r) => [r.store, r.case, String(r.connections), String(r.rps), ratioToMlflow(r.case, r.connections, r.rps), String(r.p50), String(r.p99), String(r.requests), String(r.non2xx), String(r.errors)]),
   );
+  console.log(`\n× MLflow: req/s over MLflow 2.9.2's on this machine (bench/support/mlflow-reference.ts; — = no reference figure); the aim is ${TARGET_RATIO}×.`);
 }
 
+const loadAverage = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+
 const rows: Row[] = [];
-console.log(`Warden registry bench: ${DURATION_S} s per case, loopback, ${os.cpus().length} CPUs, node ${process.version}`);
+console.log(`Warden registry bench: ${DURATION_S} s per case, loopback, ${os.cpus().length} CPUs, node ${process.version}, load average ${loadAverage()}`);
 for (const store of STORES) {
   console.log(`… ${store}`);
   rows.push(...(await benchStore(store)));
 }
 printRows(rows);
+console.log(`load average after: ${loadAverage()}`);
 const bad = rows.filter((r) => r.non2xx > 0 || r.errors > 0);
 if (bad.length > 0) {
   console.error(`\nwarning: ${bad.length} case(s) had non-2xx answers or socket errors (see the table)`);

@@ -5,12 +5,10 @@
  *   npm run bench:tracking                          # both stores, 10 s per log-batch case
  *   npm run bench:tracking -- --store sqlite --duration 5 --runs 10000 --searches 100
  *
- * Prints:
- * - log-batch throughput (metrics/s) with 100 metrics per request at c=1 and c=8;
- * - run search over 10,000 seeded runs: p50/p99 of a search returning 1,000 runs,
- *   filtered (a metric comparison and a param) and ordered by a metric, at c=1.
- * MLflow 2.9.2 on the same machine: ~3,500 metrics/s (35 req/s; 47 at c=8) and 1.25 s
- * for a 1,000-run search; the target is 30× both (105,000 metrics/s, ~42 ms).
+ * Prints, with the ratio to MLflow 2.9.2's req/s (bench/support/mlflow-reference.ts):
+ * - log-batch throughput (req/s and metrics/s) with 100 metrics per request at c=1 and c=8;
+ * - run search over 10,000 seeded runs: req/s and p50/p99 of a search returning 1,000 runs,
+ *   filtered (a metric comparison and a param) and ordered by a metric, at c=1 and c=8.
  * Needs PostgreSQL for the postgres rows (WARDEN_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test).
  */
 import { randomBytes } from 'node:crypto';
@@ -20,6 +18,7 @@ import autocannon from 'autocannon';
 import { openSqlDatabase } from '../src/store/sql/database.js';
 import { call, startServer, type BenchServer as Server, type BenchStore } from './support/server.js';
 import { printTable } from './support/report.js';
+import { TARGET_RATIO, ratioToMlflow } from './support/mlflow-reference.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -159,7 +158,7 @@ async function seedRuns(server: Server, count: number): Promise<string> {
   return experiment.id;
 }
 
-async function benchSearch(server: Server, store: string): Promise<Row> {
+async function benchSearch(server: Server, store: string): Promise<Row[]> {
   const experimentId = await seedRuns(server, SEED_RUNS);
   const filter = "metrics.eval_f1 > 0.2 and params.lr = '0.1'";
   const query = new URLSearchParams({ experiment_id: experimentId, filter, order_by: 'metrics.eval_f1 DESC', limit: String(SEARCH_LIMIT) });
@@ -170,22 +169,37 @@ async function benchSearch(server: Server, store: string): Promise<Row> {
   if (!f1.every((v, i) => v > 0.2 && (i === 0 || v <= (f1[i - 1] as number))) || !check.runs.every((r) => r.params.lr === '0.1')) {
     throw new Error('the search returned runs out of order or not matching the filter');
   }
-  const result = await autocannon({
-    url: server.url,
-    connections: 1,
-    amount: SEARCHES,
-    requests: [{ method: 'GET', path: route, headers: { authorization: `Bearer ${server.token}` } }],
-  });
-  return row(store, `search ${SEED_RUNS} runs → ${SEARCH_LIMIT}`, 1, result);
+  const rows: Row[] = [];
+  for (const connections of [1, 8]) {
+    const result = await autocannon({
+      url: server.url,
+      connections,
+      amount: SEARCHES,
+      requests: [{ method: 'GET', path: route, headers: { authorization: `Bearer ${server.token}` } }],
+    });
+    rows.push(row(store, `run search ${SEARCH_LIMIT.toLocaleString('en')} of ${SEED_RUNS.toLocaleString('en')}`, connections, result));
+  }
+  return rows;
 }
 
 function print(rows: Row[]): void {
-  const header = ['store', 'case', 'c', 'req/s', 'metrics/s', 'p50 ms', 'p99 ms', 'requests', 'failed'];
+  const header = ['store', 'case', 'c', 'req/s', '× MLflow', 'metrics/s', 'p50 ms', 'p99 ms', 'requests', 'failed'];
   printTable(
     header,
-    rows.map((r) => [r.store, r.case, String(r.connections), String(r.reqPerS), r.metricsPerS === undefined ? '' : String(r.metricsPerS), String(r.p50), String(r.p99), String(r.requests), String(r.failures)]),
+    rows.map((r) => [
+      r.store,
+      r.case,
+      String(r.connections),
+      String(r.reqPerS),
+      ratioToMlflow(r.case, r.connections, r.reqPerS),
+      r.metricsPerS === undefined ? '' : String(r.metricsPerS),
+      String(r.p50),
+      String(r.p99),
+      String(r.requests),
+      String(r.failures),
+    ]),
   );
-  console.log('\nMLflow 2.9.2 reference: 3,500 metrics/s at c=1 (4,700 at c=8); 1,000-run search 1,250 ms. Target 30×: 105,000 metrics/s, ~42 ms.');
+  console.log(`\n× MLflow: req/s over MLflow 2.9.2's on this machine (bench/support/mlflow-reference.ts; — = no reference figure); the aim is ${TARGET_RATIO}×.`);
 }
 
 /** GET /health (no store, no auth): what this machine's HTTP path alone does right now, for scale. */
@@ -201,7 +215,7 @@ for (const store of STORES) {
   try {
     rows.push(await benchHealth(server, store));
     for (const connections of [1, 8]) rows.push(await benchLogBatch(server, store, connections));
-    rows.push(await benchSearch(server, store));
+    rows.push(...(await benchSearch(server, store)));
   } finally {
     await server.stop();
   }
