@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 
 /**
@@ -47,6 +48,12 @@ export interface Config {
   readonly sweepIntervalMs: number;
   /** Unreferenced artifact blobs younger than this are not garbage-collected yet, in ms (an upload records its reference just after storing its blob). */
   readonly artifactGcGraceMs: number;
+  /**
+   * How many processes serve the API for `warden server` (WARDEN_API_PROCESSES, default the
+   * number of CPUs): above 1, the started process keeps the other roles and forks that many
+   * API-only children sharing the port (node:cluster).
+   */
+  readonly apiProcesses: number;
   /** This process's roles (WARDEN_ROLES; default all three, the embedded mode). */
   readonly roles: readonly ProcessRole[];
   /** Records of ended periodic jobs (sweep, scan, cleanup) older than this are deleted, in ms. */
@@ -194,9 +201,14 @@ function trainerEnv(env: Env): Record<string, string> {
 
 /**
  * Builds the Config from an environment (process.env by default). Throws ConfigError naming
- * the variable. `stdoutIsTty` resolves WARDEN_LOG_FORMAT=auto.
+ * the variable. `stdoutIsTty` resolves WARDEN_LOG_FORMAT=auto; `cpus` is the default of WARDEN_API_PROCESSES.
  */
-export function loadConfig(env: Env = process.env, cwd: string = process.cwd(), stdoutIsTty: boolean = process.stdout.isTTY === true): Config {
+export function loadConfig(
+  env: Env = process.env,
+  cwd: string = process.cwd(),
+  stdoutIsTty: boolean = process.stdout.isTTY === true,
+  cpus: number = os.availableParallelism(),
+): Config {
   const home = path.resolve(cwd, env.WARDEN_HOME || '.warden');
   const storeUrl = env.WARDEN_STORE_URL || `sqlite:${path.join(home, 'warden.db')}`;
   checkScheme('WARDEN_STORE_URL', storeUrl, STORE_SCHEMES);
@@ -236,6 +248,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd(), 
     bootstrap: bool(env, 'WARDEN_BOOTSTRAP', true),
     sweepIntervalMs: integer(env, 'WARDEN_SWEEP_INTERVAL_MS', 60_000, 100, 24 * 3600 * 1000),
     artifactGcGraceMs: integer(env, 'WARDEN_ARTIFACT_GC_GRACE_MS', 3600 * 1000, 0, 7 * 24 * 3600 * 1000), // 1 hour
+    apiProcesses: integer(env, 'WARDEN_API_PROCESSES', Math.max(1, cpus), 1, 64),
     roles: roles(env),
     healthPort: env.WARDEN_HEALTH_PORT ? integer(env, 'WARDEN_HEALTH_PORT', 0, 0, 65535) : undefined,
     workerConcurrency: integer(env, 'WARDEN_WORKER_CONCURRENCY', 1, 0, 64),

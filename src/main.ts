@@ -42,6 +42,7 @@ import type { JobStore } from './domain/ports/job-store.js';
 import type { JobHandlers, JobQueue } from './domain/ports/job-queue.js';
 import { SqlJobStore } from './store/sql/sql-job-store.js';
 import { LocalJobQueue } from './jobs/local-job-queue.js';
+import type { JobEventChannel } from './jobs/job-event-channel.js';
 import { TrainingService } from './services/training-service.js';
 import { RecipeResolver } from './services/recipe-resolver.js';
 import { ModelLoader } from './services/model-loader.js';
@@ -88,6 +89,14 @@ export interface PlatformOptions {
    * after createPlatform resolves sees the events raised from then on.
    */
   readonly subscribe?: (events: DomainEvents) => void;
+  /** The local queue's live job messages (default: this process only); see ClusterJobEventChannel. */
+  readonly jobEventChannel?: JobEventChannel;
+  /**
+   * An API child of a `warden server` with several API processes: its primary has already
+   * migrated the store, made sure of the admin token and run the first-start bootstrap, so
+   * this process does none of it. `counts` says how many API processes run (for /health).
+   */
+  readonly apiChild?: { readonly index: number; readonly counts: () => { readonly running: number; readonly wanted: number } };
 }
 
 /** Writes the generated admin token where only its owner can read it. */
@@ -113,7 +122,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const homeWarnings = prepareHome(config);
     const database = options.database ?? (await openSqlDatabase(config.storeUrl, { sqliteSync: config.sqliteSync }));
     if (!options.database) closers.push(() => database.close());
-    const migrationsApplied = await migrateToLatest(database);
+    const migrationsApplied = options.apiChild ? [] : await migrateToLatest(database);
 
     // Adapters.
     const tokens = new SqlTokenStore(database);
@@ -135,7 +144,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
 
     // Services.
     const jobStore = new SqlJobStore(database);
-    const jobs = await createJobQueue(config, jobStore);
+    const jobs = await createJobQueue(config, jobStore, options.jobEventChannel);
     closers.push(() => jobs.close());
 
     const tracking = new TrackingService({ store: new SqlTrackingStore(database), clock: systemClock, ids: randomIds, meter: new ProcessResourceMeter() });
@@ -229,7 +238,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       { group: 'retrain-on-fresh-data' },
     );
 
-    const generatedAdminToken = await services.auth.ensureBootstrapAdmin(config.adminToken);
+    const generatedAdminToken = options.apiChild ? undefined : await services.auth.ensureBootstrapAdmin(config.adminToken);
     if (generatedAdminToken !== undefined) saveAdminToken(config.home, generatedAdminToken);
 
     const runtime: RuntimeInfo = {
@@ -237,6 +246,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       storeDialect: database.dialect.name,
       queueKind: config.queueUrl.startsWith('redis') ? 'redis' : 'local',
       startedAt: Date.now(),
+      apiProcesses: () => (options.apiChild ? { index: options.apiChild.index, ...options.apiChild.counts() } : { index: 1, running: 1, wanted: 1 }),
       checkStore: async () => {
         await sql`select 1`.execute(database.db);
       },
@@ -259,7 +269,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     };
     if (config.roles.includes('worker')) await startJobWorkers(services.jobs, handlers, config.workerConcurrency);
     // First start on an empty registry: register and train the sample models (idempotent: skipped once models exist).
-    const bootstrapJobs = config.bootstrap ? await services.training.bootstrap() : [];
+    const bootstrapJobs = config.bootstrap && !options.apiChild ? await services.training.bootstrap() : [];
     late.log = app.log;
     options.subscribe?.(events);
     await events.start();
@@ -278,14 +288,14 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
  * durable in the metadata store; `redis://` uses BullMQ, so any number of `warden worker`
  * processes share the work. Either way the job records live in the store.
  */
-export async function createJobQueue(config: Config, store: JobStore): Promise<JobQueue> {
+export async function createJobQueue(config: Config, store: JobStore, channel?: JobEventChannel): Promise<JobQueue> {
   const common = { clock: systemClock, ids: randomIds, timings: { leaseMs: config.jobLeaseMs } };
   if (config.queueUrl.startsWith('redis')) {
     // Loaded on use: BullMQ and ioredis are a third of an embedded start's module loading.
     const { BullMqJobQueue } = await import('./jobs/bullmq-job-queue.js');
     return new BullMqJobQueue(store, { ...common, url: config.queueUrl, prefix: config.queuePrefix });
   }
-  return new LocalJobQueue(store, common);
+  return new LocalJobQueue(store, { ...common, ...(channel ? { channel } : {}) });
 }
 
 /** Starts `concurrency` workers for this build's job kinds in this process (none when 0). */

@@ -46,4 +46,14 @@ describe('config', () => {
       assert.throws(() => loadConfig({ WARDEN_SQLITE_SYNC: value }, '/tmp', false), (error: unknown) => error instanceof ConfigError && error.variable === 'WARDEN_SQLITE_SYNC', value);
     }
   });
+
+  it('WARDEN_API_PROCESSES: the number of CPUs by default (1 on one CPU), 1 to 64 when given; anything else names the variable', () => {
+    assert.equal(loadConfig({}, '/tmp', false, 2).apiProcesses, 2);
+    assert.equal(loadConfig({}, '/tmp', false, 1).apiProcesses, 1);
+    assert.equal(loadConfig({ WARDEN_API_PROCESSES: '1' }, '/tmp', false, 8).apiProcesses, 1);
+    assert.equal(loadConfig({ WARDEN_API_PROCESSES: '4' }, '/tmp', false, 2).apiProcesses, 4);
+    for (const value of ['0', '65', '-1', '2.5', 'auto']) {
+      assert.throws(() => loadConfig({ WARDEN_API_PROCESSES: value }, '/tmp', false), (error: unknown) => error instanceof ConfigError && error.variable === 'WARDEN_API_PROCESSES', value);
+    }
+  });
 });

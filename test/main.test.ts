@@ -190,7 +190,8 @@ describe('process roles (WARDEN_ROLES)', () => {
   const config = (extra: Record<string, string>) => {
     const home = tempDir('warden-roles-');
     homes.push(home);
-    const env = { WARDEN_HOME: home.dir, WARDEN_LOG_LEVEL: 'silent', WARDEN_BOOTSTRAP: 'false', WARDEN_WORKER_CONCURRENCY: '1', HOST: '127.0.0.1', PORT: '0' };
+    // One process: these tests look at the roles of the process that serves (test/cluster covers several).
+    const env = { WARDEN_HOME: home.dir, WARDEN_LOG_LEVEL: 'silent', WARDEN_BOOTSTRAP: 'false', WARDEN_WORKER_CONCURRENCY: '1', HOST: '127.0.0.1', PORT: '0', WARDEN_API_PROCESSES: '1' };
     return loadConfig({ ...env, WARDEN_ADMIN_TOKEN: 'a-configured-admin-token-123456', ...extra });
   };
   const periodicJobs = async (platform: Platform) => {

@@ -67,7 +67,7 @@ export async function startServer(store: BenchStore, label: string): Promise<Ben
     database = { url: PG_URL, schema };
   }
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'server'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'server'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {

@@ -11,6 +11,11 @@ export interface RuntimeInfo {
   readonly queueKind: 'local' | 'redis';
   /** Milliseconds since the epoch when the platform was created. */
   readonly startedAt: number;
+  /**
+   * The API processes of this server: which one answers (1-based), how many listen and how
+   * many are configured (WARDEN_API_PROCESSES); a single process is 1 of 1.
+   */
+  apiProcesses(): { readonly index: number; readonly running: number; readonly wanted: number };
   /** Resolves when the metadata store answers a trivial query; rejects otherwise. */
   checkStore(): Promise<void>;
 }

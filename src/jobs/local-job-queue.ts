@@ -10,13 +10,19 @@ import { planSchedule, scheduleWindow, windowJob, type Schedule, type ScheduleRe
 import { decideRecovery, isOrphaned, isTerminal, type Job, type JobKind } from '../domain/jobs.js';
 import type { JobHandlers, JobQueue } from '../domain/ports/job-queue.js';
 import type { JobStore } from '../domain/ports/job-store.js';
-import { InMemoryJobEventChannel } from './job-event-channel.js';
+import { InMemoryJobEventChannel, type JobEventChannel } from './job-event-channel.js';
 import { JobQueueCore, type JobQueueOptions, type StartableWorkers } from './job-queue-core.js';
 import { isLiveWorkerHere, isWorkerDeadOnThisHost, newWorkerId, registerLiveWorker, runAttempt } from './job-runner.js';
 
 export interface LocalJobQueueOptions extends JobQueueOptions {
   /** How often idle workers look for due jobs enqueued elsewhere or whose backoff ended, in ms. */
   readonly pollIntervalMs?: number;
+  /**
+   * How this queue's live messages (enqueued, progress, logs, state, cancel) reach the other
+   * parts of the queue: in this process by default; across the processes of one server with
+   * ClusterJobEventChannel, so an API process streams a job that the primary runs.
+   */
+  readonly channel?: JobEventChannel;
 }
 
 
@@ -25,7 +31,7 @@ export class LocalJobQueue extends JobQueueCore implements JobQueue {
   private readonly schedules = new Map<string, { schedule: Schedule; timer: NodeJS.Timeout | undefined }>();
 
   constructor(store: JobStore, options: LocalJobQueueOptions) {
-    super(store, new InMemoryJobEventChannel(), options);
+    super(store, options.channel ?? new InMemoryJobEventChannel(), options);
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
   }
 

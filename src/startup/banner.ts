@@ -11,7 +11,7 @@ import { ADMIN_TOKEN_FILE } from '../main.js';
 export interface ServerBannerFacts {
   readonly url: string;
   readonly version: string;
-  readonly config: Pick<Config, 'home' | 'adminToken' | 'queueUrl'>;
+  readonly config: Pick<Config, 'home' | 'adminToken' | 'queueUrl' | 'apiProcesses'>;
   readonly storeDialect: string;
   /** Migrations applied by this start. */
   readonly migrationsApplied: readonly string[];
@@ -26,7 +26,7 @@ export function serverBanner(facts: ServerBannerFacts): string[] {
   const { url, config } = facts;
   const tokenFile = path.join(config.home, ADMIN_TOKEN_FILE);
   const lines = [
-    `Warden ${facts.version} listening on ${url} (store: ${facts.storeDialect}, queue: ${config.queueUrl.split(':')[0]})`,
+    `Warden ${facts.version} listening on ${url} (store: ${facts.storeDialect}, queue: ${config.queueUrl.split(':')[0]}, ${config.apiProcesses === 1 ? '1 API process' : `${config.apiProcesses} API processes`})`,
     `API docs: ${url}/docs`,
     `CLI (in this checkout): ${CLI_COMMAND} --help`,
   ];

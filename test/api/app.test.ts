@@ -71,7 +71,7 @@ describe('request logging', () => {
   /** An app on the platform's services whose log lines are captured. */
   const appLogging = async (overrides: Partial<Pick<Config, 'logLevel' | 'logFormat'>>) => {
     const lines: string[] = [];
-    const runtime: RuntimeInfo = { version: '0.0.0', storeDialect: 'sqlite', queueKind: 'local', startedAt: Date.now(), checkStore: async () => {} };
+    const runtime: RuntimeInfo = { version: '0.0.0', storeDialect: 'sqlite', queueKind: 'local', startedAt: Date.now(), checkStore: async () => {}, apiProcesses: () => ({ index: 1, running: 1, wanted: 1 }) };
     const app = await buildApp({
       config: { ...platform.config, ...overrides },
       services: platform.services,

@@ -11,7 +11,7 @@ function facts(over: Partial<ServerBannerFacts> = {}): ServerBannerFacts {
   return {
     url: 'http://127.0.0.1:7070',
     version: '9.8.7',
-    config: { home, adminToken: undefined, queueUrl: 'redis://cache:6379' },
+    config: { home, adminToken: undefined, queueUrl: 'redis://cache:6379', apiProcesses: 2 },
     storeDialect: 'postgres',
     migrationsApplied: [],
     generatedAdminToken: undefined,
@@ -24,7 +24,7 @@ describe('serverBanner', () => {
   it('says where it listens, with which store and queue, the docs and the CLI', () => {
     const lines = serverBanner(facts());
     assert.deepEqual(lines.slice(0, 3), [
-      'Warden 9.8.7 listening on http://127.0.0.1:7070 (store: postgres, queue: redis)',
+      'Warden 9.8.7 listening on http://127.0.0.1:7070 (store: postgres, queue: redis, 2 API processes)',
       'API docs: http://127.0.0.1:7070/docs',
       `CLI (in this checkout): ${CLI_COMMAND} --help`,
     ]);
@@ -43,10 +43,10 @@ describe('serverBanner', () => {
   });
 
   it('never prints a configured admin token, only where it comes from', () => {
-    const lines = serverBanner(facts({ config: { home, adminToken: 'a-configured-admin-token-123456', queueUrl: 'local:' } }));
+    const lines = serverBanner(facts({ config: { home, adminToken: 'a-configured-admin-token-123456', queueUrl: 'local:', apiProcesses: 1 } }));
     assert.ok(lines.includes('Admin token: the value of WARDEN_ADMIN_TOKEN'));
     assert.ok(!lines.join('\n').includes('a-configured-admin-token-123456'));
-    assert.match(lines[0]!, /queue: local\)$/);
+    assert.match(lines[0]!, /queue: local, 1 API process\)$/);
   });
 
   it('on a later start points at the token file', () => {

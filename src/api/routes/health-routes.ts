@@ -7,6 +7,14 @@ const Health = Type.Object({
   store: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]),
   queue: Type.Union([Type.Literal('local'), Type.Literal('redis')]),
   uptimeSeconds: Type.Number(),
+  apiProcesses: Type.Object(
+    {
+      answeredBy: Type.Integer({ description: 'which API process answered (1-based)' }),
+      running: Type.Integer({ description: 'API processes listening now' }),
+      wanted: Type.Integer({ description: 'API processes configured (WARDEN_API_PROCESSES)' }),
+    },
+    { description: 'a dead API process is replaced: running < wanted while that happens' },
+  ),
 });
 
 /** GET /health: public liveness and readiness (503 when the metadata store does not answer). */
@@ -19,6 +27,7 @@ export const healthRoutes: RouteModule = (app, deps) => {
     },
     async (request, reply) => {
       const { runtime } = deps;
+      const processes = runtime.apiProcesses();
       let status: 'ok' | 'unavailable' = 'ok';
       try {
         await runtime.checkStore();
@@ -32,6 +41,7 @@ export const healthRoutes: RouteModule = (app, deps) => {
         store: runtime.storeDialect,
         queue: runtime.queueKind,
         uptimeSeconds: Math.round((Date.now() - runtime.startedAt) / 1000),
+        apiProcesses: { answeredBy: processes.index, running: processes.running, wanted: processes.wanted },
       });
     },
   );

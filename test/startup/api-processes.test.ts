@@ -1,0 +1,213 @@
+/**
+ * `warden server` with WARDEN_API_PROCESSES=2 as a real process tree (a primary running the
+ * worker and scheduler, two API children sharing one port, one SQLite file in WAL mode):
+ * both children answer on the port, a job enqueued through one child streams its progress
+ * through the other, a killed child is replaced, SIGTERM stops them all.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SMALL_FEATURES, syntheticRows } from '../support/training.js';
+import { jsonl } from '../support/datasets.js';
+import { tempDir } from '../support/stores.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TOKEN = 'cluster-test-admin-token-0123456789';
+
+interface Health {
+  status: string;
+  apiProcesses: { answeredBy: number; running: number; wanted: number };
+}
+
+/** One keep-alive connection: every request of a client goes to the same API process. */
+function client(port: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const request = (method: string, route: string, body?: string, contentType = 'application/json') =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port, method, path: route, agent, headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': contentType } : {}) } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  return {
+    agent,
+    request,
+    async health(): Promise<Health> {
+      return JSON.parse((await request('GET', '/health')).text) as Health;
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+/** Reads the job's SSE stream on this client's connection until the job ends; returns the event names in order. */
+function streamJob(port: number, agent: http.Agent, jobId: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: `/jobs/${jobId}/events`, agent, headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`events: ${res.statusCode}`));
+      const events: string[] = [];
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const name = /^event: (.+)$/m.exec(buffer.slice(0, end))?.[1];
+          if (name !== undefined) events.push(name);
+          buffer = buffer.slice(end + 2);
+        }
+      });
+      res.on('end', () => resolve(events));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('warden server with 2 API processes (SQLite, local queue)', () => {
+  const home = tempDir('warden-api-processes-');
+  let server: ChildProcess;
+  let port = 0;
+  let output = '';
+  const clients: Array<ReturnType<typeof client>> = [];
+
+  before(async () => {
+    server = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/index.ts'), 'server'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH ?? '',
+        WARDEN_HOME: home.dir,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        WARDEN_API_PROCESSES: '2',
+        WARDEN_ADMIN_TOKEN: TOKEN,
+        WARDEN_BOOTSTRAP: 'false',
+        WARDEN_WORKER_CONCURRENCY: '1',
+        WARDEN_LOG_FORMAT: 'json',
+        WARDEN_LOG_LEVEL: 'info',
+      },
+    });
+    server.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    server.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const listening = await new Promise<string>((resolve, reject) => {
+      const onData = () => {
+        const match = /listening on http:\/\/127\.0\.0\.1:(\d+) \(.*2 API processes\)/.exec(output);
+        if (match) resolve(match[1]!);
+      };
+      server.stdout!.on('data', onData);
+      server.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+    });
+    port = Number(listening);
+  });
+
+  after(async () => {
+    for (const c of clients) c.close();
+    if (server.exitCode === null && server.signalCode === null) {
+      server.kill('SIGKILL');
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
+    home.remove();
+  });
+
+  /** Opens connections until one lands on each API process; returns them by process (1-based). */
+  async function onePerProcess(): Promise<Map<number, ReturnType<typeof client>>> {
+    const found = new Map<number, ReturnType<typeof client>>();
+    for (let i = 0; i < 20 && found.size < 2; i++) {
+      const c = client(port);
+      clients.push(c);
+      const health = await c.health();
+      if (found.has(health.apiProcesses.answeredBy)) c.close();
+      else found.set(health.apiProcesses.answeredBy, c);
+    }
+    return found;
+  }
+
+  it('both API processes answer on the one port, and /health says 2 of 2 run', async () => {
+    const byProcess = await onePerProcess();
+    assert.deepEqual([...byProcess.keys()].sort(), [1, 2]);
+    for (const c of byProcess.values()) assert.deepEqual((await c.health()).apiProcesses.running, 2);
+  });
+
+  it('a job enqueued through one API process streams its progress, logs and end through the other', async () => {
+    const byProcess = await onePerProcess();
+    const [first, second] = [byProcess.get(1)!, byProcess.get(2)!];
+    const upload = await first.request('POST', '/datasets?name=synth', jsonl(syntheticRows(300)), 'application/x-ndjson');
+    assert.equal(upload.status, 201, upload.text);
+    const queued = await first.request(
+      'POST',
+      '/jobs/train',
+      JSON.stringify({ model: 'cluster-spam', family: 'lr', dataset: { datasets: ['synth'] }, recipe: { featurizer: SMALL_FEATURES, hyperParameters: { epochs: 3 } }, task: 'spam' }),
+    );
+    assert.equal(queued.status, 202, queued.text);
+    const jobId = (JSON.parse(queued.text) as { id: string }).id;
+    const events = await streamJob(port, second.agent, jobId);
+    assert.equal(events[0], 'snapshot');
+    // Live, not read back by the subscription's 1 s store poll: the job's every phase and epoch arrive.
+    assert.ok(events.filter((e) => e === 'progress').length >= 3, events.join(','));
+    assert.ok(events.includes('log'), events.join(','));
+    const job = JSON.parse((await second.request('GET', `/jobs/${jobId}`)).text) as { state: string };
+    assert.equal(job.state, 'succeeded');
+    assert.equal(events[events.length - 1], 'state');
+  });
+
+  it('a killed API process is logged and replaced; the port keeps answering', async () => {
+    const pids = await childPids(server.pid!);
+    assert.equal(pids.length, 2, `children: ${pids.join(',')}`);
+    process.kill(pids[0]!, 'SIGKILL');
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const now = await childPids(server.pid!);
+      if (now.length === 2 && !now.includes(pids[0]!) && /API process \d \(pid \d+\) exited with SIGKILL; starting a new one/.test(output)) {
+        const c = client(port);
+        clients.push(c);
+        const health = await waitFor(async () => {
+          const h = await c.health();
+          return h.apiProcesses.running === 2 ? h : undefined;
+        }, deadline);
+        assert.equal(health.status, 'ok');
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`not replaced:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+
+  it('SIGTERM stops the children and the primary, exit code 0', async () => {
+    const pids = await childPids(server.pid!);
+    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    server.kill('SIGTERM');
+    assert.equal(await exited, 0, output);
+    for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `API process ${pid} still running`);
+  });
+});
+
+/** The pids of a process's children (Linux /proc). */
+async function childPids(pid: number): Promise<number[]> {
+  const fs = await import('node:fs/promises');
+  const tasks = await fs.readdir(`/proc/${pid}/task`);
+  const children: number[] = [];
+  for (const task of tasks) {
+    const text = await fs.readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
+    children.push(...text.split(/\s+/).filter(Boolean).map(Number));
+  }
+  return children;
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, deadline: number): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
