@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { invalid } from '../../src/domain/errors.js';
 import { isTerminal, type Job, type JobEvent, type JsonObject, type JsonValue } from '../../src/domain/jobs.js';
 import type { JobContext, JobHandlers, JobQueue } from '../../src/domain/ports/job-queue.js';
+import { jobRunning, until } from '../support/wait.js';
 
 export interface JobQueueFixture {
   readonly queue: JobQueue;
@@ -53,7 +54,7 @@ function handlersFor(probe: Probe): JobHandlers {
           return null;
         case 'wait-cancel':
           ctx.reportProgress({ fraction: 0.1, phase: 'waiting' });
-          while (!ctx.signal.aborted) await sleep(20);
+          if (!ctx.signal.aborted) await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
           ctx.log('saw the cancel');
           ctx.signal.throwIfAborted();
           return 'not reached';
@@ -140,6 +141,18 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueueFixtu
 
     const tickTag = () => `tick-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
+    /**
+     * Instead of sleeping to see that nothing more comes: a marker job due just after the
+     * next two windows of `everyMs` has run, so a tick still scheduled for those windows
+     * (due earlier, claimed in due order) would have run by then.
+     */
+    const ranAfterTheNextWindows = async (stopped: number, everyMs: number) => {
+      const marker = tickTag();
+      const runAt = (Math.floor(stopped / everyMs) + 2) * everyMs + 50;
+      const job = await peer.enqueue({ kind: 'backfill', payload: { behavior: 'tick', tag: marker }, runAt });
+      assert.equal((await watch(peer, job.id)).job.state, 'succeeded');
+    };
+
     it('a schedule declared (twice) by two processes fires about every everyMs, each tick once, until unscheduled', async () => {
       const tag = tickTag();
       const everyMs = 400;
@@ -147,10 +160,10 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueueFixtu
       const started = Date.now();
       await Promise.all([queue.schedule(request), peer.schedule(request)]);
       await Promise.all([queue.schedule(request), peer.schedule(request)]);
-      await sleep(everyMs * 6);
+      await until(() => (probe.ticks.get(tag) ?? []).length >= 5, 'five ticks', { timeoutMs: everyMs * 20 });
       await Promise.all([queue.unschedule(tag), peer.unschedule(tag)]);
       const stopped = Date.now();
-      await sleep(everyMs);
+      await ranAfterTheNextWindows(stopped, everyMs);
       const ticks = probe.ticks.get(tag) ?? [];
       const windows = Math.floor(stopped / everyMs) - Math.floor(started / everyMs) + 1;
       assert.ok(ticks.length >= windows - 1 && ticks.length <= windows, `${ticks.length} ticks in ${windows} windows`);
@@ -159,8 +172,8 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueueFixtu
       const times = ticks.map((t) => t.at).sort((a, b) => a - b);
       const meanGap = (times[times.length - 1]! - times[0]!) / (times.length - 1);
       assert.ok(meanGap > everyMs * 0.6 && meanGap < everyMs * 1.5, `mean gap ${meanGap} ms`);
-      await sleep(everyMs * 2);
-      assert.equal((probe.ticks.get(tag) ?? []).length, ticks.length, 'no tick after unschedule');
+      const firstWindowAfter = (Math.floor(stopped / everyMs) + 1) * everyMs;
+      assert.deepEqual(ticks.filter((t) => t.runAt >= firstWindowAfter), [], 'no tick after unschedule');
     });
 
     it('declaring a schedule with another interval replaces the old one', async () => {
@@ -169,14 +182,15 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueueFixtu
         const request = { name: tag, everyMs, kind: 'backfill' as const, payload: { behavior: 'tick', tag } };
         return Promise.all([queue.schedule(request), peer.schedule(request)]);
       };
+      const at = (everyMs: number) => (probe.ticks.get(tag) ?? []).filter((t) => t.key.includes(`:${everyMs}:`));
       await declare(300);
-      await sleep(1_000);
+      await until(() => at(300).length >= 3, 'three ticks at 300 ms');
       await declare(1_200);
       const changed = Date.now();
-      await sleep(2_600);
+      await until(() => at(1_200).length >= 2, 'two ticks at 1200 ms');
       await Promise.all([queue.unschedule(tag), peer.unschedule(tag)]);
       const stopped = Date.now();
-      await sleep(400);
+      await ranAfterTheNextWindows(stopped, 1_200);
       const ticks = probe.ticks.get(tag) ?? [];
       const fast = ticks.filter((t) => t.key.includes(':300:'));
       const slow = ticks.filter((t) => t.key.includes(':1200:'));
@@ -245,11 +259,14 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueueFixtu
     });
 
     it('cancels a queued job at once; it never runs; a terminal job is not cancellable', async () => {
-      const job = await queue.enqueue({ kind: 'train', payload: { behavior: 'succeed' }, runAt: Date.now() + 60_000 });
+      const due = Date.now() + 400;
+      const job = await queue.enqueue({ kind: 'train', payload: { behavior: 'succeed' }, runAt: due });
       const cancelled = await queue.cancel(job.id);
       assert.equal(cancelled.state, 'cancelled');
       await assert.rejects(queue.cancel(job.id), { code: 'JOB_NOT_CANCELLABLE' });
-      await sleep(300);
+      // Had it stayed claimable, it would start before a job due after it: wait for that one.
+      const later = await queue.enqueue({ kind: 'train', payload: { behavior: 'succeed' }, runAt: due + 100 });
+      assert.equal((await watch(queue, later.id)).job.state, 'succeeded');
       assert.equal(probe.starts.has(job.id), false);
       assert.equal((await queue.get(job.id)).state, 'cancelled');
     });
@@ -258,7 +275,7 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueueFixtu
       const job = await queue.enqueue({ kind: 'train', payload: { behavior: 'wait-cancel' }, maxAttempts: 3 });
       const events: JobEvent[] = [];
       const subscription = await queue.subscribe(job.id, (e) => events.push(e));
-      for (let i = 0; i < 200 && (await queue.get(job.id)).state !== 'running'; i++) await sleep(20);
+      await jobRunning(queue, job.id);
       const requested = await queue.cancel(job.id);
       assert.equal(requested.state, 'running');
       assert.equal(requested.cancelRequested, true);
@@ -319,7 +336,8 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueueFixtu
       const again = await queue.enqueue({ kind: 'train', payload: { behavior: 'succeed' }, idempotencyKey: key });
       assert.equal(again.id, a.id);
       assert.equal(again.state, 'succeeded');
-      await sleep(200);
+      // A second run of the key would be queued before this job and start no later.
+      await watch(queue, (await queue.enqueue({ kind: 'train', payload: { behavior: 'succeed' } })).id);
       assert.equal(probe.starts.get(a.id)?.length, 1);
     });
 

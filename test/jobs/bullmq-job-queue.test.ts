@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { within } from '../support/wait.js';
 import type { JobEvent } from '../../src/domain/jobs.js';
 import { BullMqJobQueue } from '../../src/jobs/bullmq-job-queue.js';
 import { SqlJobStore } from '../../src/store/sql/sql-job-store.js';
@@ -61,9 +62,13 @@ describe('BullMQ queue across processes: the API instance is not the worker inst
       });
       const job = await api.enqueue({ kind: 'train' });
       const events: JobEvent[] = [];
-      const subscription = await api.subscribe(job.id, (event) => events.push(event));
-      const deadline = Date.now() + 10_000;
-      while (!events.some((e) => e.type === 'log') && Date.now() < deadline) await sleep(20);
+      let logged!: () => void;
+      const firstLog = new Promise<void>((resolve) => (logged = resolve));
+      const subscription = await api.subscribe(job.id, (event) => {
+        events.push(event);
+        if (event.type === 'log') logged();
+      });
+      await within(firstLog, 10_000, 'the first log line from the other instance');
       assert.ok(events.filter((e) => e.type === 'progress').length >= 2, 'live progress from the other instance');
       assert.ok(events.some((e) => e.type === 'log' && e.log.line === 'three steps in'));
       const cancelledAt = Date.now();

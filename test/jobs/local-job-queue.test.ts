@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { jobEnded } from '../support/wait.js';
 import { planEnqueue } from '../../src/domain/jobs.js';
 import { LocalJobQueue } from '../../src/jobs/local-job-queue.js';
 import { MAX_LOG_LINES_PER_ATTEMPT } from '../../src/jobs/job-runner.js';
@@ -55,14 +56,7 @@ describe('in-process queue: crash recovery at start', () => {
           return { attempt: ctx.attempt };
         },
       });
-      const done = async (id: string) => {
-        for (let i = 0; i < 200; i++) {
-          const job = await queue.get(id);
-          if (job.state !== 'queued' && job.state !== 'running') return job;
-          await sleep(25);
-        }
-        throw new Error(`job ${id} did not finish`);
-      };
+      const done = (id: string) => jobEnded(queue, id, 5_000);
       const recovered = await done(expired.id);
       assert.equal(recovered.state, 'succeeded');
       assert.equal(recovered.attempts, 2);
@@ -103,11 +97,7 @@ describe('in-process queue: a busy handler keeps its job', () => {
         },
       });
       const job = await queue.enqueue({ kind: 'train' });
-      let current = await queue.get(job.id);
-      for (let i = 0; i < 400 && (current.state === 'queued' || current.state === 'running'); i++) {
-        await sleep(25);
-        current = await queue.get(job.id);
-      }
+      const current = await jobEnded(queue, job.id, 10_000);
       assert.equal(current.state, 'succeeded');
       assert.equal(current.attempts, 1);
       assert.equal(starts, 1);
@@ -132,12 +122,7 @@ describe('in-process queue: log volume', () => {
         },
       });
       const job = await queue.enqueue({ kind: 'train' });
-      let current = await queue.get(job.id);
-      for (let i = 0; i < 600 && current.state !== 'succeeded'; i++) {
-        await sleep(50);
-        current = await queue.get(job.id);
-      }
-      assert.equal(current.state, 'succeeded');
+      assert.equal((await jobEnded(queue, job.id, 30_000)).state, 'succeeded');
       const tail = await queue.logs(job.id, { afterSeq: MAX_LOG_LINES_PER_ATTEMPT - 1 });
       assert.deepEqual(tail.map((l) => l.seq), [MAX_LOG_LINES_PER_ATTEMPT, MAX_LOG_LINES_PER_ATTEMPT + 1]);
       assert.equal(tail[0]!.line, `line ${MAX_LOG_LINES_PER_ATTEMPT}`);
