@@ -8,6 +8,7 @@ import { migrateStore } from '../src/startup/migrate.js';
 import { startServer } from '../src/startup/server.js';
 import { startWorker } from '../src/startup/worker.js';
 import { PERIODIC_KINDS } from '../src/services/periodic-work.js';
+import { jobEvent, until } from './support/wait.js';
 import type { Job } from '../src/domain/jobs.js';
 import { prepareHome } from '../src/store/home-folder.js';
 import { TEST_REDIS_URL, openTestDatabase, tempDir, uniqueName } from './support/stores.js';
@@ -146,13 +147,9 @@ describe('composition root', () => {
     try {
       assert.equal(server.platform.config.workerConcurrency, 1);
       const job = await server.platform.services.jobs.enqueue({ kind: 'evaluate', payload: {} });
-      const deadline = Date.now() + 30_000;
-      let state = job.state;
-      while (state === 'queued' && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        state = (await server.platform.services.jobs.get(job.id)).state;
-      }
-      assert.notEqual(state, 'queued');
+      const picked = await jobEvent(server.platform.services.jobs, job.id, (e) => (e.type === 'state' || e.type === 'snapshot') && e.job.state !== 'queued');
+      assert.ok(picked.type === 'state' || picked.type === 'snapshot');
+      assert.notEqual(picked.job.state, 'queued');
     } finally {
       await server.stop();
     }
@@ -318,11 +315,12 @@ describe('periodic work across a cluster on PostgreSQL + Redis', () => {
         platforms.push(await createPlatform(config, { database: test.database }));
       }
       const started = Date.now();
-      await new Promise((resolve) => setTimeout(resolve, everyMs * 8));
+      const jobs = new SqlJobStore(test.database);
+      const succeeded = async (kind: (typeof PERIODIC_KINDS)[number]) => (await jobs.list({ kind, state: 'succeeded', limit: 100 })).items.length;
+      await until(async () => (await Promise.all(PERIODIC_KINDS.map(succeeded))).every((n) => n >= 6), 'six ticks of each periodic kind', { timeoutMs: everyMs * 40, everyMs: 50 });
       const stopping = Date.now();
       for (const platform of platforms.splice(0)) await platform.close();
       const stopped = Date.now();
-      const jobs = new SqlJobStore(test.database);
       const windowsUntil = (end: number) => Math.floor(end / everyMs) - Math.floor(started / everyMs) + 1;
       const [fewest, most] = [windowsUntil(stopping) - 2, windowsUntil(stopped)];
       for (const kind of PERIODIC_KINDS) {

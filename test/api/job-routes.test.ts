@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobContext, JobQueue, JobSubscription } from '../../src/domain/ports/job-queue.js';
+import type { JobContext, JobQueue } from '../../src/domain/ports/job-queue.js';
 import type { JsonValue } from '../../src/domain/jobs.js';
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -12,14 +12,22 @@ import { randomIds, systemClock } from '../../src/system/clock.js';
 import { SqlJobStore } from '../../src/store/sql/sql-job-store.js';
 import { STORE_KINDS, openTestDatabase } from '../support/stores.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
+import { jobEnded, jobRunning, observeSubscriptions, within } from '../support/wait.js';
 
 interface SseEvent {
   event: string;
   data: Record<string, unknown>;
 }
 
-/** Reads a text/event-stream body to its end (or until `stopAfter` says so), parsing events and counting comments. */
-async function readSse(body: ReadableStream<Uint8Array>, stopAfter?: (e: SseEvent) => boolean): Promise<{ events: SseEvent[]; comments: number }> {
+/**
+ * Reads a text/event-stream body to its end (or until `stopAfter` says so), parsing events and
+ * counting comments (`onComment` hears the count as it grows).
+ */
+async function readSse(
+  body: ReadableStream<Uint8Array>,
+  stopAfter?: (e: SseEvent) => boolean,
+  onComment?: (count: number) => void,
+): Promise<{ events: SseEvent[]; comments: number }> {
   const decoder = new TextDecoder();
   const events: SseEvent[] = [];
   let comments = 0;
@@ -35,6 +43,7 @@ async function readSse(body: ReadableStream<Uint8Array>, stopAfter?: (e: SseEven
       buffer = buffer.slice(end + 2);
       if (block.startsWith(':')) {
         comments += 1;
+        onComment?.(comments);
         continue;
       }
       const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
@@ -93,17 +102,10 @@ for (const kind of STORE_KINDS) {
 
     const open = async (gateName: string) => {
       const job = await jobs.enqueue({ kind: 'train', payload: { gate: gateName } });
-      for (let i = 0; i < 200 && (await jobs.get(job.id)).state !== 'running'; i++) await sleep(20);
+      await jobRunning(jobs, job.id);
       return job;
     };
-    const waitDone = async (id: string) => {
-      for (let i = 0; i < 500; i++) {
-        const job = await jobs.get(id);
-        if (['succeeded', 'failed', 'cancelled'].includes(job.state)) return job;
-        await sleep(20);
-      }
-      throw new Error(`job ${id} did not finish`);
-    };
+    const waitDone = (id: string) => jobEnded(jobs, id);
 
     it('shows a job with state, progress, attempts, result and timestamps (viewer)', async () => {
       const job = await jobs.enqueue({ kind: 'train', payload: {} });
@@ -171,12 +173,19 @@ for (const kind of STORE_KINDS) {
 
     it('streams a snapshot, live progress and logs, then the terminal state, and closes (SSE)', async () => {
       const job = await open(`sse-${kind}`);
-      const res = await fetch(`${baseUrl}/jobs/${job.id}/events`, { headers: await platform.auth('viewer') });
-      assert.equal(res.status, 200);
-      assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
-      assert.ok(res.headers.get('x-request-id'));
-      const reading = readSse(res.body!);
-      await sleep(100);
+      const subscriptions = observeSubscriptions(jobs);
+      let reading: ReturnType<typeof readSse>;
+      try {
+        const res = await fetch(`${baseUrl}/jobs/${job.id}/events`, { headers: await platform.auth('viewer') });
+        assert.equal(res.status, 200);
+        assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+        assert.ok(res.headers.get('x-request-id'));
+        reading = readSse(res.body!);
+        // The route is subscribed: everything the job does from now on reaches the stream.
+        await subscriptions.subscribed(job.id);
+      } finally {
+        subscriptions.restore();
+      }
       gates.get(`sse-${kind}`)!();
       const { events, comments } = await reading; // ends because the server closes the stream
       assert.ok(comments >= 1);
@@ -208,24 +217,17 @@ for (const kind of STORE_KINDS) {
 
     it('ends the subscription when the client disconnects', async () => {
       const job = await open(`disconnect-${kind}`);
-      const subscriptions: JobSubscription[] = [];
-      const subscribe = jobs.subscribe.bind(jobs);
       // Observe (not replace) the real subscribe to see the route's subscription end.
-      jobs.subscribe = async (id, listener) => {
-        const subscription = await subscribe(id, listener);
-        subscriptions.push(subscription);
-        return subscription;
-      };
+      const subscriptions = observeSubscriptions(jobs);
       try {
         const controller = new AbortController();
         const res = await fetch(`${baseUrl}/jobs/${job.id}/events`, { headers: await platform.auth('viewer'), signal: controller.signal });
         await readSse(res.body!, (e) => e.event === 'snapshot');
+        const subscription = await subscriptions.subscribed(job.id);
         controller.abort();
-        assert.equal(subscriptions.length, 1);
-        const ended = await Promise.race([subscriptions[0]!.ended.then(() => true), sleep(3_000).then(() => false)]);
-        assert.equal(ended, true, 'the server unsubscribed after the client left');
+        await within(subscription.ended, 3_000, 'the server to unsubscribe after the client left');
       } finally {
-        delete (jobs as Partial<JobQueue>).subscribe;
+        subscriptions.restore();
         gates.get(`disconnect-${kind}`)!();
       }
       assert.equal((await waitDone(job.id)).state, 'succeeded');
@@ -248,11 +250,14 @@ describe('job events stream heartbeat', () => {
       const job = await queue.enqueue({ kind: 'train' });
       const address = app.server.address();
       const res = await fetch(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/jobs/${job.id}/events`);
-      const reading = readSse(res.body!);
-      await sleep(400);
+      // Released once the greeting and three heartbeats came (50 ms apart); a silent stream times out.
+      let fourComments!: () => void;
+      const heartbeats = new Promise<void>((resolve) => (fourComments = resolve));
+      const reading = readSse(res.body!, undefined, (count) => count >= 4 && fourComments());
+      await within(heartbeats, 5_000, 'the greeting and three heartbeat comments of a quiet job');
       release();
       const { events, comments } = await reading;
-      assert.ok(comments >= 4, `${comments} comment lines (greeting + heartbeats) in 400 ms`);
+      assert.ok(comments >= 4, `${comments} comment lines (greeting + heartbeats)`);
       const last = events[events.length - 1]!;
       assert.equal((last.data.job as { state: string }).state, 'succeeded');
     } finally {

@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { jobEnded, observeSubscriptions, until } from '../support/wait.js';
 import { EXIT_CODES } from '../../src/cli/http-client.js';
 import { WatchRenderer, formatDuration, progressBar, progressParts, type JobView } from '../../src/cli/commands/jobs.js';
 import type { JobContext } from '../../src/domain/ports/job-queue.js';
@@ -88,14 +89,7 @@ describe('warden jobs (CLI against a server)', () => {
     await platform.close();
   });
 
-  const finished = async (id: string) => {
-    for (let i = 0; i < 300; i++) {
-      const job = await platform.services.jobs.get(id);
-      if (['succeeded', 'failed', 'cancelled'].includes(job.state)) return job;
-      await sleep(20);
-    }
-    throw new Error('not finished');
-  };
+  const finished = (id: string) => jobEnded(platform.services.jobs, id);
 
   it('shows a job with a realistic recipe payload as key/value lines of at most 100 columns, the nested JSON under --json', async () => {
     const recipe = {
@@ -139,9 +133,16 @@ describe('warden jobs (CLI against a server)', () => {
 
   it('watch prints plain lines when not on a terminal and exits 0 on success', async () => {
     const job = await platform.services.jobs.enqueue({ kind: 'evaluate', payload: { hold: 'w1' } });
-    while (!release.has('w1')) await sleep(10);
-    const watching = run('jobs', 'watch', job.id, '--plain');
-    await sleep(200);
+    await until(() => release.has('w1'), 'the handler to hold w1');
+    const subscriptions = observeSubscriptions(platform.services.jobs);
+    let watching: ReturnType<typeof run>;
+    try {
+      watching = run('jobs', 'watch', job.id, '--plain');
+      // The CLI's stream is subscribed: it sees everything the job does from now on.
+      await subscriptions.subscribed(job.id);
+    } finally {
+      subscriptions.restore();
+    }
     release.get('w1')!();
     const result = await watching;
     assert.equal(result.code, 0, result.stderr);
@@ -156,11 +157,18 @@ describe('warden jobs (CLI against a server)', () => {
 
   it('watch reconnects when the stream drops and prints nothing twice', async () => {
     const job = await platform.services.jobs.enqueue({ kind: 'evaluate', payload: { hold: 'w2' } });
-    while (!release.has('w2')) await sleep(10);
-    const watching = run('jobs', 'watch', job.id, '--plain');
-    await sleep(300);
-    platform.app.server.closeAllConnections(); // the stream drops mid-job
-    await sleep(600);
+    await until(() => release.has('w2'), 'the handler to hold w2');
+    const subscriptions = observeSubscriptions(platform.services.jobs);
+    let watching: ReturnType<typeof run>;
+    try {
+      watching = run('jobs', 'watch', job.id, '--plain');
+      await subscriptions.subscribed(job.id);
+      platform.app.server.closeAllConnections(); // the stream drops mid-job
+      // The CLI reconnected and the server subscribed it again.
+      await subscriptions.subscribed(job.id, 2);
+    } finally {
+      subscriptions.restore();
+    }
     release.get('w2')!();
     const result = await watching;
     assert.equal(result.code, 0, result.stderr);
