@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 import { SMALL_FEATURES, syntheticRows, waitForJob } from '../support/training.js';
+import { until } from '../support/wait.js';
 
 type Json = Record<string, unknown>;
 type Headers = { authorization: string };
@@ -185,13 +186,7 @@ describe('an editor reaches Production by no path', () => {
   });
 
   async function waitForRetrain(model: string, trigger: string): Promise<string> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const page = await platform.services.jobs.list({ kind: 'retrain', limit: 50 });
-      const job = page.items.find((j) => j.payload.model === model && j.payload.trigger === trigger);
-      if (job !== undefined) return job.id;
-      assert.ok(Date.now() < deadline, `no ${trigger} retrain of ${model} was queued`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const find = async () => (await platform.services.jobs.list({ kind: 'retrain', limit: 50 })).items.find((j) => j.payload.model === model && j.payload.trigger === trigger);
+    return (await until(find, `a ${trigger} retrain of ${model}`, { timeoutMs: 30_000, everyMs: 50 })).id;
   }
 });

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from '../../src/domain/jobs.js';
 import type { JobQueue } from '../../src/domain/ports/job-queue.js';
 import { BullMqJobQueue } from '../../src/jobs/bullmq-job-queue.js';
@@ -19,22 +18,13 @@ import { TEST_PG_URL, TEST_REDIS_URL, openTestDatabase, tempDir, uniqueName, typ
 import { dropRedisPrefix } from '../support/redis.js';
 import type { ChildProcess } from 'node:child_process';
 import { startChildWorker, stopChild } from '../support/child-worker.js';
+import { waitForJobWhere } from '../support/training.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/crash-worker.ts', import.meta.url));
 const LEASE_MS = 1_000;
 
 
 
-
-async function waitUntil(queue: JobQueue, id: string, done: (job: Job) => boolean, timeoutMs: number): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await queue.get(id);
-    if (done(job)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${id} stuck: ${JSON.stringify(job)}`);
-    await sleep(25);
-  }
-}
 
 function lines(file: string): string[] {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
@@ -75,7 +65,7 @@ function crashSuite(name: string, setUp: () => Promise<Setup>): void {
         const first = await startChildWorker(FIXTURE, config, 90_000);
         children.push(first);
         const job = await setup.queue.enqueue({ kind: 'train', payload: { model: 'spam-detector' } });
-        const midway = await waitUntil(setup.queue, job.id, (j) => scenario.killWhen(j) || j.state !== 'queued' && j.state !== 'running', 60_000);
+        const midway = await waitForJobWhere(setup.queue, job.id, (j) => scenario.killWhen(j) || j.state !== 'queued' && j.state !== 'running', 60_000);
         assert.equal(midway.state, 'running', 'the job is mid-run when the worker is killed');
         await stopChild(first, 'SIGKILL');
 
@@ -85,7 +75,7 @@ function crashSuite(name: string, setUp: () => Promise<Setup>): void {
 
         const second = await startChildWorker(FIXTURE, config, 90_000);
         children.push(second);
-        const done = await waitUntil(setup.queue, job.id, (j) => j.state !== 'queued' && j.state !== 'running', 60_000);
+        const done = await waitForJobWhere(setup.queue, job.id, (j) => j.state !== 'queued' && j.state !== 'running', 60_000);
         assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
         assert.equal(done.attempts, 2);
         assert.equal((done.result as { pid: number }).pid, second.pid, 'the second process finished it');

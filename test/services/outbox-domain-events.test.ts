@@ -15,20 +15,13 @@ import type { Actor } from '../../src/services/registry-service.js';
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from '../support/stores.js';
 import { testConfig } from '../support/platform.js';
 import { syntheticRows } from '../support/training.js';
+import { until } from '../support/wait.js';
 
 const admin: Actor = { name: 'root', role: 'admin' };
 
 interface Received {
   readonly event: DomainEvent;
   readonly at: number;
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 for (const kind of STORE_KINDS) {
@@ -81,7 +74,7 @@ for (const kind of STORE_KINDS) {
       await a.services.registry.registerVersion('spam', { metrics: { eval_accuracy: 0.85 } }, admin);
       await a.services.registry.transition('spam', 1, { stage: 'Archived', reason: 'superseded' }, admin);
       for (const subscriber of ['api-1', 'api-2']) {
-        await until(() => seen(subscriber, 'stage-changed').length === 2, 1000, `two stage-changed events in ${subscriber}`);
+        await until(() => seen(subscriber, 'stage-changed').length === 2, `two stage-changed events in ${subscriber}`, { timeoutMs: 1000, everyMs: 5 });
         const moves = seen(subscriber, 'stage-changed').map((r) => r.event.type === 'stage-changed' && `${r.event.model} v${r.event.version} ${r.event.from}→${r.event.to}`);
         assert.deepEqual(moves, ['spam v1 None→Staging', 'spam v1 Staging→Archived']);
         const registered = seen(subscriber, 'version-registered').map((r) => r.event);
@@ -99,7 +92,7 @@ for (const kind of STORE_KINDS) {
       await b.close();
       platforms.splice(1, 1);
       await platforms[0]!.services.registry.transition('spam', 1, { stage: 'Staging', reason: 'back', force: true }, admin);
-      await until(() => seen('api-1', 'stage-changed').length === 3, 1000, 'the third stage change in api-1');
+      await until(() => seen('api-1', 'stage-changed').length === 3, 'the third stage change in api-1', { timeoutMs: 1000, everyMs: 5 });
       assert.equal(seen('api-2', 'stage-changed').length, 2, 'api-2 is down');
       await start('api-2');
       // Delivered by the start itself (its cursor was kept under its name), not by a wake-up.
@@ -129,8 +122,8 @@ for (const kind of STORE_KINDS) {
       fs.utimesSync(file, old, old);
       const scan = await a.services.freshData.scanFresh();
       assert.equal(scan.models.find((m) => m.model === 'fresh-model')?.announced, true);
-      await until(() => seen('api-1', 'fresh-data').length === 1 && seen('api-2', 'fresh-data').length === 1, 2000, 'the broadcast in both');
-      await until(() => handledBy.length === 1, 2000, 'the cluster handler');
+      await until(() => seen('api-1', 'fresh-data').length === 1 && seen('api-2', 'fresh-data').length === 1, 'the broadcast in both', { timeoutMs: 2000, everyMs: 5 });
+      await until(() => handledBy.length === 1, 'the cluster handler', { timeoutMs: 2000, everyMs: 5 });
       await Promise.all([a.events.deliverPending(), b.events.deliverPending()]);
       assert.equal(handledBy.length, 1, `handled once in the cluster: ${handledBy.join(', ')}`);
       const retrains = async () => (await a.services.jobs.list({ kind: 'retrain', limit: 50 })).items.filter((j) => j.payload.model === 'fresh-model');
@@ -141,13 +134,13 @@ for (const kind of STORE_KINDS) {
 
       // At least once: a redelivered event (same data) queues no second retrain.
       await b.events.publish(event);
-      await until(() => handledBy.length === 2, 2000, 'the redelivery');
+      await until(() => handledBy.length === 2, 'the redelivery', { timeoutMs: 2000, everyMs: 5 });
       assert.equal((await retrains()).length, 1, 'the idempotency key absorbs the duplicate');
 
       // Its job finishing is an event too, in the other process as well.
       const [job] = await retrains();
       await b.services.jobs.cancel(job!.id);
-      await until(() => seen('api-1', 'job-finished').some((r) => r.event.type === 'job-finished' && r.event.jobId === job!.id), 2000, 'job-finished in api-1');
+      await until(() => seen('api-1', 'job-finished').some((r) => r.event.type === 'job-finished' && r.event.jobId === job!.id), 'job-finished in api-1', { timeoutMs: 2000, everyMs: 5 });
       const finished = seen('api-1', 'job-finished').find((r) => r.event.type === 'job-finished' && r.event.jobId === job!.id)!.event;
       assert.deepEqual(finished.type === 'job-finished' && [finished.kind, finished.state, finished.model], ['retrain', 'cancelled', 'fresh-model']);
     });
@@ -166,14 +159,9 @@ for (const kind of STORE_KINDS) {
         assert.equal(before.length, 3, 'one LISTEN connection per process');
         await sql`select pg_terminate_backend(pid) from pg_stat_activity where pid in (${sql.join(before)})`.execute(test.database.db);
         await platforms[0]!.services.registry.transition('spam', 1, { stage: 'Archived', reason: 'after the cut', force: true }, admin);
-        await until(() => seen('api-3', 'stage-changed').length === 1, 3000, 'the stage change after the connection was cut');
-        const deadline = Date.now() + 3000;
-        let again: number[] = [];
-        while (Date.now() < deadline && again.length === 0) {
-          again = (await listeners()).filter((pid) => !before.includes(pid));
-          if (again.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        assert.ok(again.length >= 1, 'api-3 listens again on a new connection');
+        await until(() => seen('api-3', 'stage-changed').length === 1, 'the stage change after the connection was cut', { timeoutMs: 3000, everyMs: 5 });
+        const again = await until(async () => (await listeners()).some((pid) => !before.includes(pid)), 'api-3 to listen again on a new connection', { timeoutMs: 3000, everyMs: 50 });
+        assert.equal(again, true);
       });
     }
   });

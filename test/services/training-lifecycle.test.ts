@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../support/wait.js';
 import type { Job } from '../../src/domain/jobs.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 import { DatasetService } from '../../src/services/dataset-service.js';
@@ -50,14 +50,8 @@ describe('training lifecycle on sqlite (real queue, real trainer processes)', ()
   }
 
   async function retrainJobFor(model: string, timeoutMs = 10_000): Promise<Job> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const page = await p.services.jobs.list({ kind: 'retrain', limit: 200 });
-      const job = page.items.find((j) => j.payload.model === model);
-      if (job) return job;
-      if (Date.now() > deadline) throw new Error(`no retrain job for ${model}`);
-      await sleep(25);
-    }
+    const find = async () => (await p.services.jobs.list({ kind: 'retrain', limit: 200 })).items.find((j) => j.payload.model === model);
+    return until(find, `a retrain job for ${model}`, { timeoutMs, everyMs: 25 });
   }
 
   it('an external trainer streams progress and metrics, its files become run artifacts, and the version is registered', async () => {
