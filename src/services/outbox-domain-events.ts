@@ -151,6 +151,10 @@ export class OutboxDomainEvents implements DomainEvents {
   private async open(group: Group): Promise<void> {
     if (group.opened) return;
     await this.options.outbox.openGroup(group.name, group.start, this.options.clock.now());
+    // A lease held under this process's name belongs to an earlier instance that died without
+    // releasing it (kill -9, power loss): take it back now instead of waiting it out (30 s),
+    // so what was missed while down is delivered at start, as promised.
+    await this.options.outbox.releaseStale(group.name, `${this.options.subscriber}/`, this.holder);
     group.opened = true;
   }
 

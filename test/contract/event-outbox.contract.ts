@@ -155,6 +155,52 @@ export function eventOutboxContract(name: string, open: () => Promise<EventOutbo
       assert.deepEqual(after.filter((e) => e.model === model).map((e) => e.datasetVersion), [2, 3], 'only what it missed, in order');
     });
 
+    it('a subscriber killed while holding its lease gets what it missed at once when it starts again under its name', async () => {
+      const model = unique('killed');
+      const name = unique('killed_sub');
+      // Killed, not closed: its release never reaches the store, so its 30 s lease stays.
+      const outbox = await fixture.outbox();
+      const killed = new OutboxDomainEvents({
+        outbox: Object.create(outbox, { release: { value: async () => undefined } }) as EventOutbox,
+        clock: { now: () => Date.now() },
+        ids: randomIds,
+        subscriber: name,
+        pollMs: 20,
+        retentionMs: 60_000,
+      });
+      const before = collect(killed);
+      await killed.start();
+      await killed.publish(freshData(model, 1));
+      await killed.deliverPending();
+      assert.deepEqual(before.filter((e) => e.model === model).map((e) => e.datasetVersion), [1]);
+      await killed.close();
+
+      const other = await bus(unique('other'));
+      await other.events.start();
+      await other.events.publish(freshData(model, 2));
+
+      const again = await bus(name);
+      const after = collect(again.events);
+      await again.events.start();
+      assert.deepEqual(after.filter((e) => e.model === model).map((e) => e.datasetVersion), [2], 'delivered at start, not after the dead lease');
+    });
+
+    it('releaseStale frees only a lease held under the given name prefix, compared as plain text', async () => {
+      const store = await fixture.outbox();
+      const group = `process:${unique('stale')}`;
+      await store.openGroup(group, 'beginning', Date.now());
+      await store.append([freshData(unique('stale'), 1)]);
+      const claim = (holder: string) => store.claim(group, holder, ['fresh-data'], Date.now(), 60_000, 10);
+      assert.ok(await claim('a1b/dead'), 'the first holder takes the lease');
+      // `_` would match any character in a LIKE pattern: a1b is not a_b.
+      await store.releaseStale(group, 'a_b/', 'a_b/new');
+      assert.equal(await claim('a_b/new'), undefined, "another name's lease is kept");
+      await store.releaseStale(group, 'a1b/', 'a1b/dead');
+      assert.equal(await claim('a1b/new'), undefined, 'the holder itself is not released');
+      await store.releaseStale(group, 'a1b/', 'a1b/new');
+      assert.ok(await claim('a1b/new'), 'a new instance of the name takes it back');
+    });
+
     it('retries a failing handler, holding later events back, then skips after the last attempt', async () => {
       const model = unique('flaky');
       const { events, errors } = await bus(unique('p'));

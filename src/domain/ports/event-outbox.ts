@@ -38,6 +38,13 @@ export interface EventOutbox {
   /** Gives the lease up so another holder need not wait for it to expire. */
   release(group: string, holder: string): Promise<void>;
   /**
+   * Frees the lease of `group` when its holder's name starts with `holderPrefix` and is not
+   * `except`: a process starting again takes back what an earlier instance of itself (same
+   * subscriber name) held when it died, instead of waiting for that lease to expire. The
+   * prefix is compared as plain text (no wildcards); another process's lease is left alone.
+   */
+  releaseStale(group: string, holderPrefix: string, except: string): Promise<void>;
+  /**
    * Deletes events recorded before `before` that every group active since `before` has
    * handled; a group idle longer than that no longer holds events back. Returns how many.
    */

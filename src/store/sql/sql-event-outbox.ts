@@ -91,6 +91,17 @@ export class SqlEventOutbox implements EventOutbox {
     await this.db.updateTable('event_groups').set({ holder: null, lease_until: null }).where('name', '=', group).where('holder', '=', holder).execute();
   }
 
+  async releaseStale(group: string, holderPrefix: string, except: string): Promise<void> {
+    await this.db
+      .updateTable('event_groups')
+      .set({ holder: null, lease_until: null })
+      .where('name', '=', group)
+      .where('holder', '<>', except)
+      // substr, not LIKE: subscriber names may hold `_`, a LIKE wildcard.
+      .where(sql<string>`substr(holder, 1, ${holderPrefix.length})`, '=', holderPrefix)
+      .execute();
+  }
+
   async deleteDelivered(before: number): Promise<number> {
     const active = await this.db
       .selectFrom('event_groups')
