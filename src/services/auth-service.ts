@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { WardenError } from '../domain/errors.js';
+import { WardenError, isWardenError } from '../domain/errors.js';
 import {
   BOOTSTRAP_TOKEN_NAME,
   tokenNameTaken,
@@ -117,8 +117,19 @@ export class AuthService {
    * Without it, a token is generated only when no active admin token exists — on
    * the first start — and its plaintext is returned so the caller can save and
    * print it once. Returns undefined when nothing was generated.
+   * Processes of a new cluster starting at once race to insert it: the losers' inserts
+   * conflict (same value or name), and looking again finds the winner's token.
    */
   async ensureBootstrapAdmin(configured: string | undefined): Promise<string | undefined> {
+    try {
+      return await this.bootstrapAdminOnce(configured);
+    } catch (error) {
+      if (!isWardenError(error) || (error.code !== 'VERSION_CONFLICT' && error.code !== 'TOKEN_NAME_TAKEN')) throw error;
+      return this.bootstrapAdminOnce(configured);
+    }
+  }
+
+  private async bootstrapAdminOnce(configured: string | undefined): Promise<string | undefined> {
     const active = await this.deps.tokens.list();
     if (configured !== undefined) {
       const existing = await this.deps.tokens.findByHash(hashToken(configured));

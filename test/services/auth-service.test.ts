@@ -4,7 +4,8 @@ import { AuthService, TOKEN_CACHE_TTL_MS, hashToken } from '../../src/services/a
 import { SqlTokenStore } from '../../src/store/sql/sql-token-store.js';
 import { randomIds } from '../../src/system/clock.js';
 import { WardenError } from '../../src/domain/errors.js';
-import { openTestDatabase, type TestDatabase } from '../support/stores.js';
+import { openSqlDatabase, type SqlDatabase } from '../../src/store/sql/database.js';
+import { STORE_KINDS, openTestDatabase, type TestDatabase } from '../support/stores.js';
 
 const code = (expected: string) => (e: unknown) => e instanceof WardenError && e.code === expected;
 
@@ -136,4 +137,49 @@ describe('AuthService bootstrap admin', () => {
       await fresh.cleanup();
     }
   });
+
+  /** Four "processes" of a new cluster: each an AuthService on its own connection. */
+  async function processesOn(fresh: TestDatabase, connections: SqlDatabase[]): Promise<AuthService[]> {
+    const list: AuthService[] = [];
+    for (let i = 0; i < 4; i++) {
+      const database = await openSqlDatabase(fresh.url, fresh.schema !== undefined ? { schema: fresh.schema, poolSize: 2 } : {});
+      connections.push(database);
+      list.push(new AuthService({ tokens: new SqlTokenStore(database), clock, ids: randomIds }));
+    }
+    return list;
+  }
+
+  for (const kind of STORE_KINDS) {
+    it(`several processes starting at once on an empty ${kind} store all start, with one admin token`, async () => {
+      const fresh = await openTestDatabase(kind);
+      const connections: SqlDatabase[] = [];
+      try {
+        const configured = 'configured-cluster-token-0123456789';
+        const started = await Promise.all((await processesOn(fresh, connections)).map((auth) => auth.ensureBootstrapAdmin(configured)));
+        assert.deepEqual(started, [undefined, undefined, undefined, undefined]);
+        const auth = new AuthService({ tokens: new SqlTokenStore(fresh.database), clock, ids: randomIds });
+        assert.equal((await auth.verify(configured)).role, 'admin');
+        assert.equal((await auth.list()).filter((t) => t.role === 'admin' && t.revokedAt === null).length, 1);
+      } finally {
+        for (const database of connections) await database.close();
+        await fresh.cleanup();
+      }
+    });
+
+    it(`several processes generating the first admin token at once on an empty ${kind} store: one generates it, the others start`, async () => {
+      const fresh = await openTestDatabase(kind);
+      const connections: SqlDatabase[] = [];
+      try {
+        const started = await Promise.all((await processesOn(fresh, connections)).map((auth) => auth.ensureBootstrapAdmin(undefined)));
+        const generated = started.filter((token) => token !== undefined);
+        assert.equal(generated.length, 1, 'one process generated the token');
+        const auth = new AuthService({ tokens: new SqlTokenStore(fresh.database), clock, ids: randomIds });
+        assert.equal((await auth.verify(generated[0]!)).role, 'admin');
+        assert.equal((await auth.list()).filter((t) => t.role === 'admin' && t.revokedAt === null).length, 1);
+      } finally {
+        for (const database of connections) await database.close();
+        await fresh.cleanup();
+      }
+    });
+  }
 });
