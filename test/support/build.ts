@@ -10,6 +10,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './stores.js';
+// @ts-expect-error -- a plain .mjs script shared with bin/warden.js, without type declarations
+import { distState } from '../../scripts/dist-state.mjs';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -38,4 +40,13 @@ export function builtCheckout(): Promise<BuiltCheckout> {
     return { root, bin: path.join(root, 'bin', 'warden.js'), remove: temp.remove };
   })();
   return building;
+}
+
+/**
+ * The compiled `warden` bin for tests that only run it: this checkout's own when its dist/ is
+ * fresh (built after every change to src/, as `npm ci` leaves it), else a built checkout's.
+ */
+export async function wardenBin(): Promise<string> {
+  if ((distState(REPO_ROOT) as string) === 'fresh') return path.join(REPO_ROOT, 'bin', 'warden.js');
+  return (await builtCheckout()).bin;
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { dropPostgresSchema, openSqlDatabase, type SqlDatabase, type SqlDialectName } from '../../src/store/sql/database.js';
 import { migrateToLatest } from '../../src/store/sql/migrations/index.js';
 
@@ -53,6 +54,33 @@ export async function openTestDatabase(kind: SqlDialectName): Promise<TestDataba
     async cleanup() {
       await dropPostgresSchema(database, schema);
       await database.close();
+    },
+  };
+}
+
+/**
+ * A PostgreSQL database of its own (not a schema): for Warden processes started by a test,
+ * which take only WARDEN_STORE_URL. Empty, not migrated; `cleanup` drops it, ending its sessions.
+ */
+export async function createTestPgDatabase(prefix: string): Promise<{ readonly url: string; cleanup(): Promise<void> }> {
+  const name = uniqueName(prefix).toLowerCase();
+  const admin = await openSqlDatabase(TEST_PG_URL, { poolSize: 1 });
+  try {
+    await sql`CREATE DATABASE ${sql.id(name)}`.execute(admin.db);
+  } finally {
+    await admin.close();
+  }
+  const url = new URL(TEST_PG_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async cleanup() {
+      const again = await openSqlDatabase(TEST_PG_URL, { poolSize: 1 });
+      try {
+        await sql`DROP DATABASE IF EXISTS ${sql.id(name)} WITH (FORCE)`.execute(again.db);
+      } finally {
+        await again.close();
+      }
     },
   };
 }

@@ -1,0 +1,455 @@
+/**
+ * Warden as a cluster of real OS processes on PostgreSQL + Redis, set up as docs/deploy.md
+ * says: two API-only `warden server` processes and two `warden worker` processes (worker +
+ * scheduler) from the compiled bin, sharing one fresh database, one Redis queue prefix, one
+ * artifact folder and one data folder; each with its own home and an explicit environment.
+ * The test process only sends HTTP requests, starts and kills processes, and reads the
+ * database to check what they did.
+ *
+ * The proofs share the cluster and run in order: concurrent writes over both APIs; kill -9
+ * of the worker running a training; periodic ticks counted with the workers stopped; fresh
+ * data seen by an API process and trained on by a worker; an event delivered after a restart.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { sql } from 'kysely';
+import { openSqlDatabase, type SqlDatabase } from '../src/store/sql/database.js';
+import { SqlJobStore } from '../src/store/sql/sql-job-store.js';
+import type { Job, JobKind } from '../src/domain/jobs.js';
+import type { StageChangedEvent } from '../src/domain/ports/domain-events.js';
+import { PERIODIC_KINDS } from '../src/services/periodic-work.js';
+import { wardenBin } from './support/build.js';
+import { TEST_REDIS_URL, createTestPgDatabase, tempDir, uniqueName } from './support/stores.js';
+import { dropRedisPrefix } from './support/redis.js';
+import { startWarden, stopWarden, type WardenProcess } from './support/warden-process.js';
+import { startChildWorker, stopChild } from './support/child-worker.js';
+import { SMALL_FEATURES, syntheticRows } from './support/training.js';
+import { jsonl } from './support/datasets.js';
+
+const RECORDER = fileURLToPath(new URL('./fixtures/event-recorder.mjs', import.meta.url));
+const ADMIN_TOKEN = `cluster-admin-${randomBytes(16).toString('hex')}`;
+/** Periodic work (sweep, scan, cleanup) every half second, so ticks can be counted. */
+const EVERY_MS = 500;
+/** A killed worker's job is taken over within about three leases. */
+const LEASE_MS = 2_000;
+const START_TIMEOUT_MS = 60_000;
+const WORKERS = ['worker-1', 'worker-2'] as const;
+
+interface Reply {
+  readonly status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of many routes, checked by the assertions
+  readonly body: any;
+}
+
+/** The pid part of a worker id (`host/pid/random`). */
+const pidOf = (workerId: string | null | undefined): number => Number(workerId?.split('/')[1]);
+
+/** A deterministic stream of numbers in [0, 1). */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 0x100000000;
+  };
+}
+
+describe('a Warden cluster of real processes on PostgreSQL + Redis: 2 API processes, 2 workers', () => {
+  const shared = tempDir('warden-cluster-');
+  const prefix = uniqueName('wcluster');
+  const processes = new Map<string, WardenProcess>();
+  let bin: string;
+  let pg: { url: string; cleanup(): Promise<void> } | undefined;
+  let database: SqlDatabase | undefined;
+  let jobs: SqlJobStore;
+  let editorToken: string;
+  let recorder: ChildProcess | undefined;
+
+  const envOf = (name: string, extra: Record<string, string>): Record<string, string> => ({
+    HOST: '127.0.0.1',
+    WARDEN_HOME: path.join(shared.dir, `home-${name}`),
+    WARDEN_STORE_URL: pg!.url,
+    WARDEN_QUEUE_URL: TEST_REDIS_URL,
+    WARDEN_QUEUE_PREFIX: prefix,
+    WARDEN_ARTIFACTS_URL: `file:${path.join(shared.dir, 'artifacts')}`,
+    WARDEN_DATA_DIR: path.join(shared.dir, 'data'),
+    WARDEN_ADMIN_TOKEN: ADMIN_TOKEN,
+    WARDEN_BOOTSTRAP: 'false',
+    WARDEN_LOG_LEVEL: 'info',
+    WARDEN_JOB_LEASE_MS: String(LEASE_MS),
+    WARDEN_SWEEP_INTERVAL_MS: String(EVERY_MS),
+    WARDEN_EVENT_SUBSCRIBER: name,
+    ...extra,
+  });
+  const startApi = async (name: string) => {
+    processes.set(name, await startWarden(name, bin, 'server', envOf(name, { WARDEN_ROLES: 'api', PORT: '0' }), START_TIMEOUT_MS));
+  };
+  const startWorkerProcess = async (name: string) => {
+    const env = envOf(name, { WARDEN_ROLES: 'worker,scheduler', WARDEN_HEALTH_PORT: '0', WARDEN_WORKER_CONCURRENCY: '1' });
+    processes.set(name, await startWarden(name, bin, 'worker', env, START_TIMEOUT_MS));
+  };
+  const isUp = (name: string) => {
+    const child = processes.get(name)?.child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  };
+  const proc = (name: string): WardenProcess => {
+    const found = processes.get(name);
+    assert.ok(found !== undefined && isUp(name), `${name} is running`);
+    return found;
+  };
+  /** Starts whichever worker is not running. */
+  const ensureWorkers = () => Promise.all(WORKERS.filter((name) => !isUp(name)).map(startWorkerProcess));
+  const stopWorkers = () => Promise.all(WORKERS.filter(isUp).map((name) => stopWarden(processes.get(name)!, 'SIGTERM')));
+  const workerNameOf = (workerId: string | null): string | undefined =>
+    [...processes.values()].find((p) => p.workerId !== undefined && pidOf(p.workerId) === pidOf(workerId))?.name;
+
+  /** The tail of every process's output, for a failure message. */
+  const outputs = () => [...processes.values()].map((p) => `--- ${p.name} (pid ${p.pid}):\n${p.output().slice(-3_000)}`).join('\n');
+
+  /** Polls `probe` until it returns a value; on time-out says what it waited for and what it saw last. */
+  async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, seen: () => Promise<unknown> = async () => undefined): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) {
+        throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; last seen: ${JSON.stringify(await seen())}\n${outputs()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async function call(api: string, method: string, url: string, token: string, body?: unknown): Promise<Reply> {
+    const response = await fetch(`${proc(api).url}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? null : JSON.parse(text) };
+  }
+  async function ok(api: string, method: string, url: string, token: string, body?: unknown): Promise<Reply['body']> {
+    const reply = await call(api, method, url, token, body);
+    assert.ok(reply.status >= 200 && reply.status < 300, `${method} ${url} on ${api}: ${reply.status} ${JSON.stringify(reply.body)}`);
+    return reply.body;
+  }
+  /** Every item of a paged GET (`key` names the list in the body). */
+  async function all<T>(api: string, url: string, key: string): Promise<T[]> {
+    const items: T[] = [];
+    let pageToken: string | undefined;
+    do {
+      const sep = url.includes('?') ? '&' : '?';
+      const body = await ok(api, 'GET', `${url}${sep}limit=500${pageToken === undefined ? '' : `&pageToken=${encodeURIComponent(pageToken)}`}`, ADMIN_TOKEN);
+      items.push(...(body[key] as T[]));
+      pageToken = body.nextPageToken;
+    } while (pageToken !== undefined);
+    return items;
+  }
+  async function jobsOf(kind: JobKind): Promise<Job[]> {
+    const found: Job[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await jobs.list({ kind, limit: 200, ...(pageToken === undefined ? {} : { pageToken }) });
+      found.push(...page.items);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined);
+    return found;
+  }
+  const terminal = (job: Job) => job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled';
+  async function jobEnded(id: string, timeoutMs: number): Promise<Job> {
+    return until(`job ${id} to end`, timeoutMs, async () => {
+      const job = await jobs.get(id);
+      return job !== undefined && terminal(job) ? job : undefined;
+    }, () => jobs.get(id));
+  }
+  async function uploadDataset(name: string, rows: ReadonlyArray<{ text: string; label: 0 | 1 }>): Promise<void> {
+    const response = await fetch(`${proc('api-1').url}/datasets?name=${name}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/x-ndjson' },
+      body: jsonl(rows),
+    });
+    assert.equal(response.status, 201, await response.text());
+  }
+
+  before(async () => {
+    const [built, created] = await Promise.all([wardenBin(), createTestPgDatabase('wcluster')]);
+    bin = built;
+    pg = created;
+    // All four at once on an empty database: each applies the migrations at start.
+    await Promise.all([startApi('api-1'), startApi('api-2'), ...WORKERS.map(startWorkerProcess)]);
+    database = await openSqlDatabase(pg.url, { poolSize: 2 });
+    jobs = new SqlJobStore(database);
+    editorToken = (await ok('api-1', 'POST', '/tokens', ADMIN_TOKEN, { name: 'editor-1', role: 'editor' })).token;
+    await uploadDataset('cluster-data', syntheticRows(160, 7));
+  });
+
+  after(async () => {
+    const steps: Array<() => Promise<unknown>> = [
+      () => Promise.all([...processes.values()].map((p) => stopWarden(p, 'SIGKILL'))),
+      async () => recorder && (await stopChild(recorder, 'SIGKILL')),
+      async () => database?.close(),
+      async () => pg?.cleanup(),
+      () => dropRedisPrefix(prefix),
+    ];
+    for (const step of steps) await step().catch((error: unknown) => console.error('cluster test clean-up:', error));
+    shared.remove();
+  });
+
+  it('200 concurrent registrations, stage moves and retrains over both APIs leave one Production version per model and a consistent history', { timeout: 90_000 }, async () => {
+    const models = ['race-a', 'race-b', 'race-c'];
+    const recipe = { family: 'lr', dataset: { datasets: [{ name: 'cluster-data' }] }, featurizer: SMALL_FEATURES };
+    const httpTransitions = new Map<string, string[]>(models.map((m) => [m, []]));
+    const registeredOverHttp = new Map<string, number>(models.map((m) => [m, 0]));
+    const countRegistration = (model: string) => registeredOverHttp.set(model, registeredOverHttp.get(model)! + 1);
+    for (const model of models) {
+      await ok('api-1', 'POST', '/models', editorToken, { name: model, task: 'spam', recipe });
+      // v1 goes to Production by the default policy (eval_accuracy > 0.9), v2 to Staging.
+      for (const accuracy of [0.95, 0.85]) {
+        const body = await ok('api-2', 'POST', `/models/${model}/versions`, editorToken, { metrics: { eval_accuracy: accuracy } });
+        httpTransitions.get(model)!.push(...body.transitions.map((t: { id: string }) => t.id));
+        countRegistration(model);
+      }
+    }
+
+    const random = seeded(2026);
+    const requests = Array.from({ length: 200 }, (_, i) => {
+      const api = i % 2 === 0 ? 'api-1' : 'api-2';
+      const model = models[Math.floor(random() * models.length)]!;
+      const version = 1 + Math.floor(random() * 14);
+      const r = random();
+      if (r < 0.35) return { api, model, kind: 'register', method: 'POST', url: `/models/${model}/versions`, token: editorToken, body: { metrics: { eval_accuracy: 0.8 + random() * 0.19 } } };
+      if (r < 0.85) {
+        // Production and Archived need the admin; editors move between None and Staging.
+        const stage = r < 0.55 ? 'Production' : r < 0.7 ? 'Staging' : r < 0.8 ? 'Archived' : 'None';
+        const token = stage === 'Production' || stage === 'Archived' ? ADMIN_TOKEN : editorToken;
+        return { api, model, kind: 'stage', method: 'POST', url: `/models/${model}/versions/${version}/stage`, token, body: { stage, reason: `request ${i}` } };
+      }
+      return { api, model, kind: 'retrain', method: 'POST', url: '/models/retrain', token: editorToken, body: { model } };
+    });
+    const replies = await Promise.all(requests.map((r) => call(r.api, r.method, r.url, r.token, r.body)));
+
+    const retrainJobs = new Map<string, string>(); // job id → model
+    const outcomes: Record<string, number> = {};
+    for (const [i, reply] of replies.entries()) {
+      const request = requests[i]!;
+      const outcome = `${request.kind} ${reply.status}${reply.status >= 400 ? ` ${reply.body?.error?.code}` : ''}`;
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      const expected =
+        request.kind === 'register'
+          ? ['register 201']
+          : request.kind === 'retrain'
+            ? ['retrain 202', 'retrain 200']
+            : // Moves a version cannot make now (already there, not yet registered, Production without force) are refused,
+              // and an editor may not move a version that meanwhile went to Production or Archived.
+              ['stage 200', 'stage 400 STAGE_TRANSITION_INVALID', 'stage 404 VERSION_NOT_FOUND', ...(request.token === editorToken ? ['stage 403 FORBIDDEN'] : [])];
+      assert.ok(expected.includes(outcome), `request ${i} ${request.method} ${request.url} on ${request.api}: ${reply.status} ${JSON.stringify(reply.body)}`);
+      if (request.kind === 'register') countRegistration(request.model);
+      if (request.kind === 'register' || outcome === 'stage 200') httpTransitions.get(request.model)!.push(...reply.body.transitions.map((t: { id: string }) => t.id));
+      if (request.kind === 'retrain') for (const job of reply.body.jobs) retrainJobs.set(job.id, job.model);
+    }
+    for (const kind of ['register 201', 'stage 200', 'retrain 202']) assert.ok((outcomes[kind] ?? 0) > 0, `some requests were "${kind}": ${JSON.stringify(outcomes)}`);
+
+    // Quiescent: every retrain has ended, so nothing changes these models any more.
+    const ended = await Promise.all([...retrainJobs.keys()].map((id) => jobEnded(id, 60_000)));
+    for (const job of ended) assert.equal(job.state, 'succeeded', `retrain ${job.id}: ${JSON.stringify(job.error)}`);
+
+    for (const model of models) {
+      const versions = await all<{ id: string; number: number; stage: string; tags: Record<string, string> }>('api-1', `/models/${model}/versions`, 'versions');
+      const history = await all<{ id: string; seq: number; version: number; from: string; to: string }>('api-2', `/models/${model}/history`, 'transitions');
+      const jobsOfModel = ended.filter((job) => retrainJobs.get(job.id) === model).map((job) => job.id);
+
+      // Every registration made one version: over HTTP, or one per retrain job.
+      const byJob = versions.filter((v) => v.tags['warden.job_id'] !== undefined);
+      assert.deepEqual(byJob.map((v) => v.tags['warden.job_id']).sort(), [...jobsOfModel].sort(), `${model}: one version per retrain job`);
+      assert.equal(versions.length - byJob.length, registeredOverHttp.get(model), `${model}: one version per HTTP registration`);
+      assert.deepEqual(
+        versions.map((v) => v.number).sort((a, b) => a - b),
+        Array.from({ length: versions.length }, (_, i) => i + 1),
+        `${model}: version numbers 1..n`,
+      );
+      const production = versions.filter((v) => v.stage === 'Production');
+      assert.equal(production.length, 1, `${model}: exactly one Production version: ${JSON.stringify(versions.map((v) => [v.number, v.stage]))}`);
+
+      // The history: numbered 1..n without gaps, each HTTP answer's records in it once, each
+      // version's records a chain from None to its current stage.
+      assert.deepEqual(
+        history.map((t) => t.seq),
+        Array.from({ length: history.length }, (_, i) => i + 1),
+        `${model}: history seq 1..n`,
+      );
+      const ids = new Set(history.map((t) => t.id));
+      assert.equal(ids.size, history.length, `${model}: no record twice`);
+      for (const id of httpTransitions.get(model)!) assert.ok(ids.has(id), `${model}: the answered transition ${id} is in the history`);
+      const jobVersions = new Set(byJob.map((v) => v.number));
+      const answered = new Set(httpTransitions.get(model));
+      for (const t of history.filter((t) => !answered.has(t.id))) {
+        // Records no HTTP answer returned come from the retrain jobs: their versions' registration, or the archive it caused.
+        assert.ok(jobVersions.has(t.version) || (t.from === 'Production' && t.to === 'Archived'), `${model}: record ${JSON.stringify(t)} comes from a retrain job`);
+      }
+      for (const version of versions) {
+        const chain = history.filter((t) => t.version === version.number);
+        let stage = 'None';
+        for (const t of chain) {
+          assert.equal(t.from, stage, `${model} v${version.number}: history ${JSON.stringify(chain)}`);
+          stage = t.to;
+        }
+        assert.equal(stage, version.stage, `${model} v${version.number}: the last record is to its stage ${version.stage}: ${JSON.stringify(chain)}`);
+      }
+      assert.equal(history.filter((t) => t.version === production[0]!.number).at(-1)?.to, 'Production');
+
+      // The outbox holds one stage-changed event per history record.
+      const events = await sql<{ payload: string }>`select payload from outbox_events where type = 'stage-changed' and aggregate = ${`model:${model}`}`.execute(database!.db);
+      const eventIds = events.rows.map((row) => (JSON.parse(row.payload) as StageChangedEvent).transitionId);
+      assert.deepEqual(eventIds.sort(), [...ids].sort(), `${model}: stage-changed events = history records`);
+    }
+  });
+
+  it('kill -9 of the worker running a training job: the other worker finishes it (attempt 2), one version registered', { timeout: 90_000 }, async () => {
+    await ensureWorkers();
+    await uploadDataset('crash-data', syntheticRows(2_000, 11));
+    const recipe = { family: 'mlp', dataset: { datasets: [{ name: 'crash-data' }] }, featurizer: SMALL_FEATURES, hyperParameters: { hidden: 64, epochs: 6 } };
+    const queued = await ok('api-2', 'POST', '/jobs/train', editorToken, { model: 'crash-m', recipe });
+    // Mid-training: an epoch is under way in one worker.
+    const running = await until('the training to reach its epochs', 60_000, async () => {
+      const job = await jobs.get(queued.id);
+      return job?.state === 'running' && job.progress?.phase === 'training' ? job : undefined;
+    }, () => jobs.get(queued.id));
+    const victim = workerNameOf(running.workerId);
+    assert.ok(victim !== undefined, `the job runs in one of the workers: ${running.workerId}`);
+    const survivor = WORKERS.find((name) => name !== victim)!;
+    await stopWarden(proc(victim), 'SIGKILL');
+
+    const done = await jobEnded(queued.id, 60_000);
+    assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
+    assert.equal(done.attempts, 2, 'the second attempt finished it');
+    assert.equal(pidOf(done.workerId), proc(survivor).pid, `finished by ${survivor}`);
+    const versions = await all<{ number: number; status: string; tags: Record<string, string> }>('api-1', '/models/crash-m/versions', 'versions');
+    assert.deepEqual(
+      versions.map((v) => [v.number, v.status, v.tags['warden.job_id']]),
+      [[1, 'READY', queued.id]],
+      'exactly one version, from this job',
+    );
+    await ensureWorkers(); // the killed worker comes back for the next proofs
+  });
+
+  it('the sweep, the scan and the cleanup run once per tick across both workers (counted with the workers stopped)', { timeout: 60_000 }, async () => {
+    await ensureWorkers();
+    const since = Date.now();
+    const ticks = 6;
+    const recent = async () => Object.fromEntries(await Promise.all(PERIODIC_KINDS.map(async (kind) => [kind, (await jobsOf(kind)).filter((job) => job.runAt >= since && job.state === 'succeeded')] as const)));
+    await until(`${ticks} ticks of each periodic job`, 30_000, async () => {
+      const seen = await recent();
+      return PERIODIC_KINDS.every((kind) => seen[kind]!.length >= ticks) ? true : undefined;
+    }, async () => Object.fromEntries(Object.entries(await recent()).map(([kind, list]) => [kind, list.length])));
+    const stopping = Date.now();
+    // The quiescent point: both workers stopped (running ticks finish first), so nothing runs or is added.
+    await stopWorkers();
+
+    const pids = new Set<number>();
+    for (const kind of PERIODIC_KINDS) {
+      const ran = await jobsOf(kind);
+      const windows = ran.map((job) => {
+        const match = new RegExp(`^schedule:${kind}:${EVERY_MS}:(\\d+)$`).exec(job.idempotencyKey ?? '');
+        assert.ok(match, `${kind}: job ${job.id} has a window key: ${job.idempotencyKey}`);
+        return Number(match[1]);
+      });
+      assert.equal(new Set(windows).size, ran.length, `${kind}: one job per window: ${windows.sort().join(' ')}`);
+      for (const job of ran) {
+        // A tick queued just before the stop has not run yet (it runs once the workers are back).
+        assert.ok(job.state === 'succeeded' || (job.state === 'queued' && job.attempts === 0), `${kind}: ${job.id} ${job.state}`);
+        assert.ok(job.attempts <= 1, `${kind}: each tick ran once: ${job.id} ran ${job.attempts} times`);
+      }
+      const sinceWindows = windows.filter((w) => w * EVERY_MS >= since);
+      const elapsedWindows = Math.floor(stopping / EVERY_MS) - Math.floor(since / EVERY_MS) + 1;
+      assert.ok(sinceWindows.length >= ticks && sinceWindows.length <= elapsedWindows + 1, `${kind}: ${sinceWindows.length} ticks in ${elapsedWindows} windows`);
+      for (const job of ran.filter((j) => j.runAt >= since && j.workerId !== null)) pids.add(pidOf(job.workerId));
+    }
+    const workerPids = WORKERS.map((name) => processes.get(name)!.pid);
+    assert.deepEqual([...pids].sort(), [...workerPids].sort(), 'both worker processes ran ticks, and only they');
+  });
+
+  it('a fresh-data file seen by one process starts exactly one retrain, run by a worker in another process', { timeout: 60_000 }, async () => {
+    // The workers are stopped (the previous proof), so the API process's scan is the one that sees the file.
+    await stopWorkers();
+    await ok('api-1', 'POST', '/models', ADMIN_TOKEN, {
+      name: 'fresh-m',
+      task: 'spam',
+      recipe: { family: 'lr', dataset: { datasets: [{ name: 'cluster-data' }], includeFresh: true }, featurizer: SMALL_FEATURES },
+    });
+    const folder = path.join(shared.dir, 'data', 'fresh', 'fresh-m');
+    fs.mkdirSync(folder, { recursive: true });
+    const file = path.join(folder, 'batch-1.jsonl');
+    fs.writeFileSync(file, jsonl(syntheticRows(60, 23)));
+    const written = new Date(Date.now() - 60_000); // complete: untouched for longer than the quiet period
+    fs.utimesSync(file, written, written);
+
+    const scan = await ok('api-1', 'POST', '/data/scan', ADMIN_TOKEN);
+    const seen = scan.models.find((m: { model: string }) => m.model === 'fresh-m');
+    assert.equal(seen?.announced, true, JSON.stringify(scan));
+    const retrainsOfFresh = async () => (await jobsOf('retrain')).filter((job) => job.payload.model === 'fresh-m');
+    // The fresh-data event queues the retrain (in one of the API processes); no worker runs yet.
+    const [queued] = await until('the retrain queued by the fresh-data event', 20_000, async () => {
+      const found = await retrainsOfFresh();
+      return found.length > 0 ? found : undefined;
+    });
+    assert.equal(queued!.state, 'queued');
+    assert.equal((await ok('api-2', 'POST', '/data/scan', ADMIN_TOKEN)).models.find((m: { model: string }) => m.model === 'fresh-m')?.announced, false, 'a second scan announces nothing');
+
+    await ensureWorkers();
+    const done = await jobEnded(queued!.id, 60_000);
+    assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
+    const runner = workerNameOf(done.workerId);
+    assert.ok(runner !== undefined && WORKERS.includes(runner as (typeof WORKERS)[number]), `run by a worker process: ${done.workerId}`);
+    assert.notEqual(pidOf(done.workerId), proc('api-1').pid);
+    // Quiescent: a scan that started after the retrain ended has finished (it would queue a retrain for data still waiting).
+    await until('a scan after the retrain', 30_000, async () => {
+      const scans = await jobsOf('scan-fresh-data');
+      return scans.some((job) => job.state === 'succeeded' && job.startedAt !== null && job.startedAt > done.finishedAt!) ? true : undefined;
+    });
+    assert.deepEqual((await retrainsOfFresh()).map((job) => job.id), [done.id], 'exactly one retrain for the file');
+    assert.deepEqual(fs.readdirSync(folder), [], 'the file left fresh/');
+    assert.deepEqual(fs.readdirSync(path.join(shared.dir, 'data', 'used', 'fresh-m')), ['batch-1.jsonl']);
+    const versions = await all<{ number: number; tags: Record<string, string> }>('api-2', '/models/fresh-m/versions', 'versions');
+    assert.deepEqual(versions.map((v) => [v.number, v.tags['warden.job_id']]), [[1, done.id]]);
+  });
+
+  it('an event raised while a process is down is delivered to it when it starts again (SIGKILL, same subscriber name)', { timeout: 90_000 }, async () => {
+    await ok('api-1', 'POST', '/models', editorToken, { name: 'events-m', task: 'spam' });
+    for (let i = 0; i < 2; i++) await ok('api-1', 'POST', '/models/events-m/versions', editorToken, { metrics: { eval_accuracy: 0.8 } });
+    const out = path.join(shared.dir, 'recorder-events.jsonl');
+    // The compiled build the cluster runs (bin/warden.js next to dist/).
+    const dist = path.join(path.dirname(path.dirname(bin)), 'dist');
+    const config = { dist, env: envOf('recorder', { WARDEN_ROLES: 'api', WARDEN_LOG_LEVEL: 'silent' }), out };
+    const received = () => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '');
+    const cursor = async () => Number((await sql<{ last_seq: number }>`select last_seq from event_groups where name = 'process:recorder'`.execute(database!.db)).rows[0]?.last_seq);
+    const seqOf = async (transitionId: string) =>
+      Number((await sql<{ seq: number }>`select seq from outbox_events where type = 'stage-changed' and payload like ${`%"transitionId":"${transitionId}"%`}`.execute(database!.db)).rows[0]?.seq);
+
+    recorder = await startChildWorker(RECORDER, config, START_TIMEOUT_MS);
+    const first = await ok('api-1', 'POST', '/models/events-m/versions/1/stage', ADMIN_TOKEN, { stage: 'Production', reason: 'while the recorder runs' });
+    const firstId: string = first.transitions[0].id;
+    await until('the recorder to receive the first stage change', 20_000, async () => (received().includes(firstId) ? true : undefined), async () => received());
+    await stopChild(recorder, 'SIGKILL');
+
+    const second = await ok('api-2', 'POST', '/models/events-m/versions/2/stage', ADMIN_TOKEN, { stage: 'Production', reason: 'while the recorder is down' });
+    const missed: string[] = second.transitions.map((t: { id: string }) => t.id);
+    assert.equal(missed.length, 2, 'v2 enters Production and v1 is archived');
+    for (const id of missed) {
+      assert.ok(!received().includes(id), 'not received while down');
+      assert.ok((await seqOf(id)) > (await cursor()), 'pending on its cursor while it is down');
+    }
+
+    // Started again under the same name: what it missed is delivered before it says ready.
+    recorder = await startChildWorker(RECORDER, config, START_TIMEOUT_MS);
+    const lines = received().trim().split('\n').map((line) => JSON.parse(line) as { type: string; transitionId?: string });
+    for (const id of missed) assert.ok(lines.some((event) => event.type === 'stage-changed' && event.transitionId === id), `${id} delivered after the restart`);
+    assert.ok((await cursor()) >= Math.max(...(await Promise.all(missed.map(seqOf)))), 'its cursor moved past them');
+    await stopChild(recorder, 'SIGTERM');
+  });
+});
