@@ -88,7 +88,7 @@ describe('a Warden cluster of real processes on PostgreSQL + Redis: 2 API proces
     ...extra,
   });
   const startApi = async (name: string) => {
-    processes.set(name, await startWarden(name, bin, 'server', envOf(name, { WARDEN_ROLES: 'api', PORT: '0' }), START_TIMEOUT_MS));
+    processes.set(name, await startWarden(name, bin, 'server', envOf(name, { WARDEN_ROLES: 'api', PORT: '0', WARDEN_API_PROCESSES: '1' }), START_TIMEOUT_MS));
   };
   const startWorkerProcess = async (name: string) => {
     const env = envOf(name, { WARDEN_ROLES: 'worker,scheduler', WARDEN_HEALTH_PORT: '0', WARDEN_WORKER_CONCURRENCY: '1' });
