@@ -386,7 +386,8 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueueFixtu
         ),
       );
       const watched = jobs.map((j) => watch(queue, j.id, 20_000));
-      await sleep(100);
+      // Cancels race running handlers too, not only queued jobs: one has started.
+      await Promise.any(jobs.map((j) => jobRunning(queue, j.id, 10_000)));
       await Promise.all(
         jobs.map((j) => queue.cancel(j.id).catch((error: { code?: string }) => assert.equal(error.code, 'JOB_NOT_CANCELLABLE'))),
       );
