@@ -1,17 +1,16 @@
 /**
- * Worker processes for crash tests: a fixture script (TypeScript run with tsx) that prints `ready`
+ * Worker processes for crash tests: a fixture script run with tsx that prints `ready`
  * once its queue is listening, and is then stopped gently or killed with SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /**
- * Starts `node <fixture> <JSON config>` (with `--import tsx` for a .ts fixture) and resolves
- * once it prints `ready`. The fixture gets its settings from the JSON argument and an
- * environment of PATH only: it inherits nothing of the test runner's environment (no secrets).
+ * Starts `node --import tsx <fixture> <JSON config>` and resolves once it prints `ready`.
+ * The fixture gets its settings from the JSON argument and an environment of PATH only:
+ * it inherits nothing of the test runner's environment (no secrets).
  */
 export function startChildWorker(fixture: string, config: object, readyTimeoutMs: number): Promise<ChildProcess> {
-  const loader = fixture.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...loader, fixture, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {

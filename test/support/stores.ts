@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { dropPostgresSchema, openSqlDatabase, type SqlDatabase, type SqlDialectName } from '../../src/store/sql/database.js';
 import { migrateToLatest } from '../../src/store/sql/migrations/index.js';
+import { until } from './wait.js';
 
 export const STORE_KINDS: readonly SqlDialectName[] = ['sqlite', 'postgres'];
 
@@ -77,6 +78,10 @@ export async function createTestPgDatabase(prefix: string): Promise<{ readonly u
     async cleanup() {
       const again = await openSqlDatabase(TEST_PG_URL, { poolSize: 1 });
       try {
+        // pg's pool.end() resolves before its connections have closed: let them close (FORCE
+        // would make them fail in the test process), then end whatever is left, e.g. killed processes'.
+        const sessions = async () => (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = ${name}`.execute(again.db)).rows[0]?.n;
+        await until(async () => (await sessions()) === 0, `no sessions on ${name}`, { timeoutMs: 5_000 }).catch(() => undefined);
         await sql`DROP DATABASE IF EXISTS ${sql.id(name)} WITH (FORCE)`.execute(again.db);
       } finally {
         await again.close();
