@@ -54,8 +54,8 @@ async function pgQuery(statement: string): Promise<void> {
   }
 }
 
-/** Starts a server on `store` and resolves once /health answers (60 s at most). `label` names the temp home and schema. */
-export async function startServer(store: BenchStore, label: string): Promise<BenchServer> {
+/** Starts a server on `store` and resolves once /health answers (60 s at most). `label` names the temp home and schema; `env` overrides the defaults. */
+export async function startServer(store: BenchStore, label: string, env: Record<string, string> = {}): Promise<BenchServer> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), `warden-bench-${label}-`));
   const token = `bench-admin-${randomBytes(16).toString('hex')}`;
   let storeUrl = `sqlite:${path.join(home, 'warden.db')}`;
@@ -80,6 +80,7 @@ export async function startServer(store: BenchStore, label: string): Promise<Ben
       WARDEN_LOG_LEVEL: 'warn',
       WARDEN_BOOTSTRAP: 'false',
       WARDEN_WORKER_CONCURRENCY: '0',
+      ...env,
     },
   });
   const url = `http://127.0.0.1:${port}`;

@@ -69,9 +69,16 @@ export class PrometheusMetrics implements ServingMetrics {
     this.logWritten.inc(count);
   }
 
+  private source: (() => Promise<string>) | undefined;
+
+  /** Renders from `source` instead of this registry (an API process of several: the whole server's metrics, see startup/cluster-metrics.ts). */
+  renderFrom(source: () => Promise<string>): void {
+    this.source = source;
+  }
+
   /** The Prometheus text exposition of every metric. */
   render(): Promise<string> {
-    return this.registry.metrics();
+    return this.source !== undefined ? this.source() : this.registry.metrics();
   }
 
   get contentType(): string {

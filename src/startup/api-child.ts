@@ -9,6 +9,7 @@ import { ClusterJobEventChannel } from '../jobs/cluster-job-event-channel.js';
 import { createPlatform, eventSubscriberName, type Platform } from '../main.js';
 import { isApiProcessMessage, type ApiProcessCounts, type ApiProcessMessage } from './api-processes.js';
 import { listeningUrl } from './roles.js';
+import { clusterMetricsSource } from './cluster-metrics.js';
 
 export async function runApiChild(): Promise<void> {
   const send = (message: ApiProcessMessage) => {
@@ -30,6 +31,8 @@ export async function runApiChild(): Promise<void> {
     // Its own event cursor: a broadcast event reaches every API process, and one that was down gets its backlog.
     const own: Config = { ...config, eventSubscriber: `${eventSubscriberName(config)}-${index}`.slice(0, 128) };
     platform = await createPlatform(own, { jobEventChannel: new ClusterJobEventChannel(), apiChild: { index, counts: () => counts } });
+    // A scrape lands on one API process: it answers with every API process's metrics.
+    platform.metrics.renderFrom(clusterMetricsSource(platform.metrics.registry));
     await platform.app.listen({ host: config.host, port: config.port });
   } catch (error) {
     send({ warden: 'api-failed', message: error instanceof Error ? error.message : String(error) });

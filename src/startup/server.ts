@@ -11,6 +11,7 @@ import { followJobs } from '../cli/job-progress-log.js';
 import { createPlatform, eventSubscriberName, startJobWorkers, type Platform } from '../main.js';
 import { ClusterJobEventChannel } from '../jobs/cluster-job-event-channel.js';
 import { ApiProcesses } from './api-processes.js';
+import { serveClusterMetrics } from './cluster-metrics.js';
 import { serverBanner } from './banner.js';
 import { listeningUrl, withRole } from './roles.js';
 import { stopOnSignals } from './signals.js';
@@ -66,17 +67,20 @@ async function startApiProcesses(config: Config, print: (line: string) => void):
     config: { ...config, roles: ['api'], bootstrap: false, workerConcurrency: 0 } satisfies Config,
     log: platform.app.log,
   });
+  const stopClusterMetrics = serveClusterMetrics();
   let url: string;
   try {
     url = await processes.start();
     if (config.roles.includes('worker')) await startJobWorkers(platform.services.jobs, platform.handlers, config.workerConcurrency);
   } catch (error) {
+    stopClusterMetrics();
     await processes.stop();
     await platform.close();
     throw error;
   }
   printBanner(platform, config, url, print);
   const stop = stopOnSignals(print, 'shutting down', async () => {
+    stopClusterMetrics();
     await processes.stop();
     await platform.close();
   });

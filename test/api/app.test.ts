@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
+import { ROOT, trainServingVersions, until } from '../support/serving.js';
 import { buildApp, type WardenApp } from '../../src/api/app.js';
 import type { RuntimeInfo } from '../../src/api/app-deps.js';
 import type { Config } from '../../src/config.js';
@@ -64,7 +65,7 @@ describe('health when the store is down', () => {
 describe('request logging', () => {
   let platform: TestPlatform;
   before(async () => {
-    platform = await openTestPlatform('sqlite');
+    platform = await openTestPlatform('sqlite', { WARDEN_WORKER_CONCURRENCY: '1' });
   });
   after(async () => platform.close());
 
@@ -120,6 +121,24 @@ describe('request logging', () => {
       await requests(app, 'log-info');
       const requestLines = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((r) => r.msg === 'request');
       assert.deepEqual(requestLines.map((r) => r.status), [201, 400, 404, 401]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('at info, a successful prediction is quiet like a read (the prediction log records it); a refused one gets its line', async () => {
+    await trainServingVersions(platform, 'log-mail', [2]);
+    await platform.services.registry.deploy('log-mail', 1, ROOT);
+    const { app, lines } = await appLogging({ logLevel: 'info', logFormat: 'json' });
+    try {
+      const viewer = await platform.auth('viewer');
+      await until(async () => (await app.inject({ method: 'POST', url: '/predict/log-mail', headers: viewer, payload: { text: 'free cash' } })).statusCode === 200, 10_000, 'log-mail to be live');
+      const before = lines.length;
+      assert.equal((await app.inject({ method: 'POST', url: '/predict/log-mail', headers: viewer, payload: { text: 'free cash' } })).statusCode, 200);
+      assert.equal((await app.inject({ method: 'POST', url: '/predict/log-mail/versions/1', headers: viewer, payload: { text: 'free cash' } })).statusCode, 200);
+      assert.equal((await app.inject({ method: 'POST', url: '/predict/log-mail', headers: viewer, payload: { text: '' } })).statusCode, 400);
+      const requestLines = lines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>).filter((r) => r.msg === 'request');
+      assert.deepEqual(requestLines.map((r) => [r.url, r.status, r.code]), [['/predict/log-mail', 400, 'VALIDATION_FAILED']]);
     } finally {
       await app.close();
     }

@@ -2,7 +2,8 @@
  * `warden server` with WARDEN_API_PROCESSES=2 as a real process tree (a primary running the
  * worker and scheduler, two API children sharing one port, one SQLite file in WAL mode):
  * both children answer on the port, a job enqueued through one child streams its progress
- * through the other, a killed child is replaced, SIGTERM stops them all.
+ * through the other, /metrics through either covers both, a killed child is replaced, SIGTERM
+ * stops them all.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -158,6 +159,17 @@ describe('warden server with 2 API processes (SQLite, local queue)', () => {
     const job = JSON.parse((await second.request('GET', `/jobs/${jobId}`)).text) as { state: string };
     assert.equal(job.state, 'succeeded');
     assert.equal(events[events.length - 1], 'state');
+  });
+
+  it('GET /metrics through either API process answers with both processes\' metrics, aggregated by the primary', async () => {
+    const byProcess = await onePerProcess();
+    for (const c of byProcess.values()) assert.equal((await c.request('POST', '/predict/nobody', JSON.stringify({ text: 'hello' }))).status, 404);
+    for (const [index, c] of byProcess) {
+      const scraped = await c.request('GET', '/metrics');
+      assert.equal(scraped.status, 200, scraped.text);
+      assert.match(scraped.text, /warden_predict_errors_total\{model="\(other\)",code="MODEL_NOT_FOUND"\} 2/, `scraped through API process ${index}`);
+      assert.match(scraped.text, /process_cpu_user_seconds_total/);
+    }
   });
 
   it('a killed API process is logged and replaced; the port keeps answering', async () => {

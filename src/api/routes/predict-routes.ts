@@ -81,7 +81,7 @@ export const predictRoutes: RouteModule = (app, deps) => {
   app.post(
     '/predict/:model',
     {
-      config: { role: 'viewer' },
+      config: { role: 'viewer', quietLog: true },
       schema: {
         summary: 'Classify texts with the model’s live deployment (its Production version)',
         tags: ['serving'],
@@ -96,7 +96,7 @@ export const predictRoutes: RouteModule = (app, deps) => {
   app.post(
     '/predict/:model/versions/:version',
     {
-      config: { role: 'viewer' },
+      config: { role: 'viewer', quietLog: true },
       schema: {
         summary: 'Classify texts with a pinned version, live or not (live field and x-warden-live header say which); Archived versions: admin only',
         tags: ['serving'],
