@@ -1,7 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
-import { ROOT, trainServingVersions, until } from '../support/serving.js';
+import { ROOT, trainServingVersions } from '../support/serving.js';
+import { until } from '../support/wait.js';
 import { buildApp, type WardenApp } from '../../src/api/app.js';
 import type { RuntimeInfo } from '../../src/api/app-deps.js';
 import type { Config } from '../../src/config.js';
@@ -132,7 +133,7 @@ describe('request logging', () => {
     const { app, lines } = await appLogging({ logLevel: 'info', logFormat: 'json' });
     try {
       const viewer = await platform.auth('viewer');
-      await until(async () => (await app.inject({ method: 'POST', url: '/predict/log-mail', headers: viewer, payload: { text: 'free cash' } })).statusCode === 200, 10_000, 'log-mail to be live');
+      await until(async () => (await app.inject({ method: 'POST', url: '/predict/log-mail', headers: viewer, payload: { text: 'free cash' } })).statusCode === 200, 'log-mail to be live', { timeoutMs: 10_000 });
       const before = lines.length;
       assert.equal((await app.inject({ method: 'POST', url: '/predict/log-mail', headers: viewer, payload: { text: 'free cash' } })).statusCode, 200);
       assert.equal((await app.inject({ method: 'POST', url: '/predict/log-mail/versions/1', headers: viewer, payload: { text: 'free cash' } })).statusCode, 200);

@@ -6,7 +6,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
-import { ROOT, trainServingVersions, until } from '../support/serving.js';
+import { ROOT, trainServingVersions } from '../support/serving.js';
+import { until } from '../support/wait.js';
 
 type Json = Record<string, unknown>;
 type Headers = { authorization: string } | Record<string, never>;
@@ -33,7 +34,7 @@ describe('predict routes on sqlite', () => {
 
   async function deployAndWait(version: number): Promise<void> {
     await platform.services.registry.deploy('mail', version, ROOT);
-    await until(() => platform.services.serving.liveDeployment('mail')?.arms[0]?.version.number === version, 10_000, `v${version} to serve mail`);
+    await until(() => platform.services.serving.liveDeployment('mail')?.arms[0]?.version.number === version, `v${version} to serve mail`, { timeoutMs: 10_000 });
   }
 
   it('answers 404 for an unknown model and 409 MODEL_NOT_LIVE while nothing is in Production', async () => {

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { listenOnLoopback, runCliCaptured } from '../support/cli.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
-import { ROOT, trainServingVersions, until } from '../support/serving.js';
+import { ROOT, trainServingVersions } from '../support/serving.js';
+import { until } from '../support/wait.js';
 import { tempDir } from '../support/stores.js';
 
 describe('warden predict / feedback', () => {
@@ -21,7 +22,7 @@ describe('warden predict / feedback', () => {
     platform = await openTestPlatform('sqlite', { WARDEN_WORKER_CONCURRENCY: '1' });
     await trainServingVersions(platform, 'cli-mail', [2, 4]);
     await platform.services.registry.deploy('cli-mail', 1, ROOT);
-    await until(async () => (await platform.services.serving.predict('cli-mail', { requestId: 'warm', texts: ['x'], batch: false }).then(() => true, () => false)), 10_000, 'cli-mail to be live');
+    await until(async () => (await platform.services.serving.predict('cli-mail', { requestId: 'warm', texts: ['x'], batch: false }).then(() => true, () => false)), 'cli-mail to be live', { timeoutMs: 10_000 });
     url = await listenOnLoopback(platform);
   });
   after(async () => {

@@ -10,7 +10,7 @@ import { SqlPredictionStore } from '../../src/store/sql/sql-prediction-store.js'
 import { PrometheusMetrics } from '../../src/api/metrics.js';
 import type { PredictionRecord } from '../../src/domain/serving.js';
 import { openTestDatabase, type TestDatabase } from '../support/stores.js';
-import { until } from '../support/serving.js';
+import { until } from '../support/wait.js';
 
 let seq = 0;
 function record(createdAt = 1_000): PredictionRecord {
@@ -69,7 +69,7 @@ describe('PredictionLog', () => {
     const { log } = writer({ maxBuffer: 100, batchSize: 3 });
     const records = [record(), record(), record()];
     for (const r of records) log.record(r);
-    await until(async () => (await countFor(records.map((r) => r.id))) === 3, 5_000, 'the full batch to be written');
+    await until(async () => (await countFor(records.map((r) => r.id))) === 3, 'the full batch to be written', { timeoutMs: 5_000 });
     assert.equal(log.stats().written, 3);
   });
 
@@ -78,7 +78,7 @@ describe('PredictionLog', () => {
     log.start();
     const first = record();
     log.record(first);
-    await until(async () => (await countFor([first.id])) === 1, 5_000, 'the interval flush');
+    await until(async () => (await countFor([first.id])) === 1, 'the interval flush', { timeoutMs: 5_000 });
     const { log: closing } = writer({ maxBuffer: 100 });
     const left = [record(), record()];
     for (const r of left) closing.record(r);

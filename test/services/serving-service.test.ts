@@ -19,7 +19,8 @@ import { NO_SERVING_METRICS } from '../../src/domain/ports/serving-metrics.js';
 import { systemClock } from '../../src/system/clock.js';
 import { STORE_KINDS, openTestDatabase, tempDir, type TestDatabase } from '../support/stores.js';
 import { testConfig } from '../support/platform.js';
-import { ROOT, trainServingVersions, until } from '../support/serving.js';
+import { ROOT, trainServingVersions } from '../support/serving.js';
+import { until } from '../support/wait.js';
 import { corruptLocalBlob } from '../support/artifacts.js';
 
 type Json = Record<string, unknown>;
@@ -80,7 +81,7 @@ for (const kind of STORE_KINDS) {
       for (const version of [1, 2]) expected.set(version, served((await predict(`/predict/swap/versions/${version}`, admin)).body).map((p) => p.probability));
       assert.notDeepEqual(expected.get(1), expected.get(2), 'the two versions answer differently');
 
-      await until(async () => (await predict('/predict/swap', viewer)).status === 200, 10_000, 'v1 to serve on B');
+      await until(async () => (await predict('/predict/swap', viewer)).status === 200, 'v1 to serve on B', { timeoutMs: 10_000 });
       let switchedAt = Number.POSITIVE_INFINITY;
       server.services.serving.onLiveChange((model, deployment) => {
         if (model === 'swap' && deployment?.arms[0]?.version.number === 2) switchedAt = Math.min(switchedAt, performance.now());
@@ -133,7 +134,7 @@ for (const kind of STORE_KINDS) {
       await trainer.services.registry.deploy('swap', 3, ROOT);
       const metricsHas = async (pattern: RegExp) => pattern.test((await server.app.inject({ method: 'GET', url: '/metrics', headers: viewer })).body);
       // One try per stage-changed event of the move (v2 leaving Production, v3 entering it): each is counted.
-      await until(() => metricsHas(/warden_live_swaps_total\{model="swap",outcome="load-failed"\} [1-9]/), 10_000, 'the failed swap to be counted on B');
+      await until(() => metricsHas(/warden_live_swaps_total\{model="swap",outcome="load-failed"\} [1-9]/), 'the failed swap to be counted on B', { timeoutMs: 10_000 });
       assert.equal(server.services.serving.liveDeployment('swap')?.arms[0]?.version.number, 2);
       const res = await predict('/predict/swap', viewer);
       assert.equal(res.status, 200);

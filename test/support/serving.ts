@@ -5,7 +5,8 @@
  */
 import type { Platform } from '../../src/main.js';
 import type { Actor } from '../../src/services/registry-service.js';
-import { SMALL_FEATURES, syntheticRows, waitForJob } from './training.js';
+import { SMALL_FEATURES, syntheticRows } from './training.js';
+import { jobEnded } from './wait.js';
 
 export const ROOT: Actor = { name: 'root', role: 'admin' };
 
@@ -20,16 +21,7 @@ export async function trainServingVersions(platform: Pick<Platform, 'services'>,
       { model, family: 'lr', dataset: { datasets: [dataset] }, recipe: { featurizer: SMALL_FEATURES, hyperParameters: { epochs: e } } },
       ROOT,
     );
-    const done = await waitForJob(services.jobs, job.id);
+    const done = await jobEnded(services.jobs, job.id);
     if (done.state !== 'succeeded') throw new Error(`training ${model} failed: ${JSON.stringify(done.error)}`);
-  }
-}
-
-/** Resolves once `condition()` holds, polling every 5 ms; throws after `timeoutMs` naming `what`. */
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
