@@ -18,14 +18,14 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { openSqlDatabase, type SqlDatabase } from '../src/store/sql/database.js';
 import { SqlJobStore } from '../src/store/sql/sql-job-store.js';
-import type { Job, JobKind } from '../src/domain/jobs.js';
+import { isTerminal, type Job, type JobKind } from '../src/domain/jobs.js';
 import type { StageChangedEvent } from '../src/domain/ports/domain-events.js';
 import { PERIODIC_KINDS } from '../src/services/periodic-work.js';
 import { wardenBin } from './support/build.js';
 import { TEST_REDIS_URL, createTestPgDatabase, tempDir, uniqueName } from './support/stores.js';
 import { dropRedisPrefix } from './support/redis.js';
 import { startWarden, stopWarden, type WardenProcess } from './support/warden-process.js';
-import { SMALL_FEATURES, syntheticRows } from './support/training.js';
+import { SMALL_FEATURES, seededRandom, syntheticRows } from './support/training.js';
 import { jsonl } from './support/datasets.js';
 import { until } from './support/wait.js';
 
@@ -45,17 +45,6 @@ interface Reply {
 
 /** The pid part of a worker id (`host/pid/random`). */
 const pidOf = (workerId: string | null | undefined): number => Number(workerId?.split('/')[1]);
-
-/** A deterministic stream of numbers in [0, 1). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x100000000;
-  };
-}
 
 describe('a Warden cluster of real processes on PostgreSQL + Redis: 2 API processes, 2 workers', () => {
   const shared = tempDir('warden-cluster-');
@@ -153,11 +142,10 @@ describe('a Warden cluster of real processes on PostgreSQL + Redis: 2 API proces
     } while (pageToken !== undefined);
     return found;
   }
-  const terminal = (job: Job) => job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled';
   async function jobEnded(id: string, timeoutMs: number): Promise<Job> {
     return waitFor(`job ${id} to end`, timeoutMs, async () => {
       const job = await jobs.get(id);
-      return job !== undefined && terminal(job) ? job : undefined;
+      return job !== undefined && isTerminal(job.state) ? job : undefined;
     }, () => jobs.get(id));
   }
   async function uploadDataset(name: string, rows: ReadonlyArray<{ text: string; label: 0 | 1 }>): Promise<void> {
@@ -208,7 +196,7 @@ describe('a Warden cluster of real processes on PostgreSQL + Redis: 2 API proces
       }
     }
 
-    const random = seeded(2026);
+    const random = seededRandom(2026);
     const requests = Array.from({ length: 200 }, (_, i) => {
       const api = i % 2 === 0 ? 'api-1' : 'api-2';
       const model = models[Math.floor(random() * models.length)]!;
@@ -329,7 +317,7 @@ describe('a Warden cluster of real processes on PostgreSQL + Redis: 2 API proces
     await ensureWorkers(); // the killed worker comes back for the next proofs
   });
 
-  it('the sweep, the scan and the cleanup run once per tick across both workers (counted with the workers stopped)', { timeout: 60_000 }, async () => {
+  it('the periodic jobs (artifact sweep, fresh-data scan, cleanups) run once per tick across both workers (counted with the workers stopped)', { timeout: 60_000 }, async () => {
     await ensureWorkers();
     const since = Date.now();
     const ticks = 6;

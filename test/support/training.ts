@@ -13,15 +13,20 @@ const SPAM = ['free', 'winner', 'cash', 'prize', 'click', 'offer', 'viagra', 'lo
 const HAM = ['meeting', 'lunch', 'report', 'project', 'schedule', 'family', 'review', 'notes', 'invoice', 'weekend', 'draft', 'team'];
 const COMMON = ['the', 'you', 'today', 'please', 'your', 'this', 'we', 'and', 'now', 'about'];
 
-/** A deterministic corpus: `n` rows, about a third spam, with shared words and some label noise-free overlap. */
-export function syntheticRows(n: number, seed = 1): Array<{ text: string; label: 0 | 1 }> {
+/** A deterministic stream of numbers in [0, 1) (xorshift32): the same seed, the same stream. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0 || 1;
-  const rand = () => {
+  return () => {
     state ^= state << 13;
     state ^= state >>> 17;
     state ^= state << 5;
     return (state >>> 0) / 0x100000000;
   };
+}
+
+/** A deterministic corpus: `n` rows, about a third spam, with shared words and some label noise-free overlap. */
+export function syntheticRows(n: number, seed = 1): Array<{ text: string; label: 0 | 1 }> {
+  const rand = seededRandom(seed);
   const pickFrom = (words: readonly string[]) => words[Math.floor(rand() * words.length)]!;
   const rows: Array<{ text: string; label: 0 | 1 }> = [];
   for (let i = 0; i < n; i++) {
