@@ -23,6 +23,11 @@ declare module 'fastify' {
   }
 }
 
+/** Who a route acts for, as the services take it: the token's name and role (no role on public routes). */
+export function actorOf(request: FastifyRequest): { readonly name: string; readonly role?: Role } {
+  return request.principal === null ? { name: request.actor } : { name: request.principal.name, role: request.principal.role };
+}
+
 /** Routes allowed to be public; anything else marked public is a bug the auth test catches. */
 export const PUBLIC_ROUTE_PREFIXES = ['/health', '/docs'] as const;
 

@@ -7,13 +7,12 @@
  * (the older twin of `POST /predict/:model/versions/:version`, see predict-routes.ts).
  */
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import { MAX_DATASET_NAME_LENGTH } from '../../domain/datasets.js';
 import { WardenError } from '../../domain/errors.js';
 import type { Job } from '../../domain/jobs.js';
 import { MAX_TEXT_CHARS } from '../../services/serving-service.js';
-import type { Actor } from '../../services/registry-service.js';
 import type { RouteModule } from '../app-deps.js';
+import { actorOf } from '../auth.js';
 import { ErrorBody } from '../http-errors.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -29,9 +28,6 @@ const QueuedJob = Type.Object({
   url: Type.String({ description: 'Where to follow it: GET this path (or /events for live progress).' }),
 });
 
-function actorOf(request: FastifyRequest): Actor {
-  return request.principal === null ? { name: request.actor } : { name: request.principal.name, role: request.principal.role };
-}
 
 const RetrainedJob = Type.Object({
   ...QueuedJob.properties,

@@ -153,7 +153,8 @@ function pairs(values: readonly string[] | undefined, option: string, numeric: b
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** A version argument: numbers travel as numbers, labels and aliases as strings. */
-const versionArg = (raw: string): number | string => (/^\d+$/.test(raw) ? Number(raw) : raw);
+/** A version argument as the API takes it: a number, or a label (v1.2) or alias as text. */
+export const versionArg = (raw: string): number | string => (/^\d+$/.test(raw) ? Number(raw) : raw);
 
 function transitionLines(result: TransitionResultView): string {
   const lines = result.transitions.map((t) => `${result.version.model} v${t.version}: ${t.from} → ${t.to} (${t.reason})`);
