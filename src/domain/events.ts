@@ -3,7 +3,8 @@
  * Stores call these inside the transaction that makes the change, so the events and the
  * change commit (or roll back) together; the store persists, this file decides.
  */
-import type { DomainEvent, FreshDataEvent, JobFinishedEvent, StageChangedEvent, VersionRegisteredEvent } from './ports/domain-events.js';
+import { candidatePercent, type Deployment } from './deployments/rollout.js';
+import type { DeploymentChangedEvent, DomainEvent, FreshDataEvent, JobFinishedEvent, StageChangedEvent, VersionRegisteredEvent } from './ports/domain-events.js';
 import type { DatasetVersion } from './datasets.js';
 import { isTerminal, type Job } from './jobs.js';
 import type { ModelVersion, StageTransition } from './registry/entities.js';
@@ -14,6 +15,7 @@ export function eventAggregate(event: DomainEvent): string {
     case 'fresh-data':
     case 'version-registered':
     case 'stage-changed':
+    case 'deployment-changed':
       return `model:${event.model}`;
     case 'job-finished':
       return `job:${event.jobId}`;
@@ -72,4 +74,19 @@ export function jobFinishedEvents(job: Job, now: number): JobFinishedEvent[] {
   if (!isTerminal(job.state)) return [];
   const model = job.payload.model;
   return [{ type: 'job-finished', jobId: job.id, kind: job.kind, state: job.state, model: typeof model === 'string' ? model : null, at: now }];
+}
+
+/** The event of a deployment written in a new state (ordered with the model's stage changes). */
+export function deploymentChangedEvent(deployment: Deployment): DeploymentChangedEvent {
+  return {
+    type: 'deployment-changed',
+    model: deployment.model,
+    deploymentId: deployment.id,
+    strategy: deployment.strategy,
+    state: deployment.state,
+    candidate: deployment.candidate,
+    baseline: deployment.baseline,
+    candidatePercent: candidatePercent(deployment),
+    at: deployment.updatedAt,
+  };
 }

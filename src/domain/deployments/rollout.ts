@@ -97,6 +97,8 @@ export interface Deployment {
   readonly waitingForTraffic: boolean;
   /** The arm that won an A/B test or shadow; set when concluded. */
   readonly winner: ArmName | null;
+  /** Key of the sticky arm assignment (HMAC of a subject), secret to the cluster: it is never shown. */
+  readonly assignmentKey: string;
   readonly createdBy: string;
   readonly reason: string | null;
   readonly createdAt: number;
@@ -207,6 +209,8 @@ export interface PlanContext {
   readonly actor: string;
   readonly reason: string | null;
   readonly now: number;
+  /** A fresh random key for the sticky assignment of requests to arms. */
+  readonly assignmentKey: string;
 }
 
 /** A new deployment, warming: serving switches nothing until the candidate has loaded (candidateReady). */
@@ -234,6 +238,7 @@ export function planDeployment(options: DeploymentOptions, context: PlanContext)
     consecutiveBreaches: 0,
     waitingForTraffic: false,
     winner: null,
+    assignmentKey: context.assignmentKey,
     createdBy: context.actor,
     reason: context.reason,
     createdAt: context.now,
@@ -436,12 +441,14 @@ export function concludeDeployment(deployment: Deployment, winner: ArmName, now:
 
 /**
  * Gives all traffic back to the baseline in one step: while the deployment runs, by ending
- * it; after it succeeded, by making the baseline Production again (the candidate archived).
+ * it; after it switched (succeeded, or an A/B test the candidate won), by making the
+ * baseline Production again (the candidate archived).
  */
 export function rollbackDeployment(deployment: Deployment, now: number, actor: string, reason: string | null): DeploymentStep {
-  requireState(deployment, 'roll back', ['warming', 'active', 'paused', 'succeeded']);
+  const switched = deployment.state === 'succeeded' || (deployment.state === 'concluded' && deployment.winner === 'candidate');
+  if (!switched) requireState(deployment, 'roll back', ['warming', 'active', 'paused', 'succeeded']);
   if (deployment.baseline === null) throw conflict(`deployment ${deployment.id} replaced no version: there is nothing to roll back to`);
-  const effects: DeploymentEffect[] = deployment.state === 'succeeded' ? [{ type: 'promote', version: deployment.baseline, archive: deployment.candidate }] : [];
+  const effects: DeploymentEffect[] = switched ? [{ type: 'promote', version: deployment.baseline, archive: deployment.candidate }] : [];
   const detail = `version ${deployment.baseline} takes all traffic back${reason ? `: ${reason}` : ''}`;
   return { deployment: transition(deployment, now, { state: 'rolled-back' }, { event: 'rolled-back', actor, detail }), effects };
 }

@@ -60,8 +60,22 @@ export interface JobFinishedEvent {
   readonly at: number;
 }
 
+/** A deployment was created or moved (step, pause, end): every process's serving re-reads the model's traffic split. */
+export interface DeploymentChangedEvent {
+  readonly type: 'deployment-changed';
+  readonly model: string;
+  readonly deploymentId: string;
+  readonly strategy: string;
+  readonly state: string;
+  readonly candidate: number;
+  readonly baseline: number | null;
+  /** The candidate's share of served traffic after the change, in percent. */
+  readonly candidatePercent: number;
+  readonly at: number;
+}
+
 /** Every domain event. Areas add members to this union (and a case to `eventAggregate`). */
-export type DomainEvent = FreshDataEvent | VersionRegisteredEvent | StageChangedEvent | JobFinishedEvent;
+export type DomainEvent = FreshDataEvent | VersionRegisteredEvent | StageChangedEvent | JobFinishedEvent | DeploymentChangedEvent;
 export type DomainEventType = DomainEvent['type'];
 export type DomainEventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
 export type DomainEventHandler<T extends DomainEventType> = (event: DomainEventOf<T>) => void | Promise<void>;

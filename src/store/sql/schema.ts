@@ -10,6 +10,7 @@ import type { TrackingTables } from './tables/tracking-tables.js';
 import type { ArtifactsTables } from './tables/artifacts-tables.js';
 import type { EventsTables } from './tables/events-tables.js';
 import type { PredictionsTables } from './tables/predictions-tables.js';
+import type { DeploymentsTables } from './tables/deployments-tables.js';
 
 // Each area adds its tables interface to this intersection.
-export type DatabaseSchema = RegistryTables & TrackingTables & DatasetsTables & JobsTables & ArtifactsTables & EventsTables & PredictionsTables;
+export type DatabaseSchema = RegistryTables & TrackingTables & DatasetsTables & JobsTables & ArtifactsTables & EventsTables & PredictionsTables & DeploymentsTables;

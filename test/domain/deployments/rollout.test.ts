@@ -25,7 +25,7 @@ const T0 = 1_000_000;
 const SECOND = 1000;
 
 function context(overrides: Partial<PlanContext> = {}): PlanContext {
-  return { id: 'd1', model: 'spam', candidate: 2, production: 1, inFlight: null, actor: 'alice', reason: null, now: T0, ...overrides };
+  return { id: 'd1', model: 'spam', candidate: 2, production: 1, inFlight: null, actor: 'alice', reason: null, now: T0, assignmentKey: 'k'.repeat(32), ...overrides };
 }
 
 function healthy(requests: number, positives = Math.round(requests * 0.3)): ArmReadings {

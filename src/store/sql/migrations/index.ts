@@ -13,6 +13,7 @@ import { jobDedupeKeysMigration } from './0009-job-dedupe-keys.js';
 import { eventOutboxMigration } from './0010-event-outbox.js';
 import { outboxTypeIndexMigration } from './0011-outbox-type-index.js';
 import { predictionsMigration } from './0012-predictions.js';
+import { deploymentsMigration } from './0013-deployments.js';
 
 /**
  * The one migration stream for SQLite and PostgreSQL, in order. Append only:
@@ -31,6 +32,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0010-event-outbox', eventOutboxMigration],
   ['0011-outbox-type-index', outboxTypeIndexMigration],
   ['0012-predictions', predictionsMigration],
+  ['0013-deployments', deploymentsMigration],
 ];
 
 class InCodeMigrationProvider implements MigrationProvider {
