@@ -5,50 +5,61 @@
  */
 import { invalid } from './errors.js';
 import type { ModelVersion } from './registry/entities.js';
+import { trafficSplit, type Deployment } from './deployments/rollout.js';
 
 /**
- * Which arm answered: `production` (the live deployment's only arm today; rollouts and A/B
- * tests add `candidate`, `a`, `b`…) or `pinned` (a call naming its version, outside any deployment).
+ * Which arm answered: `production` (no deployment in flight: the Production version alone),
+ * `baseline` / `candidate` (the arms of a deployment in flight), `shadow` (a copy answered by
+ * a shadow candidate, never returned) or `pinned` (a call naming its version).
  */
 export const PINNED_ARM = 'pinned';
 export const PRODUCTION_ARM = 'production';
+export const SHADOW_ARM = 'shadow';
 
-/** One arm of a live deployment: a version and its share of the traffic (weights of a deployment sum to 100). */
+/** One arm of a live deployment: a version and its share of the traffic in percent (the serving arms add up to 100). */
 export interface LiveArm {
   readonly arm: string;
   readonly version: ModelVersion;
-  readonly weight: number;
+  readonly percent: number;
 }
 
 /** What serves a model's traffic right now. */
 export interface LiveDeployment {
   readonly model: string;
   readonly arms: readonly LiveArm[];
+  /** A shadow candidate that gets a copy of `percent` % of requests; null when none. */
+  readonly mirror: LiveArm | null;
+  /** The deployment in flight that set these arms, if any. */
+  readonly deploymentId: string | null;
+  /** The key of its sticky assignment (an HMAC key: the same subject always lands in the same arm). */
+  readonly assignmentKey: string | null;
 }
 
 /**
- * The live deployment a registry state implies: the Production version as the only arm,
- * or none when the model has no Production version. Rollout strategies replace this with
- * their persisted arms.
+ * The live deployment a registry state implies: the arms of the model's deployment in flight
+ * (its versions in `versions`), else the Production version alone; undefined when nothing serves.
  */
-export function liveDeploymentOf(model: string, production: ModelVersion | undefined): LiveDeployment | undefined {
-  if (production === undefined) return undefined;
-  return { model, arms: [{ arm: PRODUCTION_ARM, version: production, weight: 100 }] };
-}
-
-/**
- * The arm serving a request: `draw` is a uniform number in [0, 100) (random, or a subject's hash
- * for sticky assignment). With one arm, that arm.
- */
-export function pickArm(deployment: LiveDeployment, draw: number): LiveArm {
-  let cumulative = 0;
-  for (const arm of deployment.arms) {
-    cumulative += arm.weight;
-    if (draw < cumulative) return arm;
+export function liveDeploymentOf(model: string, production: ModelVersion | undefined, inFlight?: { readonly deployment: Deployment; readonly versions: ReadonlyMap<number, ModelVersion> }): LiveDeployment | undefined {
+  if (inFlight !== undefined) {
+    const split = trafficSplit(inFlight.deployment);
+    const versionOf = (number: number): ModelVersion => {
+      const version = inFlight.versions.get(number);
+      if (version === undefined) throw new RangeError(`version ${number} of ${model} was not given`);
+      return version;
+    };
+    const arms = split.serving.map((arm) => ({ arm: arm.arm, version: versionOf(arm.version), percent: arm.percent }));
+    if (arms.length > 0) {
+      return {
+        model,
+        arms,
+        mirror: split.mirror === null ? null : { arm: SHADOW_ARM, version: versionOf(split.mirror.version), percent: split.mirror.percent },
+        deploymentId: inFlight.deployment.id,
+        assignmentKey: inFlight.deployment.assignmentKey,
+      };
+    }
   }
-  const last = deployment.arms[deployment.arms.length - 1];
-  if (last === undefined) throw new RangeError(`deployment of ${deployment.model} has no arm`);
-  return last;
+  if (production === undefined) return undefined;
+  return { model, arms: [{ arm: PRODUCTION_ARM, version: production, percent: 100 }], mirror: null, deploymentId: null, assignmentKey: null };
 }
 
 /** Cheap facts about an input, recorded with its prediction (drift monitoring reads them). */
@@ -110,3 +121,5 @@ export function validateFeedbackLabel(label: unknown, labels: readonly number[],
 }
 
 export const MAX_PREDICTION_ID_LENGTH = 80;
+/** Longest subject key a request may name for sticky arm assignment. */
+export const MAX_SUBJECT_LENGTH = 200;

@@ -17,12 +17,14 @@ import type { StageChangedEvent } from '../domain/ports/domain-events.js';
 import type { PredictionStore } from '../domain/ports/prediction-store.js';
 import type { ServingMetrics } from '../domain/ports/serving-metrics.js';
 import type { ModelVersion } from '../domain/registry/index.js';
+import { mirrors, pickArm } from '../domain/deployments/traffic.js';
+import type { DeploymentStore } from '../domain/ports/deployment-store.js';
+import type { DeploymentChangedEvent } from '../domain/ports/domain-events.js';
 import {
   BINARY_LABELS,
   PINNED_ARM,
   describeInput,
   liveDeploymentOf,
-  pickArm,
   predictionId,
   validateFeedbackLabel,
   type LiveArm,
@@ -68,6 +70,8 @@ export interface PredictRequest {
   readonly texts: readonly string[];
   /** `{texts}` (ids `<requestId>.<i>`) rather than `{text}` (id = requestId). */
   readonly batch: boolean;
+  /** Who the request is for: during a deployment in flight one subject always lands in the same arm. */
+  readonly subject?: string;
 }
 
 export interface FeedbackItem {
@@ -91,10 +95,17 @@ interface LiveArmState extends LiveArm {
 interface LiveState {
   readonly deployment: LiveDeployment;
   readonly arms: readonly LiveArmState[];
+  readonly mirror: LiveArmState | null;
 }
 
 export interface ServingServiceDeps {
-  readonly registry: Pick<RegistryService, 'getVersion' | 'searchVersions'>;
+  readonly registry: Pick<RegistryService, 'getVersion' | 'productionVersion'>;
+  /** The deployment in flight of a model sets its arms (canary steps, A/B weights, a shadow). */
+  readonly deployments: Pick<DeploymentStore, 'inFlight'>;
+  /** Where a subject falls in [0, 1) under a deployment's assignment key (an HMAC; see system/sticky-assignment.ts). */
+  readonly subjectUnit: (key: string, subject: string) => number;
+  /** Uniform in [0, 1): the arm of a request without a subject, and whether it is mirrored. Math.random by default. */
+  readonly random?: () => number;
   readonly loader: Pick<ModelLoader, 'loadVersion'>;
   readonly predictionLog: Pick<PredictionLog, 'record' | 'flush'>;
   readonly predictions: Pick<PredictionStore, 'findByIds' | 'attachFeedback' | 'listRecent'>;
@@ -131,8 +142,10 @@ export class ServingService {
       const known = this.live.get(model);
       const state = known !== undefined ? known : await this.liveState(model);
       if (state === null) throw notLive(model);
-      const arm = state.arms.length === 1 ? state.arms[0]! : (pickArm(state.deployment, Math.random() * 100) as LiveArmState);
-      return this.answer(model, arm.version, arm.arm, arm.classifier, request, started, true);
+      const arm = state.arms.length === 1 ? state.arms[0]! : pickArm(state.arms, this.drawFor(state.deployment, request.subject));
+      const answer = this.answer(model, arm.version, arm.arm, arm.classifier, request, started, true);
+      if (state.mirror !== null && mirrors(state.mirror, this.random())) this.shadow(model, state.mirror, request, answer);
+      return answer;
     } catch (error) {
       this.deps.metrics.requestFailed(this.modelLabel(model), codeOf(error));
       throw error;
@@ -194,7 +207,15 @@ export class ServingService {
    */
   async onStageChanged(event: Pick<StageChangedEvent, 'model' | 'from' | 'to' | 'version'>): Promise<void> {
     if (event.from !== 'Production' && event.to !== 'Production') return;
-    const model = event.model;
+    await this.refresh(event.model, event.version);
+  }
+
+  /** A deployment moved (from any process): its model's arms change; reload them the same way. */
+  async onDeploymentChanged(event: Pick<DeploymentChangedEvent, 'model' | 'candidate'>): Promise<void> {
+    await this.refresh(event.model, event.candidate);
+  }
+
+  private async refresh(model: string, version: number): Promise<void> {
     if (!this.live.has(model) && !this.firstLoads.has(model)) return; // not served here: loaded on first request
     const previous = this.live.get(model);
     try {
@@ -202,14 +223,14 @@ export class ServingService {
       this.deps.metrics.liveSwap(model, next === null ? 'stopped' : 'switched');
       this.deps.log?.('info', next === null ? 'live model stopped: no Production version' : 'live model switched', {
         model,
-        from: previous?.arms.map((a) => a.version.semver) ?? [],
-        to: next?.arms.map((a) => a.version.semver) ?? [],
+        from: previous?.arms.map((a) => `${a.arm} ${a.version.semver} ${a.percent}%`) ?? [],
+        to: next?.arms.map((a) => `${a.arm} ${a.version.semver} ${a.percent}%`) ?? [],
       });
     } catch (error) {
       this.deps.metrics.liveSwap(model, 'load-failed');
       this.deps.log?.('error', 'live model not switched: the new version failed to load; the previous one keeps serving', {
         model,
-        version: event.version,
+        version,
         serving: previous?.arms.map((a) => a.version.semver) ?? [],
         err: error,
       });
@@ -280,15 +301,67 @@ export class ServingService {
     return loading;
   }
 
-  /** Reads the registry's live deployment, loads every arm, then (unless a later read won) swaps it in. */
+  private random(): number {
+    return (this.deps.random ?? Math.random)();
+  }
+
+  /** The request's draw in [0, 1): its subject's place under the deployment's key, or chance. */
+  private drawFor(deployment: LiveDeployment, subject: string | undefined): number {
+    return subject !== undefined && deployment.assignmentKey !== null ? this.deps.subjectUnit(deployment.assignmentKey, subject) : this.random();
+  }
+
+  /**
+   * The shadow's copy of an answered request, after the answer is on its way: recorded with arm
+   * `shadow` and ids `<id>.shadow`, never returned; a shadow that fails costs only a counted error.
+   */
+  private shadow(model: string, mirror: LiveArmState, request: PredictRequest, answer: PredictAnswer): void {
+    setImmediate(() => {
+      const started = performance.now();
+      try {
+        const predictions = predictBatch(mirror.classifier, request.texts);
+        const latencyMs = performance.now() - started;
+        const createdAt = this.deps.clock.now();
+        predictions.forEach((p, i) => {
+          this.deps.predictionLog.record({
+            id: `${answer.predictions[i]!.id}.shadow`,
+            requestId: request.requestId,
+            model,
+            version: mirror.version.number,
+            semver: mirror.version.semver,
+            arm: mirror.arm,
+            label: p.label,
+            probability: p.probability,
+            score: p.score,
+            latencyMs,
+            createdAt,
+            ...describeInput(request.texts[i]!),
+          });
+        });
+        this.deps.metrics.requestServed({ model, version: mirror.version.number, arm: mirror.arm }, predictions.length, latencyMs / 1000);
+      } catch (error) {
+        this.deps.metrics.requestFailed(model, codeOf(error));
+      }
+    });
+  }
+
+  /** Reads the live deployment (the deployment in flight, else Production), loads every arm, then (unless a later read won) swaps it in. */
   private async readLive(model: string): Promise<LiveState | null> {
     const read = ++this.reads;
-    const production = (await this.deps.registry.searchVersions(model, { stage: 'Production', limit: 1 })).items[0];
-    const deployment = liveDeploymentOf(model, production);
+    const [production, inFlight] = await Promise.all([
+      this.deps.registry.productionVersion(model),
+      this.deps.deployments.inFlight(model),
+    ]);
+    let deploymentVersions: Map<number, ModelVersion> | undefined;
+    if (inFlight !== undefined) {
+      const numbers = [inFlight.deployment.candidate, ...(inFlight.deployment.baseline === null ? [] : [inFlight.deployment.baseline])];
+      deploymentVersions = new Map(await Promise.all(numbers.map(async (n) => [n, await this.deps.registry.getVersion(model, n)] as const)));
+    }
+    const deployment = liveDeploymentOf(model, production, inFlight && deploymentVersions ? { deployment: inFlight.deployment, versions: deploymentVersions } : undefined);
+    const loaded = async (arm: LiveArm): Promise<LiveArmState> => ({ ...arm, classifier: (await this.deps.loader.loadVersion(arm.version)).classifier });
     const state: LiveState | null =
       deployment === undefined
         ? null
-        : { deployment, arms: await Promise.all(deployment.arms.map(async (arm) => ({ ...arm, classifier: (await this.deps.loader.loadVersion(arm.version)).classifier }))) };
+        : { deployment, arms: await Promise.all(deployment.arms.map(loaded)), mirror: deployment.mirror === null ? null : await loaded(deployment.mirror) };
     if (read > (this.appliedRead.get(model) ?? 0)) {
       this.appliedRead.set(model, read);
       this.live.set(model, state);

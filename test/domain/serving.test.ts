@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BINARY_LABELS, describeInput, liveDeploymentOf, pickArm, predictionId, validateFeedbackLabel, type LiveDeployment } from '../../src/domain/serving.js';
+import { BINARY_LABELS, describeInput, liveDeploymentOf, predictionId, validateFeedbackLabel } from '../../src/domain/serving.js';
+import { candidateReady, planDeployment } from '../../src/domain/deployments/index.js';
 import { WardenError } from '../../src/domain/errors.js';
 import type { ModelVersion } from '../../src/domain/registry/index.js';
 
@@ -9,16 +10,25 @@ const version = (number: number) => ({ number, semver: `v1.${number}`, model: 'm
 describe('serving rules', () => {
   it('the live deployment is the Production version as the only arm, or none', () => {
     assert.equal(liveDeploymentOf('m', undefined), undefined);
-    assert.deepEqual(liveDeploymentOf('m', version(3)), { model: 'm', arms: [{ arm: 'production', version: version(3), weight: 100 }] });
+    assert.deepEqual(liveDeploymentOf('m', version(3)), { model: 'm', arms: [{ arm: 'production', version: version(3), percent: 100 }], mirror: null, deploymentId: null, assignmentKey: null });
   });
 
-  it('picks arms by cumulative weight; a draw past the end takes the last arm', () => {
-    const deployment: LiveDeployment = { model: 'm', arms: [{ arm: 'a', version: version(1), weight: 90 }, { arm: 'b', version: version(2), weight: 10 }] };
-    assert.equal(pickArm(deployment, 0).arm, 'a');
-    assert.equal(pickArm(deployment, 89.99).arm, 'a');
-    assert.equal(pickArm(deployment, 90).arm, 'b');
-    assert.equal(pickArm(deployment, 100).arm, 'b');
-    assert.throws(() => pickArm({ model: 'm', arms: [] }, 1), RangeError);
+  it('a deployment in flight sets the arms: its split, its shadow, its assignment key', () => {
+    const context = { id: 'd1', model: 'm', candidate: 4, production: 3, inFlight: null, actor: 'a', reason: null, now: 0, assignmentKey: 'secret' };
+    const versions = new Map([3, 4].map((n) => [n, version(n)] as const));
+    const canary = candidateReady(planDeployment({ strategy: 'canary' }, context), 1);
+    assert.deepEqual(liveDeploymentOf('m', version(3), { deployment: canary, versions }), {
+      model: 'm',
+      arms: [{ arm: 'baseline', version: version(3), percent: 95 }, { arm: 'candidate', version: version(4), percent: 5 }],
+      mirror: null,
+      deploymentId: 'd1',
+      assignmentKey: 'secret',
+    });
+    const shadow = candidateReady(planDeployment({ strategy: 'shadow', mirrorPercent: 30 }, context), 1);
+    const live = liveDeploymentOf('m', version(3), { deployment: shadow, versions })!;
+    assert.deepEqual([live.arms.map((a) => a.arm), live.mirror], [['baseline'], { arm: 'shadow', version: version(4), percent: 30 }]);
+    const warming = planDeployment({ strategy: 'blue-green' }, { ...context, production: null });
+    assert.deepEqual(liveDeploymentOf('m', undefined, { deployment: warming, versions }), undefined, 'a first deployment serves nothing until it switches');
   });
 
   it('describes an input by length, non-ASCII share and URL count', () => {

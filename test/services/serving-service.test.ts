@@ -13,6 +13,8 @@ import { openSqlDatabase } from '../../src/store/sql/database.js';
 import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-store.js';
 import { ModelLoader } from '../../src/services/model-loader.js';
 import { PredictionLog } from '../../src/services/prediction-log.js';
+import { SqlDeploymentStore } from '../../src/store/sql/sql-deployment-store.js';
+import { subjectUnit } from '../../src/system/sticky-assignment.js';
 import { ServingService } from '../../src/services/serving-service.js';
 import { SqlPredictionStore } from '../../src/store/sql/sql-prediction-store.js';
 import { NO_SERVING_METRICS } from '../../src/domain/ports/serving-metrics.js';
@@ -155,6 +157,8 @@ for (const kind of STORE_KINDS) {
       const log = new PredictionLog({ store: new SqlPredictionStore(server.database), clock: systemClock, metrics: NO_SERVING_METRICS, maxBuffer: 1000, batchSize: 500, flushIntervalMs: 60_000, retentionMs: 60_000 });
       const serving = new ServingService({
         registry: server.services.registry,
+        deployments: new SqlDeploymentStore(server.database),
+        subjectUnit,
         loader,
         predictionLog: log,
         predictions: new SqlPredictionStore(server.database),

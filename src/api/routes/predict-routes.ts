@@ -10,7 +10,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { WardenError } from '../../domain/errors.js';
 import { MAX_FEEDBACK_ITEMS, MAX_TEXT_CHARS, type PredictAnswer, type PredictRequest } from '../../services/serving-service.js';
-import { MAX_PREDICTION_ID_LENGTH } from '../../domain/serving.js';
+import { MAX_PREDICTION_ID_LENGTH, MAX_SUBJECT_LENGTH } from '../../domain/serving.js';
 import type { RouteModule } from '../app-deps.js';
 import { ErrorBody } from '../http-errors.js';
 import { PrometheusMetrics } from '../metrics.js';
@@ -19,6 +19,7 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 const ModelName = Type.String({ minLength: 1, maxLength: 64, description: 'Model name: [a-z0-9][a-z0-9._-]{0,63}' });
 const VersionRef = Type.String({ minLength: 1, maxLength: 80, description: 'A version number, a semver label like v1.2, or an alias.' });
 const Text = Type.String({ minLength: 1, maxLength: MAX_TEXT_CHARS });
+const Subject = Type.String({ minLength: 1, maxLength: MAX_SUBJECT_LENGTH, description: 'Who the request is for (a user, a mailbox…): during an A/B test or rollout one subject always lands in the same arm. Also as the X-Warden-Subject header.' });
 
 const Served = Type.Object({
   id: Type.String({ description: 'This input’s prediction id: send it as `requestId` to POST /feedback (the request id for `text`, `<requestId>.<index>` for `texts`).' }),
@@ -27,7 +28,7 @@ const Served = Type.Object({
   score: Type.Number({ description: 'raw model margin' }),
   version: Type.Integer(),
   semver: Type.String(),
-  arm: Type.String({ description: '`production` on the live route (rollouts will add arms), `pinned` on a pinned call' }),
+  arm: Type.String({ description: '`production` (no deployment in flight), `baseline` or `candidate` (a rollout, A/B test or shadow in flight) on the live route, `pinned` on a pinned call' }),
 });
 const Answer = Type.Object({
   requestId: Type.String({ description: 'Also in the x-request-id header.' }),
@@ -41,16 +42,31 @@ function predictBody(maxBatch: number): TSchema {
     {
       text: Type.Optional(Text),
       texts: Type.Optional(Type.Array(Text, { minItems: 1, maxItems: maxBatch })),
+      subject: Type.Optional(Subject),
     },
     { additionalProperties: false, description: `Exactly one of \`text\` or \`texts\` (1-${maxBatch} texts, WARDEN_PREDICT_MAX_BATCH).` },
   );
 }
 
+/** The subject of a request, from the body or the X-Warden-Subject header (not both when they differ). */
+function subjectOf(request: FastifyRequest, body: { subject?: string }): { subject?: string } {
+  const header = request.headers['x-warden-subject'];
+  if (Array.isArray(header)) throw new WardenError('VALIDATION_FAILED', 'send one X-Warden-Subject header', { field: 'headers.x-warden-subject' });
+  if (header !== undefined && (header.length === 0 || header.length > MAX_SUBJECT_LENGTH)) {
+    throw new WardenError('VALIDATION_FAILED', `X-Warden-Subject must be 1-${MAX_SUBJECT_LENGTH} characters`, { field: 'headers.x-warden-subject' });
+  }
+  if (header !== undefined && body.subject !== undefined && header !== body.subject) {
+    throw new WardenError('VALIDATION_FAILED', 'the subject field and the X-Warden-Subject header differ: send one', { field: 'body.subject' });
+  }
+  const subject = body.subject ?? header;
+  return subject === undefined ? {} : { subject };
+}
+
 function predictRequest(request: FastifyRequest): PredictRequest {
-  const body = request.body as { text?: string; texts?: string[] };
+  const body = request.body as { text?: string; texts?: string[]; subject?: string };
   if (body.text !== undefined && body.texts !== undefined) throw new WardenError('VALIDATION_FAILED', 'give text or texts, not both', { field: 'body.texts' });
-  if (body.text !== undefined) return { requestId: request.id, texts: [body.text], batch: false };
-  if (body.texts !== undefined) return { requestId: request.id, texts: body.texts, batch: true };
+  if (body.text !== undefined) return { requestId: request.id, texts: [body.text], batch: false, ...subjectOf(request, body) };
+  if (body.texts !== undefined) return { requestId: request.id, texts: body.texts, batch: true, ...subjectOf(request, body) };
   throw new WardenError('VALIDATION_FAILED', 'give text (one string) or texts (a list of strings)', { field: 'body.text' });
 }
 
@@ -83,7 +99,7 @@ export const predictRoutes: RouteModule = (app, deps) => {
     {
       config: { role: 'viewer', quietLog: true },
       schema: {
-        summary: 'Classify texts with the model’s live deployment (its Production version)',
+        summary: 'Classify texts with the model’s live deployment (its Production version, or the arms of a deployment in flight)',
         tags: ['serving'],
         params: Type.Object({ model: ModelName }),
         body: predictBody(maxBatch),

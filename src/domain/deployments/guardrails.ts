@@ -77,6 +77,9 @@ export interface ArmReadings {
   readonly falseNegatives: number;
 }
 
+/** The latency under which the p99 ratio to the baseline is never a breach (only maxP99Ms applies). */
+export const P99_RATIO_FLOOR_MS = 20;
+
 export const NO_READINGS: ArmReadings = { requests: 0, errors: 0, p99Ms: null, positives: 0, labelled: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0 };
 
 export type GuardrailCheck = 'error-rate' | 'p99-latency' | 'positive-rate-shift' | 'precision' | 'recall';
@@ -111,7 +114,8 @@ export function judgeGuardrails(policy: GuardrailPolicy, candidate: ArmReadings,
   readings.push({ check: 'error-rate', candidate: errorRate, baseline: null, limit: policy.maxErrorRate, breached: errorRate > policy.maxErrorRate });
   if (candidate.p99Ms !== null) {
     const baselineP99 = baseline?.p99Ms ?? null;
-    const limit = baselineP99 === null ? policy.maxP99Ms : Math.min(policy.maxP99Ms, Math.max(baselineP99 * policy.maxP99Ratio, 1));
+    // Below a few milliseconds a ratio is scheduling noise (one GC pause doubles it), not a regression anyone sees.
+    const limit = baselineP99 === null ? policy.maxP99Ms : Math.min(policy.maxP99Ms, Math.max(baselineP99 * policy.maxP99Ratio, P99_RATIO_FLOOR_MS));
     readings.push({ check: 'p99-latency', candidate: candidate.p99Ms, baseline: baselineP99, limit, breached: candidate.p99Ms > limit });
   }
   const baselineAnswered = baseline ? baseline.requests - baseline.errors : 0;

@@ -25,21 +25,22 @@ export interface TrafficSplit {
  * canary, derived from the subject (an HMAC of its key) for a sticky A/B test, so the same
  * subject always lands in the same arm while the weights stay the same.
  */
-export function pickArm(split: TrafficSplit, u: number): TrafficArm {
+export function pickArm<A extends { readonly percent: number }>(arms: readonly A[], u: number): A {
   if (!(u >= 0 && u < 1)) throw new RangeError(`u must be in [0, 1), got ${u}`);
+  const serving = arms.filter((arm) => arm.percent > 0);
+  if (serving.length === 0) throw new RangeError('no arm takes traffic');
   let cumulative = 0;
-  const arms = split.serving.filter((arm) => arm.percent > 0);
-  for (const arm of arms) {
+  for (const arm of serving) {
     cumulative += arm.percent / 100;
     if (u < cumulative) return arm;
   }
   // Rounding can leave the top of [0, 1) uncovered by a hair: it belongs to the last arm.
-  return arms[arms.length - 1]!;
+  return serving[serving.length - 1]!;
 }
 
-/** Whether this request also goes to the mirror (shadow) arm, from an independent u in [0, 1). */
-export function mirrors(split: TrafficSplit, u: number): boolean {
-  return split.mirror !== null && u < split.mirror.percent / 100;
+/** Whether this request also goes to a mirror (shadow) arm of `percent` %, from an independent u in [0, 1). */
+export function mirrors(mirror: { readonly percent: number } | null, u: number): boolean {
+  return mirror !== null && u < mirror.percent / 100;
 }
 
 /** Maps the first 8 bytes of a digest (e.g. HMAC-SHA256 of the subject key) to [0, 1). */

@@ -1,3 +1,4 @@
+import type { ArmReadings } from '../deployments/guardrails.js';
 import type { PredictionRecord, StoredPrediction } from '../serving.js';
 
 /** Feedback for one recorded prediction: its true label, who gave it and when. */
@@ -21,6 +22,11 @@ export interface PredictionStore {
   attachFeedback(items: readonly FeedbackWrite[]): Promise<string[]>;
   /** The newest predictions of a model, newest first. */
   listRecent(model: string, limit: number): Promise<StoredPrediction[]>;
+  /**
+   * What one arm of a model answered from `since` on (ms): requests, positives, p99 latency
+   * and, of those labelled by feedback, the confusion counts; the guardrails of a deployment read this.
+   */
+  armReadings(model: string, version: number, arm: string, since: number): Promise<ArmReadings>;
   /** Deletes up to `limit` predictions made before `before` (ms); returns how many. */
   deleteOlderThan(before: number, limit: number): Promise<number>;
 }

@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import type { ArmReadings } from '../../domain/deployments/guardrails.js';
 import type { FeedbackWrite, PredictionStore } from '../../domain/ports/prediction-store.js';
 import type { PredictionRecord, StoredPrediction } from '../../domain/serving.js';
 import type { SqlDatabase } from './database.js';
@@ -99,6 +101,39 @@ export class SqlPredictionStore implements PredictionStore {
   async listRecent(model: string, limit: number): Promise<StoredPrediction[]> {
     const rows = await this.database.db.selectFrom('predictions').selectAll().where('model', '=', model).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
     return rows.map(toPrediction);
+  }
+
+  async armReadings(model: string, version: number, arm: string, since: number): Promise<ArmReadings> {
+    const window = this.database.db
+      .selectFrom('predictions')
+      .where('model', '=', model)
+      .where('version', '=', version)
+      .where('arm', '=', arm)
+      .where('created_at', '>=', since);
+    const counts = await window
+      .select((eb) => [
+        eb.fn.countAll<string | number>().as('requests'),
+        sql<string | number | null>`sum(case when label = 1 then 1 else 0 end)`.as('positives'),
+        sql<string | number | null>`sum(case when feedback_label is not null then 1 else 0 end)`.as('labelled'),
+        sql<string | number | null>`sum(case when label = 1 and feedback_label = 1 then 1 else 0 end)`.as('true_positives'),
+        sql<string | number | null>`sum(case when label = 1 and feedback_label = 0 then 1 else 0 end)`.as('false_positives'),
+        sql<string | number | null>`sum(case when label = 0 and feedback_label = 1 then 1 else 0 end)`.as('false_negatives'),
+      ])
+      .executeTakeFirstOrThrow();
+    const requests = Number(counts.requests);
+    // The nearest-rank p99: the value at rank ceil(0.99 n) from the bottom, read from the top.
+    const fromTop = requests - Math.ceil(0.99 * requests);
+    const p99 = requests === 0 ? undefined : await window.select('latency_ms').orderBy('latency_ms', 'desc').limit(1).offset(fromTop).executeTakeFirst();
+    return {
+      requests,
+      errors: 0,
+      p99Ms: p99 === undefined ? null : Number(p99.latency_ms),
+      positives: Number(counts.positives ?? 0),
+      labelled: Number(counts.labelled ?? 0),
+      truePositives: Number(counts.true_positives ?? 0),
+      falsePositives: Number(counts.false_positives ?? 0),
+      falseNegatives: Number(counts.false_negatives ?? 0),
+    };
   }
 
   async deleteOlderThan(before: number, limit: number): Promise<number> {

@@ -45,8 +45,9 @@ describe('judging a candidate', () => {
 
   it('errors, slow answers and a shifted positive rate each breach', () => {
     assert.deepEqual(checks(judgeGuardrails(policy, arm({ errors: 3 }), arm({}))), { 'error-rate': true, 'p99-latency': false, 'positive-rate-shift': false });
-    assert.equal(checks(judgeGuardrails(policy, arm({ p99Ms: 21 }), arm({ p99Ms: 10 })))['p99-latency'], true, 'more than twice the baseline');
-    assert.equal(checks(judgeGuardrails(policy, arm({ p99Ms: 19 }), arm({ p99Ms: 10 })))['p99-latency'], false);
+    assert.equal(checks(judgeGuardrails(policy, arm({ p99Ms: 61 }), arm({ p99Ms: 30 })))['p99-latency'], true, 'more than twice the baseline');
+    assert.equal(checks(judgeGuardrails(policy, arm({ p99Ms: 59 }), arm({ p99Ms: 30 })))['p99-latency'], false);
+    assert.equal(checks(judgeGuardrails(policy, arm({ p99Ms: 19 }), arm({ p99Ms: 2 })))['p99-latency'], false, 'a ratio under 20 ms is noise');
     assert.equal(checks(judgeGuardrails(policy, arm({ p99Ms: 300 }), null))['p99-latency'], true, 'the absolute limit without a baseline');
     assert.equal(checks(judgeGuardrails(policy, arm({ positives: 45 }), arm({ positives: 30 })))['positive-rate-shift'], true);
   });

@@ -13,17 +13,18 @@ const split: TrafficSplit = {
 
 describe('picking an arm', () => {
   it('follows the cumulative weights over [0, 1)', () => {
-    assert.equal(pickArm(split, 0).arm, 'baseline');
-    assert.equal(pickArm(split, 0.6999).arm, 'baseline');
-    assert.equal(pickArm(split, 0.7).arm, 'candidate');
-    assert.equal(pickArm(split, 0.9999999).arm, 'candidate');
-    assert.throws(() => pickArm(split, 1), RangeError);
-    assert.throws(() => pickArm(split, Number.NaN), RangeError);
+    assert.equal(pickArm(split.serving, 0).arm, 'baseline');
+    assert.equal(pickArm(split.serving, 0.6999).arm, 'baseline');
+    assert.equal(pickArm(split.serving, 0.7).arm, 'candidate');
+    assert.equal(pickArm(split.serving, 0.9999999).arm, 'candidate');
+    assert.throws(() => pickArm(split.serving, 1), RangeError);
+    assert.throws(() => pickArm(split.serving, Number.NaN), RangeError);
+    assert.throws(() => pickArm([], 0.5), RangeError);
   });
 
   it('an arm at 0 % never answers', () => {
     const allCandidate: TrafficSplit = { serving: [{ arm: 'baseline', version: 1, percent: 0 }, { arm: 'candidate', version: 2, percent: 100 }], mirror: null };
-    assert.equal(pickArm(allCandidate, 0).arm, 'candidate');
+    assert.equal(pickArm(allCandidate.serving, 0).arm, 'candidate');
   });
 
   it('sticky by subject: an HMAC of the key always lands in one arm, and 10,000 subjects split within a point of the weights', () => {
@@ -31,8 +32,8 @@ describe('picking an arm', () => {
     let candidates = 0;
     for (let i = 0; i < 10_000; i++) {
       const subject = `user-${i}`;
-      const arm = pickArm(split, unit(subject)).arm;
-      assert.equal(pickArm(split, unit(subject)).arm, arm);
+      const arm = pickArm(split.serving, unit(subject)).arm;
+      assert.equal(pickArm(split.serving, unit(subject)).arm, arm);
       if (arm === 'candidate') candidates++;
     }
     assert.ok(Math.abs(candidates / 10_000 - 0.3) < 0.01, `${candidates} of 10,000 in the 30 % arm`);
@@ -47,9 +48,9 @@ describe('picking an arm', () => {
 
   it('mirrors only the shadow share', () => {
     const shadow: TrafficSplit = { serving: split.serving, mirror: { arm: 'candidate', version: 2, percent: 25 } };
-    assert.equal(mirrors(shadow, 0.2), true);
-    assert.equal(mirrors(shadow, 0.25), false);
-    assert.equal(mirrors(split, 0), false);
+    assert.equal(mirrors(shadow.mirror, 0.2), true);
+    assert.equal(mirrors(shadow.mirror, 0.25), false);
+    assert.equal(mirrors(split.mirror, 0), false);
   });
 });
 
