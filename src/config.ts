@@ -46,6 +46,8 @@ export interface Config {
   readonly bootstrap: boolean;
   /** How often the fresh-data folder is scanned and orphaned blobs swept, in ms. */
   readonly sweepIntervalMs: number;
+  /** How often deployments in flight are checked (canary steps, guardrails, bake times), in ms. */
+  readonly deploymentCheckMs: number;
   /** Unreferenced artifact blobs younger than this are not garbage-collected yet, in ms (an upload records its reference just after storing its blob). */
   readonly artifactGcGraceMs: number;
   /**
@@ -247,6 +249,7 @@ export function loadConfig(
     maxDatasetBytes: integer(env, 'WARDEN_MAX_DATASET_BYTES', 512 * 1024 ** 2, 1024, 1024 ** 4), // 512 MiB
     bootstrap: bool(env, 'WARDEN_BOOTSTRAP', true),
     sweepIntervalMs: integer(env, 'WARDEN_SWEEP_INTERVAL_MS', 60_000, 100, 24 * 3600 * 1000),
+    deploymentCheckMs: integer(env, 'WARDEN_DEPLOYMENT_CHECK_MS', 5_000, 100, 3600 * 1000),
     artifactGcGraceMs: integer(env, 'WARDEN_ARTIFACT_GC_GRACE_MS', 3600 * 1000, 0, 7 * 24 * 3600 * 1000), // 1 hour
     apiProcesses: integer(env, 'WARDEN_API_PROCESSES', Math.max(1, cpus), 1, 64),
     roles: roles(env),

@@ -46,6 +46,10 @@ import type { JobEventChannel } from './jobs/job-event-channel.js';
 import { TrainingService } from './services/training-service.js';
 import { RecipeResolver } from './services/recipe-resolver.js';
 import { ModelLoader } from './services/model-loader.js';
+import { DeploymentService } from './services/deployment-service.js';
+import { ServingCandidateCheck } from './services/candidate-check.js';
+import { SqlDeploymentStore } from './store/sql/sql-deployment-store.js';
+import { newAssignmentKey, subjectUnit } from './system/sticky-assignment.js';
 import { ComparisonService } from './services/comparison-service.js';
 import { ServingService } from './services/serving-service.js';
 import { PredictionLog } from './services/prediction-log.js';
@@ -91,6 +95,8 @@ export interface PlatformOptions {
    * after createPlatform resolves sees the events raised from then on.
    */
   readonly subscribe?: (events: DomainEvents) => void;
+  /** Where deployments get their sticky-assignment keys (default: 256 random bits each). */
+  readonly assignmentKeys?: () => string;
   /** The local queue's live job messages (default: this process only); see ClusterJobEventChannel. */
   readonly jobEventChannel?: JobEventChannel;
   /**
@@ -170,7 +176,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       maxDatasetBytes: config.maxDatasetBytes,
       corpora: [spamAssassinCorpus],
     });
-    const core: Omit<Services, 'training' | 'models' | 'comparison' | 'serving' | 'predictionLog'> = {
+    const core: Omit<Services, 'training' | 'models' | 'comparison' | 'serving' | 'predictionLog' | 'deployments'> = {
       jobs,
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
       registry: new RegistryService({ store: new SqlRegistryStore(database), artifacts, runs: tracking, clock: systemClock, ids: randomIds, recipes }),
@@ -201,8 +207,11 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     });
     predictionLog.start();
     closers.push(() => predictionLog.close());
+    const deploymentStore = new SqlDeploymentStore(database);
     const serving = new ServingService({
       registry: core.registry,
+      deployments: deploymentStore,
+      subjectUnit,
       loader: models,
       predictionLog,
       predictions,
@@ -211,6 +220,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       maxBatch: config.predictMaxBatch,
       log: (level, message, fields) => late.log?.[level](fields, message),
     });
+    const comparison = new ComparisonService({ ...core, models });
     const services: Services = {
       ...core,
       training: new TrainingService({
@@ -224,12 +234,23 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         log: (level, message, fields) => late.log?.[level](fields, message),
       }),
       models,
-      comparison: new ComparisonService({ ...core, models }),
+      comparison,
       serving,
       predictionLog,
+      deployments: new DeploymentService({
+        store: deploymentStore,
+        registry: core.registry,
+        candidates: new ServingCandidateCheck({ loader: models, comparison }),
+        predictions,
+        clock: systemClock,
+        ids: randomIds,
+        newAssignmentKey: options.assignmentKeys ?? newAssignmentKey,
+        log: (level, message, fields) => late.log?.[level](fields, message),
+      }),
     };
     // Every process swaps what it serves when a version enters or leaves Production (broadcast).
     events.subscribe('stage-changed', (event) => serving.onStageChanged(event));
+    events.subscribe('deployment-changed', (event) => serving.onDeploymentChanged(event));
     // Fresh data → a retrain of that model, once per cluster (the job's idempotency key also
     // turns a redelivered event into the same job); its files move to used/ only when the job succeeds.
     events.subscribe(
@@ -276,7 +297,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     options.subscribe?.(events);
     await events.start();
     if (config.roles.includes('scheduler')) {
-      for (const schedule of periodicSchedules(config.sweepIntervalMs)) await services.jobs.schedule(schedule);
+      for (const schedule of periodicSchedules({ sweepMs: config.sweepIntervalMs, deploymentCheckMs: config.deploymentCheckMs })) await services.jobs.schedule(schedule);
     }
     return { config, app, services, database, events, metrics, migrationsApplied, generatedAdminToken, bootstrapJobs, runtime, handlers, close };
   } catch (error) {

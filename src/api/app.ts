@@ -21,6 +21,7 @@ import { artifactRoutes } from './routes/artifact-routes.js';
 import { datasetRoutes } from './routes/dataset-routes.js';
 import { jobRoutes } from './routes/job-routes.js';
 import { trainingRoutes } from './routes/training-routes.js';
+import { deploymentRoutes } from './routes/deployment-routes.js';
 import { predictRoutes } from './routes/predict-routes.js';
 
 export type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
@@ -35,6 +36,7 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   datasetRoutes,
   jobRoutes,
   trainingRoutes,
+  deploymentRoutes,
   predictRoutes,
 ];
 

@@ -22,6 +22,7 @@ import { registerArtifactsCommands } from './commands/artifacts.js';
 import { registerDatasetsCommands } from './commands/datasets.js';
 import { registerJobsCommands } from './commands/jobs.js';
 import { registerTrainingCommands } from './commands/training.js';
+import { registerDeploymentCommands } from './commands/deployments.js';
 import { registerPredictCommands } from './commands/predict.js';
 
 /** Every command module, in help order. Append yours here. */
@@ -35,6 +36,7 @@ const COMMAND_MODULES: readonly RegisterCommands[] = [
   registerDatasetsCommands,
   registerJobsCommands,
   registerTrainingCommands,
+  registerDeploymentCommands,
   registerPredictCommands,
 ];
 

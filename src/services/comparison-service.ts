@@ -210,6 +210,12 @@ export class ComparisonService {
     }
   }
 
+  /** Up to `limit` of the rows a version held out from its training, or why there are none (a deployment's smoke check). */
+  async heldOutSample(version: ModelVersion, limit: number): Promise<{ rows: DatasetRow[] } | { why: string }> {
+    const split = await this.trainingSplit(version, { tooLarge: 'skip' });
+    return typeof split === 'string' ? { why: split } : { rows: split.test.slice(0, limit) };
+  }
+
   /** A version's training split (test rows, and the rows it learnt from), or why it cannot be rebuilt. */
   private async trainingSplit(v: ModelVersion, options: { tooLarge: 'throw' | 'skip' } = { tooLarge: 'throw' }): Promise<{ test: DatasetRow[]; seen: DatasetRow[]; spec: SplitSpec } | string> {
     const name = `${v.model} ${v.semver}`;

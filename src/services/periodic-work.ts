@@ -9,11 +9,12 @@ import { JOB_KINDS } from '../domain/jobs.js';
 import type { JobStore } from '../domain/ports/job-store.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { ArtifactService } from './artifact-service.js';
+import type { DeploymentService } from './deployment-service.js';
 import type { FreshDataService } from './fresh-data-service.js';
 import type { TrainingService } from './training-service.js';
 import type { PredictionLog } from './prediction-log.js';
 
-export const PERIODIC_KINDS = ['sweep-artifacts', 'scan-fresh-data', 'cleanup-events', 'cleanup-predictions'] as const;
+export const PERIODIC_KINDS = ['sweep-artifacts', 'scan-fresh-data', 'cleanup-events', 'cleanup-predictions', 'check-deployments'] as const;
 /** Jobs someone asked for (train, retrain, evaluate, …): kept far longer than the ticks, for their history. */
 const REQUESTED_KINDS = JOB_KINDS.filter((kind) => !(PERIODIC_KINDS as readonly string[]).includes(kind));
 
@@ -21,6 +22,8 @@ export interface PeriodicWorkDeps {
   readonly artifacts: Pick<ArtifactService, 'sweep'>;
   readonly freshData: Pick<FreshDataService, 'scanFresh'>;
   readonly training: Pick<TrainingService, 'reconcileFreshData'>;
+  /** Steps every deployment in flight (canary steps, guardrails). */
+  readonly deployments: Pick<DeploymentService, 'checkAll'>;
   /** Deletes predictions past WARDEN_PREDICTION_RETENTION_MS. */
   readonly predictionLog: Pick<PredictionLog, 'deleteExpired'>;
   /** Deletes delivered events past their retention; returns how many. */
@@ -35,9 +38,13 @@ export interface PeriodicWorkDeps {
   readonly log?: (level: 'info', message: string, fields: Record<string, unknown>) => void;
 }
 
-/** One schedule per periodic kind, named after it, every `everyMs` (WARDEN_SWEEP_INTERVAL_MS). */
-export function periodicSchedules(everyMs: number): ScheduleRequest[] {
-  return PERIODIC_KINDS.map((kind) => ({ name: kind, everyMs, kind }));
+/**
+ * One schedule per periodic kind, named after it: housekeeping every `intervals.sweepMs`
+ * (WARDEN_SWEEP_INTERVAL_MS), the deployments' checks every `intervals.deploymentCheckMs`
+ * (WARDEN_DEPLOYMENT_CHECK_MS: a canary's bake time is only as precise as this).
+ */
+export function periodicSchedules(intervals: { readonly sweepMs: number; readonly deploymentCheckMs: number }): ScheduleRequest[] {
+  return PERIODIC_KINDS.map((kind) => ({ name: kind, everyMs: kind === 'check-deployments' ? intervals.deploymentCheckMs : intervals.sweepMs, kind }));
 }
 
 export function periodicHandlers(deps: PeriodicWorkDeps): JobHandlers {
@@ -67,6 +74,10 @@ export function periodicHandlers(deps: PeriodicWorkDeps): JobHandlers {
       const jobsDeleted = ticksDeleted + requestedDeleted;
       if (deleted > 0 || jobsDeleted > 0) deps.log?.('info', 'delivered events and old jobs deleted', { deleted, ticksDeleted, requestedDeleted });
       return { deleted, jobsDeleted, ticksDeleted, requestedDeleted };
+    },
+    'check-deployments': async () => {
+      const moved = await deps.deployments.checkAll();
+      return { moved: moved.map((d) => ({ id: d.id, model: d.model, state: d.state, step: d.stepIndex })) };
     },
     'cleanup-predictions': async () => {
       const deleted = await deps.predictionLog.deleteExpired();

@@ -449,6 +449,11 @@ export class RegistryService {
     return { version: applied.version, autoStage: decision, transitions: applied.transitions };
   }
 
+  /** The model's Production version, if any (MODEL_NOT_FOUND for an unknown model). */
+  async productionVersion(model: string): Promise<ModelVersion | undefined> {
+    return (await this.searchVersions(model, { stage: 'Production', limit: 1 })).items[0];
+  }
+
   async getVersion(model: string, version: VersionRefInput): Promise<ModelVersion> {
     return this.store.getVersion(model, ref(version));
   }

@@ -13,6 +13,7 @@ import type { FreshDataService } from './fresh-data-service.js';
 import type { TrainingService } from './training-service.js';
 import type { ModelLoader } from './model-loader.js';
 import type { ComparisonService } from './comparison-service.js';
+import type { DeploymentService } from './deployment-service.js';
 import type { ServingService } from './serving-service.js';
 import type { PredictionLog } from './prediction-log.js';
 
@@ -34,4 +35,6 @@ export interface Services {
   readonly serving: ServingService;
   /** The prediction log's bounded, batched writer. */
   readonly predictionLog: PredictionLog;
+  /** Deployments: strategies, their steps and guardrails, rollback. */
+  readonly deployments: DeploymentService;
 }

@@ -41,6 +41,9 @@ const EDITOR_WRITE_ROUTES: Readonly<Record<string, string>> = {
   'POST /runs/:id/artifacts': 'artifact upload: registering it is walked above',
   'POST /jobs/:id/cancel': 'stops a job: registers nothing',
   'POST /models/:name/versions/:version/predict': 'a read',
+  'POST /predict/:model': 'answers with the live version: recording a prediction never changes a stage',
+  'POST /predict/:model/versions/:version': 'answers with a named version: recording a prediction never changes a stage',
+  'POST /feedback': 'attaches true labels to recorded predictions: they feed monitoring and guardrails, never a stage',
 };
 
 describe('an editor reaches Production by no path', () => {

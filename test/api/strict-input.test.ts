@@ -98,11 +98,14 @@ describe('strict input on every route (sqlite)', () => {
     assert.deepEqual(open, []);
   });
 
-  it('unknown nested fields are refused too (the deploy strategy that was silently ignored)', async () => {
+  it('unknown nested fields and values are refused too (a deploy strategy or guardrail Warden does not have)', async () => {
     await call('POST', '/models', editor, { name: 'strict', task: 'spam' });
-    const deploy = await call('POST', '/models/deploy', admin, { model: 'strict', version: 1, strategy: 'canary' });
+    const deploy = await call('POST', '/models/deploy', admin, { model: 'strict', version: 1, strategy: 'rolling' });
     assert.equal(deploy.status, 400, JSON.stringify(deploy.body));
     assert.equal(errorOf(deploy.body).field, 'body.strategy');
+    const guardrail = await call('POST', '/models/deploy', admin, { model: 'strict', version: 1, strategy: 'canary', guardrails: { maxErrorRat: 0.1 } });
+    assert.equal(guardrail.status, 400, JSON.stringify(guardrail.body));
+    assert.match(errorOf(guardrail.body).field ?? '', /^body\.guardrails/);
     const nested = await call('PATCH', '/models/strict', admin, { policy: { metric: 'eval_f1', comparison: '>', threshold: 0.5, targetStage: 'Staging', window: 3 } });
     assert.equal(nested.status, 400, JSON.stringify(nested.body));
     assert.match(errorOf(nested.body).field ?? '', /^body\.policy/);

@@ -42,6 +42,7 @@ for (const kind of STORE_KINDS) {
         freshData: { scanFresh: unused },
         training: { reconcileFreshData: unused },
         predictionLog: { deleteExpired: unused },
+        deployments: { checkAll: unused },
         deleteDeliveredEvents: deletedEvents,
         jobs,
         periodicJobRetentionMs: retention.periodicDays * DAY,
@@ -103,6 +104,7 @@ for (const kind of STORE_KINDS) {
         freshData: { scanFresh: unused },
         training: { reconcileFreshData: unused },
         predictionLog: log,
+        deployments: { checkAll: unused },
         deleteDeliveredEvents: unused,
         jobs: { deleteFinished: unused },
         periodicJobRetentionMs: DAY,
@@ -116,10 +118,10 @@ for (const kind of STORE_KINDS) {
 }
 
 describe('periodic schedules', () => {
-  it('one schedule per periodic kind, named after it, all at the given interval', () => {
+  it('one schedule per periodic kind, named after it: housekeeping at the sweep interval, deployment checks at theirs', () => {
     assert.deepEqual(
-      periodicSchedules(60_000),
-      PERIODIC_KINDS.map((kind) => ({ name: kind, everyMs: 60_000, kind })),
+      periodicSchedules({ sweepMs: 60_000, deploymentCheckMs: 2_000 }),
+      PERIODIC_KINDS.map((kind) => ({ name: kind, everyMs: kind === 'check-deployments' ? 2_000 : 60_000, kind })),
     );
   });
 });

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createPlatform, type Platform } from '../../src/main.js';
+import { createPlatform, type Platform, type PlatformOptions } from '../../src/main.js';
 import type { Role } from '../../src/domain/auth.js';
 import type { SqlDialectName } from '../../src/store/sql/database.js';
 import { openTestDatabase, tempDir, type TestDatabase } from './stores.js';
@@ -40,12 +40,12 @@ export function testConfig(env: Record<string, string> = {}): { config: Config; 
   return { config, remove: home.remove };
 }
 
-export async function openTestPlatform(kind: SqlDialectName, env: Record<string, string> = {}): Promise<TestPlatform> {
+export async function openTestPlatform(kind: SqlDialectName, env: Record<string, string> = {}, options: Omit<PlatformOptions, 'database'> = {}): Promise<TestPlatform> {
   const testDatabase = await openTestDatabase(kind);
   const { config, remove } = testConfig(env);
   let platform: Platform;
   try {
-    platform = await createPlatform(config, { database: testDatabase.database });
+    platform = await createPlatform(config, { ...options, database: testDatabase.database });
   } catch (error) {
     await testDatabase.cleanup();
     remove();

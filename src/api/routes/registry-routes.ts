@@ -8,15 +8,15 @@
  * Staging, sets aliases; admin deploys, archives, touches Production, deletes, changes policies.
  */
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import { MAX_METRIC_KEY_LENGTH } from '../../domain/metric-keys.js';
 import { METRIC_COMPARISONS, STAGES, VERSION_STATUSES } from '../../domain/registry/vocabulary.js';
 import { AUTO_STAGE_TARGETS } from '../../domain/registry/auto-stage.js';
 import { MAX_PAGE_LIMIT } from '../../domain/registry/version-filter.js';
 import { MCNEMAR_METHODS, METRIC_DIRECTIONS } from '../../domain/evaluation/index.js';
 import { COMPARISON_ROW_SOURCES, MAX_COMPARE_FLIPS } from '../../services/comparison-service.js';
-import { MODEL_FLAGS, type Actor, type RegisterVersionInput, type TransitionRequest, type TransitionResult, type UpdateVersionInput } from '../../services/registry-service.js';
+import { MODEL_FLAGS, type RegisterVersionInput, type TransitionRequest, type TransitionResult, type UpdateVersionInput } from '../../services/registry-service.js';
 import type { RouteModule } from '../app-deps.js';
+import { actorOf } from '../auth.js';
 import { ErrorBody } from '../http-errors.js';
 import { StringEnum } from '../schemas.js';
 import { RunSummarySchema } from './tracking-routes.js';
@@ -114,7 +114,7 @@ const TransitionSchema = Type.Object({
   at: Type.Number({ description: 'ms since the epoch' }),
 });
 
-const TransitionResultSchema = Type.Object({
+export const TransitionResultSchema = Type.Object({
   version: VersionSchema,
   transitions: Type.Array(TransitionSchema),
   archived: Type.Array(Type.Integer(), { description: 'Versions that left Production because of this move.' }),
@@ -208,7 +208,6 @@ const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT })),
   pageToken: Type.Optional(Type.String({ maxLength: 200 })),
 };
-const PlatformMove = Type.Object({ model: ModelName, version: VersionRef, reason: Type.Optional(Reason) }, { additionalProperties: false });
 const Force = Type.Boolean({ description: 'Required (with a reason) to take the Production version out of Production without a replacement' });
 const ArchiveMove = Type.Object({ model: ModelName, version: VersionRef, reason: Type.Optional(Reason), force: Type.Optional(Force) }, { additionalProperties: false });
 
@@ -220,15 +219,12 @@ function plain<T>(value: T): Plain<T> {
   return value as Plain<T>;
 }
 
-function actorOf(request: FastifyRequest): Actor {
-  return request.principal === null ? { name: request.actor } : { name: request.principal.name, role: request.principal.role };
-}
 
 function transitionView(t: { id: string; seq: number; versionNumber: number; from: string; to: string; actor: string; reason: string; at: number }) {
   return { id: t.id, seq: t.seq, version: t.versionNumber, from: t.from, to: t.to, actor: t.actor, reason: t.reason, at: t.at };
 }
 
-function resultView(result: TransitionResult) {
+export function resultView(result: TransitionResult) {
   return { version: plain(result.version), transitions: result.transitions.map(transitionView), archived: [...result.archived] };
 }
 
@@ -264,15 +260,6 @@ export const registryRoutes: RouteModule = (app, deps) => {
       },
     },
     async (request) => plain(await deps.services.comparison.compare(request.query)),
-  );
-
-  app.post(
-    '/models/deploy',
-    {
-      config: { role: 'admin' },
-      schema: { summary: 'Move a version to Production; the previous Production version is archived atomically', tags: ['registry'], body: PlatformMove, response: { 200: TransitionResultSchema, ...errors } },
-    },
-    async (request) => resultView(await registry.deploy(request.body.model, request.body.version, actorOf(request), request.body.reason)),
   );
 
   app.post(

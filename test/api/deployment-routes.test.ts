@@ -1,0 +1,83 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { openTestPlatform, type TestPlatform } from '../support/platform.js';
+import { trainServingVersions } from '../support/serving.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Headers = { authorization: string };
+
+describe('deployment routes', () => {
+  let platform: TestPlatform;
+  let admin: Headers;
+  let viewer: Headers;
+  let editor: Headers;
+
+  before(async () => {
+    platform = await openTestPlatform('sqlite', { WARDEN_WORKER_CONCURRENCY: '1' });
+    [admin, viewer, editor] = await Promise.all([platform.auth('admin'), platform.auth('viewer'), platform.auth('editor')]);
+    await trainServingVersions(platform, 'routed', [1, 2]);
+  });
+  after(() => platform.close());
+
+  async function call(method: 'GET' | 'POST', url: string, headers: Headers, payload?: unknown) {
+    const res = await platform.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as Json }) });
+    return { status: res.statusCode, body: res.json() as Json };
+  }
+
+  it('POST /models/deploy without a strategy keeps its meaning: Production at once, the previous one archived, and the deployment recorded', async () => {
+    const first = await call('POST', '/models/deploy', admin, { model: 'routed', version: 1, reason: 'first' });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.version.stage, 'Production');
+    assert.deepEqual(first.body.archived, []);
+    assert.equal(first.body.deployment.strategy, 'direct');
+    assert.equal(first.body.deployment.state, 'succeeded');
+    assert.deepEqual(first.body.deployment.traffic, { serving: [{ arm: 'candidate', version: 1, percent: 100 }], mirror: null });
+    assert.equal(first.body.deployment.assignmentKey, undefined, 'the assignment key never leaves the server');
+  });
+
+  it('a canary starts at its first step; viewers follow it, only admins steer it; rollback ends it in one call', async () => {
+    assert.equal((await call('POST', '/models/deploy', editor, { model: 'routed', version: 2, strategy: 'canary' })).status, 403);
+    const started = await call('POST', '/models/deploy', admin, { model: 'routed', version: 2, strategy: 'canary', steps: [10, 50, 100], bakeSeconds: 60 });
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+    const id = started.body.deployment.id as string;
+    assert.equal(started.body.version.stage, 'None', 'nothing moves stage until the canary completes');
+    assert.deepEqual(started.body.deployment.traffic.serving, [
+      { arm: 'baseline', version: 1, percent: 90 },
+      { arm: 'candidate', version: 2, percent: 10 },
+    ]);
+    const shown = await call('GET', `/deployments/${id}`, viewer);
+    assert.equal(shown.status, 200);
+    assert.deepEqual(shown.body.history.map((h: Json) => h.event), ['created', 'ready']);
+    assert.equal((await call('POST', `/deployments/${id}/pause`, viewer, {})).status, 403);
+    assert.equal((await call('POST', `/deployments/${id}/pause`, admin, { reason: 'look first' })).body.state, 'paused');
+    assert.equal((await call('POST', `/deployments/${id}/resume`, admin, {})).body.state, 'active');
+    const second = await call('POST', '/models/deploy', admin, { model: 'routed', version: 2, strategy: 'blue-green' });
+    assert.equal(second.status, 409);
+    assert.match(second.body.error.message, /in progress/);
+    const listed = await call('GET', '/deployments?model=routed&inFlight=true', viewer);
+    assert.deepEqual(listed.body.deployments.map((d: Json) => d.id), [id]);
+    const rolledBack = await call('POST', '/models/rollback', admin, { model: 'routed', reason: 'not now' });
+    assert.equal(rolledBack.status, 200, JSON.stringify(rolledBack.body));
+    assert.equal(rolledBack.body.deployment.state, 'rolled-back');
+    assert.deepEqual(rolledBack.body.deployment.traffic.serving, [{ arm: 'baseline', version: 1, percent: 100 }]);
+    assert.equal((await call('POST', `/deployments/${id}/abort`, admin, {})).status, 409, 'an ended deployment cannot be aborted');
+  });
+
+  it('refuses malformed requests naming the field, and unknown deployments', async () => {
+    const cases: Array<[Json, string]> = [
+      [{ model: 'routed', version: 2, strategy: 'ab', weights: { baseline: 60, candidate: 60 } }, 'weights'],
+      [{ model: 'routed', version: 2, strategy: 'canary', steps: [50, 25, 100] }, 'steps[1]'],
+      [{ model: 'routed', version: 2, strategy: 'direct', bakeSeconds: 5 }, 'bakeSeconds'],
+      [{ model: 'routed', version: 2, strategy: 'canary', bakeSeconds: '5' }, 'body.bakeSeconds'],
+      [{ model: 'routed', version: 2, weight: 5 }, 'body.weight'],
+    ];
+    for (const [payload, field] of cases) {
+      const res = await call('POST', '/models/deploy', admin, payload);
+      assert.equal(res.status, 400, JSON.stringify(payload));
+      assert.equal(res.body.error.field, field, JSON.stringify(res.body));
+    }
+    assert.equal((await call('GET', '/deployments/nope', viewer)).body.error.code, 'DEPLOYMENT_NOT_FOUND');
+    assert.equal((await call('POST', '/deployments/nope/conclude', admin, { winner: 'both' })).body.error.field, 'body.winner');
+    assert.equal((await call('POST', '/models/rollback', admin, { model: 'nope' })).status, 404);
+  });
+});

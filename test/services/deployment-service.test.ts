@@ -1,0 +1,182 @@
+/**
+ * Deployments end to end on the real platform (SQLite and PostgreSQL): trained versions,
+ * the live predict path under concurrent traffic, the periodic check, the registry moves.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { unitFromDigest } from '../../src/domain/deployments/traffic.js';
+import { isWardenError } from '../../src/domain/errors.js';
+import { STORE_KINDS } from '../support/stores.js';
+import { openTestPlatform, type TestPlatform } from '../support/platform.js';
+import { ROOT, trainServingVersions } from '../support/serving.js';
+import { SMALL_FEATURES, syntheticRows, waitForJob } from '../support/training.js';
+import { until } from '../support/wait.js';
+
+const MODEL = 'deployed';
+const TEXTS = ['WIN a FREE prize now, click here', 'meeting notes for tomorrow attached', 'cheap pills online buy now', 'lunch on friday?'];
+/** A key whose split of 10,000 subjects lands well inside a point of 70/30 (fixed: the outcome must not depend on chance). */
+const FIXED_ASSIGNMENT_KEY = 'warden-test-assignment-key';
+const EDITOR = { name: 'ed', role: 'editor' as const };
+
+for (const kind of STORE_KINDS) {
+  describe(`deployments on ${kind}`, () => {
+    let platform: TestPlatform;
+    let flipped: number;
+
+    before(async () => {
+      platform = await openTestPlatform(kind, { WARDEN_WORKER_CONCURRENCY: '1' }, { assignmentKeys: () => FIXED_ASSIGNMENT_KEY });
+      await trainServingVersions(platform, MODEL, [1, 2]);
+      // A candidate that calls spam ham and ham spam: the guardrails must stop it.
+      const inverted = syntheticRows(200).map((row) => ({ text: row.text, label: (1 - row.label) as 0 | 1 }));
+      await platform.services.datasets.registerRows(inverted, { name: 'inverted', origin: 'upload' });
+      const job = await platform.services.training.enqueueTraining(
+        { model: MODEL, family: 'lr', dataset: { datasets: ['inverted'] }, recipe: { featurizer: SMALL_FEATURES, hyperParameters: { epochs: 2 } } },
+        ROOT,
+      );
+      assert.equal((await waitForJob(platform.services.jobs, job.id)).state, 'succeeded');
+      flipped = 3;
+      await platform.services.registry.createModel({ name: 'registry-only', task: 'spam', policy: { enabled: false } }, ROOT);
+      await platform.services.registry.registerVersion('registry-only', { metrics: { eval_accuracy: 0.5 } }, ROOT);
+    });
+    after(() => platform.close());
+
+    const deployments = () => platform.services.deployments;
+    const production = async (model = MODEL) => (await platform.services.registry.productionVersion(model))?.number ?? null;
+
+    /** Runs the periodic check until the deployment ends (the check job's handler, called directly). */
+    async function runToEnd(id: string): Promise<string> {
+      return until(async () => {
+        const { deployment } = await deployments().check(id);
+        return ['succeeded', 'rolled-back', 'aborted', 'failed', 'concluded'].includes(deployment.state) ? deployment.state : undefined;
+      }, `deployment ${id} to end`, { timeoutMs: 30_000, everyMs: 50 });
+    }
+
+    it('refuses editors, unknown versions, and a second deployment in flight', async () => {
+      await assert.rejects(deployments().start({ model: MODEL, version: 1 }, EDITOR), (e) => isWardenError(e) && e.code === 'FORBIDDEN');
+      await assert.rejects(deployments().start({ model: MODEL, version: 99 }, ROOT), (e) => isWardenError(e) && e.code === 'VERSION_NOT_FOUND');
+      await assert.rejects(deployments().start({ model: MODEL, version: 1, strategy: 'canary' }, ROOT), (e) => isWardenError(e) && e.code === 'VERSION_CONFLICT' && /no Production version/.test(e.message));
+    });
+
+    it('direct: Production at once, recorded as a deployment; a registry-only version switches but a canary of it fails before any traffic moves', async () => {
+      const { deployment, transitions } = await deployments().start({ model: MODEL, version: 1, reason: 'first' }, ROOT);
+      assert.equal(deployment.state, 'succeeded');
+      assert.deepEqual(transitions?.transitions.map((t) => [t.versionNumber, t.to]), [[1, 'Production']]);
+      assert.equal(await production(), 1);
+      assert.match(deployment.history.find((h) => h.event === 'ready')!.detail, /loaded, its artifact digest verified/);
+      const registryOnly = await deployments().start({ model: 'registry-only', version: 1 }, ROOT);
+      assert.equal(registryOnly.deployment.state, 'succeeded');
+      assert.match(registryOnly.deployment.history.find((h) => h.event === 'ready')!.detail, /no model artifact/);
+      await platform.services.registry.registerVersion('registry-only', { metrics: { eval_accuracy: 0.6 } }, ROOT);
+      const canary = await deployments().start({ model: 'registry-only', version: 2, strategy: 'canary' }, ROOT);
+      assert.equal(canary.deployment.state, 'failed');
+      assert.match(canary.deployment.history.at(-1)!.detail, /canary serves the candidate, and version 2 has no model artifact/);
+      assert.equal(await production('registry-only'), 1, 'nothing switched');
+    });
+
+    it('under concurrent traffic: blue-green, a canary that completes, a canary rolled back by its guardrails, and a rollback call — zero failed requests, every answer from a deployed version', async () => {
+      const served = new Map<number, number>();
+      const failures: unknown[] = [];
+      let running = true;
+      let request = 0;
+      const client = async () => {
+        while (running) {
+          try {
+            const answer = await platform.services.serving.predict(MODEL, { requestId: `load-${request++}`, texts: TEXTS, batch: true });
+            for (const p of answer.predictions) served.set(p.version, (served.get(p.version) ?? 0) + 1);
+          } catch (error) {
+            failures.push(error);
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      };
+      const clients = Array.from({ length: 4 }, client);
+      const servedBy = async (version: number) => {
+        const before = served.get(version) ?? 0;
+        await until(() => (served.get(version) ?? 0) > before + 20, `answers from version ${version}`);
+      };
+      try {
+        await servedBy(1);
+        const blueGreen = await deployments().start({ model: MODEL, version: 2, strategy: 'blue-green', keepWarmSeconds: 5 }, ROOT);
+        assert.equal(blueGreen.deployment.state, 'succeeded', JSON.stringify(blueGreen.deployment.history));
+        assert.match(blueGreen.deployment.history.find((h) => h.event === 'ready')!.detail, /smoke check: accuracy \d\.\d+ on \d+ held-out rows/);
+        assert.deepEqual(blueGreen.transitions?.archived, [1]);
+        await servedBy(2);
+
+        const guardrails = { minRequests: 10, maxConsecutiveBreaches: 1 };
+        const canary = await deployments().start({ model: MODEL, version: 1, strategy: 'canary', steps: [50, 100], bakeSeconds: 0.3, guardrails }, ROOT);
+        assert.equal(canary.deployment.state, 'active');
+        assert.equal(await runToEnd(canary.deployment.id), 'succeeded', JSON.stringify((await deployments().get(canary.deployment.id)).history.map((h) => h.detail)));
+        assert.equal(await production(), 1);
+        await servedBy(1);
+
+        const bad = await deployments().start({ model: MODEL, version: flipped, strategy: 'canary', steps: [50, 100], bakeSeconds: 30, guardrails }, ROOT);
+        await servedBy(flipped);
+        assert.equal(await runToEnd(bad.deployment.id), 'rolled-back');
+        const ended = await deployments().get(bad.deployment.id);
+        assert.match(ended.history.at(-1)!.detail, /positive-rate-shift/);
+        assert.equal(await production(), 1, 'the flipped candidate never reached Production');
+        await until(() => platform.services.serving.liveDeployment(MODEL)?.deploymentId === null, 'serving to drop the rolled-back canary');
+        const flippedAnswers = served.get(flipped) ?? 0;
+        await servedBy(1);
+
+        const back = await deployments().rollback(MODEL, ROOT, 'prefer the blue-green one');
+        assert.equal(back.deployment.id, canary.deployment.id, 'the rollback reverses the last switch that succeeded');
+        assert.equal(back.deployment.state, 'rolled-back');
+        assert.equal(await production(), 2);
+        await servedBy(2);
+        running = false;
+        await Promise.all(clients);
+        assert.equal(served.get(flipped), flippedAnswers, 'the flipped candidate answers nothing once serving dropped it');
+      } finally {
+        running = false;
+        await Promise.all(clients);
+      }
+      assert.deepEqual(failures, [], 'zero failed requests');
+      assert.deepEqual([...served.keys()].sort(), [1, 2, flipped].sort(), 'every answer came from a deployed version');
+      const history = (await platform.services.registry.history(MODEL, { limit: 100 })).items.filter((t) => t.to === 'Production').map((t) => t.versionNumber);
+      assert.deepEqual([...history].sort(), [1, 1, 2, 2], 'the stage history records each switch: direct, blue-green, canary, rollback');
+    });
+
+    it('sticky A/B: a subject never changes arm across 10,000 requests, the split is within a point of the weights, and concluding promotes the winner', async () => {
+      const ab = await deployments().start({ model: MODEL, version: 1, strategy: 'ab', weights: { baseline: 70, candidate: 30 } }, ROOT);
+      assert.equal(ab.deployment.state, 'active');
+      // Serving follows the deployment's events: first warming (baseline only), then both arms.
+      await until(() => platform.services.serving.liveDeployment(MODEL)?.arms.some((a) => a.arm === 'candidate'), 'serving to follow the A/B test');
+      const armOf = new Map<string, string>();
+      let candidate = 0;
+      for (let i = 0; i < 10_000; i++) {
+        const subject = `user-${i}`;
+        const answer = await platform.services.serving.predict(MODEL, { requestId: `ab-${i}`, texts: [TEXTS[i % 4]!], batch: false, subject });
+        const arm = answer.predictions[0]!.arm;
+        if (arm === 'candidate') candidate++;
+        armOf.set(subject, arm);
+      }
+      for (let i = 0; i < 10_000; i += 97) {
+        const again = await platform.services.serving.predict(MODEL, { requestId: `ab-again-${i}`, texts: [TEXTS[0]!], batch: false, subject: `user-${i}` });
+        assert.equal(again.predictions[0]!.arm, armOf.get(`user-${i}`), `user-${i} changed arm`);
+      }
+      // The same assignment the serving path used: HMAC of the subject under the deployment's key.
+      const expected = [...armOf.keys()].filter((s) => unitFromDigest(createHmac('sha256', FIXED_ASSIGNMENT_KEY).update(s).digest()) >= 0.7).length;
+      assert.equal(candidate, expected);
+      assert.ok(Math.abs(candidate / 10_000 - 0.3) < 0.01, `${candidate} of 10,000 in the 30 % arm`);
+      const concluded = await deployments().conclude(ab.deployment.id, 'candidate', ROOT, 'better on feedback');
+      assert.equal(concluded.deployment.state, 'concluded');
+      assert.equal(await production(), 1);
+    });
+
+    it('pause, resume and abort; an ended deployment refuses them; listing is newest first', async () => {
+      const canary = await deployments().start({ model: MODEL, version: 2, strategy: 'canary', bakeSeconds: 600 }, ROOT);
+      const paused = await deployments().pause(canary.deployment.id, ROOT, 'looking at a dashboard');
+      assert.equal(paused.state, 'paused');
+      assert.equal((await deployments().resume(canary.deployment.id, ROOT)).state, 'active');
+      const aborted = await deployments().abort(canary.deployment.id, ROOT, 'not today');
+      assert.equal(aborted.state, 'aborted');
+      await assert.rejects(deployments().pause(canary.deployment.id, ROOT), (e) => isWardenError(e) && e.code === 'VERSION_CONFLICT');
+      await assert.rejects(deployments().get('nope'), (e) => isWardenError(e) && e.code === 'DEPLOYMENT_NOT_FOUND');
+      const listed = await deployments().list({ model: MODEL });
+      assert.equal(listed[0]!.id, canary.deployment.id);
+      assert.equal(await production(), 1, 'an aborted canary changes no stage');
+    });
+  });
+}
