@@ -26,7 +26,7 @@ import {
 import { invalid, WardenError } from '../domain/errors.js';
 import type { Clock, IdGenerator } from '../domain/ports/clock.js';
 import type { DeploymentFilter, DeploymentStore, StoredDeployment } from '../domain/ports/deployment-store.js';
-import type { PredictionStore } from '../domain/ports/prediction-store.js';
+import type { PredictionStore, ShadowComparison } from '../domain/ports/prediction-store.js';
 import type { ModelVersion } from '../domain/registry/entities.js';
 import type { Actor, TransitionResult, VersionRefInput } from './registry-service.js';
 
@@ -55,7 +55,7 @@ export interface DeploymentServiceDeps {
   readonly registry: DeploymentRegistry;
   readonly candidates: CandidateCheck;
   /** The prediction log: each arm's answers and feedback since its step started. */
-  readonly predictions: Pick<PredictionStore, 'armReadings'>;
+  readonly predictions: Pick<PredictionStore, 'armReadings' | 'shadowComparison'>;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   /** A fresh secret for a deployment's sticky arm assignment. */
@@ -76,6 +76,7 @@ export interface DeploymentOutcome {
 }
 
 const MAX_REASON = 500;
+export const MAX_SHADOW_EXAMPLES = 200;
 /** A concurrent writer moved the deployment: read it again and retry the move this many times. */
 const MAX_RACES = 5;
 
@@ -149,6 +150,14 @@ export class DeploymentService {
 
   async list(filter: Omit<DeploymentFilter, 'limit'> & { readonly limit?: number }): Promise<Deployment[]> {
     return this.deps.store.list({ ...filter, limit: filter.limit ?? 50 });
+  }
+
+  /** A shadow's answers beside the live ones they copied: how often they disagree, and the newest disagreements. */
+  async shadowComparison(id: string, limit = 20): Promise<ShadowComparison & { readonly deployment: string }> {
+    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_SHADOW_EXAMPLES) throw invalid('limit', `limit must be an integer from 0 to ${MAX_SHADOW_EXAMPLES}`);
+    const { deployment } = await this.load(id);
+    if (deployment.strategy !== 'shadow') throw new WardenError('VERSION_CONFLICT', `deployment ${id} is a ${deployment.strategy}, not a shadow: its candidate answers live traffic (see its readings)`);
+    return { deployment: id, ...(await this.deps.predictions.shadowComparison(deployment.model, deployment.candidate, deployment.createdAt, limit)) };
   }
 
   /** The periodic check of every deployment in flight (run as scheduled work, once per cluster). */

@@ -48,6 +48,10 @@ describe('deployment routes', () => {
     const shown = await call('GET', `/deployments/${id}`, viewer);
     assert.equal(shown.status, 200);
     assert.deepEqual(shown.body.history.map((h: Json) => h.event), ['created', 'ready']);
+    const notShadow = await call('GET', `/deployments/${id}/shadow`, viewer);
+    assert.equal(notShadow.status, 409);
+    assert.match(notShadow.body.error.message, /canary, not a shadow/);
+    assert.equal((await call('GET', `/deployments/${id}/shadow?limit=999`, viewer)).body.error.field, 'query.limit');
     assert.equal((await call('POST', `/deployments/${id}/pause`, viewer, {})).status, 403);
     assert.equal((await call('POST', `/deployments/${id}/pause`, admin, { reason: 'look first' })).body.state, 'paused');
     assert.equal((await call('POST', `/deployments/${id}/resume`, admin, {})).body.state, 'active');

@@ -78,5 +78,43 @@ export function predictionStoreContract(name: string, createFixture: () => Promi
       assert.deepEqual(await store.listRecent('m-other', 10), []);
       assert.equal(await store.deleteOlderThan(250, 10), 0);
     });
+
+    it('arm readings: requests, positives, nearest-rank p99 and confusion counts of one arm since a time', async () => {
+      const at = 5_000;
+      const rows = Array.from({ length: 100 }, (_, i) =>
+        record('m-arms', at + i, { arm: 'candidate', version: 7, label: i < 30 ? 1 : 0, latencyMs: i + 1 }),
+      );
+      await store.insertMany([...rows, record('m-arms', at - 1, { arm: 'candidate', version: 7, latencyMs: 999 }), record('m-arms', at, { arm: 'baseline', version: 6, latencyMs: 500 })]);
+      // Feedback: 20 true positives, 10 false positives (predicted 1, truly 0), 5 false negatives.
+      await store.attachFeedback([
+        ...rows.slice(0, 20).map((r) => ({ id: r.id, label: 1, actor: 'a', at })),
+        ...rows.slice(20, 30).map((r) => ({ id: r.id, label: 0, actor: 'a', at })),
+        ...rows.slice(30, 35).map((r) => ({ id: r.id, label: 1, actor: 'a', at })),
+      ]);
+      assert.deepEqual(await store.armReadings('m-arms', 7, 'candidate', at), {
+        requests: 100,
+        errors: 0,
+        p99Ms: 99,
+        positives: 30,
+        labelled: 35,
+        truePositives: 20,
+        falsePositives: 10,
+        falseNegatives: 5,
+      });
+      assert.deepEqual(await store.armReadings('m-arms', 7, 'baseline', at), { requests: 0, errors: 0, p99Ms: null, positives: 0, labelled: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0 });
+    });
+
+    it('shadow comparison: each shadow answer beside the live one it copied, disagreements newest first', async () => {
+      const live = [record('m-shadow', 10, { label: 1 }), record('m-shadow', 11, { label: 0 }), record('m-shadow', 12, { label: 1, probability: 0.9 })];
+      const shadow = (of: PredictionRecord, label: number) => ({ ...of, id: `${of.id}.shadow`, arm: 'shadow', version: 4, semver: 'v1.3', label, probability: label === 1 ? 0.7 : 0.2 });
+      await store.insertMany([...live, shadow(live[0]!, 1), shadow(live[1]!, 1), shadow(live[2]!, 0), { ...shadow(live[2]!, 0), id: 'orphan.shadow' }]);
+      const result = await store.shadowComparison('m-shadow', 4, 0, 10);
+      assert.equal(result.compared, 3, 'a shadow answer without its live answer is not compared');
+      assert.equal(result.disagreements, 2);
+      assert.deepEqual(result.examples.map((e) => [e.id, e.live.label, e.shadow.label]), [[live[2]!.id, 1, 0], [live[1]!.id, 0, 1]]);
+      assert.deepEqual(result.examples[0], { id: live[2]!.id, requestId: live[2]!.requestId, at: 12, live: { version: 3, label: 1, probability: 0.9 }, shadow: { version: 4, label: 0, probability: 0.2 } });
+      assert.equal((await store.shadowComparison('m-shadow', 4, 12, 10)).compared, 1, 'only from since on');
+      assert.equal((await store.shadowComparison('m-shadow', 4, 0, 1)).examples.length, 1);
+    });
   });
 }

@@ -165,6 +165,23 @@ for (const kind of STORE_KINDS) {
       assert.equal(await production(), 1);
     });
 
+    it('shadow: the candidate answers a copy that is never returned; its disagreements with the live version are listed', async () => {
+      const shadow = await deployments().start({ model: MODEL, version: flipped, strategy: 'shadow', mirrorPercent: 100 }, ROOT);
+      await until(() => platform.services.serving.liveDeployment(MODEL)?.mirror?.version.number === flipped, 'serving to mirror to the shadow');
+      const answers = [];
+      for (let i = 0; i < 40; i++) answers.push(await platform.services.serving.predict(MODEL, { requestId: `shadowed-${i}`, texts: [TEXTS[i % 4]!], batch: false }));
+      assert.ok(answers.every((a) => a.predictions[0]!.arm === 'baseline' && a.predictions[0]!.version === 1), 'only the live version answers');
+      await new Promise((resolve) => setImmediate(resolve));
+      await platform.services.predictionLog.flush();
+      const compared = await deployments().shadowComparison(shadow.deployment.id, 5);
+      assert.equal(compared.compared, 40);
+      assert.ok(compared.disagreements >= 20, `the inverted candidate disagrees on most inputs: ${compared.disagreements} of 40`);
+      assert.equal(compared.examples.length, 5);
+      assert.ok(compared.examples.every((e) => e.live.version === 1 && e.shadow.version === flipped && e.live.label !== e.shadow.label));
+      await deployments().abort(shadow.deployment.id, ROOT, 'seen enough');
+      assert.equal(await production(), 1);
+    });
+
     it('pause, resume and abort; an ended deployment refuses them; listing is newest first', async () => {
       const canary = await deployments().start({ model: MODEL, version: 2, strategy: 'canary', bakeSeconds: 600 }, ROOT);
       const paused = await deployments().pause(canary.deployment.id, ROOT, 'looking at a dashboard');

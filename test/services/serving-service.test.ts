@@ -130,6 +130,22 @@ for (const kind of STORE_KINDS) {
       process.stdout.write(`# ${kind}: ${answers.length} answers, ${answers.filter((a) => a.version === 1).length} from v1 and the rest from v2, 0 failed\n`);
     });
 
+    it('a deployment started in one process sets the same split in the other within a second, and its end takes it back', async () => {
+      await server.services.serving.predict('swap', { requestId: 'warm-split', texts: TEXTS, batch: true });
+      const production = (await server.services.registry.productionVersion('swap'))!.number;
+      const candidate = production === 1 ? 3 : 1;
+      const split = () => server.services.serving.liveDeployment('swap')?.arms.map((a) => `${a.arm} v${a.version.number} ${a.percent}%`).join(', ');
+      const started = Date.now();
+      const canary = await trainer.services.deployments.start({ model: 'swap', version: candidate, strategy: 'canary', steps: [30, 100], bakeSeconds: 600 }, ROOT);
+      await until(() => split() === `baseline v${production} 70%, candidate v${candidate} 30%`, 'the other process to serve the canary split', { timeoutMs: 1_000 });
+      const delayMs = Date.now() - started;
+      const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => server.services.serving.predict('swap', { requestId: `split-${i}`, texts: [TEXTS[0]!], batch: false })));
+      assert.ok(answers.some((a) => a.predictions[0]!.arm === 'candidate') && answers.some((a) => a.predictions[0]!.arm === 'baseline'), 'both arms answer in the other process');
+      await trainer.services.deployments.abort(canary.deployment.id, ROOT, 'done looking');
+      await until(() => split() === `production v${production} 100%`, 'the other process to drop the aborted canary', { timeoutMs: 1_000 });
+      assert.ok(delayMs < 1_000, `${delayMs} ms`);
+    });
+
     it('a version that fails to load is never switched to: the old one keeps serving, the failure is counted', async () => {
       const v3 = await trainer.services.registry.getVersion('swap', 3);
       corruptLocalBlob(new LocalArtifactStore(artifacts.dir), v3.artifactDigest ?? '');

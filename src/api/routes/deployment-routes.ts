@@ -5,7 +5,8 @@
  */
 import { Type } from '@sinclair/typebox';
 import { DEPLOYMENT_STATES, DEPLOYMENT_STRATEGIES, trafficSplit, type Deployment } from '../../domain/deployments/index.js';
-import type { DeploymentOutcome } from '../../services/deployment-service.js';
+import { MAX_SHADOW_EXAMPLES, type DeploymentOutcome } from '../../services/deployment-service.js';
+import type { ShadowComparison } from '../../domain/ports/prediction-store.js';
 import type { RegistryService } from '../../services/registry-service.js';
 import type { RouteModule } from '../app-deps.js';
 import { actorOf } from '../auth.js';
@@ -187,6 +188,30 @@ export const deploymentRoutes: RouteModule = (app, deps) => {
       async (request) => deploymentView(await deployments[action](request.params.id, actorOf(request), request.body?.reason)),
     );
   }
+
+  const Answer = Type.Object({ version: Type.Integer(), label: Type.Integer(), probability: Type.Number() });
+  app.get(
+    '/deployments/:id/shadow',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: "A shadow's answers beside the live answers they copied: how many were compared, how many disagree, the newest disagreements",
+        tags: ['deployments'],
+        params: IdParams,
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SHADOW_EXAMPLES, description: 'disagreements listed (default 20)' })) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            deployment: Type.String(),
+            compared: Type.Integer(),
+            disagreements: Type.Integer(),
+            examples: Type.Array(Type.Object({ id: Type.String({ description: 'the live prediction id (feedback names it)' }), requestId: Type.String(), at: Type.Integer(), live: Answer, shadow: Answer })),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => deployments.shadowComparison(request.params.id, request.query.limit) as Promise<Mutable<ShadowComparison & { deployment: string }>>,
+  );
 
   app.post(
     '/deployments/:id/conclude',

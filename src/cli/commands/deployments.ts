@@ -19,6 +19,17 @@ interface OutcomeView {
   readonly archived: readonly number[];
 }
 
+interface ShadowAnswer {
+  readonly version: number;
+  readonly label: number;
+  readonly probability: number;
+}
+interface ShadowView {
+  readonly compared: number;
+  readonly disagreements: number;
+  readonly examples: ReadonlyArray<{ id: string; at: number; live: ShadowAnswer; shadow: ShadowAnswer }>;
+}
+
 const ENDED_OK = new Set(['succeeded', 'concluded']);
 const ENDED = new Set(['succeeded', 'concluded', 'rolled-back', 'aborted', 'failed']);
 
@@ -171,6 +182,25 @@ export const registerDeploymentCommands: RegisterCommands = (program, ctx) => {
       const seconds = options.interval === undefined ? 1 : numberOption(options.interval, '--interval', false);
       if (seconds <= 0) throw new CliError('--interval must be more than 0 seconds', EXIT_CODES.usage);
       await watch(ctx, id, seconds * 1000);
+    });
+
+  deployments
+    .command('shadow <id>')
+    .description("a shadow's disagreements with the live version: how many were compared, how many differ, the newest")
+    .option('--limit <n>', 'disagreements listed (default 20)')
+    .action(async (id: string, options: { limit?: string }) => {
+      const query = options.limit === undefined ? {} : { limit: String(numberOption(options.limit, '--limit', true)) };
+      const result = await ctx.client().get<ShadowView>(`/deployments/${encodeURIComponent(id)}/shadow`, query);
+      ctx.output.result(result, (r) => {
+        const rate = r.compared === 0 ? 'nothing compared yet' : `${r.disagreements} of ${r.compared} disagree (${((100 * r.disagreements) / r.compared).toFixed(1)} %)`;
+        const rows = table(r.examples, [
+          { header: 'prediction', value: (e) => e.id },
+          { header: 'at', value: (e) => time(e.at) },
+          { header: 'live', value: (e) => `v${e.live.version} ${e.live.label} (${e.live.probability.toFixed(3)})` },
+          { header: 'shadow', value: (e) => `v${e.shadow.version} ${e.shadow.label} (${e.shadow.probability.toFixed(3)})` },
+        ]);
+        return r.examples.length === 0 ? rate : `${rate}\n${rows}`;
+      });
     });
 
   for (const action of ['pause', 'resume', 'abort'] as const) {

@@ -27,6 +27,27 @@ export interface PredictionStore {
    * and, of those labelled by feedback, the confusion counts; the guardrails of a deployment read this.
    */
   armReadings(model: string, version: number, arm: string, since: number): Promise<ArmReadings>;
+  /**
+   * A shadow's answers (arm `shadow`, version `version`) from `since` on, each beside the live
+   * answer it copied: how many were compared, how many disagree, and the newest disagreements.
+   */
+  shadowComparison(model: string, version: number, since: number, limit: number): Promise<ShadowComparison>;
   /** Deletes up to `limit` predictions made before `before` (ms); returns how many. */
   deleteOlderThan(before: number, limit: number): Promise<number>;
+}
+
+/** One live answer and its shadow's different answer to the same input. */
+export interface ShadowDisagreement {
+  /** The live prediction's id (feedback names it). */
+  readonly id: string;
+  readonly requestId: string;
+  readonly at: number;
+  readonly live: { readonly version: number; readonly label: number; readonly probability: number };
+  readonly shadow: { readonly version: number; readonly label: number; readonly probability: number };
+}
+
+export interface ShadowComparison {
+  readonly compared: number;
+  readonly disagreements: number;
+  readonly examples: readonly ShadowDisagreement[];
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { ArmReadings } from '../../domain/deployments/guardrails.js';
-import type { FeedbackWrite, PredictionStore } from '../../domain/ports/prediction-store.js';
+import type { FeedbackWrite, PredictionStore, ShadowComparison } from '../../domain/ports/prediction-store.js';
 import type { PredictionRecord, StoredPrediction } from '../../domain/serving.js';
 import type { SqlDatabase } from './database.js';
 import type { PredictionRow } from './tables/predictions-tables.js';
@@ -133,6 +133,38 @@ export class SqlPredictionStore implements PredictionStore {
       truePositives: Number(counts.true_positives ?? 0),
       falsePositives: Number(counts.false_positives ?? 0),
       falseNegatives: Number(counts.false_negatives ?? 0),
+    };
+  }
+
+  async shadowComparison(model: string, version: number, since: number, limit: number): Promise<ShadowComparison> {
+    // A shadow answer's id is its live answer's id + '.shadow' (see ServingService.shadow).
+    const pairs = this.database.db
+      .selectFrom('predictions as s')
+      .innerJoin('predictions as l', (join) => join.on(sql<boolean>`${sql.ref('l.id')} || '.shadow' = ${sql.ref('s.id')}`))
+      .where('s.model', '=', model)
+      .where('s.arm', '=', 'shadow')
+      .where('s.version', '=', version)
+      .where('s.created_at', '>=', since);
+    const counts = await pairs
+      .select((eb) => [eb.fn.countAll<string | number>().as('compared'), sql<string | number | null>`sum(case when l.label <> s.label then 1 else 0 end)`.as('disagreements')])
+      .executeTakeFirstOrThrow();
+    const rows = await pairs
+      .whereRef('l.label', '<>', 's.label')
+      .select(['l.id as id', 'l.request_id as request_id', 's.created_at as at', 'l.version as live_version', 'l.label as live_label', 'l.probability as live_probability', 's.label as shadow_label', 's.probability as shadow_probability'])
+      .orderBy('s.created_at', 'desc')
+      .orderBy('s.id', 'desc')
+      .limit(limit)
+      .execute();
+    return {
+      compared: Number(counts.compared),
+      disagreements: Number(counts.disagreements ?? 0),
+      examples: rows.map((row) => ({
+        id: row.id,
+        requestId: row.request_id,
+        at: Number(row.at),
+        live: { version: Number(row.live_version), label: Number(row.live_label), probability: Number(row.live_probability) },
+        shadow: { version, label: Number(row.shadow_label), probability: Number(row.shadow_probability) },
+      })),
     };
   }
 
