@@ -70,8 +70,9 @@ export async function startServer(store: BenchStore, label: string, env: Record<
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'server'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
+    // An explicit environment: the server under test inherits none of the bench's secrets.
     env: {
-      ...process.env,
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOST: '127.0.0.1',
       PORT: String(port),
       WARDEN_HOME: home,
