@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import type { Config } from './config.js';
 import { packageVersion } from './version.js';
@@ -56,6 +57,9 @@ import { PredictionLog } from './services/prediction-log.js';
 import { SqlPredictionStore } from './store/sql/sql-prediction-store.js';
 import { PrometheusMetrics } from './api/metrics.js';
 import { ProcessExternalTrainerRunner } from './jobs/external-trainer-runner.js';
+import { ExternalCommandTrainer } from './jobs/external-command-trainer.js';
+import { BuiltinTrainer } from './ml/builtin-trainer.js';
+import { sha256Hex } from './system/sha256-digest.js';
 import type { Job } from './domain/jobs.js';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
@@ -229,8 +233,11 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         meter: new ProcessResourceMeter(),
         clock: systemClock,
         recipes,
-        // Off unless the operator allowlisted programs (WARDEN_EXTERNAL_TRAINERS).
-        ...(config.externalTrainers.length > 0 ? { externalTrainer: new ProcessExternalTrainerRunner({ allowlist: config.externalTrainers, env: config.trainerEnv }) } : {}),
+        trainers: [
+          new BuiltinTrainer({ sha256: sha256Hex, now: () => performance.now(), yieldTurn: () => new Promise((resolve) => setImmediate(resolve)) }),
+          // Off unless the operator allowlisted programs (WARDEN_EXTERNAL_TRAINERS).
+          ...(config.externalTrainers.length > 0 ? [new ExternalCommandTrainer(new ProcessExternalTrainerRunner({ allowlist: config.externalTrainers, env: config.trainerEnv }))] : []),
+        ],
         log: (level, message, fields) => late.log?.[level](fields, message),
       }),
       models,

@@ -1,31 +1,19 @@
 /**
  * The one home of "is this recipe acceptable here, and may this actor store it": used by
  * the registry when a recipe is stored (POST/PATCH /models) and by training when one is
- * given to a job, so a recipe is checked completely before anything keeps or runs it.
+ * given to a job or read back from one, so a recipe is checked completely before anything
+ * keeps or runs it; and of its fingerprint (what a version records, what dedupes retrains).
  */
 import { requireRole, type Role } from '../domain/auth.js';
-import { ML_FAMILY, checkExternalCommand, parseRecipe, setsExternalRecipe, type Recipe } from '../domain/recipes.js';
-import { invalid } from '../domain/errors.js';
-import { resolveRecipe, type TrainingRecipe } from '../ml/index.js';
+import { checkExternalCommand, parseRecipe, recipeFingerprint, setsExternalRecipe, type Recipe } from '../domain/recipes.js';
+import { resolveRecipe } from '../ml/index.js';
+import { toMlRecipe } from '../ml/builtin-trainer.js';
+import { sha256Hex } from '../system/sha256-digest.js';
 
 /** Who acts (the registry's Actor has this shape). */
 interface RecipeActor {
   readonly name: string;
   readonly role?: Role;
-}
-
-/** The ml/ recipe of a built-in recipe. */
-export function toMlRecipe(recipe: Recipe): TrainingRecipe {
-  if (recipe.family === 'external') throw invalid('recipe.family', 'an external recipe has no built-in family');
-  return {
-    family: ML_FAMILY[recipe.family],
-    hyperParameters: recipe.hyperParameters,
-    normalization: recipe.normalization,
-    featurizer: recipe.featurizer as TrainingRecipe['featurizer'],
-    seed: recipe.seed,
-    ...(recipe.threshold !== undefined ? { threshold: recipe.threshold as unknown as NonNullable<TrainingRecipe['threshold']> } : {}),
-    ...(recipe.calibration !== undefined ? { calibration: recipe.calibration } : {}),
-  };
 }
 
 export class RecipeResolver {
@@ -52,6 +40,11 @@ export class RecipeResolver {
       threshold: { ...resolved.threshold } as Record<string, unknown>,
       calibration: resolved.calibration,
     };
+  }
+
+  /** The recipe's fingerprint: the sha256 of its canonical form. */
+  fingerprint(recipe: Recipe): string {
+    return recipeFingerprint(recipe, (text) => sha256Hex(text));
   }
 
   /** A stored recipe as it reads today, or null when there is none or it no longer parses. */

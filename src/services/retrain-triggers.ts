@@ -1,0 +1,222 @@
+/**
+ * What starts a retrain besides a person's `warden train`: a manual retrain of a model's
+ * stored recipe (one model or all, de-duplicated while the same work is queued), fresh data
+ * (the fresh-data event, and the recovery of events lost with their process), and the
+ * first start's sample models (bootstrap).
+ */
+import { invalid, isWardenError } from '../domain/errors.js';
+import type { Job, JsonValue } from '../domain/jobs.js';
+import type { Clock } from '../domain/ports/clock.js';
+import type { FreshDataEvent } from '../domain/ports/domain-events.js';
+import type { JobQueue } from '../domain/ports/job-queue.js';
+import { freshDatasetName } from '../domain/fresh-data.js';
+import { RECIPE_AUTHOR_ROLE_TAG, RECIPE_AUTHOR_TAG, retrainDedupeKey } from '../domain/recipes.js';
+import type { ModelVersion } from '../domain/registry/index.js';
+import { sha256Hex } from '../system/sha256-digest.js';
+import type { DatasetService } from './dataset-service.js';
+import type { RecipeResolver } from './recipe-resolver.js';
+import type { Actor, RegistryService } from './registry-service.js';
+import type { TrainingData } from './training-data.js';
+import { SYSTEM_ACTOR, findModel, storedRecipeAuthor, submitTraining, whoFields } from './training-jobs.js';
+
+export interface RetrainOptions {
+  /** The fresh-data version to train on too; its files move to used/ when the job succeeds. */
+  readonly fresh?: { readonly name: string; readonly version: number; readonly digest: string };
+  /** Why (logged on the job and tagged on the version): `manual`, `fresh-data`, `bootstrap`… */
+  readonly trigger?: string;
+  readonly idempotencyKey?: string;
+}
+
+/** The bootstrap models registered on an empty home. */
+export const BOOTSTRAP_MODELS: ReadonlyArray<{
+  readonly name: string;
+  readonly family: 'lr' | 'nb';
+  /** Chosen by 5-fold CV on the training side of the corpus (bench/cv-procedures.ts). */
+  readonly hyperParameters?: Readonly<Record<string, JsonValue>>;
+  readonly description: string;
+}> = [
+  { name: 'spam-detector', family: 'lr', hyperParameters: { refit: true }, description: 'Spam/phishing mail detector: logistic regression on hashed word and character n-grams (SpamAssassin corpus).' },
+  { name: 'spam-detector-nb', family: 'nb', description: 'Spam/phishing mail detector: complement naive Bayes on hashed n-grams (SpamAssassin corpus), a second opinion with another inductive bias.' },
+];
+
+export interface RetrainTriggersDeps {
+  readonly registry: RegistryService;
+  readonly datasets: Pick<DatasetService, 'latest'>;
+  readonly jobs: JobQueue;
+  readonly data: TrainingData;
+  readonly recipes: RecipeResolver;
+  readonly clock: Clock;
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+}
+
+export class RetrainTriggers {
+  constructor(private readonly deps: RetrainTriggersDeps) {}
+
+  /**
+   * A `retrain` job of a model from its stored recipe; the parent is the version in
+   * Production, else the newest READY version (none for a model without versions).
+   * De-duplicated: while a retrain of the same model, recipe and data (dataset digests,
+   * fresh version, parent) is queued or running, that job is returned with
+   * `deduplicated: true` instead of queueing the same work again.
+   */
+  async requestRetrain(modelName: string, actor: Actor, options: RetrainOptions = {}): Promise<{ job: Job; deduplicated: boolean }> {
+    const model = await this.deps.registry.getModel(modelName);
+    const recipe = this.deps.recipes.stored(model.recipe);
+    if (recipe === null) throw invalid('model', `model "${model.name}" has no usable training recipe; train it once with \`warden train ${model.name} --family lr\``);
+    // Refuse now (400) what the job would fail on; the stored recipe itself is what runs and is fingerprinted.
+    this.deps.recipes.resolve(recipe, 'model.recipe');
+    const datasetDigests = await this.deps.data.check(recipe, 'model.recipe.dataset');
+    const parent = await this.retrainParent(model.name);
+    const fingerprint = this.deps.recipes.fingerprint(recipe);
+    const dedupeKey = retrainDedupeKey(
+      { model: model.name, fingerprint, builtin: recipe.dataset.builtin, datasetDigests, freshDigest: options.fresh?.digest ?? null, parent: parent?.number ?? null },
+      sha256Hex,
+    );
+    const submitted = await submitTraining(
+      this.deps.jobs,
+      'retrain',
+      { model: model.name, recipe, fingerprint, parent: parent?.number ?? null, fresh: options.fresh ?? null, saveRecipe: false, trigger: options.trigger ?? 'manual', ...whoFields(actor, storedRecipeAuthor(model)) },
+      { dedupeKey, ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}) },
+    );
+    return { job: submitted.job, deduplicated: !submitted.created };
+  }
+
+  /** One retrain job per model that has a recipe (de-duplicated as {@link requestRetrain}). */
+  async retrainAll(actor: Actor): Promise<{ jobs: Array<{ job: Job; deduplicated: boolean }>; skipped: string[] }> {
+    const jobs: Array<{ job: Job; deduplicated: boolean }> = [];
+    const skipped: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.deps.registry.listModels({ limit: 500, ...(pageToken !== undefined ? { pageToken } : {}) });
+      for (const model of page.items) {
+        if (this.deps.recipes.stored(model.recipe) === null) skipped.push(model.name);
+        else jobs.push(await this.requestRetrain(model.name, actor));
+      }
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined);
+    return { jobs, skipped };
+  }
+
+  /**
+   * The fresh-data subscriber: a retrain of the model on its recipe plus the fresh version.
+   * Keyed by the fresh version's digest, so the same data never queues two retrains.
+   * A folder named after no registered model (or a model without recipe) is only logged.
+   */
+  async onFreshData(event: FreshDataEvent): Promise<Job | undefined> {
+    const job = await this.queueFreshRetrain(event.model, { name: event.datasetName, version: event.datasetVersion, digest: event.datasetDigest }, false);
+    if (job !== undefined) this.deps.log?.('info', 'fresh data: retraining queued', { model: event.model, job: job.id, rows: event.rows, files: event.files.map((f) => f.name) });
+    return job;
+  }
+
+  /**
+   * Recovers fresh-data events that were lost (published by a process that died before its
+   * subscriber queued the retrain): after a scan, every model whose waiting files are all in
+   * its newest `<model>-fresh` version gets the retrain that version's event would have
+   * queued. Idempotent by the version's digest: a retrain already queued, running, done or
+   * failed for that data is returned, not repeated (a failed one leaves the files waiting
+   * until new data makes a new version). Returns the jobs created by this call.
+   */
+  async reconcileFreshData(report: {
+    readonly models: ReadonlyArray<{ readonly model: string; readonly announced: boolean; readonly files: ReadonlyArray<{ readonly name: string; readonly sha256: string }> }>;
+  }): Promise<Job[]> {
+    const created: Job[] = [];
+    for (const scanned of report.models) {
+      if (scanned.announced || scanned.files.length === 0) continue;
+      let latest;
+      try {
+        latest = await this.deps.datasets.latest(freshDatasetName(scanned.model));
+      } catch (error) {
+        if (isWardenError(error) && (error.code === 'DATASET_NOT_FOUND' || error.code === 'VALIDATION_FAILED')) continue;
+        throw error;
+      }
+      const versioned = new Map(latest.sourceFiles.map((f) => [f.name, f.sha256]));
+      if (!scanned.files.every((f) => versioned.get(f.name) === f.sha256)) continue;
+      const before = this.deps.clock.now();
+      const job = await this.queueFreshRetrain(scanned.model, { name: latest.name, version: latest.version, digest: latest.sha256 }, true);
+      if (job !== undefined && job.createdAt >= before) {
+        created.push(job);
+        this.deps.log?.('info', 'fresh data waiting without a retrain (lost event): retraining queued', { model: scanned.model, job: job.id, dataset: `${latest.name} v${latest.version}` });
+      }
+    }
+    return created;
+  }
+
+  /**
+   * First start: when NO model is registered, registers the bootstrap models (SpamAssassin,
+   * logistic regression and naive Bayes, tagged `warden.bootstrap`) and queues their
+   * training. On later starts it returns only the bootstrap trainings still unfinished —
+   * a bootstrap model without any version (the process stopped before its job was queued
+   * or while it ran): its job, keyed `bootstrap:<model>`, is queued once and found again,
+   * never repeated. Returns [] once every bootstrap model has a version.
+   */
+  async bootstrap(): Promise<Job[]> {
+    const existing = await this.deps.registry.listModels({ limit: 1 });
+    const jobs: Job[] = [];
+    for (const spec of BOOTSTRAP_MODELS) {
+      let model = existing.items.length === 0 ? undefined : await findModel(this.deps.registry, spec.name);
+      if (existing.items.length > 0 && (model === undefined || model.tags['warden.bootstrap'] !== 'true' || model.latestVersion > 0)) continue;
+      const recipe =
+        model !== undefined
+          ? this.deps.recipes.stored(model.recipe)
+          : this.deps.recipes.resolve({ family: spec.family, ...(spec.hyperParameters ? { hyperParameters: spec.hyperParameters } : {}), dataset: { builtin: ['spam-assassin'], includeFresh: true } });
+      if (recipe === null) continue;
+      if (model === undefined) {
+        try {
+          model = await this.deps.registry.createModel(
+            { name: spec.name, task: 'spam', description: spec.description, tags: { 'warden.bootstrap': 'true' }, recipe: recipe as unknown as Record<string, unknown> },
+            SYSTEM_ACTOR,
+          );
+        } catch (error) {
+          if (isWardenError(error) && error.code === 'MODEL_ALREADY_EXISTS') continue; // another process bootstrapped it
+          throw error;
+        }
+      }
+      const { job } = await submitTraining(
+        this.deps.jobs,
+        'train',
+        {
+          model: spec.name,
+          recipe,
+          fingerprint: this.deps.recipes.fingerprint(recipe),
+          parent: null,
+          fresh: null,
+          saveRecipe: false,
+          trigger: 'bootstrap',
+          ...whoFields(SYSTEM_ACTOR, { recipeAuthor: model.tags[RECIPE_AUTHOR_TAG] ?? SYSTEM_ACTOR.name, recipeAuthorRole: model.tags[RECIPE_AUTHOR_ROLE_TAG] ?? 'system' }),
+        },
+        { idempotencyKey: `bootstrap:${spec.name}` },
+      );
+      if (job.state === 'queued' || job.state === 'running') jobs.push(job);
+    }
+    return jobs;
+  }
+
+  private async queueFreshRetrain(modelName: string, fresh: { name: string; version: number; digest: string }, quiet: boolean): Promise<Job | undefined> {
+    const model = await findModel(this.deps.registry, modelName);
+    const recipe = model === undefined ? null : this.deps.recipes.stored(model.recipe);
+    if (model === undefined || recipe === null || !recipe.dataset.includeFresh) {
+      if (!quiet) {
+        this.deps.log?.('warn', 'fresh data for a model that does not train on fresh data (unknown model, no recipe, or includeFresh off): left in fresh/', {
+          model: modelName,
+          dataset: fresh.name,
+        });
+      }
+      return undefined;
+    }
+    return (await this.requestRetrain(model.name, SYSTEM_ACTOR, { fresh, trigger: 'fresh-data', idempotencyKey: `fresh:${model.name}:${fresh.digest.slice(0, 32)}` })).job;
+  }
+
+  private async retrainParent(model: string): Promise<ModelVersion | undefined> {
+    const production = await this.deps.registry.searchVersions(model, { stage: 'Production', limit: 1 });
+    if (production.items[0] !== undefined) return production.items[0];
+    // Newest first: the first READY one is the newest.
+    let pageToken: string | undefined;
+    do {
+      const page = await this.deps.registry.searchVersions(model, { limit: 100, ...(pageToken !== undefined ? { pageToken } : {}) });
+      const ready = page.items.find((v) => v.status === 'READY');
+      if (ready !== undefined) return ready;
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined);
+    return undefined;
+  }
+}
