@@ -81,23 +81,24 @@ function takeoverSuite(name: string, setUp: () => Promise<WorkerTestSetup>): voi
       // Epoch 1 is logged on the run once epoch 2 is under way.
       const midway = await waitForJobWhere(platform.services.jobs, queued.id, (j) => (j.progress?.phase === 'training' && (j.progress.epoch ?? 0) >= 2) || j.state === 'succeeded' || j.state === 'failed', 90_000);
       assert.equal(midway.state, 'running', 'still training when its worker stalls');
-      const stalled = workers.find((child) => child.pid === pidOf(midway.workerId));
-      assert.ok(stalled, `the job runs in one of the two workers (${midway.workerId})`);
-      const other = workers.find((child) => child !== stalled)!;
-      // The other worker is paused too until the run is KILLED, so it cannot take over first.
-      other.kill('SIGSTOP');
-      stalled.kill('SIGSTOP');
+      // Both workers stop first, and the job's owner is read after: on a loaded machine the job
+      // may already have moved to the other worker between the read above and the stop.
+      for (const child of workers) child.kill('SIGSTOP');
       try {
+        const owned = await platform.services.jobs.get(queued.id);
+        assert.equal(owned.state, 'running', 'still training when its worker stalls');
+        const stalled = workers.find((child) => child.pid === pidOf(owned.workerId));
+        assert.ok(stalled, `the job runs in one of the two workers (${owned.workerId})`);
+        const other = workers.find((child) => child !== stalled)!;
         // Earlier releases ended the run KILLED from the attempt that lost its lease: the
         // takeover must resume such a run, not fail on it.
         const experiment = await platform.services.tracking.getExperiment('train-stalled');
         const [run] = (await platform.services.tracking.searchRuns({ experimentIds: [experiment.id] })).runs;
         await platform.services.tracking.endRun(run!.id, 'KILLED');
         other.kill('SIGCONT');
-        await waitForJobWhere(platform.services.jobs, queued.id, (j) => j.attempts >= 2 || j.state !== 'running', 30_000);
+        await waitForJobWhere(platform.services.jobs, queued.id, (j) => j.attempts > owned.attempts || j.state !== 'running', 30_000);
       } finally {
-        other.kill('SIGCONT');
-        stalled.kill('SIGCONT');
+        for (const child of workers) child.kill('SIGCONT');
       }
 
       const done = await waitForJob(platform.services.jobs, queued.id, 120_000);
