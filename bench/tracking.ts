@@ -100,8 +100,13 @@ async function benchLogBatch(server: Server, store: string, connections: number)
   const ok = result.requests.total - result.non2xx;
   let stored = 0;
   for (const runId of runIds) {
-    const history = await call<{ points: unknown[] }>(server, 'GET', `/runs/${runId}/metrics/metric_0?limit=25000`);
-    stored += history.points.length;
+    // A history page holds at most 25,000 points: follow the page tokens to count them all.
+    let token: string | undefined;
+    do {
+      const page = await call<{ points: unknown[]; nextPageToken?: string }>(server, 'GET', `/runs/${runId}/metrics/metric_0?limit=25000${token === undefined ? '' : `&page_token=${encodeURIComponent(token)}`}`);
+      stored += page.points.length;
+      token = page.nextPageToken;
+    } while (token !== undefined);
   }
   if (stored < ok * 10) throw new Error(`log-batch lost points: ${ok} requests accepted, ${stored / 10} stored`);
   return row(store, 'log-batch 100 metrics', connections, result, METRICS_PER_REQUEST);
