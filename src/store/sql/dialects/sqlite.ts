@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteDialect as KyselySqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type Selectable, type SqliteDialectConfig } from 'kysely';
+import { Kysely, SqliteDialect as KyselySqliteDialect, sql, type Selectable } from 'kysely';
 import path from 'node:path';
 import { createPrivateFile } from '../../home-folder.js';
 import type { DatabaseSchema } from '../schema.js';
@@ -45,7 +45,7 @@ export function openSqlite(file: string, sync: SqliteSyncMode): SqlDatabase {
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
   cachePreparedStatements(connection);
-  const db = new Kysely<DatabaseSchema>({ dialect: new GroupCommitSqliteDialect({ database: connection }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new KyselySqliteDialect({ database: connection }) });
   return { db, dialect: sqliteDialect, close: () => db.destroy() };
 }
 
@@ -71,105 +71,4 @@ function cachePreparedStatements(connection: Database.Database): void {
     }
     return statement;
   }) as typeof connection.prepare;
-}
-
-/**
- * Group commit: with `synchronous = FULL` every COMMIT waits for an fsync of the WAL (0.1 ms on
- * a quiet disk, milliseconds on a busy one), so one commit per request caps writes at one fsync
- * each. Here the transactions that arrive while others run share one real transaction: the
- * first opens it (BEGIN IMMEDIATE, so it holds the write lock and never reads a stale snapshot),
- * each Kysely transaction is a savepoint inside it (its rollback undoes only its own work), and
- * the real COMMIT runs once the connection is free (setImmediate, queued behind whatever
- * already waits). Nobody is answered before that COMMIT: releasing the connection waits for
- * it, so an acknowledged write is durable exactly as with one commit each, and a failed COMMIT
- * fails every member. A query outside a transaction that runs while a group is open (a read, a
- * single write) joins it and also waits for its COMMIT.
- */
-class GroupCommitSqliteDialect extends KyselySqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
-    super(settings);
-  }
-
-  override createDriver(): Driver {
-    return new GroupCommitSqliteDriver(this.settings);
-  }
-}
-
-const SAVEPOINT = 'warden_tx';
-
-interface Group {
-  readonly committed: Promise<void>;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
-class GroupCommitSqliteDriver extends SqliteDriver {
-  private group: Group | undefined;
-  private commitScheduled = false;
-
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    if (this.group === undefined) {
-      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-      let resolve!: () => void;
-      let reject!: (error: unknown) => void;
-      const committed = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      // Members await it; a failure is theirs to see, never an unhandled rejection here.
-      committed.catch(() => undefined);
-      this.group = { committed, resolve, reject };
-    }
-    await connection.executeQuery(CompiledQuery.raw(`savepoint ${SAVEPOINT}`));
-  }
-
-  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`release ${SAVEPOINT}`));
-  }
-
-  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`rollback to ${SAVEPOINT}`));
-    await connection.executeQuery(CompiledQuery.raw(`release ${SAVEPOINT}`));
-  }
-
-  override async releaseConnection(): Promise<void> {
-    const group = this.group;
-    await super.releaseConnection();
-    if (group === undefined) return;
-    this.scheduleCommit();
-    await group.committed;
-  }
-
-  override async destroy(): Promise<void> {
-    if (this.group !== undefined) await this.commitGroup();
-    await super.destroy();
-  }
-
-  private scheduleCommit(): void {
-    if (this.commitScheduled) return;
-    this.commitScheduled = true;
-    setImmediate(() => {
-      this.commitScheduled = false;
-      void this.commitGroup();
-    });
-  }
-
-  /** Takes the connection in turn (after the queries already waiting for it) and commits the open group. */
-  private async commitGroup(): Promise<void> {
-    const connection = await this.acquireConnection();
-    const group = this.group;
-    this.group = undefined;
-    try {
-      if (group === undefined) return;
-      try {
-        await connection.executeQuery(CompiledQuery.raw('commit'));
-        group.resolve();
-      } catch (error) {
-        await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => undefined);
-        group.reject(error);
-      }
-    } finally {
-      await super.releaseConnection();
-    }
-  }
 }
