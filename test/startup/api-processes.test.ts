@@ -172,6 +172,17 @@ describe('warden server with 2 API processes (SQLite, local queue)', () => {
     }
   });
 
+  it('the API processes inherit none of the primary\'s secrets: no admin token, store or home in their environment', async () => {
+    const fs = await import('node:fs/promises');
+    const pids = await childPids(server.pid!);
+    assert.equal(pids.length, 2);
+    for (const pid of pids) {
+      const names = (await fs.readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').filter(Boolean).map((entry) => entry.split('=')[0]);
+      assert.ok(names.includes('PATH'), `pid ${pid}: ${names.join(',')}`);
+      for (const secret of ['WARDEN_ADMIN_TOKEN', 'WARDEN_HOME', 'WARDEN_API_PROCESSES']) assert.ok(!names.includes(secret), `pid ${pid} inherited ${secret}`);
+    }
+  });
+
   it('a killed API process is logged and replaced; the port keeps answering', async () => {
     const pids = await childPids(server.pid!);
     assert.equal(pids.length, 2, `children: ${pids.join(',')}`);
@@ -203,7 +214,10 @@ describe('warden server with 2 API processes (SQLite, local queue)', () => {
   });
 });
 
-/** The pids of a process's children (Linux /proc). */
+/**
+ * The pids of a server's API processes (Linux /proc): its children running api-child, not the
+ * other programs it may run for a moment (the GPU probe, a trainer).
+ */
 async function childPids(pid: number): Promise<number[]> {
   const fs = await import('node:fs/promises');
   const tasks = await fs.readdir(`/proc/${pid}/task`);
@@ -212,7 +226,8 @@ async function childPids(pid: number): Promise<number[]> {
     const text = await fs.readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
     children.push(...text.split(/\s+/).filter(Boolean).map(Number));
   }
-  return children;
+  const commands = await Promise.all(children.map((child) => fs.readFile(`/proc/${child}/cmdline`, 'utf8').catch(() => '')));
+  return children.filter((_, i) => /api-child\.(ts|js)/.test(commands[i]!));
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, deadline: number): Promise<T> {
