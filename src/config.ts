@@ -274,3 +274,15 @@ export function loadConfig(
   };
   return Object.freeze(config);
 }
+
+/**
+ * What an API child's environment keeps of the primary's: what Node and the PostgreSQL driver
+ * read (locale, paths, NODE_OPTIONS, libpq's PG* settings). Everything else — the admin token,
+ * store and queue URLs, trainer settings — is set to undefined, which cluster.fork drops: the
+ * child gets its whole config over IPC, and no secret through its environment.
+ */
+export function apiChildEnvironment(env: Env = process.env): Record<string, string | undefined> {
+  return Object.fromEntries(Object.keys(env).map((key) => [key, API_CHILD_ENV.test(key) ? env[key] : undefined]));
+}
+
+const API_CHILD_ENV = /^(PATH|HOME|TMPDIR|TZ|LANG|LC_[A-Z]+|NODE_OPTIONS|NODE_ENV|PG[A-Z]+)$/;

@@ -6,6 +6,7 @@
  * stops them gracefully. The children's side is src/startup/api-child.ts.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { apiChildEnvironment } from '../config.js';
 
 /** Primary → child and child → primary messages, tagged so other IPC traffic is left alone. */
 export type ApiProcessMessage =
@@ -15,18 +16,6 @@ export type ApiProcessMessage =
   | { readonly warden: 'api-failed'; readonly message: string }
   | { readonly warden: 'api-count'; readonly running: number; readonly wanted: number }
   | { readonly warden: 'api-stop' };
-
-/**
- * What an API child's environment keeps of the primary's: what Node and the PostgreSQL driver
- * read (locale, paths, NODE_OPTIONS, libpq's PG* settings); everything else — the admin token,
- * store and queue URLs, trainer settings — is dropped (cluster.fork skips variables set to
- * undefined), since the child gets its whole config over IPC.
- */
-const CHILD_ENV = /^(PATH|HOME|TMPDIR|TZ|LANG|LC_[A-Z]+|NODE_OPTIONS|NODE_ENV|PG[A-Z]+)$/;
-
-export function childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.keys(env).map((key) => [key, CHILD_ENV.test(key) ? env[key] : undefined]));
-}
 
 export function isApiProcessMessage(value: unknown): value is ApiProcessMessage {
   return typeof value === 'object' && value !== null && typeof (value as { warden?: unknown }).warden === 'string' && (value as { warden: string }).warden.startsWith('api-');
@@ -122,7 +111,7 @@ export class ApiProcesses {
    * A replacement that fails is replaced in turn; a first start that fails fails start().
    */
   private fork(slot: Slot, firstStart: boolean): Promise<string> {
-    const worker = cluster.fork(childEnvironment(process.env));
+    const worker = cluster.fork(apiChildEnvironment());
     slot.worker = worker;
     slot.listening = false;
     slot.startedAt = Date.now();
