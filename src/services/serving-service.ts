@@ -267,11 +267,17 @@ export class ServingService {
   }
 
   private answer(model: string, version: ModelVersion, arm: string, classifier: TextClassifier, request: PredictRequest, started: number, live: boolean): PredictAnswer {
+    const served = this.scoreAndRecord(model, version, arm, classifier, request, started, (i) => predictionId(request.requestId, i, request.batch));
+    return { requestId: request.requestId, model, live, threshold: classifier.threshold, predictions: served };
+  }
+
+  /** Scores the request's texts with one version, records each answer in the prediction log, and counts the request. */
+  private scoreAndRecord(model: string, version: ModelVersion, arm: string, classifier: TextClassifier, request: PredictRequest, started: number, idOf: (index: number) => string): ServedPrediction[] {
     const predictions = predictBatch(classifier, request.texts);
     const latencyMs = performance.now() - started;
     const createdAt = this.deps.clock.now();
-    const served: ServedPrediction[] = predictions.map((p, i) => {
-      const id = predictionId(request.requestId, i, request.batch);
+    const served = predictions.map((p, i) => {
+      const id = idOf(i);
       this.deps.predictionLog.record({
         id,
         requestId: request.requestId,
@@ -289,8 +295,9 @@ export class ServingService {
       return { id, label: p.label, probability: p.probability, score: p.score, version: version.number, semver: version.semver, arm };
     });
     this.deps.metrics.requestServed({ model, version: version.number, arm }, predictions.length, latencyMs / 1000);
-    return { requestId: request.requestId, model, live, threshold: classifier.threshold, predictions: served };
+    return served;
   }
+
 
   private liveState(model: string): Promise<LiveState | null> {
     let loading = this.firstLoads.get(model);
@@ -316,28 +323,8 @@ export class ServingService {
    */
   private shadow(model: string, mirror: LiveArmState, request: PredictRequest, answer: PredictAnswer): void {
     setImmediate(() => {
-      const started = performance.now();
       try {
-        const predictions = predictBatch(mirror.classifier, request.texts);
-        const latencyMs = performance.now() - started;
-        const createdAt = this.deps.clock.now();
-        predictions.forEach((p, i) => {
-          this.deps.predictionLog.record({
-            id: `${answer.predictions[i]!.id}.shadow`,
-            requestId: request.requestId,
-            model,
-            version: mirror.version.number,
-            semver: mirror.version.semver,
-            arm: mirror.arm,
-            label: p.label,
-            probability: p.probability,
-            score: p.score,
-            latencyMs,
-            createdAt,
-            ...describeInput(request.texts[i]!),
-          });
-        });
-        this.deps.metrics.requestServed({ model, version: mirror.version.number, arm: mirror.arm }, predictions.length, latencyMs / 1000);
+        this.scoreAndRecord(model, mirror.version, mirror.arm, mirror.classifier, request, performance.now(), (i) => `${answer.predictions[i]!.id}.shadow`);
       } catch (error) {
         this.deps.metrics.requestFailed(model, codeOf(error));
       }

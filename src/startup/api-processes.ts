@@ -111,7 +111,9 @@ export class ApiProcesses {
    * A replacement that fails is replaced in turn; a first start that fails fails start().
    */
   private fork(slot: Slot, firstStart: boolean): Promise<string> {
-    const worker = cluster.fork(apiChildEnvironment());
+    // An explicit environment: the child gets its config over IPC and no secret of the primary's.
+    const env: Record<string, string | undefined> = apiChildEnvironment();
+    const worker = cluster.fork(env);
     slot.worker = worker;
     slot.listening = false;
     slot.startedAt = Date.now();
