@@ -33,7 +33,9 @@ describe('training lifecycle on sqlite (real queue, real trainer processes)', ()
   let p: TestPlatform;
 
   before(async () => {
-    p = await openTestPlatform('sqlite', { WARDEN_WORKER_CONCURRENCY: '1', WARDEN_EXTERNAL_TRAINERS: process.execPath });
+    // The event poll is slow here so that an event is delivered only by the wake-up of the
+    // process that raised it: the lost-event test's dying process must not be heard by a poll.
+    p = await openTestPlatform('sqlite', { WARDEN_WORKER_CONCURRENCY: '1', WARDEN_EXTERNAL_TRAINERS: process.execPath, WARDEN_EVENT_POLL_MS: '60000' });
     await p.services.datasets.registerRows(syntheticRows(200), { name: 'synth', origin: 'upload' });
   });
   after(async () => p.close());
@@ -125,6 +127,7 @@ describe('training lifecycle on sqlite (real queue, real trainer processes)', ()
       events: new InProcessDomainEvents(),
       clock: systemClock,
     });
+    await p.events.deliverPending(); // nothing left in flight that could pick up the deaf process's event
     assert.equal((await deaf.scanFresh()).models.find((m) => m.model === 'lost-event')?.announced, true);
     const report = await freshData.scanFresh();
     assert.equal(report.models.find((m) => m.model === 'lost-event')?.announced, false, 'already versioned: not announced again');
