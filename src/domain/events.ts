@@ -4,7 +4,18 @@
  * change commit (or roll back) together; the store persists, this file decides.
  */
 import { candidatePercent, type Deployment } from './deployments/rollout.js';
-import type { DeploymentChangedEvent, DomainEvent, FreshDataEvent, JobFinishedEvent, StageChangedEvent, VersionRegisteredEvent } from './ports/domain-events.js';
+import type {
+  DeploymentChangedEvent,
+  DomainEvent,
+  FreshDataEvent,
+  JobFinishedEvent,
+  RedTeamFailedEvent,
+  StageChangedEvent,
+  VersionRegisteredEvent,
+  VulnerabilitiesThresholdReachedEvent,
+} from './ports/domain-events.js';
+import type { Campaign } from './redteam/campaign.js';
+import type { RetrainTrigger } from './redteam/ledger.js';
 import type { DatasetVersion } from './datasets.js';
 import { isTerminal, type Job } from './jobs.js';
 import type { ModelVersion, StageTransition } from './registry/entities.js';
@@ -16,7 +27,10 @@ export function eventAggregate(event: DomainEvent): string {
     case 'version-registered':
     case 'stage-changed':
     case 'deployment-changed':
+    case 'redteam-failed':
       return `model:${event.model}`;
+    case 'vulnerabilities-threshold-reached':
+      return `redteam:${event.task}`;
     case 'job-finished':
       return `job:${event.jobId}`;
   }
@@ -89,4 +103,29 @@ export function deploymentChangedEvent(deployment: Deployment): DeploymentChange
     candidatePercent: candidatePercent(deployment),
     at: deployment.updatedAt,
   };
+}
+
+/** The redteam-failed event of a campaign that just ended with an evasion or an error; none otherwise. */
+export function campaignEndedEvents(campaign: Campaign, now: number): RedTeamFailedEvent[] {
+  if (campaign.verdict !== 'evaded' && campaign.verdict !== 'error') return [];
+  return [
+    {
+      type: 'redteam-failed',
+      campaignId: campaign.id,
+      model: campaign.model,
+      version: campaign.version,
+      semver: campaign.semver,
+      task: campaign.task,
+      verdict: campaign.verdict,
+      attackSuccessRate: campaign.results?.overall.attackSuccessRate ?? null,
+      newVulnerabilities: campaign.findings?.new ?? 0,
+      error: campaign.error,
+      at: now,
+    },
+  ];
+}
+
+/** The event of a retrain trigger just recorded. */
+export function thresholdReachedEvent(trigger: RetrainTrigger): VulnerabilitiesThresholdReachedEvent {
+  return { type: 'vulnerabilities-threshold-reached', task: trigger.task, triggerId: trigger.id, vulnerabilities: trigger.vulnerabilities, threshold: trigger.threshold, at: trigger.createdAt };
 }

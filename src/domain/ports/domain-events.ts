@@ -74,8 +74,48 @@ export interface DeploymentChangedEvent {
   readonly at: number;
 }
 
+/**
+ * A red-team campaign against a version ended badly for the model: an attack evaded it
+ * (`evaded`), or the campaign itself failed (`error`). Alerting consumes it.
+ */
+export interface RedTeamFailedEvent {
+  readonly type: 'redteam-failed';
+  readonly campaignId: string;
+  readonly model: string;
+  readonly version: number;
+  readonly semver: string;
+  readonly task: string;
+  readonly verdict: 'evaded' | 'error';
+  /** Overall attack success rate; null when nothing was attacked (or the campaign failed). */
+  readonly attackSuccessRate: number | null;
+  /** Ledger entries the campaign added. */
+  readonly newVulnerabilities: number;
+  readonly error: string | null;
+  readonly at: number;
+}
+
+/**
+ * The unused vulnerabilities of a task reached the retrain threshold and were claimed by one
+ * trigger: every model of the task is retrained on them, once (the subscriber's jobs are keyed by the trigger).
+ */
+export interface VulnerabilitiesThresholdReachedEvent {
+  readonly type: 'vulnerabilities-threshold-reached';
+  readonly task: string;
+  readonly triggerId: string;
+  readonly vulnerabilities: number;
+  readonly threshold: number;
+  readonly at: number;
+}
+
 /** Every domain event. Areas add members to this union (and a case to `eventAggregate`). */
-export type DomainEvent = FreshDataEvent | VersionRegisteredEvent | StageChangedEvent | JobFinishedEvent | DeploymentChangedEvent;
+export type DomainEvent =
+  | FreshDataEvent
+  | VersionRegisteredEvent
+  | StageChangedEvent
+  | JobFinishedEvent
+  | DeploymentChangedEvent
+  | RedTeamFailedEvent
+  | VulnerabilitiesThresholdReachedEvent;
 export type DomainEventType = DomainEvent['type'];
 export type DomainEventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
 export type DomainEventHandler<T extends DomainEventType> = (event: DomainEventOf<T>) => void | Promise<void>;
