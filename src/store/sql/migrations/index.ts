@@ -14,6 +14,7 @@ import { eventOutboxMigration } from './0010-event-outbox.js';
 import { outboxTypeIndexMigration } from './0011-outbox-type-index.js';
 import { predictionsMigration } from './0012-predictions.js';
 import { deploymentsMigration } from './0013-deployments.js';
+import { redteamMigration } from './0014-redteam.js';
 
 /**
  * The one migration stream for SQLite and PostgreSQL, in order. Append only:
@@ -33,6 +34,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0011-outbox-type-index', outboxTypeIndexMigration],
   ['0012-predictions', predictionsMigration],
   ['0013-deployments', deploymentsMigration],
+  ['0014-redteam', redteamMigration],
 ];
 
 class InCodeMigrationProvider implements MigrationProvider {
