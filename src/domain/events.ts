@@ -4,7 +4,10 @@
  * change commit (or roll back) together; the store persists, this file decides.
  */
 import { candidatePercent, type Deployment } from './deployments/rollout.js';
+import type { Alert } from './alerts/episodes.js';
 import type {
+  AlertFiredEvent,
+  AlertResolvedEvent,
   DeploymentChangedEvent,
   DomainEvent,
   FreshDataEvent,
@@ -28,6 +31,8 @@ export function eventAggregate(event: DomainEvent): string {
     case 'stage-changed':
     case 'deployment-changed':
     case 'redteam-failed':
+    case 'alert-fired':
+    case 'alert-resolved':
       return `model:${event.model}`;
     case 'vulnerabilities-threshold-reached':
       return `redteam:${event.task}`;
@@ -128,4 +133,42 @@ export function campaignEndedEvents(campaign: Campaign, now: number): RedTeamFai
 /** The event of a retrain trigger just recorded. */
 export function thresholdReachedEvent(trigger: RetrainTrigger): VulnerabilitiesThresholdReachedEvent {
   return { type: 'vulnerabilities-threshold-reached', task: trigger.task, triggerId: trigger.id, vulnerabilities: trigger.vulnerabilities, threshold: trigger.threshold, at: trigger.createdAt };
+}
+
+/** The event of an alert episode just opened. */
+export function alertFiredEvent(alert: Alert): AlertFiredEvent {
+  return {
+    type: 'alert-fired',
+    alertId: alert.id,
+    fingerprint: alert.fingerprint,
+    rule: alert.rule,
+    kind: alert.kind,
+    severity: alert.severity,
+    model: alert.model,
+    version: alert.version,
+    metric: alert.metric,
+    value: alert.value,
+    baseline: alert.baseline,
+    summary: alert.summary,
+    silenced: alert.silencedBy !== null,
+    at: alert.firedAt,
+  };
+}
+
+/** The event of an alert episode just resolved. */
+export function alertResolvedEvent(alert: Alert): AlertResolvedEvent {
+  return {
+    type: 'alert-resolved',
+    alertId: alert.id,
+    fingerprint: alert.fingerprint,
+    rule: alert.rule,
+    kind: alert.kind,
+    severity: alert.severity,
+    model: alert.model,
+    version: alert.version,
+    metric: alert.metric,
+    firedAt: alert.firedAt,
+    silenced: alert.silencedBy !== null,
+    at: alert.resolvedAt ?? alert.lastSeenAt,
+  };
 }

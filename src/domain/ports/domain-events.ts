@@ -107,6 +107,44 @@ export interface VulnerabilitiesThresholdReachedEvent {
   readonly at: number;
 }
 
+/**
+ * An alert episode opened: a rule's condition started to hold for a model (version, metric).
+ * Raised once per episode, in the transaction that stored it; the retraining orchestrator and
+ * the webhook notifications consume it. `silenced`: a silence mutes its notifications.
+ */
+export interface AlertFiredEvent {
+  readonly type: 'alert-fired';
+  readonly alertId: string;
+  readonly fingerprint: string;
+  readonly rule: string;
+  readonly kind: string;
+  readonly severity: string;
+  readonly model: string;
+  readonly version: number | null;
+  readonly metric: string | null;
+  readonly value: number;
+  readonly baseline: number | null;
+  readonly summary: string;
+  readonly silenced: boolean;
+  readonly at: number;
+}
+
+/** An alert episode ended: its rule's condition cleared for as many observations in a row as the rule asks. */
+export interface AlertResolvedEvent {
+  readonly type: 'alert-resolved';
+  readonly alertId: string;
+  readonly fingerprint: string;
+  readonly rule: string;
+  readonly kind: string;
+  readonly severity: string;
+  readonly model: string;
+  readonly version: number | null;
+  readonly metric: string | null;
+  readonly firedAt: number;
+  readonly silenced: boolean;
+  readonly at: number;
+}
+
 /** Every domain event. Areas add members to this union (and a case to `eventAggregate`). */
 export type DomainEvent =
   | FreshDataEvent
@@ -115,7 +153,9 @@ export type DomainEvent =
   | JobFinishedEvent
   | DeploymentChangedEvent
   | RedTeamFailedEvent
-  | VulnerabilitiesThresholdReachedEvent;
+  | VulnerabilitiesThresholdReachedEvent
+  | AlertFiredEvent
+  | AlertResolvedEvent;
 export type DomainEventType = DomainEvent['type'];
 export type DomainEventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
 export type DomainEventHandler<T extends DomainEventType> = (event: DomainEventOf<T>) => void | Promise<void>;

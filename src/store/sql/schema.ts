@@ -12,6 +12,7 @@ import type { EventsTables } from './tables/events-tables.js';
 import type { PredictionsTables } from './tables/predictions-tables.js';
 import type { DeploymentsTables } from './tables/deployments-tables.js';
 import type { RedTeamTables } from './tables/redteam-tables.js';
+import type { AlertsTables } from './tables/alerts-tables.js';
 
 // Each area adds its tables interface to this intersection.
-export type DatabaseSchema = RegistryTables & TrackingTables & DatasetsTables & JobsTables & ArtifactsTables & EventsTables & PredictionsTables & DeploymentsTables & RedTeamTables;
+export type DatabaseSchema = RegistryTables & TrackingTables & DatasetsTables & JobsTables & ArtifactsTables & EventsTables & PredictionsTables & DeploymentsTables & RedTeamTables & AlertsTables;

@@ -15,6 +15,7 @@ import { outboxTypeIndexMigration } from './0011-outbox-type-index.js';
 import { predictionsMigration } from './0012-predictions.js';
 import { deploymentsMigration } from './0013-deployments.js';
 import { redteamMigration } from './0014-redteam.js';
+import { alertsMigration } from './0015-alerts.js';
 
 /**
  * The one migration stream for SQLite and PostgreSQL, in order. Append only:
@@ -35,6 +36,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0012-predictions', predictionsMigration],
   ['0013-deployments', deploymentsMigration],
   ['0014-redteam', redteamMigration],
+  ['0015-alerts', alertsMigration],
 ];
 
 class InCodeMigrationProvider implements MigrationProvider {
