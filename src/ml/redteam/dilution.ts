@@ -1,0 +1,78 @@
+/**
+ * Attacks that leave the payload intact and surround it with benign text, so a model that
+ * averages its evidence over the whole input (or reads only its beginning) lets it through.
+ * The payload's words always survive verbatim and in order.
+ */
+import type { Rng } from '../random.js';
+import type { TransformAttack } from './attack.js';
+import { pick } from './char-edits.js';
+import { transformAttack } from './define.js';
+import { BENIGN_SENTENCES, BENIGN_WORDS } from './lexicon.js';
+
+/** Shortest benign text a payload is buried under, in characters; longer payloads get three times their length. */
+const MIN_BURY_CHARS = 1500;
+/** Fewest benign words appended by the good-word attack; longer payloads get 1.5–2.5 per payload word. */
+const MIN_GOOD_WORDS = 40;
+
+function benignSentences(minChars: number, rng: Rng): string {
+  let out = pick(BENIGN_SENTENCES, rng);
+  while (out.length < minChars) out += ` ${pick(BENIGN_SENTENCES, rng)}`;
+  return out;
+}
+
+function benignWords(count: number, rng: Rng): string {
+  let out = pick(BENIGN_WORDS, rng);
+  for (let i = 1; i < count; i++) out += ` ${pick(BENIGN_WORDS, rng)}`;
+  return out;
+}
+
+/** Runs of non-whitespace characters (ASCII whitespace is enough to size the padding). */
+function countWords(text: string): number {
+  let count = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const space = c === 32 || (c >= 9 && c <= 13);
+    if (!space && !inWord) count++;
+    inWord = !space;
+  }
+  return count;
+}
+
+/** Benign prose about `share` × 3 × the payload's length (at least `share` × 1,500 characters), a little longer by chance. */
+const buryingText = (payload: string, share: number, rng: Rng): string =>
+  benignSentences(Math.round(share * Math.max(MIN_BURY_CHARS, 3 * payload.length) * (1 + 0.5 * rng.next())), rng);
+
+/** Cuts `text` at 2–5 random whitespace runs (as many as it has) and puts benign sentences between the pieces. */
+function fragment(text: string, rng: Rng): string {
+  const gaps: Array<readonly [number, number]> = [];
+  const whitespace = /\s+/g;
+  for (let m = whitespace.exec(text); m !== null; m = whitespace.exec(text)) {
+    if (m.index > 0 && m.index + m[0].length < text.length) gaps.push([m.index, m.index + m[0].length]);
+  }
+  const cuts = rng.shuffle(gaps.slice()).slice(0, Math.min(gaps.length, 2 + rng.nextInt(4)));
+  cuts.sort((a, b) => a[0] - b[0]);
+  let out = `${pick(BENIGN_SENTENCES, rng)} `;
+  let from = 0;
+  for (const [start, end] of cuts) {
+    out += `${text.slice(from, start)} ${benignSentences(1, rng)} `;
+    from = end;
+  }
+  return `${out}${text.slice(from)} ${pick(BENIGN_SENTENCES, rng)}`;
+}
+
+export const DILUTION_ATTACKS: readonly TransformAttack[] = [
+  transformAttack('dilution', 'good-word-padding', 'appends many benign words after the payload (the good-word attack)', (text, rng) => {
+    const count = Math.max(MIN_GOOD_WORDS, Math.round(countWords(text) * (1.5 + rng.next())));
+    return `${text}\n\n${benignWords(count, rng)}`;
+  }),
+  transformAttack('dilution', 'benign-prefix', 'buries the payload after a long benign text (at least 1,500 characters, or three times its length)', (text, rng) =>
+    `${buryingText(text, 1, rng)}\n\n${text}`,
+  ),
+  transformAttack('dilution', 'benign-sandwich', 'puts the payload in the middle of a long benign text', (text, rng) =>
+    `${buryingText(text, 0.5, rng)}\n\n${text}\n\n${buryingText(text, 0.5, rng)}`,
+  ),
+  transformAttack('dilution', 'fragmented-payload', 'splits the payload into pieces at word boundaries, with benign sentences between them', (text, rng) =>
+    fragment(text, rng),
+  ),
+];
