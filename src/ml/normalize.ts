@@ -3,7 +3,7 @@
  * recipe is stored in the model manifest, so a model always serves with the
  * chain it was trained with.
  */
-import { LETTER_OR_DIGIT } from './char-classes.js';
+import { INVISIBLE_PATTERN, LETTER_OR_DIGIT } from './char-classes.js';
 
 /** Which normalisation steps are on. Steps run in the order of the fields below. */
 export interface NormalizationRecipe {
@@ -41,15 +41,6 @@ export const DEFAULT_NORMALIZATION: NormalizationRecipe = Object.freeze({
   collapseWhitespace: true,
 });
 
-// \p{Cf} covers zero-width space/joiners, LRM/RLM, bidi embeddings/overrides/isolates,
-// word joiner, BOM, soft hyphen and the tag block U+E0000–E007F. Variation selectors,
-// the combining grapheme joiner and the Hangul/Mongolian fillers are not Cf but render
-// as nothing, so they are listed by hand. Each is stripped on its own, so the lint rule
-// about combined characters inside a class does not apply.
-const INVISIBLE =
-  // eslint-disable-next-line no-misleading-character-class
-  /[\p{Cf}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFFA0\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
-
 /** Cyrillic and Greek letters that render like a Latin letter in common fonts. */
 const CONFUSABLES: Readonly<Record<string, string>> = {
   // Cyrillic lower case
@@ -71,31 +62,50 @@ const foldOne = (ch: string): string => CONFUSABLES[ch] ?? ch;
 const LETTER = LETTER_OR_DIGIT;
 const isSeparator = (c: number): boolean => c === 32 || c === 46 || c === 45 || c === 95 || c === 42; // space . - _ *
 
-/** Joins runs of ≥3 single letters separated by one separator; a hand scanner (a regex with lookbehind was the slowest step). */
-function collapseSpacedLetters(s: string): string {
+/**
+ * Finds runs of ≥3 single letters separated by one separator (space . - _ *), as in
+ * "f r e e": calls `visit(first, last)` with the indices of each run's first and last
+ * letter and returns how many runs there are. A hand scanner (a regex with lookbehind was
+ * the slowest normalisation step); the normaliser joins the runs, monitoring counts them.
+ */
+export function scanSpacedLetterRuns(s: string, visit?: (first: number, last: number) => void): number {
   const n = s.length;
-  const isLetter = (i: number): boolean => i >= 0 && i < n && LETTER[s.charCodeAt(i)] === 1;
-  let out = '';
-  let copiedUpTo = 0;
+  const letterAt = (i: number): boolean => i < n && LETTER[s.charCodeAt(i)] === 1;
+  let runs = 0;
   let i = 0;
+  // At the top of the loop s[i - 1] is never a letter: each branch stops on a non-letter.
   while (i < n) {
-    if (LETTER[s.charCodeAt(i)] === 1 && !isLetter(i - 1) && !isLetter(i + 1)) {
+    if (LETTER[s.charCodeAt(i)] !== 1) {
+      i++;
+    } else if (letterAt(i + 1)) {
+      i += 2;
+      while (letterAt(i)) i++;
+    } else {
       let end = i;
       let count = 1;
-      while (end + 2 < n && isSeparator(s.charCodeAt(end + 1)) && isLetter(end + 2) && !isLetter(end + 3)) {
+      while (end + 2 < n && isSeparator(s.charCodeAt(end + 1)) && letterAt(end + 2) && !letterAt(end + 3)) {
         end += 2;
         count++;
       }
       if (count >= 3) {
-        out += s.slice(copiedUpTo, i);
-        for (let k = i; k <= end; k += 2) out += s[k];
-        copiedUpTo = end + 1;
+        runs++;
+        visit?.(i, end);
       }
       i = end + 1;
-    } else {
-      i++;
     }
   }
+  return runs;
+}
+
+/** Joins runs of ≥3 single letters separated by one separator. */
+function collapseSpacedLetters(s: string): string {
+  let out = '';
+  let copiedUpTo = 0;
+  scanSpacedLetterRuns(s, (first, last) => {
+    out += s.slice(copiedUpTo, first);
+    for (let k = first; k <= last; k += 2) out += s[k];
+    copiedUpTo = last + 1;
+  });
   return copiedUpTo === 0 ? s : out + s.slice(copiedUpTo);
 }
 
@@ -113,7 +123,7 @@ export function normalizeText(text: string, recipe: NormalizationRecipe = DEFAUL
   // The three Unicode steps are no-ops on ASCII; skipping them is the common fast path.
   if (NON_ASCII.test(out)) {
     if (recipe.nfkc) out = out.normalize('NFKC');
-    if (recipe.stripInvisible) out = out.replace(INVISIBLE, '');
+    if (recipe.stripInvisible) out = out.replace(INVISIBLE_PATTERN, '');
     if (recipe.foldConfusables) out = out.replace(CONFUSABLE_PATTERN, foldOne);
   }
   if (recipe.lowercase) out = out.toLowerCase();

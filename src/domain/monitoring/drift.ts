@@ -11,8 +11,8 @@
  *   Jensen–Shannon distance.
  *
  * Every result carries all effect sizes (KS distance, PSI, JS distance, Wasserstein-1 in
- * reference standard deviations) whichever decided, and the value ranges that moved most,
- * so the caller can show example inputs from those ranges.
+ * reference standard deviations) whichever decided, and the value ranges that gained most
+ * share, so the caller can show example inputs from those ranges.
  */
 import { binEdges, profileMoments, sameLayout, type DistributionProfile, type ReferenceProfile } from './profile.js';
 import { chiSquareSurvival, ksPValue } from './distributions.js';
@@ -94,7 +94,10 @@ export interface DriftResult {
   readonly test: DriftTestResult | null;
   /** Null without data. */
   readonly effects: DriftEffects | null;
-  /** The value ranges whose share changed most, largest change first. */
+  /**
+   * The value ranges whose share grew most in the live window, largest gain first: the
+   * hook for example inputs (the caller picks live inputs whose value falls in the first ranges).
+   */
   readonly movedBins: readonly MovedBin[];
 }
 
@@ -177,7 +180,8 @@ export function compareDistributions(
     jsDistance: Math.sqrt(Math.max(0, js)),
     wasserstein: sd > 0 ? earthMoved / sd : null,
   };
-  moved.sort((a, b) => Math.abs(b.liveShare - b.referenceShare) - Math.abs(a.liveShare - a.referenceShare));
+  // Ranges the live window gained share in come first: that is where its new inputs are.
+  moved.sort((a, b) => b.liveShare - b.referenceShare - (a.liveShare - a.referenceShare));
   const movedBins = moved.slice(0, policy.movedBins);
 
   if (Math.min(referenceRows, liveRows) >= policy.largeSampleRows) {
