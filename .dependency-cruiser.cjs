@@ -92,6 +92,13 @@ module.exports = {
       to: { path: '^src/store/sql/dialects/(sqlite|postgres)\\.ts$' },
     },
     {
+      name: 'web-is-a-client',
+      comment: 'The dashboard (web/) reaches the server over HTTP: from src/ it imports types only (erased from the bundle), never code.',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^src/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
@@ -100,6 +107,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
+    // The dashboard's build output: one bundle, not source.
+    exclude: { path: '^web/dist/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },

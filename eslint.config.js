@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'web/**', 'dist/**', '.warden/**', 'coverage/**', 'test/fixtures/boundaries/**'] },
+  { ignores: ['node_modules/**', 'web/dist/**', 'dist/**', '.warden/**', 'coverage/**', 'test/fixtures/boundaries/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -37,6 +37,24 @@ export default tseslint.config(
         {
           selector: ":matches(BinaryExpression[operator=/^[!=]==?$/], SwitchCase) > Literal[value=/^(sqlite|postgres)$/]",
           message: 'Put the SQLite/PostgreSQL difference in src/store/sql/dialects/ (the SqlDialect interface) instead of branching on the dialect.',
+        },
+      ],
+    },
+  },
+  {
+    // The dashboard runs in a browser and reaches the server over HTTP only: it may import the
+    // server's types (erased from the bundle), never its code.
+    files: ['web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-globals': ['error', { name: 'process', message: 'The dashboard runs in a browser.' }, { name: 'Buffer', message: 'The dashboard runs in a browser.' }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/src/*', '**/src/**'], allowTypeImports: true, message: 'web/ talks to the server over HTTP: import its types only (import type).' },
+            { group: ['node:*'], message: 'The dashboard runs in a browser.' },
+          ],
         },
       ],
     },

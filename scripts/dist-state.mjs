@@ -1,13 +1,14 @@
 // Whether dist/ (the compiled build that `npm start` and `warden` run) is there and newer
 // than every input of the build: src/ and the tsconfig files. Shared by bin/warden.js,
-// which warns, and scripts/prepare.mjs, which rebuilds.
+// which warns, and scripts/prepare.mjs, which rebuilds. webState does the same for the
+// dashboard bundle (web/dist) and its inputs.
 import fs from 'node:fs';
 import path from 'node:path';
 
 const BUILD_INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json'];
 
 /** Newest modification time under `file` (a file or a folder), 0 when it does not exist. */
-function newestMtime(file) {
+function newestMtime(file, skip = new Set()) {
   let stat;
   try {
     stat = fs.statSync(file);
@@ -16,7 +17,10 @@ function newestMtime(file) {
   }
   if (!stat.isDirectory()) return stat.mtimeMs;
   let newest = stat.mtimeMs;
-  for (const entry of fs.readdirSync(file)) newest = Math.max(newest, newestMtime(path.join(file, entry)));
+  for (const entry of fs.readdirSync(file)) {
+    const child = path.join(file, entry);
+    if (!skip.has(child)) newest = Math.max(newest, newestMtime(child, skip));
+  }
   return newest;
 }
 
@@ -38,5 +42,25 @@ export function distState(root) {
     return 'missing';
   }
   const inputs = Math.max(...BUILD_INPUTS.map((input) => newestMtime(path.join(root, input))));
+  return inputs > built ? 'stale' : 'fresh';
+}
+
+/**
+ * The dashboard's build: 'missing' without web/dist/index.html, 'stale' when web/ (its sources,
+ * index.html, configs) or the lockfile (a new React or uPlot) changed after it, else 'fresh'.
+ * The server types it imports are erased from the bundle, so src/ is no input. A checkout
+ * without web/ is never stale.
+ */
+export function webState(root) {
+  const web = path.join(root, 'web');
+  let built;
+  try {
+    built = fs.statSync(path.join(web, 'dist', 'index.html')).mtimeMs;
+  } catch {
+    return fs.existsSync(web) ? 'missing' : 'fresh';
+  }
+  // web/dist is the output itself; node_modules/.vite is Vite's cache when it keeps one there.
+  const skip = new Set([path.join(web, 'dist'), path.join(web, 'node_modules')]);
+  const inputs = Math.max(newestMtime(web, skip), newestMtime(path.join(root, 'package-lock.json')));
   return inputs > built ? 'stale' : 'fresh';
 }

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The only reader of process.env. Everything else receives a frozen, validated Config.
@@ -15,6 +16,8 @@ export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
  * `normal` only at WAL checkpoints (faster; a power cut can lose the last commits, a crash cannot).
  */
 export const SQLITE_SYNC_MODES = ['full', 'normal'] as const;
+/** The dashboard `npm run build` leaves beside src/ (and dist/, where the compiled config lives). */
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../web/dist', import.meta.url));
 /** What a process does: serve HTTP, run jobs, declare the periodic schedules. */
 export const PROCESS_ROLES = ['api', 'worker', 'scheduler'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
@@ -100,6 +103,8 @@ export interface Config {
   readonly predictionRetentionMs: number;
   /** Client side: the server the CLI talks to, and its token. */
   readonly serverUrl: string;
+  /** The built dashboard (index.html and assets/) served at `/` (WARDEN_WEB_DIR, default web/dist of this checkout); nothing is served when it holds no index.html. */
+  readonly webDir: string;
   readonly clientToken: string | undefined;
 }
 
@@ -270,6 +275,7 @@ export function loadConfig(
     predictionLogFlushMs: integer(env, 'WARDEN_PREDICTION_LOG_FLUSH_MS', 1_000, 10, 60_000),
     predictionRetentionMs: integer(env, 'WARDEN_PREDICTION_RETENTION_MS', 30 * 24 * 3600 * 1000, 60_000, 10 * 365 * 24 * 3600 * 1000), // 30 days
     serverUrl: env.WARDEN_URL || `http://127.0.0.1:${port}`,
+    webDir: path.resolve(cwd, env.WARDEN_WEB_DIR || DEFAULT_WEB_DIR),
     clientToken: env.WARDEN_TOKEN || undefined,
   };
   return Object.freeze(config);

@@ -18,7 +18,7 @@ const tsConfig = extractTSConfig(path.join(root, 'tsconfig.json'));
 async function violations(baseDir: string): Promise<string[]> {
   const { tsConfig: _fileName, ...options } = config.options;
   const result = await cruise(
-    ['src'],
+    ['src', 'web'],
     { ...options, baseDir, ruleSet: { forbidden: config.forbidden }, validate: true, tsConfig: { fileName: path.join(root, 'tsconfig.json') } },
     undefined,
     { tsConfig },
@@ -48,6 +48,7 @@ describe('architecture: dependency-cruiser boundary rules', () => {
       'ml-imports-only-ml-and-domain: src/ml/uses-store.ts',
       'dialect-chosen-once: src/store/sql/uses-dialect.ts',
       'no-circular: src/services/cycle-a.ts',
+      'web-is-a-client: web/src/uses-server-code.ts',
     ].sort();
     assert.deepEqual(found, expected);
     const proven = new Set(found.map((entry) => entry.split(':')[0]));

@@ -10,6 +10,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
 import { authHook } from './auth.js';
+import { registerDashboard } from './dashboard.js';
 import { partAwareValidator } from './body-validation.js';
 import { prettyLogStream, type LogSink } from './pretty-log.js';
 import { errorHandler, notFoundHandler, toHttpFailure } from './http-errors.js';
@@ -183,5 +184,6 @@ export async function buildApp(deps: AppDeps): Promise<WardenApp> {
       await module(scope, deps);
     });
   }
+  await registerDashboard(app, deps.config.webDir);
   return app;
 }

@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { WardenError } from '../domain/errors.js';
 import { isRole, roleAllows, type Principal, type Role } from '../domain/auth.js';
 import type { AuthService } from '../services/auth-service.js';
+import { DASHBOARD_ASSET_PREFIX, DASHBOARD_PATHS } from './dashboard.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -28,11 +29,14 @@ export function actorOf(request: FastifyRequest): { readonly name: string; reado
   return request.principal === null ? { name: request.actor } : { name: request.principal.name, role: request.principal.role };
 }
 
-/** Routes allowed to be public; anything else marked public is a bug the auth test catches. */
-export const PUBLIC_ROUTE_PREFIXES = ['/health', '/docs'] as const;
+/**
+ * Routes allowed to be public; anything else marked public is a bug the auth test catches.
+ * The dashboard's page and bundle are public: they hold no data, the API calls they make need a token.
+ */
+export const PUBLIC_ROUTE_PREFIXES = ['/health', '/docs', DASHBOARD_ASSET_PREFIX] as const;
 
 export function isPublicPath(url: string): boolean {
-  return PUBLIC_ROUTE_PREFIXES.some((prefix) => url === prefix || url.startsWith(`${prefix}/`));
+  return (DASHBOARD_PATHS as readonly string[]).includes(url) || PUBLIC_ROUTE_PREFIXES.some((prefix) => url === prefix || url.startsWith(`${prefix}/`));
 }
 
 /** `Authorization: Bearer <token>` → the token; undefined when absent or another scheme. */

@@ -36,6 +36,16 @@ describe('token routes', () => {
     assert.ok(all.json().tokens.some((t: { id: string }) => t.id === issued.id));
   });
 
+  it('tells any token its own name and role (GET /tokens/current), and a missing token nothing', async () => {
+    const created = await platform.app.inject({ method: 'POST', url: '/tokens', headers: admin, payload: { name: 'dash-viewer', role: 'viewer' } });
+    const viewer = { authorization: `Bearer ${created.json().token as string}` };
+    const current = await platform.app.inject({ method: 'GET', url: '/tokens/current', headers: viewer });
+    assert.equal(current.statusCode, 200);
+    assert.deepEqual(current.json(), { name: 'dash-viewer', role: 'viewer' });
+    assert.equal((await platform.app.inject({ method: 'GET', url: '/tokens/current', headers: admin })).json().role, 'admin');
+    assert.equal((await platform.app.inject({ method: 'GET', url: '/tokens/current' })).statusCode, 401);
+  });
+
   it('validates name and role, naming the field', async () => {
     for (const [payload, field] of [
       [{ name: 'x', role: 'root' }, 'body.role'],

@@ -19,7 +19,7 @@ const RunId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-
 const ArtifactId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Artifact id (from the list).' });
 const Sha256 = Type.String({ pattern: SHA256_DIGEST_INPUT_PATTERN, description: 'Lower-case hex sha256 of the bytes, optionally prefixed with "sha256:".' });
 
-const Artifact = Type.Object({
+export const ArtifactSchema = Type.Object({
   id: Type.String(),
   runId: Type.String(),
   name: Type.String({ description: 'Display name (metadata only; never a file system path).' }),
@@ -107,7 +107,7 @@ export const artifactRoutes: RouteModule = (app, deps) => {
           mediaType: Type.Optional(Type.String({ maxLength: 255, description: 'Media type; guessed from the name when absent.' })),
         }),
         headers: Type.Object({ 'x-content-sha256': Type.Optional(Sha256) }),
-        response: { 201: Artifact, ...errors, 409: ErrorBody, 413: ErrorBody },
+        response: { 201: ArtifactSchema, ...errors, 409: ErrorBody, 413: ErrorBody },
       },
       onRequest: async (request) => {
         const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
@@ -144,7 +144,7 @@ export const artifactRoutes: RouteModule = (app, deps) => {
         summary: "List a run's artifacts",
         tags: ['artifacts'],
         params: Type.Object({ id: RunId }),
-        response: { 200: Type.Object({ artifacts: Type.Array(Artifact) }), ...errors },
+        response: { 200: Type.Object({ artifacts: Type.Array(ArtifactSchema) }), ...errors },
       },
     },
     async (request) => ({ artifacts: (await artifacts.list(request.params.id)).map(view) }),
@@ -173,7 +173,7 @@ export const artifactRoutes: RouteModule = (app, deps) => {
         summary: 'Delete an artifact record (its blob goes at the next garbage collection if nothing else references it)',
         tags: ['artifacts'],
         params: Type.Object({ id: RunId, artifactId: ArtifactId }),
-        response: { 200: Artifact, ...errors },
+        response: { 200: ArtifactSchema, ...errors },
       },
     },
     async (request) => view(await artifacts.delete(request.params.id, request.params.artifactId)),

@@ -35,7 +35,7 @@ const SourceFile = Type.Object({
   rows: Type.Integer(),
 });
 
-const Dataset = Type.Object({
+export const DatasetSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
   version: Type.Integer(),
@@ -88,7 +88,7 @@ const ScanReport = Type.Object({
       files: Type.Array(FreshFile),
       pending: Type.Array(Type.String(), { description: 'files still being written; looked at again by the next scan' }),
       rejected: Type.Array(Type.Object({ file: Type.String(), movedTo: Type.String(), code: Type.String(), message: Type.String() })),
-      dataset: Type.Optional(Dataset),
+      dataset: Type.Optional(DatasetSchema),
       announced: Type.Boolean({ description: 'a new `<model>-fresh` version was registered and a fresh-data event published' }),
     }),
   ),
@@ -128,7 +128,7 @@ export const datasetRoutes: RouteModule = (app, deps) => {
         summary: 'List dataset names with their version count and newest version',
         tags: ['datasets'],
         response: {
-          200: Type.Object({ datasets: Type.Array(Type.Object({ name: Type.String(), versions: Type.Integer(), latest: Dataset })) }),
+          200: Type.Object({ datasets: Type.Array(Type.Object({ name: Type.String(), versions: Type.Integer(), latest: DatasetSchema })) }),
           ...errors,
         },
       },
@@ -149,7 +149,7 @@ export const datasetRoutes: RouteModule = (app, deps) => {
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
           offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
         }),
-        response: { 200: Type.Object({ versions: Type.Array(Dataset) }), ...errors },
+        response: { 200: Type.Object({ versions: Type.Array(DatasetSchema) }), ...errors },
       },
     },
     async (request) => {
@@ -167,7 +167,7 @@ export const datasetRoutes: RouteModule = (app, deps) => {
         summary: 'Get one dataset version',
         tags: ['datasets'],
         params: Type.Object({ name: DatasetName, version: VersionNumber }),
-        response: { 200: Dataset, ...errors },
+        response: { 200: DatasetSchema, ...errors },
       },
     },
     async (request) => view(await datasets.get(request.params.name, request.params.version)),
@@ -223,8 +223,8 @@ export const datasetRoutes: RouteModule = (app, deps) => {
           description: Type.Optional(Type.String({ maxLength: 1000 })),
         }),
         response: {
-          200: Type.Object({ dataset: Dataset, created: Type.Boolean() }),
-          201: Type.Object({ dataset: Dataset, created: Type.Boolean() }),
+          200: Type.Object({ dataset: DatasetSchema, created: Type.Boolean() }),
+          201: Type.Object({ dataset: DatasetSchema, created: Type.Boolean() }),
           400: DatasetInvalidBody,
           401: ErrorBody,
           403: ErrorBody,

@@ -58,7 +58,7 @@ const ReadingSchema = Type.Object({
   breached: Type.Boolean(),
 });
 
-const DeploymentSchema = Type.Object({
+export const DeploymentSchema = Type.Object({
   id: Type.String(),
   model: Type.String(),
   strategy: StringEnum(DEPLOYMENT_STRATEGIES),
@@ -97,6 +97,14 @@ const DeploymentSchema = Type.Object({
       readings: Type.Optional(Type.Array(ReadingSchema)),
     }),
   ),
+});
+
+const Answer = Type.Object({ version: Type.Integer(), label: Type.Integer(), probability: Type.Number() });
+export const ShadowSchema = Type.Object({
+  deployment: Type.String(),
+  compared: Type.Integer(),
+  disagreements: Type.Integer(),
+  examples: Type.Array(Type.Object({ id: Type.String({ description: 'the live prediction id (feedback names it)' }), requestId: Type.String(), at: Type.Integer(), live: Answer, shadow: Answer })),
 });
 
 /** The candidate version as it is after the call, the stage moves the call made (promotion, archive), and the deployment. */
@@ -189,7 +197,6 @@ export const deploymentRoutes: RouteModule = (app, deps) => {
     );
   }
 
-  const Answer = Type.Object({ version: Type.Integer(), label: Type.Integer(), probability: Type.Number() });
   app.get(
     '/deployments/:id/shadow',
     {
@@ -199,15 +206,7 @@ export const deploymentRoutes: RouteModule = (app, deps) => {
         tags: ['deployments'],
         params: IdParams,
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SHADOW_EXAMPLES, description: 'disagreements listed (default 20)' })) }, { additionalProperties: false }),
-        response: {
-          200: Type.Object({
-            deployment: Type.String(),
-            compared: Type.Integer(),
-            disagreements: Type.Integer(),
-            examples: Type.Array(Type.Object({ id: Type.String({ description: 'the live prediction id (feedback names it)' }), requestId: Type.String(), at: Type.Integer(), live: Answer, shadow: Answer })),
-          }),
-          ...errors,
-        },
+        response: { 200: ShadowSchema, ...errors },
       },
     },
     async (request) => deployments.shadowComparison(request.params.id, request.query.limit) as Promise<Mutable<ShadowComparison & { deployment: string }>>,

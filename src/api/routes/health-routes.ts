@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { RouteModule } from '../app-deps.js';
 
-const Health = Type.Object({
+export const HealthSchema = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
   version: Type.String(),
   store: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]),
@@ -23,7 +23,7 @@ export const healthRoutes: RouteModule = (app, deps) => {
     '/health',
     {
       config: { public: true },
-      schema: { summary: 'Liveness and readiness', tags: ['system'], response: { 200: Health, 503: Health } },
+      schema: { summary: 'Liveness and readiness', tags: ['system'], response: { 200: HealthSchema, 503: HealthSchema } },
     },
     async (request, reply) => {
       const { runtime } = deps;

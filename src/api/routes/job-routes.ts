@@ -55,7 +55,7 @@ export const JobSchema = Type.Object(
   { description: 'A background job.' },
 );
 
-const LogLine = Type.Object({ seq: Type.Integer(), at: Millis, line: Type.String() });
+export const LogLine = Type.Object({ seq: Type.Integer(), at: Millis, line: Type.String() });
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 

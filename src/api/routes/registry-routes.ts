@@ -54,7 +54,7 @@ const Policy = Type.Union(
   { description: 'Auto-stage policy applied when a version is registered. Default: eval_accuracy > 0.9 → Production, else Staging.' },
 );
 
-const ModelSchema = Type.Object({
+export const ModelSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
   task: Type.String(),
@@ -80,7 +80,7 @@ const ModelSchema = Type.Object({
   updatedAt: Type.Number(),
 });
 
-const VersionSchema = Type.Object({
+export const VersionSchema = Type.Object({
   id: Type.String(),
   model: Type.String(),
   number: Type.Integer(),
@@ -103,7 +103,7 @@ const VersionSchema = Type.Object({
   updatedAt: Type.Number(),
 });
 
-const TransitionSchema = Type.Object({
+export const TransitionSchema = Type.Object({
   id: Type.String(),
   seq: Type.Integer(),
   version: Type.Integer(),
@@ -130,7 +130,7 @@ const Summary = Type.Object({
 });
 const PerformancePoint = Type.Object({ ...Summary.properties, metrics: NumberMap });
 
-const LineageSchema = Type.Object({
+export const LineageSchema = Type.Object({
   model: Type.String(),
   version: Type.Object({ ...PerformancePoint.properties, parentVersion: Nullable(Type.Integer()) }),
   ancestors: Type.Array(Summary, { description: 'Nearest first.' }),
@@ -156,7 +156,7 @@ const Compared = Type.Object({ model: Type.String(), number: Type.Integer(), sem
 const Interval = Type.Object({ lower: Type.Number(), upper: Type.Number(), level: Type.Number(), method: Type.Literal('newcombe-paired') });
 const FlipSide = Type.Object({ label: Type.Integer(), probability: Type.Number() });
 const Flip = Type.Object({ row: Type.Integer(), label: Type.Integer(), text: Type.String({ description: 'At most 200 characters.' }), a: FlipSide, b: FlipSide });
-const ComparisonSchema = Type.Object({
+export const ComparisonSchema = Type.Object({
   a: Compared,
   b: Compared,
   relation: StringEnum(['same', 'ancestor', 'descendant', 'siblings', 'related', 'unrelated', 'different-models'] as const, { description: 'How a relates to b.' }),
@@ -189,7 +189,7 @@ const ComparisonSchema = Type.Object({
   flips: Nullable(Type.Object({ onlyARight: Type.Array(Flip), onlyBRight: Type.Array(Flip) })),
 });
 
-const StatusSchema = Type.Object({
+export const StatusSchema = Type.Object({
   models: Type.Array(
     Type.Object({
       name: Type.String(),

@@ -6,7 +6,7 @@ import { StringEnum } from '../schemas.js';
 
 const Role = StringEnum(ROLES);
 
-const Token = Type.Object({
+export const TokenSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
   role: Role,
@@ -29,9 +29,27 @@ function view(token: ApiToken) {
   return { ...token };
 }
 
-/** Token management (admin only): issue, list, revoke. */
+export const CurrentTokenSchema = Type.Object({
+  name: Type.String({ description: 'The actor recorded for changes made with this token.' }),
+  role: Role,
+});
+
+/** Token management (admin only): issue, list, revoke. And, for any token, who it is (the dashboard's sign-in). */
 export const tokenRoutes: RouteModule = (app, deps) => {
   const auth = deps.services.auth;
+
+  app.get(
+    '/tokens/current',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'The name and role of the token that calls (a client shows only what that role may do)',
+        tags: ['tokens'],
+        response: { 200: CurrentTokenSchema, 401: ErrorBody, 403: ErrorBody },
+      },
+    },
+    async (request) => ({ name: request.principal?.name ?? '', role: request.principal?.role ?? 'viewer' }),
+  );
 
   app.post(
     '/tokens',
@@ -62,7 +80,7 @@ export const tokenRoutes: RouteModule = (app, deps) => {
         summary: 'List tokens (never their values)',
         tags: ['tokens'],
         querystring: Type.Object({ includeRevoked: Type.Optional(Type.Boolean({ default: false })) }),
-        response: { 200: Type.Object({ tokens: Type.Array(Token) }), ...errors },
+        response: { 200: Type.Object({ tokens: Type.Array(TokenSchema) }), ...errors },
       },
     },
     async (request) => {
@@ -79,7 +97,7 @@ export const tokenRoutes: RouteModule = (app, deps) => {
         summary: 'Revoke a token',
         tags: ['tokens'],
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
-        response: { 200: Token, ...errors },
+        response: { 200: TokenSchema, ...errors },
       },
     },
     async (request) => view(await auth.revoke(request.params.id)),

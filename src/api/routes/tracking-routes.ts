@@ -20,7 +20,7 @@ const Millis = (description: string) => Type.Integer({ minimum: 0, description: 
 const StringMap = Type.Record(Type.String(), Type.String());
 const Status = StringEnum(RUN_STATUSES);
 
-const ExperimentSchema = Type.Object({
+export const ExperimentSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
   description: Type.String(),
@@ -28,7 +28,7 @@ const ExperimentSchema = Type.Object({
   createdAt: Type.Number(),
 });
 
-const MetricPoint = Type.Object({ key: Type.String(), value: Type.Number(), step: Type.Integer(), timestamp: Type.Integer() });
+export const MetricPoint = Type.Object({ key: Type.String(), value: Type.Number(), step: Type.Integer(), timestamp: Type.Integer() });
 
 const ResourceUsage = Type.Object({
   cpuSeconds: Type.Number({ minimum: 0 }),
@@ -49,7 +49,7 @@ const RunInfoFields = {
   resourceUsage: Type.Union([ResourceUsage, Type.Null()]),
 };
 
-const RunSchema = Type.Object({
+export const RunSchema = Type.Object({
   ...RunInfoFields,
   params: StringMap,
   tags: StringMap,

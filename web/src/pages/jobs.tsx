@@ -1,0 +1,198 @@
+import { useEffect, useRef, useState } from 'react';
+import { followEvents, post } from '../api.js';
+import { ActionButton, Badge, ErrorBox, JsonView, KeyValues, ProgressBar, Section, Show, fmtDuration, fmtNum, fmtTime } from '../components.js';
+import { href, useApi, useCan } from '../hooks.js';
+import type { Job, JobLogLine, JobProgress } from '../types.js';
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const MAX_LOG_LINES = 2_000;
+
+/**
+ * A job as its event stream tells it: the snapshot, then each progress report, log line and
+ * state change as it happens. The stream ends at a terminal state.
+ */
+function useLiveJob(jobId: string, initial?: Job): { job: Job | undefined; logs: JobLogLine[]; error: Error | undefined } {
+  const [job, setJob] = useState<Job | undefined>(initial);
+  const [logs, setLogs] = useState<JobLogLine[]>([]);
+  const [error, setError] = useState<Error | undefined>(undefined);
+  useEffect(() => {
+    const abort = new AbortController();
+    followEvents(
+      `/jobs/${encodeURIComponent(jobId)}/events`,
+      (event, data) => {
+        if (event === 'snapshot') {
+          const snapshot = data as { job: Job; logs: JobLogLine[] };
+          setJob(snapshot.job);
+          setLogs(snapshot.logs);
+        } else if (event === 'state') {
+          setJob((data as { job: Job }).job);
+        } else if (event === 'progress') {
+          const progress = (data as { progress: JobProgress }).progress;
+          setJob((current) => (current === undefined ? current : { ...current, progress }));
+        } else if (event === 'log') {
+          const log = (data as { log: JobLogLine }).log;
+          setLogs((current) => [...current, log].slice(-MAX_LOG_LINES));
+        }
+      },
+      abort.signal,
+    ).catch((e: unknown) => {
+      if (!abort.signal.aborted) setError(e as Error);
+    });
+    return () => abort.abort();
+  }, [jobId]);
+  return { job, logs, error };
+}
+
+function Progress({ job }: { job: Job }) {
+  const progress = job.progress;
+  const fraction = job.state === 'succeeded' ? 1 : (progress?.fraction ?? 0);
+  const detail = [
+    progress?.phase,
+    progress?.epoch !== undefined && progress.totalEpochs !== undefined ? `epoch ${progress.epoch}/${progress.totalEpochs}` : undefined,
+    progress?.step !== undefined && progress.totalSteps !== undefined ? `step ${progress.step}/${progress.totalSteps}` : undefined,
+    progress?.throughput !== undefined ? `${fmtNum(progress.throughput, 1)} ${progress.throughputUnit ?? 'items'}/s` : undefined,
+    !TERMINAL.has(job.state) && progress?.etaSeconds !== undefined ? `ETA ${fmtDuration(progress.etaSeconds)}` : undefined,
+  ].filter(Boolean);
+  return (
+    <div className="job-progress">
+      <ProgressBar fraction={fraction} label={`job ${job.id} progress`} />
+      <span className="muted small">{detail.join(' · ')}</span>
+    </div>
+  );
+}
+
+function StateBadge({ state }: { state: string }) {
+  return <Badge kind={`job-${state}`}>{state}</Badge>;
+}
+
+/** A list row whose progress follows the job's event stream while it runs. */
+function LiveRow({ job }: { job: Job }) {
+  const live = useLiveJob(job.id, job);
+  const current = live.job ?? job;
+  return <JobRow job={current} />;
+}
+
+function JobRow({ job }: { job: Job }) {
+  const model = typeof job.payload.model === 'string' ? job.payload.model : '';
+  return (
+    <tr data-testid={`job-row-${job.id}`}>
+      <td>
+        <a href={href('jobs', job.id)}>{job.id.slice(0, 12)}</a>
+      </td>
+      <td>{job.kind}</td>
+      <td>{model}</td>
+      <td>
+        <StateBadge state={job.state} />
+      </td>
+      <td className="wide">
+        <Progress job={job} />
+      </td>
+      <td>{fmtTime(job.createdAt)}</td>
+    </tr>
+  );
+}
+
+function JobDetail({ jobId }: { jobId: string }) {
+  const { job, logs, error } = useLiveJob(jobId);
+  const editor = useCan('editor');
+  const bottom = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const element = bottom.current;
+    if (element !== null) element.scrollTop = element.scrollHeight;
+  }, [logs]);
+  return (
+    <>
+      <h1>
+        <a href={href('jobs')}>Jobs</a> / {jobId.slice(0, 12)}
+      </h1>
+      <ErrorBox error={error} />
+      {job === undefined ? (
+        <p className="muted">Loading…</p>
+      ) : (
+        <>
+          <Section
+            title={`${job.kind} ${typeof job.payload.model === 'string' ? job.payload.model : ''}`}
+            actions={
+              editor && !TERMINAL.has(job.state) && !job.cancelRequested ? (
+                <ActionButton label="Cancel job" danger testId="cancel-job" confirm="Cancel this job?" action={() => post(`/jobs/${encodeURIComponent(job.id)}/cancel`)} />
+              ) : undefined
+            }
+          >
+            <div data-testid="job-detail" data-state={job.state}>
+              <Progress job={job} />
+              <KeyValues
+                entries={[
+                  ['state', <StateBadge key="s" state={job.state} />],
+                  ['attempts', `${job.attempts} of ${job.maxAttempts}`],
+                  ['message', job.progress?.message ?? '—'],
+                  ['created', fmtTime(job.createdAt)],
+                  ['started', fmtTime(job.startedAt)],
+                  ['finished', fmtTime(job.finishedAt)],
+                  ['worker', job.workerId ?? '—'],
+                  ...(job.cancelRequested ? ([['cancel', 'requested']] as Array<[string, string]>) : []),
+                  ...(job.error ? ([['error', `${job.error.code}: ${job.error.message}`]] as Array<[string, string]>) : []),
+                ]}
+              />
+            </div>
+          </Section>
+          {job.result !== null && job.result !== undefined && (
+            <Section title="Result">
+              <JsonView value={job.result} />
+              {typeof (job.result as { model?: unknown }).model === 'string' && (
+                <p>
+                  <a href={href('models', (job.result as { model: string }).model)}>Open the model</a>
+                </p>
+              )}
+            </Section>
+          )}
+          <Section title="Log">
+            <div className="log" ref={bottom} data-testid="job-log">
+              {logs.length === 0 ? (
+                <span className="muted">No lines yet.</span>
+              ) : (
+                logs.map((line) => (
+                  <div key={line.seq}>
+                    <span className="muted">{fmtTime(line.at).slice(11)}</span> {line.line}
+                  </div>
+                ))
+              )}
+            </div>
+          </Section>
+        </>
+      )}
+    </>
+  );
+}
+
+export function JobsPage({ jobId }: { jobId: string | undefined }) {
+  const jobs = useApi<{ jobs: Job[] }>(jobId === undefined ? '/jobs?limit=50' : null, 3_000);
+  if (jobId !== undefined) return <JobDetail jobId={jobId} />;
+  return (
+    <>
+      <h1>Jobs</h1>
+      <Section title="Newest jobs">
+        <Show loaded={jobs}>
+          {(j) =>
+            j.jobs.length === 0 ? (
+              <p className="muted">No jobs yet.</p>
+            ) : (
+              <table data-testid="jobs-table">
+                <thead>
+                  <tr>
+                    <th>Job</th>
+                    <th>Kind</th>
+                    <th>Model</th>
+                    <th>State</th>
+                    <th>Progress</th>
+                    <th>Created</th>
+                  </tr>
+                </thead>
+                <tbody>{j.jobs.map((job) => (TERMINAL.has(job.state) ? <JobRow key={job.id} job={job} /> : <LiveRow key={job.id} job={job} />))}</tbody>
+              </table>
+            )
+          }
+        </Show>
+      </Section>
+    </>
+  );
+}
