@@ -196,7 +196,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       }),
       artifacts,
     };
-    const models = new ModelLoader({ registry: core.registry, artifacts: core.artifacts, cacheSize: config.modelCacheSize });
+    const models = new ModelLoader({ registry: core.registry, artifacts: core.artifacts, cacheSize: config.modelCacheSize, clock: systemClock });
     const metrics = new PrometheusMetrics();
     const predictions = new SqlPredictionStore(database);
     const predictionLog = new PredictionLog({

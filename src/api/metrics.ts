@@ -16,6 +16,7 @@ export class PrometheusMetrics implements ServingMetrics {
   private readonly predictions: Counter<'model' | 'version' | 'arm'>;
   private readonly latency: Histogram<'model' | 'version' | 'arm'>;
   private readonly errors: Counter<'model' | 'code'>;
+  private readonly armErrors: Counter<'model' | 'version' | 'arm' | 'code'>;
   private readonly swaps: Counter<'model' | 'outcome'>;
   private readonly logDropped: Counter<'reason'>;
   private readonly logWritten: Counter;
@@ -32,6 +33,12 @@ export class PrometheusMetrics implements ServingMetrics {
       registers,
     });
     this.errors = new Counter({ name: 'warden_predict_errors_total', help: 'Prediction requests refused or failed, by model and error code.', labelNames: ['model', 'code'], registers });
+    this.armErrors = new Counter({
+      name: 'warden_predict_arm_errors_total',
+      help: 'Requests an arm failed to answer (its version did not load or threw), by model, version, arm and error code; a candidate\'s were answered by the baseline.',
+      labelNames: ['model', 'version', 'arm', 'code'],
+      registers,
+    });
     this.swaps = new Counter({
       name: 'warden_live_swaps_total',
       help: 'Changes of what serves a model in this process: switched, load-failed (kept the old version), stopped (no Production version).',
@@ -55,6 +62,10 @@ export class PrometheusMetrics implements ServingMetrics {
 
   requestFailed(model: string, code: string): void {
     this.errors.inc({ model, code });
+  }
+
+  armFailed(by: ServedBy, code: string): void {
+    this.armErrors.inc({ model: by.model, version: String(by.version), arm: by.arm, code });
   }
 
   liveSwap(model: string, outcome: LiveSwapOutcome): void {

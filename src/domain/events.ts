@@ -3,7 +3,7 @@
  * Stores call these inside the transaction that makes the change, so the events and the
  * change commit (or roll back) together; the store persists, this file decides.
  */
-import { candidatePercent, type Deployment } from './deployments/rollout.js';
+import { candidatePercent, keepWarmOf, type Deployment } from './deployments/rollout.js';
 import type { Alert } from './alerts/episodes.js';
 import type {
   AlertFiredEvent,
@@ -97,6 +97,7 @@ export function jobFinishedEvents(job: Job, now: number): JobFinishedEvent[] {
 
 /** The event of a deployment written in a new state (ordered with the model's stage changes). */
 export function deploymentChangedEvent(deployment: Deployment): DeploymentChangedEvent {
+  const keepWarm = keepWarmOf(deployment);
   return {
     type: 'deployment-changed',
     model: deployment.model,
@@ -106,6 +107,7 @@ export function deploymentChangedEvent(deployment: Deployment): DeploymentChange
     candidate: deployment.candidate,
     baseline: deployment.baseline,
     candidatePercent: candidatePercent(deployment),
+    ...(keepWarm === null ? {} : { keepWarm }),
     at: deployment.updatedAt,
   };
 }

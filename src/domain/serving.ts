@@ -6,6 +6,7 @@
 import { invalid } from './errors.js';
 import type { ModelVersion } from './registry/entities.js';
 import { trafficSplit, type Deployment } from './deployments/rollout.js';
+import type { ArmName } from './deployments/traffic.js';
 
 /**
  * Which arm answered: `production` (no deployment in flight: the Production version alone),
@@ -15,6 +16,8 @@ import { trafficSplit, type Deployment } from './deployments/rollout.js';
 export const PINNED_ARM = 'pinned';
 export const PRODUCTION_ARM = 'production';
 export const SHADOW_ARM = 'shadow';
+export const BASELINE_ARM: ArmName = 'baseline';
+export const CANDIDATE_ARM: ArmName = 'candidate';
 
 /** One arm of a live deployment: a version and its share of the traffic in percent (the serving arms add up to 100). */
 export interface LiveArm {
@@ -97,6 +100,35 @@ export interface PredictionRecord extends InputDescriptors {
   readonly latencyMs: number;
   /** ms since the epoch. */
   readonly createdAt: number;
+}
+
+/**
+ * A request one arm failed to answer: its version did not load in this process, or threw while
+ * scoring. A candidate's failure is answered by the baseline (see fallbackArm), so the client
+ * never sees it; the guardrails read it as an error of that arm and version.
+ */
+export interface FailedPredictionRecord {
+  readonly requestId: string;
+  readonly model: string;
+  readonly version: number;
+  readonly semver: string;
+  readonly arm: string;
+  /** Texts in the request: each counts as one failed answer, like each answered text counts as one. */
+  readonly inputs: number;
+  /** The error's code (ARTIFACT_TAMPERED, INTERNAL…). */
+  readonly code: string;
+  /** Time until the arm failed, in ms. */
+  readonly latencyMs: number;
+  readonly createdAt: number;
+}
+
+/**
+ * The arm that answers a request when `failed` could not: the baseline (the Production version)
+ * takes a failing candidate's request, so a broken candidate costs the guardrails an error and
+ * the client nothing. Nothing stands in for the baseline or the Production version itself.
+ */
+export function fallbackArm<A extends { readonly arm: string }>(arms: readonly A[], failed: A): A | undefined {
+  return failed.arm === CANDIDATE_ARM ? arms.find((arm) => arm.arm === BASELINE_ARM) : undefined;
 }
 
 /** A recorded prediction with the true label attached later, if any. */

@@ -5,6 +5,7 @@
  * changes, so the digest is a perfect cache key).
  */
 import { parseSha256Digest } from '../domain/artifacts.js';
+import type { Clock } from '../domain/ports/clock.js';
 import { WardenError, invalid } from '../domain/errors.js';
 import type { ModelVersion } from '../domain/registry/index.js';
 import { predictBatch, type Prediction, type TextClassifier } from '../ml/index.js';
@@ -32,13 +33,17 @@ const MAX_TEXT_CHARS = 1_000_000;
 export interface ModelLoaderDeps {
   readonly registry: Pick<RegistryService, 'getVersion'>;
   readonly artifacts: Pick<ArtifactService, 'loadModelArtifact'>;
-  /** Models kept in memory (least recently used evicted; WARDEN_MODEL_CACHE_SIZE); default 8. */
+  /** Models kept in memory (least recently used evicted; WARDEN_MODEL_CACHE_SIZE); default 8. Versions kept warm (keepWarm) come on top. */
   readonly cacheSize?: number;
+  /** Ends the keep-warm windows. */
+  readonly clock: Clock;
 }
 
 export class ModelLoader {
   private readonly cache = new Map<string, Promise<TextClassifier>>();
   private readonly cacheSize: number;
+  /** Digests kept out of the LRU's reach, and until when (ms): blue-green's old version, for an instant switch back. */
+  private readonly pinned = new Map<string, number>();
 
   constructor(private readonly deps: ModelLoaderDeps) {
     this.cacheSize = deps.cacheSize ?? 8;
@@ -60,12 +65,34 @@ export class ModelLoader {
     const loading = this.deps.artifacts.loadModelArtifact(digest).then((bytes) => loadBundle(bytes, sha256Hex));
     this.cache.set(digest, loading);
     loading.catch(() => this.cache.delete(digest));
-    while (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest === undefined) break;
-      this.cache.delete(oldest);
-    }
+    this.evict();
     return loading;
+  }
+
+  /**
+   * Keeps a version loaded until `until` (ms): loaded now if it is not, and never evicted by
+   * the LRU before then (it comes on top of the cache size); afterwards an ordinary entry again.
+   * A later call for the same artifact extends the window, never shortens it.
+   */
+  async keepWarm(version: ModelVersion, until: number): Promise<void> {
+    if (version.artifactDigest === null) return;
+    const digest = parseSha256Digest(version.artifactDigest, 'artifactDigest');
+    this.pinned.set(digest, Math.max(until, this.pinned.get(digest) ?? 0));
+    await this.loadVersion(version);
+  }
+
+  /** Drops the least recently used entries beyond the cache size, skipping those kept warm. */
+  private evict(): void {
+    const now = this.deps.clock.now();
+    for (const [digest, until] of this.pinned) if (until <= now) this.pinned.delete(digest);
+    let over = -this.cacheSize;
+    for (const digest of this.cache.keys()) if (!this.pinned.has(digest)) over++;
+    for (const digest of this.cache.keys()) {
+      if (over <= 0) break;
+      if (this.pinned.has(digest)) continue;
+      this.cache.delete(digest);
+      over--;
+    }
   }
 
   /** A version's classifier. VALIDATION_FAILED when the version has no built-in model artifact. */

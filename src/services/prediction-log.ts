@@ -7,7 +7,7 @@
 import type { Clock } from '../domain/ports/clock.js';
 import type { PredictionStore } from '../domain/ports/prediction-store.js';
 import type { ServingMetrics } from '../domain/ports/serving-metrics.js';
-import type { PredictionRecord } from '../domain/serving.js';
+import type { FailedPredictionRecord, PredictionRecord } from '../domain/serving.js';
 
 export interface PredictionLogOptions {
   /** Records held at most while waiting to be written (WARDEN_PREDICTION_LOG_BUFFER). */
@@ -40,6 +40,11 @@ const DELETE_CHUNK = 5_000;
 
 export class PredictionLog {
   private buffer: PredictionRecord[] = [];
+  /**
+   * Failed requests wait apart (another table) under a bound of their own: a flood of answers
+   * filling the buffer must not crowd out the errors the guardrails roll a candidate back on.
+   */
+  private failures: FailedPredictionRecord[] = [];
   private writing: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
@@ -60,14 +65,22 @@ export class PredictionLog {
 
   /** Takes a record for writing, or drops and counts it when the buffer is full. Never throws, never waits. */
   record(record: PredictionRecord): void {
-    if (this.closed || this.buffer.length >= this.deps.maxBuffer) {
-      this.droppedFull++;
-      this.unreportedDrops++;
-      this.deps.metrics.predictionLogDropped(1, 'buffer-full');
-      return;
-    }
+    if (this.closed || this.buffer.length >= this.deps.maxBuffer) return this.dropFull();
     this.buffer.push(record);
     if (this.buffer.length === this.deps.batchSize) void this.flush();
+  }
+
+  /** Takes a request an arm failed to answer, like `record` (a bound of the same size, never throws, never waits). */
+  recordFailure(record: FailedPredictionRecord): void {
+    if (this.closed || this.failures.length >= this.deps.maxBuffer) return this.dropFull();
+    this.failures.push(record);
+    if (this.failures.length === this.deps.batchSize) void this.flush();
+  }
+
+  private dropFull(): void {
+    this.droppedFull++;
+    this.unreportedDrops++;
+    this.deps.metrics.predictionLogDropped(1, 'buffer-full');
   }
 
   /** Writes everything recorded before this call (batches that fail are dropped and counted); resolves when done. */
@@ -85,7 +98,7 @@ export class PredictionLog {
   }
 
   stats(): PredictionLogStats {
-    return { buffered: this.buffer.length, written: this.written, droppedFull: this.droppedFull, droppedFailed: this.droppedFailed };
+    return { buffered: this.buffer.length + this.failures.length, written: this.written, droppedFull: this.droppedFull, droppedFailed: this.droppedFailed };
   }
 
   /** Deletes predictions past the retention; returns how many (the `cleanup-predictions` job). */
@@ -104,17 +117,23 @@ export class PredictionLog {
       this.deps.log?.('warn', 'prediction log buffer full: predictions dropped', { dropped: this.unreportedDrops, totalDropped: this.droppedFull });
       this.unreportedDrops = 0;
     }
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.deps.batchSize);
-      try {
-        await this.deps.store.insertMany(batch);
-        this.written += batch.length;
-        this.deps.metrics.predictionLogWritten(batch.length);
-      } catch (error) {
-        this.droppedFailed += batch.length;
-        this.deps.metrics.predictionLogDropped(batch.length, 'write-failed');
-        this.deps.log?.('error', 'prediction log write failed: batch dropped', { err: error, dropped: batch.length });
-      }
+    // Failures go before each batch of answers: under a steady flood of answers the loop may run
+    // on for as long as the flood lasts, and the failures must not wait behind it.
+    while (this.failures.length > 0 || this.buffer.length > 0) {
+      if (this.failures.length > 0) await this.write(this.failures.splice(0, this.deps.batchSize), (batch) => this.deps.store.insertFailures(batch));
+      if (this.buffer.length > 0) await this.write(this.buffer.splice(0, this.deps.batchSize), (batch) => this.deps.store.insertMany(batch));
+    }
+  }
+
+  private async write<R>(batch: R[], insert: (batch: R[]) => Promise<void>): Promise<void> {
+    try {
+      await insert(batch);
+      this.written += batch.length;
+      this.deps.metrics.predictionLogWritten(batch.length);
+    } catch (error) {
+      this.droppedFailed += batch.length;
+      this.deps.metrics.predictionLogDropped(batch.length, 'write-failed');
+      this.deps.log?.('error', 'prediction log write failed: batch dropped', { err: error, dropped: batch.length });
     }
   }
 }

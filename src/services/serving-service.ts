@@ -8,7 +8,9 @@
  * process as a domain event; the process then loads the new version first and swaps the whole
  * deployment in one assignment, so a request in flight finishes on the version it started with
  * and none waits for the load. A version that fails to load is never switched to: the old one
- * keeps serving and the failure is logged and counted.
+ * keeps serving and the failure is logged and counted. A deployment's candidate that fails here
+ * (to load, or while scoring) is recorded as that arm's error and its requests are answered by
+ * the baseline, so the guardrails roll it back while no client sees a failure.
  */
 import { WardenError, invalid, isWardenError } from '../domain/errors.js';
 import type { Role } from '../domain/auth.js';
@@ -24,6 +26,7 @@ import {
   BINARY_LABELS,
   PINNED_ARM,
   describeInput,
+  fallbackArm,
   liveDeploymentOf,
   predictionId,
   validateFeedbackLabel,
@@ -88,7 +91,12 @@ export interface FeedbackOutcome {
 }
 
 interface LiveArmState extends LiveArm {
-  readonly classifier: TextClassifier;
+  /**
+   * null when the version failed to load in this process, which only a candidate or a shadow
+   * may do (the baseline stands in for them): each request it gets fails with `loadError`.
+   */
+  readonly classifier: TextClassifier | null;
+  readonly loadError?: unknown;
 }
 
 /** A model's live deployment with its classifiers loaded; null = the model exists but nothing serves it. */
@@ -106,8 +114,8 @@ export interface ServingServiceDeps {
   readonly subjectUnit: (key: string, subject: string) => number;
   /** Uniform in [0, 1): the arm of a request without a subject, and whether it is mirrored. Math.random by default. */
   readonly random?: () => number;
-  readonly loader: Pick<ModelLoader, 'loadVersion'>;
-  readonly predictionLog: Pick<PredictionLog, 'record' | 'flush'>;
+  readonly loader: Pick<ModelLoader, 'loadVersion' | 'keepWarm'>;
+  readonly predictionLog: Pick<PredictionLog, 'record' | 'recordFailure' | 'flush'>;
   readonly predictions: Pick<PredictionStore, 'findByIds' | 'attachFeedback' | 'listRecent'>;
   readonly metrics: ServingMetrics;
   readonly clock: Clock;
@@ -127,6 +135,8 @@ export class ServingService {
   private reads = 0;
   private readonly appliedRead = new Map<string, number>();
   private readonly listeners = new Set<LiveChangeListener>();
+  /** Arms whose failure was logged once already (each further failure is only recorded and counted). */
+  private readonly reportedFailures = new WeakSet<LiveArmState>();
 
   constructor(private readonly deps: ServingServiceDeps) {}
 
@@ -143,7 +153,7 @@ export class ServingService {
       const state = known !== undefined ? known : await this.liveState(model);
       if (state === null) throw notLive(model);
       const arm = state.arms.length === 1 ? state.arms[0]! : pickArm(state.arms, this.drawFor(state.deployment, request.subject));
-      const answer = this.answer(model, arm.version, arm.arm, arm.classifier, request, started, true);
+      const answer = this.answerLive(model, state, arm, request, started);
       if (state.mirror !== null && mirrors(state.mirror, this.random())) this.shadow(model, state.mirror, request, answer);
       return answer;
     } catch (error) {
@@ -210,9 +220,23 @@ export class ServingService {
     await this.refresh(event.model, event.version);
   }
 
-  /** A deployment moved (from any process): its model's arms change; reload them the same way. */
-  async onDeploymentChanged(event: Pick<DeploymentChangedEvent, 'model' | 'candidate'>): Promise<void> {
+  /**
+   * A deployment moved (from any process): its model's arms change; reload them the same way.
+   * A finished blue-green switch first pins the version it replaced in the model cache for its
+   * keep-warm window, so a switch back within it loads nothing.
+   */
+  async onDeploymentChanged(event: Pick<DeploymentChangedEvent, 'model' | 'candidate' | 'keepWarm'>): Promise<void> {
+    if (event.keepWarm !== undefined && (this.live.has(event.model) || this.firstLoads.has(event.model))) await this.keepWarm(event.model, event.keepWarm);
     await this.refresh(event.model, event.candidate);
+  }
+
+  private async keepWarm(model: string, window: { readonly version: number; readonly until: number }): Promise<void> {
+    try {
+      await this.deps.loader.keepWarm(await this.deps.registry.getVersion(model, window.version), window.until);
+    } catch (error) {
+      // Only the switch back gets slower (it loads the version then); serving is not affected.
+      this.deps.log?.('error', 'the version a blue-green switch replaced could not be kept warm', { model, version: window.version, err: error });
+    }
   }
 
   private async refresh(model: string, version: number): Promise<void> {
@@ -264,6 +288,43 @@ export class ServingService {
     texts.forEach((t, i) => {
       if (typeof t !== 'string' || t.length === 0 || t.length > MAX_TEXT_CHARS) throw invalid(`texts[${i}]`, `each text is a non-empty string of at most ${MAX_TEXT_CHARS} characters`);
     });
+  }
+
+  /**
+   * The arm's answer; when the arm fails (a candidate that did not load here, or threw while
+   * scoring) the failure is recorded against that arm and version, and its fallback (the
+   * baseline) answers, so a broken candidate costs the client nothing and the guardrails an error.
+   */
+  private answerLive(model: string, state: LiveState, arm: LiveArmState, request: PredictRequest, started: number): PredictAnswer {
+    try {
+      return this.answer(model, arm.version, arm.arm, classifierOf(arm), request, started, true);
+    } catch (error) {
+      const fallback = fallbackArm(state.arms, arm);
+      if (fallback === undefined || fallback.classifier === null) throw error;
+      this.recordFailure(model, arm, request, started, error);
+      return this.answer(model, fallback.version, fallback.arm, fallback.classifier, request, started, true);
+    }
+  }
+
+  /** A request `arm` failed to answer, in the prediction log (the guardrails read it) and the metrics; the first failure of an arm's load is logged with its error. */
+  private recordFailure(model: string, arm: LiveArmState, request: PredictRequest, started: number, error: unknown): void {
+    const code = codeOf(error);
+    this.deps.predictionLog.recordFailure({
+      requestId: request.requestId,
+      model,
+      version: arm.version.number,
+      semver: arm.version.semver,
+      arm: arm.arm,
+      inputs: request.texts.length,
+      code,
+      latencyMs: performance.now() - started,
+      createdAt: this.deps.clock.now(),
+    });
+    this.deps.metrics.armFailed({ model, version: arm.version.number, arm: arm.arm }, code);
+    if (!this.reportedFailures.has(arm)) {
+      this.reportedFailures.add(arm);
+      this.deps.log?.('error', 'a deployment arm failed to answer: its requests are recorded as errors (a candidate\'s are answered by the baseline)', { model, version: arm.version.semver, arm: arm.arm, err: error });
+    }
   }
 
   private answer(model: string, version: ModelVersion, arm: string, classifier: TextClassifier, request: PredictRequest, started: number, live: boolean): PredictAnswer {
@@ -323,10 +384,11 @@ export class ServingService {
    */
   private shadow(model: string, mirror: LiveArmState, request: PredictRequest, answer: PredictAnswer): void {
     setImmediate(() => {
+      const started = performance.now();
       try {
-        this.scoreAndRecord(model, mirror.version, mirror.arm, mirror.classifier, request, performance.now(), (i) => `${answer.predictions[i]!.id}.shadow`);
+        this.scoreAndRecord(model, mirror.version, mirror.arm, classifierOf(mirror), request, started, (i) => `${answer.predictions[i]!.id}.shadow`);
       } catch (error) {
-        this.deps.metrics.requestFailed(model, codeOf(error));
+        this.recordFailure(model, mirror, request, started, error);
       }
     });
   }
@@ -344,11 +406,26 @@ export class ServingService {
       deploymentVersions = new Map(await Promise.all(numbers.map(async (n) => [n, await this.deps.registry.getVersion(model, n)] as const)));
     }
     const deployment = liveDeploymentOf(model, production, inFlight && deploymentVersions ? { deployment: inFlight.deployment, versions: deploymentVersions } : undefined);
-    const loaded = async (arm: LiveArm): Promise<LiveArmState> => ({ ...arm, classifier: (await this.deps.loader.loadVersion(arm.version)).classifier });
+    // A candidate or a shadow that fails to load here is kept as a failing arm (its requests
+    // recorded as errors, the baseline answering them), so the guardrails see it and roll it
+    // back; a version nothing stands in for must load, or nothing is swapped.
+    const loaded = async (arm: LiveArm, standIn: boolean): Promise<LiveArmState> => {
+      try {
+        return { ...arm, classifier: (await this.deps.loader.loadVersion(arm.version)).classifier };
+      } catch (error) {
+        if (!standIn) throw error;
+        this.deps.metrics.liveSwap(model, 'load-failed');
+        return { ...arm, classifier: null, loadError: error };
+      }
+    };
     const state: LiveState | null =
       deployment === undefined
         ? null
-        : { deployment, arms: await Promise.all(deployment.arms.map(loaded)), mirror: deployment.mirror === null ? null : await loaded(deployment.mirror) };
+        : {
+            deployment,
+            arms: await Promise.all(deployment.arms.map((arm) => loaded(arm, fallbackArm(deployment.arms, arm) !== undefined))),
+            mirror: deployment.mirror === null ? null : await loaded(deployment.mirror, true),
+          };
     if (read > (this.appliedRead.get(model) ?? 0)) {
       this.appliedRead.set(model, read);
       this.live.set(model, state);
@@ -362,6 +439,11 @@ function notLive(model: string): WardenError {
   return new WardenError('MODEL_NOT_LIVE', `"${model}" has no Production version, so nothing serves it; promote one (\`warden deploy ${model} <version>\`) or predict with a pinned version`, {
     field: 'model',
   });
+}
+
+function classifierOf(arm: LiveArmState): TextClassifier {
+  if (arm.classifier === null) throw arm.loadError;
+  return arm.classifier;
 }
 
 function codeOf(error: unknown): string {

@@ -3,7 +3,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { PredictionStore } from '../../src/domain/ports/prediction-store.js';
-import type { PredictionRecord } from '../../src/domain/serving.js';
+import type { FailedPredictionRecord, PredictionRecord } from '../../src/domain/serving.js';
 
 export interface PredictionStoreFixture {
   readonly store: PredictionStore;
@@ -102,6 +102,43 @@ export function predictionStoreContract(name: string, createFixture: () => Promi
         falseNegatives: 5,
       });
       assert.deepEqual(await store.armReadings('m-arms', 7, 'baseline', at), { requests: 0, errors: 0, p99Ms: null, positives: 0, labelled: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0 });
+    });
+
+    it('failed requests count as requests and errors of their arm and version (each of their texts), apart from the answers; retention deletes them too', async () => {
+      const t = 2_000_000;
+      const failure = (requestId: string, createdAt: number, overrides: Partial<FailedPredictionRecord> = {}): FailedPredictionRecord => ({
+        requestId,
+        model: 'm-failed',
+        version: 9,
+        semver: 'v2.0',
+        arm: 'candidate',
+        inputs: 1,
+        code: 'ARTIFACT_TAMPERED',
+        latencyMs: 0.5,
+        createdAt,
+        ...overrides,
+      });
+      const answers = Array.from({ length: 6 }, (_, i) => record('m-failed', t + i, { arm: 'candidate', version: 9, label: i % 2, latencyMs: 2 }));
+      await store.insertMany(answers);
+      const failures = [failure('f1', t, { inputs: 4 }), failure('f2', t + 1), failure('f2', t + 1, { arm: 'shadow' }), failure('f3', t + 2, { version: 8 }), failure('f0', t - 1)];
+      await store.insertFailures(failures);
+      await store.insertFailures(failures.slice(0, 1));
+      assert.deepEqual(await store.armReadings('m-failed', 9, 'candidate', t), {
+        requests: 11,
+        errors: 5,
+        p99Ms: 2,
+        positives: 3,
+        labelled: 0,
+        truePositives: 0,
+        falsePositives: 0,
+        falseNegatives: 0,
+      });
+      assert.equal((await store.listRecent('m-failed', 100)).length, 6, 'failures are not answers');
+      assert.equal((await store.armReadings('m-failed', 9, 'shadow', 0)).errors, 1);
+      assert.ok((await store.deleteOlderThan(t + 1, 1)) <= 1, 'answers and failures share one budget');
+      while ((await store.deleteOlderThan(t + 1, 1_000)) > 0);
+      const left = await store.armReadings('m-failed', 9, 'candidate', 0);
+      assert.deepEqual([left.requests, left.errors], [6, 1], 'the answer at t and failures f0, f1 are gone; five answers and f2 stay');
     });
 
     it('shadow comparison: each shadow answer beside the live one it copied, disagreements newest first', async () => {

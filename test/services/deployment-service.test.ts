@@ -1,14 +1,18 @@
 /**
- * Deployments end to end on the real platform (SQLite and PostgreSQL): trained versions,
- * the live predict path under concurrent traffic, the periodic check, the registry moves.
+ * Deployments end to end on the real platform (SQLite with the in-process queue, PostgreSQL
+ * with the Redis queue): trained versions, the live predict path under concurrent traffic in
+ * a second process (an API process beside the one that deploys), the periodic check, the
+ * registry moves.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { unitFromDigest } from '../../src/domain/deployments/traffic.js';
 import { isWardenError } from '../../src/domain/errors.js';
-import { STORE_KINDS } from '../support/stores.js';
-import { openTestPlatform, type TestPlatform } from '../support/platform.js';
+import type { Platform } from '../../src/main.js';
+import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-store.js';
+import { corruptLocalBlob } from '../support/artifacts.js';
+import { PLATFORM_MODES, openModePlatform, openPeerPlatform, type TestPlatform } from '../support/platform.js';
 import { ROOT, trainServingVersions } from '../support/serving.js';
 import { SMALL_FEATURES, syntheticRows, waitForJob } from '../support/training.js';
 import { until } from '../support/wait.js';
@@ -19,14 +23,19 @@ const TEXTS = ['WIN a FREE prize now, click here', 'meeting notes for tomorrow a
 const FIXED_ASSIGNMENT_KEY = 'warden-test-assignment-key';
 const EDITOR = { name: 'ed', role: 'editor' as const };
 
-for (const kind of STORE_KINDS) {
-  describe(`deployments on ${kind}`, () => {
+for (const mode of PLATFORM_MODES) {
+  describe(`deployments on ${mode.name}`, () => {
     let platform: TestPlatform;
+    /** An API process on the same store and queue: the traffic of the zero-failed-requests proof goes here. */
+    let server: Platform | undefined;
     let flipped: number;
+    let broken: number;
 
     before(async () => {
-      platform = await openTestPlatform(kind, { WARDEN_WORKER_CONCURRENCY: '1' }, { assignmentKeys: () => FIXED_ASSIGNMENT_KEY });
-      await trainServingVersions(platform, MODEL, [1, 2]);
+      platform = await openModePlatform(mode, { WARDEN_WORKER_CONCURRENCY: '1' }, { assignmentKeys: () => FIXED_ASSIGNMENT_KEY });
+      await trainServingVersions(platform, MODEL, [1, 2, 3]);
+      // Version 3 is good until its artifact is damaged in the shared store (see the proof below).
+      broken = 3;
       // A candidate that calls spam ham and ham spam: the guardrails must stop it.
       const inverted = syntheticRows(200).map((row) => ({ text: row.text, label: (1 - row.label) as 0 | 1 }));
       await platform.services.datasets.registerRows(inverted, { name: 'inverted', origin: 'upload' });
@@ -35,21 +44,29 @@ for (const kind of STORE_KINDS) {
         ROOT,
       );
       assert.equal((await waitForJob(platform.services.jobs, job.id)).state, 'succeeded');
-      flipped = 3;
+      flipped = 4;
       await platform.services.registry.createModel({ name: 'registry-only', task: 'spam', policy: { enabled: false } }, ROOT);
       await platform.services.registry.registerVersion('registry-only', { metrics: { eval_accuracy: 0.5 } }, ROOT);
+      server = await openPeerPlatform(platform, { WARDEN_ROLES: 'api', WARDEN_EVENT_POLL_MS: '50', WARDEN_PREDICTION_LOG_FLUSH_MS: '100' });
     });
-    after(() => platform.close());
+    after(async () => {
+      await server?.close();
+      await platform.close();
+    });
 
     const deployments = () => platform.services.deployments;
     const production = async (model = MODEL) => (await platform.services.registry.productionVersion(model))?.number ?? null;
 
     /** Runs the periodic check until the deployment ends (the check job's handler, called directly). */
     async function runToEnd(id: string): Promise<string> {
+      let last = '';
       return until(async () => {
         const { deployment } = await deployments().check(id);
+        last = JSON.stringify({ state: deployment.state, history: deployment.history.slice(1).map((h) => h.detail) });
         return ['succeeded', 'rolled-back', 'aborted', 'failed', 'concluded'].includes(deployment.state) ? deployment.state : undefined;
-      }, `deployment ${id} to end`, { timeoutMs: 30_000, everyMs: 50 });
+      }, `deployment ${id} to end`, { timeoutMs: 30_000, everyMs: 50 }).catch((error: unknown) => {
+        throw new Error(`${String(error)}; the deployment: ${last}`);
+      });
     }
 
     it('refuses editors, unknown versions, and a second deployment in flight', async () => {
@@ -74,7 +91,8 @@ for (const kind of STORE_KINDS) {
       assert.equal(await production('registry-only'), 1, 'nothing switched');
     });
 
-    it('under concurrent traffic: blue-green, a canary that completes, a canary rolled back by its guardrails, and a rollback call — zero failed requests, every answer from a deployed version', async () => {
+    it('under concurrent traffic in another process: blue-green, a canary that completes, canaries rolled back by their guardrails (one flips the positive rate, one errors), and a rollback call — zero failed requests, every answer from a deployed version', async () => {
+      const api = server!;
       const served = new Map<number, number>();
       const failures: unknown[] = [];
       let running = true;
@@ -82,7 +100,9 @@ for (const kind of STORE_KINDS) {
       const client = async () => {
         while (running) {
           try {
-            const answer = await platform.services.serving.predict(MODEL, { requestId: `load-${request++}`, texts: TEXTS, batch: true });
+            const answer = await api.services.serving.predict(MODEL, { requestId: `load-${request++}`, texts: TEXTS, batch: true });
+            const versions = new Set(answer.predictions.map((p) => p.version));
+            if (versions.size !== 1) failures.push(new Error(`one answer from versions ${[...versions].join(', ')}`));
             for (const p of answer.predictions) served.set(p.version, (served.get(p.version) ?? 0) + 1);
           } catch (error) {
             failures.push(error);
@@ -95,6 +115,7 @@ for (const kind of STORE_KINDS) {
         const before = served.get(version) ?? 0;
         await until(() => (served.get(version) ?? 0) > before + 20, `answers from version ${version}`);
       };
+      const liveDeploymentId = () => api.services.serving.liveDeployment(MODEL)?.deploymentId;
       try {
         await servedBy(1);
         const blueGreen = await deployments().start({ model: MODEL, version: 2, strategy: 'blue-green', keepWarmSeconds: 5 }, ROOT);
@@ -116,8 +137,26 @@ for (const kind of STORE_KINDS) {
         const ended = await deployments().get(bad.deployment.id);
         assert.match(ended.history.at(-1)!.detail, /positive-rate-shift/);
         assert.equal(await production(), 1, 'the flipped candidate never reached Production');
-        await until(() => platform.services.serving.liveDeployment(MODEL)?.deploymentId === null, 'serving to drop the rolled-back canary');
+        await until(() => liveDeploymentId() === null, 'serving to drop the rolled-back canary');
         const flippedAnswers = served.get(flipped) ?? 0;
+        await servedBy(1);
+
+        // The deploying process verified version 3 (it is in its model cache); then the blob is
+        // damaged in the shared store, so the API process fails its digest check when it loads it.
+        const damaged = await platform.services.registry.getVersion(MODEL, broken);
+        await platform.services.models.loadVersion(damaged);
+        corruptLocalBlob(new LocalArtifactStore(platform.config.artifactsRoot), damaged.artifactDigest ?? '');
+        const erroring = await deployments().start({ model: MODEL, version: broken, strategy: 'canary', steps: [50, 100], bakeSeconds: 30, guardrails }, ROOT);
+        assert.equal(erroring.deployment.state, 'active', 'the deploying process had verified the candidate');
+        await until(() => liveDeploymentId() === erroring.deployment.id, 'the API process to serve the erroring canary');
+        assert.equal(await runToEnd(erroring.deployment.id), 'rolled-back');
+        const erred = (await deployments().get(erroring.deployment.id)).history.at(-1)!;
+        assert.match(erred.detail, /error-rate 1 beyond 0\.02/);
+        assert.ok(erred.readings?.some((r) => r.check === 'error-rate' && r.breached && r.candidate === 1), JSON.stringify(erred.readings));
+        assert.equal(await production(), 1);
+        await until(() => liveDeploymentId() === null, 'serving to drop the erroring canary');
+        const metrics = (await api.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${platform.adminToken}` } })).body;
+        assert.match(metrics, new RegExp(`warden_predict_arm_errors_total\\{model="${MODEL}",version="${broken}",arm="candidate",code="ARTIFACT_TAMPERED"\\} [1-9]`));
         await servedBy(1);
 
         const back = await deployments().rollback(MODEL, ROOT, 'prefer the blue-green one');
@@ -133,7 +172,7 @@ for (const kind of STORE_KINDS) {
         await Promise.all(clients);
       }
       assert.deepEqual(failures, [], 'zero failed requests');
-      assert.deepEqual([...served.keys()].sort(), [1, 2, flipped].sort(), 'every answer came from a deployed version');
+      assert.deepEqual([...served.keys()].sort(), [1, 2, flipped].sort(), 'every answer came from a deployed version; the damaged one answered none');
       const history = (await platform.services.registry.history(MODEL, { limit: 100 })).items.filter((t) => t.to === 'Production').map((t) => t.versionNumber);
       assert.deepEqual([...history].sort(), [1, 1, 2, 2], 'the stage history records each switch: direct, blue-green, canary, rollback');
     });
@@ -141,6 +180,7 @@ for (const kind of STORE_KINDS) {
     it('sticky A/B: a subject never changes arm across 10,000 requests, the split is within a point of the weights, and concluding promotes the winner', async () => {
       const ab = await deployments().start({ model: MODEL, version: 1, strategy: 'ab', weights: { baseline: 70, candidate: 30 } }, ROOT);
       assert.equal(ab.deployment.state, 'active');
+      await platform.services.serving.predict(MODEL, { requestId: 'ab-first', texts: [TEXTS[0]!], batch: false });
       // Serving follows the deployment's events: first warming (baseline only), then both arms.
       await until(() => platform.services.serving.liveDeployment(MODEL)?.arms.some((a) => a.arm === 'candidate'), 'serving to follow the A/B test');
       const armOf = new Map<string, string>();

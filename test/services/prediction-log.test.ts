@@ -65,6 +65,18 @@ describe('PredictionLog', () => {
     assert.equal(warning?.fields.dropped, 3);
   });
 
+  it('failed requests wait under a bound of their own, so a buffer full of answers never crowds them out; the guardrails read them once written', async () => {
+    const { log } = writer({ maxBuffer: 2 });
+    for (let i = 0; i < 3; i++) log.record(record(now.value));
+    const failure = (requestId: string) => ({ requestId, model: 'm-fail', version: 2, semver: 'v1.1', arm: 'candidate', inputs: 2, code: 'INTERNAL', latencyMs: 0.1, createdAt: now.value });
+    log.recordFailure(failure('f-1'));
+    log.recordFailure(failure('f-2'));
+    log.recordFailure(failure('f-3'));
+    assert.deepEqual(log.stats(), { buffered: 4, written: 0, droppedFull: 2, droppedFailed: 0 }, 'one answer and one failure over their bounds');
+    await log.flush();
+    assert.deepEqual((await store.armReadings('m-fail', 2, 'candidate', 0)).errors, 4, 'two failed requests of two texts each');
+  });
+
   it('writes a full batch at once, without waiting for the interval', async () => {
     const { log } = writer({ maxBuffer: 100, batchSize: 3 });
     const records = [record(), record(), record()];

@@ -19,6 +19,7 @@ import { ServingService } from '../../src/services/serving-service.js';
 import { SqlPredictionStore } from '../../src/store/sql/sql-prediction-store.js';
 import { NO_SERVING_METRICS } from '../../src/domain/ports/serving-metrics.js';
 import { systemClock } from '../../src/system/clock.js';
+import { deploymentChangedEvent } from '../../src/domain/events.js';
 import { STORE_KINDS, openTestDatabase, tempDir, type TestDatabase } from '../support/stores.js';
 import { testConfig } from '../support/platform.js';
 import { ROOT, trainServingVersions } from '../support/serving.js';
@@ -59,7 +60,7 @@ for (const kind of STORE_KINDS) {
       test = await openTestDatabase(kind);
       trainer = await start('trainer', { WARDEN_WORKER_CONCURRENCY: '1' });
       server = await start('server', { WARDEN_ROLES: 'api' });
-      await trainServingVersions(trainer, 'swap', [2, 6, 3]);
+      await trainServingVersions(trainer, 'swap', [2, 6, 3, 4]);
       await trainer.services.registry.deploy('swap', 1, ROOT);
       viewer = { authorization: `Bearer ${(await server.services.auth.issue({ name: 'reader', role: 'viewer' })).plaintext}` };
       admin = { authorization: `Bearer ${server.config.adminToken ?? ''}` };
@@ -70,6 +71,23 @@ for (const kind of STORE_KINDS) {
       artifacts.remove();
       await test.cleanup();
     });
+
+    /** A serving service of its own on B's store, around `loader` (B's events do not reach it: the test hands them over). */
+    function standaloneServing(loader: ModelLoader): { serving: ServingService; log: PredictionLog } {
+      const log = new PredictionLog({ store: new SqlPredictionStore(server.database), clock: systemClock, metrics: NO_SERVING_METRICS, maxBuffer: 1000, batchSize: 500, flushIntervalMs: 60_000, retentionMs: 60_000 });
+      const serving = new ServingService({
+        registry: server.services.registry,
+        deployments: new SqlDeploymentStore(server.database),
+        subjectUnit,
+        loader,
+        predictionLog: log,
+        predictions: new SqlPredictionStore(server.database),
+        metrics: NO_SERVING_METRICS,
+        clock: systemClock,
+        maxBatch: 8,
+      });
+      return { serving, log };
+    }
 
     async function predict(url: string, headers: { authorization: string }) {
       const res = await server.app.inject({ method: 'POST', url, headers, payload: { texts: TEXTS } });
@@ -169,19 +187,7 @@ for (const kind of STORE_KINDS) {
           return server.services.artifacts.loadModelArtifact(digest);
         },
       };
-      const loader = new ModelLoader({ registry: server.services.registry, artifacts: counting, cacheSize: 1 });
-      const log = new PredictionLog({ store: new SqlPredictionStore(server.database), clock: systemClock, metrics: NO_SERVING_METRICS, maxBuffer: 1000, batchSize: 500, flushIntervalMs: 60_000, retentionMs: 60_000 });
-      const serving = new ServingService({
-        registry: server.services.registry,
-        deployments: new SqlDeploymentStore(server.database),
-        subjectUnit,
-        loader,
-        predictionLog: log,
-        predictions: new SqlPredictionStore(server.database),
-        metrics: NO_SERVING_METRICS,
-        clock: systemClock,
-        maxBatch: 8,
-      });
+      const { serving, log } = standaloneServing(new ModelLoader({ registry: server.services.registry, artifacts: counting, cacheSize: 1, clock: systemClock }));
       await trainer.services.registry.deploy('swap', 2, ROOT, 'back to the version that loads');
       const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => serving.predict('swap', { requestId: `r${i}`, texts: TEXTS, batch: true })));
       assert.equal(reads, 1, 'twenty concurrent first requests, one artifact read');
@@ -193,6 +199,47 @@ for (const kind of STORE_KINDS) {
       assert.equal(reads, 2);
       await serving.predictPinned('swap', 2, { requestId: 'p2', texts: TEXTS, batch: true }, {});
       assert.equal(reads, 3, 'v2 was evicted from the cache of one, so pinning it reads it again');
+      await log.close();
+    });
+
+    it('blue-green keeps the version it replaced warm for keepWarmSeconds: pinned beyond the cache bound, so switching back reads nothing; after the window it is an ordinary entry', async () => {
+      let reads = 0;
+      const counting = {
+        loadModelArtifact: (digest: unknown) => {
+          reads++;
+          return server.services.artifacts.loadModelArtifact(digest);
+        },
+      };
+      const now = { value: Date.now() };
+      const { serving, log } = standaloneServing(new ModelLoader({ registry: server.services.registry, artifacts: counting, cacheSize: 1, clock: { now: () => now.value } }));
+      const liveVersion = () => serving.liveDeployment('swap')?.arms.map((a) => a.version.number);
+      const pinned = (version: number) => serving.predictPinned('swap', version, { requestId: `warm-${version}-${reads}`, texts: TEXTS, batch: true }, {});
+      assert.equal((await serving.predict('swap', { requestId: 'warm-first', texts: TEXTS, batch: true })).predictions[0]!.version, 2);
+      assert.equal(reads, 1);
+
+      const switched = await trainer.services.deployments.start({ model: 'swap', version: 4, strategy: 'blue-green', keepWarmSeconds: 60 }, ROOT);
+      assert.equal(switched.deployment.state, 'succeeded', JSON.stringify(switched.deployment.history));
+      const event = deploymentChangedEvent(switched.deployment);
+      assert.deepEqual(event.keepWarm, { version: 2, until: switched.deployment.endedAt! + 60_000 });
+      await serving.onDeploymentChanged(event);
+      assert.deepEqual(liveVersion(), [4]);
+      assert.equal(reads, 2, 'v4 loaded; v2 was already loaded');
+      // A cache of one: loading v1 evicts the least recently used entry that is not kept warm (v4), not v2.
+      await pinned(1);
+      assert.equal(reads, 3);
+
+      const back = await trainer.services.deployments.rollback('swap', ROOT, 'switch back');
+      assert.equal(back.deployment.id, switched.deployment.id);
+      assert.equal((await trainer.services.registry.productionVersion('swap'))?.number, 2);
+      await serving.onStageChanged({ model: 'swap', from: 'Archived', to: 'Production', version: 2 });
+      assert.deepEqual(liveVersion(), [2]);
+      assert.equal(reads, 3, 'the switch back within the window read no artifact: v2 was still loaded');
+
+      now.value = event.keepWarm!.until + 1;
+      await pinned(4);
+      assert.equal(reads, 4, 'v4 had been evicted');
+      await pinned(2);
+      assert.equal(reads, 5, 'once the window is over, v2 is evicted like any entry (the live deployment keeps its own classifier)');
       await log.close();
     });
   });

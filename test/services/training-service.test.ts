@@ -15,6 +15,7 @@ import { corruptLocalBlob } from '../support/artifacts.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 import { STORE_KINDS } from '../support/stores.js';
 import { SMALL_FEATURES, syntheticRows, waitForJob } from '../support/training.js';
+import { systemClock } from '../../src/system/clock.js';
 
 const actor = { name: 'test' };
 
@@ -292,7 +293,7 @@ describe(`TrainingService on ${kind} (real in-process queue)`, () => {
   it('loading refuses a tampered model artifact', async () => {
     const version = await p.services.registry.getVersion('spam-nb', 1);
     corruptLocalBlob(new LocalArtifactStore(p.config.artifactsRoot), version.artifactDigest!);
-    const fresh = new ModelLoader({ registry: p.services.registry, artifacts: p.services.artifacts });
+    const fresh = new ModelLoader({ registry: p.services.registry, artifacts: p.services.artifacts, clock: systemClock });
     await assert.rejects(fresh.predict('spam-nb', 1, ['hello']), (error: unknown) => error instanceof WardenError && error.code === 'ARTIFACT_TAMPERED');
   });
 });

@@ -11,7 +11,9 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createPlatform, type Platform, type PlatformOptions } from '../../src/main.js';
 import type { Role } from '../../src/domain/auth.js';
 import type { SqlDialectName } from '../../src/store/sql/database.js';
-import { openTestDatabase, tempDir, type TestDatabase } from './stores.js';
+import { openSqlDatabase } from '../../src/store/sql/database.js';
+import { dropRedisPrefix } from './redis.js';
+import { TEST_REDIS_URL, openTestDatabase, tempDir, uniqueName, type TestDatabase } from './stores.js';
 
 export interface TestPlatform extends Platform {
   readonly testDatabase: TestDatabase;
@@ -70,6 +72,60 @@ export async function openTestPlatform(kind: SqlDialectName, env: Record<string,
     async close() {
       await platform.close();
       await testDatabase.cleanup();
+      remove();
+    },
+  };
+}
+
+/** The queues tests run on: the in-process queue on SQLite, BullMQ on Redis with PostgreSQL (the two modes of DESIGN.md). */
+export const PLATFORM_MODES = [
+  { name: 'SQLite, in-process queue', kind: 'sqlite', redis: false },
+  { name: 'PostgreSQL, Redis queue', kind: 'postgres', redis: true },
+] as const satisfies ReadonlyArray<{ name: string; kind: SqlDialectName; redis: boolean }>;
+
+/** openTestPlatform in one of PLATFORM_MODES: on Redis with a key prefix of its own, dropped at close. */
+export async function openModePlatform(mode: (typeof PLATFORM_MODES)[number], env: Record<string, string> = {}, options: Omit<PlatformOptions, 'database'> = {}): Promise<TestPlatform> {
+  if (!mode.redis) return openTestPlatform(mode.kind, env, options);
+  const prefix = uniqueName('wmode');
+  const platform = await openTestPlatform(mode.kind, { WARDEN_QUEUE_URL: TEST_REDIS_URL, WARDEN_QUEUE_PREFIX: prefix, ...env }, options);
+  return {
+    ...platform,
+    async close() {
+      await platform.close();
+      await dropRedisPrefix(prefix);
+    },
+  };
+}
+
+/**
+ * Another Warden process beside `first`: the same store, artifacts folder and queue, its own
+ * model cache, serving state and event cursor (e.g. an API process beside the one that trains
+ * and deploys). Close it before `first`.
+ */
+export async function openPeerPlatform(first: TestPlatform, env: Record<string, string> = {}): Promise<Platform> {
+  const { url, schema } = first.testDatabase;
+  const database = await openSqlDatabase(url, { ...(schema !== undefined ? { schema } : {}), poolSize: 4 });
+  const { config, remove } = testConfig({
+    WARDEN_ADMIN_TOKEN: first.adminToken,
+    WARDEN_EVENT_SUBSCRIBER: uniqueName('peer'),
+    WARDEN_ARTIFACTS_URL: first.config.artifactsUrl,
+    WARDEN_QUEUE_URL: first.config.queueUrl,
+    WARDEN_QUEUE_PREFIX: first.config.queuePrefix,
+    ...env,
+  });
+  let platform: Platform;
+  try {
+    platform = await createPlatform(config, { database });
+  } catch (error) {
+    await database.close();
+    remove();
+    throw error;
+  }
+  return {
+    ...platform,
+    async close() {
+      await platform.close();
+      await database.close();
       remove();
     },
   };

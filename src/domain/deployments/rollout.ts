@@ -317,6 +317,16 @@ function promotion(deployment: Deployment, now: number): DeploymentEffect[] {
   return effects;
 }
 
+/**
+ * The version a finished blue-green switch keeps loaded, and until when (ms): the one it
+ * replaced, for `keepWarmMs` after the switch, so switching back within that window loads
+ * nothing. null for any other deployment, or one not (or no longer) switched.
+ */
+export function keepWarmOf(deployment: Deployment): { readonly version: number; readonly until: number } | null {
+  if (deployment.strategy !== 'blue-green' || deployment.state !== 'succeeded' || deployment.baseline === null || deployment.endedAt === null) return null;
+  return { version: deployment.baseline, until: deployment.endedAt + deployment.settings.keepWarmMs };
+}
+
 /** The candidate loaded (and, for blue-green, passed its smoke check): the deployment starts. */
 export function candidateReady(deployment: Deployment, now: number, detail = 'candidate loaded'): Deployment {
   requireState(deployment, 'marking the candidate ready', ['warming']);

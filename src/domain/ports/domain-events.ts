@@ -71,6 +71,8 @@ export interface DeploymentChangedEvent {
   readonly baseline: number | null;
   /** The candidate's share of served traffic after the change, in percent. */
   readonly candidatePercent: number;
+  /** A finished blue-green switch: every process keeps the replaced version loaded until `until` (ms); absent otherwise (and in events from before it existed). */
+  readonly keepWarm?: { readonly version: number; readonly until: number };
   readonly at: number;
 }
 

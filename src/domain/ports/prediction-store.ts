@@ -1,5 +1,5 @@
 import type { ArmReadings } from '../deployments/guardrails.js';
-import type { PredictionRecord, StoredPrediction } from '../serving.js';
+import type { FailedPredictionRecord, PredictionRecord, StoredPrediction } from '../serving.js';
 
 /** Feedback for one recorded prediction: its true label, who gave it and when. */
 export interface FeedbackWrite {
@@ -16,6 +16,8 @@ export interface FeedbackWrite {
 export interface PredictionStore {
   /** Appends records; an id already recorded is left as it is (a retried flush writes nothing twice). */
   insertMany(records: readonly PredictionRecord[]): Promise<void>;
+  /** Appends requests an arm failed to answer; a request and arm already recorded is left as it is. */
+  insertFailures(records: readonly FailedPredictionRecord[]): Promise<void>;
   /** The recorded predictions among `ids` (missing ids are simply absent). */
   findByIds(ids: readonly string[]): Promise<StoredPrediction[]>;
   /** Attaches true labels (a later feedback replaces an earlier one); returns the ids that exist. */
@@ -23,8 +25,9 @@ export interface PredictionStore {
   /** The newest predictions of a model, newest first. */
   listRecent(model: string, limit: number): Promise<StoredPrediction[]>;
   /**
-   * What one arm of a model answered from `since` on (ms): requests, positives, p99 latency
-   * and, of those labelled by feedback, the confusion counts; the guardrails of a deployment read this.
+   * What one arm of a model answered from `since` on (ms): requests (answered and failed texts),
+   * errors (failed texts), positives, p99 latency of the answers and, of those labelled by
+   * feedback, the confusion counts; the guardrails of a deployment read this.
    */
   armReadings(model: string, version: number, arm: string, since: number): Promise<ArmReadings>;
   /**
@@ -32,7 +35,7 @@ export interface PredictionStore {
    * answer it copied: how many were compared, how many disagree, and the newest disagreements.
    */
   shadowComparison(model: string, version: number, since: number, limit: number): Promise<ShadowComparison>;
-  /** Deletes up to `limit` predictions made before `before` (ms); returns how many. */
+  /** Deletes up to `limit` predictions and failed requests (together) made before `before` (ms); returns how many. */
   deleteOlderThan(before: number, limit: number): Promise<number>;
 }
 

@@ -17,6 +17,8 @@ export interface ServingMetrics {
   requestServed(by: ServedBy, inputs: number, seconds: number): void;
   /** A refused or failed prediction request, by error code. */
   requestFailed(model: string, code: string): void;
+  /** One request an arm failed to answer (a candidate's is then answered by the baseline; a shadow's by nobody, as always), by error code. */
+  armFailed(by: ServedBy, code: string): void;
   liveSwap(model: string, outcome: LiveSwapOutcome): void;
   /** Prediction records dropped because the log's buffer was full or its write failed. */
   predictionLogDropped(count: number, reason: 'buffer-full' | 'write-failed'): void;
@@ -27,6 +29,7 @@ export interface ServingMetrics {
 export const NO_SERVING_METRICS: ServingMetrics = {
   requestServed: () => undefined,
   requestFailed: () => undefined,
+  armFailed: () => undefined,
   liveSwap: () => undefined,
   predictionLogDropped: () => undefined,
   predictionLogWritten: () => undefined,

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import type { ArmReadings } from '../../domain/deployments/guardrails.js';
 import type { FeedbackWrite, PredictionStore, ShadowComparison } from '../../domain/ports/prediction-store.js';
-import type { PredictionRecord, StoredPrediction } from '../../domain/serving.js';
+import type { FailedPredictionRecord, PredictionRecord, StoredPrediction } from '../../domain/serving.js';
 import type { SqlDatabase } from './database.js';
-import type { PredictionRow } from './tables/predictions-tables.js';
+import type { PredictionErrorRow, PredictionRow } from './tables/predictions-tables.js';
 
 /** Rows per insert: 17 columns stay far below SQLite's and PostgreSQL's bound-parameter limits. */
 const INSERT_CHUNK = 500;
@@ -28,6 +28,20 @@ function toRow(r: PredictionRecord): PredictionRow {
     feedback_label: null,
     feedback_at: null,
     feedback_actor: null,
+  };
+}
+
+function toErrorRow(r: FailedPredictionRecord): PredictionErrorRow {
+  return {
+    request_id: r.requestId,
+    arm: r.arm,
+    model: r.model,
+    version: r.version,
+    semver: r.semver,
+    inputs: r.inputs,
+    code: r.code,
+    latency_ms: r.latencyMs,
+    created_at: r.createdAt,
   };
 }
 
@@ -66,6 +80,19 @@ export class SqlPredictionStore implements PredictionStore {
           .insertInto('predictions')
           .values(rows)
           .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
+      }
+    });
+  }
+
+  async insertFailures(records: readonly FailedPredictionRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.database.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < records.length; i += INSERT_CHUNK) {
+        await trx
+          .insertInto('prediction_errors')
+          .values(records.slice(i, i + INSERT_CHUNK).map(toErrorRow))
+          .onConflict((oc) => oc.columns(['request_id', 'arm']).doNothing())
           .execute();
       }
     });
@@ -120,13 +147,22 @@ export class SqlPredictionStore implements PredictionStore {
         sql<string | number | null>`sum(case when label = 0 and feedback_label = 1 then 1 else 0 end)`.as('false_negatives'),
       ])
       .executeTakeFirstOrThrow();
-    const requests = Number(counts.requests);
-    // The nearest-rank p99: the value at rank ceil(0.99 n) from the bottom, read from the top.
-    const fromTop = requests - Math.ceil(0.99 * requests);
-    const p99 = requests === 0 ? undefined : await window.select('latency_ms').orderBy('latency_ms', 'desc').limit(1).offset(fromTop).executeTakeFirst();
+    const failed = await this.database.db
+      .selectFrom('prediction_errors')
+      .where('model', '=', model)
+      .where('version', '=', version)
+      .where('arm', '=', arm)
+      .where('created_at', '>=', since)
+      .select(sql<string | number | null>`sum(inputs)`.as('inputs'))
+      .executeTakeFirstOrThrow();
+    const answered = Number(counts.requests);
+    const errors = Number(failed.inputs ?? 0);
+    // The nearest-rank p99 of the answers: the value at rank ceil(0.99 n) from the bottom, read from the top.
+    const fromTop = answered - Math.ceil(0.99 * answered);
+    const p99 = answered === 0 ? undefined : await window.select('latency_ms').orderBy('latency_ms', 'desc').limit(1).offset(fromTop).executeTakeFirst();
     return {
-      requests,
-      errors: 0,
+      requests: answered + errors,
+      errors,
       p99Ms: p99 === undefined ? null : Number(p99.latency_ms),
       positives: Number(counts.positives ?? 0),
       labelled: Number(counts.labelled ?? 0),
@@ -170,10 +206,28 @@ export class SqlPredictionStore implements PredictionStore {
 
   async deleteOlderThan(before: number, limit: number): Promise<number> {
     const db = this.database.db;
-    const result = await db
+    const predictions = await db
       .deleteFrom('predictions')
       .where('id', 'in', db.selectFrom('predictions').select('id').where('created_at', '<', before).limit(limit))
       .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    const deleted = Number(predictions.numDeletedRows);
+    if (deleted >= limit) return deleted;
+    // Failures are few; they share the statement's budget so one call stays one short delete.
+    const failures = await db
+      .deleteFrom('prediction_errors')
+      .where((eb) =>
+        eb(
+          eb.refTuple('request_id', 'arm'),
+          'in',
+          db
+            .selectFrom('prediction_errors')
+            .select(['request_id', 'arm'])
+            .where('created_at', '<', before)
+            .limit(limit - deleted)
+            .$asTuple('request_id', 'arm'),
+        ),
+      )
+      .executeTakeFirst();
+    return deleted + Number(failures.numDeletedRows);
   }
 }

@@ -8,6 +8,7 @@ import {
   concludeDeployment,
   DEFAULT_CANARY_STEPS,
   DEFAULT_GUARDRAILS,
+  keepWarmOf,
   NO_READINGS,
   pauseDeployment,
   planDeployment,
@@ -120,6 +121,9 @@ describe('switching: direct and blue-green', () => {
       { type: 'keep-warm', version: 1, until: T0 + SECOND + 30_000 },
     ]);
     assert.deepEqual(trafficSplit(deployment).serving, [{ arm: 'candidate', version: 2, percent: 100 }]);
+    assert.deepEqual(keepWarmOf(deployment), { version: 1, until: T0 + SECOND + 30_000 }, 'the window every process pins the old version for');
+    assert.equal(keepWarmOf(rollbackDeployment(deployment, T0 + 2 * SECOND, 'alice', null).deployment), null, 'a switch rolled back keeps nothing warm');
+    assert.equal(keepWarmOf(checkDeployment(started({}), { candidate: NO_READINGS, baseline: null }, T0).deployment), null, 'direct keeps nothing warm');
   });
 
   it('a first deployment (no Production yet) promotes and archives nothing', () => {

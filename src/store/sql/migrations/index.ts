@@ -16,6 +16,7 @@ import { predictionsMigration } from './0012-predictions.js';
 import { deploymentsMigration } from './0013-deployments.js';
 import { redteamMigration } from './0014-redteam.js';
 import { alertsMigration } from './0015-alerts.js';
+import { predictionErrorsMigration } from './0016-prediction-errors.js';
 
 /**
  * The one migration stream for SQLite and PostgreSQL, in order. Append only:
@@ -37,6 +38,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0013-deployments', deploymentsMigration],
   ['0014-redteam', redteamMigration],
   ['0015-alerts', alertsMigration],
+  ['0016-prediction-errors', predictionErrorsMigration],
 ];
 
 class InCodeMigrationProvider implements MigrationProvider {

@@ -18,6 +18,19 @@ export interface PredictionRow {
   feedback_actor: string | null;
 }
 
+export interface PredictionErrorRow {
+  request_id: string; // with arm, the key: a request fails at most once per arm
+  arm: string;
+  model: string;
+  version: number;
+  semver: string;
+  inputs: number;
+  code: string;
+  latency_ms: number;
+  created_at: number;
+}
+
 export interface PredictionsTables {
   predictions: PredictionRow;
+  prediction_errors: PredictionErrorRow;
 }
