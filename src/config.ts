@@ -1,8 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { validateWebhooks, type WebhookTarget } from './domain/alerts/notifications.js';
-import { isWardenError } from './domain/errors.js';
 
 /**
  * The only reader of process.env. Everything else receives a frozen, validated Config.
@@ -53,6 +51,8 @@ export interface Config {
   readonly sweepIntervalMs: number;
   /** How often deployments in flight are checked (canary steps, guardrails, bake times), in ms. */
   readonly deploymentCheckMs: number;
+  /** Unique, unused vulnerabilities of a task that retrain every model of the task (WARDEN_REDTEAM_RETRAIN_THRESHOLD, default 10). */
+  readonly redteamRetrainThreshold: number;
   /** Unreferenced artifact blobs younger than this are not garbage-collected yet, in ms (an upload records its reference just after storing its blob). */
   readonly artifactGcGraceMs: number;
   /**
@@ -103,16 +103,6 @@ export interface Config {
   readonly predictionLogFlushMs: number;
   /** Recorded predictions older than this are deleted by the `cleanup-predictions` job, in ms (WARDEN_PREDICTION_RETENTION_MS). */
   readonly predictionRetentionMs: number;
-  /**
-   * Where alert notifications are POSTed (WARDEN_ALERT_WEBHOOKS, a JSON list of {name, url,
-   * secret?, format?, minSeverity?}); empty = none. Secrets and URLs never leave the process
-   * that sends (the API shows each webhook's origin only).
-   */
-  readonly alertWebhooks: readonly WebhookTarget[];
-  /** Attempts per alert notification, retried with exponential backoff (WARDEN_ALERT_WEBHOOK_ATTEMPTS). */
-  readonly alertWebhookAttempts: number;
-  /** How long one webhook attempt may take, in ms (WARDEN_ALERT_WEBHOOK_TIMEOUT_MS). */
-  readonly alertWebhookTimeoutMs: number;
   /** Client side: the server the CLI talks to, and its token. */
   readonly serverUrl: string;
   /** The built dashboard (index.html and assets/) served at `/` (WARDEN_WEB_DIR, default web/dist of this checkout); nothing is served when it holds no index.html. */
@@ -218,24 +208,6 @@ function trainerEnv(env: Env): Record<string, string> {
   return Object.freeze(out);
 }
 
-/** WARDEN_ALERT_WEBHOOKS: a JSON list, each entry checked (the message names the entry and field, never a secret). */
-function alertWebhooks(env: Env): readonly WebhookTarget[] {
-  const raw = env.WARDEN_ALERT_WEBHOOKS;
-  if (raw === undefined || raw.trim() === '') return Object.freeze([]);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new ConfigError('WARDEN_ALERT_WEBHOOKS', 'must be a JSON list of {name, url, secret?, format?, minSeverity?}');
-  }
-  try {
-    return Object.freeze(validateWebhooks(parsed).map((target) => Object.freeze(target)));
-  } catch (error) {
-    if (isWardenError(error)) throw new ConfigError('WARDEN_ALERT_WEBHOOKS', `${error.field ?? ''}: ${error.message}`);
-    throw error;
-  }
-}
-
 /**
  * Builds the Config from an environment (process.env by default). Throws ConfigError naming
  * the variable. `stdoutIsTty` resolves WARDEN_LOG_FORMAT=auto; `cpus` is the default of WARDEN_API_PROCESSES.
@@ -285,6 +257,7 @@ export function loadConfig(
     bootstrap: bool(env, 'WARDEN_BOOTSTRAP', true),
     sweepIntervalMs: integer(env, 'WARDEN_SWEEP_INTERVAL_MS', 60_000, 100, 24 * 3600 * 1000),
     deploymentCheckMs: integer(env, 'WARDEN_DEPLOYMENT_CHECK_MS', 5_000, 100, 3600 * 1000),
+    redteamRetrainThreshold: integer(env, 'WARDEN_REDTEAM_RETRAIN_THRESHOLD', 10, 1, 100_000),
     artifactGcGraceMs: integer(env, 'WARDEN_ARTIFACT_GC_GRACE_MS', 3600 * 1000, 0, 7 * 24 * 3600 * 1000), // 1 hour
     apiProcesses: integer(env, 'WARDEN_API_PROCESSES', Math.max(1, cpus), 1, 64),
     roles: roles(env),
@@ -304,9 +277,6 @@ export function loadConfig(
     predictionLogBuffer: integer(env, 'WARDEN_PREDICTION_LOG_BUFFER', 50_000, 1, 10_000_000),
     predictionLogFlushMs: integer(env, 'WARDEN_PREDICTION_LOG_FLUSH_MS', 1_000, 10, 60_000),
     predictionRetentionMs: integer(env, 'WARDEN_PREDICTION_RETENTION_MS', 30 * 24 * 3600 * 1000, 60_000, 10 * 365 * 24 * 3600 * 1000), // 30 days
-    alertWebhooks: alertWebhooks(env),
-    alertWebhookAttempts: integer(env, 'WARDEN_ALERT_WEBHOOK_ATTEMPTS', 8, 1, 20),
-    alertWebhookTimeoutMs: integer(env, 'WARDEN_ALERT_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000), // 10 s
     serverUrl: env.WARDEN_URL || `http://127.0.0.1:${port}`,
     webDir: path.resolve(cwd, env.WARDEN_WEB_DIR || DEFAULT_WEB_DIR),
     clientToken: env.WARDEN_TOKEN || undefined,

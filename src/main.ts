@@ -61,10 +61,9 @@ import { ExternalCommandTrainer } from './jobs/external-command-trainer.js';
 import { BuiltinTrainer } from './ml/builtin-trainer.js';
 import { sha256Hex } from './system/sha256-digest.js';
 import type { Job } from './domain/jobs.js';
-import { SqlAlertStore } from './store/sql/sql-alert-store.js';
-import { AlertService } from './services/alert-service.js';
-import { AlertNotifier } from './services/alert-notifications.js';
-import { HttpWebhookSender } from './system/http-webhook-sender.js';
+import { RedTeamService } from './services/redteam-service.js';
+import { SqlRedTeamStore } from './store/sql/sql-redteam-store.js';
+import { ATTACKS } from './ml/redteam/index.js';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
@@ -184,9 +183,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       maxDatasetBytes: config.maxDatasetBytes,
       corpora: [spamAssassinCorpus],
     });
-    const alertStore = new SqlAlertStore(database);
-    const core: Omit<Services, 'training' | 'models' | 'comparison' | 'serving' | 'predictionLog' | 'deployments'> = {
-      alerts: new AlertService({ store: alertStore, clock: systemClock, ids: randomIds, events, log: (level, message, fields) => late.log?.[level](fields, message) }),
+    const core: Omit<Services, 'training' | 'models' | 'comparison' | 'serving' | 'predictionLog' | 'deployments' | 'redteam'> = {
       jobs,
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
       registry: new RegistryService({ store: new SqlRegistryStore(database), artifacts, runs: tracking, clock: systemClock, ids: randomIds, recipes }),
@@ -231,21 +228,24 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       log: (level, message, fields) => late.log?.[level](fields, message),
     });
     const comparison = new ComparisonService({ ...core, models });
+    const redteamStore = new SqlRedTeamStore(database);
+    const training = new TrainingService({
+      ...core,
+      models,
+      meter: new ProcessResourceMeter(),
+      clock: systemClock,
+      recipes,
+      vulnerabilityUses: { markUsed: (trigger, model, version) => redteamStore.markUsed(trigger, model, version, systemClock.now()) },
+      trainers: [
+        new BuiltinTrainer({ sha256: sha256Hex, now: () => performance.now(), yieldTurn: () => new Promise((resolve) => setImmediate(resolve)) }),
+        // Off unless the operator allowlisted programs (WARDEN_EXTERNAL_TRAINERS).
+        ...(config.externalTrainers.length > 0 ? [new ExternalCommandTrainer(new ProcessExternalTrainerRunner({ allowlist: config.externalTrainers, env: config.trainerEnv }))] : []),
+      ],
+      log: (level, message, fields) => late.log?.[level](fields, message),
+    });
     const services: Services = {
       ...core,
-      training: new TrainingService({
-        ...core,
-        models,
-        meter: new ProcessResourceMeter(),
-        clock: systemClock,
-        recipes,
-        trainers: [
-          new BuiltinTrainer({ sha256: sha256Hex, now: () => performance.now(), yieldTurn: () => new Promise((resolve) => setImmediate(resolve)) }),
-          // Off unless the operator allowlisted programs (WARDEN_EXTERNAL_TRAINERS).
-          ...(config.externalTrainers.length > 0 ? [new ExternalCommandTrainer(new ProcessExternalTrainerRunner({ allowlist: config.externalTrainers, env: config.trainerEnv }))] : []),
-        ],
-        log: (level, message, fields) => late.log?.[level](fields, message),
-      }),
+      training,
       models,
       comparison,
       serving,
@@ -258,6 +258,19 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         clock: systemClock,
         ids: randomIds,
         newAssignmentKey: options.assignmentKeys ?? newAssignmentKey,
+        log: (level, message, fields) => late.log?.[level](fields, message),
+      }),
+      redteam: new RedTeamService({
+        ...core,
+        store: redteamStore,
+        models,
+        comparison,
+        training,
+        attacks: ATTACKS,
+        clock: systemClock,
+        ids: randomIds,
+        sha256: sha256Hex,
+        retrainThreshold: config.redteamRetrainThreshold,
         log: (level, message, fields) => late.log?.[level](fields, message),
       }),
     };
@@ -273,22 +286,15 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       },
       { group: 'retrain-on-fresh-data' },
     );
-
-    // Alerts: each firing or resolution becomes webhook jobs once per cluster (their idempotency
-    // keys turn a redelivered event into the same jobs); a failed red-team campaign fails its model's rule.
-    const notifier = new AlertNotifier({
-      store: alertStore,
-      jobs,
-      webhooks: config.alertWebhooks,
-      sender: new HttpWebhookSender(),
-      clock: systemClock,
-      maxAttempts: config.alertWebhookAttempts,
-      timeoutMs: config.alertWebhookTimeoutMs,
-      log: (level, message, fields) => late.log?.[level](fields, message),
-    });
-    events.subscribe('alert-fired', async (event) => void (await notifier.onAlertEvent(event)), { group: 'alert-notifications' });
-    events.subscribe('alert-resolved', async (event) => void (await notifier.onAlertEvent(event)), { group: 'alert-notifications' });
-    events.subscribe('redteam-failed', async (event) => void (await services.alerts.onRedTeamFailed(event)), { group: 'alerts-on-redteam' });
+    // Enough red-team vulnerabilities of a task → every model of the task retrained on them, once
+    // per cluster (the jobs are keyed by trigger and model, so a redelivered event queues nothing new).
+    events.subscribe(
+      'vulnerabilities-threshold-reached',
+      async (event) => {
+        await services.redteam.onThresholdReached(event);
+      },
+      { group: 'retrain-on-vulnerabilities' },
+    );
 
     const generatedAdminToken = options.apiChild ? undefined : await services.auth.ensureBootstrapAdmin(config.adminToken);
     if (generatedAdminToken !== undefined) saveAdminToken(config.home, generatedAdminToken);
@@ -308,7 +314,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     closers.push(() => app.close());
     const handlers = {
       ...services.training.handlers(),
-      ...notifier.handlers(),
+      ...services.redteam.handlers(),
       ...periodicHandlers({
         ...services,
         deleteDeliveredEvents: () => events.deleteDelivered(),

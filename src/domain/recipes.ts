@@ -273,6 +273,8 @@ export interface RetrainIdentity {
   readonly freshDigest: string | null;
   /** The parent version: with includeFresh, its fresh data is part of the training data. */
   readonly parent: number | null;
+  /** The red-team vulnerability corpus trained on too, if any (absent keeps older keys unchanged). */
+  readonly vulnerabilityDigest?: string;
 }
 
 /**

@@ -167,7 +167,8 @@ export interface RegistryStatus {
 }
 
 /** Conditions `GET /models/status` flags on a model. */
-export const MODEL_FLAGS = ['no-production'] as const;
+/** `redteam-failed`: the newest red-team campaign evaded (or failed on) the version that serves (see RedTeamService.withStatus). */
+export const MODEL_FLAGS = ['no-production', 'redteam-failed'] as const;
 export type ModelFlag = (typeof MODEL_FLAGS)[number];
 
 /** The stage history page token names the last seq served. */

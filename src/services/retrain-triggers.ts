@@ -11,17 +11,18 @@ import type { FreshDataEvent } from '../domain/ports/domain-events.js';
 import type { JobQueue } from '../domain/ports/job-queue.js';
 import { freshDatasetName } from '../domain/fresh-data.js';
 import { RECIPE_AUTHOR_ROLE_TAG, RECIPE_AUTHOR_TAG, retrainDedupeKey } from '../domain/recipes.js';
-import type { ModelVersion } from '../domain/registry/index.js';
 import { sha256Hex } from '../system/sha256-digest.js';
 import type { DatasetService } from './dataset-service.js';
 import type { RecipeResolver } from './recipe-resolver.js';
 import type { Actor, RegistryService } from './registry-service.js';
 import type { TrainingData } from './training-data.js';
-import { SYSTEM_ACTOR, findModel, storedRecipeAuthor, submitTraining, whoFields } from './training-jobs.js';
+import { SYSTEM_ACTOR, findModel, productionOrNewestReady, storedRecipeAuthor, submitTraining, whoFields, type VulnerabilityTraining } from './training-jobs.js';
 
 export interface RetrainOptions {
   /** The fresh-data version to train on too; its files move to used/ when the job succeeds. */
   readonly fresh?: { readonly name: string; readonly version: number; readonly digest: string };
+  /** The task's red-team vulnerability corpus to train on too, and the trigger that asked (see redteam-service.ts). */
+  readonly vulnerabilities?: VulnerabilityTraining;
   /** Why (logged on the job and tagged on the version): `manual`, `fresh-data`, `bootstrap`… */
   readonly trigger?: string;
   readonly idempotencyKey?: string;
@@ -66,16 +67,34 @@ export class RetrainTriggers {
     // Refuse now (400) what the job would fail on; the stored recipe itself is what runs and is fingerprinted.
     this.deps.recipes.resolve(recipe, 'model.recipe');
     const datasetDigests = await this.deps.data.check(recipe, 'model.recipe.dataset');
-    const parent = await this.retrainParent(model.name);
+    const parent = await productionOrNewestReady(this.deps.registry, model.name);
     const fingerprint = this.deps.recipes.fingerprint(recipe);
     const dedupeKey = retrainDedupeKey(
-      { model: model.name, fingerprint, builtin: recipe.dataset.builtin, datasetDigests, freshDigest: options.fresh?.digest ?? null, parent: parent?.number ?? null },
+      {
+        model: model.name,
+        fingerprint,
+        builtin: recipe.dataset.builtin,
+        datasetDigests,
+        freshDigest: options.fresh?.digest ?? null,
+        parent: parent?.number ?? null,
+        ...(options.vulnerabilities !== undefined ? { vulnerabilityDigest: options.vulnerabilities.digest } : {}),
+      },
       sha256Hex,
     );
     const submitted = await submitTraining(
       this.deps.jobs,
       'retrain',
-      { model: model.name, recipe, fingerprint, parent: parent?.number ?? null, fresh: options.fresh ?? null, saveRecipe: false, trigger: options.trigger ?? 'manual', ...whoFields(actor, storedRecipeAuthor(model)) },
+      {
+        model: model.name,
+        recipe,
+        fingerprint,
+        parent: parent?.number ?? null,
+        fresh: options.fresh ?? null,
+        ...(options.vulnerabilities !== undefined ? { vulnerabilities: options.vulnerabilities } : {}),
+        saveRecipe: false,
+        trigger: options.trigger ?? 'manual',
+        ...whoFields(actor, storedRecipeAuthor(model)),
+      },
       { dedupeKey, ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}) },
     );
     return { job: submitted.job, deduplicated: !submitted.created };
@@ -204,19 +223,5 @@ export class RetrainTriggers {
       return undefined;
     }
     return (await this.requestRetrain(model.name, SYSTEM_ACTOR, { fresh, trigger: 'fresh-data', idempotencyKey: `fresh:${model.name}:${fresh.digest.slice(0, 32)}` })).job;
-  }
-
-  private async retrainParent(model: string): Promise<ModelVersion | undefined> {
-    const production = await this.deps.registry.searchVersions(model, { stage: 'Production', limit: 1 });
-    if (production.items[0] !== undefined) return production.items[0];
-    // Newest first: the first READY one is the newest.
-    let pageToken: string | undefined;
-    do {
-      const page = await this.deps.registry.searchVersions(model, { limit: 100, ...(pageToken !== undefined ? { pageToken } : {}) });
-      const ready = page.items.find((v) => v.status === 'READY');
-      if (ready !== undefined) return ready;
-      pageToken = page.nextPageToken;
-    } while (pageToken !== undefined);
-    return undefined;
   }
 }

@@ -16,7 +16,7 @@ import type { ComparisonService } from './comparison-service.js';
 import type { DeploymentService } from './deployment-service.js';
 import type { ServingService } from './serving-service.js';
 import type { PredictionLog } from './prediction-log.js';
-import type { AlertService } from './alert-service.js';
+import type { RedTeamService } from './redteam-service.js';
 
 export interface Services {
   readonly auth: AuthService;
@@ -38,6 +38,6 @@ export interface Services {
   readonly predictionLog: PredictionLog;
   /** Deployments: strategies, their steps and guardrails, rollback. */
   readonly deployments: DeploymentService;
-  /** Alerts: signals in (monitoring, red team), episodes, acknowledgements and silences. */
-  readonly alerts: AlertService;
+  /** Red-team campaigns, the vulnerability ledger, and retraining from vulnerabilities. */
+  readonly redteam: RedTeamService;
 }

@@ -68,8 +68,12 @@ export class TrainingData {
     return `${corporaChoice(this.deps.datasets.builtinCorpora())}; ${datasets}.`;
   }
 
-  /** The rows a job trains on: every source its recipe (and its fresh version) names, deduplicated once. */
-  async load(model: string, recipe: Recipe, fresh: TrainingPayload['fresh']): Promise<TrainingRows> {
+  /**
+   * The rows a job trains on: every source its recipe (and its fresh version) names, the
+   * red-team vulnerability corpus of a vulnerability retrain, and every vulnerability corpus an
+   * earlier version of the model trained on (a later retrain must not unlearn them), deduplicated once.
+   */
+  async load(model: string, recipe: Recipe, fresh: TrainingPayload['fresh'], vulnerabilities?: TrainingPayload['vulnerabilities']): Promise<TrainingRows> {
     const parts: Array<{ digest: string; rows: readonly DatasetRow[]; label: string }> = [];
     const add = async (digest: string, label: string) => {
       if (parts.some((p) => p.digest === digest)) return;
@@ -83,10 +87,11 @@ export class TrainingData {
       const version = ref.version === undefined ? await this.deps.datasets.latest(ref.name) : await this.deps.datasets.get(ref.name, ref.version);
       await add(version.sha256, `${version.name} v${version.version}`);
     }
+    const trainedOn = await this.digestsTrainedOn(model);
     if (recipe.dataset.includeFresh) {
       // Fresh data any version of the model trained on stays in later training data: its files
       // left fresh/ for used/, so a version that never reached Production must not take them with it.
-      for (const digest of await this.freshDigestsTrainedOn(model)) {
+      for (const digest of trainedOn) {
         try {
           const version = await this.deps.datasets.getBySha256(digest);
           if (version.name === freshDatasetName(model)) await add(version.sha256, `${version.name} v${version.version}`);
@@ -101,6 +106,14 @@ export class TrainingData {
     } else if (fresh !== null) {
       throw invalid('recipe.dataset.includeFresh', `the recipe of ${model} does not include fresh data`);
     }
+    for (const digest of trainedOn) {
+      const version = await findDataset(() => this.deps.datasets.getBySha256(digest));
+      if (version?.origin === 'vulnerability-corpus') await add(version.sha256, `${version.name} v${version.version}`);
+    }
+    if (vulnerabilities !== undefined) {
+      const version = await this.deps.datasets.get(vulnerabilities.name, vulnerabilities.version);
+      await add(version.sha256, `${version.name} v${version.version}`);
+    }
     if (parts.length === 0) throw invalid('recipe.dataset', 'the dataset spec resolved to no data');
     // One duplicate rule whether the spec names one dataset or several (the comparison rebuilds rows the same way).
     const deduplicated = combineDatasetRows(parts);
@@ -111,7 +124,7 @@ export class TrainingData {
   }
 
   /** Every dataset digest the model's READY versions list, oldest version first, without repeats. */
-  private async freshDigestsTrainedOn(model: string): Promise<string[]> {
+  private async digestsTrainedOn(model: string): Promise<string[]> {
     const digests: string[] = [];
     let pageToken: string | undefined;
     do {

@@ -7,7 +7,7 @@ import { invalid, isWardenError } from '../domain/errors.js';
 import type { Job, JsonObject, JsonValue } from '../domain/jobs.js';
 import type { JobContext, JobQueue } from '../domain/ports/job-queue.js';
 import { RECIPE_AUTHOR_ROLE_TAG, RECIPE_AUTHOR_TAG, type Recipe } from '../domain/recipes.js';
-import { initiatorOf, type Initiator, type RegisteredModel } from '../domain/registry/index.js';
+import { initiatorOf, type Initiator, type ModelVersion, type RegisteredModel } from '../domain/registry/index.js';
 import { isRole } from '../domain/auth.js';
 import type { MetricPoint } from '../domain/ports/trainer.js';
 import type { RecipeResolver } from './recipe-resolver.js';
@@ -21,6 +21,12 @@ export interface TrainingPayload {
   readonly fingerprint: string;
   readonly parent: number | null;
   readonly fresh: { readonly name: string; readonly version: number; readonly digest: string } | null;
+  /**
+   * A retrain from red-team vulnerabilities: the task's vulnerability corpus (a dataset version
+   * of origin `vulnerability-corpus`) trained on too, and the trigger whose vulnerabilities the
+   * version is recorded as trained on once it registers. Absent on every other training.
+   */
+  readonly vulnerabilities?: VulnerabilityTraining;
   readonly saveRecipe: boolean;
   readonly trigger: string;
   /** Whose name the registration records (the person who started the job, or Warden). */
@@ -33,6 +39,19 @@ export interface TrainingPayload {
   readonly recipeAuthorRole: string | null;
   /** Who started the job: a user with a role, or the platform's own trigger (bootstrap, fresh data). */
   readonly initiator: Initiator;
+}
+
+export interface VulnerabilityTraining {
+  readonly name: string;
+  readonly version: number;
+  readonly digest: string;
+  readonly triggerId: string;
+}
+
+/** Where a vulnerability retrain records that its version trained on the trigger's vulnerabilities. */
+export interface VulnerabilityUses {
+  /** Idempotent; returns how many vulnerabilities the trigger names. */
+  markUsed(triggerId: string, model: string, version: number): Promise<number>;
 }
 
 /** Warden's own actor: bootstrap and fresh-data retrains. */
@@ -65,7 +84,9 @@ export function readPayload(raw: JsonObject, recipes: RecipeResolver): TrainingP
   const recipe = recipes.resolve(raw.recipe, 'payload.recipe');
   const parent = raw.parent === null || raw.parent === undefined ? null : Number(raw.parent);
   const fresh = isObject(raw.fresh) ? (raw.fresh as unknown as TrainingPayload['fresh']) : null;
+  const vulnerabilities = isObject(raw.vulnerabilities) ? (raw.vulnerabilities as unknown as VulnerabilityTraining) : undefined;
   return {
+    ...(vulnerabilities !== undefined ? { vulnerabilities } : {}),
     model: raw.model,
     recipe,
     fingerprint: typeof raw.fingerprint === 'string' ? raw.fingerprint : recipes.fingerprint(recipe),
@@ -145,4 +166,19 @@ export async function findModel(registry: Pick<RegistryService, 'getModel'>, nam
     if (isWardenError(error) && error.code === 'MODEL_NOT_FOUND') return undefined;
     throw error;
   }
+}
+
+/** The model's version in Production, else its newest READY version; undefined when it has neither. */
+export async function productionOrNewestReady(registry: Pick<RegistryService, 'searchVersions'>, model: string): Promise<ModelVersion | undefined> {
+  const production = await registry.searchVersions(model, { stage: 'Production', limit: 1 });
+  if (production.items[0] !== undefined) return production.items[0];
+  // Newest first: the first READY one is the newest.
+  let pageToken: string | undefined;
+  do {
+    const page = await registry.searchVersions(model, { limit: 100, ...(pageToken !== undefined ? { pageToken } : {}) });
+    const ready = page.items.find((v) => v.status === 'READY');
+    if (ready !== undefined) return ready;
+    pageToken = page.nextPageToken;
+  } while (pageToken !== undefined);
+  return undefined;
 }

@@ -38,13 +38,16 @@ import type { RecipeResolver } from './recipe-resolver.js';
 import type { RegistryService } from './registry-service.js';
 import type { TrackingService } from './tracking-service.js';
 import type { TrainingData } from './training-data.js';
-import { actorOfInitiator, logJobMetrics, readPayload, recipeAuthorOf, round, type TrainingPayload } from './training-jobs.js';
+import { actorOfInitiator, logJobMetrics, readPayload, recipeAuthorOf, round, type TrainingPayload, type VulnerabilityUses } from './training-jobs.js';
 
 /** Metrics logged once per epoch (step = epoch). */
 const EPOCH_METRICS: readonly string[] = ['train_loss', 'val_loss', 'val_roc_auc'];
 
 /** Tag carrying the registration's idempotency key (job id + scope) on the version. */
 export const JOB_KEY_TAG = 'warden.job_key';
+
+/** On a version retrained from red-team vulnerabilities: the trigger whose vulnerabilities it trained on. */
+export const VULNERABILITY_TRIGGER_TAG = 'warden.redteam_trigger';
 
 /** The job's result (also what `GET /jobs/:id` shows once succeeded). */
 export interface TrainingOutcome {
@@ -70,6 +73,8 @@ export interface TrainingPipelineDeps {
   /** One trainer per recipe family this process runs (the composition root decides which). */
   readonly trainers: ReadonlyArray<Trainer<TextClassifier>>;
   readonly meter: ResourceMeter;
+  /** Records which vulnerabilities a version trained on; needed only for vulnerability retrains. */
+  readonly vulnerabilityUses?: VulnerabilityUses;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
 
@@ -151,7 +156,7 @@ export class TrainingPipeline {
     const trainer = this.trainerFor(recipe);
     // ── loading
     ctx.reportProgress({ fraction: TRAINING_PROGRESS.loading.from, phase: 'loading', message: 'reading the datasets' });
-    const data = await this.deps.data.load(model, recipe, payload.fresh);
+    const data = await this.deps.data.load(model, recipe, payload.fresh, payload.vulnerabilities);
     ctx.signal.throwIfAborted();
     const splits = splitRows(data.rows, recipe.split);
     say(
@@ -240,13 +245,13 @@ export class TrainingPipeline {
         resourceUsage,
         sourceRunId: runId,
         artifactDigest,
-        tags: { 'warden.family': recipe.family, 'warden.trigger': payload.trigger },
+        tags: { 'warden.family': recipe.family, 'warden.trigger': payload.trigger, ...vulnerabilityTags(payload) },
       }),
     );
     await this.endRun(runId, 'FINISHED', usage);
     await this.deps.tracking.logBatch(runId, { tags: [{ key: 'warden.version', value: `${model}/${registered.semver}` }] });
 
-    await this.afterSuccess(ctx, payload, say);
+    await this.afterSuccess(ctx, payload, registered.version, say);
     ctx.reportProgress({ fraction: REGISTERING_STEPS.done, phase: 'registering', message: `${model} ${registered.semver} → ${registered.stage}` });
     return {
       model,
@@ -277,7 +282,14 @@ export class TrainingPipeline {
   }
 
   /** After a successful job: fresh files to used/, the recipe saved when the job asked to. */
-  private async afterSuccess(ctx: JobContext, payload: TrainingPayload, say: Say): Promise<void> {
+  private async afterSuccess(ctx: JobContext, payload: TrainingPayload, version: number, say: Say): Promise<void> {
+    const vulnerabilities = payload.vulnerabilities;
+    if (vulnerabilities !== undefined) {
+      const uses = this.deps.vulnerabilityUses;
+      if (uses === undefined) throw new WardenError('VALIDATION_FAILED', 'vulnerability retrains are not enabled in this process', { field: 'payload.vulnerabilities' });
+      const marked = await ctx.once('mark-vulnerabilities-used', () => uses.markUsed(vulnerabilities.triggerId, payload.model, version));
+      say(`red-team vulnerabilities used: ${marked} of trigger ${vulnerabilities.triggerId} recorded as trained on by version ${version}`);
+    }
     if (payload.fresh !== null) {
       const fresh = payload.fresh;
       const moved = await ctx.once('mark-used', async () => {
@@ -362,6 +374,12 @@ export class TrainingPipeline {
       ctx.log(`could not register the FAILED version: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+}
+
+/** Lineage of a vulnerability retrain on the version: the trigger and the corpus version it trained on. */
+function vulnerabilityTags(payload: TrainingPayload): Record<string, string> {
+  const v = payload.vulnerabilities;
+  return v === undefined ? {} : { [VULNERABILITY_TRIGGER_TAG]: v.triggerId, 'warden.vulnerability_corpus': `${v.name}@${v.version}` };
 }
 
 /** A trainer's report as the job's progress: its part's share of the job (domain/training-phases.ts). */

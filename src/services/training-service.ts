@@ -30,11 +30,11 @@ import type { Actor, RegistryService } from './registry-service.js';
 import { RetrainTriggers, type RetrainOptions } from './retrain-triggers.js';
 import type { TrackingService } from './tracking-service.js';
 import { TrainingData } from './training-data.js';
-import { authorOf, findModel, isObject, storedRecipeAuthor, submitTraining, whoFields } from './training-jobs.js';
+import { authorOf, findModel, isObject, storedRecipeAuthor, submitTraining, whoFields, type VulnerabilityUses } from './training-jobs.js';
 import { TrainingPipeline } from './training-pipeline.js';
 
 export { BOOTSTRAP_MODELS, type RetrainOptions } from './retrain-triggers.js';
-export { JOB_KEY_TAG, type TrainingOutcome } from './training-pipeline.js';
+export { JOB_KEY_TAG, VULNERABILITY_TRIGGER_TAG, type TrainingOutcome } from './training-pipeline.js';
 
 export interface TrainingServiceDeps {
   readonly registry: RegistryService;
@@ -52,6 +52,8 @@ export interface TrainingServiceDeps {
   readonly models?: ModelLoader;
   /** Checks recipes (the registry's too); default: built-in families only (external trainers off). */
   readonly recipes?: RecipeResolver;
+  /** Records which red-team vulnerabilities a retrained version trained on (vulnerability retrains). */
+  readonly vulnerabilityUses?: VulnerabilityUses;
   /** Progress and milestones as log lines (the server's logger). */
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }

@@ -1,4 +1,3 @@
-import type { AlertSeverity, SignalKind } from '../alerts/rules.js';
 import type { DatasetSourceFile } from '../datasets.js';
 import type { JobKind, TerminalJobState } from '../jobs.js';
 import type { Stage, VersionStatus } from '../registry/vocabulary.js';
@@ -120,8 +119,8 @@ export interface AlertFiredEvent {
   readonly alertId: string;
   readonly fingerprint: string;
   readonly rule: string;
-  readonly kind: SignalKind;
-  readonly severity: AlertSeverity;
+  readonly kind: string;
+  readonly severity: string;
   readonly model: string;
   readonly version: number | null;
   readonly metric: string | null;
@@ -138,8 +137,8 @@ export interface AlertResolvedEvent {
   readonly alertId: string;
   readonly fingerprint: string;
   readonly rule: string;
-  readonly kind: SignalKind;
-  readonly severity: AlertSeverity;
+  readonly kind: string;
+  readonly severity: string;
   readonly model: string;
   readonly version: number | null;
   readonly metric: string | null;

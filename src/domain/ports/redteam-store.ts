@@ -55,6 +55,7 @@ export interface VulnerabilityFilter {
  *   `redteam-failed` event, commit in one transaction (the outbox).
  */
 export interface RedTeamStore {
+  /** Inserts the campaign; one with this id already stored is kept as it is. */
   createCampaign(campaign: Campaign): Promise<void>;
   getCampaign(id: string): Promise<Campaign | undefined>;
   /** Newest first. */

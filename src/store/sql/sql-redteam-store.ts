@@ -73,6 +73,8 @@ export class SqlRedTeamStore implements RedTeamStore {
         created_at: campaign.createdAt,
         updated_at: campaign.createdAt,
       })
+      // The request and the job's first attempt may both create it: the first one stands.
+      .onConflict((oc) => oc.column('id').doNothing())
       .execute();
   }
 
