@@ -28,7 +28,7 @@ const KEYBOARD_NEIGHBOURS: Readonly<Record<string, string>> = {
 const LOWER_LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
 /** A random element of a non-empty list. */
-export const pick = <T>(items: readonly T[], rng: Rng): T => items[rng.nextInt(items.length)]!;
+export const pickOne = <T>(items: readonly T[], rng: Rng): T => items[rng.nextInt(items.length)]!;
 
 const isHighSurrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
 const isLowSurrogate = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
@@ -118,19 +118,19 @@ export function applyCharEdit(edit: CharEdit, word: string, rng: Rng): string {
 }
 
 /**
- * Inserts `pick()` between the characters of `word` (and after the last one when
+ * Inserts `insertion()` between the characters of `word` (and after the last one when
  * `afterLast`), each place with `probability`, at least one place when there is one.
  */
-export function interleave(word: string, rng: Rng, probability: number, pick: (rng: Rng) => string, afterLast = false): string {
+export function interleave(word: string, rng: Rng, probability: number, insertion: (rng: Rng) => string, afterLast = false): string {
   let out = '';
   let inserted = 0;
   let i = 0;
   while (i < word.length) {
     const next = i + charLength(word, i);
-    out += word.slice(i, next);
+    out += next === i + 1 ? word[i]! : word.slice(i, next);
     const isLast = next >= word.length;
     if ((!isLast || afterLast) && rng.next() < probability) {
-      out += pick(rng);
+      out += insertion(rng);
       inserted++;
     }
     i = next;
@@ -139,25 +139,32 @@ export function interleave(word: string, rng: Rng, probability: number, pick: (r
   // Nothing drawn: one insertion after the first character (or after the only one).
   const at = word.length === 0 ? 0 : charLength(word, 0);
   if (at >= word.length && !afterLast) return word;
-  return word.slice(0, at) + pick(rng) + word.slice(at);
+  return word.slice(0, at) + insertion(rng) + word.slice(at);
 }
 
 /** Maps each character with `map` (undefined = keep) with `probability`, at least one mapped when any can be. */
 export function mapChars(word: string, rng: Rng, probability: number, map: (ch: string, rng: Rng) => string | undefined): string {
   let out = '';
   let mapped = 0;
-  let firstMappable = -1;
-  let i = 0;
-  while (i < word.length) {
+  for (let i = 0; i < word.length; ) {
     const next = i + charLength(word, i);
-    const ch = word.slice(i, next);
+    const ch = next === i + 1 ? word[i]! : word.slice(i, next);
     const replacement = rng.next() < probability ? map(ch, rng) : undefined;
-    if (replacement !== undefined) mapped++;
-    else if (firstMappable < 0 && map(ch, rng) !== undefined) firstMappable = out.length;
-    out += replacement ?? ch;
+    if (replacement === undefined) {
+      out += ch;
+    } else {
+      out += replacement;
+      mapped++;
+    }
     i = next;
   }
-  if (mapped > 0 || firstMappable < 0) return out;
-  const end = firstMappable + charLength(out, firstMappable);
-  return out.slice(0, firstMappable) + map(out.slice(firstMappable, end), rng)! + out.slice(end);
+  if (mapped > 0) return out;
+  // Nothing drawn (out equals word): map the first character that can be mapped.
+  for (let i = 0; i < word.length; ) {
+    const next = i + charLength(word, i);
+    const replacement = map(word.slice(i, next), rng);
+    if (replacement !== undefined) return word.slice(0, i) + replacement + word.slice(next);
+    i = next;
+  }
+  return word;
 }

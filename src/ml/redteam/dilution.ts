@@ -5,7 +5,7 @@
  */
 import type { Rng } from '../random.js';
 import type { TransformAttack } from './attack.js';
-import { pick } from './char-edits.js';
+import { pickOne } from './char-edits.js';
 import { transformAttack } from './define.js';
 import { BENIGN_SENTENCES, BENIGN_WORDS } from './lexicon.js';
 
@@ -15,14 +15,14 @@ const MIN_BURY_CHARS = 1500;
 const MIN_GOOD_WORDS = 40;
 
 function benignSentences(minChars: number, rng: Rng): string {
-  let out = pick(BENIGN_SENTENCES, rng);
-  while (out.length < minChars) out += ` ${pick(BENIGN_SENTENCES, rng)}`;
+  let out = pickOne(BENIGN_SENTENCES, rng);
+  while (out.length < minChars) out += ` ${pickOne(BENIGN_SENTENCES, rng)}`;
   return out;
 }
 
 function benignWords(count: number, rng: Rng): string {
-  let out = pick(BENIGN_WORDS, rng);
-  for (let i = 1; i < count; i++) out += ` ${pick(BENIGN_WORDS, rng)}`;
+  let out = pickOne(BENIGN_WORDS, rng);
+  for (let i = 1; i < count; i++) out += ` ${pickOne(BENIGN_WORDS, rng)}`;
   return out;
 }
 
@@ -52,13 +52,13 @@ function fragment(text: string, rng: Rng): string {
   }
   const cuts = rng.shuffle(gaps.slice()).slice(0, Math.min(gaps.length, 2 + rng.nextInt(4)));
   cuts.sort((a, b) => a[0] - b[0]);
-  let out = `${pick(BENIGN_SENTENCES, rng)} `;
+  let out = `${pickOne(BENIGN_SENTENCES, rng)} `;
   let from = 0;
   for (const [start, end] of cuts) {
     out += `${text.slice(from, start)} ${benignSentences(1, rng)} `;
     from = end;
   }
-  return `${out}${text.slice(from)} ${pick(BENIGN_SENTENCES, rng)}`;
+  return `${out}${text.slice(from)} ${pickOne(BENIGN_SENTENCES, rng)}`;
 }
 
 export const DILUTION_ATTACKS: readonly TransformAttack[] = [

@@ -5,7 +5,8 @@
  */
 import type { Rng } from '../random.js';
 import type { TransformAttack } from './attack.js';
-import { HOMOGLYPHS, interleave, mapChars, pick } from './char-edits.js';
+import { HOMOGLYPHS, interleave, mapChars, pickOne } from './char-edits.js';
+import { reverseText } from './codecs.js';
 import { transformAttack } from './define.js';
 import { rewriteTargetWords } from './words.js';
 
@@ -56,7 +57,7 @@ function latinIndex(ch: string): number {
 
 const lookAlike = (table: Readonly<Record<string, readonly string[]>>) => (ch: string, rng: Rng): string | undefined => {
   const options = table[ch];
-  return options === undefined ? undefined : pick(options, rng);
+  return options === undefined ? undefined : pickOne(options, rng);
 };
 
 export const INVISIBLE_UNICODE_ATTACKS: readonly TransformAttack[] = [
@@ -70,13 +71,13 @@ export const INVISIBLE_UNICODE_ATTACKS: readonly TransformAttack[] = [
     (text, rng) => rewriteTargetWords(text, rng, (word, r) => mapChars(word, r, 0.6, lookAlike(EXTENDED_HOMOGLYPHS))),
   ),
   transformAttack('invisible-unicode', 'zero-width', 'hides zero-width spaces and joiners (U+200B–U+200D, U+2060, U+FEFF) inside trigger words', (text, rng) =>
-    rewriteTargetWords(text, rng, (word, r) => interleave(word, r, 0.5, (rr) => pick(ZERO_WIDTH, rr))),
+    rewriteTargetWords(text, rng, (word, r) => interleave(word, r, 0.5, (rr) => pickOne(ZERO_WIDTH, rr))),
   ),
   transformAttack('invisible-unicode', 'unicode-tags', 'hides invisible Unicode tag characters (U+E0061–U+E007A) inside trigger words', (text, rng) =>
     rewriteTargetWords(text, rng, (word, r) => interleave(word, r, 0.4, tagLetter)),
   ),
   transformAttack('invisible-unicode', 'bidi-controls', 'hides direction marks and empty bidi embeddings/isolates (LRM, RLM, LRI…PDI) inside trigger words', (text, rng) =>
-    rewriteTargetWords(text, rng, (word, r) => interleave(word, r, 0.4, (rr) => pick(BIDI_CONTROLS, rr))),
+    rewriteTargetWords(text, rng, (word, r) => interleave(word, r, 0.4, (rr) => pickOne(BIDI_CONTROLS, rr))),
   ),
   transformAttack(
     'invisible-unicode',
@@ -84,13 +85,13 @@ export const INVISIBLE_UNICODE_ATTACKS: readonly TransformAttack[] = [
     'stores trigger words backwards inside a right-to-left override (U+202E … U+202C), so they still render forwards',
     (text, rng) =>
       rewriteTargetWords(text, rng, (word, r) => {
-        const overridden = `\u202E${Array.from(word).reverse().join('')}\u202C`;
+        const overridden = `\u202E${reverseText(word)}\u202C`;
         // Half the time also isolated (LRI … PDI), so the override cannot reorder the words around it.
         return r.next() < 0.5 ? `\u2066${overridden}\u2069` : overridden;
       }),
   ),
   transformAttack('invisible-unicode', 'combining-marks', 'stacks combining diacritics (U+0300–U+036F) on letters of trigger words (f́rẹe)', (text, rng) =>
-    rewriteTargetWords(text, rng, (word, r) => interleave(word, r, 0.4, (rr) => pick(COMBINING_MARKS, rr), true)),
+    rewriteTargetWords(text, rng, (word, r) => interleave(word, r, 0.4, (rr) => pickOne(COMBINING_MARKS, rr), true)),
   ),
   transformAttack('invisible-unicode', 'fullwidth', 'writes trigger words in fullwidth forms (ｆｒｅｅ, U+FF01–U+FF5E)', (text, rng) =>
     rewriteTargetWords(text, rng, (word, r) =>
@@ -102,7 +103,7 @@ export const INVISIBLE_UNICODE_ATTACKS: readonly TransformAttack[] = [
   ),
   transformAttack('invisible-unicode', 'math-alphanumeric', 'writes trigger words in a mathematical alphabet (𝐟𝐫𝐞𝐞, 𝖿𝗋𝖾𝖾, 𝚏𝚛𝚎𝚎; U+1D400–U+1D6A3)', (text, rng) =>
     rewriteTargetWords(text, rng, (word, r) => {
-      const base = pick(MATH_ALPHABETS, r);
+      const base = pickOne(MATH_ALPHABETS, r);
       return mapChars(word, r, 1, (ch) => {
         const index = latinIndex(ch);
         return index < 0 ? undefined : String.fromCodePoint(base + index);
@@ -111,7 +112,7 @@ export const INVISIBLE_UNICODE_ATTACKS: readonly TransformAttack[] = [
   ),
   transformAttack('invisible-unicode', 'enclosed-letters', 'writes trigger words in circled or squared letters (ⓕⓡⓔⓔ, 🅵🆁🅴🅴)', (text, rng) =>
     rewriteTargetWords(text, rng, (word, r) => {
-      const [capitals, small] = pick(ENCLOSED_STYLES, r);
+      const [capitals, small] = pickOne(ENCLOSED_STYLES, r);
       return mapChars(word, r, 1, (ch) => {
         const index = latinIndex(ch);
         if (index < 0) return undefined;

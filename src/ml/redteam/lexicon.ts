@@ -85,9 +85,6 @@ export const TRIGGER_REWRITES: Readonly<Record<string, readonly string[]>> = {
 /** The single trigger words, for choosing which words the character-level attacks disguise. */
 export const TRIGGER_WORDS: ReadonlySet<string> = new Set(Object.keys(TRIGGER_REWRITES).filter((key) => !key.includes(' ')));
 
-/** The longest single trigger word: a word longer than this cannot be one (skips a lower-casing). */
-export const LONGEST_TRIGGER_WORD = Math.max(...[...TRIGGER_WORDS].map((word) => word.length));
-
 /** Words typical of legitimate mail and chat, for the good-word attack. */
 export const BENIGN_WORDS: readonly string[] = [
   'meeting', 'agenda', 'project', 'schedule', 'report', 'review', 'notes', 'draft', 'team', 'lunch',

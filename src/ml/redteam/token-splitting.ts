@@ -3,7 +3,7 @@
  * them as a hurried (or careful) spammer would, while a person still reads the word.
  */
 import type { TransformAttack } from './attack.js';
-import { deleteChar, innerBoundary, insertChar, interleave, mapChars, pick, substituteNeighbour, swapAdjacent } from './char-edits.js';
+import { deleteChar, innerBoundary, insertChar, interleave, mapChars, pickOne, substituteNeighbour, swapAdjacent } from './char-edits.js';
 import { transformAttack } from './define.js';
 import { rewriteTargetWords } from './words.js';
 
@@ -20,13 +20,13 @@ const HTML_COMMENTS = ['<!---->', '<!-- -->', '<!--x-->', '<!-- . -->'];
 export const TOKEN_SPLITTING_ATTACKS: readonly TransformAttack[] = [
   transformAttack('token-splitting', 'spaced-letters', 'spaces out the letters of trigger words (f r e e)', (text, rng) =>
     rewriteTargetWords(text, rng, (word, r) => {
-      const gap = pick(LETTER_SPACING, r);
+      const gap = pickOne(LETTER_SPACING, r);
       return interleave(word, r, 1, () => gap);
     }),
   ),
   transformAttack('token-splitting', 'dotted-letters', 'puts dots between the letters of trigger words (f.r.e.e)', (text, rng) =>
     rewriteTargetWords(text, rng, (word, r) => {
-      const dot = pick(LETTER_DOTS, r);
+      const dot = pickOne(LETTER_DOTS, r);
       return interleave(word, r, 1, () => dot);
     }),
   ),
@@ -40,7 +40,7 @@ export const TOKEN_SPLITTING_ATTACKS: readonly TransformAttack[] = [
     rewriteTargetWords(text, rng, (word, r) =>
       mapChars(word, r, 0.7, (ch, rr) => {
         const options = LEET[ch.toLowerCase()];
-        return options === undefined ? undefined : pick(options, rr);
+        return options === undefined ? undefined : pickOne(options, rr);
       }),
     ),
   ),
@@ -57,14 +57,17 @@ export const TOKEN_SPLITTING_ATTACKS: readonly TransformAttack[] = [
     rewriteTargetWords(text, rng, substituteNeighbour),
   ),
   transformAttack('token-splitting', 'punctuation-split', 'puts punctuation inside trigger words (fr-ee, mo.ney, c_lick)', (text, rng) =>
-    rewriteTargetWords(text, rng, (word, r) => interleave(word, r, 0.25, (rr) => pick(WORD_PUNCTUATION, rr))),
+    rewriteTargetWords(text, rng, (word, r) => interleave(word, r, 0.25, (rr) => pickOne(WORD_PUNCTUATION, rr))),
   ),
   transformAttack('token-splitting', 'html-comment-split', 'puts empty HTML comments inside trigger words (fr<!---->ee), invisible in an HTML mail', (text, rng) =>
-    rewriteTargetWords(text, rng, (word, r) => interleave(word, r, 0.2, (rr) => pick(HTML_COMMENTS, rr))),
+    rewriteTargetWords(text, rng, (word, r) => interleave(word, r, 0.2, (rr) => pickOne(HTML_COMMENTS, rr))),
   ),
   transformAttack('token-splitting', 'random-case', 'randomises the case of the letters of trigger words (fReE, MoNEy)', (text, rng) =>
     rewriteTargetWords(text, rng, (word, r) =>
       mapChars(word, r, 0.5, (ch) => {
+        const c = ch.charCodeAt(0);
+        // ASCII letters flip case with one bit; the rest go through the Unicode case tables.
+        if (ch.length === 1 && ((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return String.fromCharCode(c ^ 0x20);
         const flipped = ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase();
         return flipped === ch ? undefined : flipped;
       }),
