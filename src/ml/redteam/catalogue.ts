@@ -4,6 +4,7 @@
  */
 import { invalid } from '../../domain/errors.js';
 import { ATTACK_FAMILIES, type Attack, type AttackFamily, type TransformAttack } from './attack.js';
+import { DEEP_WORD_BUG } from './deep-word-bug.js';
 import { DILUTION_ATTACKS } from './dilution.js';
 import { ENCODING_ATTACKS } from './encoding.js';
 import { INVISIBLE_UNICODE_ATTACKS } from './invisible-unicode.js';
@@ -20,7 +21,7 @@ export const TRANSFORM_ATTACKS: readonly TransformAttack[] = Object.freeze([
 ]);
 
 /** Every attack: the transforms, then the score-guided searches. */
-export const ATTACKS: readonly Attack[] = Object.freeze([...TRANSFORM_ATTACKS]);
+export const ATTACKS: readonly Attack[] = Object.freeze([...TRANSFORM_ATTACKS, DEEP_WORD_BUG]);
 
 const byId = new Map<string, Attack>(ATTACKS.map((attack) => [attack.id, attack]));
 if (byId.size !== ATTACKS.length) throw new Error('two attacks share an id');

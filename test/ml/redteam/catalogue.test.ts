@@ -24,6 +24,9 @@ describe('attack catalogue', () => {
   it('finds an attack by id, and names the unknown id and the valid ones otherwise', () => {
     assert.equal(attackById('zero-width').family, 'invisible-unicode');
     assert.equal(attackById('base64-decode-this').kind, 'transform');
+    const search = attackById('deep-word-bug');
+    assert.equal(search.kind, 'search');
+    assert.equal(search.family, 'search');
     assert.throws(
       () => attackById('zero-widht', 'attacks[2]'),
       (e: unknown) =>
@@ -44,6 +47,8 @@ describe('attack catalogue', () => {
     );
     assert.ok(chosen.some((attack) => attack.family === 'dilution') && chosen.some((attack) => attack.family === 'encoding'));
     assert.deepEqual(attacksOfFamilies([]), []);
+    assert.deepEqual(attacksOfFamilies(['search']).map((attack) => attack.id), ['deep-word-bug']);
+    assert.deepEqual(attacksOfFamilies([...ATTACK_FAMILIES]), [...ATTACKS]);
     assert.throws(
       () => attacksOfFamilies(['dilution', 'telepathy' as AttackFamily]),
       (e: unknown) => e instanceof WardenError && e.field === 'families' && e.message.includes("'telepathy'") && e.message.includes('word-level'),
