@@ -7,3 +7,4 @@ export * from './profile.js';
 export * from './distributions.js';
 export * from './drift.js';
 export * from './anomaly.js';
+export * from './performance.js';
