@@ -282,7 +282,9 @@ export class DeploymentService {
       const production = await this.deps.registry.productionVersion(deployment.model);
       if (production?.number === effect.version) continue;
       const last = deployment.history.at(-1);
-      const reason = `deployment ${deployment.id} (${deployment.strategy}): ${last?.detail ?? 'promoted'}`.slice(0, MAX_REASON);
+      // The stage history says why, as the deployment's creator gave it (a rollback's detail already carries its own reason).
+      const why = effect.version === deployment.candidate && deployment.reason ? ` — ${deployment.reason}` : '';
+      const reason = `deployment ${deployment.id} (${deployment.strategy}): ${last?.detail ?? 'promoted'}${why}`.slice(0, MAX_REASON);
       // The deployment's creator (an admin) is the actor: the registry checks the role again.
       result = await this.deps.registry.deploy(deployment.model, effect.version, { name: last?.actor === 'system' ? deployment.createdBy : last!.actor, role: 'admin' }, reason);
     }

@@ -1,5 +1,5 @@
 /**
- * What `warden server` prints when it listens: where, the docs, the CLI, the admin token
+ * What `warden server` prints when it listens: where, the dashboard, the docs, the CLI, the admin token
  * (or where it is) and, on a first start, how to follow the sample models' training.
  */
 import path from 'node:path';
@@ -19,6 +19,8 @@ export interface ServerBannerFacts {
   readonly generatedAdminToken: string | undefined;
   /** The sample models' training jobs queued by a first start. */
   readonly bootstrapJobs: ReadonlyArray<Pick<Job, 'id' | 'payload'>>;
+  /** Whether the web dashboard is built, so `/` serves it. */
+  readonly dashboard: boolean;
 }
 
 /** The banner's lines, in order. */
@@ -27,6 +29,7 @@ export function serverBanner(facts: ServerBannerFacts): string[] {
   const tokenFile = path.join(config.home, ADMIN_TOKEN_FILE);
   const lines = [
     `Warden ${facts.version} listening on ${url} (store: ${facts.storeDialect}, queue: ${config.queueUrl.split(':')[0]}, ${config.apiProcesses === 1 ? '1 API process' : `${config.apiProcesses} API processes`})`,
+    ...(facts.dashboard ? [`Dashboard: ${url}/ (sign in with a token: the admin token below)`] : []),
     `API docs: ${url}/docs`,
     `CLI (in this checkout): ${CLI_COMMAND} --help`,
   ];

@@ -6,6 +6,7 @@ import cluster from 'node:cluster';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
+import { dashboardBuilt } from '../api/dashboard.js';
 import { packageVersion } from '../version.js';
 import { followJobs } from '../cli/job-progress-log.js';
 import { createPlatform, eventSubscriberName, startJobWorkers, type Platform } from '../main.js';
@@ -96,6 +97,7 @@ function printBanner(platform: Platform, config: Config, url: string, print: (li
     migrationsApplied: platform.migrationsApplied,
     generatedAdminToken: platform.generatedAdminToken,
     bootstrapJobs: platform.bootstrapJobs,
+    dashboard: dashboardBuilt(config.webDir),
   });
   for (const line of banner) print(line);
   if (platform.bootstrapJobs.length > 0) followJobs(platform.services.jobs, platform.bootstrapJobs, print);

@@ -79,6 +79,7 @@ for (const mode of PLATFORM_MODES) {
       const { deployment, transitions } = await deployments().start({ model: MODEL, version: 1, reason: 'first' }, ROOT);
       assert.equal(deployment.state, 'succeeded');
       assert.deepEqual(transitions?.transitions.map((t) => [t.versionNumber, t.to]), [[1, 'Production']]);
+      assert.match(transitions!.transitions[0]!.reason, /version 1 takes all traffic — first$/, 'the stage history keeps the reason the deployer gave');
       assert.equal(await production(), 1);
       assert.match(deployment.history.find((h) => h.event === 'ready')!.detail, /loaded, its artifact digest verified/);
       const registryOnly = await deployments().start({ model: 'registry-only', version: 1 }, ROOT);

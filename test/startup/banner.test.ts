@@ -16,6 +16,7 @@ function facts(over: Partial<ServerBannerFacts> = {}): ServerBannerFacts {
     migrationsApplied: [],
     generatedAdminToken: undefined,
     bootstrapJobs: [],
+    dashboard: false,
     ...over,
   };
 }
@@ -29,6 +30,11 @@ describe('serverBanner', () => {
       `CLI (in this checkout): ${CLI_COMMAND} --help`,
     ]);
     assert.ok(!lines.some((l) => l.startsWith('Migrations applied')), 'no migrations line when none ran');
+  });
+
+  it('points at the dashboard when it is built, and says nothing of it otherwise', () => {
+    assert.equal(serverBanner(facts({ dashboard: true }))[1], 'Dashboard: http://127.0.0.1:7070/ (sign in with a token: the admin token below)');
+    assert.ok(!serverBanner(facts()).some((l) => l.startsWith('Dashboard')));
   });
 
   it('lists the migrations this start applied', () => {

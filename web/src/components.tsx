@@ -17,10 +17,17 @@ export function fmtAgo(ms: number | null | undefined): string {
   return `${Math.round(s / 86400)} d ago`;
 }
 
+/** A count or a measurement: integers as they are (1,234), others to `digits` decimals. */
 export function fmtNum(value: number | null | undefined, digits = 3): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
-  if (Number.isInteger(value) && Math.abs(value) >= 1) return value.toLocaleString('en');
+  if (Number.isInteger(value)) return value.toLocaleString('en');
   return value.toFixed(digits);
+}
+
+/** A metric such as accuracy: a fraction always to `digits` decimals (1.000, not 1), anything larger as fmtNum. */
+export function fmtMetric(value: number | null | undefined, digits = 3): string {
+  if (value !== null && value !== undefined && Math.abs(value) <= 1) return value.toFixed(digits);
+  return fmtNum(value, digits);
 }
 
 export function fmtDuration(seconds: number | undefined): string {
@@ -117,8 +124,11 @@ export function ActionButton({ label, confirm, action, danger, testId }: { label
     );
   }
   return (
+    <div className="modal-backdrop">
     <form
-      className="confirm"
+      className="confirm modal"
+      role="dialog"
+      aria-label={confirm}
       onSubmit={(event) => {
         event.preventDefault();
         setBusy(true);
@@ -136,16 +146,19 @@ export function ActionButton({ label, confirm, action, danger, testId }: { label
         );
       }}
     >
-      <span>{confirm}</span>
-      <input aria-label="reason" placeholder="reason (recorded)" value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
-      <button type="submit" className={danger ? 'danger' : 'primary'} disabled={busy} data-testid={testId === undefined ? undefined : `${testId}-confirm`}>
-        {busy ? '…' : 'Confirm'}
-      </button>
-      <button type="button" onClick={() => setOpen(false)} disabled={busy}>
-        Cancel
-      </button>
+      <strong>{confirm}</strong>
+      <input aria-label="reason" placeholder="reason (recorded)" autoFocus value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
+      <div className="modal-buttons">
+        <button type="button" onClick={() => setOpen(false)} disabled={busy}>
+          Cancel
+        </button>
+        <button type="submit" className={danger ? 'danger' : 'primary'} disabled={busy} data-testid={testId === undefined ? undefined : `${testId}-confirm`}>
+          {busy ? '…' : 'Confirm'}
+        </button>
+      </div>
       <ErrorBox error={error} />
     </form>
+    </div>
   );
 }
 
@@ -176,7 +189,9 @@ export function LineChart({ series, xLabel, height = 220, testId }: { series: re
         width,
         height,
         scales: { x: { time: false } },
-        axes: [{ label: xLabel }, {}],
+        // Steps and version numbers are whole: ticks only at whole numbers.
+        axes: [{ label: xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000], values: (_u, splits) => splits.map((v) => String(v)) }, {}],
+        legend: { live: false },
         series: [{ label: xLabel }, ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 2, spanGaps: true, points: { show: xs.length < 40 } }))],
       },
       [xs, ...columns] as uPlot.AlignedData,

@@ -46,17 +46,20 @@ function useLiveJob(jobId: string, initial?: Job): { job: Job | undefined; logs:
 function Progress({ job }: { job: Job }) {
   const progress = job.progress;
   const fraction = job.state === 'succeeded' ? 1 : (progress?.fraction ?? 0);
-  const detail = [
+  const done = TERMINAL.has(job.state);
+  const detail = done
+    ? [job.state === 'succeeded' ? 'done' : job.state, job.finishedAt !== null && job.startedAt !== null ? `in ${fmtDuration((job.finishedAt - job.startedAt) / 1000)}` : undefined]
+    : [
     progress?.phase,
     progress?.epoch !== undefined && progress.totalEpochs !== undefined ? `epoch ${progress.epoch}/${progress.totalEpochs}` : undefined,
     progress?.step !== undefined && progress.totalSteps !== undefined ? `step ${progress.step}/${progress.totalSteps}` : undefined,
     progress?.throughput !== undefined ? `${fmtNum(progress.throughput, 1)} ${progress.throughputUnit ?? 'items'}/s` : undefined,
-    !TERMINAL.has(job.state) && progress?.etaSeconds !== undefined ? `ETA ${fmtDuration(progress.etaSeconds)}` : undefined,
-  ].filter(Boolean);
+    progress?.etaSeconds !== undefined ? `ETA ${fmtDuration(progress.etaSeconds)}` : undefined,
+  ];
   return (
     <div className="job-progress">
       <ProgressBar fraction={fraction} label={`job ${job.id} progress`} />
-      <span className="muted small">{detail.join(' · ')}</span>
+      <span className="muted small">{detail.filter(Boolean).join(' · ')}</span>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { get, post, query } from '../api.js';
-import { ActionButton, Badge, ErrorBox, KeyValues, LineChart, Section, Show, StageBadge, fmtNum, fmtTime, shortDigest, type Series } from '../components.js';
+import { ActionButton, Badge, ErrorBox, KeyValues, LineChart, Section, Show, StageBadge, fmtMetric, fmtNum, fmtTime, shortDigest, type Series } from '../components.js';
 import { href, useApi, useCan, useRoute } from '../hooks.js';
 import type { Comparison, Dataset, Lineage, Model, Transition, Version } from '../types.js';
 import { KEY_METRICS } from './models.js';
@@ -13,6 +13,9 @@ const TABS = [
   ['history', 'Transitions'],
   ['compare', 'Compare'],
 ] as const;
+
+/** Confusion counts and row counts: whole numbers, never shown as fractions. */
+const COUNTS = /(^|_)(tp|fp|tn|fn|rows)$/;
 
 interface RetrainAnswer {
   jobs: Array<{ id: string }>;
@@ -76,18 +79,19 @@ function VersionsTab({ model, versions, reload }: { model: Model; versions: Vers
               <td>{v.status}</td>
               {metricKeys.map((k) => (
                 <td key={k} className="num">
-                  {fmtNum(v.metrics[k])}
+                  {fmtMetric(v.metrics[k])}
                 </td>
               ))}
               <td>{v.parentVersion ?? '—'}</td>
               <td>{v.retrainingCount}</td>
               <td>
-                <code title={v.artifactDigest ?? undefined}>{shortDigest(v.artifactDigest)}</code>
+                <code title={v.artifactDigest ?? undefined}>{shortDigest(v.artifactDigest).slice(0, 8)}</code>
               </td>
               <td>{v.sourceRunId ? <a href={href('runs', v.sourceRunId)}>run</a> : '—'}</td>
-              <td>{fmtTime(v.createdAt)}</td>
+              <td title={fmtTime(v.createdAt)}>{fmtTime(v.createdAt).slice(5, 16)}</td>
               {(admin || editor) && (
-                <td className="actions">
+                <td>
+                  <div className="actions">
                   {admin && v.stage !== 'Production' && v.status === 'READY' && (
                     <ActionButton
                       label="Promote"
@@ -103,6 +107,7 @@ function VersionsTab({ model, versions, reload }: { model: Model; versions: Vers
                       action={(reason) => post(`/models/${encodeURIComponent(model.name)}/versions/${v.number}/stage`, { stage: 'Staging', ...(reason ? { reason } : {}) }).then(reload)}
                     />
                   )}
+                  </div>
                 </td>
               )}
             </tr>
@@ -208,7 +213,7 @@ function PerformanceTab({ versions }: { versions: Version[] }) {
               </td>
               {series.map((s) => (
                 <td key={s.label} className="num">
-                  {fmtNum(v.metrics[`eval_${s.label}`])}
+                  {fmtMetric(v.metrics[`eval_${s.label}`])}
                 </td>
               ))}
             </tr>
@@ -311,8 +316,8 @@ function CompareTab({ model, versions }: { model: Model; versions: Version[] }) 
                 {c.metrics.map((m) => (
                   <tr key={m.metric}>
                     <td>{m.metric}</td>
-                    <td className="num">{fmtNum(m.a, 4)}</td>
-                    <td className="num">{fmtNum(m.b, 4)}</td>
+                    <td className="num">{COUNTS.test(m.metric) ? fmtNum(m.a) : fmtMetric(m.a, 4)}</td>
+                    <td className="num">{COUNTS.test(m.metric) ? fmtNum(m.b) : fmtMetric(m.b, 4)}</td>
                     <td className={`num ${m.winner === 'b' ? 'good' : m.winner === 'a' ? 'bad' : ''}`}>{m.delta === null ? '—' : `${m.delta > 0 ? '+' : ''}${fmtNum(m.delta, 4)}`}</td>
                     <td>{m.ci ? `[${fmtNum(m.ci.lower, 4)}, ${fmtNum(m.ci.upper, 4)}]` : '—'}</td>
                     <td>{m.winner ?? (m.direction === 'none' ? 'n/a' : '—')}</td>

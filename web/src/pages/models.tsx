@@ -1,4 +1,4 @@
-import { Badge, Section, Show, StageBadge, fmtAgo, fmtNum } from '../components.js';
+import { Badge, Section, Show, StageBadge, fmtAgo, fmtMetric } from '../components.js';
 import { href, useApi, useRoute } from '../hooks.js';
 import type { Deployment, Status, StatusModel } from '../types.js';
 
@@ -31,7 +31,7 @@ function Health({ model, inFlight, alerts, hasAlerts, hasRedTeam, hasMonitoring 
       {firing !== undefined && (firing > 0 ? <Badge kind="bad">{firing} firing</Badge> : <Badge kind="ok">no alerts</Badge>)}
       {missing !== '' && (
         <span className="muted small" title="These capabilities are not in this version of Warden">
-          {missing}: n/a
+          {missing}: not in this version
         </span>
       )}
     </div>
@@ -93,7 +93,7 @@ export function ModelsPage() {
                         </td>
                         {KEY_METRICS.map((m) => (
                           <td key={m} className="num" title={shown ? `${shown.semver} (${shown.stage})` : undefined}>
-                            {fmtNum(shown?.metrics[m])}
+                            {fmtMetric(shown?.metrics[m])}
                           </td>
                         ))}
                         <td>{model.versions.length > 0 ? fmtAgo(lastTrained) : '—'}</td>

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { get } from '../api.js';
-import { Badge, KeyValues, LineChart, Section, Show, fmtNum, fmtTime, shortDigest, type Series } from '../components.js';
+import { Badge, KeyValues, LineChart, Section, Show, fmtMetric, fmtNum, fmtTime, shortDigest, type Series } from '../components.js';
 import { href, useApi } from '../hooks.js';
 import type { Artifact, MetricPointT, Run } from '../types.js';
 
@@ -181,8 +181,8 @@ export function RunsPage({ runId, params }: { runId: string | undefined; params:
                         <Badge kind={`run-${run.status}`}>{run.status}</Badge>
                       </td>
                       <td>{fmtTime(run.startTime)}</td>
-                      <td className="num">{fmtNum(run.metrics.eval_accuracy?.value)}</td>
-                      <td className="num">{fmtNum(run.metrics.eval_f1?.value)}</td>
+                      <td className="num">{fmtMetric(run.metrics.eval_accuracy?.value)}</td>
+                      <td className="num">{fmtMetric(run.metrics.eval_f1?.value)}</td>
                     </tr>
                   ))}
                 </tbody>
