@@ -55,10 +55,16 @@ class WordTemplate {
   }
 }
 
-/** Trigger words first, then longer words, then earlier ones: the order a blind attacker would try. */
+const HAS_LETTER = /\p{L}/u;
+
+/**
+ * Words with a letter (a number's edits say nothing about the model), trigger words first,
+ * then longer words, then earlier ones: the order a blind attacker would try.
+ */
 function blindOrder(words: readonly string[]): string[] {
   const rank = (word: string): number => (isTriggerWord(word) ? 1000 : 0) + word.length;
   return words
+    .filter((word) => HAS_LETTER.test(word))
     .map((word, position) => ({ word, position, rank: rank(word) }))
     .sort((a, b) => b.rank - a.rank || a.position - b.position)
     .map((entry) => entry.word);

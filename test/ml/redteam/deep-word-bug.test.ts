@@ -45,6 +45,7 @@ describe('deep-word-bug', () => {
         const [edit, word] = link.split('@');
         assert.ok(['swap', 'substitute', 'delete', 'insert', 'homoglyph'].includes(edit!), link);
         assert.ok(text.split(/\W+/).includes(word!), link);
+        assert.match(word!, /\p{L}/u, 'numbers are not worth a query');
       }
       if (!result.evaded) continue;
       evasions++;
