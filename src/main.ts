@@ -173,6 +173,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       gcGraceMs: config.artifactGcGraceMs,
     });
     const recipes = new RecipeResolver(config.externalTrainers);
+    const deploymentStore = new SqlDeploymentStore(database);
     const datasetStore = new SqlDatasetStore(database);
     const datasets = new DatasetService({
       store: datasetStore,
@@ -186,7 +187,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const core: Omit<Services, 'training' | 'models' | 'comparison' | 'serving' | 'predictionLog' | 'deployments' | 'redteam'> = {
       jobs,
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
-      registry: new RegistryService({ store: new SqlRegistryStore(database), artifacts, runs: tracking, clock: systemClock, ids: randomIds, recipes }),
+      registry: new RegistryService({ store: new SqlRegistryStore(database), artifacts, runs: tracking, clock: systemClock, ids: randomIds, recipes, deployments: deploymentStore }),
       tracking,
       datasets,
       freshData: new FreshDataService({
@@ -214,7 +215,6 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     });
     predictionLog.start();
     closers.push(() => predictionLog.close());
-    const deploymentStore = new SqlDeploymentStore(database);
     const serving = new ServingService({
       registry: core.registry,
       deployments: deploymentStore,

@@ -5,6 +5,7 @@ import { RecipeResolver } from './recipe-resolver.js';
 import { WardenError, invalid } from '../domain/errors.js';
 import { METRIC_KEY_RULE, isMetricKey } from '../domain/metric-keys.js';
 import type { Clock, IdGenerator } from '../domain/ports/clock.js';
+import type { DeploymentStore } from '../domain/ports/deployment-store.js';
 import type { RegistryStore, VersionPlan } from '../domain/ports/registry-store.js';
 import type { ArtifactBlobs, TrackingRuns } from '../domain/ports/version-references.js';
 import {
@@ -185,6 +186,8 @@ const MAX_TAGS = 100;
 const MAX_METRICS = 500;
 const MAX_TEXT = 10_000;
 const MAX_REASON = 1_000;
+/** A version's lineage lists at most this many of its deployments (newest kept). */
+const MAX_LINEAGE_DEPLOYMENTS = 500;
 /** Metrics every status row shows besides the policy's metric. */
 const KEY_METRIC_PREFIX = 'eval_';
 
@@ -264,6 +267,8 @@ export interface RegistryServiceDeps {
   readonly ids: IdGenerator;
   /** Checks recipes when they are stored; default: built-in families only (external trainers off). */
   readonly recipes?: RecipeResolver;
+  /** The deployments a version took part in make its lineage's deployment history. */
+  readonly deployments: Pick<DeploymentStore, 'list'>;
 }
 
 /**
@@ -278,6 +283,7 @@ export class RegistryService {
   private readonly clock: Clock;
   private readonly nextId: () => string;
   private readonly recipes: RecipeResolver;
+  private readonly deployments: Pick<DeploymentStore, 'list'>;
 
   constructor(deps: RegistryServiceDeps) {
     this.store = deps.store;
@@ -286,6 +292,7 @@ export class RegistryService {
     this.clock = deps.clock;
     this.nextId = () => deps.ids.next();
     this.recipes = deps.recipes ?? new RecipeResolver();
+    this.deployments = deps.deployments;
   }
 
   /**
@@ -554,7 +561,9 @@ export class RegistryService {
   // ------------------------------------------------------- lineage & views
 
   async lineage(model: string, version: VersionRefInput): Promise<Lineage> {
-    return assembleLineage(await this.store.lineageFacts(model, ref(version)));
+    const facts = await this.store.lineageFacts(model, ref(version));
+    const deployments = await this.deployments.list({ model: facts.version.model, version: facts.version.number, limit: MAX_LINEAGE_DEPLOYMENTS });
+    return assembleLineage(facts, deployments);
   }
 
   async history(model: string, query: HistoryQuery = {}): Promise<Page<StageTransition>> {

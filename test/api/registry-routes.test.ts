@@ -232,10 +232,15 @@ describe('registry routes', () => {
     const l = lineage.json();
     assert.deepEqual(l.ancestors.map((a: { number: number }) => a.number), [2, 1]);
     assert.deepEqual(l.performanceHistory.map((p: { metrics: { eval_f1: number } }) => p.metrics.eval_f1), [0.93, 0.85, 0.91]);
-    assert.deepEqual(l.deploymentHistory.map((d: { version: number; exitedTo: string | null }) => [d.version, d.exitedTo]), [
+    assert.deepEqual(l.productionHistory.map((d: { version: number; exitedTo: string | null }) => [d.version, d.exitedTo]), [
       [1, 'Archived'],
       [4, null],
     ]);
+    assert.deepEqual(
+      l.deploymentHistory.map((d: { strategy: string; role: string; candidate: number; baseline: number | null; state: string; startedBy: string }) => [d.strategy, d.role, d.candidate, d.baseline, d.state, d.startedBy]),
+      [['direct', 'candidate', 4, 1, 'succeeded', 'admin']],
+      'the direct deployment (POST /models/deploy) that replaced v1',
+    );
     assert.equal(l.retrainingCount, 2);
     assert.deepEqual((await call('GET', '/models/spam/versions/1/lineage', viewer)).json().children.map((c: { number: number }) => c.number), [2]);
   });

@@ -66,7 +66,7 @@ export function deploymentStoreContract(name: string, createFixture: () => Promi
       assert.deepEqual(await store.create(canary('m-other')), { created: true }, 'other models are independent');
     });
 
-    it('lists newest first, by model and by in-flight, with keyset paging', async () => {
+    it('lists newest first, by model, by in-flight and by version (candidate or baseline), with keyset paging', async () => {
       const a = canary('m-list');
       await store.create(a);
       await store.replace(abortDeployment(a, clock + 1, 'bob', null), 1);
@@ -77,6 +77,10 @@ export function deploymentStoreContract(name: string, createFixture: () => Promi
       assert.deepEqual((await store.list({ model: 'm-list', inFlight: false, limit: 10 })).map((d) => [d.id, d.state]), [[a.id, 'aborted']]);
       assert.deepEqual((await store.list({ model: 'm-list', limit: 1, before: { createdAt: b.createdAt, id: b.id } })).map((d) => d.id), [a.id]);
       assert.ok((await store.list({ limit: 100 })).length >= 2);
+      // Both have baseline 1; a's candidate is 2, b's is 3.
+      assert.deepEqual((await store.list({ model: 'm-list', version: 1, limit: 10 })).map((d) => d.id), [b.id, a.id], 'as the baseline');
+      assert.deepEqual((await store.list({ model: 'm-list', version: 3, limit: 10 })).map((d) => d.id), [b.id], 'as the candidate');
+      assert.deepEqual(await store.list({ model: 'm-list', version: 4, limit: 10 }), []);
     });
   });
 }

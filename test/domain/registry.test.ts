@@ -551,7 +551,7 @@ describe('lineage', () => {
       [3, 0.95],
     ]);
     assert.deepEqual(
-      lineage.deploymentHistory.map((d) => [d.version, d.enteredAt, d.exitedAt, d.exitedTo]),
+      lineage.productionHistory.map((d) => [d.version, d.enteredAt, d.exitedAt, d.exitedTo]),
       [
         [1, 10, 30, 'Archived'],
         [2, 30, 50, 'Archived'],
@@ -567,6 +567,7 @@ describe('lineage', () => {
     const lineage = assembleLineage({ version: version(1), ancestors: [], children: [], transitions: [] });
     assert.deepEqual(lineage.ancestors, []);
     assert.equal(lineage.performanceHistory.length, 1);
+    assert.deepEqual(lineage.productionHistory, []);
     assert.deepEqual(lineage.deploymentHistory, []);
   });
 });

@@ -236,5 +236,35 @@ for (const mode of PLATFORM_MODES) {
       assert.equal(listed[0]!.id, canary.deployment.id);
       assert.equal(await production(), 1, 'an aborted canary changes no stage');
     });
+
+    it('each deployment appears in the deployment history (lineage) of its candidate and of the version it replaced, with strategy, state, times, actor and outcome', async () => {
+      const all = await deployments().list({ model: MODEL, limit: 100 });
+      const viewer = await platform.auth('viewer');
+      const lineageOf = async (version: number) => {
+        const res = await platform.app.inject({ method: 'GET', url: `/models/${MODEL}/versions/${version}/lineage`, headers: viewer });
+        assert.equal(res.statusCode, 200, res.body);
+        return res.json().deploymentHistory as Array<{ deployment: string; strategy: string; role: string; state: string; startedAt: number; endedAt: number | null; startedBy: string; outcome: string; outcomeBy: string }>;
+      };
+      for (const version of [1, 2, flipped, broken]) {
+        const expected = all.filter((d) => d.candidate === version || d.baseline === version).reverse();
+        const history = await lineageOf(version);
+        assert.deepEqual(history.map((h) => h.deployment), expected.map((d) => d.id), `version ${version}: every deployment it took part in, oldest first`);
+        assert.deepEqual(history.map((h) => h.role), expected.map((d) => (d.candidate === version ? 'candidate' : 'baseline')));
+      }
+      const ofOne = await lineageOf(1);
+      assert.deepEqual(
+        (({ strategy, role, state, startedBy }) => ({ strategy, role, state, startedBy }))(ofOne[0]!),
+        { strategy: 'direct', role: 'candidate', state: 'succeeded', startedBy: 'root' },
+        'the first deployment of the model',
+      );
+      const reversed = ofOne.find((h) => h.strategy === 'canary' && h.role === 'candidate' && h.state === 'rolled-back');
+      assert.ok(reversed && /prefer the blue-green one/.test(reversed.outcome) && reversed.outcomeBy === 'root' && reversed.endedAt !== null && reversed.endedAt >= reversed.startedAt, JSON.stringify(ofOne));
+      const erroring = (await lineageOf(broken)).at(-1)!;
+      assert.deepEqual([erroring.role, erroring.state, erroring.outcomeBy], ['candidate', 'rolled-back', 'system']);
+      assert.match(erroring.outcome, /error-rate/);
+      const ofTwo = await lineageOf(2);
+      assert.ok(ofTwo.some((h) => h.strategy === 'blue-green' && h.role === 'candidate' && h.state === 'succeeded'));
+      assert.ok(ofTwo.some((h) => h.strategy === 'canary' && h.role === 'baseline'), 'the canary that replaced it for a while');
+    });
   });
 }

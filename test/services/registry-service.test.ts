@@ -11,6 +11,7 @@ import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-sto
 import { SqlArtifactIndex } from '../../src/store/sql/sql-artifact-index.js';
 import type { StagingEvidence } from '../../src/domain/registry/index.js';
 import { SqlRegistryStore } from '../../src/store/sql/sql-registry-store.js';
+import { SqlDeploymentStore } from '../../src/store/sql/sql-deployment-store.js';
 import { SqlTrackingStore } from '../../src/store/sql/sql-tracking-store.js';
 import { openTestDatabase, tempDir, type TestDatabase } from '../support/stores.js';
 
@@ -76,6 +77,7 @@ describe('RegistryService (SQLite)', () => {
       runs: tracking,
       clock: { now: () => (now += 1000) },
       ids: { next: () => `id${(++seq).toString().padStart(8, '0')}` },
+      deployments: new SqlDeploymentStore(test.database),
     });
     runId = (await tracking.createRun({ experimentName: 'registry-test' })).id;
   });
@@ -264,7 +266,7 @@ describe('RegistryService (SQLite)', () => {
     const lineage = await registry.lineage('spam', 4);
     assert.deepEqual(lineage.ancestors.map((v) => v.number), [2, 1]);
     assert.deepEqual(lineage.performanceHistory.map((p) => p.metrics.eval_accuracy), [0.93, 0.85, 0.97]);
-    assert.deepEqual(lineage.deploymentHistory.map((d) => [d.version, d.exitedTo]), [
+    assert.deepEqual(lineage.productionHistory.map((d) => [d.version, d.exitedTo]), [
       [1, 'Archived'],
       [4, 'Archived'],
       [2, 'Archived'],

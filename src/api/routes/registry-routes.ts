@@ -10,6 +10,7 @@
 import { Type } from '@sinclair/typebox';
 import { MAX_METRIC_KEY_LENGTH } from '../../domain/metric-keys.js';
 import { METRIC_COMPARISONS, STAGES, VERSION_STATUSES } from '../../domain/registry/vocabulary.js';
+import { DEPLOYMENT_STATES, DEPLOYMENT_STRATEGIES } from '../../domain/deployments/index.js';
 import { AUTO_STAGE_TARGETS } from '../../domain/registry/auto-stage.js';
 import { MAX_PAGE_LIMIT } from '../../domain/registry/version-filter.js';
 import { MCNEMAR_METHODS, METRIC_DIRECTIONS } from '../../domain/evaluation/index.js';
@@ -136,7 +137,7 @@ export const LineageSchema = Type.Object({
   ancestors: Type.Array(Summary, { description: 'Nearest first.' }),
   children: Type.Array(Summary),
   performanceHistory: Type.Array(PerformancePoint, { description: 'Oldest ancestor first, this version last.' }),
-  deploymentHistory: Type.Array(
+  productionHistory: Type.Array(
     Type.Object({
       version: Type.Integer(),
       semver: Type.String(),
@@ -147,6 +148,23 @@ export const LineageSchema = Type.Object({
       exitedTo: Nullable(Stage),
       exitReason: Nullable(Type.String()),
     }),
+    { description: 'Every stay in Production of the versions on the chain, from the stage history, in time order.' },
+  ),
+  deploymentHistory: Type.Array(
+    Type.Object({
+      deployment: Type.String({ description: 'GET /deployments/:id has its whole history.' }),
+      strategy: StringEnum(DEPLOYMENT_STRATEGIES),
+      role: StringEnum(['candidate', 'baseline'] as const, { description: 'candidate: the deployment moved traffic to this version; baseline: it replaced (or tried to replace) this version.' }),
+      candidate: Type.Integer(),
+      baseline: Nullable(Type.Integer()),
+      state: StringEnum(DEPLOYMENT_STATES),
+      startedAt: Type.Number(),
+      endedAt: Nullable(Type.Number()),
+      startedBy: Type.String(),
+      outcome: Type.String({ description: 'The last entry of its history.' }),
+      outcomeBy: Type.String({ description: "Who made the last move ('system' for the periodic check)." }),
+    }),
+    { description: 'Every deployment of this version, as candidate or as the baseline it replaced, oldest first.' },
   ),
   retrainingCount: Type.Integer(),
   resourceUsage: NumberMap,

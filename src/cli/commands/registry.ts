@@ -113,7 +113,8 @@ interface LineageView {
   ancestors: Array<{ number: number; semver: string; stage: string }>;
   children: Array<{ number: number; semver: string; stage: string }>;
   performanceHistory: Array<{ number: number; semver: string; metrics: Record<string, number> }>;
-  deploymentHistory: Array<{ version: number; semver: string; enteredAt: number; enteredBy: string; exitedAt: number | null; exitedTo: string | null }>;
+  productionHistory: Array<{ version: number; semver: string; enteredAt: number; enteredBy: string; exitedAt: number | null; exitedTo: string | null }>;
+  deploymentHistory: Array<{ deployment: string; strategy: string; role: string; state: string; startedAt: number; endedAt: number | null; startedBy: string; outcome: string }>;
   retrainingCount: number;
   resourceUsage: Record<string, number>;
 }
@@ -448,13 +449,22 @@ export const registerRegistryCommands: RegisterCommands = (program, ctx) => {
             { header: 'semver', value: (p) => p.semver },
             { header: 'metrics', value: (p) => metricsText(p.metrics, 6) },
           ]),
-          'deployment history:',
-          table(l.deploymentHistory, [
+          'production history:',
+          table(l.productionHistory, [
             { header: 'version', value: (d) => d.version },
             { header: 'entered', value: (d) => time(d.enteredAt) },
             { header: 'by', value: (d) => d.enteredBy },
             { header: 'left', value: (d) => time(d.exitedAt) },
             { header: 'to', value: (d) => d.exitedTo },
+          ]),
+          'deployments:',
+          table(l.deploymentHistory, [
+            { header: 'deployment', value: (d) => d.deployment },
+            { header: 'strategy', value: (d) => d.strategy },
+            { header: 'as', value: (d) => d.role },
+            { header: 'state', value: (d) => d.state },
+            { header: 'started', value: (d) => `${time(d.startedAt)} by ${d.startedBy}` },
+            { header: 'outcome', value: (d) => d.outcome },
           ]),
         ].join('\n'),
       );

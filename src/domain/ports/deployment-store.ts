@@ -10,6 +10,8 @@ export interface DeploymentFilter {
   readonly model?: string;
   /** true: only deployments that have not ended; false: only ended ones. */
   readonly inFlight?: boolean;
+  /** Only deployments of this version: as the candidate or as the baseline (with `model`). */
+  readonly version?: number;
   readonly limit: number;
   /** Only deployments created before this one (newest first paging). */
   readonly before?: { readonly createdAt: number; readonly id: string };

@@ -1,3 +1,4 @@
+import type { Deployment, DeploymentState, DeploymentStrategy } from '../deployments/rollout.js';
 import type { ModelVersion, StageTransition } from './entities.js';
 
 /** What a store reads for one version's lineage; `assembleLineage` turns it into the answer. */
@@ -36,6 +37,26 @@ export interface DeploymentPeriod {
   readonly exitReason: string | null;
 }
 
+/** One deployment a version took part in: as the candidate it moved traffic to, or as the baseline it replaced (or tried to). */
+export interface VersionDeployment {
+  readonly deployment: string;
+  readonly strategy: DeploymentStrategy;
+  readonly role: 'candidate' | 'baseline';
+  readonly candidate: number;
+  /** The Production version it started from; null for a model's first deployment. */
+  readonly baseline: number | null;
+  readonly state: DeploymentState;
+  readonly startedAt: number;
+  /** null while it is in flight. */
+  readonly endedAt: number | null;
+  /** The admin who started it. */
+  readonly startedBy: string;
+  /** The last entry of its history: why it ended where it did (or where it stands). */
+  readonly outcome: string;
+  /** Who made that last move ('system' for the periodic check). */
+  readonly outcomeBy: string;
+}
+
 export interface Lineage {
   readonly model: string;
   readonly version: PerformancePoint & { readonly parentVersion: number | null };
@@ -44,8 +65,10 @@ export interface Lineage {
   readonly children: readonly VersionSummary[];
   /** Metrics of each version along the chain, oldest ancestor first, this version last. */
   readonly performanceHistory: readonly PerformancePoint[];
-  /** Every entry into and exit from Production of the versions on the chain, in time order. */
-  readonly deploymentHistory: readonly DeploymentPeriod[];
+  /** Every entry into and exit from Production of the versions on the chain, in time order (from the stage history). */
+  readonly productionHistory: readonly DeploymentPeriod[];
+  /** Every deployment of this version, as candidate or as the baseline it replaced, oldest first. */
+  readonly deploymentHistory: readonly VersionDeployment[];
   readonly retrainingCount: number;
   readonly resourceUsage: Readonly<Record<string, number>>;
 }
@@ -58,8 +81,28 @@ function point(v: ModelVersion): PerformancePoint {
   return { ...summary(v), metrics: v.metrics };
 }
 
-/** Rebuilds the ancestor chain from parent links and derives the histories. Pure. */
-export function assembleLineage(facts: LineageFacts): Lineage {
+function deploymentOf(version: number, d: Deployment): VersionDeployment {
+  const last = d.history.at(-1);
+  return {
+    deployment: d.id,
+    strategy: d.strategy,
+    role: d.candidate === version ? 'candidate' : 'baseline',
+    candidate: d.candidate,
+    baseline: d.baseline,
+    state: d.state,
+    startedAt: d.createdAt,
+    endedAt: d.endedAt,
+    startedBy: d.createdBy,
+    outcome: last?.detail ?? '',
+    outcomeBy: last?.actor ?? d.createdBy,
+  };
+}
+
+/**
+ * Rebuilds the ancestor chain from parent links and derives the histories. `deployments` are
+ * the model's deployments this version took part in (any order; others are ignored). Pure.
+ */
+export function assembleLineage(facts: LineageFacts, deployments: readonly Deployment[] = []): Lineage {
   const byNumber = new Map(facts.ancestors.map((v) => [v.number, v]));
   const chain: ModelVersion[] = [];
   const seen = new Set<number>([facts.version.number]);
@@ -97,7 +140,11 @@ export function assembleLineage(facts: LineageFacts): Lineage {
     ancestors: chain.map(summary),
     children: [...facts.children].sort((a, b) => a.number - b.number).map(summary),
     performanceHistory: [...chain].reverse().concat(v).map(point),
-    deploymentHistory: periods,
+    productionHistory: periods,
+    deploymentHistory: deployments
+      .filter((d) => d.model === v.model && (d.candidate === v.number || d.baseline === v.number))
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((d) => deploymentOf(v.number, d)),
     retrainingCount: v.retrainingCount,
     resourceUsage: v.resourceUsage,
   };

@@ -77,6 +77,8 @@ export class SqlDeploymentStore implements DeploymentStore {
     if (filter.model !== undefined) query = query.where('model', '=', filter.model);
     if (filter.inFlight === true) query = query.where('in_flight', '=', 1);
     if (filter.inFlight === false) query = query.where('in_flight', 'is', null);
+    const version = filter.version;
+    if (version !== undefined) query = query.where((eb) => eb.or([eb('candidate', '=', version), eb('baseline', '=', version)]));
     const before = filter.before;
     if (before !== undefined) {
       query = query.where((eb) => eb.or([eb('created_at', '<', before.createdAt), eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)])]));

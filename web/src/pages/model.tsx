@@ -143,8 +143,8 @@ function LineageTab({ model, versions, selected, select }: { model: Model; versi
                 ]}
               />
               <div>
-                <h3>Deployment history</h3>
-                {l.deploymentHistory.length === 0 ? (
+                <h3>Production history</h3>
+                {l.productionHistory.length === 0 ? (
                   <p className="muted">Never in Production.</p>
                 ) : (
                   <table>
@@ -158,13 +158,44 @@ function LineageTab({ model, versions, selected, select }: { model: Model; versi
                       </tr>
                     </thead>
                     <tbody>
-                      {l.deploymentHistory.map((d) => (
+                      {l.productionHistory.map((d) => (
                         <tr key={`${d.version}-${d.enteredAt}`}>
                           <td>{d.semver}</td>
                           <td title={d.enteredReason}>{fmtTime(d.enteredAt)}</td>
                           <td>{d.enteredBy}</td>
                           <td title={d.exitReason ?? undefined}>{fmtTime(d.exitedAt)}</td>
                           <td>{d.exitedTo ?? '—'}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+                <h3>Deployments</h3>
+                {l.deploymentHistory.length === 0 ? (
+                  <p className="muted">No deployment of this version.</p>
+                ) : (
+                  <table>
+                    <thead>
+                      <tr>
+                        <th>Strategy</th>
+                        <th>As</th>
+                        <th>State</th>
+                        <th>Started</th>
+                        <th>By</th>
+                        <th>Ended</th>
+                        <th>Outcome</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {l.deploymentHistory.map((d) => (
+                        <tr key={d.deployment}>
+                          <td title={d.deployment}>{d.strategy}</td>
+                          <td>{d.role}</td>
+                          <td>{d.state}</td>
+                          <td>{fmtTime(d.startedAt)}</td>
+                          <td>{d.startedBy}</td>
+                          <td>{fmtTime(d.endedAt)}</td>
+                          <td>{d.outcome}</td>
                         </tr>
                       ))}
                     </tbody>
