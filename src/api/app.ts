@@ -24,6 +24,7 @@ import { jobRoutes } from './routes/job-routes.js';
 import { trainingRoutes } from './routes/training-routes.js';
 import { deploymentRoutes } from './routes/deployment-routes.js';
 import { predictRoutes } from './routes/predict-routes.js';
+import { alertRoutes } from './routes/alert-routes.js';
 
 export type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
 
@@ -39,6 +40,7 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   trainingRoutes,
   deploymentRoutes,
   predictRoutes,
+  alertRoutes,
 ];
 
 /** A registered route as the auth test and the docs see it. */

@@ -24,6 +24,7 @@ import { registerJobsCommands } from './commands/jobs.js';
 import { registerTrainingCommands } from './commands/training.js';
 import { registerDeploymentCommands } from './commands/deployments.js';
 import { registerPredictCommands } from './commands/predict.js';
+import { registerAlertsCommands } from './commands/alerts.js';
 
 /** Every command module, in help order. Append yours here. */
 const COMMAND_MODULES: readonly RegisterCommands[] = [
@@ -38,6 +39,7 @@ const COMMAND_MODULES: readonly RegisterCommands[] = [
   registerTrainingCommands,
   registerDeploymentCommands,
   registerPredictCommands,
+  registerAlertsCommands,
 ];
 
 interface GlobalOptions {

@@ -35,7 +35,7 @@ const ENDED = new Set(['succeeded', 'concluded', 'rolled-back', 'aborted', 'fail
 
 
 /** A number option, strictly: the whole text is the number, else a usage error naming the option. */
-function numberOption(raw: string, option: string, integer: boolean): number {
+export function numberOption(raw: string, option: string, integer: boolean): number {
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
     throw new CliError(`${option} must be ${integer ? 'a whole number' : 'a number'}, not "${raw}"`, EXIT_CODES.usage);
