@@ -1,6 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { validateWebhooks, type WebhookTarget } from './domain/alerts/notifications.js';
+import { isWardenError } from './domain/errors.js';
 
 /**
  * The only reader of process.env. Everything else receives a frozen, validated Config.
@@ -103,6 +105,16 @@ export interface Config {
   readonly predictionLogFlushMs: number;
   /** Recorded predictions older than this are deleted by the `cleanup-predictions` job, in ms (WARDEN_PREDICTION_RETENTION_MS). */
   readonly predictionRetentionMs: number;
+  /**
+   * Where alert notifications are POSTed (WARDEN_ALERT_WEBHOOKS, a JSON list of {name, url,
+   * secret?, format?, minSeverity?}); empty = none. Secrets and URLs never leave the process
+   * that sends (the API shows each webhook's origin only).
+   */
+  readonly alertWebhooks: readonly WebhookTarget[];
+  /** Attempts per alert notification, retried with exponential backoff (WARDEN_ALERT_WEBHOOK_ATTEMPTS). */
+  readonly alertWebhookAttempts: number;
+  /** How long one webhook attempt may take, in ms (WARDEN_ALERT_WEBHOOK_TIMEOUT_MS). */
+  readonly alertWebhookTimeoutMs: number;
   /** Client side: the server the CLI talks to, and its token. */
   readonly serverUrl: string;
   /** The built dashboard (index.html and assets/) served at `/` (WARDEN_WEB_DIR, default web/dist of this checkout); nothing is served when it holds no index.html. */
@@ -208,6 +220,24 @@ function trainerEnv(env: Env): Record<string, string> {
   return Object.freeze(out);
 }
 
+/** WARDEN_ALERT_WEBHOOKS: a JSON list, each entry checked (the message names the entry and field, never a secret). */
+function alertWebhooks(env: Env): readonly WebhookTarget[] {
+  const raw = env.WARDEN_ALERT_WEBHOOKS;
+  if (raw === undefined || raw.trim() === '') return Object.freeze([]);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('WARDEN_ALERT_WEBHOOKS', 'must be a JSON list of {name, url, secret?, format?, minSeverity?}');
+  }
+  try {
+    return Object.freeze(validateWebhooks(parsed).map((target) => Object.freeze(target)));
+  } catch (error) {
+    if (isWardenError(error)) throw new ConfigError('WARDEN_ALERT_WEBHOOKS', `${error.field ?? ''}: ${error.message}`);
+    throw error;
+  }
+}
+
 /**
  * Builds the Config from an environment (process.env by default). Throws ConfigError naming
  * the variable. `stdoutIsTty` resolves WARDEN_LOG_FORMAT=auto; `cpus` is the default of WARDEN_API_PROCESSES.
@@ -277,6 +307,9 @@ export function loadConfig(
     predictionLogBuffer: integer(env, 'WARDEN_PREDICTION_LOG_BUFFER', 50_000, 1, 10_000_000),
     predictionLogFlushMs: integer(env, 'WARDEN_PREDICTION_LOG_FLUSH_MS', 1_000, 10, 60_000),
     predictionRetentionMs: integer(env, 'WARDEN_PREDICTION_RETENTION_MS', 30 * 24 * 3600 * 1000, 60_000, 10 * 365 * 24 * 3600 * 1000), // 30 days
+    alertWebhooks: alertWebhooks(env),
+    alertWebhookAttempts: integer(env, 'WARDEN_ALERT_WEBHOOK_ATTEMPTS', 8, 1, 20),
+    alertWebhookTimeoutMs: integer(env, 'WARDEN_ALERT_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000), // 10 s
     serverUrl: env.WARDEN_URL || `http://127.0.0.1:${port}`,
     webDir: path.resolve(cwd, env.WARDEN_WEB_DIR || DEFAULT_WEB_DIR),
     clientToken: env.WARDEN_TOKEN || undefined,

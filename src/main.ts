@@ -64,6 +64,10 @@ import type { Job } from './domain/jobs.js';
 import { RedTeamService } from './services/redteam-service.js';
 import { SqlRedTeamStore } from './store/sql/sql-redteam-store.js';
 import { ATTACKS } from './ml/redteam/index.js';
+import { SqlAlertStore } from './store/sql/sql-alert-store.js';
+import { AlertService } from './services/alert-service.js';
+import { AlertNotifier } from './services/alert-notifications.js';
+import { HttpWebhookSender } from './system/http-webhook-sender.js';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
@@ -184,7 +188,9 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       maxDatasetBytes: config.maxDatasetBytes,
       corpora: [spamAssassinCorpus],
     });
+    const alertStore = new SqlAlertStore(database);
     const core: Omit<Services, 'training' | 'models' | 'comparison' | 'serving' | 'predictionLog' | 'deployments' | 'redteam'> = {
+      alerts: new AlertService({ store: alertStore, clock: systemClock, ids: randomIds, events, log: (level, message, fields) => late.log?.[level](fields, message) }),
       jobs,
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
       registry: new RegistryService({ store: new SqlRegistryStore(database), artifacts, runs: tracking, clock: systemClock, ids: randomIds, recipes, deployments: deploymentStore }),
@@ -296,6 +302,22 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       { group: 'retrain-on-vulnerabilities' },
     );
 
+    // Alerts: each firing or resolution becomes webhook jobs once per cluster (their idempotency
+    // keys turn a redelivered event into the same jobs); a failed red-team campaign fails its model's rule.
+    const notifier = new AlertNotifier({
+      store: alertStore,
+      jobs,
+      webhooks: config.alertWebhooks,
+      sender: new HttpWebhookSender(),
+      clock: systemClock,
+      maxAttempts: config.alertWebhookAttempts,
+      timeoutMs: config.alertWebhookTimeoutMs,
+      log: (level, message, fields) => late.log?.[level](fields, message),
+    });
+    events.subscribe('alert-fired', async (event) => void (await notifier.onAlertEvent(event)), { group: 'alert-notifications' });
+    events.subscribe('alert-resolved', async (event) => void (await notifier.onAlertEvent(event)), { group: 'alert-notifications' });
+    events.subscribe('redteam-failed', async (event) => void (await services.alerts.onRedTeamFailed(event)), { group: 'alerts-on-redteam' });
+
     const generatedAdminToken = options.apiChild ? undefined : await services.auth.ensureBootstrapAdmin(config.adminToken);
     if (generatedAdminToken !== undefined) saveAdminToken(config.home, generatedAdminToken);
 
@@ -315,6 +337,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const handlers = {
       ...services.training.handlers(),
       ...services.redteam.handlers(),
+      ...notifier.handlers(),
       ...periodicHandlers({
         ...services,
         deleteDeliveredEvents: () => events.deleteDelivered(),

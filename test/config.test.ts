@@ -38,6 +38,27 @@ describe('config', () => {
     }
   });
 
+  it('WARDEN_ALERT_WEBHOOKS: none by default; a JSON list of checked webhooks; a bad entry names the variable and field, never the secret', () => {
+    const defaults = loadConfig({}, '/tmp', false);
+    assert.deepEqual([defaults.alertWebhooks, defaults.alertWebhookAttempts, defaults.alertWebhookTimeoutMs], [[], 8, 10_000]);
+    const secret = 'hmac-secret-0123456789';
+    const config = loadConfig({ WARDEN_ALERT_WEBHOOKS: JSON.stringify([{ name: 'ops', url: 'https://hooks.example.com/warden', secret }]), WARDEN_ALERT_WEBHOOK_ATTEMPTS: '3' }, '/tmp', false);
+    assert.deepEqual(config.alertWebhooks, [{ name: 'ops', url: 'https://hooks.example.com/warden', secret, format: 'json', minSeverity: 'warning' }]);
+    assert.equal(config.alertWebhookAttempts, 3);
+    for (const [value, pattern] of [
+      ['not json', /JSON list/],
+      [JSON.stringify([{ name: 'ops', url: 'http://hooks.example.com/', secret }]), /\[0\]\.url: url must use https/],
+      [JSON.stringify([{ name: 'ops', url: 'https://hooks.example.com/', secret: 'short-secret' }]), /\[0\]\.secret/],
+    ] as const) {
+      assert.throws(
+        () => loadConfig({ WARDEN_ALERT_WEBHOOKS: value }, '/tmp', false),
+        (error: unknown) => error instanceof ConfigError && error.variable === 'WARDEN_ALERT_WEBHOOKS' && pattern.test(error.message) && !error.message.includes('short-secret'),
+        value,
+      );
+    }
+    assert.throws(() => loadConfig({ WARDEN_ALERT_WEBHOOK_ATTEMPTS: '0' }, '/tmp', false), (error: unknown) => error instanceof ConfigError && error.variable === 'WARDEN_ALERT_WEBHOOK_ATTEMPTS');
+  });
+
   it('WARDEN_SQLITE_SYNC: durable (full) by default, normal on request; anything else names the variable', () => {
     assert.equal(loadConfig({}, '/tmp', false).sqliteSync, 'full');
     assert.equal(loadConfig({ WARDEN_SQLITE_SYNC: 'normal' }, '/tmp', false).sqliteSync, 'normal');

@@ -39,6 +39,8 @@ export const ERROR_CATALOG = {
   PREDICTION_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No recorded prediction has this id (never made, not yet written by another API process, or past retention).' },
   DEPLOYMENT_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No such deployment.' },
   CAMPAIGN_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No such red-team campaign.' },
+  ALERT_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No such alert.' },
+  SILENCE_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No such alert silence.' },
   MODEL_ALREADY_EXISTS: { kind: 'conflict', retryable: false, summary: 'A registered model with this name already exists.' },
   TOKEN_NAME_TAKEN: { kind: 'conflict', retryable: false, summary: 'An active token already has this name (the name is the actor recorded in histories).' },
   EXPERIMENT_ALREADY_EXISTS: { kind: 'conflict', retryable: false, summary: 'An experiment with this name already exists.' },

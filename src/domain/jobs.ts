@@ -6,7 +6,7 @@
 import { WardenError, invalid, isWardenError } from './errors.js';
 
 /** The last three are periodic work, declared as schedules (see job-schedules.ts). */
-export const JOB_KINDS = ['train', 'retrain', 'evaluate', 'redteam', 'backfill', 'sweep-artifacts', 'scan-fresh-data', 'cleanup-events', 'cleanup-predictions', 'check-deployments'] as const;
+export const JOB_KINDS = ['train', 'retrain', 'evaluate', 'redteam', 'backfill', 'notify-webhook', 'sweep-artifacts', 'scan-fresh-data', 'cleanup-events', 'cleanup-predictions', 'check-deployments'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /**
@@ -479,7 +479,8 @@ export function encodePageToken(job: Pick<Job, 'createdAt' | 'id'>): string {
   return base64url(`${job.createdAt}:${job.id}`);
 }
 
-function decodePageToken(token: string): { createdAt: number; id: string } {
+/** The (createdAt, id) keyset cursor of a token from {@link encodePageToken}; VALIDATION_FAILED naming pageToken otherwise. */
+export function decodePageToken(token: string): { createdAt: number; id: string } {
   const text = typeof token === 'string' && /^[A-Za-z0-9_-]{1,200}$/.test(token) ? fromBase64url(token) : '';
   const match = /^(\d{1,16}):([A-Za-z0-9_-]{1,100})$/.exec(text);
   if (!match?.[1] || !match[2]) throw invalid('pageToken', 'pageToken is not one this server handed out');

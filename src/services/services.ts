@@ -17,6 +17,7 @@ import type { DeploymentService } from './deployment-service.js';
 import type { ServingService } from './serving-service.js';
 import type { PredictionLog } from './prediction-log.js';
 import type { RedTeamService } from './redteam-service.js';
+import type { AlertService } from './alert-service.js';
 
 export interface Services {
   readonly auth: AuthService;
@@ -40,4 +41,6 @@ export interface Services {
   readonly deployments: DeploymentService;
   /** Red-team campaigns, the vulnerability ledger, and retraining from vulnerabilities. */
   readonly redteam: RedTeamService;
+  /** Alerts: signals in (monitoring, red team), episodes, acknowledgements and silences. */
+  readonly alerts: AlertService;
 }

@@ -147,10 +147,10 @@ describe('alert episodes over a replayed stream', () => {
   });
 
   it('a flapping signal is one episode, not a storm: alternating breach and clear never reaches the clear streak', () => {
-    const stream = Array.from({ length: 200 }, (_, i): AlertSignal => ({ model: 'm', version: 1, kind: 'drift', metric: 'psi:score', value: i % 2 === 0 ? 0.3 : 0.05, breached: i % 2 === 0 }));
+    const stream = Array.from({ length: 200 }, (_, i): AlertSignal => ({ model: 'm', version: 1, kind: 'drift', metric: 'score_psi', value: i % 2 === 0 ? 0.3 : 0.05, breached: i % 2 === 0 }));
     const { transitions, states } = replay(stream);
     assert.deepEqual(transitions.map((t) => t.type), ['fired']);
-    assert.equal(states.get('drift/m/v1/psi:score')?.open?.breaches, 100);
+    assert.equal(states.get('drift/m/v1/score_psi')?.open?.breaches, 100);
   });
 
   it('a signal that clears and breaches again within the cooldown opens no second episode; after the cooldown it does', () => {

@@ -1,3 +1,4 @@
+import type { AlertSeverity, SignalKind } from '../alerts/rules.js';
 import type { DatasetSourceFile } from '../datasets.js';
 import type { JobKind, TerminalJobState } from '../jobs.js';
 import type { Stage, VersionStatus } from '../registry/vocabulary.js';
@@ -119,8 +120,8 @@ export interface AlertFiredEvent {
   readonly alertId: string;
   readonly fingerprint: string;
   readonly rule: string;
-  readonly kind: string;
-  readonly severity: string;
+  readonly kind: SignalKind;
+  readonly severity: AlertSeverity;
   readonly model: string;
   readonly version: number | null;
   readonly metric: string | null;
@@ -137,8 +138,8 @@ export interface AlertResolvedEvent {
   readonly alertId: string;
   readonly fingerprint: string;
   readonly rule: string;
-  readonly kind: string;
-  readonly severity: string;
+  readonly kind: SignalKind;
+  readonly severity: AlertSeverity;
   readonly model: string;
   readonly version: number | null;
   readonly metric: string | null;
