@@ -3,8 +3,8 @@
  * normalisation recipe and featuriser config, so `predict` always runs the exact
  * chain the model was trained with.
  */
-import { normalizePrefix, type NormalizationRecipe } from './normalize.js';
-import { createFeaturizer, sparseDot, type FeaturizerConfig, type Featurizer, type SparseVector } from './features.js';
+import { normalizePrefix, normalizeText, type NormalizationRecipe } from './normalize.js';
+import { createFeaturizer, sparseDot, textViews, type FeaturizerConfig, type Featurizer, type SparseVector } from './features.js';
 import { calibrate, type PlattCalibration } from './calibration.js';
 
 /** Model families with different inductive biases. */
@@ -77,8 +77,19 @@ export interface Predictor {
   predictBatch(texts: readonly string[]): Prediction[];
   /** Raw margin of an already featurised row. */
   scoreVector(row: SparseVector): number;
-  /** Normalises and featurises text with the model's chain. */
+  /** Normalises and featurises text with the model's chain: its first view (the whole text, or its first `maxChars`). */
   vectorize(text: string): SparseVector;
+  /** The normalised pieces the model scores (`textViews`); the margin is the largest of theirs. */
+  views(text: string): string[];
+}
+
+/**
+ * The normalised views of a raw text under a model's chain. Without windows only the
+ * first `maxChars` characters are read, so no more than those are normalised.
+ */
+export function viewsOf(text: string, normalization: NormalizationRecipe, featurizer: Pick<FeaturizerConfig, 'maxChars' | 'windowChars'>): string[] {
+  if ((featurizer.windowChars ?? 0) <= 0) return [normalizePrefix(text, normalization, featurizer.maxChars)];
+  return textViews(normalizeText(text, normalization), featurizer);
 }
 
 function tensor(model: TextClassifier, name: string): Float32Array {
@@ -118,13 +129,16 @@ export function createScorer(model: TextClassifier): (row: SparseVector) => numb
 export function createPredictor(model: TextClassifier): Predictor {
   const featurizer: Featurizer = createFeaturizer(model.featurizer, model.featurizer.idf ? tensor(model, 'idf') : undefined);
   const score = createScorer(model);
-  // Only the first maxChars normalised characters are featurised: normalise no more than that.
-  const vectorize = (text: string): SparseVector => featurizer.featurize(normalizePrefix(text, model.normalization, model.featurizer.maxChars));
-  // Linear families score straight from the n-gram counts (no vector built); same result as score(vectorize(text)).
+  const views = (text: string): string[] => viewsOf(text, model.normalization, model.featurizer);
+  const vectorize = (text: string): SparseVector => featurizer.featurize(views(text)[0]!);
+  // Linear families score straight from the n-gram counts (no vector built); same result as score(featurize(view)).
   const linear = model.family === 'mlp' ? undefined : { weights: tensor(model, 'weights'), bias: tensor(model, 'bias')[0]! };
+  const viewMargin = (view: string): number =>
+    linear === undefined ? score(featurizer.featurize(view)) : featurizer.linearScore(view, linear.weights) + linear.bias;
   const margin = (text: string): number => {
-    if (linear === undefined) return score(vectorize(text));
-    return featurizer.linearScore(normalizePrefix(text, model.normalization, model.featurizer.maxChars), linear.weights) + linear.bias;
+    let best = Number.NEGATIVE_INFINITY;
+    for (const view of views(text)) best = Math.max(best, viewMargin(view));
+    return best;
   };
   const predict = (text: string): Prediction => {
     const s = margin(text);
@@ -137,6 +151,7 @@ export function createPredictor(model: TextClassifier): Predictor {
     predictBatch: (texts) => texts.map(predict),
     scoreVector: score,
     vectorize,
+    views,
   };
 }
 

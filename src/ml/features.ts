@@ -21,6 +21,14 @@ export interface FeaturizerConfig {
   readonly signedHash: boolean;
   /** Only the first `maxChars` characters of the (normalised) text are featurised; 0 = no limit. */
   readonly maxChars: number;
+  /**
+   * 0 = off (the text, or its first `maxChars`, is one view). Otherwise the WHOLE normalised
+   * text is also read in overlapping windows of about this many characters (half a window
+   * apart, cut at spaces), each scored on its own, and the model's margin is the largest
+   * (`textViews`): benign text appended, prepended or interleaved cannot outweigh a
+   * window that holds the payload. Absent (as in manifests written before it) = 0.
+   */
+  readonly windowChars?: number;
   /** Hash seed, so two featurisers can hash into independent bucket layouts. */
   readonly seed: number;
   /**
@@ -37,9 +45,52 @@ export const DEFAULT_FEATURIZER: FeaturizerConfig = Object.freeze({
   sublinearTf: true,
   signedHash: true,
   maxChars: 0,
+  windowChars: 0,
   seed: 0,
   idf: false,
 });
+
+/** The featuriser fields every manifest has had; the others read as their `DEFAULT_FEATURIZER` value when absent. */
+export const ORIGINAL_FEATURIZER_FIELDS = ['dimsLog2', 'wordNgrams', 'charNgrams', 'sublinearTf', 'signedHash', 'maxChars', 'seed', 'idf'] as const;
+export const FEATURIZER_FIELDS = [...ORIGINAL_FEATURIZER_FIELDS, 'windowChars'] as const satisfies readonly (keyof FeaturizerConfig)[];
+
+/** A featuriser config written before the later fields existed, completed with their off values. */
+export function withFeaturizerDefaults<T extends Readonly<Record<string, unknown>>>(config: T): T {
+  return { windowChars: DEFAULT_FEATURIZER.windowChars, ...config };
+}
+
+/** Smallest window: shorter ones hold a few words, too little to judge. */
+export const MIN_WINDOW_CHARS = 64;
+
+/**
+ * What a model scores for one normalised text: its first `maxChars` characters (all of it
+ * when 0), then, with `windowChars` on and a text longer than one window, windows of about
+ * `windowChars` characters starting every half window over the whole text. A window's
+ * edges move to the nearest space inside it so no word is cut in two.
+ */
+export function textViews(normalized: string, config: Pick<FeaturizerConfig, 'maxChars' | 'windowChars'>): string[] {
+  const head = config.maxChars > 0 && normalized.length > config.maxChars ? normalized.slice(0, config.maxChars) : normalized;
+  const size = config.windowChars ?? 0;
+  if (size <= 0 || normalized.length <= size) return [head];
+  const views = [head];
+  const stride = size >> 1;
+  const n = normalized.length;
+  for (let start = 0; start < n; start += stride) {
+    let from = start;
+    if (from > 0) {
+      const space = normalized.indexOf(' ', from - 1);
+      from = space < 0 || space >= start + stride ? start : space + 1;
+    }
+    let to = Math.min(n, start + size);
+    if (to < n) {
+      const space = normalized.lastIndexOf(' ', to);
+      if (space > from + stride) to = space;
+    }
+    views.push(normalized.slice(from, to));
+    if (start + size >= n) break;
+  }
+  return views;
+}
 
 /** One sparse row: parallel arrays; indices are distinct but not sorted. */
 export interface SparseVector {
@@ -88,6 +139,10 @@ export function validateFeaturizerConfig(config: FeaturizerConfig, path = 'featu
   if (typeof config.sublinearTf !== 'boolean') throw invalid(`${path}.sublinearTf`, 'sublinearTf must be a boolean');
   if (typeof config.signedHash !== 'boolean') throw invalid(`${path}.signedHash`, 'signedHash must be a boolean');
   if (!isInt(config.maxChars) || config.maxChars < 0) throw invalid(`${path}.maxChars`, 'maxChars must be an integer ≥ 0');
+  const windowChars = config.windowChars ?? 0;
+  if (!isInt(windowChars) || (windowChars !== 0 && (windowChars < MIN_WINDOW_CHARS || windowChars > 100_000))) {
+    throw invalid(`${path}.windowChars`, `windowChars must be 0 (off) or an integer from ${MIN_WINDOW_CHARS} to 100000`);
+  }
   if (!isInt(config.seed) || config.seed < 0 || config.seed > 0xffffffff) {
     throw invalid(`${path}.seed`, 'seed must be an unsigned 32-bit integer');
   }

@@ -8,8 +8,8 @@
  * `(bytes) => createHash('sha256').update(bytes).digest('hex')` from node:crypto.
  */
 import { WardenError, invalid } from '../domain/errors.js';
-import { NORMALIZATION_STEPS, type NormalizationRecipe } from './normalize.js';
-import { validateFeaturizerConfig, type FeaturizerConfig } from './features.js';
+import { NORMALIZATION_STEPS, withLegacyDefaults, type NormalizationRecipe } from './normalize.js';
+import { FEATURIZER_FIELDS, validateFeaturizerConfig, withFeaturizerDefaults, type FeaturizerConfig } from './features.js';
 import { MODEL_FAMILIES, tensorLayout, type ModelFamily, type TextClassifier } from './classifier.js';
 import { validateLogisticRegressionParams, type LogisticRegressionParams } from './logistic-regression.js';
 import { validateNaiveBayesParams, type NaiveBayesParams } from './naive-bayes.js';
@@ -163,14 +163,15 @@ export function parseManifest(input: unknown): ModelManifest {
   if (!MODEL_FAMILIES.includes(m.family as ModelFamily)) throw invalid(f('family'), `family must be one of ${MODEL_FAMILIES.join(', ')}`);
   const family = m.family as ModelFamily;
 
-  const normalization = object(m.normalization, 'normalization');
+  // A manifest written before a step or field existed lacks it: it reads as off, the chain that model was trained with.
+  const normalization = withLegacyDefaults(object(m.normalization, 'normalization'));
   expectKeys(normalization, NORMALIZATION_STEPS, 'normalization');
   for (const step of NORMALIZATION_STEPS) {
     if (typeof normalization[step] !== 'boolean') throw invalid(f(`normalization.${step}`), `${step} must be a boolean`);
   }
 
-  const featurizer = object(m.featurizer, 'featurizer');
-  expectKeys(featurizer, ['dimsLog2', 'wordNgrams', 'charNgrams', 'sublinearTf', 'signedHash', 'maxChars', 'seed', 'idf'], 'featurizer');
+  const featurizer = withFeaturizerDefaults(object(m.featurizer, 'featurizer'));
+  expectKeys(featurizer, FEATURIZER_FIELDS, 'featurizer');
   validateFeaturizerConfig(featurizer as unknown as FeaturizerConfig, 'manifest.featurizer');
 
   const hyper = object(m.hyperParameters, 'hyperParameters');
@@ -221,7 +222,7 @@ export function parseManifest(input: unknown): ModelManifest {
   if (weights.byteOrder !== 'little') throw invalid(f('weights.byteOrder'), 'weights.byteOrder must be "little"');
   if (weights.bytes !== offset * 4) throw invalid(f('weights.bytes'), `weights.bytes must be ${offset * 4} (4 × the tensor lengths)`);
   if (typeof weights.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(weights.sha256)) throw invalid(f('weights.sha256'), 'weights.sha256 must be 64 lower-case hex digits');
-  return m as unknown as ModelManifest;
+  return { ...m, normalization, featurizer } as unknown as ModelManifest;
 }
 
 /**

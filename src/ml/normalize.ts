@@ -5,41 +5,103 @@
  */
 import { INVISIBLE_PATTERN, LETTER_OR_DIGIT } from './char-classes.js';
 
-/** Which normalisation steps are on. Steps run in the order of the fields below. */
+/**
+ * Which normalisation steps are on. Steps run in the order of the fields below. The steps
+ * after `collapseWhitespace` in this list came later: a manifest or stored recipe written
+ * before them lacks them and reads them as off (`withLegacyDefaults`), so an old model
+ * keeps the exact chain it was trained with. Those later steps are optional here: absent = off.
+ */
 export interface NormalizationRecipe {
+  /**
+   * Runs first, on the raw text: base64 and hex spans that decode to printable text are
+   * replaced by that text, and a sentence whose ROT13 reads as English is replaced by its
+   * ROT13 (see `decodeEncodedSpans`), so an encoded payload is judged as what it says.
+   */
+  readonly decodeEncodings?: boolean;
   /** Unicode NFKC: folds full-width, ligatures, superscripts and other compatibility forms. */
   readonly nfkc: boolean;
   /** Removes invisible/format characters: zero-width, bidi controls, Unicode tags, variation selectors, soft hyphen. */
   readonly stripInvisible: boolean;
   /** Maps Cyrillic and Greek look-alikes of Latin letters to the Latin letter (е→e, ο→o, Р→P…). */
   readonly foldConfusables: boolean;
+  /**
+   * Look-alikes NFKC leaves alone: small capitals, IPA and Armenian/Cherokee letters,
+   * negative circled and squared letters, regional indicators (ᴄʟɪᴄᴋ, 🅵🆁🅴🅴 → click, FREE).
+   */
+  readonly foldLookalikes?: boolean;
+  /** Drops combining marks after canonical decomposition (f̶r̶e̶e̶, ｃlíck → free, click); accents go too. */
+  readonly stripCombiningMarks?: boolean;
   /** Lower-cases (locale independent). */
   readonly lowercase: boolean;
+  /**
+   * Joins a word split by an HTML comment, an inline tag or 1–3 punctuation characters
+   * between two letters (cl<!-- -->ick, fr.ee, ver-ify → click, free, verify).
+   */
+  readonly joinSplitWords?: boolean;
   /** Joins runs of ≥3 single letters separated by one space or `.-_*` ("f r e e  m o n e y" → "free money"). */
   readonly collapseSpacedLetters: boolean;
+  /**
+   * Digits and symbols standing for letters inside a word that has letters (v1agr@, fr33,
+   * pa$$w0rd → viagra, free, password); numbers alone (codes, prices) stay as they are.
+   */
+  readonly foldLeetspeak?: boolean;
   /** Replaces every run of whitespace with one space and trims. */
   readonly collapseWhitespace: boolean;
 }
 
 /** The step names, in the order they run. */
 export const NORMALIZATION_STEPS = [
+  'decodeEncodings',
   'nfkc',
   'stripInvisible',
   'foldConfusables',
+  'foldLookalikes',
+  'stripCombiningMarks',
   'lowercase',
+  'joinSplitWords',
   'collapseSpacedLetters',
+  'foldLeetspeak',
   'collapseWhitespace',
 ] as const satisfies readonly (keyof NormalizationRecipe)[];
 
-/** Every step on: the default for security classifiers facing adversarial text. */
+/** The steps every recipe and manifest has had from the start; the others read as off when absent. */
+export const ORIGINAL_NORMALIZATION_STEPS = ['nfkc', 'stripInvisible', 'foldConfusables', 'lowercase', 'collapseSpacedLetters', 'collapseWhitespace'] as const;
+
+/**
+ * The default when a recipe names no step: the original six on, the later obfuscation
+ * folds off, so a stored recipe retrains to the same model it always did. Recipes that
+ * want every fold say so (see `ROBUST_NORMALIZATION`).
+ */
 export const DEFAULT_NORMALIZATION: NormalizationRecipe = Object.freeze({
+  decodeEncodings: false,
   nfkc: true,
   stripInvisible: true,
   foldConfusables: true,
+  foldLookalikes: false,
+  stripCombiningMarks: false,
   lowercase: true,
+  joinSplitWords: false,
   collapseSpacedLetters: true,
+  foldLeetspeak: false,
   collapseWhitespace: true,
 });
+
+/** Every step on: for classifiers facing adversarial text (the bootstrap models use it). */
+export const ROBUST_NORMALIZATION: NormalizationRecipe = Object.freeze(
+  Object.fromEntries(NORMALIZATION_STEPS.map((step) => [step, true])) as unknown as NormalizationRecipe,
+);
+
+/**
+ * A recipe as stored before the later steps existed, completed with those steps off;
+ * unknown keys are kept for the caller's validation to refuse.
+ */
+export function withLegacyDefaults<T extends Readonly<Record<string, unknown>>>(recipe: T): T {
+  const out: Record<string, unknown> = { ...recipe };
+  for (const step of NORMALIZATION_STEPS) {
+    if (!(step in out) && !(ORIGINAL_NORMALIZATION_STEPS as readonly string[]).includes(step)) out[step] = false;
+  }
+  return out as T;
+}
 
 /** Cyrillic and Greek letters that render like a Latin letter in common fonts. */
 const CONFUSABLES: Readonly<Record<string, string>> = {
@@ -109,6 +171,167 @@ function collapseSpacedLetters(s: string): string {
   return copiedUpTo === 0 ? s : out + s.slice(copiedUpTo);
 }
 
+
+// ---- later steps (each off unless the recipe asks) ----
+
+/**
+ * Look-alikes NFKC keeps: small capitals and IPA letters, Armenian and Cherokee letters
+ * that render like Latin ones, and letters drawn inside shapes without a compatibility
+ * decomposition (negative circled/squared, regional indicators).
+ */
+const LOOKALIKES: Readonly<Record<string, string>> = (() => {
+  const table: Record<string, string> = {
+    // small capitals (U+1D00 block and IPA extensions)
+    ᴀ: 'a', ʙ: 'b', ᴄ: 'c', ᴅ: 'd', ᴇ: 'e', ꜰ: 'f', ɢ: 'g', ʜ: 'h', ɪ: 'i', ᴊ: 'j', ᴋ: 'k', ʟ: 'l', ᴍ: 'm', ɴ: 'n',
+    ᴏ: 'o', ᴘ: 'p', ʀ: 'r', ꜱ: 's', ᴛ: 't', ᴜ: 'u', ᴠ: 'v', ᴡ: 'w', ʏ: 'y', ᴢ: 'z',
+    // IPA and Latin extended letters that read as plain ones
+    ɑ: 'a', ɓ: 'b', ƈ: 'c', ɗ: 'd', ɛ: 'e', ƒ: 'f', ɦ: 'h', ɩ: 'i', ı: 'i', ȷ: 'j', ɭ: 'l', ɱ: 'm', ɲ: 'n', ɵ: 'o',
+    ø: 'o', ʠ: 'q', ɽ: 'r', ʂ: 's', ƚ: 'l', ʋ: 'v', ʍ: 'w', ʐ: 'z', ȥ: 'z', ß: 'ss',
+    // Armenian
+    օ: 'o', ո: 'n', ս: 'u', ց: 'g', հ: 'h', ա: 'w', զ: 'q', ճ: 'a', Տ: 'S', Օ: 'O', Ս: 'U',
+    // Cherokee capitals (and their lower-case forms)
+    Ꭺ: 'A', Ᏼ: 'B', Ꮯ: 'C', Ꭰ: 'D', Ꭼ: 'E', Ᏻ: 'G', Ꮋ: 'H', Ꭵ: 'i', Ꭻ: 'J', Ꮶ: 'K', Ꮮ: 'L', Ꮇ: 'M', Ꮲ: 'P',
+    Ꭱ: 'R', Ꮪ: 'S', Ꭲ: 'T', Ꮩ: 'V', Ꮃ: 'W', Ꮓ: 'Z',
+  };
+  // 🅐–🅩 negative circled, 🅰–🆉 negative squared, 🇦–🇿 regional indicators: A–Z in order.
+  for (const start of [0x1f150, 0x1f170, 0x1f1e6]) {
+    for (let k = 0; k < 26; k++) table[String.fromCodePoint(start + k)] = String.fromCharCode(65 + k);
+  }
+  return table;
+})();
+const LOOKALIKE_PATTERN = new RegExp(`(?:${Object.keys(LOOKALIKES).join('|')})`, 'gu');
+const foldLookalike = (ch: string): string => LOOKALIKES[ch] ?? ch;
+
+// Nonspacing and enclosing marks; spacing marks (\p{Mc}) carry vowels in Indic scripts.
+const COMBINING_MARK = /[\p{Mn}\p{Me}]/gu;
+
+// An HTML comment anywhere, or a short inline tag or 1–3 punctuation characters between two letters.
+const HTML_COMMENT = /<!--[\s\S]*?-->/g;
+const SPLIT_INSIDE_WORD = /(\p{L})(?:<\/?[a-z][a-z0-9]{0,9}\s*\/?>|[.\-_*'’`^~|·•,:;+=#]{1,3})(?=\p{L})/gu;
+
+/** The letter each leetspeak character stands for. */
+const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g', '@': 'a', $: 's', '!': 'i', '|': 'l' };
+// A run of letters, digits and leet symbols with at least one letter and one leet character.
+const LEET_TOKEN = /[\p{L}\p{N}@$!|]*\p{L}[\p{L}\p{N}@$!|]*/gu;
+const HAS_LEET = /[013457890@$!|]/;
+// A number then letters is a quantity or an ordinal (4pm, 10am, 3rd, 2fa), not leetspeak.
+const NUMBER_THEN_LETTERS = /^\d+\p{L}+$/u;
+/** `!` and `|` are letters only between two word characters ("now!" keeps its "!"); digits, `@` and `$` anywhere in a word with letters. */
+function foldLeetToken(token: string): string {
+  if (!HAS_LEET.test(token) || NUMBER_THEN_LETTERS.test(token)) return token;
+  let out = '';
+  for (let i = 0; i < token.length; i++) {
+    const ch = token[i]!;
+    const letter = LEET[ch];
+    if (letter === undefined) out += ch;
+    else if ((ch >= '0' && ch <= '9') || ch === '@' || ch === '$') out += letter;
+    else out += i > 0 && i < token.length - 1 ? letter : ch;
+  }
+  return out;
+}
+
+// ---- decoded views ----
+
+/** Share of printable characters a decoded span needs to replace its encoding. */
+const MIN_PRINTABLE = 0.95;
+// Runs of ≥ 16 base64 characters (standard and URL-safe), hex runs of ≥ 8 bytes either
+// contiguous or as space/colon-separated pairs, and \x escapes.
+const BASE64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
+const HEX_RUN = /\b(?:[0-9A-Fa-f]{2}[ :]?){8,}|(?:\\x[0-9A-Fa-f]{2}){4,}/g;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The text the bytes spell when they are valid UTF-8 and nearly all printable with some letters; otherwise undefined. */
+function printableText(bytes: Uint8Array): string | undefined {
+  if (bytes.length < 8) return undefined;
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  let printable = 0;
+  let letters = 0;
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c === 9 || c === 10 || c === 13 || (c >= 32 && c !== 127 && !(c >= 0x80 && c < 0xa0))) printable++;
+    if (LETTER_OR_DIGIT[ch.charCodeAt(0)] === 1 && !(c >= 48 && c <= 57)) letters++;
+  }
+  const length = [...text].length;
+  return printable >= MIN_PRINTABLE * length && letters >= 0.4 * length ? text : undefined;
+}
+
+function decodeBase64(run: string): string | undefined {
+  const body = run.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
+  // 4n+1 characters cannot be base64; a trailing partial group is dropped, not guessed.
+  const usable = body.length % 4 === 1 ? body.slice(0, -1) : body;
+  let binary: string;
+  try {
+    binary = atob(usable + '='.repeat((4 - (usable.length % 4)) % 4));
+  } catch {
+    return undefined;
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return printableText(bytes);
+}
+
+function decodeHex(run: string): string | undefined {
+  const digits = run.replace(/\\x|[ :]/g, '');
+  if (digits.length % 2 === 1) return undefined;
+  const bytes = new Uint8Array(digits.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
+  return printableText(bytes);
+}
+
+const rot13 = (s: string): string =>
+  s.replace(/[a-z]/gi, (c) => {
+    const base = c <= 'Z' ? 65 : 97;
+    return String.fromCharCode(((c.charCodeAt(0) - base + 13) % 26) + base);
+  });
+/**
+ * Frequent English words whose ROT13 is not itself a frequent word ("be" ↔ "or" and
+ * "an" ↔ "na" are left out), so counting them tells plain English from ROT13.
+ */
+const ENGLISH_WORDS = new Set(
+  ('the and to of in is it you that for on with this are was your have at not from by will can all ' +
+    'we they there what about more when which their if do has here now our out up get free click claim ' +
+    'money account please send call just how new now only also been were who would my me so no').split(' '),
+);
+const englishHits = (segment: string): number => {
+  let hits = 0;
+  for (const word of segment.toLowerCase().match(/[a-z]+/g) ?? []) if (ENGLISH_WORDS.has(word)) hits++;
+  return hits;
+};
+// Sentences and clauses: ROT13 is judged per piece, so a plain "decode this:" keeps its words.
+const SEGMENT = /[^.!?:;\n]+[.!?:;\n]*/g;
+
+/**
+ * Replaces base64 and hex spans that decode to printable text by the text (between
+ * spaces), then each sentence or clause whose ROT13 has at least two frequent English
+ * words and more than twice as many as the piece itself by its ROT13. Spans that decode
+ * to binary or gibberish, and ordinary English, are left as they are.
+ */
+export function decodeEncodedSpans(text: string): string {
+  let out = text;
+  if (out.length >= 16) {
+    out = out.replace(HEX_RUN, (run) => {
+      const decoded = decodeHex(run.trim());
+      return decoded === undefined ? run : ` ${decoded} `;
+    });
+    out = out.replace(BASE64_RUN, (run) => {
+      // Pure hex digits were hex's to take; a lone long word is not base64 either.
+      if (/^[0-9A-Fa-f]+$/.test(run) || /^[A-Za-z]+$/.test(run)) return run;
+      const decoded = decodeBase64(run);
+      return decoded === undefined ? run : ` ${decoded} `;
+    });
+  }
+  return out.replace(SEGMENT, (segment) => {
+    const rotated = rot13(segment);
+    const hits = englishHits(rotated);
+    return hits >= 2 && hits > 2 * englishHits(segment) ? rotated : segment;
+  });
+}
+
 // eslint-disable-next-line no-control-regex -- the class is "anything outside ASCII"
 const NON_ASCII = /[^\x00-\x7F]/;
 // Only runs that are not already a single space: most matches of /\s+/ would be no-ops.
@@ -120,14 +343,19 @@ const WHITESPACE_RUN = / \s+|[^\S ]\s*/g;
  */
 export function normalizeText(text: string, recipe: NormalizationRecipe = DEFAULT_NORMALIZATION): string {
   let out = text;
-  // The three Unicode steps are no-ops on ASCII; skipping them is the common fast path.
+  if (recipe.decodeEncodings) out = decodeEncodedSpans(out);
+  // The Unicode steps are no-ops on ASCII; skipping them is the common fast path.
   if (NON_ASCII.test(out)) {
     if (recipe.nfkc) out = out.normalize('NFKC');
     if (recipe.stripInvisible) out = out.replace(INVISIBLE_PATTERN, '');
     if (recipe.foldConfusables) out = out.replace(CONFUSABLE_PATTERN, foldOne);
+    if (recipe.foldLookalikes) out = out.replace(LOOKALIKE_PATTERN, foldLookalike);
+    if (recipe.stripCombiningMarks) out = out.normalize('NFD').replace(COMBINING_MARK, '').normalize('NFC');
   }
   if (recipe.lowercase) out = out.toLowerCase();
+  if (recipe.joinSplitWords) out = out.replace(HTML_COMMENT, '').replace(SPLIT_INSIDE_WORD, '$1');
   if (recipe.collapseSpacedLetters) out = collapseSpacedLetters(out);
+  if (recipe.foldLeetspeak) out = out.replace(LEET_TOKEN, foldLeetToken);
   if (recipe.collapseWhitespace) out = out.replace(WHITESPACE_RUN, ' ').trim();
   return out;
 }
@@ -153,7 +381,11 @@ const PREFIX_MARGIN = 64;
  * `maxChars + 64` long, otherwise a longer cut is tried and finally the whole text.
  */
 export function normalizePrefix(text: string, recipe: NormalizationRecipe, maxChars: number): string {
-  if (maxChars <= 0) return normalizeText(text, recipe);
+  // Decoding and word joining look across whitespace (hex pairs, sentences, comments): no exact cut exists.
+  if (maxChars <= 0 || recipe.decodeEncodings === true || recipe.joinSplitWords === true) {
+    const all = normalizeText(text, recipe);
+    return maxChars > 0 && all.length > maxChars ? all.slice(0, maxChars) : all;
+  }
   let cut = 2 * maxChars + PREFIX_MARGIN;
   while (cut < text.length) {
     let c = cut;

@@ -10,7 +10,7 @@
  *   simply not resuming it (`gen.return()`).
  */
 import { invalid } from '../domain/errors.js';
-import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, normalizePrefix, type NormalizationRecipe } from './normalize.js';
+import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, type NormalizationRecipe } from './normalize.js';
 import { DEFAULT_FEATURIZER, applyIdf, createFeaturizer, fitIdf, validateFeaturizerConfig, type FeaturizerConfig, type SparseVector } from './features.js';
 import {
   DEFAULT_LOGISTIC_REGRESSION,
@@ -25,7 +25,7 @@ import { DEFAULT_NAIVE_BAYES, fitNaiveBayes, validateNaiveBayesParams, type Naiv
 import { DEFAULT_MLP, fitMlp, validateMlpParams, type MlpParams, type MlpWeights } from './mlp.js';
 import { IDENTITY_CALIBRATION, calibrate, chooseThreshold, fitPlatt, type PlattCalibration, type ThresholdObjective } from './calibration.js';
 import { binaryMetrics, logLoss, metricsToRecord, rocAuc, type BinaryMetrics } from './metrics.js';
-import { MODEL_FAMILIES, createPredictor, createScorer, type HyperParameters, type ModelFamily, type TextClassifier } from './classifier.js';
+import { MODEL_FAMILIES, createPredictor, createScorer, viewsOf, type HyperParameters, type ModelFamily, type TextClassifier } from './classifier.js';
 
 /** What to train. Omitted parts take the family's defaults (see `resolveRecipe`). */
 export interface TrainingRecipe {
@@ -219,27 +219,49 @@ export function* trainTextClassifierSteps(
   const featurizer = createFeaturizer({ ...resolved.featurizer, idf: false });
   const epochs = resolved.family === 'naive-bayes' ? 1 : Number(resolved.hyperParameters.epochs);
   const total = data.train.texts.length + data.validation.texts.length;
-  const vectorizeAll = function* (texts: readonly string[], offset: number): Generator<TrainingProgress, SparseVector[]> {
+  const windowed = (resolved.featurizer.windowChars ?? 0) > 0;
+  /**
+   * Featurises each text's views: `rows` holds each text's first view (what the model is
+   * fitted on); with `allViews`, `scoring` holds every view, grouped by `groups` (text i owns
+   * scoring[groups[i]..groups[i+1])), as the model is scored at serving time (the largest
+   * margin), so the calibration and the threshold see the same scores serving will.
+   */
+  const vectorizeAll = function* (
+    texts: readonly string[],
+    offset: number,
+    allViews: boolean,
+  ): Generator<TrainingProgress, { rows: SparseVector[]; scoring: SparseVector[]; groups: Int32Array }> {
     const rows = new Array<SparseVector>(texts.length);
+    const scoring: SparseVector[] = [];
+    const groups = new Int32Array(texts.length + 1);
     for (let i = 0; i < texts.length; i++) {
-      rows[i] = featurizer.featurize(normalizePrefix(texts[i]!, resolved.normalization, resolved.featurizer.maxChars));
+      const views = viewsOf(texts[i]!, resolved.normalization, resolved.featurizer);
+      rows[i] = featurizer.featurize(views[0]!);
+      if (allViews) {
+        scoring.push(rows[i]!);
+        for (let v = 1; v < views.length; v++) scoring.push(featurizer.featurize(views[v]!));
+      }
+      groups[i + 1] = scoring.length;
       if ((i & 31) === 31) {
         const step = offset + i + 1;
         yield { phase: 'featurize', epoch: 0, epochs, step, steps: total, fraction: (FEATURIZE_SHARE * step) / total };
       }
     }
-    return rows;
+    return { rows, scoring, groups };
   };
-  const reuse = (part: LabelledTexts, field: string): readonly SparseVector[] | undefined => {
+  const reuse = (part: LabelledTexts, field: string): { rows: SparseVector[]; scoring: SparseVector[]; groups: Int32Array } | undefined => {
     if (part.vectors === undefined) return undefined;
     if (part.vectors.length !== part.texts.length) throw invalid(`${field}.vectors`, 'vectors and texts differ in length');
-    return part.vectors;
+    if (windowed) throw invalid(`${field}.vectors`, 'precomputed vectors hold one view per text: with featurizer.windowChars, train from the texts');
+    return { rows: [...part.vectors], scoring: [...part.vectors], groups: Int32Array.from({ length: part.vectors.length + 1 }, (_, i) => i) };
   };
-  let trainRows = reuse(data.train, 'train') ?? (yield* vectorizeAll(data.train.texts, 0));
-  let validationRows = reuse(data.validation, 'validation') ?? (yield* vectorizeAll(data.validation.texts, data.train.texts.length));
+  let trainRows: readonly SparseVector[] = (reuse(data.train, 'train') ?? (yield* vectorizeAll(data.train.texts, 0, false))).rows;
+  const validationPart = reuse(data.validation, 'validation') ?? (yield* vectorizeAll(data.validation.texts, data.train.texts.length, true));
+  let validationRows: readonly SparseVector[] = validationPart.scoring;
+  const validationGroups = validationPart.groups;
   const rawTrainRows = trainRows;
-  const rawValidationRows = validationRows;
-  const refit = resolved.hyperParameters.refit === true && validationRows.length > 0;
+  const rawValidationRows = validationPart.rows;
+  const refit = resolved.hyperParameters.refit === true && data.validation.texts.length > 0;
   // With a refit, the first fit takes half the training share of the progress and the refit the rest.
   const trainShare = refit ? TRAIN_SHARE / 2 : TRAIN_SHARE;
   const tensors: Record<string, Float32Array> = {};
@@ -268,11 +290,15 @@ export function* trainTextClassifierSteps(
   const validationMargins = function* (pending: TrainingProgress): Generator<TrainingProgress, Float64Array> {
     const score = createScorer(draft());
     const perFeature = resolved.family === 'mlp' ? Number(resolved.hyperParameters.hidden) : 1;
-    const margins = new Float64Array(validationRows.length);
+    const margins = new Float64Array(validationGroups.length - 1);
     let work = 0;
-    for (let i = 0; i < validationRows.length; i++) {
-      margins[i] = score(validationRows[i]!);
-      work += (validationRows[i]!.indices.length + 1) * perFeature;
+    for (let t = 0; t < margins.length; t++) {
+      let best = Number.NEGATIVE_INFINITY;
+      for (let i = validationGroups[t]!; i < validationGroups[t + 1]!; i++) {
+        best = Math.max(best, score(validationRows[i]!));
+        work += (validationRows[i]!.indices.length + 1) * perFeature;
+      }
+      margins[t] = best;
       if (work >= SLICE_WORK) {
         work = 0;
         yield pending;
@@ -283,7 +309,7 @@ export function* trainTextClassifierSteps(
   const epochDone = function* (epoch: number, loss: number): Generator<TrainingProgress, TrainingProgress> {
     let validationLoss = Number.NaN;
     let validationRocAuc = Number.NaN;
-    if (validationRows.length > 0) {
+    if (validationGroups.length > 1) {
       const done = FEATURIZE_SHARE + (trainShare * epoch) / epochs;
       const margins = yield* validationMargins({ phase: 'train', epoch, epochs, step: epoch - 1, steps: epochs, row: trainRows.length, rows: trainRows.length, fraction: done });
       validationLoss = logLoss(validationLabels, margins.map((m) => calibrate(m, IDENTITY_CALIBRATION)));
@@ -349,7 +375,7 @@ export function* trainTextClassifierSteps(
   const margins = yield* validationMargins(calibrating);
   const calibration: PlattCalibration = resolved.calibration === 'platt' ? fitPlatt(margins, validationLabels) : IDENTITY_CALIBRATION;
   const probabilities = margins.map((m) => calibrate(m, calibration));
-  const threshold = validationRows.length > 0 ? chooseThreshold(validationLabels, probabilities, resolved.threshold) : 0.5;
+  const threshold = validationGroups.length > 1 ? chooseThreshold(validationLabels, probabilities, resolved.threshold) : 0.5;
   const validation = binaryMetrics(validationLabels, probabilities, threshold);
   if (refit) {
     // Refit on train + validation with the same hyper-parameters (IDF re-learnt on both),
@@ -402,7 +428,7 @@ export function trainTextClassifier(recipe: TrainingRecipe, data: TrainingData, 
 export function vectorizeTexts(recipe: TrainingRecipe, texts: readonly string[]): SparseVector[] {
   const resolved = resolveRecipe(recipe);
   const featurizer = createFeaturizer({ ...resolved.featurizer, idf: false });
-  return texts.map((text) => featurizer.featurize(normalizePrefix(text, resolved.normalization, resolved.featurizer.maxChars)));
+  return texts.map((text) => featurizer.featurize(viewsOf(text, resolved.normalization, resolved.featurizer)[0]!));
 }
 
 /** Metrics of a model on labelled texts, at the model's own threshold on calibrated probabilities. */

@@ -4,12 +4,7 @@ import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, normalizePrefix, normalizeT
 import { createRng } from '../../src/ml/random.js';
 
 const only = (step: keyof NormalizationRecipe): NormalizationRecipe => ({
-  nfkc: false,
-  stripInvisible: false,
-  foldConfusables: false,
-  lowercase: false,
-  collapseSpacedLetters: false,
-  collapseWhitespace: false,
+  ...(Object.fromEntries(NORMALIZATION_STEPS.map((s) => [s, false])) as unknown as NormalizationRecipe),
   [step]: true,
 });
 
