@@ -33,6 +33,7 @@ import { SqlDatasetStore } from './store/sql/sql-dataset-store.js';
 import { FileDatasetReader } from './store/datasets/file-dataset-reader.js';
 import { FsFreshDataSource } from './store/datasets/fs-fresh-data-source.js';
 import { spamAssassinCorpus } from './store/datasets/spam-assassin-corpus.js';
+import { everydayMessagesCorpus } from './store/datasets/everyday-messages.js';
 import { DatasetService } from './services/dataset-service.js';
 import { FreshDataService } from './services/fresh-data-service.js';
 import { periodicHandlers, periodicSchedules } from './services/periodic-work.js';
@@ -186,7 +187,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       clock: systemClock,
       ids: randomIds,
       maxDatasetBytes: config.maxDatasetBytes,
-      corpora: [spamAssassinCorpus],
+      corpora: [spamAssassinCorpus, everydayMessagesCorpus],
     });
     const alertStore = new SqlAlertStore(database);
     const core: Omit<Services, 'training' | 'models' | 'comparison' | 'serving' | 'predictionLog' | 'deployments' | 'redteam'> = {

@@ -8,6 +8,34 @@ import { confusionMatrix, precisionRecallF1 } from './metrics.js';
 export interface PlattCalibration {
   readonly a: number;
   readonly b: number;
+  /**
+   * With windows on (featurizer.windowChars): subtracted from a window's margin before it
+   * competes with the whole text's, so a short window (noisier than the text) puts as few
+   * held-out ham rows over the line as the text itself does (`fitWindowOffset`). Absent = 0.
+   */
+  readonly windowOffset?: number;
+}
+
+/** Share of validation ham rows whose margin sets the tail that `fitWindowOffset` matches. */
+const WINDOW_OFFSET_TAIL = 0.01;
+
+/**
+ * How far the best window's margin must be lowered so that, on the negative rows, its upper
+ * tail (the top 1 %) is no higher than the whole text's: windows then add detections where
+ * one window is far more malicious than benign text's windows ever are (a payload diluted
+ * by benign text) and few false alarms. 0 when windows are not more extreme than the text.
+ */
+export function fitWindowOffset(textMargins: ArrayLike<number>, windowMargins: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const text: number[] = [];
+  const window: number[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] !== 0 || !Number.isFinite(windowMargins[i]!)) continue;
+    text.push(textMargins[i]!);
+    window.push(windowMargins[i]!);
+  }
+  if (window.length === 0) return 0;
+  const tail = (values: number[]): number => values.sort((x, y) => y - x)[Math.floor(WINDOW_OFFSET_TAIL * values.length)]!;
+  return Math.max(0, tail(window) - tail(text));
 }
 
 export const IDENTITY_CALIBRATION: PlattCalibration = Object.freeze({ a: 1, b: 0 });

@@ -135,9 +135,12 @@ export function createPredictor(model: TextClassifier): Predictor {
   const linear = model.family === 'mlp' ? undefined : { weights: tensor(model, 'weights'), bias: tensor(model, 'bias')[0]! };
   const viewMargin = (view: string): number =>
     linear === undefined ? score(featurizer.featurize(view)) : featurizer.linearScore(view, linear.weights) + linear.bias;
+  const windowOffset = model.calibration.windowOffset ?? 0;
+  // The whole text's margin, or a window's lowered by the offset fitted on validation rows.
   const margin = (text: string): number => {
-    let best = Number.NEGATIVE_INFINITY;
-    for (const view of views(text)) best = Math.max(best, viewMargin(view));
+    const all = views(text);
+    let best = viewMargin(all[0]!);
+    for (let v = 1; v < all.length; v++) best = Math.max(best, viewMargin(all[v]!) - windowOffset);
     return best;
   };
   const predict = (text: string): Prediction => {

@@ -39,7 +39,8 @@ export interface ModelManifest {
   readonly featurizer: FeaturizerConfig;
   readonly hyperParameters: Readonly<Record<string, number | string | boolean>>;
   readonly seed: number;
-  readonly calibration: { readonly method: 'platt'; readonly a: number; readonly b: number };
+  /** `windowOffset` only when the model has one (see PlattCalibration); older manifests lack it. */
+  readonly calibration: { readonly method: 'platt'; readonly a: number; readonly b: number; readonly windowOffset?: number };
   readonly threshold: number;
   readonly metrics: Readonly<Record<string, number>>;
   readonly datasetDigest: string | null;
@@ -102,7 +103,12 @@ export function serializeModel(model: TextClassifier, sha256: Sha256): Serialize
     featurizer: { ...model.featurizer, wordNgrams: [...model.featurizer.wordNgrams], charNgrams: [...model.featurizer.charNgrams] } as FeaturizerConfig,
     hyperParameters: { ...model.hyperParameters },
     seed: model.seed,
-    calibration: { method: 'platt', a: model.calibration.a, b: model.calibration.b },
+    calibration: {
+      method: 'platt',
+      a: model.calibration.a,
+      b: model.calibration.b,
+      ...(model.calibration.windowOffset !== undefined ? { windowOffset: model.calibration.windowOffset } : {}),
+    },
     threshold: model.threshold,
     metrics: { ...model.metrics },
     datasetDigest: model.datasetDigest,
@@ -184,7 +190,10 @@ export function parseManifest(input: unknown): ModelManifest {
 
   integer(m.seed, 'seed', 0, 0xffffffff);
   const calibration = object(m.calibration, 'calibration');
-  expectKeys(calibration, ['method', 'a', 'b'], 'calibration');
+  expectKeys(calibration, 'windowOffset' in calibration ? ['method', 'a', 'b', 'windowOffset'] : ['method', 'a', 'b'], 'calibration');
+  if ('windowOffset' in calibration && finite(calibration.windowOffset, 'calibration.windowOffset') < 0) {
+    throw invalid(f('calibration.windowOffset'), 'calibration.windowOffset must be ≥ 0');
+  }
   if (calibration.method !== 'platt') throw invalid(f('calibration.method'), 'calibration.method must be "platt"');
   finite(calibration.a, 'calibration.a');
   finite(calibration.b, 'calibration.b');
@@ -256,7 +265,11 @@ export function deserializeModel(manifestInput: unknown, weights: Uint8Array, sh
     featurizer: { ...manifest.featurizer },
     hyperParameters: { ...manifest.hyperParameters },
     tensors,
-    calibration: { a: manifest.calibration.a, b: manifest.calibration.b },
+    calibration: {
+      a: manifest.calibration.a,
+      b: manifest.calibration.b,
+      ...(manifest.calibration.windowOffset !== undefined ? { windowOffset: manifest.calibration.windowOffset } : {}),
+    },
     threshold: manifest.threshold,
     metrics: { ...manifest.metrics },
     datasetDigest: manifest.datasetDigest,

@@ -13,9 +13,10 @@ import { INVISIBLE_PATTERN, LETTER_OR_DIGIT } from './char-classes.js';
  */
 export interface NormalizationRecipe {
   /**
-   * Runs first, on the raw text: base64 and hex spans that decode to printable text are
-   * replaced by that text, and a sentence whose ROT13 reads as English is replaced by its
-   * ROT13 (see `decodeEncodedSpans`), so an encoded payload is judged as what it says.
+   * Runs first, on the raw text: right-to-left override runs read as displayed, base64 and
+   * hex spans that decode to printable text replaced by that text, and a sentence whose
+   * ROT13 or reversal reads as English replaced by it (see `decodeEncodedSpans`), so an
+   * encoded payload is judged as what it says.
    */
   readonly decodeEncodings?: boolean;
   /** Unicode NFKC: folds full-width, ligatures, superscripts and other compatibility forms. */
@@ -233,7 +234,7 @@ function foldLeetToken(token: string): string {
 // ---- decoded views ----
 
 /** Share of printable characters a decoded span needs to replace its encoding. */
-const MIN_PRINTABLE = 0.95;
+const MIN_PRINTABLE = 0.9;
 // Runs of ≥ 16 base64 characters (standard and URL-safe), hex runs of ≥ 8 bytes either
 // contiguous or as space/colon-separated pairs, and \x escapes.
 const BASE64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
@@ -257,7 +258,7 @@ function printableText(bytes: Uint8Array): string | undefined {
     if (LETTER_OR_DIGIT[ch.charCodeAt(0)] === 1 && !(c >= 48 && c <= 57)) letters++;
   }
   const length = [...text].length;
-  return printable >= MIN_PRINTABLE * length && letters >= 0.4 * length ? text : undefined;
+  return printable >= MIN_PRINTABLE * length && letters >= 0.3 * length ? text : undefined;
 }
 
 function decodeBase64(run: string): string | undefined {
@@ -302,17 +303,27 @@ const englishHits = (segment: string): number => {
   for (const word of segment.toLowerCase().match(/[a-z]+/g) ?? []) if (ENGLISH_WORDS.has(word)) hits++;
   return hits;
 };
+/** The characters in reverse order, the whitespace at either end left where it is. */
+function reversedKeepingEdges(segment: string): string {
+  const start = segment.length - segment.trimStart().length;
+  const end = segment.trimEnd().length;
+  return segment.slice(0, start) + Array.from(segment.slice(start, end)).reverse().join('') + segment.slice(end);
+}
+// U+202E RIGHT-TO-LEFT OVERRIDE up to its POP DIRECTIONAL FORMATTING (or an isolate's end, or the line's).
+const BIDI_OVERRIDE_RUN = /\u202E([^\u202C\u2069\n]*)(?:\u202C|(?=\u2069|\n|$))/g;
 // Sentences and clauses: ROT13 is judged per piece, so a plain "decode this:" keeps its words.
 const SEGMENT = /[^.!?:;\n]+[.!?:;\n]*/g;
 
 /**
- * Replaces base64 and hex spans that decode to printable text by the text (between
- * spaces), then each sentence or clause whose ROT13 has at least two frequent English
- * words and more than twice as many as the piece itself by its ROT13. Spans that decode
- * to binary or gibberish, and ordinary English, are left as they are.
+ * Reads right-to-left override runs as they are displayed, replaces base64 and hex spans
+ * that decode to printable text by the text (between spaces), then each sentence or clause
+ * whose ROT13 or reversal has at least two frequent English words and more than twice as
+ * many as the piece itself by that reading. Spans that decode to binary or gibberish, and
+ * ordinary English, are left as they are.
  */
 export function decodeEncodedSpans(text: string): string {
-  let out = text;
+  // A right-to-left override displays its run backwards: read it as displayed.
+  let out = text.includes('\u202E') ? text.replace(BIDI_OVERRIDE_RUN, (_, run: string) => Array.from(run).reverse().join('')) : text;
   if (out.length >= 16) {
     out = out.replace(HEX_RUN, (run) => {
       const decoded = decodeHex(run.trim());
@@ -326,9 +337,17 @@ export function decodeEncodedSpans(text: string): string {
     });
   }
   return out.replace(SEGMENT, (segment) => {
-    const rotated = rot13(segment);
-    const hits = englishHits(rotated);
-    return hits >= 2 && hits > 2 * englishHits(segment) ? rotated : segment;
+    const plain = englishHits(segment);
+    let best = segment;
+    let bestHits = Math.max(1, 2 * plain);
+    for (const candidate of [rot13(segment), reversedKeepingEdges(segment)]) {
+      const hits = englishHits(candidate);
+      if (hits > bestHits) {
+        best = candidate;
+        bestHits = hits;
+      }
+    }
+    return best;
   });
 }
 

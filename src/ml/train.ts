@@ -23,7 +23,7 @@ import {
 } from './logistic-regression.js';
 import { DEFAULT_NAIVE_BAYES, fitNaiveBayes, validateNaiveBayesParams, type NaiveBayesParams } from './naive-bayes.js';
 import { DEFAULT_MLP, fitMlp, validateMlpParams, type MlpParams, type MlpWeights } from './mlp.js';
-import { IDENTITY_CALIBRATION, calibrate, chooseThreshold, fitPlatt, type PlattCalibration, type ThresholdObjective } from './calibration.js';
+import { IDENTITY_CALIBRATION, calibrate, chooseThreshold, fitPlatt, fitWindowOffset, type PlattCalibration, type ThresholdObjective } from './calibration.js';
 import { binaryMetrics, logLoss, metricsToRecord, rocAuc, type BinaryMetrics } from './metrics.js';
 import { MODEL_FAMILIES, createPredictor, createScorer, viewsOf, type HyperParameters, type ModelFamily, type TextClassifier } from './classifier.js';
 
@@ -286,25 +286,35 @@ export function* trainTextClassifierSteps(
     datasetDigest: options.datasetDigest ?? null,
     seed: resolved.seed,
   });
-  /** Scores the validation rows with the current weights, yielding `pending` after each slice of work. */
-  const validationMargins = function* (pending: TrainingProgress): Generator<TrainingProgress, Float64Array> {
+  /**
+   * Scores the validation texts with the current weights, yielding `pending` after each
+   * slice of work: per text, its first view's margin and its best window's (−∞ without).
+   */
+  const validationViewMargins = function* (pending: TrainingProgress): Generator<TrainingProgress, { text: Float64Array; window: Float64Array }> {
     const score = createScorer(draft());
     const perFeature = resolved.family === 'mlp' ? Number(resolved.hyperParameters.hidden) : 1;
-    const margins = new Float64Array(validationGroups.length - 1);
+    const text = new Float64Array(validationGroups.length - 1);
+    const window = new Float64Array(text.length).fill(Number.NEGATIVE_INFINITY);
     let work = 0;
-    for (let t = 0; t < margins.length; t++) {
-      let best = Number.NEGATIVE_INFINITY;
+    for (let t = 0; t < text.length; t++) {
       for (let i = validationGroups[t]!; i < validationGroups[t + 1]!; i++) {
-        best = Math.max(best, score(validationRows[i]!));
+        const m = score(validationRows[i]!);
+        if (i === validationGroups[t]) text[t] = m;
+        else window[t] = Math.max(window[t]!, m);
         work += (validationRows[i]!.indices.length + 1) * perFeature;
       }
-      margins[t] = best;
       if (work >= SLICE_WORK) {
         work = 0;
         yield pending;
       }
     }
-    return margins;
+    return { text, window };
+  };
+  /** Margins as served: the text's, or the best window's lowered by `windowOffset`. */
+  const combine = (views: { text: Float64Array; window: Float64Array }, windowOffset: number): Float64Array =>
+    views.text.map((m, t) => Math.max(m, views.window[t]! - windowOffset));
+  const validationMargins = function* (pending: TrainingProgress): Generator<TrainingProgress, Float64Array> {
+    return combine(yield* validationViewMargins(pending), 0);
   };
   const epochDone = function* (epoch: number, loss: number): Generator<TrainingProgress, TrainingProgress> {
     let validationLoss = Number.NaN;
@@ -372,8 +382,11 @@ export function* trainTextClassifierSteps(
 
   const calibrating: TrainingProgress = { phase: 'calibrate', epoch: epochs, epochs, step: epochs, steps: epochs, fraction: FEATURIZE_SHARE + trainShare };
   yield calibrating;
-  const margins = yield* validationMargins(calibrating);
-  const calibration: PlattCalibration = resolved.calibration === 'platt' ? fitPlatt(margins, validationLabels) : IDENTITY_CALIBRATION;
+  const viewMargins = yield* validationViewMargins(calibrating);
+  const windowOffset = windowed ? fitWindowOffset(viewMargins.text, viewMargins.window, validationLabels) : 0;
+  const margins = combine(viewMargins, windowOffset);
+  const platt: PlattCalibration = resolved.calibration === 'platt' ? fitPlatt(margins, validationLabels) : IDENTITY_CALIBRATION;
+  const calibration: PlattCalibration = windowed ? { ...platt, windowOffset } : platt;
   const probabilities = margins.map((m) => calibrate(m, calibration));
   const threshold = validationGroups.length > 1 ? chooseThreshold(validationLabels, probabilities, resolved.threshold) : 0.5;
   const validation = binaryMetrics(validationLabels, probabilities, threshold);

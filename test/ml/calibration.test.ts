@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { calibrate, chooseThreshold, f1At, fitPlatt, sigmoid } from '../../src/ml/calibration.js';
+import { calibrate, chooseThreshold, f1At, fitPlatt, fitWindowOffset, sigmoid } from '../../src/ml/calibration.js';
 import { createRng } from '../../src/ml/random.js';
 
 describe('calibration', () => {
@@ -47,5 +47,21 @@ describe('calibration', () => {
 
   it('a fixed probability objective returns that cut', () => {
     assert.equal(chooseThreshold([1, 0], [0.9, 0.1], { objective: 'probability', probability: 0.5 }), 0.5);
+  });
+});
+
+describe('fitWindowOffset', () => {
+  it('lowers windows so their top 1 % on negative rows sits at the text margins’ top 1 %', () => {
+    const n = 1000;
+    const labels = Array.from({ length: n }, (_, i) => (i < 900 ? 0 : 1));
+    const text = Array.from({ length: n }, (_, i) => (i < 900 ? -3 + (i % 100) / 50 : 2));
+    const windows = text.map((m, i) => (i < 900 ? m + 1.5 : 9));
+    const offset = fitWindowOffset(text, windows, labels);
+    assert.ok(Math.abs(offset - 1.5) < 1e-9, `offset ${offset}`);
+  });
+
+  it('is 0 when windows are no more extreme than the text, or when no negative row has a window', () => {
+    assert.equal(fitWindowOffset([1, 2, 3], [0, 1, 2], [0, 0, 0]), 0);
+    assert.equal(fitWindowOffset([1, 2], [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY], [0, 0]), 0);
   });
 });

@@ -35,3 +35,29 @@ describe('predict', () => {
     assert.equal(p.label, p.probability >= model.threshold ? 1 : 0);
   });
 });
+
+describe('predict with windows (whole-input judgement)', () => {
+  const data = { train: toyCorpus(400, 61), validation: toyCorpus(200, 62) };
+  const benign = 'thanks for the meeting notes and the project schedule we will review the report at lunch with the family this weekend';
+  const payload = 'free money winner click cash prize urgent bonus offer now';
+  const buried = `${benign} ${benign} ${benign} ${benign} ${payload} ${benign} ${benign} ${benign} ${benign}`;
+
+  it('a payload buried in benign text is judged by its window, not pushed aside', () => {
+    const plain = trainTextClassifier({ family: 'logistic-regression', featurizer: { dimsLog2: 12, maxChars: 300 } }, data).model;
+    const windowed = trainTextClassifier({ family: 'logistic-regression', featurizer: { dimsLog2: 12, maxChars: 300, windowChars: 80 } }, data).model;
+    assert.equal(predict(plain, buried).label, 0);
+    assert.equal(predict(windowed, buried).label, 1);
+    assert.equal(predict(windowed, `${benign} ${benign}`).label, 0);
+  });
+
+  it('the margin is the text view’s or the best window’s lowered by the offset, whichever is larger', () => {
+    const { model } = trainTextClassifier({ family: 'logistic-regression', featurizer: { dimsLog2: 12, maxChars: 300, windowChars: 80 } }, data);
+    const predictor = createPredictor(model);
+    const views = predictor.views(buried);
+    assert.ok(views.length > 3);
+    const margins = views.map((v) => predictor.scoreVector(createPredictor({ ...model, featurizer: { ...model.featurizer, windowChars: 0, maxChars: 0 } }).vectorize(v)));
+    const offset = model.calibration.windowOffset ?? 0;
+    const expected = Math.max(margins[0]!, ...margins.slice(1).map((m) => m - offset));
+    assert.ok(Math.abs(predictor.predict(buried).score - expected) < 1e-5, `${predictor.predict(buried).score} vs ${expected}`);
+  });
+});

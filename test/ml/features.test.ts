@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_FEATURIZER, applyIdf, createFeaturizer, featurizeMany, fitIdf, sparseDot, type FeaturizerConfig } from '../../src/ml/features.js';
+import { DEFAULT_FEATURIZER, applyIdf, createFeaturizer, featurizeMany, fitIdf, sparseDot, textViews, withFeaturizerDefaults, type FeaturizerConfig } from '../../src/ml/features.js';
 import { WardenError } from '../../src/domain/errors.js';
 import { FNV_OFFSET, combineHashes, fmix32, fnvStep } from '../../src/ml/hash.js';
 import { createRng } from '../../src/ml/random.js';
@@ -211,5 +211,35 @@ describe('optimised featuriser vs the reference implementation', () => {
       const other = Float32Array.from({ length: dims }, () => rng.nextGaussian());
       assert.equal(f.linearScore('free money', other), sparseDot(g.featurize('free money'), other));
     }
+  });
+});
+
+describe('textViews', () => {
+  const words = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');
+
+  it('is the text itself (or its first maxChars) without windows or when the text fits one window', () => {
+    assert.deepEqual(textViews('short text', { maxChars: 0, windowChars: 0 }), ['short text']);
+    assert.deepEqual(textViews('short text', { maxChars: 0, windowChars: 100 }), ['short text']);
+    assert.deepEqual(textViews(words, { maxChars: 50 }), [words.slice(0, 50)]);
+  });
+
+  it('covers the whole text in windows half a window apart, cut at spaces, after the first maxChars', () => {
+    const views = textViews(words, { maxChars: 300, windowChars: 200 });
+    assert.equal(views[0], words.slice(0, 300));
+    const windows = views.slice(1);
+    for (const w of windows) {
+      assert.ok(w.length <= 200 && w.length > 100, `window of ${w.length} characters`);
+      assert.ok(!w.startsWith(' ') && words.includes(w) && /^word\d+( word\d+)*$/.test(w), `window cut inside a word: ${w.slice(0, 20)}…`);
+    }
+    // Every word of the text is inside some window, the last one included.
+    for (const word of words.split(' ')) assert.ok(windows.some((w) => w.split(' ').includes(word)), word);
+  });
+
+  it('windowChars is 0 or from 64 to 100000; a config without it reads 0', () => {
+    assert.throws(() => createFeaturizer({ ...DEFAULT_FEATURIZER, windowChars: 10 }), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.windowChars');
+    assert.throws(() => createFeaturizer({ ...DEFAULT_FEATURIZER, windowChars: 1.5 }), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.windowChars');
+    const { windowChars: _, ...legacy } = DEFAULT_FEATURIZER;
+    assert.deepEqual(withFeaturizerDefaults(legacy), { ...legacy, windowChars: 0 });
+    assert.equal(createFeaturizer(legacy).dims, createFeaturizer(DEFAULT_FEATURIZER).dims);
   });
 });

@@ -87,3 +87,52 @@ describe('model format', () => {
     assert.equal(failure(() => parseManifest('{not json')).field, 'manifest');
   });
 });
+
+describe('model format: manifests written before the obfuscation folds and windows', () => {
+  const { model } = trainTextClassifier({ family: 'logistic-regression', featurizer: { dimsLog2: 12 } }, data);
+  const { manifest, weights } = serializeModel(model, sha256);
+  const later = ['decodeEncodings', 'foldLookalikes', 'stripCombiningMarks', 'joinSplitWords', 'foldLeetspeak'];
+
+  it('an old manifest (no later steps, no windowChars) loads with them off and predicts exactly as before', () => {
+    const old = JSON.parse(JSON.stringify(manifest)) as Record<string, Record<string, unknown>>;
+    for (const step of later) delete old.normalization![step];
+    delete old.featurizer!.windowChars;
+    assert.deepEqual(Object.keys(old.normalization!).sort(), ['collapseSpacedLetters', 'collapseWhitespace', 'foldConfusables', 'lowercase', 'nfkc', 'stripInvisible']);
+    const loaded = deserializeModel(old, weights.slice(), sha256);
+    for (const step of later) assert.equal(loaded.normalization[step as keyof typeof loaded.normalization], false);
+    assert.equal(loaded.featurizer.windowChars, 0);
+    // Obfuscated probes too: the folds an old model never had stay off.
+    const probes = [...probe, 'FR33 m0ney cl<!-- -->ick', 'Pyvpx urer gb pynvz lbhe cevmr', btoa('free money winner click now')];
+    assert.deepEqual(predictBatch(loaded, probes), predictBatch(model, probes));
+  });
+
+  it('still refuses a manifest missing one of the original steps, an unknown step, or a bad windowOffset', () => {
+    const missing = JSON.parse(JSON.stringify(manifest)) as Record<string, Record<string, unknown>>;
+    delete missing.normalization!.nfkc;
+    assert.equal(failure(() => parseManifest(missing)).field, 'manifest.normalization.nfkc');
+    const unknown = JSON.parse(JSON.stringify(manifest)) as Record<string, Record<string, unknown>>;
+    unknown.normalization!.foldEverything = true;
+    assert.equal(failure(() => parseManifest(unknown)).field, 'manifest.normalization.foldEverything');
+    const offset = JSON.parse(JSON.stringify(manifest)) as Record<string, Record<string, unknown>>;
+    offset.calibration!.windowOffset = -1;
+    assert.equal(failure(() => parseManifest(offset)).field, 'manifest.calibration.windowOffset');
+  });
+
+  it('a windowed model with every fold round-trips, window offset included', () => {
+    const long = {
+      texts: data.train.texts.map((t, i) => (i % 3 === 0 ? `${t} ${data.train.texts[(i + 1) % data.train.texts.length]} ${t}` : t)),
+      labels: data.train.labels,
+    };
+    const { model: windowed } = trainTextClassifier(
+      { family: 'logistic-regression', featurizer: { dimsLog2: 12, windowChars: 64 }, normalization: { decodeEncodings: true, foldLeetspeak: true, joinSplitWords: true, foldLookalikes: true, stripCombiningMarks: true } },
+      { train: long, validation: data.validation },
+    );
+    assert.equal(typeof windowed.calibration.windowOffset, 'number');
+    const serialized = serializeModel(windowed, sha256);
+    const loaded = deserializeModel(JSON.parse(JSON.stringify(serialized.manifest)), serialized.weights.slice(), sha256);
+    assert.equal(loaded.calibration.windowOffset, windowed.calibration.windowOffset);
+    assert.equal(loaded.featurizer.windowChars, 64);
+    const probes = [...probe, long.texts[0]!, long.texts[3]!];
+    assert.deepEqual(predictBatch(loaded, probes), predictBatch(windowed, probes));
+  });
+});

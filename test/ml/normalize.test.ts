@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, normalizePrefix, normalizeText, type NormalizationRecipe } from '../../src/ml/normalize.js';
+import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, ROBUST_NORMALIZATION, normalizePrefix, normalizeText, withLegacyDefaults, type NormalizationRecipe } from '../../src/ml/normalize.js';
 import { createRng } from '../../src/ml/random.js';
 
 const only = (step: keyof NormalizationRecipe): NormalizationRecipe => ({
@@ -84,5 +84,62 @@ describe('normalizePrefix', () => {
     assert.equal(normalizePrefix(text, DEFAULT_NORMALIZATION, 10), 'free money');
     const spaced = `${'a '.repeat(300)}b`;
     assert.equal(normalizePrefix(spaced, DEFAULT_NORMALIZATION, 20), normalizeText(spaced).slice(0, 20));
+  });
+});
+
+describe('obfuscation folds (off unless the recipe asks)', () => {
+  it('reads base64 and hex spans that decode to text, and leaves binary-looking runs alone', () => {
+    const payload = 'Click here to claim your free prize now';
+    const b64 = btoa(payload);
+    const hex = Array.from(new TextEncoder().encode(payload), (b) => b.toString(16).padStart(2, '0')).join('');
+    assert.equal(normalizeText(`Decode this: ${b64}`, only('decodeEncodings')), `Decode this:  ${payload} `);
+    assert.equal(normalizeText(`hex ${hex}`, only('decodeEncodings')), `hex  ${payload} `);
+    // 32 hex digits of a digest and a random-looking token decode to bytes, not text.
+    const digest = 'd41d8cd98f00b204e9800998ecf8427e';
+    assert.equal(normalizeText(`md5 ${digest} id Zm9vYmFyXzEyMzQ1Njc4OTAxMjM0NTY3`, only('decodeEncodings')).includes(digest), true);
+  });
+
+  it('reads ROT13, reversed and right-to-left-override runs as English when that is what they become, and leaves English alone', () => {
+    assert.equal(normalizeText('Decode this: Pyvpx urer gb pynvz lbhe cevmr', only('decodeEncodings')), 'Decode this: Click here to claim your prize');
+    assert.equal(normalizeText('Read backwards: won ezirp ruoy mialc ot ereh kcilc', only('decodeEncodings')), 'Read backwards: click here to claim your prize now');
+    assert.equal(normalizeText('get \u202Eeerf\u202C money', only('decodeEncodings')), 'get free money');
+    const english = 'Thanks for the notes, see you at the meeting on Friday.';
+    assert.equal(normalizeText(english, only('decodeEncodings')), english);
+  });
+
+  it('folds look-alikes NFKC keeps: small capitals, negative squared letters, regional indicators, Armenian', () => {
+    assert.equal(normalizeText('ᴄʟɪᴄᴋ 🅵🆁🅴🅴 🇼🇮🇳 օո', only('foldLookalikes')), 'click FREE WIN on');
+  });
+
+  it('drops combining marks, struck-through letters included', () => {
+    assert.equal(normalizeText('f\u0336r\u0336e\u0336e\u0336 cli\u0301ck', only('stripCombiningMarks')), 'free click');
+  });
+
+  it('joins words split by HTML comments, inline tags and punctuation, not numbers', () => {
+    const steps = { ...only('joinSplitWords'), lowercase: true };
+    assert.equal(normalizeText('cl<!-- x -->ick fr.ee ver-ify c<b>lai</b>m 3.50', steps), 'click free verify claim 3.50');
+  });
+
+  it('folds leetspeak inside words with letters, and leaves codes, prices and quantities alone', () => {
+    assert.equal(normalizeText('v1agr@ fr33 pa$$w0rd now! 483920 $45.00 4pm 3rd', only('foldLeetspeak')), 'viagra free password now! 483920 $45.00 4pm 3rd');
+  });
+
+  it('the robust recipe turns every step on; a recipe written before the later steps reads them as off', () => {
+    assert.ok(NORMALIZATION_STEPS.every((step) => ROBUST_NORMALIZATION[step] === true));
+    const legacy = { nfkc: true, stripInvisible: true, foldConfusables: true, lowercase: true, collapseSpacedLetters: true, collapseWhitespace: true };
+    const completed = withLegacyDefaults(legacy);
+    assert.deepEqual(completed, { ...legacy, decodeEncodings: false, foldLookalikes: false, stripCombiningMarks: false, joinSplitWords: false, foldLeetspeak: false });
+    // An original step missing stays missing: the manifest check refuses it.
+    assert.equal('nfkc' in withLegacyDefaults({ lowercase: true }), false);
+    const obfuscated = 'FR33 m0ney: Pyvpx urer';
+    assert.equal(normalizeText(obfuscated, completed), normalizeText(obfuscated, legacy as NormalizationRecipe));
+    assert.equal(normalizeText(obfuscated, ROBUST_NORMALIZATION), 'free money: click here');
+  });
+
+  it('normalizePrefix stays exact with the steps that look across whitespace', () => {
+    const text = `${'meeting notes '.repeat(30)}cl<!-- a b -->ick 48 65 6c 6c 6f 20 77 6f 72 6c 64 ${'x '.repeat(50)}`;
+    for (const maxChars of [100, 420, 1000]) {
+      assert.equal(normalizePrefix(text, ROBUST_NORMALIZATION, maxChars), normalizeText(text, ROBUST_NORMALIZATION).slice(0, maxChars));
+    }
   });
 });

@@ -11,6 +11,7 @@ import {
   type TrainingRecipe,
 } from '../../src/ml/train.js';
 import { WardenError } from '../../src/domain/errors.js';
+import { predict } from '../../src/ml/classifier.js';
 import { toyCorpus } from './toy-corpus.js';
 
 const data = { train: toyCorpus(400, 21), validation: toyCorpus(150, 22) };
@@ -133,5 +134,35 @@ describe('trainTextClassifier', () => {
       field(() => trainTextClassifier({ family: 'logistic-regression' }, { train: { texts: ['a', 'b'], labels: [0, 0] }, validation: data.validation })),
       'train.labels',
     );
+  });
+});
+
+describe('trainTextClassifier: folds and windows', () => {
+  const data = { train: toyCorpus(300, 71), validation: toyCorpus(120, 72) };
+
+  it('a recipe that names no later step resolves with them off and no windows, as before they existed', () => {
+    const resolved = resolveRecipe({ family: 'logistic-regression' });
+    for (const step of ['decodeEncodings', 'foldLookalikes', 'stripCombiningMarks', 'joinSplitWords', 'foldLeetspeak'] as const) assert.equal(resolved.normalization[step], false);
+    assert.equal(resolved.featurizer.windowChars, 0);
+  });
+
+  it('a windowed recipe fits a window offset and refuses precomputed one-view vectors', () => {
+    const recipe = { family: 'logistic-regression', featurizer: { dimsLog2: 12, windowChars: 64 } } as const;
+    const { model } = trainTextClassifier(recipe, data);
+    assert.ok((model.calibration.windowOffset ?? -1) >= 0);
+    const vectors = vectorizeTexts(recipe, data.train.texts);
+    assert.throws(
+      () => trainTextClassifier(recipe, { train: { ...data.train, vectors }, validation: data.validation }),
+      (e: unknown) => e instanceof WardenError && e.field === 'train.vectors',
+    );
+  });
+
+  it('a model trained with the folds reads obfuscated spam as spam', () => {
+    const recipe = { family: 'logistic-regression', featurizer: { dimsLog2: 12 }, normalization: { decodeEncodings: true, foldLeetspeak: true, joinSplitWords: true } } as const;
+    const { model } = trainTextClassifier(recipe, data);
+    const spam = 'free money winner click cash prize urgent bonus';
+    for (const disguised of ['fr33 m0n3y w1nn3r cl1ck c@sh pr1z3 urg3nt b0nus', 'fr.ee mo<!-- -->ney win-ner cl.ick ca.sh pri.ze urg.ent bo.nus', `decode this: ${btoa(spam)}`]) {
+      assert.equal(predict(model, disguised).label, 1, disguised);
+    }
   });
 });

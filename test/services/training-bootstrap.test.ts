@@ -24,7 +24,7 @@ describe('TrainingService.bootstrap on sqlite', () => {
     const nb = await registry.getModel('spam-detector-nb');
     assert.equal((lr.recipe as { family: string }).family, 'lr');
     assert.equal((nb.recipe as { family: string }).family, 'nb');
-    assert.deepEqual((lr.recipe as { dataset: unknown }).dataset, { builtin: ['spam-assassin'], datasets: [], includeFresh: true });
+    assert.deepEqual((lr.recipe as { dataset: unknown }).dataset, { builtin: ['spam-assassin', 'everyday-messages'], datasets: [], includeFresh: true });
     assert.equal(lr.tags['warden.bootstrap'], 'true');
 
     // A restart before the trainings finished: the same jobs again, nothing new queued.

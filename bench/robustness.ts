@@ -1,0 +1,153 @@
+/**
+ * Robustness of the default (bootstrap) models against the red-team attack library.
+ *
+ *   npm run bench:robustness                     # both bootstrap models, every attack
+ *   npm run bench:robustness -- --model spam-detector
+ *   npm run bench:robustness -- --spam 120       # attack only the first 120 held-out spam rows (quicker)
+ *
+ * Protocol: each model is trained exactly as the first start trains it — the bootstrap
+ * recipe (`bootstrapRecipeInput`, filled by the RecipeResolver), its built-in corpora, the
+ * platform's duplicate rule and split — then judged on the held-out SpamAssassin rows only
+ * (the test split, never trained on, never used for the threshold). The operating point is
+ * the lowest threshold whose false-positive rate on those held-out ham rows is ≤ 0.5 %.
+ * At that threshold, for every attack of the catalogue (seeded, one rng per attack):
+ * recall under attack (flagged / all held-out spam), and the attack success rate
+ * (evasions / spam rows flagged before the attack; rows already missed are skipped, as
+ * TextAttack counts). Per family the worst attack is shown with the pooled recall.
+ * Then the model's own threshold (chosen on validation rows) on the clean held-out rows,
+ * and on test/fixtures/short-messages.jsonl (hand-written, never trained on).
+ */
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { ATTACK_FAMILIES, TRANSFORM_ATTACKS } from '../src/ml/redteam/index.js';
+import { createPredictor, createRng, trainTextClassifier } from '../src/ml/index.js';
+import { toMlRecipe } from '../src/ml/builtin-trainer.js';
+import { BOOTSTRAP_MODELS, bootstrapRecipeInput } from '../src/services/retrain-triggers.js';
+import { RecipeResolver } from '../src/services/recipe-resolver.js';
+import { combineDatasetRows, splitRows } from '../src/services/dataset-service.js';
+import { spamAssassinCorpus } from '../src/store/datasets/spam-assassin-corpus.js';
+import { everydayMessagesCorpus } from '../src/store/datasets/everyday-messages.js';
+import type { BuiltinCorpus } from '../src/domain/ports/builtin-corpus.js';
+import type { DatasetRow } from '../src/domain/datasets.js';
+import { printTable } from './support/report.js';
+
+const { values: args } = parseArgs({ options: { model: { type: 'string' }, spam: { type: 'string' }, seed: { type: 'string', default: '7' } } });
+const MAX_FPR = 0.005;
+const SEED = Number(args.seed);
+const CORPORA = new Map<string, BuiltinCorpus>([spamAssassinCorpus, everydayMessagesCorpus].map((c) => [c.name, c]));
+const SHORT_MESSAGES = fileURLToPath(new URL('../test/fixtures/short-messages.jsonl', import.meta.url));
+
+const fmt = (x: number, digits = 3): string => (Number.isFinite(x) ? x.toFixed(digits) : '—');
+
+/** The lowest cut whose false-positive rate on `hamScores` is ≤ maxFpr: just above the (k+1)-th highest ham score. */
+function thresholdAtFpr(hamScores: readonly number[], maxFpr: number): number {
+  const sorted = [...hamScores].sort((a, b) => b - a);
+  const allowed = Math.floor(maxFpr * sorted.length);
+  return allowed >= sorted.length ? 0 : sorted[allowed]! + 1e-9;
+}
+
+async function main(): Promise<void> {
+  const resolver = new RecipeResolver();
+  const sa = new Set((await spamAssassinCorpus.load()).map((r) => r.text));
+  const short = fs
+    .readFileSync(SHORT_MESSAGES, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { text: string; label: 0 | 1 });
+  const specs = BOOTSTRAP_MODELS.filter((m) => args.model === undefined || m.name === args.model);
+  if (specs.length === 0) throw new Error(`no bootstrap model ${args.model}; there are ${BOOTSTRAP_MODELS.map((m) => m.name).join(', ')}`);
+  const summary: string[][] = [];
+  for (const spec of specs) {
+    const recipe = resolver.resolve(bootstrapRecipeInput(spec));
+    const parts = await Promise.all(recipe.dataset.builtin.map(async (name) => ({ digest: name, rows: (await CORPORA.get(name)!.load()) as DatasetRow[] })));
+    const splits = splitRows(combineDatasetRows(parts).rows, recipe.split);
+    const labelled = (rows: readonly DatasetRow[]) => ({ texts: rows.map((r) => r.text), labels: Uint8Array.from(rows, (r) => r.label) });
+    const started = performance.now();
+    const { model } = trainTextClassifier(toMlRecipe(recipe), { train: labelled(splits.train), validation: labelled(splits.validation) });
+    const trainSeconds = (performance.now() - started) / 1000;
+    const predictor = createPredictor(model);
+    const score = (text: string): number => predictor.predict(text).probability;
+
+    const heldOut = splits.test.filter((r) => sa.has(r.text));
+    const hamScores = heldOut.filter((r) => r.label === 0).map((r) => score(r.text));
+    let spamRows = heldOut.filter((r) => r.label === 1);
+    if (args.spam !== undefined) spamRows = spamRows.slice(0, Number(args.spam));
+    const threshold = thresholdAtFpr(hamScores, MAX_FPR);
+    const cleanFlags = spamRows.map((r) => score(r.text) >= threshold);
+    const cleanRecall = cleanFlags.filter(Boolean).length / spamRows.length;
+    const cleanFpr = hamScores.filter((s) => s >= threshold).length / hamScores.length;
+
+    const attackStarted = performance.now();
+    const rows: string[][] = [];
+    let floor = Number.POSITIVE_INFINITY;
+    for (const family of ATTACK_FAMILIES) {
+      const attacks = TRANSFORM_ATTACKS.filter((a) => a.family === family);
+      if (attacks.length === 0) continue;
+      let flagged = 0;
+      let total = 0;
+      let successes = 0;
+      let attempts = 0;
+      let worst = { id: '', recall: Number.POSITIVE_INFINITY };
+      for (const attack of attacks) {
+        const rng = createRng(SEED);
+        let hits = 0;
+        spamRows.forEach((row, i) => {
+          const flaggedNow = score(attack.apply(row.text, rng)) >= threshold;
+          if (flaggedNow) hits++;
+          if (cleanFlags[i]) {
+            attempts++;
+            if (!flaggedNow) successes++;
+          }
+        });
+        flagged += hits;
+        total += spamRows.length;
+        const recall = hits / spamRows.length;
+        if (recall < worst.recall) worst = { id: attack.id, recall };
+      }
+      floor = Math.min(floor, worst.recall);
+      rows.push([spec.name, family, String(attacks.length), fmt(flagged / total), `${fmt(worst.recall)} (${worst.id})`, fmt(successes / Math.max(1, attempts))]);
+    }
+    const attackSeconds = (performance.now() - attackStarted) / 1000;
+    console.log(
+      `\n${spec.name} (${recipe.family}): trained in ${trainSeconds.toFixed(1)} s on ${splits.train.length} rows; held-out SpamAssassin ${hamScores.length} ham / ${spamRows.length} spam; ` +
+        `threshold at clean FPR ≤ ${MAX_FPR * 100} %: ${fmt(threshold, 4)} (clean FPR ${fmt(cleanFpr, 4)}, recall ${fmt(cleanRecall)}); attacks scored in ${attackSeconds.toFixed(1)} s`,
+    );
+    printTable(['model', 'family', 'attacks', 'recall under attack', 'worst attack recall', 'attack success rate'], rows);
+
+    // The model's own operating point: its validation-chosen threshold.
+    const own = (labels: number[], probabilities: number[]) => {
+      let tp = 0;
+      let fp = 0;
+      let fn = 0;
+      let negatives = 0;
+      labels.forEach((label, i) => {
+        const predicted = probabilities[i]! >= model.threshold;
+        if (label === 1 && predicted) tp++;
+        if (label === 1 && !predicted) fn++;
+        if (label === 0) negatives++;
+        if (label === 0 && predicted) fp++;
+      });
+      return { f1: (2 * tp) / Math.max(1, 2 * tp + fp + fn), fpr: fp / Math.max(1, negatives), recall: tp / Math.max(1, tp + fn) };
+    };
+    const clean = own(heldOut.map((r) => r.label), heldOut.map((r) => score(r.text)));
+    const shortAtOwn = own(short.map((r) => r.label), short.map((r) => score(r.text)));
+    const shortScores = short.map((r) => score(r.text));
+    const shortFprAtBench = short.filter((r, i) => r.label === 0 && shortScores[i]! >= threshold).length / short.filter((r) => r.label === 0).length;
+    const shortRecallAtBench = short.filter((r, i) => r.label === 1 && shortScores[i]! >= threshold).length / short.filter((r) => r.label === 1).length;
+    summary.push([
+      spec.name,
+      fmt(model.threshold, 4),
+      fmt(clean.f1),
+      fmt(clean.fpr, 4),
+      fmt(clean.recall),
+      fmt(floor),
+      `${fmt(shortAtOwn.fpr)} / ${fmt(shortAtOwn.recall)}`,
+      `${fmt(shortFprAtBench)} / ${fmt(shortRecallAtBench)}`,
+    ]);
+  }
+  console.log(`\nclean = held-out SpamAssassin rows at the model's own threshold; short = test/fixtures/short-messages.jsonl (${short.filter((r) => r.label === 0).length} benign, ${short.filter((r) => r.label === 1).length} malicious)`);
+  printTable(['model', 'own threshold', 'clean F1', 'clean FPR', 'clean recall', 'worst recall under attack', 'short FPR / recall (own thr.)', 'short FPR / recall (0.5 % thr.)'], summary);
+}
+
+await main();
