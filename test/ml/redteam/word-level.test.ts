@@ -11,6 +11,13 @@ const run = (id: string, text: string, seed = 1) => {
 };
 
 describe('word-level attacks', () => {
+  it('has a rewrite table of lower-case words and phrases, each with rewrites that differ from it', () => {
+    for (const [key, rewrites] of Object.entries(TRIGGER_REWRITES)) {
+      assert.match(key, /^[a-z]+(?: [a-z]+)*$/, key);
+      assert.ok(rewrites.length > 0 && rewrites.every((r) => r.length > 0 && r.toLowerCase() !== key), key);
+    }
+  });
+
   it('synonym-swap: each trigger word becomes one of its synonyms, in its case; other words stay', () => {
     for (let seed = 0; seed < 5; seed++) {
       const out = run('synonym-swap', 'Get FREE cash. Your Password expires, freedom awaits', seed);
