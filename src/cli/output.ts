@@ -8,6 +8,8 @@ import Table from 'cli-table3';
 export interface Column<T> {
   readonly header: string;
   readonly value: (row: T) => unknown;
+  /** A text column is squeezed no narrower than its longest line: for cells of short lines that read badly broken (one item per line). */
+  readonly keepLines?: boolean;
 }
 
 /** Formats one cell: dates from ms timestamps stay as numbers unless a column formats them. */
@@ -32,7 +34,7 @@ export function table<T>(rows: readonly T[], columns: ReadonlyArray<Column<T>>, 
   const wraps = columns.map((_, i) => cells.some((r) => /\s/.test(r[i] ?? '')));
   const widths = fitColumns(
     natural,
-    columns.map((column, i) => (wraps[i] ? Math.max(column.header.length, MIN_TABLE_COLUMN) : natural[i]!)),
+    columns.map((column, i) => (wraps[i] && column.keepLines !== true ? Math.max(column.header.length, MIN_TABLE_COLUMN) : natural[i]!)),
     width,
   );
   const out = new Table({ head: columns.map((column) => column.header), style: { head: [], border: [] } });

@@ -40,6 +40,9 @@ describe('warden deploy / deployments / rollback', () => {
     assert.match(shown.stdout, /steps: +20 → 100 % \(step 1\), 60 s each/);
     const listed = await as('viewer', 'deployments', 'list', '--model', 'cli-dep', '--in-flight');
     assert.match(listed.stdout, new RegExp(id));
+    // One arm per line, never broken inside a word.
+    assert.match(listed.stdout, /│ v1 80% +│/);
+    assert.match(listed.stdout, /│ +│ +│ +│ +│ +│ v2 20% +│ +│/);
     assert.equal((await as('viewer', 'deployments', 'pause', id)).code, 5, 'a viewer may not steer');
     assert.match((await as('admin', 'deployments', 'pause', id, '--reason', 'look')).stdout, /paused; traffic: baseline v1 80%, candidate v2 20%/);
     assert.match((await as('admin', 'deployments', 'resume', id)).stdout, /active/);

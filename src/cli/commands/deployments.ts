@@ -62,6 +62,12 @@ function split(traffic: TrafficSplit): string {
   return traffic.mirror ? `${serving}; shadow v${traffic.mirror.version} gets a copy of ${traffic.mirror.percent}%` : serving;
 }
 
+/** One line per arm (`v11 95%`, a shadow's `v3 copy 10%`): the version column names the candidate. */
+function trafficLines(traffic: TrafficSplit): string {
+  const serving = traffic.serving.map((arm) => `v${arm.version} ${arm.percent}%`);
+  return [...serving, ...(traffic.mirror ? [`v${traffic.mirror.version} copy ${traffic.mirror.percent}%`] : [])].join('\n') || 'nothing';
+}
+
 function entryLine(entry: DeploymentHistoryEntry): string {
   return `${time(entry.at)}  ${entry.event.padEnd(19)} ${String(entry.candidatePercent).padStart(3)}%  ${entry.detail}`;
 }
@@ -159,9 +165,9 @@ export const registerDeploymentCommands: RegisterCommands = (program, ctx) => {
           { header: 'id', value: (d) => d.id },
           { header: 'model', value: (d) => d.model },
           { header: 'strategy', value: (d) => d.strategy },
-          { header: 'candidate', value: (d) => `v${d.candidate}` },
+          { header: 'version', value: (d) => `v${d.candidate}` },
           { header: 'state', value: (d) => d.state },
-          { header: 'traffic', value: (d) => split(d.traffic) },
+          { header: 'traffic', value: (d) => trafficLines(d.traffic), keepLines: true },
           { header: 'created', value: (d) => time(d.createdAt) },
         ]),
       );
