@@ -122,9 +122,10 @@ export class Histogram {
   sumOfSquares = 0;
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
-  // v → bin: floor((f(v) − origin) · scale), clamped to [0, bins − 1]; f is identity or log1p.
+  // Linear: v → floor((v − origin) · scale), clamped to [0, bins − 1]. Log1p: see Log1pBins.
   private readonly origin: number;
   private readonly scale: number;
+  private readonly log: Log1pBins | undefined;
 
   constructor(spec: ProfileSpec) {
     this.spec = { layout: validateLayout(spec.layout), scale: spec.scale };
@@ -133,9 +134,11 @@ export class Histogram {
     if (layout.kind === 'linear') {
       this.origin = layout.min;
       this.scale = layout.bins / (layout.max - layout.min);
+      this.log = undefined;
     } else {
       this.origin = 0;
-      this.scale = layout.bins / Math.log1p(layout.max);
+      this.scale = 0;
+      this.log = log1pBins(layout);
     }
   }
 
@@ -153,52 +156,68 @@ export class Histogram {
 
   /** Counts one value; NaN and ±Infinity count as missing. */
   add(value: number): void {
-    if (!Number.isFinite(value)) {
-      this.missing++;
-      return;
-    }
-    const last = this.counts.length - 1;
-    const x = this.spec.layout.kind === 'linear' ? value : value > 0 ? Math.log1p(value) : 0;
-    let bin = Math.floor((x - this.origin) * this.scale);
-    if (bin < 0) bin = 0;
-    else if (bin > last) bin = last;
-    this.counts[bin]!++;
-    this.rows++;
-    this.sum += value;
-    this.sumOfSquares += value * value;
-    if (value < this.min) this.min = value;
-    if (value > this.max) this.max = value;
+    this.addAll([value]);
   }
 
   /** Counts every value of a column (a typed array is fastest); O(n), no allocation. */
   addAll(values: ArrayLike<number>): void {
+    const n = values.length;
     const counts = this.counts;
     const last = counts.length - 1;
-    const origin = this.origin;
-    const scale = this.scale;
-    const log = this.spec.layout.kind === 'log1p';
-    const n = values.length;
     let rows = 0;
     let sum = 0;
     let sumOfSquares = 0;
     let min = this.min;
     let max = this.max;
-    for (let i = 0; i < n; i++) {
-      const value = values[i]!;
-      // NaN fails every comparison, ±Infinity the subtraction check: both are skipped here.
-      if (!(value - value === 0)) continue;
-      const x = log ? (value > 0 ? Math.log1p(value) : 0) : value;
-      let bin = ((x - origin) * scale) | 0;
-      // `| 0` truncates towards zero: a value just below the origin would land in bin 0
-      // anyway, and one far outside overflows int32, so clamp on the float too.
-      if (x < origin) bin = 0;
-      else if (bin > last || bin < 0) bin = last;
-      counts[bin]!++;
-      rows++;
-      sum += value;
-      sumOfSquares += value * value;
-      if (value < min) min = value;
-      if (value > max) max = value;
+    // Two loops rather than a branch per value: each stays small and monomorphic.
+    if (this.log === undefined) {
+      const origin = this.origin;
+      const scale = this.scale;
+      for (let i = 0; i < n; i++) {
+        const value = values[i]!;
+        // NaN fails every comparison, ±Infinity the subtraction check: both are skipped here.
+        if (!(value - value === 0)) continue;
+        let bin = ((value - origin) * scale) | 0;
+        // `| 0` truncates towards zero and overflows int32 far outside: clamp on the float too.
+        if (value < origin) bin = 0;
+        else if (bin > last || bin < 0) bin = last;
+        counts[bin]!++;
+        rows++;
+        sum += value;
+        sumOfSquares += value * value;
+        if (value < min) min = value;
+        if (value > max) max = value;
+      }
+    } else {
+      const { edges, cells } = this.log;
+      const scale = this.log.scale;
+      const f32 = FLOAT_BITS;
+      const u32 = UINT_BITS;
+      for (let i = 0; i < n; i++) {
+        const value = values[i]!;
+        if (!(value - value === 0)) continue;
+        let bin: number;
+        if (value <= 0) bin = 0;
+        else if (value >= edges[last + 1]!) bin = last;
+        else {
+          if (cells !== undefined) {
+            f32[0] = 1 + value;
+            bin = cells[u32[0]! >>> CELL_SHIFT]!;
+          } else {
+            bin = (Math.log1p(value) * scale) | 0;
+            if (bin > last) bin = last;
+          }
+          // The guess is off by at most one either way (a float32 or log rounding): the edges decide.
+          if (value < edges[bin]!) bin--;
+          else if (value >= edges[bin + 1]! && bin < last) bin++;
+        }
+        counts[bin]!++;
+        rows++;
+        sum += value;
+        sumOfSquares += value * value;
+        if (value < min) min = value;
+        if (value > max) max = value;
+      }
     }
     this.missing += n - rows;
     this.rows += rows;
@@ -235,6 +254,47 @@ export class Histogram {
       max: this.rows > 0 ? this.max : null,
     };
   }
+}
+
+/**
+ * How a log1p layout finds a value's bin without a logarithm per value: the top 16 bits of
+ * float32(1 + v) (exponent and 7 mantissa bits: cells 0.8 % wide) index a table of the bin
+ * each cell starts in; the exact edges then settle the value. Bin j holds [edges[j],
+ * edges[j + 1]) for every path. Layouts whose bins are narrower than two cells fall back to
+ * Math.log1p. Tables are shared by every histogram of the same layout.
+ */
+interface Log1pBins {
+  readonly edges: Float64Array;
+  readonly scale: number;
+  readonly cells: Uint16Array | undefined;
+}
+
+const CELL_SHIFT = 16;
+const FLOAT_BITS = new Float32Array(1);
+const UINT_BITS = new Uint32Array(FLOAT_BITS.buffer);
+const log1pTables = new Map<string, Log1pBins>();
+
+function log1pBins(layout: Extract<BinLayout, { kind: 'log1p' }>): Log1pBins {
+  const key = `${layout.max}/${layout.bins}`;
+  const known = log1pTables.get(key);
+  if (known !== undefined) return known;
+  const scale = layout.bins / Math.log1p(layout.max);
+  const edges = binEdges(layout);
+  let cells: Uint16Array | undefined;
+  if (1 / scale > 2 * Math.log1p(2 ** -7)) {
+    cells = new Uint16Array(1 << (32 - CELL_SHIFT));
+    const bits = new Uint32Array(1);
+    const asFloat = new Float32Array(bits.buffer);
+    // 1 + v ≥ 1: cells from float32(1.0) up, to +Infinity.
+    for (let cell = 0x3f80; cell < cells.length; cell++) {
+      bits[0] = cell << CELL_SHIFT;
+      const start = asFloat[0]! - 1;
+      cells[cell] = Number.isNaN(start) ? layout.bins - 1 : Math.min(layout.bins - 1, Math.max(0, Math.floor(Math.log1p(start) * scale)));
+    }
+  }
+  const table = { edges, scale, cells };
+  log1pTables.set(key, table);
+  return table;
 }
 
 export function sameLayout(a: BinLayout, b: BinLayout): boolean {

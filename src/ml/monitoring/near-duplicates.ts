@@ -15,18 +15,23 @@ export const MINHASH_SIZE = 64;
 const BANDS = 8;
 const ROWS = MINHASH_SIZE / BANDS;
 
-const SALTS = Int32Array.from({ length: MINHASH_SIZE }, (_, i) => fmix32(0x9e3779b9 + i * 0x632be5ab));
+// Hash k of a word is (A[k]·w + B[k]) mod 2³² over the word's mixed 32-bit hash w: one
+// multiply-add per function (a multiply-add family over well-mixed keys is near enough to
+// min-wise independent for estimates at 64 functions), instead of a full mix per function.
+const MULTIPLIERS = Int32Array.from({ length: MINHASH_SIZE }, (_, i) => fmix32(0x9e3779b9 + i * 0x632be5ab) | 1);
+const OFFSETS = Int32Array.from({ length: MINHASH_SIZE }, (_, i) => fmix32(0x85ebca6b ^ (i * 0x27d4eb2f)));
+let wordHashes = new Int32Array(256);
 
 /**
  * MinHash of the text's set of words (runs of letters and digits, as the featuriser cuts
- * them): for each of 64 hash functions, the smallest hash over the words. The share of
- * equal entries between two signatures estimates the Jaccard similarity of the word sets.
+ * them): for each of 64 hash functions, the smallest hash over the distinct words. The share
+ * of equal entries between two signatures estimates the Jaccard similarity of the word sets.
  * Pass the normalised text, so case, invisible characters and look-alikes do not hide a
  * duplicate. A text without words gets the all-0xffffffff signature (equal to every other such text).
  */
 export function minHash(text: string): Uint32Array {
-  const signature = new Uint32Array(MINHASH_SIZE).fill(0xffffffff);
   const n = text.length;
+  let words = 0;
   let h = FNV_OFFSET | 0;
   let inWord = false;
   for (let i = 0; i <= n; i++) {
@@ -35,13 +40,25 @@ export function minHash(text: string): Uint32Array {
       h = fnvStep(h, c);
       inWord = true;
     } else if (inWord) {
-      const word = fmix32(h);
-      for (let k = 0; k < MINHASH_SIZE; k++) {
-        const v = fmix32(word ^ SALTS[k]!) >>> 0;
-        if (v < signature[k]!) signature[k] = v;
+      if (words === wordHashes.length) {
+        const grown = new Int32Array(2 * words);
+        grown.set(wordHashes);
+        wordHashes = grown;
       }
+      wordHashes[words++] = fmix32(h);
       h = FNV_OFFSET | 0;
       inWord = false;
+    }
+  }
+  // A set, not a bag: repeated words ("the", "your") are hashed once.
+  const distinct = wordHashes.subarray(0, words).sort();
+  const signature = new Uint32Array(MINHASH_SIZE).fill(0xffffffff);
+  for (let w = 0; w < words; w++) {
+    const word = distinct[w]!;
+    if (w > 0 && word === distinct[w - 1]) continue;
+    for (let k = 0; k < MINHASH_SIZE; k++) {
+      const v = (Math.imul(word, MULTIPLIERS[k]!) + OFFSETS[k]!) >>> 0;
+      if (v < signature[k]!) signature[k] = v;
     }
   }
   return signature;
