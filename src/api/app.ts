@@ -25,6 +25,7 @@ import { trainingRoutes } from './routes/training-routes.js';
 import { deploymentRoutes } from './routes/deployment-routes.js';
 import { predictRoutes } from './routes/predict-routes.js';
 import { alertRoutes } from './routes/alert-routes.js';
+import { redteamRoutes } from './routes/redteam-routes.js';
 
 export type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
 
@@ -41,6 +42,7 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   deploymentRoutes,
   predictRoutes,
   alertRoutes,
+  redteamRoutes,
 ];
 
 /** A registered route as the auth test and the docs see it. */

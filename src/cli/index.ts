@@ -25,6 +25,7 @@ import { registerTrainingCommands } from './commands/training.js';
 import { registerDeploymentCommands } from './commands/deployments.js';
 import { registerPredictCommands } from './commands/predict.js';
 import { registerAlertsCommands } from './commands/alerts.js';
+import { registerRedTeamCommands } from './commands/redteam.js';
 
 /** Every command module, in help order. Append yours here. */
 const COMMAND_MODULES: readonly RegisterCommands[] = [
@@ -40,6 +41,7 @@ const COMMAND_MODULES: readonly RegisterCommands[] = [
   registerDeploymentCommands,
   registerPredictCommands,
   registerAlertsCommands,
+  registerRedTeamCommands,
 ];
 
 interface GlobalOptions {

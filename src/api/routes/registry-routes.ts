@@ -12,6 +12,7 @@ import { MAX_METRIC_KEY_LENGTH } from '../../domain/metric-keys.js';
 import { METRIC_COMPARISONS, STAGES, VERSION_STATUSES } from '../../domain/registry/vocabulary.js';
 import { DEPLOYMENT_STATES, DEPLOYMENT_STRATEGIES } from '../../domain/deployments/index.js';
 import { AUTO_STAGE_TARGETS } from '../../domain/registry/auto-stage.js';
+import { CAMPAIGN_VERDICTS } from '../../domain/redteam/campaign.js';
 import { MAX_PAGE_LIMIT } from '../../domain/registry/version-filter.js';
 import { MCNEMAR_METHODS, METRIC_DIRECTIONS } from '../../domain/evaluation/index.js';
 import { COMPARISON_ROW_SOURCES, MAX_COMPARE_FLIPS } from '../../services/comparison-service.js';
@@ -213,8 +214,23 @@ export const StatusSchema = Type.Object({
       name: Type.String(),
       task: Type.String(),
       production: Nullable(Type.Object({ number: Type.Integer(), semver: Type.String() })),
-      flags: Type.Array(StringEnum(MODEL_FLAGS), { description: 'no-production: no version is in Production, so nothing serves the model' }),
+      flags: Type.Array(StringEnum(MODEL_FLAGS), {
+        description: 'no-production: no version is in Production, so nothing serves the model; redteam-failed: the newest red-team campaign evaded (or failed on) the version that serves',
+      }),
       versions: Type.Array(Type.Object({ number: Type.Integer(), semver: Type.String(), stage: Stage, status: Status, metrics: NumberMap, createdAt: Type.Number() })),
+      redteam: Nullable(
+        Type.Object(
+          {
+            campaign: Type.String(),
+            version: Type.Integer(),
+            semver: Type.String(),
+            verdict: Nullable(StringEnum(CAMPAIGN_VERDICTS)),
+            attackSuccessRate: Nullable(Type.Number()),
+            finishedAt: Nullable(Type.Number()),
+          },
+          { description: "The model's newest finished red-team campaign; flag redteam-failed when it evaded (or failed on) the version that serves" },
+        ),
+      ),
     }),
   ),
   withoutProduction: Type.Array(Type.String(), { description: 'Names of the models with no Production version' }),
@@ -257,7 +273,7 @@ export const registryRoutes: RouteModule = (app, deps) => {
       config: { role: 'viewer' },
       schema: { summary: 'Every model: its versions with stage, status, semver, key metrics, and which one is in Production', tags: ['registry'], response: { 200: StatusSchema, ...errors } },
     },
-    async () => plain(await registry.status()),
+    async () => plain(await deps.services.redteam.withStatus(await registry.status())),
   );
 
   app.get(
