@@ -4,6 +4,7 @@
  * chain it was trained with.
  */
 import { INVISIBLE_PATTERN, LETTER_OR_DIGIT } from './char-classes.js';
+import { rot13 } from './codecs.js';
 
 /**
  * Which normalisation steps are on. Steps run in the order of the fields below. The steps
@@ -284,11 +285,6 @@ function decodeHex(run: string): string | undefined {
   return printableText(bytes);
 }
 
-const rot13 = (s: string): string =>
-  s.replace(/[a-z]/gi, (c) => {
-    const base = c <= 'Z' ? 65 : 97;
-    return String.fromCharCode(((c.charCodeAt(0) - base + 13) % 26) + base);
-  });
 /**
  * Frequent English words whose ROT13 is not itself a frequent word ("be" ↔ "or" and
  * "an" ↔ "na" are left out), so counting them tells plain English from ROT13.

@@ -5,7 +5,7 @@
 import type { Rng } from '../random.js';
 import type { TransformAttack } from './attack.js';
 import { pickOne } from './char-edits.js';
-import { reverseText, rot13, toBase64, toHex } from './codecs.js';
+import { reverseText, rot13, toBase64, toHex } from '../codecs.js';
 import { transformAttack } from './define.js';
 
 /** The payload inside one of the `frames`, chosen by `rng`; `{}` marks where it goes. */

@@ -6,7 +6,7 @@
 import type { Rng } from '../random.js';
 import type { TransformAttack } from './attack.js';
 import { HOMOGLYPHS, interleave, mapChars, pickOne } from './char-edits.js';
-import { reverseText } from './codecs.js';
+import { reverseText } from '../codecs.js';
 import { transformAttack } from './define.js';
 import { rewriteTargetWords } from './words.js';
 

@@ -1,6 +1,7 @@
 /**
- * The encodings the encoding attacks hide a payload in, on UTF-8 bytes where the encoding
- * is byte-based. Pure: TextEncoder and btoa are the only platform calls (both standard).
+ * Text encodings: the red-team encoding attacks hide a payload in them and the normaliser
+ * reads them back. Byte-based ones work on the UTF-8 bytes. Pure: TextEncoder and btoa are
+ * the only platform calls (both standard).
  */
 const utf8 = new TextEncoder();
 const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
