@@ -95,6 +95,9 @@ describe('alert rules', () => {
     assert.equal(judgeSignal(accuracy, signal(0.96, 0.95)), 'clear', 'better than baseline');
     assert.equal(judgeSignal(accuracy, signal(0.5, null)), 'unknown');
     assert.equal(judgeSignal(accuracy, signal(0.5, null, true)), 'breach');
+    assert.equal(judgeSignal(accuracy, signal(0.874, 0.95, false)), 'unknown', 'the producer found the drop not significant: no verdict');
+    assert.equal(judgeSignal(accuracy, signal(0.874, 0.95, true)), 'breach');
+    assert.equal(judgeSignal(accuracy, signal(0.95, 0.95, true)), 'clear', "within the rule's threshold, whatever the producer's own limit");
     assert.equal(judgeSignal(rule('inference-errors'), { model: 'm', kind: 'inference-errors', value: 0.06 }), 'breach');
     assert.equal(judgeSignal(rule('inference-errors'), { model: 'm', kind: 'inference-errors', value: 0.05 }), 'clear');
     assert.equal(judgeSignal(rule('drift'), { model: 'm', kind: 'drift', value: 0.31 }), 'unknown', 'a drift signal without a verdict says nothing');

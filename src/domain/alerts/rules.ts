@@ -23,7 +23,9 @@ export type SignalKind = (typeof SIGNAL_KINDS)[number];
 /**
  * How a rule judges a signal:
  * - `drop`: the value fell more than `threshold` below the baseline — a share of the baseline
- *   when `relative` (0.05 = 5 % of it), else in the metric's own units; no baseline, no verdict.
+ *   when `relative` (0.05 = 5 % of it), else in the metric's own units. Without a baseline the
+ *   producer's `breached` decides; with one, `breached: false` turns a drop into no verdict
+ *   (the producer found it not significant, e.g. its interval still reaches the baseline).
  * - `above` / `at-least`: the value is more than / at least `threshold`.
  * - `signal`: the producer's own verdict (`breached`), for detectors that carry their thresholds.
  */
@@ -60,7 +62,10 @@ export interface AlertSignal {
   readonly value: number;
   /** What `value` is compared with (the version's evaluation metric at deployment). */
   readonly baseline?: number | null;
-  /** The producer's verdict, read by `signal` rules (and by `drop` rules when there is no baseline). */
+  /**
+   * The producer's verdict, read by `signal` rules; for `drop` rules it decides without a
+   * baseline, and `false` vetoes a drop the producer found not significant.
+   */
   readonly breached?: boolean;
   /** Whatever explains the observation (window, sample size, interval, example inputs): kept on the alert. */
   readonly details?: JsonObject;
@@ -138,7 +143,10 @@ export function judgeSignal(rule: AlertRule, signal: AlertSignal): Verdict {
       const drop = dropBelow(signal.value, signal.baseline, condition.relative);
       if (drop === undefined) return flag();
       // A hair's tolerance, so "exactly 5 %" computed in floating point is not "more than 5 %".
-      return drop > condition.threshold + 1e-12 ? 'breach' : 'clear';
+      if (!(drop > condition.threshold + 1e-12)) return 'clear';
+      // The producer may know the drop is noise (an interval that still reaches the baseline):
+      // its `breached: false` vetoes the breach, without counting as a clear observation either.
+      return signal.breached === false ? 'unknown' : 'breach';
     }
   }
 }
