@@ -8,3 +8,4 @@ export * from './distributions.js';
 export * from './drift.js';
 export * from './anomaly.js';
 export * from './performance.js';
+export * from './policy.js';
