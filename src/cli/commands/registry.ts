@@ -64,6 +64,7 @@ interface StatusView {
     production: { number: number; semver: string } | null;
     flags: string[];
     versions: Array<{ number: number; semver: string; stage: string; status: string; metrics: Record<string, number>; createdAt: number }>;
+    redteam: { campaign: string; semver: string; verdict: string | null; attackSuccessRate: number | null } | null;
   }>;
   withoutProduction: string[];
 }
@@ -428,7 +429,14 @@ export const registerRegistryCommands: RegisterCommands = (program, ctx) => {
           { header: 'status', value: (r) => r.status },
           { header: 'key metrics', value: (r) => metricsText(r.metrics) },
         ]);
-        return s.withoutProduction.length === 0 ? versions : `${versions}\nno Production version (nothing serves them): ${s.withoutProduction.join(', ')}`;
+        const redteamFailed = s.models
+          .filter((m) => m.flags.includes('redteam-failed') && m.redteam !== null)
+          .map((m) => `${m.name} ${m.redteam!.semver} (${m.redteam!.verdict}, campaign ${m.redteam!.campaign})`);
+        return [
+          versions,
+          ...(s.withoutProduction.length === 0 ? [] : [`no Production version (nothing serves them): ${s.withoutProduction.join(', ')}`]),
+          ...(redteamFailed.length === 0 ? [] : [`red team failed (the newest campaign evaded the version that serves): ${redteamFailed.join(', ')}`]),
+        ].join('\n');
       });
     });
 
