@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateWebhooks, type WebhookTarget } from './domain/alerts/notifications.js';
+import { applyRuleOverrides, DEFAULT_ALERT_RULES, type AlertRule } from './domain/alerts/rules.js';
 import { isWardenError } from './domain/errors.js';
 
 /**
@@ -111,6 +112,8 @@ export interface Config {
    * that sends (the API shows each webhook's origin only).
    */
   readonly alertWebhooks: readonly WebhookTarget[];
+  /** The alert rules in force: the built-in defaults with WARDEN_ALERT_RULES's overrides applied. */
+  readonly alertRules: readonly AlertRule[];
   /** Attempts per alert notification, retried with exponential backoff (WARDEN_ALERT_WEBHOOK_ATTEMPTS). */
   readonly alertWebhookAttempts: number;
   /** How long one webhook attempt may take, in ms (WARDEN_ALERT_WEBHOOK_TIMEOUT_MS). */
@@ -238,6 +241,24 @@ function alertWebhooks(env: Env): readonly WebhookTarget[] {
   }
 }
 
+/** WARDEN_ALERT_RULES: a JSON object keyed by rule id, e.g. {"accuracy-drop": {"threshold": 0.03}, "drift": {"enabled": false}}. */
+function alertRules(env: Env): readonly AlertRule[] {
+  const raw = env.WARDEN_ALERT_RULES;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_ALERT_RULES;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('WARDEN_ALERT_RULES', 'must be a JSON object keyed by rule id, e.g. {"accuracy-drop": {"threshold": 0.03}}');
+  }
+  try {
+    return Object.freeze(applyRuleOverrides(DEFAULT_ALERT_RULES, parsed));
+  } catch (error) {
+    if (isWardenError(error)) throw new ConfigError('WARDEN_ALERT_RULES', `${error.field ?? ''}: ${error.message}`);
+    throw error;
+  }
+}
+
 /**
  * Builds the Config from an environment (process.env by default). Throws ConfigError naming
  * the variable. `stdoutIsTty` resolves WARDEN_LOG_FORMAT=auto; `cpus` is the default of WARDEN_API_PROCESSES.
@@ -308,6 +329,7 @@ export function loadConfig(
     predictionLogFlushMs: integer(env, 'WARDEN_PREDICTION_LOG_FLUSH_MS', 1_000, 10, 60_000),
     predictionRetentionMs: integer(env, 'WARDEN_PREDICTION_RETENTION_MS', 30 * 24 * 3600 * 1000, 60_000, 10 * 365 * 24 * 3600 * 1000), // 30 days
     alertWebhooks: alertWebhooks(env),
+    alertRules: alertRules(env),
     alertWebhookAttempts: integer(env, 'WARDEN_ALERT_WEBHOOK_ATTEMPTS', 8, 1, 20),
     alertWebhookTimeoutMs: integer(env, 'WARDEN_ALERT_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000), // 10 s
     serverUrl: env.WARDEN_URL || `http://127.0.0.1:${port}`,

@@ -191,7 +191,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     });
     const alertStore = new SqlAlertStore(database);
     const core: Omit<Services, 'training' | 'models' | 'comparison' | 'serving' | 'predictionLog' | 'deployments' | 'redteam'> = {
-      alerts: new AlertService({ store: alertStore, clock: systemClock, ids: randomIds, events, log: (level, message, fields) => late.log?.[level](fields, message) }),
+      alerts: new AlertService({ store: alertStore, rules: config.alertRules, clock: systemClock, ids: randomIds, events, log: (level, message, fields) => late.log?.[level](fields, message) }),
       jobs,
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
       registry: new RegistryService({ store: new SqlRegistryStore(database), artifacts, runs: tracking, clock: systemClock, ids: randomIds, recipes, deployments: deploymentStore }),

@@ -59,6 +59,23 @@ describe('config', () => {
     assert.throws(() => loadConfig({ WARDEN_ALERT_WEBHOOK_ATTEMPTS: '0' }, '/tmp', false), (error: unknown) => error instanceof ConfigError && error.variable === 'WARDEN_ALERT_WEBHOOK_ATTEMPTS');
   });
 
+  it('WARDEN_ALERT_RULES: the built-in rules by default; overrides by rule id; a bad one names the variable, rule and field', () => {
+    assert.equal(loadConfig({}, '/tmp', false).alertRules.length, 9);
+    const rules = loadConfig({ WARDEN_ALERT_RULES: JSON.stringify({ 'accuracy-drop': { threshold: 0.03, severity: 'warning' }, drift: { enabled: false } }) }, '/tmp', false).alertRules;
+    const accuracy = rules.find((r) => r.id === 'accuracy-drop');
+    assert.deepEqual([accuracy?.condition, accuracy?.severity], [{ op: 'drop', threshold: 0.03, relative: true }, 'warning']);
+    assert.equal(rules.find((r) => r.id === 'drift')?.enabled, false);
+    for (const [value, pattern] of [
+      ['[]', /keyed by rule id/],
+      [JSON.stringify({ 'latency-drop': { threshold: 1 } }), /latency-drop: unknown rule/],
+      [JSON.stringify({ drift: { threshold: 0.2 } }), /drift\.threshold: .*no threshold/],
+      [JSON.stringify({ 'f1-drop': { clearAfter: 0 } }), /f1-drop\.clearAfter/],
+      [JSON.stringify({ 'f1-drop': { colour: 'red' } }), /f1-drop\.colour: unknown field/],
+    ] as const) {
+      assert.throws(() => loadConfig({ WARDEN_ALERT_RULES: value }, '/tmp', false), (error: unknown) => error instanceof ConfigError && error.variable === 'WARDEN_ALERT_RULES' && pattern.test(error.message), value);
+    }
+  });
+
   it('WARDEN_SQLITE_SYNC: durable (full) by default, normal on request; anything else names the variable', () => {
     assert.equal(loadConfig({}, '/tmp', false).sqliteSync, 'full');
     assert.equal(loadConfig({ WARDEN_SQLITE_SYNC: 'normal' }, '/tmp', false).sqliteSync, 'normal');

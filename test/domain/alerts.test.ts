@@ -4,6 +4,7 @@ import {
   DEFAULT_ALERT_RULES,
   acknowledge,
   alertFingerprint,
+  applyRuleOverrides,
   decideObservation,
   judgeSignal,
   notificationBody,
@@ -101,6 +102,16 @@ describe('alert rules', () => {
     assert.equal(judgeSignal(rule('inference-errors'), { model: 'm', kind: 'inference-errors', value: 0.06 }), 'breach');
     assert.equal(judgeSignal(rule('inference-errors'), { model: 'm', kind: 'inference-errors', value: 0.05 }), 'clear');
     assert.equal(judgeSignal(rule('drift'), { model: 'm', kind: 'drift', value: 0.31 }), 'unknown', 'a drift signal without a verdict says nothing');
+  });
+
+  it('overrides change a rule by id and keep the others', () => {
+    const rules = applyRuleOverrides(DEFAULT_ALERT_RULES, { 'recall-drop': { threshold: 0.1, clearAfter: 5 }, anomaly: { enabled: false } });
+    const recall = rules.find((r) => r.id === 'recall-drop')!;
+    assert.deepEqual([recall.condition, recall.clearAfter, recall.severity], [{ op: 'drop', threshold: 0.1, relative: true }, 5, 'critical']);
+    assert.equal(judgeSignal(recall, { model: 'm', kind: 'performance', metric: 'recall', value: 0.874, baseline: 0.95 }), 'clear', '8 % is within 10 %');
+    assert.equal(rules.find((r) => r.id === 'anomaly')!.enabled, false);
+    assert.deepEqual(rules.map((r) => r.id), DEFAULT_ALERT_RULES.map((r) => r.id));
+    assert.throws(() => applyRuleOverrides(DEFAULT_ALERT_RULES, { anomaly: { threshold: 1 } }), (e: unknown) => e instanceof WardenError && e.field === 'anomaly.threshold');
   });
 
   it('rules apply by signal kind and metric', () => {

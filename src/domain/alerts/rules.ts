@@ -216,3 +216,50 @@ export function validateRules(rules: readonly AlertRule[]): readonly AlertRule[]
   });
   return rules;
 }
+
+/** What an operator may change of a built-in rule (WARDEN_ALERT_RULES), by rule id. */
+export interface AlertRuleOverride {
+  readonly threshold?: number;
+  readonly severity?: AlertSeverity;
+  readonly clearAfter?: number;
+  readonly cooldownMs?: number;
+  readonly enabled?: boolean;
+}
+
+const OVERRIDE_FIELDS = ['threshold', 'severity', 'clearAfter', 'cooldownMs', 'enabled'] as const;
+
+/**
+ * The rules with `overrides` applied (an object keyed by rule id); VALIDATION_FAILED naming
+ * `<rule>.<field>` for an unknown rule or field, a bad value, or a threshold on a rule that
+ * reads the producer's verdict.
+ */
+export function applyRuleOverrides(rules: readonly AlertRule[], overrides: unknown): AlertRule[] {
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) throw invalid('rules', 'must be an object keyed by rule id');
+  const byId = new Map(rules.map((rule) => [rule.id, rule]));
+  for (const [id, raw] of Object.entries(overrides as Record<string, unknown>)) {
+    const rule = byId.get(id);
+    if (rule === undefined) throw invalid(id, `unknown rule; the rules are ${rules.map((r) => r.id).join(', ')}`);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(id, 'must be an object of threshold, severity, clearAfter, cooldownMs, enabled');
+    const o = raw as Record<string, unknown>;
+    for (const key of Object.keys(o)) if (!(OVERRIDE_FIELDS as readonly string[]).includes(key)) throw invalid(`${id}.${key}`, `unknown field; use ${OVERRIDE_FIELDS.join(', ')}`);
+    let condition = rule.condition;
+    if (o.threshold !== undefined) {
+      if (condition.op === 'signal') throw invalid(`${id}.threshold`, "this rule reads the producer's verdict; it has no threshold");
+      if (typeof o.threshold !== 'number' || !Number.isFinite(o.threshold) || o.threshold < 0) throw invalid(`${id}.threshold`, 'threshold must be a finite number ≥ 0');
+      condition = { ...condition, threshold: o.threshold };
+    }
+    if (o.severity !== undefined && !(ALERT_SEVERITIES as readonly unknown[]).includes(o.severity)) throw invalid(`${id}.severity`, `severity must be one of ${ALERT_SEVERITIES.join(', ')}`);
+    if (o.enabled !== undefined && typeof o.enabled !== 'boolean') throw invalid(`${id}.enabled`, 'enabled must be true or false');
+    if (o.clearAfter !== undefined && (!Number.isInteger(o.clearAfter) || (o.clearAfter as number) < 1 || (o.clearAfter as number) > 1000)) throw invalid(`${id}.clearAfter`, 'clearAfter must be a whole number from 1 to 1000');
+    if (o.cooldownMs !== undefined && (!Number.isInteger(o.cooldownMs) || (o.cooldownMs as number) < 0)) throw invalid(`${id}.cooldownMs`, 'cooldownMs must be a whole number ≥ 0');
+    byId.set(id, {
+      ...rule,
+      condition,
+      ...(o.severity !== undefined ? { severity: o.severity as AlertSeverity } : {}),
+      ...(o.clearAfter !== undefined ? { clearAfter: o.clearAfter as number } : {}),
+      ...(o.cooldownMs !== undefined ? { cooldownMs: o.cooldownMs as number } : {}),
+      ...(o.enabled !== undefined ? { enabled: o.enabled } : {}),
+    });
+  }
+  return rules.map((rule) => byId.get(rule.id) ?? rule);
+}
