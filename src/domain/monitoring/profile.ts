@@ -156,7 +156,8 @@ export class Histogram {
 
   /** Counts one value; NaN and ±Infinity count as missing. */
   add(value: number): void {
-    this.addAll([value]);
+    ONE_VALUE[0] = value;
+    this.addAll(ONE_VALUE);
   }
 
   /** Counts every value of a column (a typed array is fastest); O(n), no allocation. */
@@ -270,6 +271,8 @@ interface Log1pBins {
 }
 
 const CELL_SHIFT = 16;
+// add() goes through addAll's loop with this scratch column: one binning rule, no allocation.
+const ONE_VALUE = new Float64Array(1);
 const FLOAT_BITS = new Float32Array(1);
 const UINT_BITS = new Uint32Array(FLOAT_BITS.buffer);
 const log1pTables = new Map<string, Log1pBins>();
