@@ -41,7 +41,7 @@ function SignIn({ onSignedIn, initialError }: { onSignedIn: (token: string, who:
     <main className="signin">
       <form onSubmit={submit} className="card">
         <h1>Warden</h1>
-        <p className="muted">Sign in with an API token: the admin token printed when the server first started (also in <code>.warden/admin-token</code>), or one issued with <code>warden tokens create</code>.</p>
+        <p className="muted">Sign in with an API token: the admin token printed when the server first started (also in <code>.warden/admin-token</code>), or one issued with <code>warden token create</code>.</p>
         <label>
           Token
           <input type="password" name="token" autoComplete="off" autoFocus value={token} onChange={(e) => setToken(e.target.value)} />

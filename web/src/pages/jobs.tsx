@@ -43,6 +43,12 @@ function useLiveJob(jobId: string, initial?: Job): { job: Job | undefined; logs:
   return { job, logs, error };
 }
 
+/** A handler names its unit as a rate (`docs/s`) or as the thing counted (`rows`). */
+function rateUnit(unit: string | undefined): string {
+  if (unit === undefined) return 'items/s';
+  return unit.includes('/') ? unit : `${unit}/s`;
+}
+
 function Progress({ job }: { job: Job }) {
   const progress = job.progress;
   const fraction = job.state === 'succeeded' ? 1 : (progress?.fraction ?? 0);
@@ -53,7 +59,7 @@ function Progress({ job }: { job: Job }) {
     progress?.phase,
     progress?.epoch !== undefined && progress.totalEpochs !== undefined ? `epoch ${progress.epoch}/${progress.totalEpochs}` : undefined,
     progress?.step !== undefined && progress.totalSteps !== undefined ? `step ${progress.step}/${progress.totalSteps}` : undefined,
-    progress?.throughput !== undefined ? `${fmtNum(progress.throughput, 1)} ${progress.throughputUnit ?? 'items'}/s` : undefined,
+    progress?.throughput !== undefined ? `${fmtNum(progress.throughput, 1)} ${rateUnit(progress.throughputUnit)}` : undefined,
     progress?.etaSeconds !== undefined ? `ETA ${fmtDuration(progress.etaSeconds)}` : undefined,
   ];
   return (

@@ -12,7 +12,7 @@ interface Node {
   readonly y: number;
   readonly title: string;
   readonly subtitle: string;
-  readonly kind: 'version' | 'dataset';
+  readonly kind: 'version' | 'dataset' | 'vulnerabilities';
   readonly stage?: string;
   readonly number?: number;
 }
@@ -25,7 +25,25 @@ export const bareDigest = (digest: string) => digest.replace(/^sha256:/, '');
  * version one column right of its parent). An edge joins each parent to its child (a retrain
  * or a fine-tune) and each dataset version to the versions trained on it.
  */
-export function LineageGraph({ versions, datasets, selected, onSelect }: { versions: readonly Version[]; datasets: readonly Dataset[]; selected: number | undefined; onSelect: (number: number) => void }) {
+/** Red-team findings a version was trained on (from the vulnerability ledger, when the server has one). */
+export interface TrainedOnVulnerabilities {
+  readonly count: number;
+  readonly families: readonly string[];
+}
+
+export function LineageGraph({
+  versions,
+  datasets,
+  vulnerabilities = new Map(),
+  selected,
+  onSelect,
+}: {
+  versions: readonly Version[];
+  datasets: readonly Dataset[];
+  vulnerabilities?: ReadonlyMap<number, TrainedOnVulnerabilities>;
+  selected: number | undefined;
+  onSelect: (number: number) => void;
+}) {
   const byNumber = new Map(versions.map((v) => [v.number, v]));
   const depth = new Map<number, number>();
   const depthOf = (v: Version, seen = new Set<number>()): number => {
@@ -41,7 +59,8 @@ export function LineageGraph({ versions, datasets, selected, onSelect }: { versi
   const usedDigests = new Set(versions.flatMap((v) => v.datasetDigests.map(bareDigest)));
   const datasetByDigest = new Map(datasets.map((d) => [bareDigest(d.sha256), d]));
   const digests = [...usedDigests].sort();
-  const hasData = digests.length > 0;
+  const vulnerable = [...vulnerabilities].filter(([number]) => byNumber.has(number)).sort(([a], [b]) => a - b);
+  const hasData = digests.length > 0 || vulnerable.length > 0;
   const colX = (column: number) => PAD + (column + (hasData ? 1 : 0)) * (NODE_W + COL_GAP);
 
   const nodes: Node[] = [];
@@ -54,6 +73,16 @@ export function LineageGraph({ versions, datasets, selected, onSelect }: { versi
       y: PAD + row * (NODE_H + ROW_GAP),
       title: dataset ? `${dataset.name} v${dataset.version}` : `data ${digest.slice(0, 8)}`,
       subtitle: dataset ? `${dataset.rows.toLocaleString('en')} rows · ${dataset.origin}` : 'dataset',
+    });
+  });
+  vulnerable.forEach(([number, found], i) => {
+    nodes.push({
+      key: `x:${number}`,
+      kind: 'vulnerabilities',
+      x: PAD,
+      y: PAD + (digests.length + i) * (NODE_H + ROW_GAP),
+      title: `${found.count} vulnerabilit${found.count === 1 ? 'y' : 'ies'}`,
+      subtitle: found.families.slice(0, 3).join(', ') || 'red team',
     });
   });
   const rows = new Map<number, number>();
@@ -73,7 +102,7 @@ export function LineageGraph({ versions, datasets, selected, onSelect }: { versi
     });
   }
   const at = new Map(nodes.map((n) => [n.key, n]));
-  const edges: Array<{ from: Node; to: Node; kind: 'parent' | 'data' }> = [];
+  const edges: Array<{ from: Node; to: Node; kind: 'parent' | 'data' | 'vuln' }> = [];
   for (const v of versions) {
     const to = at.get(`v:${v.number}`);
     if (to === undefined) continue;
@@ -83,6 +112,8 @@ export function LineageGraph({ versions, datasets, selected, onSelect }: { versi
       const from = at.get(`d:${digest}`);
       if (from !== undefined) edges.push({ from, to, kind: 'data' });
     }
+    const found = at.get(`x:${v.number}`);
+    if (found !== undefined) edges.push({ from: found, to, kind: 'vuln' });
   }
   const width = Math.max(...nodes.map((n) => n.x + NODE_W)) + PAD;
   const height = Math.max(...nodes.map((n) => n.y + NODE_H)) + PAD;
@@ -122,7 +153,7 @@ export function LineageGraph({ versions, datasets, selected, onSelect }: { versi
         ))}
       </svg>
       <p className="muted small legend">
-        <span className="key key-parent" /> parent → child (retrain or new recipe) &nbsp; <span className="key key-data" /> dataset version → the versions trained on it. Click a version for its lineage.
+        <span className="key key-parent" /> parent → child (retrain or new recipe) &nbsp; <span className="key key-data" /> dataset version → the versions trained on it{vulnerable.length > 0 ? <> &nbsp; <span className="key key-vuln" /> red-team vulnerabilities → the version trained on them</> : null}. Click a version for its lineage.
       </p>
     </div>
   );

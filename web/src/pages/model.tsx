@@ -120,12 +120,26 @@ function VersionsTab({ model, versions, reload }: { model: Model; versions: Vers
 
 function LineageTab({ model, versions, selected, select }: { model: Model; versions: Version[]; selected: number; select: (n: number) => void }) {
   const datasets = useDatasets();
-  const hasRedTeam = useRoute('GET /redteam/campaigns');
+  const hasRedTeam = useRoute('GET /redteam/vulnerabilities');
+  const ledger = useApi<{ vulnerabilities?: Array<{ family?: string; usedBy?: Array<{ model: string; version: number }> }> }>(hasRedTeam ? '/redteam/vulnerabilities' : null);
+  const vulnerabilities = useMemo(() => {
+    const byVersion = new Map<number, { count: number; families: string[] }>();
+    for (const entry of ledger.data?.vulnerabilities ?? []) {
+      for (const use of entry.usedBy ?? []) {
+        if (use.model !== model.name) continue;
+        const found = byVersion.get(use.version) ?? { count: 0, families: [] };
+        found.count++;
+        if (entry.family && !found.families.includes(entry.family)) found.families.push(entry.family);
+        byVersion.set(use.version, found);
+      }
+    }
+    return byVersion;
+  }, [ledger.data, model.name]);
   const lineage = useApi<Lineage>(`/models/${encodeURIComponent(model.name)}/versions/${selected}/lineage`);
   return (
     <>
       <Section title="Lineage graph">
-        <LineageGraph versions={versions} datasets={datasets} selected={selected} onSelect={select} />
+        <LineageGraph versions={versions} datasets={datasets} vulnerabilities={vulnerabilities} selected={selected} onSelect={select} />
         {hasRedTeam === false && <p className="muted small">Vulnerabilities that trained a version will show here once this server has the red team (not in this version).</p>}
       </Section>
       <Show loaded={lineage}>

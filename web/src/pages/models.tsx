@@ -11,7 +11,8 @@ function firingFor(alerts: unknown, model: string): number | undefined {
   if (list === undefined) return undefined;
   return list.filter((a) => {
     const alert = a as { model?: unknown; state?: unknown; status?: unknown };
-    return alert.model === model && (alert.state ?? alert.status) === 'firing';
+    const state = alert.state ?? alert.status;
+    return alert.model === model && (state === 'open' || state === 'firing');
   }).length;
 }
 
@@ -28,7 +29,7 @@ function Health({ model, inFlight, alerts, hasAlerts, hasRedTeam, hasMonitoring 
           </Badge>
         </a>
       )}
-      {firing !== undefined && (firing > 0 ? <Badge kind="bad">{firing} firing</Badge> : <Badge kind="ok">no alerts</Badge>)}
+      {firing !== undefined && (firing > 0 ? <Badge kind="bad">{firing} open alert{firing > 1 ? 's' : ''}</Badge> : <Badge kind="ok">no open alerts</Badge>)}
       {missing !== '' && (
         <span className="muted small" title="These capabilities are not in this version of Warden">
           {missing}: not in this version
