@@ -1,6 +1,8 @@
 /** /alerts through the whole platform: listing and filters, ack and silences by role, rules, webhooks (admin, no secrets), strict input. */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 import { until } from '../support/wait.js';
 
@@ -8,13 +10,28 @@ const SECRET = 'hmac-secret-for-the-api-test';
 
 describe('alert routes', () => {
   let platform: TestPlatform;
+  let receiver: http.Server;
+  const delivered: Array<{ event: string; body: { alert: { rule: string; model: string } } }> = [];
   const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, role: 'viewer' | 'editor' | 'admin', payload?: unknown) =>
     platform.app.inject({ method, url, headers: await platform.auth(role), ...(payload === undefined ? {} : { payload: payload as object }) });
 
   before(async () => {
+    // The platform's own webhook: proves main.ts wires events → notify-webhook jobs → POST.
+    receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        delivered.push({ event: String(req.headers['x-warden-event']), body: JSON.parse(body) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const local = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/local`;
     platform = await openTestPlatform('sqlite', {
+      WARDEN_WORKER_CONCURRENCY: '1',
       WARDEN_ALERT_WEBHOOKS: JSON.stringify([
-        { name: 'ops', url: 'https://hooks.example.com/warden?key=query-secret', secret: SECRET },
+        { name: 'local', url: local, secret: SECRET, minSeverity: 'critical' },
+        { name: 'ops', url: 'https://hooks.example.com/warden?key=query-secret', secret: SECRET, minSeverity: 'critical' },
         { name: 'chat', url: 'https://hooks.slack.com/services/T0/B0/path-secret', format: 'slack', minSeverity: 'critical' },
       ]),
     });
@@ -31,7 +48,10 @@ describe('alert routes', () => {
     await alerts.observe({ model: 'api-b', kind: 'data-quality', value: 1, breached: true });
     for (let i = 0; i < 2; i++) await alerts.observe({ model: 'api-b', kind: 'data-quality', value: 0, breached: false });
   });
-  after(async () => platform.close());
+  after(async () => {
+    await platform.close();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  });
 
   it('lists alerts newest first for a viewer, filtered by state, model and severity, and shows one', async () => {
     const all = await call('GET', '/alerts', 'viewer');
@@ -96,9 +116,34 @@ describe('alert routes', () => {
     assert.equal((await call('GET', '/alerts/webhooks', 'editor')).statusCode, 403);
     const hooks = await call('GET', '/alerts/webhooks', 'admin');
     assert.deepEqual(hooks.json().webhooks, [
-      { name: 'ops', origin: 'https://hooks.example.com', format: 'json', minSeverity: 'warning', signed: true },
+      { name: 'local', origin: new URL(hooks.json().webhooks[0].origin).origin, format: 'json', minSeverity: 'critical', signed: true },
+      { name: 'ops', origin: 'https://hooks.example.com', format: 'json', minSeverity: 'critical', signed: true },
       { name: 'chat', origin: 'https://hooks.slack.com', format: 'slack', minSeverity: 'critical', signed: false },
     ]);
     for (const secret of [SECRET, 'query-secret', 'path-secret']) assert.ok(!hooks.body.includes(secret));
+  });
+
+  it('the platform is wired: a redteam-failed event fails the model red-team rule, and critical alerts reach the webhook', async () => {
+    await platform.events.publish({
+      type: 'redteam-failed',
+      campaignId: 'camp-1',
+      model: 'api-rt',
+      version: 4,
+      semver: 'v1.3',
+      task: 'spam',
+      verdict: 'evaded',
+      attackSuccessRate: 0.3,
+      newVulnerabilities: 11,
+      error: null,
+      at: Date.now(),
+    });
+    const [alert] = await until(async () => {
+      const listed = (await call('GET', '/alerts?model=api-rt', 'viewer')).json().alerts;
+      return listed.length > 0 && listed;
+    }, 'the red-team alert');
+    assert.deepEqual([alert.rule, alert.severity, alert.version, alert.details.campaignId], ['redteam-failure', 'critical', 4, 'camp-1']);
+    await until(() => delivered.some((d) => d.body.alert.model === 'api-rt'), 'the red-team alert at the webhook', { timeoutMs: 20_000 });
+    assert.ok(delivered.some((d) => d.event === 'alert-fired' && d.body.alert.rule === 'accuracy-drop'), 'the critical accuracy alert was delivered too');
+    assert.ok(!delivered.some((d) => d.body.alert.rule === 'drift'), 'a warning is below the webhook minSeverity');
   });
 });
