@@ -29,6 +29,13 @@ export interface FeaturizerConfig {
    * window that holds the payload. Absent (as in manifests written before it) = 0.
    */
   readonly windowChars?: number;
+  /**
+   * Adds one feature naming the text's length class (⌊log2(length + 1)⌋), so the model
+   * learns a prior per length: without it a short text carries almost no evidence either
+   * way, while long ham carries a lot of ham evidence, so "no evidence" scores like spam.
+   * Absent (as in manifests written before it) = off.
+   */
+  readonly lengthPrior?: boolean;
   /** Hash seed, so two featurisers can hash into independent bucket layouts. */
   readonly seed: number;
   /**
@@ -46,17 +53,18 @@ export const DEFAULT_FEATURIZER: FeaturizerConfig = Object.freeze({
   signedHash: true,
   maxChars: 0,
   windowChars: 0,
+  lengthPrior: false,
   seed: 0,
   idf: false,
 });
 
 /** The featuriser fields every manifest has had; the others read as their `DEFAULT_FEATURIZER` value when absent. */
 export const ORIGINAL_FEATURIZER_FIELDS = ['dimsLog2', 'wordNgrams', 'charNgrams', 'sublinearTf', 'signedHash', 'maxChars', 'seed', 'idf'] as const;
-export const FEATURIZER_FIELDS = [...ORIGINAL_FEATURIZER_FIELDS, 'windowChars'] as const satisfies readonly (keyof FeaturizerConfig)[];
+export const FEATURIZER_FIELDS = [...ORIGINAL_FEATURIZER_FIELDS, 'windowChars', 'lengthPrior'] as const satisfies readonly (keyof FeaturizerConfig)[];
 
 /** A featuriser config written before the later fields existed, completed with their off values. */
 export function withFeaturizerDefaults<T extends Readonly<Record<string, unknown>>>(config: T): T {
-  return { windowChars: DEFAULT_FEATURIZER.windowChars, ...config };
+  return { windowChars: DEFAULT_FEATURIZER.windowChars, lengthPrior: DEFAULT_FEATURIZER.lengthPrior, ...config };
 }
 
 /** Smallest window: shorter ones hold a few words, too little to judge. */
@@ -147,6 +155,7 @@ export function validateFeaturizerConfig(config: FeaturizerConfig, path = 'featu
     throw invalid(`${path}.seed`, 'seed must be an unsigned 32-bit integer');
   }
   if (typeof config.idf !== 'boolean') throw invalid(`${path}.idf`, 'idf must be a boolean');
+  if (config.lengthPrior !== undefined && typeof config.lengthPrior !== 'boolean') throw invalid(`${path}.lengthPrior`, 'lengthPrior must be a boolean');
 }
 const key0 = (range: readonly [number, number]): boolean => range[1] === 0;
 
@@ -159,6 +168,7 @@ const LOG_TF = Float64Array.from({ length: 256 }, (_, c) => (c === 0 ? 0 : 1 + M
 const WORD_SALT = 0x5bd1e995;
 const BIGRAM_SALT = 0x27d4eb2f;
 const CHAR_SALT = 0x165667b1;
+const LENGTH_SALT = 0x61c88647;
 
 /**
  * Creates a featuriser. Throws VALIDATION_FAILED for a bad config. With `config.idf`,
@@ -176,6 +186,7 @@ export function createFeaturizer(config: FeaturizerConfig = DEFAULT_FEATURIZER, 
   const [wordMin, wordMax] = config.wordNgrams;
   const [charMin, charMax] = config.charNgrams;
   const seed = config.seed | 0;
+  const lengthPrior = config.lengthPrior === true;
   const wordOffset = (FNV_OFFSET ^ seed ^ WORD_SALT) | 0;
   const charOffset = (FNV_OFFSET ^ seed ^ CHAR_SALT) | 0;
   const bigramSalt = (BIGRAM_SALT ^ seed) | 0;
@@ -231,7 +242,8 @@ export function createFeaturizer(config: FeaturizerConfig = DEFAULT_FEATURIZER, 
     used = 0;
     // Upper bound on distinct n-grams: ≤ 2 word grams per word (≤ n/2 + 1 words) and
     // ≤ (charMax − charMin + 1) character grams per position.
-    reserve((wordMax > 0 ? n + 2 : 0) + (charMax > 0 ? n * (charMax - charMin + 1) : 0));
+    reserve((wordMax > 0 ? n + 2 : 0) + (charMax > 0 ? n * (charMax - charMin + 1) : 0) + 1);
+    if (lengthPrior) add(fmix32((FNV_OFFSET ^ seed ^ LENGTH_SALT) + (31 - Math.clz32(n + 1))));
 
     if (wordMax > 0) {
       let h = wordOffset;

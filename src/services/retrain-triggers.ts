@@ -65,13 +65,13 @@ export const BOOTSTRAP_MODELS: ReadonlyArray<{
     name: 'spam-detector',
     family: 'lr',
     hyperParameters: { refit: true },
-    featurizer: { windowChars: BOOTSTRAP_FEATURES.windowChars },
+    featurizer: { windowChars: BOOTSTRAP_FEATURES.windowChars, lengthPrior: true },
     description: 'Spam/phishing detector: logistic regression on hashed word and character n-grams (SpamAssassin corpus and short everyday messages).',
   },
   {
     name: 'spam-detector-nb',
     family: 'nb',
-    featurizer: { maxChars: 3000, windowChars: BOOTSTRAP_FEATURES.windowChars },
+    featurizer: { maxChars: 3000, windowChars: BOOTSTRAP_FEATURES.windowChars, lengthPrior: true },
     description: 'Spam/phishing detector: complement naive Bayes on hashed n-grams (SpamAssassin corpus and short everyday messages), a second opinion with another inductive bias.',
   },
 ];

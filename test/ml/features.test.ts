@@ -235,11 +235,26 @@ describe('textViews', () => {
     for (const word of words.split(' ')) assert.ok(windows.some((w) => w.split(' ').includes(word)), word);
   });
 
+  it('lengthPrior adds one feature per length class, the same for texts of one class', () => {
+    const plain = createFeaturizer({ ...DEFAULT_FEATURIZER, dimsLog2: 16 });
+    const prior = createFeaturizer({ ...DEFAULT_FEATURIZER, dimsLog2: 16, lengthPrior: true });
+    const extra = (text: string): number[] => {
+      const base = new Set(plain.featurize(text).indices);
+      return [...prior.featurize(text).indices].filter((i) => !base.has(i));
+    };
+    assert.equal(extra('see you at six').length, 1);
+    assert.deepEqual(extra('see you at six'), extra('call me at ten')); // 14 characters each
+    assert.notDeepEqual(extra('see you at six'), extra('see you at six tomorrow at the station near the park'));
+    const weights = Float32Array.from({ length: prior.dims }, (_, i) => Math.sin(i));
+    assert.ok(Math.abs(prior.linearScore('see you at six', weights) - sparseDot(prior.featurize('see you at six'), weights)) < 1e-6);
+    assert.throws(() => createFeaturizer({ ...DEFAULT_FEATURIZER, lengthPrior: 1 as unknown as boolean }), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.lengthPrior');
+  });
+
   it('windowChars is 0 or from 64 to 100000; a config without it reads 0', () => {
     assert.throws(() => createFeaturizer({ ...DEFAULT_FEATURIZER, windowChars: 10 }), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.windowChars');
     assert.throws(() => createFeaturizer({ ...DEFAULT_FEATURIZER, windowChars: 1.5 }), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.windowChars');
-    const { windowChars: _, ...legacy } = DEFAULT_FEATURIZER;
-    assert.deepEqual(withFeaturizerDefaults(legacy), { ...legacy, windowChars: 0 });
+    const { windowChars: _, lengthPrior: __, ...legacy } = DEFAULT_FEATURIZER;
+    assert.deepEqual(withFeaturizerDefaults(legacy), { ...legacy, windowChars: 0, lengthPrior: false });
     assert.equal(createFeaturizer(legacy).dims, createFeaturizer(DEFAULT_FEATURIZER).dims);
   });
 });

@@ -97,10 +97,12 @@ describe('model format: manifests written before the obfuscation folds and windo
     const old = JSON.parse(JSON.stringify(manifest)) as Record<string, Record<string, unknown>>;
     for (const step of later) delete old.normalization![step];
     delete old.featurizer!.windowChars;
+    delete old.featurizer!.lengthPrior;
     assert.deepEqual(Object.keys(old.normalization!).sort(), ['collapseSpacedLetters', 'collapseWhitespace', 'foldConfusables', 'lowercase', 'nfkc', 'stripInvisible']);
     const loaded = deserializeModel(old, weights.slice(), sha256);
     for (const step of later) assert.equal(loaded.normalization[step as keyof typeof loaded.normalization], false);
     assert.equal(loaded.featurizer.windowChars, 0);
+    assert.equal(loaded.featurizer.lengthPrior, false);
     // Obfuscated probes too: the folds an old model never had stay off.
     const probes = [...probe, 'FR33 m0ney cl<!-- -->ick', 'Pyvpx urer gb pynvz lbhe cevmr', btoa('free money winner click now')];
     assert.deepEqual(predictBatch(loaded, probes), predictBatch(model, probes));
@@ -124,7 +126,7 @@ describe('model format: manifests written before the obfuscation folds and windo
       labels: data.train.labels,
     };
     const { model: windowed } = trainTextClassifier(
-      { family: 'logistic-regression', featurizer: { dimsLog2: 12, windowChars: 64 }, normalization: { decodeEncodings: true, foldLeetspeak: true, joinSplitWords: true, foldLookalikes: true, stripCombiningMarks: true } },
+      { family: 'logistic-regression', featurizer: { dimsLog2: 12, windowChars: 64, lengthPrior: true }, normalization: { decodeEncodings: true, foldLeetspeak: true, joinSplitWords: true, foldLookalikes: true, stripCombiningMarks: true } },
       { train: long, validation: data.validation },
     );
     assert.equal(typeof windowed.calibration.windowOffset, 'number');
