@@ -80,7 +80,8 @@ describe('dashboard in a browser', () => {
       const built = spawnSync('npm', ['run', 'build:web'], { cwd: REPO_ROOT, encoding: 'utf8' });
       assert.equal(built.status, 0, built.stderr);
     }
-    platform = await openTestPlatform('sqlite', { WARDEN_WORKER_CONCURRENCY: '1' });
+    // Findings never start retrains here: the page flows below count versions.
+    platform = await openTestPlatform('sqlite', { WARDEN_WORKER_CONCURRENCY: '1', WARDEN_REDTEAM_RETRAIN_THRESHOLD: '100000' });
     await platform.services.datasets.registerRows(syntheticRows(300), { name: 'mail', origin: 'upload' });
     // No auto-stage: the test decides what reaches Production, through the page.
     for (const name of ['mail-spam', 'mail-spam-nb']) await call('POST', '/models', { name, task: 'spam', policy: { enabled: false } });
@@ -242,6 +243,22 @@ describe('dashboard in a browser', () => {
     });
     assert.equal(refused, 403);
     assert.deepEqual(problems.splice(0).map((p) => /status of 403/.test(p)), [true], 'the browser logs the refusal itself');
+    await page.close();
+  });
+
+  it('shows a red-team campaign, its success rate per family and the ledger, when the server has the red team', async (t) => {
+    const routes = (await call('GET', '/docs/json')).paths as Record<string, unknown>;
+    if (!('/redteam/campaigns' in routes)) return t.skip('this server has no red team');
+    const started = await call('POST', '/redteam/campaigns', { model: 'mail-spam', version: 1, maxInputs: 10, queryBudget: 20, seed: 1 });
+    const done = await waitForJob(platform.services.jobs, String(started.jobId));
+    assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
+    const page = await newPage();
+    await signIn(page, await platform.token('viewer'));
+    await page.goto(`${base}/#/redteam`);
+    await page.getByTestId('campaigns-table').filter({ hasText: 'mail-spam v1.0' }).waitFor();
+    await page.getByTestId('family-rates').waitFor();
+    await page.getByTestId('vulnerability-ledger').or(page.getByText('The ledger is empty')).first().waitFor();
+    await shot(page, '17-redteam-campaign');
     await page.close();
   });
 

@@ -161,11 +161,18 @@ function FamilyRates({ campaign }: { campaign: Loose | undefined }) {
   );
 }
 
+/** Ledger rows shown: enough to read, not a page of thousands. */
+const LEDGER_ROWS = 50;
+
 function Ledger({ data }: { data: unknown }) {
   const entries = listOf(data, 'vulnerabilities');
   if (entries === undefined) return <JsonView value={data} />;
   if (entries.length === 0) return <p className="muted">The ledger is empty: no attack has evaded a model yet.</p>;
   return (
+    <>
+    <p className="muted small">
+      {entries.length > LEDGER_ROWS ? `The newest ${LEDGER_ROWS} of ${entries.length} entries.` : `${entries.length} entries.`} Hover a text for the original it came from.
+    </p>
     <table data-testid="vulnerability-ledger">
       <thead>
         <tr>
@@ -179,7 +186,7 @@ function Ledger({ data }: { data: unknown }) {
         </tr>
       </thead>
       <tbody>
-        {entries.map((v) => (
+        {entries.slice(0, LEDGER_ROWS).map((v) => (
           <tr key={text(v.id)}>
             <td>{when(v.createdAt)}</td>
             <td>
@@ -198,6 +205,7 @@ function Ledger({ data }: { data: unknown }) {
         ))}
       </tbody>
     </table>
+    </>
   );
 }
 
