@@ -1,0 +1,5 @@
+/** Retraining: trigger signals, the policy, evidence, cron schedules and the arbitration into one decision. */
+export * from './policy.js';
+export * from './evidence.js';
+export * from './schedule.js';
+export * from './arbitration.js';
