@@ -306,7 +306,7 @@ export class ServingService {
     }
   }
 
-  /** A request `arm` failed to answer, in the prediction log (the guardrails read it) and the metrics; the first failure of an arm's load is logged with its error. */
+  /** A request `arm` failed to answer, in the prediction log (the guardrails read it) and the metrics; an arm's first failure is logged with its error, the rest only counted. */
   private recordFailure(model: string, arm: LiveArmState, request: PredictRequest, started: number, error: unknown): void {
     const code = codeOf(error);
     this.deps.predictionLog.recordFailure({
