@@ -318,6 +318,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     events.subscribe('alert-fired', async (event) => void (await notifier.onAlertEvent(event)), { group: 'alert-notifications' });
     events.subscribe('alert-resolved', async (event) => void (await notifier.onAlertEvent(event)), { group: 'alert-notifications' });
     events.subscribe('redteam-failed', async (event) => void (await services.alerts.onRedTeamFailed(event)), { group: 'alerts-on-redteam' });
+    events.subscribe('stage-changed', async (event) => void (await services.alerts.onStageChanged(event)), { group: 'alerts-on-stage-changed' });
 
     const generatedAdminToken = options.apiChild ? undefined : await services.auth.ensureBootstrapAdmin(config.adminToken);
     if (generatedAdminToken !== undefined) saveAdminToken(config.home, generatedAdminToken);

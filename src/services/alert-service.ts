@@ -10,6 +10,7 @@ import {
   alertFingerprint,
   decideObservation,
   planSilence,
+  retireAlert,
   ruleApplies,
   validateRules,
   validateSignal,
@@ -27,7 +28,7 @@ import { alertFiredEvent, alertResolvedEvent } from '../domain/events.js';
 import { decodePageToken, encodePageToken } from '../domain/jobs.js';
 import type { AlertStore } from '../domain/ports/alert-store.js';
 import type { Clock, IdGenerator } from '../domain/ports/clock.js';
-import type { DomainEvents, RedTeamFailedEvent } from '../domain/ports/domain-events.js';
+import type { DomainEvents, RedTeamFailedEvent, StageChangedEvent } from '../domain/ports/domain-events.js';
 
 export interface AlertServiceDeps {
   readonly store: AlertStore;
@@ -114,6 +115,30 @@ export class AlertService {
       details: { campaignId: event.campaignId, verdict: event.verdict, attackSuccessRate: event.attackSuccessRate, newVulnerabilities: event.newVulnerabilities, task: event.task },
       at: event.at,
     });
+  }
+
+  /**
+   * A version that leaves Production is no longer observed: its open episodes resolve as
+   * `retired` (alert-resolved is raised), so they do not stay open for ever. Idempotent.
+   */
+  async onStageChanged(event: Pick<StageChangedEvent, 'model' | 'version' | 'from' | 'to'>): Promise<Alert[]> {
+    if (event.from !== 'Production' || event.to === 'Production') return [];
+    const open = (await this.deps.store.list({ state: 'open', model: event.model, limit: MAX_ALERT_PAGE })).filter((alert) => alert.version === event.version);
+    const retired: Alert[] = [];
+    for (const alert of open) {
+      for (let attempt = 1; attempt <= DECISION_ATTEMPTS; attempt++) {
+        const stored = await this.deps.store.get(alert.id);
+        if (stored === undefined || stored.alert.state !== 'open') break;
+        const next = retireAlert(stored.alert, this.deps.clock.now());
+        if (await this.deps.store.update(next, stored.revision)) {
+          this.deps.events?.announceRecorded(alertResolvedEvent(next));
+          retired.push(next);
+          break;
+        }
+      }
+    }
+    if (retired.length > 0) this.deps.log?.('info', 'alerts of a version that left Production retired', { model: event.model, version: event.version, alerts: retired.map((a) => a.id) });
+    return retired;
   }
 
   private async apply(rule: AlertRule, signal: AlertSignal, silences: readonly Silence[], now: number): Promise<AlertOutcome> {

@@ -27,7 +27,7 @@ function firing(model: string, overrides: Partial<AlertSignal> = {}): Alert {
 }
 
 function resolved(alert: Alert, at: number): Alert {
-  return { ...alert, state: 'resolved', resolvedAt: at, lastSeenAt: at, clearStreak: drift.clearAfter };
+  return { ...alert, state: 'resolved', resolvedAt: at, resolution: 'cleared', lastSeenAt: at, clearStreak: drift.clearAfter };
 }
 
 export function alertStoreContract(name: string, createFixture: () => Promise<AlertStoreFixture>): void {

@@ -155,6 +155,7 @@ describe('alert episodes over a replayed stream', () => {
     const resolved = transitions[1]!.alert;
     assert.equal(resolved.id, fired.id, 'the same episode resolves');
     assert.equal(resolved.breaches, 10);
+    assert.equal(resolved.resolution, 'cleared');
     // One signal a minute, accuracy every other one: breaches at minutes 10, 12, …, 28; clear at 30, 32, 34 → resolved at the third clear.
     assert.equal(resolved.firedAt, T0 + 10 * MINUTE);
     assert.equal(resolved.resolvedAt, T0 + 34 * MINUTE);

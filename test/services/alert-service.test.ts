@@ -129,6 +129,20 @@ for (const kind of STORE_KINDS) {
       assert.equal((await alerts.list({ model: 'paged' })).alerts.length, 3, 'the valid first signal was not applied either');
     });
 
+    it('a version leaving Production retires its open alerts (resolved, with the event); other versions and stage moves are untouched', async () => {
+      const clock = steppedClock(1_800_000_000_000);
+      const alerts = new AlertService({ store: new SqlAlertStore(test.database), clock, ids: randomIds });
+      await alerts.observe(accuracy('retire', 0.7));
+      await alerts.observe({ ...accuracy('retire', 0.7), version: 4 });
+      assert.deepEqual(await alerts.onStageChanged({ model: 'retire', version: 3, from: 'Staging', to: 'Archived' }), [], 'not a Production exit');
+      clock.advance(MINUTE);
+      const retired = await alerts.onStageChanged({ model: 'retire', version: 3, from: 'Production', to: 'Archived' });
+      assert.deepEqual(retired.map((a) => [a.version, a.state, a.resolution, a.resolvedAt]), [[3, 'resolved', 'retired', clock.now()]]);
+      assert.deepEqual(await alerts.onStageChanged({ model: 'retire', version: 3, from: 'Production', to: 'Archived' }), [], 'a redelivered event changes nothing');
+      assert.deepEqual((await alerts.list({ model: 'retire', state: 'open' })).alerts.map((a) => a.version), [4]);
+      assert.deepEqual((await recorded('retire')).map((e) => [e.type, e.version]), [['alert-fired', 3], ['alert-fired', 4], ['alert-resolved', 3]]);
+    });
+
     it('a red-team failure event fails the model red-team rule', async () => {
       const clock = steppedClock(1_800_000_000_000);
       const alerts = new AlertService({ store: new SqlAlertStore(test.database), clock, ids: randomIds });

@@ -6,7 +6,7 @@
  * configuration, so only an admin sees even their origins.
  */
 import { Type } from '@sinclair/typebox';
-import { ALERT_SEVERITIES, ALERT_STATES, SIGNAL_KINDS, webhookView, type Alert, type AlertRule, type Silence, type SilenceRequest } from '../../domain/alerts/index.js';
+import { ALERT_RESOLUTIONS, ALERT_SEVERITIES, ALERT_STATES, SIGNAL_KINDS, webhookView, type Alert, type AlertRule, type Silence, type SilenceRequest } from '../../domain/alerts/index.js';
 import { WEBHOOK_FORMATS } from '../../domain/alerts/notifications.js';
 import { MAX_ALERT_PAGE, type AlertListQuery } from '../../services/alert-service.js';
 import type { RouteModule } from '../app-deps.js';
@@ -35,6 +35,7 @@ const AlertSchema = Type.Object({
   lastBreachAt: Type.Integer(),
   lastSeenAt: Type.Integer(),
   resolvedAt: Nullable(Type.Integer()),
+  resolution: Nullable(StringEnum(ALERT_RESOLUTIONS, { description: 'cleared: the condition cleared; retired: the version left Production' })),
   breaches: Type.Integer(),
   clearStreak: Type.Integer(),
   ackedAt: Nullable(Type.Integer()),

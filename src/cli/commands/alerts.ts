@@ -30,7 +30,7 @@ function showAlert(alert: Alert): string {
     ['summary', alert.summary],
     ['fired', time(alert.firedAt)],
     ['last breach', time(alert.lastBreachAt)],
-    ['resolved', alert.resolvedAt === null ? '' : time(alert.resolvedAt)],
+    ['resolved', alert.resolvedAt === null ? '' : `${time(alert.resolvedAt)}${alert.resolution === 'retired' ? ' (retired: the version left Production)' : ''}`],
     ['breaches', alert.breaches],
     ['acknowledged', alert.ackedAt === null ? '' : `${time(alert.ackedAt)} by ${alert.ackedBy ?? ''}`],
     ['silenced by', alert.silencedBy ?? ''],

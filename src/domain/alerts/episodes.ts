@@ -12,6 +12,14 @@ import { silenceMatches, type Silence } from './silences.js';
 export const ALERT_STATES = ['open', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
+/**
+ * Why an episode resolved: its condition `cleared` (the rule's clear streak), or it was
+ * `retired` because the version it watched stopped serving (left Production), so nothing will
+ * observe it again.
+ */
+export const ALERT_RESOLUTIONS = ['cleared', 'retired'] as const;
+export type AlertResolution = (typeof ALERT_RESOLUTIONS)[number];
+
 export interface Alert {
   readonly id: string;
   readonly fingerprint: string;
@@ -33,6 +41,7 @@ export interface Alert {
   /** The latest observation of any verdict. */
   readonly lastSeenAt: number;
   readonly resolvedAt: number | null;
+  readonly resolution: AlertResolution | null;
   /** Breaching observations in this episode (the first included). */
   readonly breaches: number;
   /** Clear observations in a row since the last breach. */
@@ -95,7 +104,7 @@ export function decideObservation(rule: AlertRule, signal: AlertSignal, context:
     }
     const clearStreak = open.clearStreak + 1;
     if (clearStreak >= rule.clearAfter) {
-      return { action: 'resolve', alert: { ...open, state: 'resolved', resolvedAt: observedAt, lastSeenAt: observedAt, clearStreak } };
+      return { action: 'resolve', alert: { ...open, state: 'resolved', resolvedAt: observedAt, resolution: 'cleared', lastSeenAt: observedAt, clearStreak } };
     }
     return { action: 'clearing', alert: { ...open, lastSeenAt: observedAt, clearStreak } };
   }
@@ -118,6 +127,7 @@ export function decideObservation(rule: AlertRule, signal: AlertSignal, context:
       lastBreachAt: observedAt,
       lastSeenAt: observedAt,
       resolvedAt: null,
+      resolution: null,
       breaches: 1,
       clearStreak: 0,
       ackedAt: null,
@@ -129,6 +139,11 @@ export function decideObservation(rule: AlertRule, signal: AlertSignal, context:
 
 function observed(rule: AlertRule, signal: AlertSignal): Pick<Alert, 'summary' | 'value' | 'baseline' | 'details'> {
   return { summary: describeSignal(rule, signal), value: signal.value, baseline: signal.baseline ?? null, details: signal.details ?? {} };
+}
+
+/** An open episode of a version that no longer serves, resolved as `retired` at `now`; anything else unchanged. */
+export function retireAlert(alert: Alert, now: number): Alert {
+  return alert.state === 'open' ? { ...alert, state: 'resolved', resolvedAt: now, resolution: 'retired' } : alert;
 }
 
 /** Acknowledged by `actor` at `now`; an alert already acknowledged keeps its first acknowledgement. */

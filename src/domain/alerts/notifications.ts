@@ -125,6 +125,7 @@ function alertJson(alert: Alert): JsonObject {
     details: alert.details,
     firedAt: alert.firedAt,
     resolvedAt: alert.resolvedAt,
+    resolution: alert.resolution ?? null,
     breaches: alert.breaches,
   };
 }
