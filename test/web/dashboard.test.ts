@@ -259,6 +259,16 @@ describe('dashboard in a browser', () => {
     await page.getByTestId('family-rates').waitFor();
     await page.getByTestId('vulnerability-ledger').or(page.getByText('The ledger is empty')).first().waitFor();
     await shot(page, '17-redteam-campaign');
+    // The models table shows the campaign's verdict as the model's red-team health.
+    await page.goto(`${base}/#/models`);
+    await page.getByTestId('models-table').locator('tr').filter({ has: page.getByRole('link', { name: 'mail-spam', exact: true }) }).filter({ hasText: /red team: (evaded|held)/ }).waitFor();
+    await shot(page, '18-models-with-health');
+    // With alerting, the evasion is an alert episode on the Alerts page.
+    if ('/alerts' in routes) {
+      await page.goto(`${base}/#/alerts`);
+      await page.getByTestId('alerts-table').filter({ hasText: 'mail-spam' }).waitFor();
+      await shot(page, '19-alerts-after-redteam');
+    }
     await page.close();
   });
 

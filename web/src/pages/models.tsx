@@ -16,12 +16,26 @@ function firingFor(alerts: unknown, model: string): number | undefined {
   }).length;
 }
 
-function Health({ model, inFlight, alerts, hasAlerts, hasRedTeam, hasMonitoring }: { model: StatusModel; inFlight: Deployment | undefined; alerts: unknown; hasAlerts: boolean | undefined; hasRedTeam: boolean | undefined; hasMonitoring: boolean | undefined }) {
+/** The verdict of the model's newest finished campaign, when this server has the red team. */
+function latestVerdict(campaigns: unknown, model: string): string | undefined {
+  const list = typeof campaigns === 'object' && campaigns !== null ? (campaigns as { campaigns?: unknown }).campaigns : undefined;
+  if (!Array.isArray(list)) return undefined;
+  const found = list.find((c) => {
+    const campaign = c as { model?: unknown; verdict?: unknown };
+    return campaign.model === model && typeof campaign.verdict === 'string';
+  }) as { verdict: string } | undefined;
+  return found?.verdict;
+}
+
+function Health({ model, inFlight, alerts, campaigns, hasAlerts, hasRedTeam, hasMonitoring }: { model: StatusModel; inFlight: Deployment | undefined; alerts: unknown; campaigns: unknown; hasAlerts: boolean | undefined; hasRedTeam: boolean | undefined; hasMonitoring: boolean | undefined }) {
+  const verdict = latestVerdict(campaigns, model.name);
   const firing = hasAlerts ? firingFor(alerts, model.name) : undefined;
   const missing = [hasAlerts === false && 'alerts', hasMonitoring === false && 'drift', hasRedTeam === false && 'red team'].filter(Boolean).join(', ');
   return (
     <div className="health">
       {model.flags.includes('no-production') && <Badge kind="warn">no Production</Badge>}
+      {model.flags.includes('redteam-failed') && <Badge kind="bad">red team: evaded</Badge>}
+      {hasRedTeam && !model.flags.includes('redteam-failed') && verdict !== undefined && <Badge kind={verdict === 'evaded' ? 'bad' : verdict === 'held' ? 'ok' : 'muted'}>red team: {verdict}</Badge>}
       {inFlight !== undefined && (
         <a href={href('deployments', inFlight.id)}>
           <Badge kind="info">
@@ -46,6 +60,7 @@ export function ModelsPage() {
   const hasRedTeam = useRoute('GET /redteam/campaigns');
   const hasMonitoring = useRoute('GET /monitoring/{model}');
   const alerts = useApi<unknown>(hasAlerts ? '/alerts' : null, 30_000);
+  const campaigns = useApi<unknown>(hasRedTeam ? '/redteam/campaigns' : null, 30_000);
   return (
     <>
       <h1>Models</h1>
@@ -103,6 +118,7 @@ export function ModelsPage() {
                             model={model}
                             inFlight={deployments.data?.deployments.find((d) => d.model === model.name)}
                             alerts={alerts.data}
+                            campaigns={campaigns.data}
                             hasAlerts={hasAlerts}
                             hasRedTeam={hasRedTeam}
                             hasMonitoring={hasMonitoring}
