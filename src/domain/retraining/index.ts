@@ -3,3 +3,4 @@ export * from './policy.js';
 export * from './evidence.js';
 export * from './schedule.js';
 export * from './arbitration.js';
+export * from './decisions.js';

@@ -13,6 +13,7 @@ import type { PredictionsTables } from './tables/predictions-tables.js';
 import type { DeploymentsTables } from './tables/deployments-tables.js';
 import type { RedTeamTables } from './tables/redteam-tables.js';
 import type { AlertsTables } from './tables/alerts-tables.js';
+import type { RetrainingTables } from './tables/retraining-tables.js';
 
 // Each area adds its tables interface to this intersection.
-export type DatabaseSchema = RegistryTables & TrackingTables & DatasetsTables & JobsTables & ArtifactsTables & EventsTables & PredictionsTables & DeploymentsTables & RedTeamTables & AlertsTables;
+export type DatabaseSchema = RegistryTables & TrackingTables & DatasetsTables & JobsTables & ArtifactsTables & EventsTables & PredictionsTables & DeploymentsTables & RedTeamTables & AlertsTables & RetrainingTables;

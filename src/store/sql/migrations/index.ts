@@ -17,6 +17,7 @@ import { deploymentsMigration } from './0013-deployments.js';
 import { redteamMigration } from './0014-redteam.js';
 import { alertsMigration } from './0015-alerts.js';
 import { predictionErrorsMigration } from './0016-prediction-errors.js';
+import { retrainingMigration } from './0017-retraining.js';
 
 /**
  * The one migration stream for SQLite and PostgreSQL, in order. Append only:
@@ -39,6 +40,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0014-redteam', redteamMigration],
   ['0015-alerts', alertsMigration],
   ['0016-prediction-errors', predictionErrorsMigration],
+  ['0017-retraining', retrainingMigration],
 ];
 
 class InCodeMigrationProvider implements MigrationProvider {
