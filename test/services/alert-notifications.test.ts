@@ -121,7 +121,7 @@ for (const [kind, queueKind] of [
         const alertId = fired!.alert!.id;
 
         const opsRequests = () => hook.received.filter((r) => r.path.startsWith('/ops'));
-        await until(() => opsRequests().length >= 3, 'three attempts at the ops webhook', { timeoutMs: 30_000 });
+        await until(() => opsRequests().length >= 3, 'three attempts at the ops webhook', { timeoutMs: 60_000 });
         const attempts = opsRequests().slice(0, 3);
         assert.deepEqual(attempts.map((r) => r.answered), [500, 500, 200]);
         for (const attempt of attempts) {
@@ -137,7 +137,7 @@ for (const [kind, queueKind] of [
         assert.equal(body.type, 'alert-fired');
         assert.deepEqual([body.alert.id, body.alert.rule, body.alert.model, body.alert.severity, body.alert.state], [alertId, 'accuracy-drop', 'hooked', 'critical', 'open']);
 
-        const slack = await until(() => hook.received.find((r) => r.path.startsWith('/slack')), 'the Slack webhook');
+        const slack = await until(() => hook.received.find((r) => r.path.startsWith('/slack')), 'the Slack webhook', { timeoutMs: 60_000 });
         const slackBody = JSON.parse(slack.body);
         assert.match(slackBody.text, /\[CRITICAL\] accuracy-drop fired for hooked v3: accuracy of hooked v3 is 0.874, 8.0 % below its baseline 0.950/);
         assert.ok(Array.isArray(slackBody.blocks));
@@ -145,9 +145,9 @@ for (const [kind, queueKind] of [
 
         const jobs = (await wiring.jobs.list({ kind: 'notify-webhook', limit: 50 })).items;
         const byHook = (name: string, transition = 'fired') => jobs.find((j) => j.payload.webhook === name && j.payload.transition === transition);
-        const ops = await jobEnded(wiring.jobs, byHook('ops')!.id);
+        const ops = await jobEnded(wiring.jobs, byHook('ops')!.id, 60_000);
         assert.deepEqual([ops.state, ops.attempts], ['succeeded', 3]);
-        const gone: Job = await jobEnded(wiring.jobs, byHook('gone')!.id);
+        const gone: Job = await jobEnded(wiring.jobs, byHook('gone')!.id, 60_000);
         assert.deepEqual([gone.state, gone.attempts], ['failed', 1], 'a 404 is not retried');
         assert.match(gone.error?.message ?? '', /webhook gone answered 404/);
         for (const job of [ops, gone]) {
@@ -157,7 +157,7 @@ for (const [kind, queueKind] of [
 
         // Accuracy recovers: three clear windows resolve it, and the resolution is delivered too.
         for (let i = 0; i < 3; i++) await wiring.alerts.observe(drop('hooked', 0.95));
-        const resolved = await until(() => hook.received.find((r) => r.path.startsWith('/ops') && r.headers['x-warden-event'] === 'alert-resolved'), 'the resolution at the ops webhook', { timeoutMs: 20_000 });
+        const resolved = await until(() => hook.received.find((r) => r.path.startsWith('/ops') && r.headers['x-warden-event'] === 'alert-resolved'), 'the resolution at the ops webhook', { timeoutMs: 60_000 });
         assert.ok(verifies(resolved, SECRET));
         assert.deepEqual([JSON.parse(resolved.body).alert.state, JSON.parse(resolved.body).alert.id], ['resolved', alertId]);
 
