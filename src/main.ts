@@ -243,6 +243,8 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       clock: systemClock,
       recipes,
       vulnerabilityUses: { markUsed: (trigger, model, version) => redteamStore.markUsed(trigger, model, version, systemClock.now()) },
+      // The red team is built after training (it queues retrains): bound late.
+      robustness: { evidence: (input) => services.redteam.robustnessEvidence(input) },
       trainers: [
         new BuiltinTrainer({ sha256: sha256Hex, now: () => performance.now(), yieldTurn: () => new Promise((resolve) => setImmediate(resolve)) }),
         // Off unless the operator allowlisted programs (WARDEN_EXTERNAL_TRAINERS).

@@ -51,7 +51,7 @@ import {
   type VulnerabilityState,
   type VulnerabilityView,
 } from '../domain/redteam/index.js';
-import type { ModelVersion, RegisteredModel } from '../domain/registry/index.js';
+import type { ModelVersion, RegisteredModel, RobustnessEvidence } from '../domain/registry/index.js';
 import { combineHashes, createRng, hashString, predictBatch, type TextClassifier } from '../ml/index.js';
 import { ATTACK_FAMILIES, type Attack, type AttackFamily } from '../ml/redteam/attack.js';
 import type { ComparisonService } from './comparison-service.js';
@@ -345,47 +345,11 @@ export class RedTeamService {
     if (attacks.length === 0) throw invalid('families', `no attack of ${settings.families.join(', ')} is in this build`);
     ctx.log(`${campaign.model} ${campaign.semver}: ${inputs.length} malicious inputs (${settings.source}), ${attacks.length} attacks of ${settings.families.join(', ')}, threshold ${classifier.threshold}`);
 
-    const score = (texts: readonly string[]) => predictBatch(classifier, texts).map((p) => p.probability);
-    const originals = score(inputs);
-    const tried = originals.map((p) => p >= classifier.threshold);
-    const attempts: AttackAttempt[][] = inputs.map(() => []);
-    const evasions: Evasion[] = [];
-    const triedIndexes = inputs.flatMap((_, i) => (tried[i] ? [i] : []));
-    ctx.log(`${triedIndexes.length} of ${inputs.length} inputs are caught before any attack (the others are skipped)`);
-    const total = Math.max(1, attacks.length * triedIndexes.length);
-    let done = 0;
-    const report = (attack: Attack) =>
-      ctx.reportProgress({ fraction: Math.min(0.9, (0.9 * done) / total), phase: 'attacking', step: done, totalSteps: total, message: `${attack.family}: ${attack.id}` });
-
-    for (const attack of attacks) {
-      ctx.signal.throwIfAborted();
-      report(attack);
-      if (attack.kind === 'transform') {
-        const adversarial = triedIndexes.map((i) => attack.apply(inputs[i]!, createRng(inputSeed(settings.seed, attack.id, i))));
-        const scores = score(adversarial);
-        triedIndexes.forEach((i, k) => {
-          const evaded = scores[k]! < classifier.threshold;
-          attempts[i]!.push({ attack: attack.id, family: attack.family, evaded, queries: 1 });
-          if (evaded) evasions.push({ attack, input: i, adversarial: adversarial[k]!, score: scores[k]!, chain: [attack.id] });
-        });
-        done += triedIndexes.length;
-      } else {
-        for (const i of triedIndexes) {
-          ctx.signal.throwIfAborted();
-          const result = await attack.run(inputs[i]!, score, { queryBudget: settings.queryBudget, threshold: classifier.threshold, rng: createRng(inputSeed(settings.seed, attack.id, i)) });
-          // The search counts the original too; the campaign counts each original once per input.
-          attempts[i]!.push({ attack: attack.id, family: attack.family, evaded: result.evaded, queries: Math.max(0, result.queries - 1) });
-          if (result.evaded) evasions.push({ attack, input: i, adversarial: result.adversarial, score: result.score, chain: [attack.id, ...result.chain] });
-          done += 1;
-          if (done % 10 === 0) report(attack);
-          await yieldTurn();
-        }
-      }
-      // Transforms of a few hundred texts take milliseconds; let heartbeats and requests through between attacks.
-      await yieldTurn();
-    }
-    const outcomes: InputOutcome[] = inputs.map((_, i) => ({ skipped: !tried[i], attempts: attempts[i]! }));
-    const scored = scoreCampaign(outcomes, attacks);
+    const { evasions, scored } = await this.runAttacks(classifier, inputs, attacks, settings, {
+      signal: ctx.signal,
+      log: (line) => ctx.log(line),
+      progress: (done, total, attack) => ctx.reportProgress({ fraction: Math.min(0.9, (0.9 * done) / total), phase: 'attacking', step: done, totalSteps: total, message: `${attack.family}: ${attack.id}` }),
+    });
 
     ctx.reportProgress({ fraction: 0.92, phase: 'recording', message: `${evasions.length} evasions` });
     const recorded = await ctx.once('findings', async () => {
@@ -422,6 +386,93 @@ export class RedTeamService {
     const results = { ...scored, examples: examplesOf(evasions, inputs), threshold: classifier.threshold };
     const now = this.deps.clock.now();
     return { ...campaign, state: 'succeeded', verdict: campaignVerdict(results), results, findings, error: null, finishedAt: now };
+  }
+
+  /**
+   * Every attack on every input the model catches (the others are skipped): each transform
+   * once per input, a search within its budget. Pure of storage: campaigns and the promotion
+   * gate both run it.
+   */
+  private async runAttacks(
+    classifier: TextClassifier,
+    inputs: readonly string[],
+    attacks: readonly Attack[],
+    settings: Pick<CampaignSettings, 'seed' | 'queryBudget'>,
+    hooks: { signal?: AbortSignal; log?: (line: string) => void; progress?: (done: number, total: number, attack: Attack) => void } = {},
+  ): Promise<{ evasions: Evasion[]; scored: ReturnType<typeof scoreCampaign> }> {
+    const score = (texts: readonly string[]) => predictBatch(classifier, texts).map((p) => p.probability);
+    const originals = score(inputs);
+    const tried = originals.map((p) => p >= classifier.threshold);
+    const attempts: AttackAttempt[][] = inputs.map(() => []);
+    const evasions: Evasion[] = [];
+    const triedIndexes = inputs.flatMap((_, i) => (tried[i] ? [i] : []));
+    hooks.log?.(`${triedIndexes.length} of ${inputs.length} inputs are caught before any attack (the others are skipped)`);
+    const total = Math.max(1, attacks.length * triedIndexes.length);
+    let done = 0;
+    for (const attack of attacks) {
+      hooks.signal?.throwIfAborted();
+      hooks.progress?.(done, total, attack);
+      if (attack.kind === 'transform') {
+        const adversarial = triedIndexes.map((i) => attack.apply(inputs[i]!, createRng(inputSeed(settings.seed, attack.id, i))));
+        const scores = score(adversarial);
+        triedIndexes.forEach((i, k) => {
+          const evaded = scores[k]! < classifier.threshold;
+          attempts[i]!.push({ attack: attack.id, family: attack.family, evaded, queries: 1 });
+          if (evaded) evasions.push({ attack, input: i, adversarial: adversarial[k]!, score: scores[k]!, chain: [attack.id] });
+        });
+        done += triedIndexes.length;
+      } else {
+        for (const i of triedIndexes) {
+          hooks.signal?.throwIfAborted();
+          const result = await attack.run(inputs[i]!, score, { queryBudget: settings.queryBudget, threshold: classifier.threshold, rng: createRng(inputSeed(settings.seed, attack.id, i)) });
+          // The search counts the original too; the campaign counts each original once per input.
+          attempts[i]!.push({ attack: attack.id, family: attack.family, evaded: result.evaded, queries: Math.max(0, result.queries - 1) });
+          if (result.evaded) evasions.push({ attack, input: i, adversarial: result.adversarial, score: result.score, chain: [attack.id, ...result.chain] });
+          done += 1;
+          if (done % 10 === 0) hooks.progress?.(done, total, attack);
+          await yieldTurn();
+        }
+      }
+      // Transforms of a few hundred texts take milliseconds; let heartbeats and requests through between attacks.
+      await yieldTurn();
+    }
+    const outcomes: InputOutcome[] = inputs.map((_, i) => ({ skipped: !tried[i], attempts: attempts[i]! }));
+    return { evasions, scored: scoreCampaign(outcomes, attacks) };
+  }
+
+  /**
+   * The evidence of the promotion policy's robustness gate: the candidate attacked by every
+   * family on (up to 200 of) its malicious held-out rows, the Production version attacked on
+   * the same inputs, and the task's used vulnerabilities replayed against the candidate.
+   * Null when there is nothing to attack.
+   */
+  async robustnessEvidence(input: { task: string; candidate: TextClassifier; heldOut: ReadonlyArray<{ readonly text: string; readonly label: number }>; champion: ModelVersion | null }): Promise<RobustnessEvidence | null> {
+    const inputs = input.heldOut.filter((r) => r.label === 1).slice(0, DEFAULT_MAX_INPUTS).map((r) => r.text);
+    if (inputs.length === 0 || this.deps.attacks.length === 0) return null;
+    const settings = { seed: 1, queryBudget: DEFAULT_QUERY_BUDGET };
+    const families = (scored: ReturnType<typeof scoreCampaign>) => Object.fromEntries(scored.perFamily.map((f) => [f.family, f.attackSuccessRate]));
+    const candidate = (await this.runAttacks(input.candidate, inputs, this.deps.attacks, settings)).scored;
+    let champion: RobustnessEvidence['champion'] = null;
+    if (input.champion !== null) {
+      try {
+        const loaded = await this.deps.models.loadVersion(input.champion);
+        champion = { version: input.champion.number, families: families((await this.runAttacks(loaded.classifier, inputs, this.deps.attacks, settings)).scored) };
+      } catch (error) {
+        this.deps.log?.('warn', 'the Production version could not be attacked for the robustness gate', { model: input.champion.model, version: input.champion.number, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    const used = await this.deps.store.listVulnerabilities({ task: input.task, state: 'used', limit: 10_000 });
+    const replayed = predictBatch(
+      input.candidate,
+      used.map((v) => v.adversarial),
+    );
+    return {
+      inputs: inputs.length,
+      attackSuccessRate: candidate.overall.attackSuccessRate,
+      families: families(candidate),
+      champion,
+      ledger: { replayed: used.length, evaded: replayed.filter((p) => p.probability < input.candidate.threshold).length },
+    };
   }
 
   /** The malicious texts a campaign attacks: the version's held-out rows, or the named dataset's, the first `maxInputs`. */

@@ -7,7 +7,8 @@ import { invalid, isWardenError } from '../domain/errors.js';
 import type { Job, JsonObject, JsonValue } from '../domain/jobs.js';
 import type { JobContext, JobQueue } from '../domain/ports/job-queue.js';
 import { RECIPE_AUTHOR_ROLE_TAG, RECIPE_AUTHOR_TAG, type Recipe } from '../domain/recipes.js';
-import { initiatorOf, type Initiator, type ModelVersion, type RegisteredModel } from '../domain/registry/index.js';
+import { initiatorOf, type Initiator, type ModelVersion, type RegisteredModel, type RobustnessEvidence } from '../domain/registry/index.js';
+import type { TextClassifier } from '../ml/index.js';
 import { isRole } from '../domain/auth.js';
 import type { MetricPoint } from '../domain/ports/trainer.js';
 import type { RecipeResolver } from './recipe-resolver.js';
@@ -52,6 +53,16 @@ export interface VulnerabilityTraining {
 export interface VulnerabilityUses {
   /** Idempotent; returns how many vulnerabilities the trigger names. */
   markUsed(triggerId: string, model: string, version: number): Promise<number>;
+}
+
+/** Attacks a newly trained model for its policy's robustness gate (implemented by the red team). */
+export interface RobustnessEvaluator {
+  evidence(input: {
+    readonly task: string;
+    readonly candidate: TextClassifier;
+    readonly heldOut: ReadonlyArray<{ readonly text: string; readonly label: number }>;
+    readonly champion: ModelVersion | null;
+  }): Promise<RobustnessEvidence | null>;
 }
 
 /** Warden's own actor: bootstrap and fresh-data retrains. */

@@ -21,12 +21,12 @@
 import { performance } from 'node:perf_hooks';
 import { WardenError } from '../domain/errors.js';
 import { describeFailure, jobAbortReason, type JsonValue } from '../domain/jobs.js';
-import { SPLIT_METHOD, describeDeduplication } from '../domain/datasets.js';
+import { SPLIT_METHOD, describeDeduplication, type DatasetRow } from '../domain/datasets.js';
 import type { JobContext } from '../domain/ports/job-queue.js';
 import type { ResourceMeter } from '../domain/ports/resource-meter.js';
 import type { TrainedModel, Trainer, TrainerArtifact, TrainerProgress } from '../domain/ports/trainer.js';
 import { RECIPE_AUTHOR_TAG, type Recipe } from '../domain/recipes.js';
-import { reportedEvidence, type StagingEvidence } from '../domain/registry/index.js';
+import { reportedEvidence, type ModelVersion, type StagingEvidence } from '../domain/registry/index.js';
 import { REGISTERING_STEPS, TRAINING_PROGRESS, fractionIn } from '../domain/training-phases.js';
 import type { ResourceUsage } from '../domain/tracking/run.js';
 import type { TextClassifier } from '../ml/index.js';
@@ -38,7 +38,7 @@ import type { RecipeResolver } from './recipe-resolver.js';
 import type { RegistryService } from './registry-service.js';
 import type { TrackingService } from './tracking-service.js';
 import type { TrainingData } from './training-data.js';
-import { actorOfInitiator, logJobMetrics, readPayload, recipeAuthorOf, round, type TrainingPayload, type VulnerabilityUses } from './training-jobs.js';
+import { actorOfInitiator, logJobMetrics, readPayload, recipeAuthorOf, round, type RobustnessEvaluator, type TrainingPayload, type VulnerabilityUses } from './training-jobs.js';
 
 /** Metrics logged once per epoch (step = epoch). */
 const EPOCH_METRICS: readonly string[] = ['train_loss', 'val_loss', 'val_roc_auc'];
@@ -75,6 +75,8 @@ export interface TrainingPipelineDeps {
   readonly meter: ResourceMeter;
   /** Records which vulnerabilities a version trained on; needed only for vulnerability retrains. */
   readonly vulnerabilityUses?: VulnerabilityUses;
+  /** Attacks a new model for a policy's robustness gate (the red team); without it such a gate refuses Production. */
+  readonly robustness?: RobustnessEvaluator;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
 
@@ -229,12 +231,13 @@ export class TrainingPipeline {
       phase: 'registering',
       message: champion === null ? 'checking the artifact' : `comparing with Production ${champion.semver} on the held-out rows`,
     });
-    const evidence = await this.deps.evaluation.stagingEvidence(
+    const staging = await this.deps.evaluation.stagingEvidence(
       ctx,
       { initiator: payload.initiator, recipeAuthor: recipeAuthorOf(payload), metricsSource: trained.metricsSource, model: trained.model, artifactDigest },
       splits.test,
       champion,
     );
+    const evidence = await this.withRobustness(ctx, model, staging, trained.model, splits.test, champion);
     ctx.reportProgress({ fraction: REGISTERING_STEPS.registeringVersion, phase: 'registering', message: 'registering the version' });
     const registered = await ctx.once('register', () =>
       this.registerOnce(ctx, payload, evidence, {
@@ -267,6 +270,31 @@ export class TrainingPipeline {
       startedBy: payload.startedBy,
       recipeAuthor: payload.recipeAuthor,
     };
+  }
+
+  /**
+   * When the model's policy has a robustness gate, the new model attacked by the red team (and
+   * the Production version on the same inputs, and the task's used vulnerabilities replayed):
+   * the policy judges it at registration. Without a gate nothing is attacked.
+   */
+  private async withRobustness(
+    ctx: JobContext,
+    modelName: string,
+    evidence: StagingEvidence,
+    candidate: TextClassifier | null,
+    heldOut: readonly DatasetRow[],
+    champion: ModelVersion | null,
+  ): Promise<StagingEvidence> {
+    const model = await this.deps.registry.getModel(modelName);
+    if (!model.policy.enabled || model.policy.robustness === undefined) return evidence;
+    if (candidate === null || this.deps.robustness === undefined) return { ...evidence, robustness: null };
+    ctx.reportProgress({ fraction: REGISTERING_STEPS.comparingWithProduction, phase: 'registering', message: 'attacking the new model for the robustness gate' });
+    const robustness = await this.deps.robustness.evidence({ task: model.task, candidate, heldOut, champion });
+    if (robustness !== null) {
+      const rate = robustness.attackSuccessRate === null ? 'n/a' : `${round(robustness.attackSuccessRate * 100, 1)} %`;
+      ctx.log(`robustness: attack success ${rate} on ${robustness.inputs} malicious held-out inputs; ${robustness.ledger.evaded} of ${robustness.ledger.replayed} used vulnerabilities evade it`);
+    }
+    return { ...evidence, robustness };
   }
 
   /** Stores `artifact` on the run; an artifact of that name left by an earlier attempt is reused. */

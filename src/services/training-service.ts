@@ -30,7 +30,7 @@ import type { Actor, RegistryService } from './registry-service.js';
 import { RetrainTriggers, type RetrainOptions } from './retrain-triggers.js';
 import type { TrackingService } from './tracking-service.js';
 import { TrainingData } from './training-data.js';
-import { authorOf, findModel, isObject, storedRecipeAuthor, submitTraining, whoFields, type VulnerabilityUses } from './training-jobs.js';
+import { authorOf, findModel, isObject, storedRecipeAuthor, submitTraining, whoFields, type RobustnessEvaluator, type VulnerabilityUses } from './training-jobs.js';
 import { TrainingPipeline } from './training-pipeline.js';
 
 export { BOOTSTRAP_MODELS, type RetrainOptions } from './retrain-triggers.js';
@@ -54,6 +54,8 @@ export interface TrainingServiceDeps {
   readonly recipes?: RecipeResolver;
   /** Records which red-team vulnerabilities a retrained version trained on (vulnerability retrains). */
   readonly vulnerabilityUses?: VulnerabilityUses;
+  /** Attacks new models whose policy has a robustness gate (the red team). */
+  readonly robustness?: RobustnessEvaluator;
   /** Progress and milestones as log lines (the server's logger). */
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }

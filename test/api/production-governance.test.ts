@@ -44,6 +44,8 @@ const EDITOR_WRITE_ROUTES: Readonly<Record<string, string>> = {
   'POST /predict/:model': 'answers with the live version: recording a prediction never changes a stage',
   'POST /predict/:model/versions/:version': 'answers with a named version: recording a prediction never changes a stage',
   'POST /feedback': 'attaches true labels to recorded predictions: they feed monitoring and guardrails, never a stage',
+  'POST /redteam/campaigns':
+    "attacks a version with Warden's built-in attacks on rows Warden holds (a dataset of the caller's is admin-only): registers nothing; the vulnerability retrain it may trigger is Warden's, on Warden-made rows, judged by the policy's gates",
 };
 
 describe('an editor reaches Production by no path', () => {

@@ -76,8 +76,13 @@ for (const kind of STORE_KINDS) {
         if (family.attackSuccessRate !== null) assert.equal(family.attackSuccessRate, family.successes / (family.successes + family.failures));
       }
       const tried = overall.successes + overall.failures;
-      // Every original once, plus one query per transform per tried input.
-      assert.equal(overall.queries, overall.inputs + tried * results.perAttack.length);
+      // Every original once, plus one query per transform per tried input, plus what the search spent (within its budget).
+      const transforms = results.perAttack.filter((r) => r.family !== 'search');
+      for (const row of transforms) assert.equal(row.queries, row.inputs + tried, row.attack);
+      const search = results.perAttack.filter((r) => r.family === 'search');
+      assert.ok(search.length > 0, 'the score-guided search ran too');
+      for (const row of search) assert.ok(row.queries <= row.inputs + tried * 200, row.attack);
+      assert.equal(overall.queries, overall.inputs + results.perAttack.reduce((sum, r) => sum + r.queries - r.inputs, 0));
       assert.ok(overall.successes > 0, 'an encoding or dilution attack evades a bag-of-n-grams model');
       assert.equal(campaign.verdict, 'evaded');
       assert.ok(results.examples.length > 0);
@@ -164,6 +169,28 @@ for (const kind of STORE_KINDS) {
       assert.equal((await a.services.redteam.ledgerSummary(TASK)).claimed, 0, 'every claimed vulnerability is used once its retrains succeeded');
       // The other task's model was not retrained.
       assert.equal((await a.services.registry.searchVersions('rt-other', { limit: 10 })).items.length, 1);
+    });
+
+    it('a robustness gate in the promotion policy keeps out of Production a version an old evasion comes back on, the verdict as the reason', async () => {
+      const admin = { name: 'root', role: 'admin' as const };
+      const gated = (robustness: Record<string, unknown>) => ({ metric: 'eval_accuracy', comparison: '>=', threshold: 0, targetStage: 'Production', robustness });
+      // rt-c learns exactly what rt-a v1 learnt (same data, recipe and seed), none of the vulnerabilities retrained into rt-a and rt-b since.
+      await a.services.registry.createModel({ name: 'rt-c', task: TASK, policy: gated({ replayLedger: true, maxAttackSuccessRate: 1 }) }, admin);
+      const first = await a.services.training.enqueueTraining({ model: 'rt-c', family: 'lr', dataset: { datasets: ['rt-data'] }, recipe: { featurizer: SMALL_FEATURES } }, actor);
+      const refused = await waitForJob(a.services.jobs, first.id, 120_000);
+      assert.equal(refused.state, 'succeeded', JSON.stringify(refused.error));
+      const refusal = refused.result as { stage: string; autoStageReason: string };
+      assert.equal(refusal.stage, 'Staging');
+      assert.match(refusal.autoStageReason, /robustness: [1-9]\d* of [1-9]\d* vulnerabilities already trained on evade it again → Staging/);
+      const history = await a.services.registry.history('rt-c', { version: 1 });
+      assert.equal(history.items.at(-1)!.reason, refusal.autoStageReason, 'the verdict is the transition’s reason');
+
+      // The same gate without the ledger replay: the attack success bound holds, and the pass is in the reason.
+      await a.services.registry.updateModel('rt-c', { policy: gated({ maxAttackSuccessRate: 1 }) }, admin);
+      const { job } = await a.services.training.requestRetrain('rt-c', actor);
+      const passed = (await waitForJob(a.services.jobs, job.id, 120_000)).result as { stage: string; autoStageReason: string };
+      assert.equal(passed.stage, 'Production', passed.autoStageReason);
+      assert.match(passed.autoStageReason, /robustness: attack success \d+\.\d % ≤ 100\.0 % → Production$/);
     });
 
     it('refuses what a campaign could not attack, naming the field; a named dataset needs the admin role', async () => {

@@ -49,6 +49,16 @@ const Policy = Type.Union(
           Type.Number({ minimum: 0, maximum: 1, description: 'Champion/challenger gate: how much worse than the Production version (same held-out rows) a challenger may be on the metric; default 0.01' }),
         ),
         alpha: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: "Significance level of the gate's McNemar test; default 0.05" })),
+        robustness: Type.Optional(
+          Type.Object(
+            {
+              maxAttackSuccessRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'overall attack success rate on the malicious held-out rows at most this' })),
+              maxFamilyRegression: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "no family's attack success rate above the Production version's by more than this (0.05 = 5 points)" })),
+              replayLedger: Type.Optional(Type.Boolean({ description: 'every vulnerability of the task already trained on must still be caught' })),
+            },
+            { additionalProperties: false, description: 'Robustness gate before Production: the candidate is attacked by the red team (docs/redteam.md)' },
+          ),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -72,6 +82,7 @@ export const ModelSchema = Type.Object({
       otherwiseStage: Type.Optional(Type.String()),
       tolerance: Type.Optional(Type.Number()),
       alpha: Type.Optional(Type.Number()),
+      robustness: Type.Optional(Type.Object({ maxAttackSuccessRate: Type.Optional(Type.Number()), maxFamilyRegression: Type.Optional(Type.Number()), replayLedger: Type.Optional(Type.Boolean()) })),
     },
     { additionalProperties: true },
   ),

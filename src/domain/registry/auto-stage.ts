@@ -2,6 +2,7 @@ import type { Role } from '../auth.js';
 import { invalid } from '../errors.js';
 import { METRIC_KEY_RULE, isMetricKey } from '../metric-keys.js';
 import { compareMetric, isMetricComparison, type MetricComparison, type Stage, type VersionStatus } from './vocabulary.js';
+import { judgeRobustness, parseRobustnessRequirement, type RobustnessEvidence, type RobustnessRequirement } from './robustness-gate.js';
 
 /** Stages a policy may assign at registration. */
 export const AUTO_STAGE_TARGETS = ['None', 'Staging', 'Production'] as const;
@@ -28,6 +29,8 @@ export type AutoStagePolicy =
       readonly tolerance: number;
       /** Significance level of the paired test (McNemar) that refuses a significantly worse challenger. */
       readonly alpha: number;
+      /** The robustness gate before Production (see robustness-gate.ts); absent: none. */
+      readonly robustness?: RobustnessRequirement;
     };
 
 /** The platform's rule: `eval_accuracy > 0.9` → Production, otherwise Staging. */
@@ -70,10 +73,21 @@ export function parseAutoStagePolicy(raw: unknown, field = 'policy'): AutoStageP
   if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0 || tolerance > 1) throw invalid(`${field}.tolerance`, 'tolerance must be a number from 0 to 1 (how much worse than the champion a challenger may be)');
   const alpha = p.alpha ?? DEFAULT_GATE.alpha;
   if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha <= 0 || alpha >= 1) throw invalid(`${field}.alpha`, 'alpha must be a number between 0 and 1 exclusive, e.g. 0.05');
-  const known = new Set(['enabled', 'metric', 'comparison', 'threshold', 'targetStage', 'otherwiseStage', 'tolerance', 'alpha']);
+  const known = new Set(['enabled', 'metric', 'comparison', 'threshold', 'targetStage', 'otherwiseStage', 'tolerance', 'alpha', 'robustness']);
   const unknown = Object.keys(p).find((key) => !known.has(key));
   if (unknown !== undefined) throw invalid(`${field}.${unknown}`, `unknown policy field "${unknown}"; a policy has ${[...known].join(', ')}`);
-  return { enabled: true, metric: p.metric, comparison: p.comparison, threshold: p.threshold, targetStage: p.targetStage, otherwiseStage: otherwise, tolerance, alpha };
+  const robustness = p.robustness === undefined ? undefined : parseRobustnessRequirement(p.robustness, `${field}.robustness`);
+  return {
+    enabled: true,
+    metric: p.metric,
+    comparison: p.comparison,
+    threshold: p.threshold,
+    targetStage: p.targetStage,
+    otherwiseStage: otherwise,
+    tolerance,
+    alpha,
+    ...(robustness !== undefined ? { robustness } : {}),
+  };
 }
 
 const DEFAULT_GATE = { tolerance: 0.01, alpha: 0.05 } as const;
@@ -129,6 +143,8 @@ export interface StagingEvidence {
   readonly recipeAuthor: Initiator | null;
   /** The comparison with the Production version at evaluation time; null when there was none. */
   readonly champion: ChampionEvidence | null;
+  /** The candidate attacked by the red team, when its policy has a robustness gate; absent otherwise. */
+  readonly robustness?: RobustnessEvidence | null;
 }
 
 /** An actor without a role is the platform itself (its own jobs and triggers); users carry their token's role. */
@@ -196,7 +212,9 @@ function productionGate(
   if (author !== null && author.kind === 'user' && author.role !== 'admin') {
     return refuse(`the recipe was last changed by ${author.role} "${author.name}"; an admin must review it (store it again) or promote by hand`);
   }
-  if (currentProduction === null) return { refusal: null, note: null };
+  const robust = policy.robustness === undefined ? null : judgeRobustness(policy.robustness, evidence.robustness ?? null);
+  if (robust !== null && !robust.pass) return refuse(robust.reason);
+  if (currentProduction === null) return { refusal: null, note: robust?.reason ?? null };
   if (artifactDigest !== null && currentProduction.artifactDigest === artifactDigest) {
     return refuse(`it is byte-identical to the current Production version ${currentProduction.number} (same artifact sha256), so promoting it would change nothing`);
   }
@@ -205,7 +223,7 @@ function productionGate(
     return refuse(`it was not compared with the current Production version ${currentProduction.number} on the same rows`);
   }
   const judged = judgeChallenger(policy, champion);
-  return judged.pass ? { refusal: null, note: judged.reason } : refuse(judged.reason);
+  return judged.pass ? { refusal: null, note: robust === null ? judged.reason : `${robust.reason}; ${judged.reason}` } : refuse(judged.reason);
 }
 
 export interface ChallengerJudgement {

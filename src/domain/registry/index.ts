@@ -8,3 +8,4 @@ export * from './transitions.js';
 export * from './lineage.js';
 export * from './version-filter.js';
 export * from './compare.js';
+export * from './robustness-gate.js';
