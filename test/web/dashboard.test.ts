@@ -268,6 +268,15 @@ describe('dashboard in a browser', () => {
       await page.goto(`${base}/#/alerts`);
       await page.getByTestId('alerts-table').filter({ hasText: 'mail-spam' }).waitFor();
       await shot(page, '19-alerts-after-redteam');
+      assert.equal(await page.getByRole('button', { name: 'Acknowledge' }).count(), 0, 'a viewer cannot acknowledge');
+      // An editor acknowledges it; the page shows who did.
+      const editor = await newPage();
+      await signIn(editor, await platform.token('editor'));
+      await editor.goto(`${base}/#/alerts`);
+      await editor.getByRole('button', { name: 'Acknowledge' }).first().click();
+      await editor.getByRole('button', { name: 'Confirm' }).click();
+      await editor.getByTestId('alerts-table').filter({ hasText: 'test-editor' }).waitFor();
+      await editor.close();
     }
     await page.close();
   });

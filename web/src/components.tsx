@@ -110,8 +110,8 @@ export function KeyValues({ entries }: { entries: Array<[string, ReactNode]> }) 
   );
 }
 
-/** A button that asks for a reason inline, then runs `action(reason)`; the API's refusal is shown beside it. */
-export function ActionButton({ label, confirm, action, danger, testId }: { label: string; confirm: string; action: (reason: string) => Promise<unknown>; danger?: boolean; testId?: string }) {
+/** A button that asks to confirm (with a reason, when the route records one), then runs `action(reason)`; the API's refusal is shown in the dialog. */
+export function ActionButton({ label, confirm, action, danger, testId, askReason = true }: { label: string; confirm: string; action: (reason: string) => Promise<unknown>; danger?: boolean; testId?: string; askReason?: boolean }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
@@ -147,7 +147,7 @@ export function ActionButton({ label, confirm, action, danger, testId }: { label
       }}
     >
       <strong>{confirm}</strong>
-      <input aria-label="reason" placeholder="reason (recorded)" autoFocus value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
+      {askReason && <input aria-label="reason" placeholder="reason (recorded)" autoFocus value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />}
       <div className="modal-buttons">
         <button type="button" onClick={() => setOpen(false)} disabled={busy}>
           Cancel

@@ -296,7 +296,7 @@ function AlertTable({ data, acknowledge, reload }: { data: unknown; acknowledge:
               {editor && acknowledge !== undefined && (
                 <td>
                   {open && typeof a.ackedBy !== 'string' && (
-                    <ActionButton label="Acknowledge" confirm={`Acknowledge “${text(a.summary).slice(0, 80)}”?`} action={(reason) => post(acknowledge.replace(/\{[^}]+\}/, encodeURIComponent(id)), reason ? { reason } : {}).then(reload)} />
+                    <ActionButton label="Acknowledge" askReason={false} confirm={`Acknowledge “${text(a.summary).slice(0, 80)}”? It records who saw it, and when.`} action={() => post(acknowledge.replace(/\{[^}]+\}/, encodeURIComponent(id)), {}).then(reload)} />
                   )}
                 </td>
               )}

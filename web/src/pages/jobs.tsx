@@ -123,7 +123,7 @@ function JobDetail({ jobId }: { jobId: string }) {
             title={`${job.kind} ${typeof job.payload.model === 'string' ? job.payload.model : ''}`}
             actions={
               editor && !TERMINAL.has(job.state) && !job.cancelRequested ? (
-                <ActionButton label="Cancel job" danger testId="cancel-job" confirm="Cancel this job?" action={() => post(`/jobs/${encodeURIComponent(job.id)}/cancel`)} />
+                <ActionButton label="Cancel job" danger askReason={false} testId="cancel-job" confirm="Cancel this job?" action={() => post(`/jobs/${encodeURIComponent(job.id)}/cancel`)} />
               ) : undefined
             }
           >
