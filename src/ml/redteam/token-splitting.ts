@@ -18,10 +18,11 @@ const WORD_PUNCTUATION = ['-', '.', '_', '*', "'", ',', '|', '~', '^'];
 const HTML_COMMENTS = ['<!---->', '<!-- -->', '<!--x-->', '<!-- . -->'];
 
 export const TOKEN_SPLITTING_ATTACKS: readonly TransformAttack[] = [
-  transformAttack('token-splitting', 'spaced-letters', 'spaces out the letters of trigger words (f r e e)', (text, rng) =>
+  transformAttack('token-splitting', 'spaced-letters', 'spaces out the letters of trigger words (f r e e   m o n e y)', (text, rng) =>
     rewriteTargetWords(text, rng, (word, r) => {
       const gap = pickOne(LETTER_SPACING, r);
-      return interleave(word, r, 1, () => gap);
+      // The gap also around the word: neighbouring spaced-out words stay apart for a reader ("f r e e   p r i z e").
+      return `${gap}${interleave(word, r, 1, () => gap)}${gap}`;
     }),
   ),
   transformAttack('token-splitting', 'dotted-letters', 'puts dots between the letters of trigger words (f.r.e.e)', (text, rng) =>

@@ -12,9 +12,9 @@ const run = (id: string, seed = 5, text = TEXT) => {
 const words = (text: string) => text.split(' ');
 
 describe('token-splitting attacks', () => {
-  it('spaced-letters: the letters of trigger words one or two spaces apart, nothing else changed', () => {
+  it('spaced-letters: the letters of trigger words one or two spaces apart, nothing else changed but the gaps around them', () => {
     const out = run('spaced-letters');
-    assert.match(out, /f {1,2}r {1,2}e {1,2}e/);
+    assert.match(out, /f {1,2}r {1,2}e {1,2}e {3,}p {1,2}r/, 'neighbouring spaced words set apart by a wider gap');
     assert.equal(out.replace(/ /g, ''), TEXT.replace(/ /g, ''));
   });
 
