@@ -234,7 +234,16 @@ for (const kind of STORE_KINDS) {
               headers: { ...headers[request.role], ...(request.method === 'POST' ? { 'content-type': json ? 'application/json' : 'application/octet-stream' } : {}) },
               ...(request.method === 'POST' ? { payload: json ? JSON.stringify({ model: 'traversal-model' }) : marker } : {}),
             });
-            expectRefused(res, [400, 404], `${request.method} ${request.url.slice(0, 80)}`);
+            const context = `${request.method} ${request.url.slice(0, 80)}`;
+            if (new URL(request.url, 'http://warden.invalid').pathname === '/' && res.statusCode === 200) {
+              // URL normalisation resolves `/artifacts/..` to `/` before any route sees it: the
+              // request reaches the dashboard's page (when built), not an artifact route.
+              assert.match(String(res.headers['content-type']), /^text\/html/, context);
+              assertNoLeak(res.body, context);
+              checked.push(context);
+              continue;
+            }
+            expectRefused(res, [400, 404], context);
           }
         }
         // 4. the name smuggled into the digest header of an otherwise fine upload
@@ -596,8 +605,9 @@ for (const kind of STORE_KINDS) {
     let platform: TestPlatform;
     before(async () => {
       // A short grace period, not none: the sweep runs every 100 ms and must not catch an
-      // upload between storing its blob and recording it.
-      platform = await openTestPlatform(kind, { WARDEN_ARTIFACT_GC_GRACE_MS: '300', WARDEN_SWEEP_INTERVAL_MS: '100', WARDEN_ROLES: 'api,worker,scheduler', WARDEN_WORKER_CONCURRENCY: '1' });
+      // upload between storing its blob and recording it (which took over 300 ms on a loaded
+      // 2-CPU machine, and the kept blob was swept).
+      platform = await openTestPlatform(kind, { WARDEN_ARTIFACT_GC_GRACE_MS: '2000', WARDEN_SWEEP_INTERVAL_MS: '100', WARDEN_ROLES: 'api,worker,scheduler', WARDEN_WORKER_CONCURRENCY: '1' });
     });
     after(async () => platform.close());
 

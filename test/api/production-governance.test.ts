@@ -46,6 +46,9 @@ const EDITOR_WRITE_ROUTES: Readonly<Record<string, string>> = {
   'POST /feedback': 'attaches true labels to recorded predictions: they feed monitoring and guardrails, never a stage',
   'POST /redteam/campaigns':
     "attacks a version with Warden's built-in attacks on rows Warden holds (a dataset of the caller's is admin-only): registers nothing; the vulnerability retrain it may trigger is Warden's, on Warden-made rows, judged by the policy's gates",
+  'POST /alerts/:id/ack': 'marks an alert seen: never a stage',
+  'POST /alerts/silences': 'mutes notifications: never a stage',
+  'DELETE /alerts/silences/:id': 'unmutes notifications: never a stage',
 };
 
 describe('an editor reaches Production by no path', () => {
