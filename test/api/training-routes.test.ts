@@ -109,7 +109,7 @@ describe('training routes on sqlite', () => {
     assert.equal((unknownData.body.error as Json).field, 'recipe.dataset.datasets[0].name');
     const noData = await call('POST', '/jobs/train', editor, { model: 'x3', family: 'lr' });
     assert.equal(noData.status, 400);
-    assert.match(String((noData.body.error as Json).message), /built-in corpora: spam-assassin; datasets: synth/);
+    assert.match(String((noData.body.error as Json).message), /built-in corpora: spam-assassin, everyday-messages; datasets: synth/);
     assert.equal((await call('GET', '/models/x3', viewer)).status, 404, 'a refused train request creates no model');
     const tooMany = await call('POST', '/models/api-spam/versions/1/predict', viewer, { texts: [] });
     assert.equal(tooMany.status, 400);

@@ -48,7 +48,7 @@ describe('warden train / retrain / predict', () => {
     const result = await run('train', 'cli-no-data', '--family', 'lr', '--no-watch');
     assert.equal(result.code, 2, result.stdout + result.stderr);
     assert.match(result.stderr, /--builtin <corpus> or --dataset <name>/);
-    assert.match(result.stderr, /built-in corpora: spam-assassin; datasets: synth/);
+    assert.match(result.stderr, /built-in corpora: spam-assassin, everyday-messages; datasets: synth/);
     assert.equal((await platform.services.jobs.list({ kind: 'train', limit: 200 })).items.filter((j) => j.payload.model === 'cli-no-data').length, 0);
     const unknown = await run('train', 'cli-no-data', '--family', 'lr', '--dataset', 'nope', '--no-watch');
     assert.equal(unknown.code, 2);
