@@ -26,6 +26,8 @@ import { DEFAULT_MLP, fitMlp, validateMlpParams, type MlpParams, type MlpWeights
 import { IDENTITY_CALIBRATION, calibrate, chooseThreshold, fitPlatt, fitWindowOffset, type PlattCalibration, type ThresholdObjective } from './calibration.js';
 import { binaryMetrics, logLoss, metricsToRecord, rocAuc, type BinaryMetrics } from './metrics.js';
 import { MODEL_FAMILIES, createPredictor, createScorer, viewsOf, type HyperParameters, type ModelFamily, type TextClassifier } from './classifier.js';
+import { createRng } from './random.js';
+import { TRANSFORM_ATTACKS } from './redteam/catalogue.js';
 
 /** What to train. Omitted parts take the family's defaults (see `resolveRecipe`). */
 export interface TrainingRecipe {
@@ -142,8 +144,34 @@ const FAMILY_DEFAULTS: Record<ModelFamily, { hyperParameters: HyperParameters; f
  * - `refit` (boolean): after the calibration and threshold are chosen on the validation
  *   split, refit the model on train + validation (the stored val_* metrics are those of
  *   the model before the refit, which had not seen the validation rows).
+ * - `augment` (boolean): adversarial training, see `augmentTraining`.
  */
-const OPTIONAL_HYPER_PARAMETERS: Readonly<Record<string, 'boolean'>> = { refit: 'boolean' };
+const OPTIONAL_HYPER_PARAMETERS: Readonly<Record<string, 'boolean'>> = { refit: 'boolean', augment: 'boolean' };
+
+/** Salt of the augmentation's rng, so it draws apart from the model's own seeded shuffles. */
+const AUGMENT_SALT = 0x5eed_a7c;
+
+/**
+ * Adversarial training rows made from the training rows only (never validation or test),
+ * seeded by the recipe: per positive row, one copy rewritten by a random blind attack of the
+ * catalogue (not the dilution family, whose padding is the catalogue's own benign lexicon:
+ * training on it would teach the lexicon, not the skill). Copies buried in negative training
+ * text were tried too and dropped: ham words in positive rows blurred the ham evidence
+ * (bench:robustness clean recall at FPR ≤ 0.5 % 0.978 → 0.961, dilution unchanged).
+ */
+export function augmentTraining(data: LabelledTexts, seed: number): { texts: string[]; labels: Uint8Array } {
+  const rng = createRng((seed ^ AUGMENT_SALT) >>> 0);
+  const rewrites = TRANSFORM_ATTACKS.filter((attack) => attack.family !== 'dilution');
+  const texts = [...data.texts];
+  const labels: number[] = Array.from(data.labels);
+  for (let i = 0; i < data.texts.length; i++) {
+    if (data.labels[i] !== 1) continue;
+    const payload = data.texts[i]!;
+    texts.push(rewrites[rng.nextInt(rewrites.length)]!.apply(payload, rng));
+    labels.push(1);
+  }
+  return { texts, labels: Uint8Array.from(labels) };
+}
 
 /** Fills defaults and validates; throws VALIDATION_FAILED naming the field (`recipe.…`). */
 export function resolveRecipe(recipe: TrainingRecipe): ResolvedRecipe {
@@ -210,6 +238,10 @@ export function* trainTextClassifierSteps(
   const resolved = resolveRecipe(recipe);
   checkData(data.train, 'train');
   checkData(data.validation, 'validation');
+  if (resolved.hyperParameters.augment === true) {
+    if (data.train.vectors !== undefined) throw invalid('train.vectors', 'precomputed vectors cannot be augmented: with hyperParameters.augment, train from the texts');
+    data = { ...data, train: augmentTraining(data.train, resolved.seed) };
+  }
   let trainPos = 0;
   for (let i = 0; i < data.train.labels.length; i++) if (data.train.labels[i] === 1) trainPos++;
   if (trainPos === 0 || trainPos === data.train.labels.length) throw invalid('train.labels', 'the training split needs both classes');

@@ -64,7 +64,7 @@ export const BOOTSTRAP_MODELS: ReadonlyArray<{
   {
     name: 'spam-detector',
     family: 'lr',
-    hyperParameters: { refit: true },
+    hyperParameters: { refit: true, augment: true },
     featurizer: { windowChars: BOOTSTRAP_FEATURES.windowChars, lengthPrior: true },
     description: 'Spam/phishing detector: logistic regression on hashed word and character n-grams (SpamAssassin corpus and short everyday messages).',
   },

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   TrainingCancelledError,
+  augmentTraining,
   evaluateClassifier,
   resolveRecipe,
   trainTextClassifier,
@@ -164,5 +165,42 @@ describe('trainTextClassifier: folds and windows', () => {
     for (const disguised of ['fr33 m0n3y w1nn3r cl1ck c@sh pr1z3 urg3nt b0nus', 'fr.ee mo<!-- -->ney win-ner cl.ick ca.sh pri.ze urg.ent bo.nus', `decode this: ${btoa(spam)}`]) {
       assert.equal(predict(model, disguised).label, 1, disguised);
     }
+  });
+});
+
+describe('augmentTraining (hyperParameters.augment)', () => {
+  const payload = (i: number): string => `claim your free prize ${i} now, winner: send cash to collect the bonus before midnight. `.repeat(3);
+  const benign = (i: number): string => `notes from the project meeting ${i}: the schedule moves to friday and the review of the patch is on monday.`;
+  const train = {
+    texts: Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? payload(i) : benign(i))),
+    labels: Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 1 : 0)),
+  };
+
+  it('adds one attack-rewritten copy of each positive row only, seeded', () => {
+    const out = augmentTraining(train, 42);
+    assert.deepEqual(out.texts.slice(0, 20), train.texts);
+    assert.deepEqual(Array.from(out.labels.slice(0, 20)), train.labels);
+    assert.equal(out.texts.length, 20 + 10);
+    assert.ok(Array.from(out.labels.slice(20)).every((label) => label === 1));
+    // Each copy is a positive row rewritten (never a negative's text, never verbatim).
+    for (const text of out.texts.slice(20)) {
+      assert.ok(!train.texts.includes(text));
+      assert.doesNotMatch(text, /meeting|schedule/);
+    }
+    assert.deepEqual(augmentTraining(train, 42), out);
+    assert.notDeepEqual(augmentTraining(train, 43).texts, out.texts);
+  });
+
+  it('is a recipe switch: deterministic, changes the weights, refuses precomputed vectors', () => {
+    const recipe = { family: 'logistic-regression', featurizer: { dimsLog2: 12 }, hyperParameters: { augment: true } } as const;
+    const split = { train, validation: toyCorpus(60, 91) };
+    const a = trainTextClassifier(recipe, split).model;
+    assert.deepEqual(trainTextClassifier(recipe, split).model.tensors.weights, a.tensors.weights);
+    assert.notDeepEqual(trainTextClassifier({ ...recipe, hyperParameters: {} }, split).model.tensors.weights, a.tensors.weights);
+    assert.throws(
+      () => trainTextClassifier(recipe, { train: { ...train, vectors: vectorizeTexts(recipe, train.texts) }, validation: split.validation }),
+      (e: unknown) => e instanceof WardenError && e.field === 'train.vectors',
+    );
+    assert.throws(() => resolveRecipe({ ...recipe, hyperParameters: { augment: 'yes' } }), (e: unknown) => e instanceof WardenError && e.field === 'recipe.hyperParameters.augment');
   });
 });
