@@ -106,6 +106,18 @@ export interface Config {
   readonly predictionLogFlushMs: number;
   /** Recorded predictions older than this are deleted by the `cleanup-predictions` job, in ms (WARDEN_PREDICTION_RETENTION_MS). */
   readonly predictionRetentionMs: number;
+  /** How often the `monitor-models` job runs, once per cluster, in ms (WARDEN_MONITOR_INTERVAL_MS). */
+  readonly monitorIntervalMs: number;
+  /** Whether the serving path describes each input for drift monitoring (WARDEN_MONITOR_DESCRIBE). */
+  readonly monitorDescribe: boolean;
+  /** Share of inputs whose first characters are kept for drift explanations, 0–1; 0 keeps no text (WARDEN_MONITOR_SAMPLE_RATE). */
+  readonly monitorSampleRate: number;
+  /** Characters kept of a sampled input (WARDEN_MONITOR_SAMPLE_CHARS). */
+  readonly monitorSampleChars: number;
+  /** The labelled predictions of the `last N labelled` window, which alerts judge (WARDEN_MONITOR_LAST_LABELLED). */
+  readonly monitorLastLabelled: number;
+  /** Most predictions one monitoring tick reads per model (WARDEN_MONITOR_MAX_ROWS): the newest of the last day. */
+  readonly monitorMaxRows: number;
   /**
    * Where alert notifications are POSTed (WARDEN_ALERT_WEBHOOKS, a JSON list of {name, url,
    * secret?, format?, minSeverity?}); empty = none. Secrets and URLs never leave the process
@@ -144,6 +156,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+/** A number from 0 to 1 written as a decimal (0, 0.01, 1). */
+function fraction(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(raw)) throw new ConfigError(name, `must be a decimal from 0 to 1, got "${raw}"`);
+  return Number(raw);
 }
 
 function roles(env: Env): readonly ProcessRole[] {
@@ -328,6 +348,12 @@ export function loadConfig(
     predictionLogBuffer: integer(env, 'WARDEN_PREDICTION_LOG_BUFFER', 50_000, 1, 10_000_000),
     predictionLogFlushMs: integer(env, 'WARDEN_PREDICTION_LOG_FLUSH_MS', 1_000, 10, 60_000),
     predictionRetentionMs: integer(env, 'WARDEN_PREDICTION_RETENTION_MS', 30 * 24 * 3600 * 1000, 60_000, 10 * 365 * 24 * 3600 * 1000), // 30 days
+    monitorIntervalMs: integer(env, 'WARDEN_MONITOR_INTERVAL_MS', 60_000, 1_000, 24 * 3600 * 1000),
+    monitorDescribe: bool(env, 'WARDEN_MONITOR_DESCRIBE', true),
+    monitorSampleRate: fraction(env, 'WARDEN_MONITOR_SAMPLE_RATE', 0.01),
+    monitorSampleChars: integer(env, 'WARDEN_MONITOR_SAMPLE_CHARS', 200, 1, 10_000),
+    monitorLastLabelled: integer(env, 'WARDEN_MONITOR_LAST_LABELLED', 500, 10, 1_000_000),
+    monitorMaxRows: integer(env, 'WARDEN_MONITOR_MAX_ROWS', 200_000, 1_000, 10_000_000),
     alertWebhooks: alertWebhooks(env),
     alertRules: alertRules(env),
     alertWebhookAttempts: integer(env, 'WARDEN_ALERT_WEBHOOK_ATTEMPTS', 8, 1, 20),

@@ -26,7 +26,7 @@ import { ArtifactService } from './services/artifact-service.js';
 import { AuthService } from './services/auth-service.js';
 import { RegistryService } from './services/registry-service.js';
 import { TrackingService } from './services/tracking-service.js';
-import { ProcessResourceMeter } from './jobs/resource-meter.js';
+import { ProcessResourceMeter, ProcessSampler } from './jobs/resource-meter.js';
 import type { Services } from './services/services.js';
 import { randomIds, systemClock } from './system/clock.js';
 import { SqlDatasetStore } from './store/sql/sql-dataset-store.js';
@@ -54,6 +54,10 @@ import { SqlDeploymentStore } from './store/sql/sql-deployment-store.js';
 import { newAssignmentKey, subjectUnit } from './system/sticky-assignment.js';
 import { ComparisonService } from './services/comparison-service.js';
 import { ServingService } from './services/serving-service.js';
+import { InputMonitor } from './services/input-monitor.js';
+import { MonitoringService } from './services/monitoring-service.js';
+import { ReferenceProfiles } from './services/reference-profiles.js';
+import { SqlMonitoringStore } from './store/sql/sql-monitoring-store.js';
 import { PredictionLog } from './services/prediction-log.js';
 import { SqlPredictionStore } from './store/sql/sql-prediction-store.js';
 import { PrometheusMetrics } from './api/metrics.js';
@@ -190,7 +194,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       corpora: [spamAssassinCorpus, everydayMessagesCorpus],
     });
     const alertStore = new SqlAlertStore(database);
-    const core: Omit<Services, 'training' | 'models' | 'comparison' | 'serving' | 'predictionLog' | 'deployments' | 'redteam'> = {
+    const core: Omit<Services, 'training' | 'models' | 'comparison' | 'serving' | 'predictionLog' | 'deployments' | 'redteam' | 'monitoring'> = {
       alerts: new AlertService({ store: alertStore, rules: config.alertRules, clock: systemClock, ids: randomIds, events, log: (level, message, fields) => late.log?.[level](fields, message) }),
       jobs,
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
@@ -232,6 +236,13 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       metrics,
       clock: systemClock,
       maxBatch: config.predictMaxBatch,
+      inputMonitor: new InputMonitor({
+        describe: config.monitorDescribe,
+        sampleRate: config.monitorSampleRate,
+        sampleChars: config.monitorSampleChars,
+        nearDuplicateWindow: 1_000,
+        random: Math.random,
+      }),
       log: (level, message, fields) => late.log?.[level](fields, message),
     });
     const comparison = new ComparisonService({ ...core, models });
@@ -252,8 +263,21 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       ],
       log: (level, message, fields) => late.log?.[level](fields, message),
     });
+    const monitoring = new MonitoringService({
+      registry: core.registry,
+      predictions,
+      store: new SqlMonitoringStore(database),
+      profiles: new ReferenceProfiles(core.artifacts),
+      alerts: core.alerts,
+      clock: systemClock,
+      intervalMs: config.monitorIntervalMs,
+      lastLabelled: config.monitorLastLabelled,
+      maxRows: config.monitorMaxRows,
+      log: (level, message, fields) => late.log?.[level](fields, message),
+    });
     const services: Services = {
       ...core,
+      monitoring,
       training,
       models,
       comparison,
@@ -325,7 +349,10 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const generatedAdminToken = options.apiChild ? undefined : await services.auth.ensureBootstrapAdmin(config.adminToken);
     if (generatedAdminToken !== undefined) saveAdminToken(config.home, generatedAdminToken);
 
+    const sampler = new ProcessSampler();
+    closers.push(async () => sampler.close());
     const runtime: RuntimeInfo = {
+      resources: () => sampler.sample(),
       version: packageVersion(),
       storeDialect: database.dialect.name,
       queueKind: config.queueUrl.startsWith('redis') ? 'redis' : 'local',
@@ -360,7 +387,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     options.subscribe?.(events);
     await events.start();
     if (config.roles.includes('scheduler')) {
-      for (const schedule of periodicSchedules({ sweepMs: config.sweepIntervalMs, deploymentCheckMs: config.deploymentCheckMs })) await services.jobs.schedule(schedule);
+      for (const schedule of periodicSchedules({ sweepMs: config.sweepIntervalMs, deploymentCheckMs: config.deploymentCheckMs, monitorMs: config.monitorIntervalMs })) await services.jobs.schedule(schedule);
     }
     return { config, app, services, database, events, metrics, migrationsApplied, generatedAdminToken, bootstrapJobs, runtime, handlers, close };
   } catch (error) {

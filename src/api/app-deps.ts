@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { Services } from '../services/services.js';
 import type { PrometheusMetrics } from './metrics.js';
+import type { ProcessResources } from '../domain/ports/resource-meter.js';
 
 /** Facts about the running process that /health reports. */
 export interface RuntimeInfo {
@@ -18,6 +19,8 @@ export interface RuntimeInfo {
   apiProcesses(): { readonly index: number; readonly running: number; readonly wanted: number };
   /** Resolves when the metadata store answers a trivial query; rejects otherwise. */
   checkStore(): Promise<void>;
+  /** This process's CPU, memory, event-loop lag and GPU now (GET /monitoring); absent = not measured. */
+  resources?(): Promise<ProcessResources>;
 }
 
 /** Everything the HTTP edge needs, built by the composition root (src/main.ts). */

@@ -26,6 +26,7 @@ import { deploymentRoutes } from './routes/deployment-routes.js';
 import { predictRoutes } from './routes/predict-routes.js';
 import { alertRoutes } from './routes/alert-routes.js';
 import { redteamRoutes } from './routes/redteam-routes.js';
+import { monitoringRoutes } from './routes/monitoring-routes.js';
 
 export type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
 
@@ -43,6 +44,7 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   predictRoutes,
   alertRoutes,
   redteamRoutes,
+  monitoringRoutes,
 ];
 
 /** A registered route as the auth test and the docs see it. */

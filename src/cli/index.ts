@@ -26,6 +26,7 @@ import { registerDeploymentCommands } from './commands/deployments.js';
 import { registerPredictCommands } from './commands/predict.js';
 import { registerAlertsCommands } from './commands/alerts.js';
 import { registerRedTeamCommands } from './commands/redteam.js';
+import { registerMonitorCommands } from './commands/monitor.js';
 
 /** Every command module, in help order. Append yours here. */
 const COMMAND_MODULES: readonly RegisterCommands[] = [
@@ -42,6 +43,7 @@ const COMMAND_MODULES: readonly RegisterCommands[] = [
   registerPredictCommands,
   registerAlertsCommands,
   registerRedTeamCommands,
+  registerMonitorCommands,
 ];
 
 interface GlobalOptions {

@@ -84,6 +84,23 @@ export function describeInput(text: string): InputDescriptors {
   return { chars: text.length, nonAsciiShare: text.length === 0 ? 0 : nonAscii / text.length, urlCount: urls === null ? 0 : urls.length };
 }
 
+/**
+ * The rest of an input's text descriptors (see ml/monitoring/descriptors.ts), computed on the
+ * serving path for drift monitoring. `oovShare` is null when the version has no vocabulary
+ * (trained before reference profiles); `nearDuplicate` whether a recent input of this process
+ * shared most of its words.
+ */
+export interface MonitoredDescriptors {
+  readonly tokens: number;
+  readonly invisiblePer1k: number;
+  readonly mixedScriptTokens: number;
+  readonly base64Spans: number;
+  readonly spacedLetterRuns: number;
+  readonly beyondMaxShare: number;
+  readonly oovShare: number | null;
+  readonly nearDuplicate: boolean | null;
+}
+
 /** One answered input as the prediction log keeps it. */
 export interface PredictionRecord extends InputDescriptors {
   /** The id feedback names: the request id for a single text, `<requestId>.<index>` within a batch. */
@@ -100,6 +117,10 @@ export interface PredictionRecord extends InputDescriptors {
   readonly latencyMs: number;
   /** ms since the epoch. */
   readonly createdAt: number;
+  /** Absent when the serving process did not describe the input (monitoring counts it as missing). */
+  readonly monitored?: MonitoredDescriptors;
+  /** The input's first characters, for a sampled few (drift explanations; WARDEN_MONITOR_SAMPLE_RATE). */
+  readonly sample?: string;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import type { ResourceMeasurement, ResourceMeter } from '../domain/ports/resource-meter.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { ProcessResources, ResourceMeasurement, ResourceMeter } from '../domain/ports/resource-meter.js';
 import type { ResourceUsage } from '../domain/tracking/run.js';
 
 export interface GpuSample {
@@ -130,5 +131,43 @@ export class ProcessResourceMeter implements ResourceMeter {
         return result;
       },
     };
+  }
+}
+
+/** Samples this process on demand; the event-loop histogram runs from construction (its timer never keeps the process alive). */
+export class ProcessSampler {
+  private readonly delay = monitorEventLoopDelay({ resolution: 20 });
+  private lastCpu = process.cpuUsage();
+  private lastWall = process.hrtime.bigint();
+
+  constructor(private readonly gpuProbe: GpuProbe = sharedNvidiaSmi) {
+    this.delay.enable();
+  }
+
+  async sample(): Promise<ProcessResources> {
+    const cpu = process.cpuUsage(this.lastCpu);
+    const wall = process.hrtime.bigint();
+    const wallMicros = Number(wall - this.lastWall) / 1e3;
+    this.lastCpu = process.cpuUsage();
+    this.lastWall = wall;
+    const memory = process.memoryUsage();
+    const ms = (ns: number): number => (Number.isFinite(ns) ? ns / 1e6 : 0);
+    const lag = { mean: ms(this.delay.mean), p99: ms(this.delay.percentile(99)), max: ms(this.delay.max) };
+    this.delay.reset();
+    const gpu = await this.gpuProbe().catch(() => undefined);
+    return {
+      pid: process.pid,
+      cpuCores: wallMicros > 0 ? (cpu.user + cpu.system) / wallMicros : 0,
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      heapTotalBytes: memory.heapTotal,
+      eventLoopLagMs: lag,
+      gpu: gpu ?? null,
+      sampledAt: Date.now(),
+    };
+  }
+
+  close(): void {
+    this.delay.disable();
   }
 }

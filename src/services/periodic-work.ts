@@ -13,8 +13,9 @@ import type { DeploymentService } from './deployment-service.js';
 import type { FreshDataService } from './fresh-data-service.js';
 import type { TrainingService } from './training-service.js';
 import type { PredictionLog } from './prediction-log.js';
+import type { MonitoringService } from './monitoring-service.js';
 
-export const PERIODIC_KINDS = ['sweep-artifacts', 'scan-fresh-data', 'cleanup-events', 'cleanup-predictions', 'check-deployments'] as const;
+export const PERIODIC_KINDS = ['sweep-artifacts', 'scan-fresh-data', 'cleanup-events', 'cleanup-predictions', 'check-deployments', 'monitor-models'] as const;
 /** Jobs someone asked for (train, retrain, evaluate, …): kept far longer than the ticks, for their history. */
 const REQUESTED_KINDS = JOB_KINDS.filter((kind) => !(PERIODIC_KINDS as readonly string[]).includes(kind));
 
@@ -26,6 +27,8 @@ export interface PeriodicWorkDeps {
   readonly deployments: Pick<DeploymentService, 'checkAll'>;
   /** Deletes predictions past WARDEN_PREDICTION_RETENTION_MS. */
   readonly predictionLog: Pick<PredictionLog, 'deleteExpired'>;
+  /** Live metrics, drift and anomalies of every model, into alerts and snapshots. */
+  readonly monitoring: Pick<MonitoringService, 'monitorAll'>;
   /** Deletes delivered events past their retention; returns how many. */
   readonly deleteDeliveredEvents: () => Promise<number>;
   /** Ended jobs (with their logs and checkpoints) past their retention are deleted. */
@@ -41,10 +44,13 @@ export interface PeriodicWorkDeps {
 /**
  * One schedule per periodic kind, named after it: housekeeping every `intervals.sweepMs`
  * (WARDEN_SWEEP_INTERVAL_MS), the deployments' checks every `intervals.deploymentCheckMs`
- * (WARDEN_DEPLOYMENT_CHECK_MS: a canary's bake time is only as precise as this).
+ * (WARDEN_DEPLOYMENT_CHECK_MS: a canary's bake time is only as precise as this), monitoring
+ * every `intervals.monitorMs` (WARDEN_MONITOR_INTERVAL_MS: one anomaly reading per tick).
  */
-export function periodicSchedules(intervals: { readonly sweepMs: number; readonly deploymentCheckMs: number }): ScheduleRequest[] {
-  return PERIODIC_KINDS.map((kind) => ({ name: kind, everyMs: kind === 'check-deployments' ? intervals.deploymentCheckMs : intervals.sweepMs, kind }));
+export function periodicSchedules(intervals: { readonly sweepMs: number; readonly deploymentCheckMs: number; readonly monitorMs: number }): ScheduleRequest[] {
+  const everyMs = (kind: (typeof PERIODIC_KINDS)[number]): number =>
+    kind === 'check-deployments' ? intervals.deploymentCheckMs : kind === 'monitor-models' ? intervals.monitorMs : intervals.sweepMs;
+  return PERIODIC_KINDS.map((kind) => ({ name: kind, everyMs: everyMs(kind), kind }));
 }
 
 export function periodicHandlers(deps: PeriodicWorkDeps): JobHandlers {
@@ -78,6 +84,13 @@ export function periodicHandlers(deps: PeriodicWorkDeps): JobHandlers {
     'check-deployments': async () => {
       const moved = await deps.deployments.checkAll();
       return { moved: moved.map((d) => ({ id: d.id, model: d.model, state: d.state, step: d.stepIndex })) };
+    },
+    'monitor-models': async () => {
+      const report = await deps.monitoring.monitorAll();
+      const fired = report.models.flatMap((m) => m.fired);
+      const resolved = report.models.flatMap((m) => m.resolved);
+      if (fired.length > 0 || resolved.length > 0) deps.log?.('info', 'monitoring tick', { fired, resolved });
+      return { models: report.models.map((m) => ({ model: m.model, arms: m.arms, signals: m.signals })), fired, resolved };
     },
     'cleanup-predictions': async () => {
       const deleted = await deps.predictionLog.deleteExpired();

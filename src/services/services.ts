@@ -18,6 +18,7 @@ import type { ServingService } from './serving-service.js';
 import type { PredictionLog } from './prediction-log.js';
 import type { RedTeamService } from './redteam-service.js';
 import type { AlertService } from './alert-service.js';
+import type { MonitoringService } from './monitoring-service.js';
 
 export interface Services {
   readonly auth: AuthService;
@@ -43,4 +44,6 @@ export interface Services {
   readonly redteam: RedTeamService;
   /** Alerts: signals in (monitoring, red team), episodes, acknowledgements and silences. */
   readonly alerts: AlertService;
+  /** Live performance, drift, anomalies per model (the monitor-models job) and their snapshots. */
+  readonly monitoring: MonitoringService;
 }

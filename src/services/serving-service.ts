@@ -37,6 +37,7 @@ import {
 import { predictBatch, type TextClassifier } from '../ml/index.js';
 import type { ModelLoader } from './model-loader.js';
 import type { PredictionLog } from './prediction-log.js';
+import type { InputMonitor } from './input-monitor.js';
 import type { RegistryService, VersionRefInput } from './registry-service.js';
 
 /** Longest text accepted, in characters (featurisers read a prefix; the body limit bounds the rest). */
@@ -121,6 +122,8 @@ export interface ServingServiceDeps {
   readonly clock: Clock;
   /** Most texts in one request (WARDEN_PREDICT_MAX_BATCH). */
   readonly maxBatch: number;
+  /** Describes each input for drift monitoring (and samples a few); absent = predictions carry no descriptors. */
+  readonly inputMonitor?: Pick<InputMonitor, 'observe'>;
   readonly log?: (level: 'info' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
 
@@ -352,6 +355,7 @@ export class ServingService {
         latencyMs,
         createdAt,
         ...describeInput(request.texts[i]!),
+        ...this.deps.inputMonitor?.observe(model, request.texts[i]!, classifier.featurizer.maxChars),
       });
       return { id, label: p.label, probability: p.probability, score: p.score, version: version.number, semver: version.semver, arm };
     });

@@ -34,6 +34,7 @@ import type { ArtifactService } from './artifact-service.js';
 import { splitRows } from './dataset-service.js';
 import type { FreshDataService } from './fresh-data-service.js';
 import type { ModelEvaluation } from './model-evaluation.js';
+import { REFERENCE_PROFILE_ARTIFACT, buildVersionProfile } from './reference-profiles.js';
 import type { RecipeResolver } from './recipe-resolver.js';
 import type { RegistryService } from './registry-service.js';
 import type { TrackingService } from './tracking-service.js';
@@ -213,6 +214,21 @@ export class TrainingPipeline {
     const { recipe, model } = payload;
     ctx.reportProgress({ fraction: REGISTERING_STEPS.storingArtifact, phase: 'registering', message: 'storing the model artifact' });
     const artifactDigest = await ctx.once('artifact', () => trained.storeArtifacts((artifact) => this.storeOnce(runId, artifact)));
+    if (trained.model !== null) {
+      const classifier = trained.model;
+      // Monitoring's drift reference: the held-out rows as this version sees them (see reference-profiles.ts).
+      await ctx.once('reference-profile', async () => {
+        const bytes = new TextEncoder().encode(JSON.stringify(buildVersionProfile(classifier, splits.train, [...splits.validation, ...splits.test])));
+        return this.storeOnce(runId, {
+          name: REFERENCE_PROFILE_ARTIFACT,
+          mediaType: 'application/json',
+          size: bytes.length,
+          open: async function* () {
+            yield bytes;
+          },
+        });
+      });
+    }
     const usage = await measurement.stop();
     const resourceUsage = usageRecord(usage);
     // Keys with a per-epoch history keep it: the last epoch's point is the final value.

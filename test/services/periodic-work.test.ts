@@ -43,6 +43,7 @@ for (const kind of STORE_KINDS) {
         training: { reconcileFreshData: unused },
         predictionLog: { deleteExpired: unused },
         deployments: { checkAll: unused },
+        monitoring: { monitorAll: unused },
         deleteDeliveredEvents: deletedEvents,
         jobs,
         periodicJobRetentionMs: retention.periodicDays * DAY,
@@ -105,6 +106,7 @@ for (const kind of STORE_KINDS) {
         training: { reconcileFreshData: unused },
         predictionLog: log,
         deployments: { checkAll: unused },
+        monitoring: { monitorAll: unused },
         deleteDeliveredEvents: unused,
         jobs: { deleteFinished: unused },
         periodicJobRetentionMs: DAY,
@@ -118,10 +120,10 @@ for (const kind of STORE_KINDS) {
 }
 
 describe('periodic schedules', () => {
-  it('one schedule per periodic kind, named after it: housekeeping at the sweep interval, deployment checks at theirs', () => {
+  it('one schedule per periodic kind, named after it: housekeeping at the sweep interval, deployment checks and monitoring at theirs', () => {
     assert.deepEqual(
-      periodicSchedules({ sweepMs: 60_000, deploymentCheckMs: 2_000 }),
-      PERIODIC_KINDS.map((kind) => ({ name: kind, everyMs: kind === 'check-deployments' ? 2_000 : 60_000, kind })),
+      periodicSchedules({ sweepMs: 60_000, deploymentCheckMs: 2_000, monitorMs: 30_000 }),
+      PERIODIC_KINDS.map((kind) => ({ name: kind, everyMs: kind === 'check-deployments' ? 2_000 : kind === 'monitor-models' ? 30_000 : 60_000, kind })),
     );
   });
 });

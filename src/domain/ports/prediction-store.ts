@@ -1,5 +1,5 @@
 import type { ArmReadings } from '../deployments/guardrails.js';
-import type { FailedPredictionRecord, PredictionRecord, StoredPrediction } from '../serving.js';
+import type { FailedPredictionRecord, MonitoredDescriptors, PredictionRecord, StoredPrediction } from '../serving.js';
 
 /** Feedback for one recorded prediction: its true label, who gave it and when. */
 export interface FeedbackWrite {
@@ -35,8 +35,34 @@ export interface PredictionStore {
    * answer it copied: how many were compared, how many disagree, and the newest disagreements.
    */
   shadowComparison(model: string, version: number, since: number, limit: number): Promise<ShadowComparison>;
+  /**
+   * A model's predictions from `since` on (ms), newest first, at most `limit`, with what
+   * monitoring reads: the answer, latency, feedback, descriptors and the sampled text if any.
+   */
+  monitoringRows(model: string, since: number, limit: number): Promise<MonitoringRow[]>;
+  /** The newest `limit` labelled predictions of one version and arm: (predicted, true) label pairs, newest first. */
+  lastLabelled(model: string, version: number, arm: string, limit: number): Promise<Array<{ readonly label: number; readonly feedbackLabel: number }>>;
+  /** Failed texts of a model from `since` on, by version, arm and error code. */
+  failureCounts(model: string, since: number): Promise<Array<{ readonly version: number; readonly arm: string; readonly code: string; readonly inputs: number }>>;
   /** Deletes up to `limit` predictions and failed requests (together) made before `before` (ms); returns how many. */
   deleteOlderThan(before: number, limit: number): Promise<number>;
+}
+
+/** One prediction as monitoring reads it. */
+export interface MonitoringRow {
+  readonly version: number;
+  readonly arm: string;
+  readonly label: number;
+  readonly probability: number;
+  readonly latencyMs: number;
+  readonly createdAt: number;
+  readonly feedbackLabel: number | null;
+  readonly chars: number;
+  readonly nonAsciiShare: number;
+  readonly urlCount: number;
+  /** Null on rows recorded without descriptors. */
+  readonly monitored: MonitoredDescriptors | null;
+  readonly sample: string | null;
 }
 
 /** One live answer and its shadow's different answer to the same input. */

@@ -18,3 +18,19 @@ export interface ResourceMeasurement {
    */
   stop(): Promise<ResourceUsage>;
 }
+
+/** What one process uses right now (GET /monitoring): CPU share since the previous sample, memory, event-loop lag, GPU. */
+export interface ProcessResources {
+  readonly pid: number;
+  /** CPU time over wall time since the previous sample (1 = one core busy). */
+  readonly cpuCores: number;
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  readonly heapTotalBytes: number;
+  /** Event-loop delay since the previous sample, ms: mean, p99 and max. */
+  readonly eventLoopLagMs: { readonly mean: number; readonly p99: number; readonly max: number };
+  /** null when nvidia-smi does not answer. */
+  readonly gpu: { readonly memoryMb: number; readonly utilizationPct: number } | null;
+  readonly sampledAt: number;
+}
+

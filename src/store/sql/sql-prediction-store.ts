@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import type { ArmReadings } from '../../domain/deployments/guardrails.js';
-import type { FeedbackWrite, PredictionStore, ShadowComparison } from '../../domain/ports/prediction-store.js';
+import type { FeedbackWrite, MonitoringRow, PredictionStore, ShadowComparison } from '../../domain/ports/prediction-store.js';
 import type { FailedPredictionRecord, PredictionRecord, StoredPrediction } from '../../domain/serving.js';
 import type { SqlDatabase } from './database.js';
 import type { PredictionErrorRow, PredictionRow } from './tables/predictions-tables.js';
 
-/** Rows per insert: 17 columns stay far below SQLite's and PostgreSQL's bound-parameter limits. */
+/** Rows per insert: 26 columns stay far below SQLite's and PostgreSQL's bound-parameter limits. */
 const INSERT_CHUNK = 500;
 const LOOKUP_CHUNK = 500;
 
@@ -28,6 +28,71 @@ function toRow(r: PredictionRecord): PredictionRow {
     feedback_label: null,
     feedback_at: null,
     feedback_actor: null,
+    tokens: r.monitored?.tokens ?? null,
+    invisible_per_1k: finiteOrNull(r.monitored?.invisiblePer1k),
+    mixed_script_tokens: r.monitored?.mixedScriptTokens ?? null,
+    base64_spans: r.monitored?.base64Spans ?? null,
+    spaced_letter_runs: r.monitored?.spacedLetterRuns ?? null,
+    beyond_max_share: finiteOrNull(r.monitored?.beyondMaxShare),
+    oov_share: finiteOrNull(r.monitored?.oovShare),
+    near_duplicate: r.monitored?.nearDuplicate === undefined || r.monitored.nearDuplicate === null ? null : r.monitored.nearDuplicate ? 1 : 0,
+    sample_text: r.sample ?? null,
+  };
+}
+
+function finiteOrNull(value: number | null | undefined): number | null {
+  return value === null || value === undefined || !Number.isFinite(value) ? null : value;
+}
+
+const MONITORING_COLUMNS = [
+  'version',
+  'arm',
+  'label',
+  'probability',
+  'latency_ms',
+  'created_at',
+  'feedback_label',
+  'chars',
+  'non_ascii_share',
+  'url_count',
+  'tokens',
+  'invisible_per_1k',
+  'mixed_script_tokens',
+  'base64_spans',
+  'spaced_letter_runs',
+  'beyond_max_share',
+  'oov_share',
+  'near_duplicate',
+  'sample_text',
+] as const;
+
+function toMonitoringRow(row: Pick<PredictionRow, (typeof MONITORING_COLUMNS)[number]>): MonitoringRow {
+  const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
+  return {
+    version: Number(row.version),
+    arm: row.arm,
+    label: Number(row.label),
+    probability: Number(row.probability),
+    latencyMs: Number(row.latency_ms),
+    createdAt: Number(row.created_at),
+    feedbackLabel: num(row.feedback_label),
+    chars: Number(row.chars),
+    nonAsciiShare: Number(row.non_ascii_share),
+    urlCount: Number(row.url_count),
+    monitored:
+      row.tokens === null
+        ? null
+        : {
+            tokens: Number(row.tokens),
+            invisiblePer1k: num(row.invisible_per_1k) ?? Number.NaN,
+            mixedScriptTokens: num(row.mixed_script_tokens) ?? Number.NaN,
+            base64Spans: num(row.base64_spans) ?? Number.NaN,
+            spacedLetterRuns: num(row.spaced_letter_runs) ?? Number.NaN,
+            beyondMaxShare: num(row.beyond_max_share) ?? Number.NaN,
+            oovShare: num(row.oov_share),
+            nearDuplicate: row.near_duplicate === null ? null : Number(row.near_duplicate) === 1,
+          },
+    sample: row.sample_text,
   };
 }
 
@@ -202,6 +267,44 @@ export class SqlPredictionStore implements PredictionStore {
         shadow: { version, label: Number(row.shadow_label), probability: Number(row.shadow_probability) },
       })),
     };
+  }
+
+  async monitoringRows(model: string, since: number, limit: number): Promise<MonitoringRow[]> {
+    const rows = await this.database.db
+      .selectFrom('predictions')
+      .select(MONITORING_COLUMNS)
+      .where('model', '=', model)
+      .where('created_at', '>=', since)
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toMonitoringRow);
+  }
+
+  async lastLabelled(model: string, version: number, arm: string, limit: number): Promise<Array<{ label: number; feedbackLabel: number }>> {
+    const rows = await this.database.db
+      .selectFrom('predictions')
+      .select(['label', 'feedback_label'])
+      .where('model', '=', model)
+      .where('version', '=', version)
+      .where('arm', '=', arm)
+      .where('feedback_label', 'is not', null)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ label: Number(row.label), feedbackLabel: Number(row.feedback_label) }));
+  }
+
+  async failureCounts(model: string, since: number): Promise<Array<{ version: number; arm: string; code: string; inputs: number }>> {
+    const rows = await this.database.db
+      .selectFrom('prediction_errors')
+      .where('model', '=', model)
+      .where('created_at', '>=', since)
+      .groupBy(['version', 'arm', 'code'])
+      .select(['version', 'arm', 'code', sql<string | number>`sum(inputs)`.as('inputs')])
+      .execute();
+    return rows.map((row) => ({ version: Number(row.version), arm: row.arm, code: row.code, inputs: Number(row.inputs) }));
   }
 
   async deleteOlderThan(before: number, limit: number): Promise<number> {

@@ -18,6 +18,7 @@ import { redteamMigration } from './0014-redteam.js';
 import { alertsMigration } from './0015-alerts.js';
 import { predictionErrorsMigration } from './0016-prediction-errors.js';
 import { retrainingMigration } from './0017-retraining.js';
+import { monitoringMigration } from './0018-monitoring.js';
 
 /**
  * The one migration stream for SQLite and PostgreSQL, in order. Append only:
@@ -41,6 +42,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0015-alerts', alertsMigration],
   ['0016-prediction-errors', predictionErrorsMigration],
   ['0017-retraining', retrainingMigration],
+  ['0018-monitoring', monitoringMigration],
 ];
 
 class InCodeMigrationProvider implements MigrationProvider {

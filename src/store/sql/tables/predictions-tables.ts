@@ -16,6 +16,16 @@ export interface PredictionRow {
   feedback_label: number | null;
   feedback_at: number | null;
   feedback_actor: string | null;
+  // Monitoring descriptors (0018): null on rows written before, or by a process that did not describe.
+  tokens: number | null;
+  invisible_per_1k: number | null;
+  mixed_script_tokens: number | null;
+  base64_spans: number | null;
+  spaced_letter_runs: number | null;
+  beyond_max_share: number | null;
+  oov_share: number | null;
+  near_duplicate: number | null;
+  sample_text: string | null;
 }
 
 export interface PredictionErrorRow {
@@ -30,7 +40,22 @@ export interface PredictionErrorRow {
   created_at: number;
 }
 
+export interface MonitoringSnapshotRow {
+  model: string;
+  evaluated_at: number;
+  snapshot: string; // JSON
+}
+
+export interface MonitoringDetectorRow {
+  key: string; // model/version/arm
+  model: string;
+  updated_at: number;
+  state: string; // JSON
+}
+
 export interface PredictionsTables {
   predictions: PredictionRow;
   prediction_errors: PredictionErrorRow;
+  monitoring_snapshots: MonitoringSnapshotRow;
+  monitoring_detectors: MonitoringDetectorRow;
 }
