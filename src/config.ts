@@ -108,8 +108,8 @@ export interface Config {
   readonly predictionRetentionMs: number;
   /** How often the `monitor-models` job runs, once per cluster, in ms (WARDEN_MONITOR_INTERVAL_MS). */
   readonly monitorIntervalMs: number;
-  /** Whether the serving path describes each input for drift monitoring (WARDEN_MONITOR_DESCRIBE). */
-  readonly monitorDescribe: boolean;
+  /** Share of inputs the serving path describes for drift monitoring, 0–1 (WARDEN_MONITOR_DESCRIBE_RATE). */
+  readonly monitorDescribeRate: number;
   /** Share of inputs whose first characters are kept for drift explanations, 0–1; 0 keeps no text (WARDEN_MONITOR_SAMPLE_RATE). */
   readonly monitorSampleRate: number;
   /** Characters kept of a sampled input (WARDEN_MONITOR_SAMPLE_CHARS). */
@@ -349,7 +349,7 @@ export function loadConfig(
     predictionLogFlushMs: integer(env, 'WARDEN_PREDICTION_LOG_FLUSH_MS', 1_000, 10, 60_000),
     predictionRetentionMs: integer(env, 'WARDEN_PREDICTION_RETENTION_MS', 30 * 24 * 3600 * 1000, 60_000, 10 * 365 * 24 * 3600 * 1000), // 30 days
     monitorIntervalMs: integer(env, 'WARDEN_MONITOR_INTERVAL_MS', 60_000, 1_000, 24 * 3600 * 1000),
-    monitorDescribe: bool(env, 'WARDEN_MONITOR_DESCRIBE', true),
+    monitorDescribeRate: fraction(env, 'WARDEN_MONITOR_DESCRIBE_RATE', 0.05),
     monitorSampleRate: fraction(env, 'WARDEN_MONITOR_SAMPLE_RATE', 0.01),
     monitorSampleChars: integer(env, 'WARDEN_MONITOR_SAMPLE_CHARS', 200, 1, 10_000),
     monitorLastLabelled: integer(env, 'WARDEN_MONITOR_LAST_LABELLED', 500, 10, 1_000_000),

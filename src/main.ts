@@ -237,7 +237,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       clock: systemClock,
       maxBatch: config.predictMaxBatch,
       inputMonitor: new InputMonitor({
-        describe: config.monitorDescribe,
+        describeRate: config.monitorDescribeRate,
         sampleRate: config.monitorSampleRate,
         sampleChars: config.monitorSampleChars,
         nearDuplicateWindow: 1_000,

@@ -35,6 +35,7 @@ for (const mode of PLATFORM_MODES) {
         WARDEN_PREDICT_MAX_BATCH: '1000',
         WARDEN_PREDICTION_LOG_BUFFER: '200000',
         WARDEN_MONITOR_SAMPLE_RATE: '0.2',
+        WARDEN_MONITOR_DESCRIBE_RATE: '1',
         WARDEN_MONITOR_LAST_LABELLED: '400',
       });
       viewer = await platform.auth('viewer');
