@@ -1,3 +1,4 @@
+import { retrainingPolicies, type RetrainingPolicies } from './domain/retraining/policy.js';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,6 +127,8 @@ export interface Config {
   readonly alertWebhooks: readonly WebhookTarget[];
   /** The alert rules in force: the built-in defaults with WARDEN_ALERT_RULES's overrides applied. */
   readonly alertRules: readonly AlertRule[];
+  /** Retraining policies (WARDEN_RETRAINING_POLICY): drop thresholds, cooldown, hysteresis, evidence, cron schedules; per model. */
+  readonly retrainingPolicies: RetrainingPolicies;
   /** Attempts per alert notification, retried with exponential backoff (WARDEN_ALERT_WEBHOOK_ATTEMPTS). */
   readonly alertWebhookAttempts: number;
   /** How long one webhook attempt may take, in ms (WARDEN_ALERT_WEBHOOK_TIMEOUT_MS). */
@@ -279,6 +282,24 @@ function alertRules(env: Env): readonly AlertRule[] {
   }
 }
 
+/** WARDEN_RETRAINING_POLICY: a JSON object, e.g. {"cooldownMs": 3600000, "models": {"spam-detector": {"schedule": "0 3 * * 1"}}}. */
+function retrainingPoliciesOf(env: Env): RetrainingPolicies {
+  const raw = env.WARDEN_RETRAINING_POLICY;
+  if (raw === undefined || raw.trim() === '') return retrainingPolicies(undefined);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('WARDEN_RETRAINING_POLICY', 'must be a JSON object, e.g. {"cooldownMs": 3600000, "models": {"spam-detector": {"schedule": "0 3 * * 1"}}}');
+  }
+  try {
+    return retrainingPolicies(parsed, 'retraining');
+  } catch (error) {
+    if (isWardenError(error)) throw new ConfigError('WARDEN_RETRAINING_POLICY', `${error.field ?? ''}: ${error.message}`);
+    throw error;
+  }
+}
+
 /**
  * Builds the Config from an environment (process.env by default). Throws ConfigError naming
  * the variable. `stdoutIsTty` resolves WARDEN_LOG_FORMAT=auto; `cpus` is the default of WARDEN_API_PROCESSES.
@@ -356,6 +377,7 @@ export function loadConfig(
     monitorMaxRows: integer(env, 'WARDEN_MONITOR_MAX_ROWS', 200_000, 1_000, 10_000_000),
     alertWebhooks: alertWebhooks(env),
     alertRules: alertRules(env),
+    retrainingPolicies: retrainingPoliciesOf(env),
     alertWebhookAttempts: integer(env, 'WARDEN_ALERT_WEBHOOK_ATTEMPTS', 8, 1, 20),
     alertWebhookTimeoutMs: integer(env, 'WARDEN_ALERT_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000), // 10 s
     serverUrl: env.WARDEN_URL || `http://127.0.0.1:${port}`,

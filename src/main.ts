@@ -68,6 +68,9 @@ import { sha256Hex } from './system/sha256-digest.js';
 import type { Job } from './domain/jobs.js';
 import { RedTeamService } from './services/redteam-service.js';
 import { SqlRedTeamStore } from './store/sql/sql-redteam-store.js';
+import { SqlRetrainingStore } from './store/sql/sql-retraining-store.js';
+import { RetrainingOrchestrator } from './services/retraining-orchestrator.js';
+import { policyFor } from './domain/retraining/policy.js';
 import { ATTACKS } from './ml/redteam/index.js';
 import { SqlAlertStore } from './store/sql/sql-alert-store.js';
 import { AlertService } from './services/alert-service.js';
@@ -194,7 +197,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       corpora: [spamAssassinCorpus, everydayMessagesCorpus],
     });
     const alertStore = new SqlAlertStore(database);
-    const core: Omit<Services, 'training' | 'models' | 'comparison' | 'serving' | 'predictionLog' | 'deployments' | 'redteam' | 'monitoring'> = {
+    const core: Omit<Services, 'training' | 'models' | 'comparison' | 'serving' | 'predictionLog' | 'deployments' | 'redteam' | 'monitoring' | 'retraining'> = {
       alerts: new AlertService({ store: alertStore, rules: config.alertRules, clock: systemClock, ids: randomIds, events, log: (level, message, fields) => late.log?.[level](fields, message) }),
       jobs,
       auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
@@ -306,7 +309,19 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         retrainThreshold: config.redteamRetrainThreshold,
         log: (level, message, fields) => late.log?.[level](fields, message),
       }),
+      retraining: new RetrainingOrchestrator({
+        store: new SqlRetrainingStore(database),
+        training,
+        registry: core.registry,
+        alerts: core.alerts,
+        policyOf: (model) => policyFor(config.retrainingPolicies, model),
+        clock: systemClock,
+        ids: randomIds,
+        log: (level, message, fields) => late.log?.[level](fields, message),
+      }),
     };
+    // Every retrain request (a person's, fresh data's, the red team's) leaves a recorded decision.
+    training.useRetrainGate(services.retraining);
     // Every process swaps what it serves when a version enters or leaves Production (broadcast).
     events.subscribe('stage-changed', (event) => serving.onStageChanged(event));
     events.subscribe('deployment-changed', (event) => serving.onDeploymentChanged(event));
@@ -345,6 +360,10 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     events.subscribe('alert-resolved', async (event) => void (await notifier.onAlertEvent(event)), { group: 'alert-notifications' });
     events.subscribe('redteam-failed', async (event) => void (await services.alerts.onRedTeamFailed(event)), { group: 'alerts-on-redteam' });
     events.subscribe('stage-changed', async (event) => void (await services.alerts.onStageChanged(event)), { group: 'alerts-on-stage-changed' });
+    // Metric-drop and drift alerts become retraining signals, once per cluster (a redelivered
+    // event is the same signal: keyed by alert id); a resolved metric alert re-arms the metric.
+    events.subscribe('alert-fired', async (event) => void (await services.retraining.onAlertFired(event)), { group: 'retraining-on-alerts' });
+    events.subscribe('alert-resolved', async (event) => void (await services.retraining.onAlertResolved(event)), { group: 'retraining-on-alerts' });
 
     const generatedAdminToken = options.apiChild ? undefined : await services.auth.ensureBootstrapAdmin(config.adminToken);
     if (generatedAdminToken !== undefined) saveAdminToken(config.home, generatedAdminToken);
@@ -376,6 +395,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         jobs: jobStore,
         periodicJobRetentionMs: config.periodicJobRetentionMs,
         jobRetentionMs: config.jobRetentionMs,
+        sweepIntervalMs: config.sweepIntervalMs,
         clock: systemClock,
         log: (level, message, fields) => late.log?.[level](fields, message),
       }),

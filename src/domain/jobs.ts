@@ -6,7 +6,7 @@
 import { WardenError, invalid, isWardenError } from './errors.js';
 
 /** The last three are periodic work, declared as schedules (see job-schedules.ts). */
-export const JOB_KINDS = ['train', 'retrain', 'evaluate', 'redteam', 'backfill', 'notify-webhook', 'sweep-artifacts', 'scan-fresh-data', 'cleanup-events', 'cleanup-predictions', 'check-deployments', 'monitor-models'] as const;
+export const JOB_KINDS = ['train', 'retrain', 'evaluate', 'redteam', 'backfill', 'notify-webhook', 'sweep-artifacts', 'scan-fresh-data', 'cleanup-events', 'cleanup-predictions', 'check-deployments', 'monitor-models', 'retraining-schedules'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /**

@@ -14,8 +14,9 @@ import type { FreshDataService } from './fresh-data-service.js';
 import type { TrainingService } from './training-service.js';
 import type { PredictionLog } from './prediction-log.js';
 import type { MonitoringService } from './monitoring-service.js';
+import type { RetrainingOrchestrator } from './retraining-orchestrator.js';
 
-export const PERIODIC_KINDS = ['sweep-artifacts', 'scan-fresh-data', 'cleanup-events', 'cleanup-predictions', 'check-deployments', 'monitor-models'] as const;
+export const PERIODIC_KINDS = ['sweep-artifacts', 'scan-fresh-data', 'cleanup-events', 'cleanup-predictions', 'check-deployments', 'monitor-models', 'retraining-schedules'] as const;
 /** Jobs someone asked for (train, retrain, evaluate, …): kept far longer than the ticks, for their history. */
 const REQUESTED_KINDS = JOB_KINDS.filter((kind) => !(PERIODIC_KINDS as readonly string[]).includes(kind));
 
@@ -29,6 +30,10 @@ export interface PeriodicWorkDeps {
   readonly predictionLog: Pick<PredictionLog, 'deleteExpired'>;
   /** Live metrics, drift and anomalies of every model, into alerts and snapshots. */
   readonly monitoring: Pick<MonitoringService, 'monitorAll'>;
+  /** Evaluates the models' cron retraining schedules (a firing is one signal however many processes tick). */
+  readonly retraining: Pick<RetrainingOrchestrator, 'tick'>;
+  /** The period of the ticks (WARDEN_SWEEP_INTERVAL_MS): a tick looks back two of them, so one missed tick loses no firing. */
+  readonly sweepIntervalMs: number;
   /** Deletes delivered events past their retention; returns how many. */
   readonly deleteDeliveredEvents: () => Promise<number>;
   /** Ended jobs (with their logs and checkpoints) past their retention are deleted. */
@@ -91,6 +96,10 @@ export function periodicHandlers(deps: PeriodicWorkDeps): JobHandlers {
       const resolved = report.models.flatMap((m) => m.resolved);
       if (fired.length > 0 || resolved.length > 0) deps.log?.('info', 'monitoring tick', { fired, resolved });
       return { models: report.models.map((m) => ({ model: m.model, arms: m.arms, signals: m.signals })), fired, resolved };
+    },
+    'retraining-schedules': async () => {
+      const decisions = await deps.retraining.tick(2 * deps.sweepIntervalMs);
+      return { decisions: decisions.map((d) => ({ id: d.id, model: d.model, outcome: d.outcome, job: d.jobId })) };
     },
     'cleanup-predictions': async () => {
       const deleted = await deps.predictionLog.deleteExpired();

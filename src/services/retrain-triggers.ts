@@ -6,12 +6,14 @@
  */
 import { invalid, isWardenError } from '../domain/errors.js';
 import type { Job, JsonValue } from '../domain/jobs.js';
+import type { TriggerSignal } from '../domain/retraining/arbitration.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { FreshDataEvent } from '../domain/ports/domain-events.js';
 import type { JobQueue } from '../domain/ports/job-queue.js';
 import { freshDatasetName } from '../domain/fresh-data.js';
 import { RECIPE_AUTHOR_ROLE_TAG, RECIPE_AUTHOR_TAG, retrainDedupeKey } from '../domain/recipes.js';
 import { sha256Hex } from '../system/sha256-digest.js';
+import { randomIds } from '../system/clock.js';
 import type { DatasetService } from './dataset-service.js';
 import type { RecipeResolver } from './recipe-resolver.js';
 import type { Actor, RegistryService } from './registry-service.js';
@@ -26,6 +28,13 @@ export interface RetrainOptions {
   /** Why (logged on the job and tagged on the version): `manual`, `fresh-data`, `bootstrap`… */
   readonly trigger?: string;
   readonly idempotencyKey?: string;
+  /** Set by the retraining orchestrator for the retrains it decided itself: no second decision. */
+  readonly decided?: boolean;
+}
+
+/** Where explicit retrains are recorded and decided (the retraining orchestrator), set once wired. */
+export interface RetrainGate {
+  explicit(signal: TriggerSignal, queue: () => Promise<{ job: Job; deduplicated: boolean }>): Promise<{ job: Job; deduplicated: boolean }>;
 }
 
 /**
@@ -104,7 +113,14 @@ export interface RetrainTriggersDeps {
 }
 
 export class RetrainTriggers {
+  private gate: RetrainGate | undefined;
+
   constructor(private readonly deps: RetrainTriggersDeps) {}
+
+  /** From now on every retrain request is recorded and decided by `gate` before it is queued. */
+  useGate(gate: RetrainGate): void {
+    this.gate = gate;
+  }
 
   /**
    * A `retrain` job of a model from its stored recipe; the parent is the version in
@@ -134,6 +150,7 @@ export class RetrainTriggers {
       },
       sha256Hex,
     );
+    const submit = async (): Promise<{ job: Job; deduplicated: boolean }> => {
     const submitted = await submitTraining(
       this.deps.jobs,
       'retrain',
@@ -151,6 +168,25 @@ export class RetrainTriggers {
       { dedupeKey, ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}) },
     );
     return { job: submitted.job, deduplicated: !submitted.created };
+    };
+    if (this.gate === undefined || options.decided === true) return submit();
+    return this.gate.explicit(this.signalOf(model.name, actor, options), submit);
+  }
+
+  /** The signal an explicit retrain request stands for, keyed so that a repeated request is the same signal. */
+  private signalOf(model: string, actor: Actor, options: RetrainOptions): TriggerSignal {
+    const at = this.deps.clock.now();
+    if (options.vulnerabilities !== undefined) {
+      const v = options.vulnerabilities;
+      return { kind: 'vulnerabilities', model, key: `vulns:${v.triggerId}`, at, task: v.name.replace(/^redteam-/, ''), vulnerabilities: null, threshold: null };
+    }
+    if (options.fresh !== undefined) {
+      const f = options.fresh;
+      return { kind: 'fresh-data', model, key: `fresh:${f.digest}`, at, dataset: `${f.name} v${f.version}`, rows: null };
+    }
+    // Without an idempotency key every request is its own signal (the job's dedupe key still joins equal work).
+    const key = options.idempotencyKey !== undefined ? `manual:${options.idempotencyKey}` : `manual:${randomIds.next()}`;
+    return { kind: 'manual', model, key, at, actor: actor.name, reason: options.trigger !== undefined && options.trigger !== 'manual' ? options.trigger : null };
   }
 
   /** One retrain job per model that has a recipe (de-duplicated as {@link requestRetrain}). */

@@ -19,6 +19,7 @@ import type { PredictionLog } from './prediction-log.js';
 import type { RedTeamService } from './redteam-service.js';
 import type { AlertService } from './alert-service.js';
 import type { MonitoringService } from './monitoring-service.js';
+import type { RetrainingOrchestrator } from './retraining-orchestrator.js';
 
 export interface Services {
   readonly auth: AuthService;
@@ -46,4 +47,6 @@ export interface Services {
   readonly alerts: AlertService;
   /** Live performance, drift, anomalies per model (the monitor-models job) and their snapshots. */
   readonly monitoring: MonitoringService;
+  /** Retraining: every trigger becomes a recorded decision; retrain decisions queue one retrain job. */
+  readonly retraining: RetrainingOrchestrator;
 }

@@ -27,7 +27,7 @@ import { ModelEvaluation } from './model-evaluation.js';
 import type { ModelLoader } from './model-loader.js';
 import { RecipeResolver } from './recipe-resolver.js';
 import type { Actor, RegistryService } from './registry-service.js';
-import { RetrainTriggers, type RetrainOptions } from './retrain-triggers.js';
+import { RetrainTriggers, type RetrainGate, type RetrainOptions } from './retrain-triggers.js';
 import type { TrackingService } from './tracking-service.js';
 import { TrainingData } from './training-data.js';
 import { authorOf, findModel, isObject, storedRecipeAuthor, submitTraining, whoFields, type RobustnessEvaluator, type VulnerabilityUses } from './training-jobs.js';
@@ -152,6 +152,11 @@ export class TrainingService {
   /** `POST /models/retrain {all: true}`: one retrain job per model that has a recipe (de-duplicated as {@link requestRetrain}). */
   enqueueRetrainAll(actor: Actor): Promise<{ jobs: Array<{ job: Job; deduplicated: boolean }>; skipped: string[] }> {
     return this.triggers.retrainAll(actor);
+  }
+
+  /** Wires the retraining orchestrator: from now on every retrain request leaves a recorded decision. */
+  useRetrainGate(gate: RetrainGate): void {
+    this.triggers.useGate(gate);
   }
 
   /** The fresh-data subscriber: see {@link RetrainTriggers.onFreshData}. */

@@ -34,8 +34,8 @@ export type TriggerSignal =
   | (SignalBase & { readonly kind: 'metric'; readonly metric: LiveMetric; readonly value: number; readonly baseline: number; readonly support: number | null })
   | (SignalBase & { readonly kind: 'metric-recovered'; readonly metric: LiveMetric })
   | (SignalBase & { readonly kind: 'drift'; readonly descriptor: string | null; readonly statistic: number | null })
-  | (SignalBase & { readonly kind: 'vulnerabilities'; readonly task: string; readonly vulnerabilities: number; readonly threshold: number })
-  | (SignalBase & { readonly kind: 'fresh-data'; readonly dataset: string; readonly rows: number })
+  | (SignalBase & { readonly kind: 'vulnerabilities'; readonly task: string; readonly vulnerabilities: number | null; readonly threshold: number | null })
+  | (SignalBase & { readonly kind: 'fresh-data'; readonly dataset: string; readonly rows: number | null })
   | (SignalBase & { readonly kind: 'schedule'; readonly cron: string; readonly firedAt: number })
   | (SignalBase & { readonly kind: 'manual'; readonly actor: string; readonly reason: string | null });
 
@@ -141,12 +141,12 @@ export function arbitrate(input: ArbitrationInput): Arbitration {
           kind: 'vulnerabilities',
           key: signal.key,
           at: signal.at,
-          summary: `${signal.vulnerabilities} unused vulnerabilities for task ${signal.task} (threshold ${signal.threshold})`,
+          summary: `red-team vulnerabilities of task ${signal.task} reached the threshold${signal.vulnerabilities === null ? '' : ` (${signal.vulnerabilities} of ${signal.threshold ?? '?'})`}`,
           values: { task: signal.task, vulnerabilities: signal.vulnerabilities, threshold: signal.threshold },
         });
         break;
       case 'fresh-data':
-        candidates.push({ kind: 'fresh-data', key: signal.key, at: signal.at, summary: `${signal.rows} fresh rows in ${signal.dataset}`, values: { dataset: signal.dataset, rows: signal.rows } });
+        candidates.push({ kind: 'fresh-data', key: signal.key, at: signal.at, summary: `fresh data ${signal.dataset}${signal.rows === null ? '' : ` (${signal.rows} rows)`}`, values: { dataset: signal.dataset, rows: signal.rows } });
         break;
       case 'schedule':
         candidates.push({

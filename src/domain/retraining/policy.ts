@@ -132,3 +132,31 @@ export function retrainingPolicy(overrides: unknown, field = 'retraining', base:
   }
   return policy;
 }
+
+/** The cluster's retraining policies: one for every model, and per-model overrides on top of it. */
+export interface RetrainingPolicies {
+  readonly base: RetrainingPolicy;
+  readonly models: Readonly<Record<string, RetrainingPolicy>>;
+}
+
+/**
+ * Reads `{...settings, models: {<model>: {...settings}}}` (WARDEN_RETRAINING_POLICY): the
+ * settings change the defaults for every model, each model's apply on top of those.
+ */
+export function retrainingPolicies(overrides: unknown, field = 'retraining'): RetrainingPolicies {
+  if (overrides === undefined) return { base: DEFAULT_RETRAINING_POLICY, models: {} };
+  const { models, ...settings } = record(overrides, field);
+  const base = retrainingPolicy(settings, field);
+  const perModel: Record<string, RetrainingPolicy> = {};
+  if (models !== undefined) {
+    for (const [model, modelOverrides] of Object.entries(record(models, `${field}.models`))) {
+      perModel[model] = retrainingPolicy(modelOverrides, `${field}.models.${model}`, base);
+    }
+  }
+  return { base, models: perModel };
+}
+
+/** The policy in force for `model`. */
+export function policyFor(policies: RetrainingPolicies, model: string): RetrainingPolicy {
+  return Object.hasOwn(policies.models, model) ? policies.models[model]! : policies.base;
+}
