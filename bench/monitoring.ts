@@ -164,16 +164,28 @@ console.log(
         const text = texts[j]!;
         log.record({ id: `${i}.${j}`, requestId: String(i), model: 'm', version: 1, semver: 'v1.0', arm: 'production', label: p.label, probability: p.probability, score: p.score, latencyMs: 1, createdAt, ...describeInput(text), ...(monitor !== null ? monitor.observe('m', text, model.featurizer.maxChars) : {}) });
       });
-      if (i % 2_000 === 0) void log.flush();
     }
   };
-  for (let warm = 0; warm < 2; warm++) {
-    serve(null);
-    serve(monitors.every);
+  // Interleaved, the log emptied between runs, the fastest run of each kept: the three see the same machine.
+  const timed = async (monitor: InputMonitor | null): Promise<number> => {
+    await log.flush();
+    const started = performance.now();
+    serve(monitor);
+    return performance.now() - started;
+  };
+  const fastest = { off: Infinity, every: Infinity, share: Infinity };
+  for (let run = 0; run < RUNS + 2; run++) {
+    const off = await timed(null);
+    const every = await timed(monitors.every);
+    const share = await timed(monitors.default);
+    if (run < 2) continue; // warm-up
+    fastest.off = Math.min(fastest.off, off);
+    fastest.every = Math.min(fastest.every, every);
+    fastest.share = Math.min(fastest.share, share);
   }
-  const off = best(() => serve(null));
-  const every = best(() => serve(monitors.every));
-  const share = best(() => serve(monitors.default));
+  const off = { wall: fastest.off };
+  const every = { wall: fastest.every };
+  const share = { wall: fastest.share };
   await log.close();
   const rate = (ms: { wall: number }) => (mails.length / ms.wall) * 1000;
   const meanChars = mails.reduce((s, t) => s + t.length, 0) / mails.length;
