@@ -25,6 +25,7 @@ import { trainingRoutes } from './routes/training-routes.js';
 import { deploymentRoutes } from './routes/deployment-routes.js';
 import { predictRoutes } from './routes/predict-routes.js';
 import { alertRoutes } from './routes/alert-routes.js';
+import { retrainingRoutes } from './routes/retraining-routes.js';
 import { redteamRoutes } from './routes/redteam-routes.js';
 import { monitoringRoutes } from './routes/monitoring-routes.js';
 
@@ -43,6 +44,7 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   deploymentRoutes,
   predictRoutes,
   alertRoutes,
+  retrainingRoutes,
   redteamRoutes,
   monitoringRoutes,
 ];

@@ -42,6 +42,7 @@ export const ERROR_CATALOG = {
   ALERT_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No such alert.' },
   MONITORING_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'The model has no monitoring snapshot yet.' },
   SILENCE_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No such alert silence.' },
+  RETRAINING_DECISION_NOT_FOUND: { kind: 'not_found', retryable: false, summary: 'No such retraining decision.' },
   MODEL_ALREADY_EXISTS: { kind: 'conflict', retryable: false, summary: 'A registered model with this name already exists.' },
   TOKEN_NAME_TAKEN: { kind: 'conflict', retryable: false, summary: 'An active token already has this name (the name is the actor recorded in histories).' },
   EXPERIMENT_ALREADY_EXISTS: { kind: 'conflict', retryable: false, summary: 'An experiment with this name already exists.' },
