@@ -25,6 +25,7 @@ import { registerTrainingCommands } from './commands/training.js';
 import { registerDeploymentCommands } from './commands/deployments.js';
 import { registerPredictCommands } from './commands/predict.js';
 import { registerAlertsCommands } from './commands/alerts.js';
+import { registerRetrainingCommands } from './commands/retraining.js';
 import { registerRedTeamCommands } from './commands/redteam.js';
 import { registerMonitorCommands } from './commands/monitor.js';
 
@@ -42,6 +43,7 @@ const COMMAND_MODULES: readonly RegisterCommands[] = [
   registerDeploymentCommands,
   registerPredictCommands,
   registerAlertsCommands,
+  registerRetrainingCommands,
   registerRedTeamCommands,
   registerMonitorCommands,
 ];
