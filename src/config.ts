@@ -369,7 +369,7 @@ export function loadConfig(
     predictionLogBuffer: integer(env, 'WARDEN_PREDICTION_LOG_BUFFER', 50_000, 1, 10_000_000),
     predictionLogFlushMs: integer(env, 'WARDEN_PREDICTION_LOG_FLUSH_MS', 1_000, 10, 60_000),
     predictionRetentionMs: integer(env, 'WARDEN_PREDICTION_RETENTION_MS', 30 * 24 * 3600 * 1000, 60_000, 10 * 365 * 24 * 3600 * 1000), // 30 days
-    monitorIntervalMs: integer(env, 'WARDEN_MONITOR_INTERVAL_MS', 60_000, 1_000, 24 * 3600 * 1000),
+    monitorIntervalMs: integer(env, 'WARDEN_MONITOR_INTERVAL_MS', 60_000, 100, 24 * 3600 * 1000),
     monitorDescribeRate: fraction(env, 'WARDEN_MONITOR_DESCRIBE_RATE', 0.05),
     monitorSampleRate: fraction(env, 'WARDEN_MONITOR_SAMPLE_RATE', 0.01),
     monitorSampleChars: integer(env, 'WARDEN_MONITOR_SAMPLE_CHARS', 200, 1, 10_000),

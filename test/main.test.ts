@@ -225,7 +225,7 @@ describe('process roles (WARDEN_ROLES)', () => {
   });
 
   it('a scheduler and worker process runs the sweep, the fresh-data scan and the event cleanup as jobs, about every interval', async () => {
-    const platform = await createPlatform(config({ WARDEN_ROLES: 'worker,scheduler', WARDEN_SWEEP_INTERVAL_MS: '200', WARDEN_DEPLOYMENT_CHECK_MS: '200', WARDEN_PERIODIC_JOB_RETENTION_MS: '1000' }));
+    const platform = await createPlatform(config({ WARDEN_ROLES: 'worker,scheduler', WARDEN_SWEEP_INTERVAL_MS: '200', WARDEN_DEPLOYMENT_CHECK_MS: '200', WARDEN_MONITOR_INTERVAL_MS: '200', WARDEN_PERIODIC_JOB_RETENTION_MS: '1000' }));
     try {
       assert.equal(await runsWorkers(platform), true);
       const deadline = Date.now() + 20_000;
@@ -309,7 +309,7 @@ describe('periodic work across a cluster on PostgreSQL + Redis', () => {
           WARDEN_QUEUE_PREFIX: prefix,
           WARDEN_ROLES: 'worker,scheduler',
           WARDEN_WORKER_CONCURRENCY: '2',
-          WARDEN_SWEEP_INTERVAL_MS: String(everyMs), WARDEN_DEPLOYMENT_CHECK_MS: String(everyMs),
+          WARDEN_SWEEP_INTERVAL_MS: String(everyMs), WARDEN_DEPLOYMENT_CHECK_MS: String(everyMs), WARDEN_MONITOR_INTERVAL_MS: String(everyMs),
           WARDEN_EVENT_SUBSCRIBER: `cluster-${index}`,
         });
         platforms.push(await createPlatform(config, { database: test.database }));
