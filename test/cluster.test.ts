@@ -68,7 +68,7 @@ describe('a Warden cluster of real processes on PostgreSQL + Redis: 2 API proces
     WARDEN_BOOTSTRAP: 'false',
     WARDEN_LOG_LEVEL: 'info',
     WARDEN_JOB_LEASE_MS: String(LEASE_MS),
-    WARDEN_SWEEP_INTERVAL_MS: String(EVERY_MS), WARDEN_DEPLOYMENT_CHECK_MS: String(EVERY_MS),
+    WARDEN_SWEEP_INTERVAL_MS: String(EVERY_MS), WARDEN_DEPLOYMENT_CHECK_MS: String(EVERY_MS), WARDEN_MONITOR_INTERVAL_MS: String(EVERY_MS),
     WARDEN_EVENT_SUBSCRIBER: name,
     ...extra,
   });

@@ -75,7 +75,7 @@ describe(`TrainingService on ${kind} (real in-process queue)`, () => {
 
     // Artifacts: manifest, weights, and the bundle the version points at.
     const names = (await artifacts.list(run.id)).map((a) => a.name).sort();
-    assert.deepEqual(names, ['manifest.json', 'model.bundle', 'weights.bin']);
+    assert.deepEqual(names, ['manifest.json', 'model.bundle', 'reference-profile.json', 'weights.bin']);
     const bundle = (await artifacts.list(run.id)).find((a) => a.name === 'model.bundle')!;
     assert.equal(version.artifactDigest, bundle.sha256);
 

@@ -242,7 +242,8 @@ describe('dashboard in a browser', () => {
       return res.status;
     });
     assert.equal(refused, 403);
-    assert.deepEqual(problems.splice(0).map((p) => /status of 403/.test(p)), [true], 'the browser logs the refusal itself');
+    const logged = problems.splice(0);
+    assert.deepEqual(logged.map((p) => /status of 403/.test(p)), [true], `the browser logs the refusal itself: ${JSON.stringify(logged)}`);
     await page.close();
   });
 

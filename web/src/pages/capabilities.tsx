@@ -8,7 +8,6 @@ import { useEffect, useState } from 'react';
 import { apiRoutes, post } from '../api.js';
 import { ActionButton, Badge, JsonView, Section, Show, Unavailable, fmtNum, fmtTime } from '../components.js';
 import { href, useApi, useCan, useRoute } from '../hooks.js';
-import type { Status } from '../types.js';
 
 function Checking() {
   return <p className="muted">Asking the server what it can do…</p>;
@@ -21,9 +20,12 @@ function Live({ path, refreshMs }: { path: string; refreshMs: number }) {
 
 export function MonitoringPage() {
   const has = useRoute('GET /monitoring/{model}');
-  const status = useApi<Status>(has ? '/models/status' : null);
+  // The summary lists the models the monitor-models job has evaluated: only those have a
+  // snapshot to ask for (asking for another would be a 404 the browser logs as an error).
+  const summary = useApi<{ models: Array<{ model: string }> }>(has ? '/monitoring' : null, 10_000);
   const [model, setModel] = useState<string | undefined>(undefined);
-  const chosen = model ?? status.data?.models[0]?.name;
+  const evaluated = (summary.data?.models ?? []).map((m) => m.model);
+  const chosen = model !== undefined && evaluated.includes(model) ? model : evaluated[0];
   return (
     <>
       <h1>Monitoring</h1>
@@ -34,13 +36,21 @@ export function MonitoringPage() {
           title="Live view"
           actions={
             <select aria-label="model" value={chosen ?? ''} onChange={(e) => setModel(e.target.value)}>
-              {(status.data?.models ?? []).map((m) => (
-                <option key={m.name}>{m.name}</option>
+              {evaluated.map((name) => (
+                <option key={name}>{name}</option>
               ))}
             </select>
           }
         >
-          {chosen === undefined ? <p className="muted">No models yet.</p> : <Live path={`/monitoring/${encodeURIComponent(chosen)}`} refreshMs={5_000} />}
+          <Show loaded={summary}>
+            {() =>
+              chosen === undefined ? (
+                <p className="muted">No model has been evaluated yet: the monitor-models job looks at each model's predictions every WARDEN_MONITOR_INTERVAL_MS.</p>
+              ) : (
+                <Live path={`/monitoring/${encodeURIComponent(chosen)}`} refreshMs={5_000} />
+              )
+            }
+          </Show>
         </Section>
       )}
     </>
