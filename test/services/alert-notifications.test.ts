@@ -161,8 +161,12 @@ for (const [kind, queueKind] of [
         assert.ok(verifies(resolved, SECRET));
         assert.deepEqual([JSON.parse(resolved.body).alert.state, JSON.parse(resolved.body).alert.id], ['resolved', alertId]);
 
-        // A redelivered event queues no second notification.
-        const before = (await wiring.jobs.list({ kind: 'notify-webhook', limit: 50 })).items.length;
+        // A redelivered event queues no second notification. (Counted once the resolution's
+        // jobs are all queued: one per webhook, the ops one may be answered before the last is queued.)
+        const webhooks = new Set(jobs.map((j) => j.payload.webhook)).size;
+        const queued = async () => (await wiring.jobs.list({ kind: 'notify-webhook', limit: 50 })).items;
+        await until(async () => (await queued()).filter((j) => j.payload.transition === 'resolved').length === webhooks, 'a resolution job per webhook', { timeoutMs: 60_000 });
+        const before = (await queued()).length;
         const again = await wiring.notifier.onAlertEvent({ type: 'alert-fired', alertId, fingerprint: fired!.fingerprint, rule: 'accuracy-drop', kind: 'performance', severity: 'critical', model: 'hooked', version: 3, metric: 'accuracy', value: 0.874, baseline: 0.95, summary: '', silenced: false, at: 0 });
         assert.deepEqual(again.map((j) => j.id).sort(), jobs.filter((j) => j.payload.transition === 'fired').map((j) => j.id).sort());
         assert.equal((await wiring.jobs.list({ kind: 'notify-webhook', limit: 50 })).items.length, before);
