@@ -35,11 +35,13 @@ export function MonitoringPage() {
         <Section
           title="Live view"
           actions={
-            <select aria-label="model" value={chosen ?? ''} onChange={(e) => setModel(e.target.value)}>
-              {evaluated.map((name) => (
-                <option key={name}>{name}</option>
-              ))}
-            </select>
+            evaluated.length > 0 && (
+              <select aria-label="model" value={chosen ?? ''} onChange={(e) => setModel(e.target.value)}>
+                {evaluated.map((name) => (
+                  <option key={name}>{name}</option>
+                ))}
+              </select>
+            )
           }
         >
           <Show loaded={summary}>
