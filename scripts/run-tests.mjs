@@ -58,6 +58,14 @@ if (files.length === 0) {
   console.error('no test files found under test/');
   process.exit(1);
 }
+// The dashboard's browser tests drive Debian's Chromium: say how to get it before the suite
+// runs, as for the services, rather than after minutes of other tests.
+const CHROMIUM = '/usr/bin/chromium';
+if (files.some((file) => file.split(path.sep).includes('web')) && !fs.existsSync(CHROMIUM)) {
+  console.error(`${CHROMIUM} is missing; the dashboard's browser tests (test/web/) need it.`);
+  console.error('Install it with:  apt-get install -y chromium   (.ci/run does this)');
+  process.exit(1);
+}
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],

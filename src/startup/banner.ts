@@ -44,7 +44,7 @@ export function serverBanner(facts: ServerBannerFacts): string[] {
   if (facts.bootstrapJobs.length > 0) {
     const models = facts.bootstrapJobs.map((job) => String(job.payload.model)).join(', ');
     lines.push(
-      `Sample models ${models}: training on the SpamAssassin corpus in the background (first start).`,
+      `Sample models ${models}: training on the SpamAssassin corpus and short everyday messages in the background (first start).`,
       `  Progress: ${url}/jobs (GET, viewer token) · live: ${url}/jobs/<id>/events · CLI: ${CLI_COMMAND} jobs watch <id>`,
     );
     for (const job of facts.bootstrapJobs) lines.push(`  ${String(job.payload.model)}: job ${job.id} → ${CLI_COMMAND} jobs watch ${job.id}`);

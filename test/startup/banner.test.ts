@@ -63,7 +63,7 @@ describe('serverBanner', () => {
 
   it('names each sample model training job with the command that follows it', () => {
     const lines = serverBanner(facts({ bootstrapJobs: [{ id: 'job-1', payload: { model: 'spam-detector' } }, { id: 'job-2', payload: { model: 'spam-detector-nb' } }] }));
-    assert.ok(lines.includes('Sample models spam-detector, spam-detector-nb: training on the SpamAssassin corpus in the background (first start).'));
+    assert.ok(lines.includes('Sample models spam-detector, spam-detector-nb: training on the SpamAssassin corpus and short everyday messages in the background (first start).'));
     assert.ok(lines.includes(`  spam-detector: job job-1 → ${CLI_COMMAND} jobs watch job-1`));
     assert.ok(lines.includes(`  spam-detector-nb: job job-2 → ${CLI_COMMAND} jobs watch job-2`));
     assert.equal(lines.at(-1), `  Models and stages when done: http://127.0.0.1:7070/models/status · ${CLI_COMMAND} status`);
