@@ -6,6 +6,7 @@
 import { candidatePercent, keepWarmOf, type Deployment } from './deployments/rollout.js';
 import type { Alert } from './alerts/episodes.js';
 import type {
+  AlertEventSubject,
   AlertFiredEvent,
   AlertResolvedEvent,
   DeploymentChangedEvent,
@@ -139,28 +140,16 @@ export function thresholdReachedEvent(trigger: RetrainTrigger): VulnerabilitiesT
 
 /** The event of an alert episode just opened. */
 export function alertFiredEvent(alert: Alert): AlertFiredEvent {
-  return {
-    type: 'alert-fired',
-    alertId: alert.id,
-    fingerprint: alert.fingerprint,
-    rule: alert.rule,
-    kind: alert.kind,
-    severity: alert.severity,
-    model: alert.model,
-    version: alert.version,
-    metric: alert.metric,
-    value: alert.value,
-    baseline: alert.baseline,
-    summary: alert.summary,
-    silenced: alert.silencedBy !== null,
-    at: alert.firedAt,
-  };
+  return { type: 'alert-fired', ...alertEventSubject(alert, alert.firedAt), value: alert.value, baseline: alert.baseline, summary: alert.summary };
 }
 
 /** The event of an alert episode just resolved. */
 export function alertResolvedEvent(alert: Alert): AlertResolvedEvent {
+  return { type: 'alert-resolved', ...alertEventSubject(alert, alert.resolvedAt ?? alert.lastSeenAt), firedAt: alert.firedAt };
+}
+
+function alertEventSubject(alert: Alert, at: number): AlertEventSubject {
   return {
-    type: 'alert-resolved',
     alertId: alert.id,
     fingerprint: alert.fingerprint,
     rule: alert.rule,
@@ -169,8 +158,7 @@ export function alertResolvedEvent(alert: Alert): AlertResolvedEvent {
     model: alert.model,
     version: alert.version,
     metric: alert.metric,
-    firedAt: alert.firedAt,
     silenced: alert.silencedBy !== null,
-    at: alert.resolvedAt ?? alert.lastSeenAt,
+    at,
   };
 }

@@ -110,42 +110,37 @@ export interface VulnerabilitiesThresholdReachedEvent {
   readonly at: number;
 }
 
+/** What both alert events say about the episode: which alert, of what, and when this happened. */
+export interface AlertEventSubject {
+  readonly alertId: string;
+  readonly fingerprint: string;
+  readonly rule: string;
+  readonly kind: SignalKind;
+  readonly severity: AlertSeverity;
+  readonly model: string;
+  readonly version: number | null;
+  readonly metric: string | null;
+  /** A silence mutes the episode's notifications (the event is still raised). */
+  readonly silenced: boolean;
+  readonly at: number;
+}
+
 /**
  * An alert episode opened: a rule's condition started to hold for a model (version, metric).
  * Raised once per episode, in the transaction that stored it; the retraining orchestrator and
  * the webhook notifications consume it. `silenced`: a silence mutes its notifications.
  */
-export interface AlertFiredEvent {
+export interface AlertFiredEvent extends AlertEventSubject {
   readonly type: 'alert-fired';
-  readonly alertId: string;
-  readonly fingerprint: string;
-  readonly rule: string;
-  readonly kind: SignalKind;
-  readonly severity: AlertSeverity;
-  readonly model: string;
-  readonly version: number | null;
-  readonly metric: string | null;
   readonly value: number;
   readonly baseline: number | null;
   readonly summary: string;
-  readonly silenced: boolean;
-  readonly at: number;
 }
 
 /** An alert episode ended: its rule's condition cleared for as many observations in a row as the rule asks. */
-export interface AlertResolvedEvent {
+export interface AlertResolvedEvent extends AlertEventSubject {
   readonly type: 'alert-resolved';
-  readonly alertId: string;
-  readonly fingerprint: string;
-  readonly rule: string;
-  readonly kind: SignalKind;
-  readonly severity: AlertSeverity;
-  readonly model: string;
-  readonly version: number | null;
-  readonly metric: string | null;
   readonly firedAt: number;
-  readonly silenced: boolean;
-  readonly at: number;
 }
 
 /** Every domain event. Areas add members to this union (and a case to `eventAggregate`). */
