@@ -116,7 +116,14 @@ function metric(text: string, pattern: RegExp): number {
 }
 
 const started = Date.now();
-const server = await startServer('sqlite', 'serve', { WARDEN_BOOTSTRAP: 'true', WARDEN_WORKER_CONCURRENCY: '1', WARDEN_API_PROCESSES: API_PROCESSES });
+const server = await startServer('sqlite', 'serve', {
+  WARDEN_BOOTSTRAP: 'true',
+  WARDEN_WORKER_CONCURRENCY: '1',
+  WARDEN_API_PROCESSES: API_PROCESSES,
+  // The bench's traffic is one text repeated, drift by design: a retrain on it would train in
+  // the serving process (one API process has every role) and measure training, not serving.
+  WARDEN_RETRAINING_POLICY: JSON.stringify({ retrainOnDrift: false }),
+});
 const bare = await startBare();
 let failed = false;
 try {

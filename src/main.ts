@@ -40,6 +40,7 @@ import { periodicHandlers, periodicSchedules } from './services/periodic-work.js
 import { OutboxDomainEvents } from './services/outbox-domain-events.js';
 import { SqlEventOutbox } from './store/sql/sql-event-outbox.js';
 import type { DomainEvents } from './domain/ports/domain-events.js';
+import type { Clock } from './domain/ports/clock.js';
 import type { JobStore } from './domain/ports/job-store.js';
 import type { JobHandlers, JobQueue } from './domain/ports/job-queue.js';
 import { SqlJobStore } from './store/sql/sql-job-store.js';
@@ -56,10 +57,12 @@ import { ComparisonService } from './services/comparison-service.js';
 import { ServingService } from './services/serving-service.js';
 import { InputMonitor } from './services/input-monitor.js';
 import { MonitoringService } from './services/monitoring-service.js';
+import { ProcessHeartbeats } from './services/process-heartbeats.js';
 import { ReferenceProfiles } from './services/reference-profiles.js';
 import { SqlMonitoringStore } from './store/sql/sql-monitoring-store.js';
 import { PredictionLog } from './services/prediction-log.js';
 import { SqlPredictionStore } from './store/sql/sql-prediction-store.js';
+import { SqlitePredictionWriter, isSqliteFileUrl } from './store/sql/sqlite-prediction-writer.js';
 import { PrometheusMetrics } from './api/metrics.js';
 import { ProcessExternalTrainerRunner } from './jobs/external-trainer-runner.js';
 import { ExternalCommandTrainer } from './jobs/external-command-trainer.js';
@@ -124,6 +127,11 @@ export interface PlatformOptions {
    * this process does none of it. `counts` says how many API processes run (for /health).
    */
   readonly apiChild?: { readonly index: number; readonly counts: () => { readonly running: number; readonly wanted: number } };
+  /**
+   * Where every service, store timestamp and the queue read the time (default: the system
+   * clock). Tests replaying a day of traffic in seconds pass one that can be moved forward.
+   */
+  readonly clock?: Clock;
 }
 
 /** Writes the generated admin token where only its owner can read it. */
@@ -141,6 +149,7 @@ function saveAdminToken(home: string, token: string): string {
  * `scheduler` declares the periodic work on the queue (idempotent, so any number may).
  */
 export async function createPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
+  const clock = options.clock ?? systemClock;
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const closer of closers.reverse()) await closer();
@@ -159,7 +168,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const late: { log?: Pick<WardenApp['log'], 'info' | 'warn' | 'error'> } = {};
     const events = new OutboxDomainEvents({
       outbox: new SqlEventOutbox(database),
-      clock: systemClock,
+      clock: clock,
       ids: randomIds,
       subscriber: eventSubscriberName(config),
       pollMs: config.eventPollMs,
@@ -171,15 +180,15 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
 
     // Services.
     const jobStore = new SqlJobStore(database);
-    const jobs = await createJobQueue(config, jobStore, options.jobEventChannel);
+    const jobs = await createJobQueue(config, jobStore, options.jobEventChannel, clock);
     closers.push(() => jobs.close());
 
-    const tracking = new TrackingService({ store: new SqlTrackingStore(database), clock: systemClock, ids: randomIds, meter: new ProcessResourceMeter() });
+    const tracking = new TrackingService({ store: new SqlTrackingStore(database), clock: clock, ids: randomIds, meter: new ProcessResourceMeter() });
     const artifacts = new ArtifactService({
       store: artifactStore,
       index: artifactIndex,
       runs: new SqlTrackingStore(database),
-      clock: systemClock,
+      clock: clock,
       ids: randomIds,
       maxArtifactBytes: config.maxArtifactBytes,
       gcGraceMs: config.artifactGcGraceMs,
@@ -191,17 +200,27 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       store: datasetStore,
       artifacts: artifactStore,
       reader: datasetReader,
-      clock: systemClock,
+      clock: clock,
       ids: randomIds,
       maxDatasetBytes: config.maxDatasetBytes,
       corpora: [spamAssassinCorpus, everydayMessagesCorpus],
     });
     const alertStore = new SqlAlertStore(database);
+    const retrainingStore = new SqlRetrainingStore(database);
     const core: Omit<Services, 'training' | 'models' | 'comparison' | 'serving' | 'predictionLog' | 'deployments' | 'redteam' | 'monitoring' | 'retraining'> = {
-      alerts: new AlertService({ store: alertStore, rules: config.alertRules, clock: systemClock, ids: randomIds, events, log: (level, message, fields) => late.log?.[level](fields, message) }),
+      alerts: new AlertService({ store: alertStore, rules: config.alertRules, clock: clock, ids: randomIds, events, log: (level, message, fields) => late.log?.[level](fields, message) }),
       jobs,
-      auth: new AuthService({ tokens, clock: systemClock, ids: randomIds }),
-      registry: new RegistryService({ store: new SqlRegistryStore(database), artifacts, runs: tracking, clock: systemClock, ids: randomIds, recipes, deployments: deploymentStore }),
+      auth: new AuthService({ tokens, clock: clock, ids: randomIds }),
+      registry: new RegistryService({
+        store: new SqlRegistryStore(database),
+        artifacts,
+        runs: tracking,
+        clock: clock,
+        ids: randomIds,
+        recipes,
+        deployments: deploymentStore,
+        retraining: retrainingStore,
+      }),
       tracking,
       datasets,
       freshData: new FreshDataService({
@@ -209,17 +228,27 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         store: datasetStore,
         fresh: new FsFreshDataSource(config.dataDir, datasetReader),
         events,
-        clock: systemClock,
+        clock: clock,
         log: (level, message, fields) => late.log?.[level](fields, message),
       }),
       artifacts,
     };
-    const models = new ModelLoader({ registry: core.registry, artifacts: core.artifacts, cacheSize: config.modelCacheSize, clock: systemClock });
+    const models = new ModelLoader({ registry: core.registry, artifacts: core.artifacts, cacheSize: config.modelCacheSize, clock: clock });
     const metrics = new PrometheusMetrics();
-    const predictions = new SqlPredictionStore(database);
+    // A SQLite file this process opened: the log's inserts and their commits run in a writer
+    // thread, off the event loop (see sqlite-prediction-writer.ts); a database the caller passed in
+    // (tests) or PostgreSQL (whose driver does not block the loop) keeps them on this connection.
+    let writer: SqlitePredictionWriter | undefined;
+    if (!options.database && isSqliteFileUrl(config.storeUrl)) {
+      const opened = new SqlitePredictionWriter({ url: config.storeUrl, sqliteSync: config.sqliteSync });
+      // Registered before the log's closer, so it runs after the log's last flush.
+      closers.push(() => opened.close());
+      writer = opened;
+    }
+    const predictions = new SqlPredictionStore(database, writer);
     const predictionLog = new PredictionLog({
       store: predictions,
-      clock: systemClock,
+      clock: clock,
       metrics,
       maxBuffer: config.predictionLogBuffer,
       batchSize: 500,
@@ -229,6 +258,8 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     });
     predictionLog.start();
     closers.push(() => predictionLog.close());
+    // The serving path reads each served version's profile once, for its vocabulary (the monitor keeps its own reader).
+    const servedProfiles = new ReferenceProfiles(core.artifacts);
     const serving = new ServingService({
       registry: core.registry,
       deployments: deploymentStore,
@@ -237,7 +268,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       predictionLog,
       predictions,
       metrics,
-      clock: systemClock,
+      clock: clock,
       maxBatch: config.predictMaxBatch,
       inputMonitor: new InputMonitor({
         describeRate: config.monitorDescribeRate,
@@ -245,6 +276,8 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         sampleChars: config.monitorSampleChars,
         nearDuplicateWindow: 1_000,
         random: Math.random,
+        vocabularies: (version) => servedProfiles.vocabularyFor(version),
+        log: (level, message, fields) => late.log?.[level](fields, message),
       }),
       log: (level, message, fields) => late.log?.[level](fields, message),
     });
@@ -254,9 +287,9 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       ...core,
       models,
       meter: new ProcessResourceMeter(),
-      clock: systemClock,
+      clock: clock,
       recipes,
-      vulnerabilityUses: { markUsed: (trigger, model, version) => redteamStore.markUsed(trigger, model, version, systemClock.now()) },
+      vulnerabilityUses: { markUsed: (trigger, model, version) => redteamStore.markUsed(trigger, model, version, clock.now()) },
       // The red team is built after training (it queues retrains): bound late.
       robustness: { evidence: (input) => services.redteam.robustnessEvidence(input) },
       trainers: [
@@ -266,17 +299,28 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       ],
       log: (level, message, fields) => late.log?.[level](fields, message),
     });
+    const monitoringStore = new SqlMonitoringStore(database);
     const monitoring = new MonitoringService({
       registry: core.registry,
       predictions,
-      store: new SqlMonitoringStore(database),
+      store: monitoringStore,
       profiles: new ReferenceProfiles(core.artifacts),
       alerts: core.alerts,
-      clock: systemClock,
+      clock: clock,
       intervalMs: config.monitorIntervalMs,
       lastLabelled: config.monitorLastLabelled,
       maxRows: config.monitorMaxRows,
       log: (level, message, fields) => late.log?.[level](fields, message),
+    });
+    const deployments = new DeploymentService({
+        store: deploymentStore,
+        registry: core.registry,
+        candidates: new ServingCandidateCheck({ loader: models, comparison }),
+        predictions,
+        clock: clock,
+        ids: randomIds,
+        newAssignmentKey: options.assignmentKeys ?? newAssignmentKey,
+        log: (level, message, fields) => late.log?.[level](fields, message),
     });
     const services: Services = {
       ...core,
@@ -286,36 +330,30 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       comparison,
       serving,
       predictionLog,
-      deployments: new DeploymentService({
-        store: deploymentStore,
-        registry: core.registry,
-        candidates: new ServingCandidateCheck({ loader: models, comparison }),
-        predictions,
-        clock: systemClock,
-        ids: randomIds,
-        newAssignmentKey: options.assignmentKeys ?? newAssignmentKey,
-        log: (level, message, fields) => late.log?.[level](fields, message),
-      }),
+      deployments,
       redteam: new RedTeamService({
         ...core,
         store: redteamStore,
+        meter: new ProcessResourceMeter(),
         models,
         comparison,
         training,
         attacks: ATTACKS,
-        clock: systemClock,
+        clock: clock,
         ids: randomIds,
         sha256: sha256Hex,
         retrainThreshold: config.redteamRetrainThreshold,
         log: (level, message, fields) => late.log?.[level](fields, message),
       }),
       retraining: new RetrainingOrchestrator({
-        store: new SqlRetrainingStore(database),
+        store: retrainingStore,
         training,
         registry: core.registry,
         alerts: core.alerts,
+        jobs: jobStore,
         policyOf: (model) => policyFor(config.retrainingPolicies, model),
-        clock: systemClock,
+        promotion: { jobs, registry: core.registry, comparison, deployments, alerts: core.alerts, feedback: predictions, datasets },
+        clock: clock,
         ids: randomIds,
         log: (level, message, fields) => late.log?.[level](fields, message),
       }),
@@ -351,7 +389,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       jobs,
       webhooks: config.alertWebhooks,
       sender: new HttpWebhookSender(),
-      clock: systemClock,
+      clock: clock,
       maxAttempts: config.alertWebhookAttempts,
       timeoutMs: config.alertWebhookTimeoutMs,
       log: (level, message, fields) => late.log?.[level](fields, message),
@@ -364,14 +402,32 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     // event is the same signal: keyed by alert id); a resolved metric alert re-arms the metric.
     events.subscribe('alert-fired', async (event) => void (await services.retraining.onAlertFired(event)), { group: 'retraining-on-alerts' });
     events.subscribe('alert-resolved', async (event) => void (await services.retraining.onAlertResolved(event)), { group: 'retraining-on-alerts' });
+    // A decided retrain that finished is compared with Production and promoted by the model's
+    // policy (a rollout, or a hold for approval); the rollout's end is recorded on its decision.
+    events.subscribe('job-finished', async (event) => void (await services.retraining.onJobFinished(event)), { group: 'retraining-promotion' });
+    events.subscribe('deployment-changed', async (event) => void (await services.retraining.onDeploymentChanged(event)), { group: 'retraining-promotion' });
 
     const generatedAdminToken = options.apiChild ? undefined : await services.auth.ensureBootstrapAdmin(config.adminToken);
     if (generatedAdminToken !== undefined) saveAdminToken(config.home, generatedAdminToken);
 
     const sampler = new ProcessSampler();
     closers.push(async () => sampler.close());
+    // Each process's own heartbeat sampler: its figures then cover exactly one heartbeat interval.
+    // Its nvidia-smi reading also sets the GPU gauges of GET /metrics (none while nvidia-smi does not answer).
+    const heartbeatSampler = new ProcessSampler(undefined, { onGpuReadings: (readings) => metrics.gpuReadings(readings) });
+    closers.push(async () => heartbeatSampler.close());
+    const heartbeats = new ProcessHeartbeats({
+      store: monitoringStore,
+      sample: () => heartbeatSampler.sample(),
+      clock: clock,
+      identity: { id: randomIds.next(), host: os.hostname(), pid: process.pid, roles: [...config.roles], startedAt: clock.now() },
+      log: (level, message, fields) => late.log?.[level](fields, message),
+    });
+    await heartbeats.start();
+    closers.push(() => heartbeats.stop());
     const runtime: RuntimeInfo = {
       resources: () => sampler.sample(),
+      processes: async () => ({ self: heartbeats.id, live: await heartbeats.live() }),
       version: packageVersion(),
       storeDialect: database.dialect.name,
       queueKind: config.queueUrl.startsWith('redis') ? 'redis' : 'local',
@@ -396,7 +452,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         periodicJobRetentionMs: config.periodicJobRetentionMs,
         jobRetentionMs: config.jobRetentionMs,
         sweepIntervalMs: config.sweepIntervalMs,
-        clock: systemClock,
+        clock: clock,
         log: (level, message, fields) => late.log?.[level](fields, message),
       }),
     };
@@ -421,8 +477,8 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
  * durable in the metadata store; `redis://` uses BullMQ, so any number of `warden worker`
  * processes share the work. Either way the job records live in the store.
  */
-export async function createJobQueue(config: Config, store: JobStore, channel?: JobEventChannel): Promise<JobQueue> {
-  const common = { clock: systemClock, ids: randomIds, timings: { leaseMs: config.jobLeaseMs } };
+export async function createJobQueue(config: Config, store: JobStore, channel?: JobEventChannel, clock: Clock = systemClock): Promise<JobQueue> {
+  const common = { clock, ids: randomIds, timings: { leaseMs: config.jobLeaseMs } };
   if (config.queueUrl.startsWith('redis')) {
     // Loaded on use: BullMQ and ioredis are a third of an embedded start's module loading.
     const { BullMqJobQueue } = await import('./jobs/bullmq-job-queue.js');

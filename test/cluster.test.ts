@@ -1,16 +1,18 @@
 /**
- * Warden as a cluster of real OS processes on PostgreSQL + Redis, set up as docs/deploy.md
- * says: two API-only `warden server` processes and two `warden worker` processes (worker +
- * scheduler) from the compiled bin, sharing one fresh database, one Redis queue prefix, one
- * artifact folder and one data folder; each with its own home and an explicit environment.
- * The test process only sends HTTP requests, starts and kills processes, and reads the
- * database to check what they did.
+ * Warden as a cluster of real OS processes, set up as docs/deploy.md says: two API-only
+ * `warden server` processes and two `warden worker` processes (worker + scheduler) from the
+ * compiled bin, sharing one fresh database (and queue), one artifact folder and one data
+ * folder; each with its own home and an explicit environment. Once on PostgreSQL + Redis, and
+ * once on the embedded default: one SQLite file that also holds the queue, written by all
+ * four processes at once. The test process only sends HTTP requests, starts and kills
+ * processes, and reads the database to check what they did.
  *
  * The proofs share the cluster and run in order: concurrent writes over both APIs; kill -9
  * of the worker running a training; periodic ticks counted with the workers stopped; fresh
- * data seen by an API process and trained on by a worker; an event delivered after a restart.
+ * data seen by an API process and trained on by a worker; an event delivered after a restart;
+ * a retraining schedule ticked by both workers, one decision and one retrain job per firing.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,6 +38,10 @@ const EVERY_MS = 1_000;
 const LEASE_MS = 2_000;
 const START_TIMEOUT_MS = 60_000;
 const WORKERS = ['worker-1', 'worker-2'] as const;
+/** The one model with a schedule (every 3 s; looked back on 2 ticks of 1 s); it exists only from the last proof on. */
+const CRON_MODEL = 'cron-m';
+const CRON_EVERY_MS = 3_000;
+const RETRAINING_POLICY = { models: { [CRON_MODEL]: { schedule: '*/3 * * * * *', cooldownMs: 0 } } };
 
 interface Reply {
   readonly status: number;
@@ -46,12 +52,32 @@ interface Reply {
 /** The pid part of a worker id (`host/pid/random`). */
 const pidOf = (workerId: string | null | undefined): number => Number(workerId?.split('/')[1]);
 
-describe('a Warden cluster of real processes on PostgreSQL + Redis: 2 API processes, 2 workers', () => {
+/** Where a cluster keeps its state: a fresh store, and the queue settings every process gets. */
+interface ClusterMode {
+  readonly name: string;
+  create(dir: string): Promise<{ readonly storeUrl: string; readonly env: Record<string, string>; cleanup(): Promise<void> }>;
+}
+
+const MODES: readonly ClusterMode[] = [
+  {
+    name: 'PostgreSQL + Redis',
+    async create() {
+      const pg = await createTestPgDatabase('wcluster');
+      const prefix = uniqueName('wcluster');
+      return { storeUrl: pg.url, env: { WARDEN_QUEUE_URL: TEST_REDIS_URL, WARDEN_QUEUE_PREFIX: prefix }, cleanup: () => Promise.all([pg.cleanup(), dropRedisPrefix(prefix)]).then(() => undefined) };
+    },
+  },
+  {
+    name: 'one SQLite file (the embedded default; the queue is the store)',
+    create: async (dir) => ({ storeUrl: `sqlite:${path.join(dir, 'warden.db')}`, env: {}, cleanup: async () => undefined }),
+  },
+];
+
+for (const mode of MODES) describe(`a Warden cluster of real processes on ${mode.name}: 2 API processes, 2 workers`, () => {
   const shared = tempDir('warden-cluster-');
-  const prefix = uniqueName('wcluster');
   const processes = new Map<string, WardenProcess>();
   let bin: string;
-  let pg: { url: string; cleanup(): Promise<void> } | undefined;
+  let store: Awaited<ReturnType<ClusterMode['create']>> | undefined;
   let database: SqlDatabase | undefined;
   let jobs: SqlJobStore;
   let editorToken: string;
@@ -59,9 +85,8 @@ describe('a Warden cluster of real processes on PostgreSQL + Redis: 2 API proces
   const envOf = (name: string, extra: Record<string, string>): Record<string, string> => ({
     HOST: '127.0.0.1',
     WARDEN_HOME: path.join(shared.dir, `home-${name}`),
-    WARDEN_STORE_URL: pg!.url,
-    WARDEN_QUEUE_URL: TEST_REDIS_URL,
-    WARDEN_QUEUE_PREFIX: prefix,
+    WARDEN_STORE_URL: store!.storeUrl,
+    ...store!.env,
     WARDEN_ARTIFACTS_URL: `file:${path.join(shared.dir, 'artifacts')}`,
     WARDEN_DATA_DIR: path.join(shared.dir, 'data'),
     WARDEN_ADMIN_TOKEN: ADMIN_TOKEN,
@@ -70,6 +95,8 @@ describe('a Warden cluster of real processes on PostgreSQL + Redis: 2 API proces
     WARDEN_JOB_LEASE_MS: String(LEASE_MS),
     WARDEN_SWEEP_INTERVAL_MS: String(EVERY_MS), WARDEN_DEPLOYMENT_CHECK_MS: String(EVERY_MS), WARDEN_MONITOR_INTERVAL_MS: String(EVERY_MS),
     WARDEN_EVENT_SUBSCRIBER: name,
+    // Every process has the cluster's policy (the workers tick the schedule; any process may handle a retrain's events).
+    WARDEN_RETRAINING_POLICY: JSON.stringify(RETRAINING_POLICY),
     ...extra,
   });
   const startApi = async (name: string) => {
@@ -120,13 +147,13 @@ describe('a Warden cluster of real processes on PostgreSQL + Redis: 2 API proces
     assert.ok(reply.status >= 200 && reply.status < 300, `${method} ${url} on ${api}: ${reply.status} ${JSON.stringify(reply.body)}`);
     return reply.body;
   }
-  /** Every item of a paged GET (`key` names the list in the body). */
-  async function all<T>(api: string, url: string, key: string): Promise<T[]> {
+  /** Every item of a paged GET (`key` names the list in the body; `limit` the route's largest page). */
+  async function all<T>(api: string, url: string, key: string, limit = 500): Promise<T[]> {
     const items: T[] = [];
     let pageToken: string | undefined;
     do {
       const sep = url.includes('?') ? '&' : '?';
-      const body = await ok(api, 'GET', `${url}${sep}limit=500${pageToken === undefined ? '' : `&pageToken=${encodeURIComponent(pageToken)}`}`, ADMIN_TOKEN);
+      const body = await ok(api, 'GET', `${url}${sep}limit=${limit}${pageToken === undefined ? '' : `&pageToken=${encodeURIComponent(pageToken)}`}`, ADMIN_TOKEN);
       items.push(...(body[key] as T[]));
       pageToken = body.nextPageToken;
     } while (pageToken !== undefined);
@@ -158,12 +185,12 @@ describe('a Warden cluster of real processes on PostgreSQL + Redis: 2 API proces
   }
 
   before(async () => {
-    const [built, created] = await Promise.all([wardenBin(), createTestPgDatabase('wcluster')]);
+    const [built, created] = await Promise.all([wardenBin(), mode.create(shared.dir)]);
     bin = built;
-    pg = created;
+    store = created;
     // All four at once on an empty database: each applies the migrations at start.
     await Promise.all([startApi('api-1'), startApi('api-2'), ...WORKERS.map(startWorkerProcess)]);
-    database = await openSqlDatabase(pg.url, { poolSize: 2 });
+    database = await openSqlDatabase(store.storeUrl, { poolSize: 2 });
     jobs = new SqlJobStore(database);
     editorToken = (await ok('api-1', 'POST', '/tokens', ADMIN_TOKEN, { name: 'editor-1', role: 'editor' })).token;
     await uploadDataset('cluster-data', syntheticRows(160, 7));
@@ -173,8 +200,7 @@ describe('a Warden cluster of real processes on PostgreSQL + Redis: 2 API proces
     const steps: Array<() => Promise<unknown>> = [
       () => Promise.all([...processes.values()].map((p) => stopWarden(p, 'SIGKILL'))),
       async () => database?.close(),
-      async () => pg?.cleanup(),
-      () => dropRedisPrefix(prefix),
+      async () => store?.cleanup(),
     ];
     for (const step of steps) await step().catch((error: unknown) => console.error('cluster test clean-up:', error));
     shared.remove();
@@ -425,4 +451,130 @@ describe('a Warden cluster of real processes on PostgreSQL + Redis: 2 API proces
     const up = await cursor();
     assert.ok(up >= Math.max(...missed), `worker-2's cursor ${up} passed the events ${missed.join(', ')} raised while it was down`);
   });
+  it('a retraining schedule ticked by both worker processes: each firing is one decision and one retrain job', { timeout: 120_000 }, async (t) => {
+    await ensureWorkers();
+    await proveSchedule(t, {
+      workers: () => WORKERS.map((name) => ({ name, pid: proc(name).pid, up: isUp(name) })),
+      createModel: async (body) => void (await ok('api-1', 'POST', '/models', editorToken, body)),
+      decisions: async () => (await all<ScheduleDecision>('api-2', `/retraining?model=${CRON_MODEL}`, 'decisions', 200)).reverse(),
+      jobsOf,
+      job: (id) => jobs.get(id),
+      waitFor,
+    });
+  });
 });
+
+/** A retraining decision as GET /retraining returns it (the fields the schedule proof reads). */
+interface ScheduleDecision {
+  readonly id: string;
+  readonly decidedAt: number;
+  readonly outcome: string;
+  readonly jobId: string | null;
+  readonly triggers: ReadonlyArray<{ kind: string; key: string; values: { firedAt?: number } }>;
+  readonly declined: readonly unknown[];
+  readonly outcomes: ReadonlyArray<{ kind: string; values: Record<string, unknown> }>;
+}
+
+/** What the schedule proof needs of a cluster: its worker processes, an API, and a reader of the job store. */
+interface ScheduleCluster {
+  /** The worker processes as they are now. */
+  workers(): Array<{ name: string; pid: number; up: boolean }>;
+  /** POST /models. */
+  createModel(body: object): Promise<void>;
+  /** GET /retraining?model=CRON_MODEL, every page, oldest first. */
+  decisions(): Promise<ScheduleDecision[]>;
+  jobsOf(kind: JobKind): Promise<Job[]>;
+  job(id: string): Promise<Job | undefined>;
+  waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, seen?: () => Promise<unknown>): Promise<NonNullable<T>>;
+}
+
+/**
+ * The schedule proof, on a cluster whose workers tick `retraining-schedules` every second
+ * (looking back 2 s) with RETRAINING_POLICY: CRON_MODEL is created with a recipe, and over
+ * the first four firings of its schedule every firing is one decision, made by exactly one
+ * tick in one of the workers, and one retrain job (its own, or an earlier firing's still
+ * queued or running, joined); both workers ran ticks meanwhile and neither restarted.
+ */
+async function proveSchedule(t: TestContext, cluster: ScheduleCluster): Promise<void> {
+  const FIRINGS = 4;
+  const pids = new Map(cluster.workers().map((w) => [w.pid, w.name]));
+  assert.equal(pids.size, 2, 'two worker processes');
+  const since = Date.now();
+  // A model with a recipe: from now on each firing of its schedule retrains it from the recipe.
+  await cluster.createModel({ name: CRON_MODEL, task: 'spam', recipe: { family: 'lr', dataset: { datasets: [{ name: 'cluster-data' }] }, featurizer: SMALL_FEATURES } });
+  const ticksSince = async () => (await cluster.jobsOf('retraining-schedules')).filter((job) => job.state === 'succeeded' && job.startedAt !== null && job.startedAt >= since);
+  // Waits on what happened: the first firings decided with their retrains ended, and ticks run by both workers meanwhile.
+  const [decided, lastEnded] = await cluster.waitFor(
+    `${FIRINGS} firings decided, their retrains ended, ticks by both workers`,
+    90_000,
+    async () => {
+      const first = (await cluster.decisions()).slice(0, FIRINGS);
+      if (first.length < FIRINGS) return undefined;
+      const ended = await Promise.all(first.map((d) => (d.jobId === null ? undefined : cluster.job(d.jobId))));
+      if (!ended.every((job) => job !== undefined && isTerminal(job.state))) return undefined;
+      const ticking = new Set((await ticksSince()).map((job) => pidOf(job.workerId)));
+      return [...pids.keys()].every((pid) => ticking.has(pid)) ? ([first, Math.max(...ended.map((job) => job!.finishedAt!))] as const) : undefined;
+    },
+    async () => ({ decisions: (await cluster.decisions()).map((d) => [d.outcome, d.jobId, d.outcomes.map((o) => o.kind)]), tickers: (await ticksSince()).map((job) => job.workerId) }),
+  );
+  for (const worker of cluster.workers()) assert.ok(worker.up && pids.get(worker.pid) === worker.name, `${worker.name} ran throughout (the same process)`);
+
+  const [decisions, retrains, ticks] = await Promise.all([cluster.decisions(), cluster.jobsOf('retrain'), ticksSince()]);
+  const firings = decided.map((d) => {
+    assert.equal(d.outcome, 'retrain', JSON.stringify(d));
+    assert.deepEqual(d.triggers.map((trigger) => trigger.kind), ['schedule'], 'one firing per decision');
+    assert.deepEqual(d.declined, []);
+    return Number(d.triggers[0]!.values.firedAt);
+  });
+  for (const firedAt of firings) assert.equal(firedAt % CRON_EVERY_MS, 0, `a firing of */3: ${firedAt}`);
+  assert.deepEqual(firings, [...new Set(firings)].sort(), `each firing decided once: ${firings.join(' ')}`);
+  const keys = decisions.flatMap((d) => d.triggers.map((trigger) => trigger.key));
+  assert.equal(new Set(keys).size, keys.length, 'no firing in two decisions (later ones included)');
+
+  // Each decision was made by exactly one tick (a tick's result names the decisions it made), in one of the workers.
+  const madeBy = new Map<string, number[]>();
+  for (const tick of ticks) {
+    const made = ((tick.result as { decisions?: Array<{ id: string }> } | null)?.decisions ?? []).map((d) => d.id);
+    for (const id of made) madeBy.set(id, [...(madeBy.get(id) ?? []), pidOf(tick.workerId)]);
+  }
+  for (const d of decided) {
+    const by = madeBy.get(d.id) ?? [];
+    const near = (await cluster.jobsOf('retraining-schedules'))
+      .filter((tick) => Math.abs((tick.startedAt ?? tick.runAt) - d.decidedAt) < 3_000)
+      .map((tick) => ({ id: tick.id, key: tick.idempotencyKey, worker: pidOf(tick.workerId), state: tick.state, attempts: tick.attempts, startedAt: tick.startedAt, finishedAt: tick.finishedAt, result: tick.result, error: tick.error }));
+    assert.equal(by.length, 1, `decision ${d.id} (decided at ${d.decidedAt}) was made by one tick: ${by.join(', ')}; ticks then: ${JSON.stringify(near)}`);
+    assert.ok(pids.has(by[0]!), `made in a worker process: ${by[0]}`);
+  }
+
+  // One retrain job per firing: its own, or the retrain of an earlier firing still queued or running, joined (never a second job).
+  const ownJobs = new Map<string, Job>();
+  for (const d of decided) {
+    const queued = d.outcomes.filter((o) => o.kind === 'queued' || o.kind === 'requeued');
+    assert.deepEqual(queued.map((o) => o.kind), ['queued'], JSON.stringify(d.outcomes));
+    const own = retrains.filter((job) => job.idempotencyKey === `retraining:${d.id}`);
+    if (queued[0]!.values.deduplicated === false) {
+      assert.deepEqual(own.map((job) => job.id), [d.jobId], `decision ${d.id}: one retrain job of its own`);
+      assert.equal(own[0]!.state, 'succeeded', JSON.stringify(own[0]!.error));
+      assert.ok(pids.has(pidOf(own[0]!.workerId)), `retrain ${own[0]!.id} ran in a worker: ${own[0]!.workerId}`);
+      ownJobs.set(own[0]!.id, own[0]!);
+    } else {
+      assert.deepEqual(own, [], `decision ${d.id} joined a retrain and queued none`);
+      assert.ok(ownJobs.has(d.jobId!), `decision ${d.id} joined the retrain of an earlier firing`);
+    }
+  }
+  assert.ok(ownJobs.size >= 1);
+  const known = new Set(decisions.map((d) => `retraining:${d.id}`));
+  assert.deepEqual(retrains.filter((job) => job.payload.model === CRON_MODEL && !known.has(job.idempotencyKey ?? '')).map((job) => job.id), [], "no retrain of the model but the decisions' own");
+
+  // The ticks: one job per window, run by both worker processes and only by them.
+  const windows = ticks.map((job) => job.idempotencyKey);
+  assert.equal(new Set(windows).size, ticks.length, 'one tick per window');
+  const tickers = new Map<number, number>();
+  for (const tick of ticks) tickers.set(pidOf(tick.workerId), (tickers.get(pidOf(tick.workerId)) ?? 0) + 1);
+  assert.deepEqual([...tickers.keys()].sort(), [...pids.keys()].sort(), 'both worker processes ran ticks, and only they');
+  t.diagnostic(
+    `${FIRINGS} firings → ${decided.length} decisions (made by ${decided.map((d) => pids.get(madeBy.get(d.id)![0]!)).join(', ')}), ` +
+      `${ownJobs.size} retrain jobs (${decided.length - ownJobs.size} joined; run by ${[...ownJobs.values()].map((job) => pids.get(pidOf(job.workerId))).join(', ')}); ` +
+      `${ticks.length} ticks (${[...tickers].map(([pid, n]) => `${pids.get(pid)} ${n}`).join(', ')}); the last retrain ended ${lastEnded - since} ms after the model was created`,
+  );
+}

@@ -60,7 +60,7 @@ describe('config', () => {
   });
 
   it('WARDEN_ALERT_RULES: the built-in rules by default; overrides by rule id; a bad one names the variable, rule and field', () => {
-    assert.equal(loadConfig({}, '/tmp', false).alertRules.length, 9);
+    assert.equal(loadConfig({}, '/tmp', false).alertRules.length, 10);
     const rules = loadConfig({ WARDEN_ALERT_RULES: JSON.stringify({ 'accuracy-drop': { threshold: 0.03, severity: 'warning' }, drift: { enabled: false } }) }, '/tmp', false).alertRules;
     const accuracy = rules.find((r) => r.id === 'accuracy-drop');
     assert.deepEqual([accuracy?.condition, accuracy?.severity], [{ op: 'drop', threshold: 0.03, relative: true }, 'warning']);

@@ -298,6 +298,8 @@ describe('periodic work across a cluster on PostgreSQL + Redis', () => {
     const homes = [tempDir('warden-cluster-'), tempDir('warden-cluster-')];
     const everyMs = 400;
     const platforms: Platform[] = [];
+    // Before the first platform: it ticks its first window while the second one starts.
+    const started = Date.now();
     try {
       for (const [index, home] of homes.entries()) {
         const config = loadConfig({
@@ -314,22 +316,22 @@ describe('periodic work across a cluster on PostgreSQL + Redis', () => {
         });
         platforms.push(await createPlatform(config, { database: test.database }));
       }
-      const started = Date.now();
       const jobs = new SqlJobStore(test.database);
       const succeeded = async (kind: (typeof PERIODIC_KINDS)[number]) => (await jobs.list({ kind, state: 'succeeded', limit: 100 })).items.length;
       await until(async () => (await Promise.all(PERIODIC_KINDS.map(succeeded))).every((n) => n >= 6), 'six ticks of each periodic kind', { timeoutMs: everyMs * 40, everyMs: 50 });
-      const stopping = Date.now();
       for (const platform of platforms.splice(0)) await platform.close();
       const stopped = Date.now();
+      // At most one tick per window, never two. Not at least one: on a loaded machine a timer
+      // that fires a window late adds that window's job, and the one it slept through is skipped
+      // (the wait above already proved the work keeps ticking).
       const windowsUntil = (end: number) => Math.floor(end / everyMs) - Math.floor(started / everyMs) + 1;
-      const [fewest, most] = [windowsUntil(stopping) - 2, windowsUntil(stopped)];
+      const most = windowsUntil(stopped);
       for (const kind of PERIODIC_KINDS) {
         const ran = (await jobs.list({ kind, limit: 100 })).items;
         const keys = new Set(ran.map((job) => job.idempotencyKey));
         assert.equal(keys.size, ran.length, `${kind}: one job per window`);
         assert.ok(ran.every((job) => job.attempts <= 1), `${kind}: each tick's handler ran once`);
-        assert.ok(ran.length >= fewest && ran.length <= most, `${kind}: ${ran.length} ticks, expected ${fewest}..${most}`);
-        assert.ok(ran.filter((job) => job.state === 'succeeded').length >= fewest - 1, `${kind}: ${JSON.stringify(ran.map((j) => j.state))}`);
+        assert.ok(ran.length <= most, `${kind}: ${ran.length} ticks in ${most} windows`);
       }
     } finally {
       for (const platform of platforms) await platform.close();

@@ -44,7 +44,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function pgQuery(statement: string): Promise<void> {
+/** Runs one statement on its own connection (schema set-up and clean-up). */
+export async function pgQuery(statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
   try {

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Services } from '../services/services.js';
 import type { PrometheusMetrics } from './metrics.js';
 import type { ProcessResources } from '../domain/ports/resource-meter.js';
+import type { ProcessHeartbeat } from '../domain/ports/monitoring-store.js';
 
 /** Facts about the running process that /health reports. */
 export interface RuntimeInfo {
@@ -21,6 +22,8 @@ export interface RuntimeInfo {
   checkStore(): Promise<void>;
   /** This process's CPU, memory, event-loop lag and GPU now (GET /monitoring); absent = not measured. */
   resources?(): Promise<ProcessResources>;
+  /** Every live process of the cluster from their heartbeats, and which one is this process (GET /monitoring `processes[]`); absent = not recorded. */
+  processes?(): Promise<{ readonly self: string; readonly live: readonly ProcessHeartbeat[] }>;
 }
 
 /** Everything the HTTP edge needs, built by the composition root (src/main.ts). */

@@ -11,7 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
 import { authHook } from './auth.js';
 import { registerDashboard } from './dashboard.js';
-import { partAwareValidator } from './body-validation.js';
+import { closeQueryStrings, partAwareValidator } from './body-validation.js';
 import { prettyLogStream, type LogSink } from './pretty-log.js';
 import { errorHandler, notFoundHandler, toHttpFailure } from './http-errors.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -189,6 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<WardenApp> {
 
   for (const module of ROUTE_MODULES) {
     await app.register(async (scope) => {
+      scope.addHook('onRoute', closeQueryStrings);
       await module(scope, deps);
     });
   }

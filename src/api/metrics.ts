@@ -1,14 +1,18 @@
 /**
  * Prometheus metrics of one process (prom-client): serving's measurements per model, version
  * and arm, the prediction log's writes and drops, and the process metrics (CPU, memory, event
- * loop lag, GC). `GET /metrics` serves them in the text format; each API process is scraped
+ * loop lag, GC), and the host's GPUs when nvidia-smi answers. `GET /metrics` serves them in the text format; each API process is scraped
  * on its own (its numbers are its own).
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LiveSwapOutcome, ServedBy, ServingMetrics } from '../domain/ports/serving-metrics.js';
+import type { GpuReading } from '../domain/ports/resource-meter.js';
 
 /** Buckets in seconds: serving answers in well under a millisecond to a few ms. */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+/** The per-GPU gauges: memory used, memory installed, utilisation. */
+export const GPU_GAUGES = ['warden_gpu_memory_used_bytes', 'warden_gpu_memory_total_bytes', 'warden_gpu_utilization_ratio'] as const;
 
 export class PrometheusMetrics implements ServingMetrics {
   readonly registry = new Registry();
@@ -78,6 +82,39 @@ export class PrometheusMetrics implements ServingMetrics {
 
   predictionLogWritten(count: number): void {
     this.logWritten.inc(count);
+  }
+
+  private gpu: { memoryUsed: Gauge<'gpu' | 'name'>; memoryTotal: Gauge<'gpu' | 'name'>; utilization: Gauge<'gpu' | 'name'> } | undefined;
+
+  /**
+   * The GPUs of the latest nvidia-smi reading (the heartbeat's, every 10 s), one series per GPU
+   * labelled by its index and name. The gauges exist only while readings come: a host without
+   * nvidia-smi has no GPU series at all (rather than zeros that read as an idle GPU), and a
+   * reading without GPUs removes them.
+   */
+  gpuReadings(readings: readonly GpuReading[]): void {
+    if (readings.length === 0) {
+      if (this.gpu !== undefined) for (const name of GPU_GAUGES) this.registry.removeSingleMetric(name);
+      this.gpu = undefined;
+      return;
+    }
+    const registers = [this.registry];
+    const labelNames = ['gpu', 'name'] as const;
+    // Every API process of a server reads the same GPUs: the cluster scrape averages their copies instead of summing them.
+    const aggregator = 'average' as const;
+    this.gpu ??= {
+      memoryUsed: new Gauge({ name: GPU_GAUGES[0], help: 'GPU memory in use (all processes on the GPU), from nvidia-smi, by GPU index and name.', labelNames, registers, aggregator }),
+      memoryTotal: new Gauge({ name: GPU_GAUGES[1], help: 'GPU memory installed, from nvidia-smi, by GPU index and name.', labelNames, registers, aggregator }),
+      utilization: new Gauge({ name: GPU_GAUGES[2], help: 'Share of the last sample period a kernel ran on the GPU (0-1), from nvidia-smi, by GPU index and name.', labelNames, registers, aggregator }),
+    };
+    // A GPU gone since the last reading must not keep its last values.
+    for (const gauge of Object.values(this.gpu)) gauge.reset();
+    for (const reading of readings) {
+      const labels = { gpu: String(reading.index), name: reading.name };
+      this.gpu.memoryUsed.set(labels, reading.memoryUsedBytes);
+      this.gpu.memoryTotal.set(labels, reading.memoryTotalBytes);
+      this.gpu.utilization.set(labels, reading.utilizationRatio);
+    }
   }
 
   private source: (() => Promise<string>) | undefined;

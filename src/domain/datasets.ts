@@ -19,7 +19,7 @@
 import { WardenError, invalid } from './errors.js';
 
 /** Where a dataset version came from. */
-export const DATASET_ORIGINS = ['fresh-file', 'builtin-corpus', 'vulnerability-corpus', 'merge', 'upload'] as const;
+export const DATASET_ORIGINS = ['fresh-file', 'builtin-corpus', 'vulnerability-corpus', 'merge', 'upload', 'feedback'] as const;
 export type DatasetOrigin = (typeof DATASET_ORIGINS)[number];
 
 export function isDatasetOrigin(value: unknown): value is DatasetOrigin {

@@ -109,6 +109,7 @@ export function deploymentChangedEvent(deployment: Deployment): DeploymentChange
     baseline: deployment.baseline,
     candidatePercent: candidatePercent(deployment),
     ...(keepWarm === null ? {} : { keepWarm }),
+    ...(deployment.history.at(-1)?.detail === undefined ? {} : { detail: deployment.history.at(-1)!.detail }),
     at: deployment.updatedAt,
   };
 }

@@ -439,7 +439,8 @@ export function progressIsUrgent(last: JobProgress | null | undefined, next: Job
 // ---------------------------------------------------------------- listing
 
 export interface JobFilter {
-  readonly kind?: JobKind;
+  /** One kind, or any of several (the dashboard lists the work people asked for without the scheduler's ticks). */
+  readonly kind?: JobKind | readonly JobKind[];
   readonly state?: JobState;
   /** 1..200, default 50. */
   readonly limit?: number;
@@ -458,17 +459,18 @@ export const MAX_PAGE_SIZE = 200;
 
 /** Validates a list filter and decodes its page token into a (createdAt, id) keyset cursor. */
 export function parseJobFilter(filter: JobFilter): {
-  kind?: JobKind;
+  kinds?: readonly JobKind[];
   state?: JobState;
   limit: number;
   after?: { createdAt: number; id: string };
 } {
-  if (filter.kind !== undefined && !isJobKind(filter.kind)) throw invalid('kind', `kind must be one of ${JOB_KINDS.join(', ')}`);
+  const kinds: readonly unknown[] | undefined = filter.kind === undefined ? undefined : Array.isArray(filter.kind) ? filter.kind : [filter.kind];
+  if (kinds !== undefined && (kinds.length === 0 || !kinds.every(isJobKind))) throw invalid('kind', `kind must be one or more of ${JOB_KINDS.join(', ')}`);
   if (filter.state !== undefined && !isJobState(filter.state)) throw invalid('state', `state must be one of ${JOB_STATES.join(', ')}`);
   const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw invalid('limit', `limit must be from 1 to ${MAX_PAGE_SIZE}`);
-  const parsed: { kind?: JobKind; state?: JobState; limit: number; after?: { createdAt: number; id: string } } = { limit };
-  if (filter.kind !== undefined) parsed.kind = filter.kind;
+  const parsed: { kinds?: readonly JobKind[]; state?: JobState; limit: number; after?: { createdAt: number; id: string } } = { limit };
+  if (kinds !== undefined) parsed.kinds = [...new Set(kinds as readonly JobKind[])];
   if (filter.state !== undefined) parsed.state = filter.state;
   if (filter.pageToken !== undefined) parsed.after = decodePageToken(filter.pageToken);
   return parsed;

@@ -275,6 +275,8 @@ export interface RetrainIdentity {
   readonly parent: number | null;
   /** The red-team vulnerability corpus trained on too, if any (absent keeps older keys unchanged). */
   readonly vulnerabilityDigest?: string;
+  /** The labelled-feedback snapshot trained on too, if any (absent keeps older keys unchanged). */
+  readonly feedbackDigest?: string;
 }
 
 /**

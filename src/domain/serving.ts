@@ -99,6 +99,12 @@ export interface MonitoredDescriptors {
   readonly beyondMaxShare: number;
   readonly oovShare: number | null;
   readonly nearDuplicate: boolean | null;
+  /**
+   * Whether the version's verdict on the raw text (its evasion-undoing normalisation off)
+   * differed from its verdict on the normalised text: the normalisation gap of one input.
+   * Absent or null when not measured (rows of older processes).
+   */
+  readonly normalizationFlip?: boolean | null;
 }
 
 /** One answered input as the prediction log keeps it. */

@@ -140,19 +140,26 @@ export async function runAttempt(job: Job, handler: JobHandler, deps: RunnerDeps
     return writes;
   };
 
-  const heartbeat = setInterval(() => {
-    void enqueueWrite(async () => {
-      const beat = await store.heartbeat(job.id, { workerId, now: clock.now(), leaseMs: timings.leaseMs });
-      if (!beat.owned) {
-        lost = true;
-        requestAbort(new JobAbortedError('lost'));
-      } else if (beat.cancelRequested) {
-        cancelRequested = true;
-        requestAbort(new JobAbortedError('cancel'));
-      }
-    });
-  }, timings.heartbeatMs);
+  const beat = async () => {
+    const renewed = await store.heartbeat(job.id, { workerId, now: clock.now(), leaseMs: timings.leaseMs });
+    if (!renewed.owned) {
+      lost = true;
+      requestAbort(new JobAbortedError('lost'));
+    } else if (renewed.cancelRequested) {
+      cancelRequested = true;
+      requestAbort(new JobAbortedError('cancel'));
+    }
+  };
+  const heartbeat = setInterval(() => void enqueueWrite(beat), timings.heartbeatMs);
   heartbeat.unref();
+  // In line with this attempt's other writes, but its failure reaches the caller: a side
+  // effect must not go ahead on a lease nobody could confirm.
+  const confirmOwnership = async (): Promise<void> => {
+    const confirmed = writes.then(() => (lost ? undefined : beat()));
+    writes = confirmed.catch(() => undefined);
+    await confirmed;
+    if (lost) throw new JobAbortedError('lost');
+  };
 
   // Progress: the newest report waits here until the throttle window lets it out.
   let rate: ProgressRate | undefined;
@@ -221,10 +228,13 @@ export async function runAttempt(job: Job, handler: JobHandler, deps: RunnerDeps
       validateCheckpointKey(key);
       const recorded = await store.getCheckpoint(job.id, key);
       if (recorded) return recorded.value as T;
+      await confirmOwnership();
       const value = await fn();
       assertJson(value, `once(${key})`);
+      await confirmOwnership();
       return (await store.putCheckpoint(job.id, key, value, clock.now())) as T;
     },
+    confirmOwnership,
     idempotencyKey(scope: string): string {
       validateCheckpointKey(scope);
       return `${job.id}:${scope}`;
@@ -259,6 +269,11 @@ export async function runAttempt(job: Job, handler: JobHandler, deps: RunnerDeps
     ? decideRecovery({ ...job, cancelRequested }, now)
     : decideAttempt({ ...job, cancelRequested }, outcome, now, deps.retryPolicy);
   const settled = await store.settle(job.id, workerId, decision, now);
+  if (settled && decision.state === 'queued' && !shutdownInterrupted) {
+    // The job's own log says why it runs again; the job record keeps only the last error.
+    const line = `[warden] attempt ${job.attempts} failed: ${decision.error.message}; retrying in ${Math.max(0, Math.round((decision.runAt - now) / 100) / 10)} s`;
+    for (const log of await store.appendLogs(job.id, [line], now)) channel.publish({ type: 'log', jobId: job.id, log });
+  }
   if (settled) channel.publish({ type: 'state', jobId: job.id, job: settled });
   return settled;
 }

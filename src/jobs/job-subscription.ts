@@ -74,7 +74,12 @@ export async function subscribeToJob(
   };
   const deliverState = async (job: Job) => {
     if (job.revision <= lastRevision) return;
-    if (isTerminal(job.state)) deliverLogs(await store.logs(id, lastLogSeq, 100_000)); // the last lines come before the end
+    if (isTerminal(job.state)) {
+      deliverLogs(await store.logs(id, lastLogSeq, 100_000)); // the last lines come before the end
+      // So does the last progress report: its live message can be overtaken by the state change
+      // (another connection on Redis) or lost, and a watcher must not end at 80 %.
+      deliverProgress(job.progress);
+    }
     lastRevision = job.revision;
     if (job.state !== 'running') lastProgressAt = Math.min(lastProgressAt, job.progress?.updatedAt ?? 0);
     deliver({ type: 'state', job });

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { ProcessResources, ResourceMeasurement, ResourceMeter } from '../domain/ports/resource-meter.js';
+import type { GpuReading, ProcessResources, ResourceMeasurement, ResourceMeter } from '../domain/ports/resource-meter.js';
 import type { ResourceUsage } from '../domain/tracking/run.js';
 
 export interface GpuSample {
@@ -8,6 +8,8 @@ export interface GpuSample {
   readonly memoryMb: number;
   /** Utilisation, percent, averaged over the GPUs. */
   readonly utilizationPct: number;
+  /** Each GPU on its own (GET /metrics); absent from probes that only report the totals. */
+  readonly gpus?: readonly GpuReading[];
 }
 
 /** Reads the GPUs once; resolves undefined when there is no GPU to read. */
@@ -20,20 +22,50 @@ export interface ProcessResourceMeterOptions {
   readonly gpuProbe?: GpuProbe;
 }
 
-const NVIDIA_SMI_ARGS = ['--query-gpu=memory.used,utilization.gpu', '--format=csv,noheader,nounits'];
+const NVIDIA_SMI_ARGS = ['--query-gpu=index,name,memory.used,memory.total,utilization.gpu', '--format=csv,noheader,nounits'];
 const NVIDIA_SMI_TIMEOUT_MS = 2_000;
+const MIB = 1024 * 1024;
 
-/** Parses `nvidia-smi --query-gpu=memory.used,utilization.gpu --format=csv,noheader,nounits` (one line per GPU). */
+/**
+ * Parses `nvidia-smi --query-gpu=index,name,memory.used,memory.total,utilization.gpu
+ * --format=csv,noheader,nounits`: one line per GPU, memory in MiB, utilisation in percent.
+ * A line with a figure the driver cannot give (`[N/A]`, `[Not Supported]`: some MIG and vGPU
+ * set-ups) is left out rather than reported as 0; a name may itself contain commas.
+ */
+export function parseNvidiaSmiGpus(output: string): GpuReading[] {
+  return nvidiaSmiLines(output).map((gpu) => ({
+    index: gpu.index,
+    name: gpu.name,
+    memoryUsedBytes: gpu.memoryUsedMb * MIB,
+    memoryTotalBytes: gpu.memoryTotalMb * MIB,
+    utilizationRatio: gpu.utilizationPct / 100,
+  }));
+}
+
+/** The totals of one `nvidia-smi` reading (see parseNvidiaSmiGpus): memory summed over the GPUs, utilisation averaged; undefined without a GPU. */
 export function parseNvidiaSmi(output: string): GpuSample | undefined {
-  const gpus = output
-    .split('\n')
-    .map((line) => line.split(',').map((part) => Number(part.trim())))
-    .filter((parts) => parts.length === 2 && parts.every((n) => Number.isFinite(n) && n >= 0)) as Array<[number, number]>;
-  if (gpus.length === 0) return undefined;
+  const lines = nvidiaSmiLines(output);
+  if (lines.length === 0) return undefined;
   return {
-    memoryMb: gpus.reduce((sum, [memory]) => sum + memory, 0),
-    utilizationPct: gpus.reduce((sum, [, utilization]) => sum + utilization, 0) / gpus.length,
+    memoryMb: lines.reduce((sum, gpu) => sum + gpu.memoryUsedMb, 0),
+    utilizationPct: lines.reduce((sum, gpu) => sum + gpu.utilizationPct, 0) / lines.length,
+    gpus: parseNvidiaSmiGpus(output),
   };
+}
+
+function nvidiaSmiLines(output: string): Array<{ index: number; name: string; memoryUsedMb: number; memoryTotalMb: number; utilizationPct: number }> {
+  const gpus = [];
+  for (const line of output.split('\n')) {
+    const parts = line.split(',').map((part) => part.trim());
+    if (parts.length < 5) continue;
+    const [memoryUsedMb, memoryTotalMb, utilizationPct] = parts.slice(-3).map(Number) as [number, number, number];
+    const index = Number(parts[0]);
+    const name = parts.slice(1, -3).join(', ');
+    if (!Number.isInteger(index) || index < 0 || name === '') continue;
+    if (![memoryUsedMb, memoryTotalMb, utilizationPct].every((n) => Number.isFinite(n) && n >= 0)) continue;
+    gpus.push({ index, name, memoryUsedMb, memoryTotalMb, utilizationPct });
+  }
+  return gpus;
 }
 
 /**
@@ -134,13 +166,21 @@ export class ProcessResourceMeter implements ResourceMeter {
   }
 }
 
+export interface ProcessSamplerOptions {
+  /** Each sample's GPUs, one reading per GPU (empty when nvidia-smi does not answer): GET /metrics takes its gauges from here. */
+  readonly onGpuReadings?: (readings: readonly GpuReading[]) => void;
+}
+
 /** Samples this process on demand; the event-loop histogram runs from construction (its timer never keeps the process alive). */
 export class ProcessSampler {
   private readonly delay = monitorEventLoopDelay({ resolution: 20 });
   private lastCpu = process.cpuUsage();
   private lastWall = process.hrtime.bigint();
 
-  constructor(private readonly gpuProbe: GpuProbe = sharedNvidiaSmi) {
+  constructor(
+    private readonly gpuProbe: GpuProbe = sharedNvidiaSmi,
+    private readonly options: ProcessSamplerOptions = {},
+  ) {
     this.delay.enable();
   }
 
@@ -155,6 +195,7 @@ export class ProcessSampler {
     const lag = { mean: ms(this.delay.mean), p99: ms(this.delay.percentile(99)), max: ms(this.delay.max) };
     this.delay.reset();
     const gpu = await this.gpuProbe().catch(() => undefined);
+    this.options.onGpuReadings?.(gpu?.gpus ?? []);
     return {
       pid: process.pid,
       cpuCores: wallMicros > 0 ? (cpu.user + cpu.system) / wallMicros : 0,
@@ -162,7 +203,8 @@ export class ProcessSampler {
       heapUsedBytes: memory.heapUsed,
       heapTotalBytes: memory.heapTotal,
       eventLoopLagMs: lag,
-      gpu: gpu ?? null,
+      // The totals only: a heartbeat row and the monitoring API keep the shape they always had.
+      gpu: gpu === undefined ? null : { memoryMb: gpu.memoryMb, utilizationPct: gpu.utilizationPct },
       sampledAt: Date.now(),
     };
   }

@@ -14,7 +14,22 @@ export interface PlattCalibration {
    * held-out ham rows over the line as the text itself does (`fitWindowOffset`). Absent = 0.
    */
   readonly windowOffset?: number;
+  /**
+   * With featurizer.trimBenignSentences: sentences whose own margin is at or under `trimCut`
+   * are left out of the trimmed view, whose margin is lowered by `trimOffset` (fitted like
+   * `windowOffset`) before it competes. Both absent = no trimmed view.
+   */
+  readonly trimCut?: number;
+  readonly trimOffset?: number;
 }
+
+/**
+ * The sentence margin at or under which `trimBenignSentences` leaves a sentence out, on the
+ * bootstrap `spam-detector`'s margins (2026-12-02, cuts −0.5…−3 tried; see README's
+ * robustness section): at −3 too little padding goes and buried payloads stay missed; −0.5 to
+ * −1.5 cost clean recall at FPR ≤ 0.5 % (0.956–0.964 against 0.969 at −2).
+ */
+export const TRIM_CUT = -2;
 
 /** Share of validation ham rows whose margin sets the tail that `fitWindowOffset` matches. */
 const WINDOW_OFFSET_TAIL = 0.01;

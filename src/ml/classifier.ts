@@ -3,8 +3,8 @@
  * normalisation recipe and featuriser config, so `predict` always runs the exact
  * chain the model was trained with.
  */
-import { normalizePrefix, normalizeText, type NormalizationRecipe } from './normalize.js';
-import { createFeaturizer, sparseDot, textViews, type FeaturizerConfig, type Featurizer, type SparseVector } from './features.js';
+import { NORMALIZATION_STEPS, normalizePrefix, normalizeText, type NormalizationRecipe } from './normalize.js';
+import { createFeaturizer, sentencesOf, sparseDot, textViews, type BucketVisitor, type FeaturizerConfig, type Featurizer, type SparseVector } from './features.js';
 import { calibrate, type PlattCalibration } from './calibration.js';
 
 /** Model families with different inductive biases. */
@@ -70,6 +70,15 @@ export interface Prediction {
   readonly score: number;
 }
 
+/** A prediction with the normalised text it was computed from. */
+export interface InspectedPrediction extends Prediction {
+  /**
+   * What the model read of the text (`Predictor.read`): its normalised first `maxChars`
+   * characters, or with windows the whole normalised text its views and trimmed view come from.
+   */
+  readonly reading: string;
+}
+
 /** A classifier bound to its featuriser (scratch buffers allocated once). Not re-entrant; create one per worker. */
 export interface Predictor {
   readonly model: TextClassifier;
@@ -79,8 +88,33 @@ export interface Predictor {
   scoreVector(row: SparseVector): number;
   /** Normalises and featurises text with the model's chain: its first view (the whole text, or its first `maxChars`). */
   vectorize(text: string): SparseVector;
-  /** The normalised pieces the model scores (`textViews`); the margin is the largest of theirs. */
+  /** The normalised pieces the model scores (`textViews`); the margin is the largest of theirs (or the trimmed view's, `trimmedView`). */
   views(text: string): string[];
+  /** Raw margin of one normalised piece of text (a view, a sentence). */
+  viewMargin(view: string): number;
+  /** The normalised text the model's margin depends on, whole: the prefix it reads, or with windows the whole normalised text. */
+  read(text: string): string;
+  /**
+   * `predict`, also returning what it read and showing `visit` the first view's buckets
+   * (exactly `vectorize(text).indices`), which linear families get from their scoring's own
+   * hashing, without building a vector.
+   */
+  inspect(text: string, visit?: BucketVisitor): InspectedPrediction;
+  /** The prediction of a reading as `read` returns it (of this model's chain or another's). */
+  predictReading(reading: string): Prediction;
+}
+
+/**
+ * The normalised text without its sentences scoring at or under `cut` (`viewMargin`), or
+ * undefined when the text fits in one window or no sentence, or every sentence, is left out:
+ * the reading of `trimBenignSentences`. Padding made of everyday sentences scores far under
+ * the cut however it is placed, so the payload is judged whole, as if it came alone.
+ */
+export function trimmedView(normalized: string, windowChars: number, cut: number, viewMargin: (view: string) => number): string | undefined {
+  if (windowChars <= 0 || normalized.length <= windowChars) return undefined;
+  const sentences = sentencesOf(normalized, windowChars);
+  const kept = sentences.filter((sentence) => viewMargin(sentence) > cut);
+  return kept.length === 0 || kept.length === sentences.length ? undefined : kept.join(' ');
 }
 
 /**
@@ -125,28 +159,54 @@ export function createScorer(model: TextClassifier): (row: SparseVector) => numb
   return (row) => sparseDot(row, weights) + bias;
 }
 
+const featurizerOf = (model: TextClassifier): Featurizer => createFeaturizer(model.featurizer, model.featurizer.idf ? tensor(model, 'idf') : undefined);
+
 /** Binds a model to a featuriser and scorer. */
 export function createPredictor(model: TextClassifier): Predictor {
-  const featurizer: Featurizer = createFeaturizer(model.featurizer, model.featurizer.idf ? tensor(model, 'idf') : undefined);
+  return bindPredictor(model, featurizerOf(model));
+}
+
+/** A predictor on a given featuriser (of the model's config and idf): two predictors of one thread may share one. */
+function bindPredictor(model: TextClassifier, featurizer: Featurizer): Predictor {
   const score = createScorer(model);
   const views = (text: string): string[] => viewsOf(text, model.normalization, model.featurizer);
   const vectorize = (text: string): SparseVector => featurizer.featurize(views(text)[0]!);
   // Linear families score straight from the n-gram counts (no vector built); same result as score(featurize(view)).
   const linear = model.family === 'mlp' ? undefined : { weights: tensor(model, 'weights'), bias: tensor(model, 'bias')[0]! };
-  const viewMargin = (view: string): number =>
-    linear === undefined ? score(featurizer.featurize(view)) : featurizer.linearScore(view, linear.weights) + linear.bias;
+  const viewMargin = (view: string, visit?: BucketVisitor): number => {
+    if (linear !== undefined) return featurizer.linearScore(view, linear.weights, visit) + linear.bias;
+    const row = featurizer.featurize(view);
+    visit?.(row.indices, row.indices.length);
+    return score(row);
+  };
   const windowOffset = model.calibration.windowOffset ?? 0;
-  // The whole text's margin, or a window's lowered by the offset fitted on validation rows.
-  const margin = (text: string): number => {
-    const all = views(text);
-    let best = viewMargin(all[0]!);
+  const { trimCut, trimOffset } = model.calibration;
+  const windowChars = model.featurizer.windowChars ?? 0;
+  const read = (text: string): string => (windowChars <= 0 ? normalizePrefix(text, model.normalization, model.featurizer.maxChars) : normalizeText(text, model.normalization));
+  // The whole text's margin, or a window's lowered by the offset fitted on validation rows,
+  // or the trimmed text's lowered by its own.
+  const margin = (normalized: string, visit?: BucketVisitor): number => {
+    if (windowChars <= 0) return viewMargin(normalized, visit);
+    const all = textViews(normalized, model.featurizer);
+    let best = viewMargin(all[0]!, visit);
     for (let v = 1; v < all.length; v++) best = Math.max(best, viewMargin(all[v]!) - windowOffset);
+    if (trimOffset !== undefined && trimCut !== undefined) {
+      const trimmed = trimmedView(normalized, windowChars, trimCut, (view) => viewMargin(view));
+      if (trimmed !== undefined) best = Math.max(best, viewMargin(trimmed) - trimOffset);
+    }
     return best;
   };
-  const predict = (text: string): Prediction => {
-    const s = margin(text);
+  const predictReading = (reading: string): Prediction => {
+    const s = margin(reading);
     const probability = calibrate(s, model.calibration);
     return { label: probability >= model.threshold ? 1 : 0, probability, score: s };
+  };
+  const predict = (text: string): Prediction => predictReading(read(text));
+  const inspect = (text: string, visit?: BucketVisitor): InspectedPrediction => {
+    const reading = read(text);
+    const s = margin(reading, visit);
+    const probability = calibrate(s, model.calibration);
+    return { label: probability >= model.threshold ? 1 : 0, probability, score: s, reading };
   };
   return {
     model,
@@ -155,13 +215,23 @@ export function createPredictor(model: TextClassifier): Predictor {
     scoreVector: score,
     vectorize,
     views,
+    viewMargin: (view) => viewMargin(view),
+    read,
+    inspect,
+    predictReading,
   };
 }
 
+const featurizers = new WeakMap<TextClassifier, Featurizer>();
+const sharedFeaturizerFor = (model: TextClassifier): Featurizer => {
+  let f = featurizers.get(model);
+  if (f === undefined) featurizers.set(model, (f = featurizerOf(model)));
+  return f;
+};
 const predictors = new WeakMap<TextClassifier, Predictor>();
 const predictorFor = (model: TextClassifier): Predictor => {
   let p = predictors.get(model);
-  if (p === undefined) predictors.set(model, (p = createPredictor(model)));
+  if (p === undefined) predictors.set(model, (p = bindPredictor(model, sharedFeaturizerFor(model))));
   return p;
 };
 
@@ -174,3 +244,57 @@ export function predict(model: TextClassifier, text: string): Prediction {
 export function predictBatch(model: TextClassifier, texts: readonly string[]): Prediction[] {
   return predictorFor(model).predictBatch(texts);
 }
+
+/**
+ * The recipe of the model's "raw" reading, for the normalisation gap: every step that undoes
+ * an evasion (decoding, NFKC, invisible characters, look-alikes, marks, split words, spaced
+ * letters, leetspeak) off; lower-casing and whitespace collapsing kept as the model has them,
+ * because casing and spacing are not evasions, and a model that learnt lower-cased n-grams
+ * would otherwise flip on every capitalised word and drown the signal the gap is for.
+ */
+export function rawNormalization(recipe: NormalizationRecipe): NormalizationRecipe {
+  const off = Object.fromEntries(NORMALIZATION_STEPS.map((step) => [step, false])) as unknown as NormalizationRecipe;
+  return { ...off, lowercase: recipe.lowercase, collapseWhitespace: recipe.collapseWhitespace };
+}
+
+const rawPredictors = new WeakMap<TextClassifier, Predictor>();
+const rawPredictorFor = (model: TextClassifier): Predictor => {
+  let p = rawPredictors.get(model);
+  // The model's own featuriser: the raw reading hashes the same way, and with IDF the featuriser's interleaved idf·weights copy (8 MiB at 2^20 buckets) then exists once and stays warm in cache.
+  if (p === undefined) rawPredictors.set(model, (p = bindPredictor({ ...model, normalization: rawNormalization(model.normalization) }, sharedFeaturizerFor(model))));
+  return p;
+};
+
+/**
+ * Classifies a text as the model would without its evasion-undoing normalisation
+ * (`rawNormalization`): the same weights, featuriser and calibration. Its verdict beside
+ * `predict`'s is the normalisation gap of one input.
+ */
+export function predictRaw(model: TextClassifier, text: string): Prediction {
+  return rawPredictorFor(model).predict(text);
+}
+
+/**
+ * Whether `predictRaw(model, text)` gets another label than `served` (the model's `inspect`
+ * of the same text): the normalisation gap of one input. Scores the raw reading only when it
+ * differs from the served one: when the evasion-undoing steps changed nothing (most inputs)
+ * the raw reading is the same string, scored with the same weights, so its verdict cannot
+ * differ and the second scoring is skipped.
+ */
+export function normalizationFlipped(model: TextClassifier, text: string, served: Pick<InspectedPrediction, 'label' | 'reading'>): boolean {
+  const raw = rawPredictorFor(model);
+  const reading = raw.read(text);
+  return reading !== served.reading && raw.predictReading(reading).label !== served.label;
+}
+
+/** `predictBatch` with what each answer read (`Predictor.inspect`); `visitFor(i)` may give a visitor for text i's first-view buckets. */
+export function inspectBatch(model: TextClassifier, texts: readonly string[], visitFor?: (index: number) => BucketVisitor | undefined): InspectedPrediction[] {
+  const p = predictorFor(model);
+  return texts.map((text, i) => p.inspect(text, visitFor?.(i)));
+}
+
+/** The hashed features the model reads of a raw text (its first view, normalised); predictor cached per model. */
+export function vectorizeText(model: TextClassifier, text: string): SparseVector {
+  return predictorFor(model).vectorize(text);
+}
+

@@ -36,6 +36,14 @@ export interface FeaturizerConfig {
    * Absent (as in manifests written before it) = off.
    */
   readonly lengthPrior?: boolean;
+  /**
+   * With windows on: the text is also judged with its sentences that the model itself reads
+   * as strongly benign left out (`sentencesOf`; the cut and an offset are fitted with the
+   * model, see PlattCalibration.trimOffset), so padding an attacker wraps around a payload,
+   * before, around or between its pieces, is set aside while the payload is read whole.
+   * Absent (as in manifests written before it) = off.
+   */
+  readonly trimBenignSentences?: boolean;
   /** Hash seed, so two featurisers can hash into independent bucket layouts. */
   readonly seed: number;
   /**
@@ -54,17 +62,18 @@ export const DEFAULT_FEATURIZER: FeaturizerConfig = Object.freeze({
   maxChars: 0,
   windowChars: 0,
   lengthPrior: false,
+  trimBenignSentences: false,
   seed: 0,
   idf: false,
 });
 
 /** The featuriser fields every manifest has had; the others read as their `DEFAULT_FEATURIZER` value when absent. */
 export const ORIGINAL_FEATURIZER_FIELDS = ['dimsLog2', 'wordNgrams', 'charNgrams', 'sublinearTf', 'signedHash', 'maxChars', 'seed', 'idf'] as const;
-export const FEATURIZER_FIELDS = [...ORIGINAL_FEATURIZER_FIELDS, 'windowChars', 'lengthPrior'] as const satisfies readonly (keyof FeaturizerConfig)[];
+export const FEATURIZER_FIELDS = [...ORIGINAL_FEATURIZER_FIELDS, 'windowChars', 'lengthPrior', 'trimBenignSentences'] as const satisfies readonly (keyof FeaturizerConfig)[];
 
 /** A featuriser config written before the later fields existed, completed with their off values. */
 export function withFeaturizerDefaults<T extends Readonly<Record<string, unknown>>>(config: T): T {
-  return { windowChars: DEFAULT_FEATURIZER.windowChars, lengthPrior: DEFAULT_FEATURIZER.lengthPrior, ...config };
+  return { windowChars: DEFAULT_FEATURIZER.windowChars, lengthPrior: DEFAULT_FEATURIZER.lengthPrior, trimBenignSentences: DEFAULT_FEATURIZER.trimBenignSentences, ...config };
 }
 
 /** Smallest window: shorter ones hold a few words, too little to judge. */
@@ -100,11 +109,55 @@ export function textViews(normalized: string, config: Pick<FeaturizerConfig, 'ma
   return views;
 }
 
+// A sentence ends at . ! or ? (closing quotes and brackets kept with it) followed by a space.
+const SENTENCE_END = /[.!?]+["')\]]*(?= )/g;
+
+/**
+ * The sentences of a normalised text (whitespace already collapsed, so paragraph breaks are
+ * gone and punctuation is what is left of its structure), in order; a sentence longer than
+ * `maxChars` is cut at spaces into pieces of at most about that length, so a text without
+ * punctuation still falls into pieces.
+ */
+export function sentencesOf(normalized: string, maxChars: number): string[] {
+  const out: string[] = [];
+  const push = (sentence: string): void => {
+    if (sentence.length <= maxChars) {
+      if (sentence.length > 0) out.push(sentence);
+      return;
+    }
+    for (let from = 0; from < sentence.length; ) {
+      let to = Math.min(sentence.length, from + maxChars);
+      if (to < sentence.length) {
+        const space = sentence.lastIndexOf(' ', to);
+        if (space > from + (maxChars >> 1)) to = space;
+      }
+      const piece = sentence.slice(from, to).trim();
+      if (piece.length > 0) out.push(piece);
+      from = to;
+    }
+  };
+  let from = 0;
+  SENTENCE_END.lastIndex = 0;
+  for (let m = SENTENCE_END.exec(normalized); m !== null; m = SENTENCE_END.exec(normalized)) {
+    const end = m.index + m[0].length;
+    push(normalized.slice(from, end).trim());
+    from = end + 1;
+  }
+  if (from < normalized.length) push(normalized.slice(from).trim());
+  return out;
+}
+
 /** One sparse row: parallel arrays; indices are distinct but not sorted. */
 export interface SparseVector {
   readonly indices: Int32Array;
   readonly values: Float32Array;
 }
+
+/**
+ * Receives the distinct buckets of a featurised text with a non-zero count, in the order
+ * `featurize` lists them: `indices[0..count)`. A scratch buffer, valid during the call only.
+ */
+export type BucketVisitor = (indices: Int32Array, count: number) => void;
 
 /** Turns normalised text into a hashed sparse vector. Reuses scratch buffers: not re-entrant. */
 export interface Featurizer {
@@ -115,8 +168,11 @@ export interface Featurizer {
    * Exactly `sparseDot(featurize(text), weights)` without building the vector (the
    * serving path of linear models). With IDF, the first call for a weights array builds a
    * 2·dims interleaved copy of idf and weights, kept while the same array is passed.
+   * `visit` is shown the buckets, exactly `featurize(text).indices`: a caller that also wants
+   * to know which features the text has (monitoring's out-of-vocabulary share) gets them
+   * from the hashing the score pays for anyway.
    */
-  linearScore(text: string, weights: Float32Array): number;
+  linearScore(text: string, weights: Float32Array, visit?: BucketVisitor): number;
 }
 
 /** Throws VALIDATION_FAILED naming the offending field (prefixed by `path`). */
@@ -156,6 +212,10 @@ export function validateFeaturizerConfig(config: FeaturizerConfig, path = 'featu
   }
   if (typeof config.idf !== 'boolean') throw invalid(`${path}.idf`, 'idf must be a boolean');
   if (config.lengthPrior !== undefined && typeof config.lengthPrior !== 'boolean') throw invalid(`${path}.lengthPrior`, 'lengthPrior must be a boolean');
+  if (config.trimBenignSentences !== undefined && typeof config.trimBenignSentences !== 'boolean') {
+    throw invalid(`${path}.trimBenignSentences`, 'trimBenignSentences must be a boolean');
+  }
+  if (config.trimBenignSentences === true && windowChars === 0) throw invalid(`${path}.trimBenignSentences`, 'trimBenignSentences needs windowChars');
 }
 const key0 = (range: readonly [number, number]): boolean => range[1] === 0;
 
@@ -343,7 +403,7 @@ export function createFeaturizer(config: FeaturizerConfig = DEFAULT_FEATURIZER, 
   let pairs: Float32Array | undefined;
   let scratchIdx = new Int32Array(0);
   let scratchVal = new Float32Array(0);
-  const linearScore = (input: string, weights: Float32Array): number => {
+  const linearScore = (input: string, weights: Float32Array, visit?: BucketVisitor): number => {
     if (weights.length !== dims) throw new Error(`weights have ${weights.length} values, the featuriser ${dims} buckets`);
     if (idf !== undefined && pairsFor !== weights) {
       pairs = new Float32Array(2 * dims);
@@ -375,6 +435,7 @@ export function createFeaturizer(config: FeaturizerConfig = DEFAULT_FEATURIZER, 
       out++;
     }
     used = 0;
+    visit?.(scratchIdx, out);
     const scale = sumSq > 0 ? 1 / Math.sqrt(sumSq) : 0;
     // The same float32 roundings and summation order as sparseDot(featurize(input), weights).
     let sum = 0;

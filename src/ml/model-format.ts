@@ -40,7 +40,7 @@ export interface ModelManifest {
   readonly hyperParameters: Readonly<Record<string, number | string | boolean>>;
   readonly seed: number;
   /** `windowOffset` only when the model has one (see PlattCalibration); older manifests lack it. */
-  readonly calibration: { readonly method: 'platt'; readonly a: number; readonly b: number; readonly windowOffset?: number };
+  readonly calibration: { readonly method: 'platt'; readonly a: number; readonly b: number; readonly windowOffset?: number; readonly trimCut?: number; readonly trimOffset?: number };
   readonly threshold: number;
   readonly metrics: Readonly<Record<string, number>>;
   readonly datasetDigest: string | null;
@@ -108,6 +108,7 @@ export function serializeModel(model: TextClassifier, sha256: Sha256): Serialize
       a: model.calibration.a,
       b: model.calibration.b,
       ...(model.calibration.windowOffset !== undefined ? { windowOffset: model.calibration.windowOffset } : {}),
+      ...(model.calibration.trimOffset !== undefined ? { trimCut: model.calibration.trimCut!, trimOffset: model.calibration.trimOffset } : {}),
     },
     threshold: model.threshold,
     metrics: { ...model.metrics },
@@ -190,9 +191,14 @@ export function parseManifest(input: unknown): ModelManifest {
 
   integer(m.seed, 'seed', 0, 0xffffffff);
   const calibration = object(m.calibration, 'calibration');
-  expectKeys(calibration, 'windowOffset' in calibration ? ['method', 'a', 'b', 'windowOffset'] : ['method', 'a', 'b'], 'calibration');
+  const trimmed = 'trimCut' in calibration || 'trimOffset' in calibration;
+  expectKeys(calibration, ['method', 'a', 'b', ...('windowOffset' in calibration ? ['windowOffset'] : []), ...(trimmed ? ['trimCut', 'trimOffset'] : [])], 'calibration');
   if ('windowOffset' in calibration && finite(calibration.windowOffset, 'calibration.windowOffset') < 0) {
     throw invalid(f('calibration.windowOffset'), 'calibration.windowOffset must be ≥ 0');
+  }
+  if (trimmed) {
+    finite(calibration.trimCut, 'calibration.trimCut');
+    if (finite(calibration.trimOffset, 'calibration.trimOffset') < 0) throw invalid(f('calibration.trimOffset'), 'calibration.trimOffset must be ≥ 0');
   }
   if (calibration.method !== 'platt') throw invalid(f('calibration.method'), 'calibration.method must be "platt"');
   finite(calibration.a, 'calibration.a');
@@ -269,6 +275,7 @@ export function deserializeModel(manifestInput: unknown, weights: Uint8Array, sh
       a: manifest.calibration.a,
       b: manifest.calibration.b,
       ...(manifest.calibration.windowOffset !== undefined ? { windowOffset: manifest.calibration.windowOffset } : {}),
+      ...(manifest.calibration.trimOffset !== undefined ? { trimCut: manifest.calibration.trimCut!, trimOffset: manifest.calibration.trimOffset } : {}),
     },
     threshold: manifest.threshold,
     metrics: { ...manifest.metrics },

@@ -232,6 +232,55 @@ function foldLeetToken(token: string): string {
   return out;
 }
 
+// In ASCII text \p{L} is [A-Za-z] and \p{N} is [0-9]: LEET_TOKEN's tokens are the maximal runs
+// of letters, digits and @$!| that hold a letter, found here without a callback per word.
+const LEET_CLASS = new Uint8Array(128); // 1 = letter, 2 = leet character (digit or @$!|), 3 = digit not folded (2, 6)
+for (let c = 65; c <= 90; c++) LEET_CLASS[c] = LEET_CLASS[c + 32] = 1;
+for (const ch of '013457890@$!|') LEET_CLASS[ch.charCodeAt(0)] = 2;
+for (const ch of '26') LEET_CLASS[ch.charCodeAt(0)] = 3;
+
+/** The foldLeetspeak step: a hand scanner on ASCII text, else `foldLeetspeakByPattern`. */
+export function foldLeetspeak(s: string): string {
+  return NON_ASCII.test(s) ? foldLeetspeakByPattern(s) : foldLeetspeakAscii(s);
+}
+
+/** The foldLeetspeak step by its pattern, on any text (the equivalence tests' reference). */
+export function foldLeetspeakByPattern(s: string): string {
+  return s.replace(LEET_TOKEN, foldLeetToken);
+}
+
+/** `foldLeetspeakByPattern(s)` for an ASCII `s`: only tokens with a letter and a leet character are rebuilt. */
+function foldLeetspeakAscii(s: string): string {
+  const n = s.length;
+  let out = '';
+  let copiedUpTo = 0;
+  let i = 0;
+  while (i < n) {
+    if (LEET_CLASS[s.charCodeAt(i)] === 0) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let letter = false;
+    let leet = false;
+    for (; i < n; i++) {
+      const k = LEET_CLASS[s.charCodeAt(i)];
+      if (k === 0) break;
+      if (k === 1) letter = true;
+      else if (k === 2) leet = true;
+    }
+    if (letter && leet) {
+      const token = s.slice(start, i);
+      const folded = foldLeetToken(token);
+      if (folded !== token) {
+        out += s.slice(copiedUpTo, start) + folded;
+        copiedUpTo = i;
+      }
+    }
+  }
+  return copiedUpTo === 0 ? s : out + s.slice(copiedUpTo);
+}
+
 // ---- decoded views ----
 
 /** Share of printable characters a decoded span needs to replace its encoding. */
@@ -299,6 +348,61 @@ const englishHits = (segment: string): number => {
   for (const word of segment.toLowerCase().match(/[a-z]+/g) ?? []) if (ENGLISH_WORDS.has(word)) hits++;
   return hits;
 };
+// The words whose ROT13, or whose reversal, is a frequent English word: on ASCII text both
+// readings keep every run of letters in place (ROT13) or reverse it whole (reversal), so a
+// piece's hits under each reading are counted from its own words, without building either.
+const ROT13_OF_ENGLISH = new Set([...ENGLISH_WORDS].map(rot13));
+const REVERSED_ENGLISH = new Set([...ENGLISH_WORDS].map((w) => [...w].reverse().join('')));
+const LONGEST_ENGLISH_WORD = Math.max(...[...ENGLISH_WORDS].map((w) => w.length));
+
+/**
+ * The reading of one sentence or clause: ROT13 or reversed when that reading has at least
+ * two frequent English words and more than twice as many as the piece itself, else the piece.
+ * ASCII pieces (nearly all) are judged in one pass over their words; elsewhere lower-casing
+ * may turn a non-ASCII letter into an ASCII one (K, the Kelvin sign), so each reading is built.
+ */
+export function readEncodedSegment(segment: string): string {
+  const n = segment.length;
+  let plain = 0;
+  let rotated = 0;
+  let reversed = 0;
+  let start = -1;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? segment.charCodeAt(i) : 32;
+    if (c > 0x7f) return readEncodedSegmentByBuilding(segment);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      if (i - start <= LONGEST_ENGLISH_WORD) {
+        const word = segment.slice(start, i).toLowerCase();
+        if (ENGLISH_WORDS.has(word)) plain++;
+        if (ROT13_OF_ENGLISH.has(word)) rotated++;
+        if (REVERSED_ENGLISH.has(word)) reversed++;
+      }
+      start = -1;
+    }
+  }
+  const bar = Math.max(1, 2 * plain);
+  // The choice readEncodedSegmentByBuilding makes: a reading must beat the bar and every reading tried before it (ROT13 first).
+  if (reversed > bar && reversed > rotated) return reversedKeepingEdges(segment);
+  if (rotated > bar) return rot13(segment);
+  return segment;
+}
+
+/** `readEncodedSegment` by building each reading and counting its words: any text (the equivalence tests' reference). */
+export function readEncodedSegmentByBuilding(segment: string): string {
+  const plain = englishHits(segment);
+  let best = segment;
+  let bestHits = Math.max(1, 2 * plain);
+  for (const candidate of [rot13(segment), reversedKeepingEdges(segment)]) {
+    const hits = englishHits(candidate);
+    if (hits > bestHits) {
+      best = candidate;
+      bestHits = hits;
+    }
+  }
+  return best;
+}
 /** The characters in reverse order, the whitespace at either end left where it is. */
 function reversedKeepingEdges(segment: string): string {
   const start = segment.length - segment.trimStart().length;
@@ -332,19 +436,7 @@ export function decodeEncodedSpans(text: string): string {
       return decoded === undefined ? run : ` ${decoded} `;
     });
   }
-  return out.replace(SEGMENT, (segment) => {
-    const plain = englishHits(segment);
-    let best = segment;
-    let bestHits = Math.max(1, 2 * plain);
-    for (const candidate of [rot13(segment), reversedKeepingEdges(segment)]) {
-      const hits = englishHits(candidate);
-      if (hits > bestHits) {
-        best = candidate;
-        bestHits = hits;
-      }
-    }
-    return best;
-  });
+  return out.replace(SEGMENT, readEncodedSegment);
 }
 
 // eslint-disable-next-line no-control-regex -- the class is "anything outside ASCII"
@@ -370,7 +462,7 @@ export function normalizeText(text: string, recipe: NormalizationRecipe = DEFAUL
   if (recipe.lowercase) out = out.toLowerCase();
   if (recipe.joinSplitWords) out = out.replace(HTML_COMMENT, '').replace(SPLIT_INSIDE_WORD, '$1');
   if (recipe.collapseSpacedLetters) out = collapseSpacedLetters(out);
-  if (recipe.foldLeetspeak) out = out.replace(LEET_TOKEN, foldLeetToken);
+  if (recipe.foldLeetspeak) out = foldLeetspeak(out);
   if (recipe.collapseWhitespace) out = out.replace(WHITESPACE_RUN, ' ').trim();
   return out;
 }

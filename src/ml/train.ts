@@ -10,7 +10,7 @@
  *   simply not resuming it (`gen.return()`).
  */
 import { invalid } from '../domain/errors.js';
-import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, type NormalizationRecipe } from './normalize.js';
+import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, normalizeText, type NormalizationRecipe } from './normalize.js';
 import { DEFAULT_FEATURIZER, applyIdf, createFeaturizer, fitIdf, validateFeaturizerConfig, type FeaturizerConfig, type SparseVector } from './features.js';
 import {
   DEFAULT_LOGISTIC_REGRESSION,
@@ -23,9 +23,9 @@ import {
 } from './logistic-regression.js';
 import { DEFAULT_NAIVE_BAYES, fitNaiveBayes, validateNaiveBayesParams, type NaiveBayesParams } from './naive-bayes.js';
 import { DEFAULT_MLP, fitMlp, validateMlpParams, type MlpParams, type MlpWeights } from './mlp.js';
-import { IDENTITY_CALIBRATION, calibrate, chooseThreshold, fitPlatt, fitWindowOffset, type PlattCalibration, type ThresholdObjective } from './calibration.js';
+import { IDENTITY_CALIBRATION, TRIM_CUT, calibrate, chooseThreshold, fitPlatt, fitWindowOffset, type PlattCalibration, type ThresholdObjective } from './calibration.js';
 import { binaryMetrics, logLoss, metricsToRecord, rocAuc, type BinaryMetrics } from './metrics.js';
-import { MODEL_FAMILIES, createPredictor, createScorer, viewsOf, type HyperParameters, type ModelFamily, type TextClassifier } from './classifier.js';
+import { MODEL_FAMILIES, createPredictor, createScorer, trimmedView, viewsOf, type HyperParameters, type ModelFamily, type TextClassifier } from './classifier.js';
 import { createRng } from './random.js';
 import { TRANSFORM_ATTACKS } from './redteam/catalogue.js';
 
@@ -416,9 +416,27 @@ export function* trainTextClassifierSteps(
   yield calibrating;
   const viewMargins = yield* validationViewMargins(calibrating);
   const windowOffset = windowed ? fitWindowOffset(viewMargins.text, viewMargins.window, validationLabels) : 0;
-  const margins = combine(viewMargins, windowOffset);
+  let margins = combine(viewMargins, windowOffset);
+  let trim: { trimCut: number; trimOffset: number } | undefined;
+  if (windowed && resolved.featurizer.trimBenignSentences === true) {
+    // The trimmed view's margins with the fitted weights, its offset fitted like the windows'.
+    const predictor = createPredictor(draft());
+    const trimmed = new Float64Array(margins.length).fill(Number.NEGATIVE_INFINITY);
+    for (let t = 0; t < trimmed.length; t++) {
+      const view = trimmedView(normalizeText(data.validation.texts[t]!, resolved.normalization), resolved.featurizer.windowChars ?? 0, TRIM_CUT, predictor.viewMargin);
+      if (view !== undefined) trimmed[t] = predictor.viewMargin(view);
+      if ((t & 31) === 31) yield calibrating;
+    }
+    // Matched to the ham tail of the text and its windows together (the margin it competes
+    // with), not the text's alone: the windows already lift that tail, so the trimmed view may
+    // reach as high without putting more ham over the line. Most payloads the padding was
+    // trimmed from were lost to the higher offset, not to the trimming (README, robustness).
+    trim = { trimCut: TRIM_CUT, trimOffset: fitWindowOffset(margins, trimmed, validationLabels) };
+    const offset = trim.trimOffset;
+    margins = margins.map((m, t) => Math.max(m, trimmed[t]! - offset));
+  }
   const platt: PlattCalibration = resolved.calibration === 'platt' ? fitPlatt(margins, validationLabels) : IDENTITY_CALIBRATION;
-  const calibration: PlattCalibration = windowed ? { ...platt, windowOffset } : platt;
+  const calibration: PlattCalibration = windowed ? { ...platt, windowOffset, ...trim } : platt;
   const probabilities = margins.map((m) => calibrate(m, calibration));
   const threshold = validationGroups.length > 1 ? chooseThreshold(validationLabels, probabilities, resolved.threshold) : 0.5;
   const validation = binaryMetrics(validationLabels, probabilities, threshold);

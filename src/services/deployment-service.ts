@@ -8,6 +8,8 @@
 import { roleAllows } from '../domain/auth.js';
 import {
   abortDeployment,
+  abStatistics,
+  AB_METRICS,
   candidateFailed,
   candidateReady,
   checkDeployment,
@@ -17,6 +19,8 @@ import {
   planDeployment,
   resumeDeployment,
   rollbackDeployment,
+  type AbMetric,
+  type AbStatistics,
   type ArmName,
   type Deployment,
   type DeploymentEffect,
@@ -158,6 +162,26 @@ export class DeploymentService {
     const { deployment } = await this.load(id);
     if (deployment.strategy !== 'shadow') throw new WardenError('VERSION_CONFLICT', `deployment ${id} is a ${deployment.strategy}, not a shadow: its candidate answers live traffic (see its readings)`);
     return { deployment: id, ...(await this.deps.predictions.shadowComparison(deployment.model, deployment.candidate, deployment.createdAt, limit)) };
+  }
+
+  /**
+   * An A/B test's arms side by side on their labelled predictions since it started, and the
+   * two-proportion test on `metric` (accuracy by default). No verdict before both arms have
+   * the deployment's `minLabelled` guardrail of labels, the bar its precision and recall
+   * checks use too.
+   */
+  async abStatistics(id: string, metric: unknown = 'accuracy'): Promise<AbStatistics & { readonly deployment: string; readonly since: number }> {
+    if (typeof metric !== 'string' || !(AB_METRICS as readonly string[]).includes(metric)) throw invalid('metric', `metric must be one of ${AB_METRICS.join(', ')}`);
+    const { deployment } = await this.load(id);
+    if (deployment.strategy !== 'ab' || deployment.baseline === null) {
+      throw new WardenError('VERSION_CONFLICT', `deployment ${id} is a ${deployment.strategy}, not an A/B test: ${deployment.strategy === 'shadow' ? 'see its shadow comparison' : 'see its guardrail readings'}`);
+    }
+    const since = deployment.createdAt;
+    const [baseline, candidate] = await Promise.all([
+      this.deps.predictions.armReadings(deployment.model, deployment.baseline, 'baseline', since),
+      this.deps.predictions.armReadings(deployment.model, deployment.candidate, 'candidate', since),
+    ]);
+    return { deployment: id, since, ...abStatistics({ baseline, candidate }, metric as AbMetric, deployment.settings.guardrails.minLabelled) };
   }
 
   /** The periodic check of every deployment in flight (run as scheduled work, once per cluster). */

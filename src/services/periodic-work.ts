@@ -16,6 +16,9 @@ import type { PredictionLog } from './prediction-log.js';
 import type { MonitoringService } from './monitoring-service.js';
 import type { RetrainingOrchestrator } from './retraining-orchestrator.js';
 
+/** The least time a retrain decision has to queue its job before the repair takes it for lost. */
+export const REPAIR_GRACE_FLOOR_MS = 60_000;
+
 export const PERIODIC_KINDS = ['sweep-artifacts', 'scan-fresh-data', 'cleanup-events', 'cleanup-predictions', 'check-deployments', 'monitor-models', 'retraining-schedules'] as const;
 /** Jobs someone asked for (train, retrain, evaluate, …): kept far longer than the ticks, for their history. */
 const REQUESTED_KINDS = JOB_KINDS.filter((kind) => !(PERIODIC_KINDS as readonly string[]).includes(kind));
@@ -30,8 +33,8 @@ export interface PeriodicWorkDeps {
   readonly predictionLog: Pick<PredictionLog, 'deleteExpired'>;
   /** Live metrics, drift and anomalies of every model, into alerts and snapshots. */
   readonly monitoring: Pick<MonitoringService, 'monitorAll'>;
-  /** Evaluates the models' cron retraining schedules (a firing is one signal however many processes tick). */
-  readonly retraining: Pick<RetrainingOrchestrator, 'tick'>;
+  /** Evaluates the models' cron retraining schedules (a firing is one signal however many processes tick), and repairs decisions whose retrain was lost. */
+  readonly retraining: Pick<RetrainingOrchestrator, 'tick' | 'repairLost'>;
   /** The period of the ticks (WARDEN_SWEEP_INTERVAL_MS): a tick looks back two of them, so one missed tick loses no firing. */
   readonly sweepIntervalMs: number;
   /** Deletes delivered events past their retention; returns how many. */
@@ -99,7 +102,12 @@ export function periodicHandlers(deps: PeriodicWorkDeps): JobHandlers {
     },
     'retraining-schedules': async () => {
       const decisions = await deps.retraining.tick(2 * deps.sweepIntervalMs);
-      return { decisions: decisions.map((d) => ({ id: d.id, model: d.model, outcome: d.outcome, job: d.jobId })) };
+      // A decision still without its job two ticks later, and at least a minute later, lost it
+      // with its process. The floor matters where ticks are seconds apart: a live process on a
+      // loaded machine can take longer than two of them to queue, and the repair must not
+      // queue in its place (its caller is waiting for the job it queues itself).
+      const repaired = await deps.retraining.repairLost(Math.max(2 * deps.sweepIntervalMs, REPAIR_GRACE_FLOOR_MS));
+      return { decisions: decisions.map((d) => ({ id: d.id, model: d.model, outcome: d.outcome, job: d.jobId })), repaired: repaired.map((r) => ({ ...r })) };
     },
     'cleanup-predictions': async () => {
       const deleted = await deps.predictionLog.deleteExpired();

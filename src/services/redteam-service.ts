@@ -24,6 +24,7 @@ import { describeFailure, jobAbortReason, type Job, type JsonValue } from '../do
 import type { Clock, IdGenerator } from '../domain/ports/clock.js';
 import type { VulnerabilitiesThresholdReachedEvent } from '../domain/ports/domain-events.js';
 import type { JobContext, JobHandlers, JobQueue } from '../domain/ports/job-queue.js';
+import type { ResourceMeter } from '../domain/ports/resource-meter.js';
 import type { NewFinding, RedTeamStore, VulnerabilityFilter } from '../domain/ports/redteam-store.js';
 import {
   DEFAULT_MAX_INPUTS,
@@ -82,6 +83,8 @@ export interface CampaignRequest {
 
 export interface RedTeamServiceDeps {
   readonly store: RedTeamStore;
+  /** Measures each campaign's CPU time, peak RSS, wall time (and GPU), kept in its job's result; none when absent. */
+  readonly meter?: ResourceMeter;
   readonly registry: Pick<RegistryService, 'getModel' | 'getVersion' | 'listModels' | 'searchVersions'>;
   readonly models: Pick<ModelLoader, 'loadVersion'>;
   readonly comparison: Pick<ComparisonService, 'heldOutSample'>;
@@ -296,11 +299,14 @@ export class RedTeamService {
     if (isCampaignEnded(campaign)) return campaignResult(campaign);
     const running: Campaign = { ...campaign, state: 'running', startedAt: campaign.startedAt ?? this.deps.clock.now() };
     await this.deps.store.saveCampaign(running, this.deps.clock.now());
+    const measurement = this.deps.meter?.start();
     try {
       const done = await this.attack(ctx, running);
       await this.deps.store.saveCampaign(done, this.deps.clock.now());
       ctx.reportProgress({ fraction: 1, phase: 'done', message: `${done.verdict}: attack success rate ${percent(done.results?.overall.attackSuccessRate ?? null)}` });
-      return campaignResult(done);
+      // What this attempt used, as a training job's run records it (the whole worker process's figures).
+      const usage = await measurement?.stop();
+      return usage === undefined ? campaignResult(done) : { ...(campaignResult(done) as Record<string, JsonValue>), resourceUsage: { ...usage } };
     } catch (error) {
       const failure = describeFailure(error);
       const aborted = jobAbortReason(ctx.signal);
@@ -446,17 +452,29 @@ export class RedTeamService {
    * the same inputs, and the task's used vulnerabilities replayed against the candidate.
    * Null when there is nothing to attack.
    */
-  async robustnessEvidence(input: { task: string; candidate: TextClassifier; heldOut: ReadonlyArray<{ readonly text: string; readonly label: number }>; champion: ModelVersion | null }): Promise<RobustnessEvidence | null> {
-    const inputs = input.heldOut.filter((r) => r.label === 1).slice(0, DEFAULT_MAX_INPUTS).map((r) => r.text);
+  async robustnessEvidence(input: {
+    task: string;
+    candidate: TextClassifier;
+    heldOut: ReadonlyArray<{ readonly text: string; readonly label: number }>;
+    champion: ModelVersion | null;
+    effort?: { readonly maxInputs: number; readonly queryBudget: number };
+    progress?: (done: number, total: number, what: string) => void;
+  }): Promise<RobustnessEvidence | null> {
+    const effort = input.effort ?? { maxInputs: DEFAULT_MAX_INPUTS, queryBudget: DEFAULT_QUERY_BUDGET };
+    const inputs = input.heldOut.filter((r) => r.label === 1).slice(0, effort.maxInputs).map((r) => r.text);
     if (inputs.length === 0 || this.deps.attacks.length === 0) return null;
-    const settings = { seed: 1, queryBudget: DEFAULT_QUERY_BUDGET };
+    const settings = { seed: 1, queryBudget: effort.queryBudget };
     const families = (scored: ReturnType<typeof scoreCampaign>) => Object.fromEntries(scored.perFamily.map((f) => [f.family, f.attackSuccessRate]));
-    const candidate = (await this.runAttacks(input.candidate, inputs, this.deps.attacks, settings)).scored;
+    // Both versions' attacks count as one stretch of work: the candidate's first half, Production's second.
+    const rounds = input.champion === null ? 1 : 2;
+    const hooks = (round: number, who: string) =>
+      input.progress === undefined ? {} : { progress: (done: number, total: number, attack: Attack) => input.progress!(round * total + done, rounds * total, `${who}: ${attack.family}/${attack.id}`) };
+    const candidate = (await this.runAttacks(input.candidate, inputs, this.deps.attacks, settings, hooks(0, 'the new model'))).scored;
     let champion: RobustnessEvidence['champion'] = null;
     if (input.champion !== null) {
       try {
         const loaded = await this.deps.models.loadVersion(input.champion);
-        champion = { version: input.champion.number, families: families((await this.runAttacks(loaded.classifier, inputs, this.deps.attacks, settings)).scored) };
+        champion = { version: input.champion.number, families: families((await this.runAttacks(loaded.classifier, inputs, this.deps.attacks, settings, hooks(1, `Production ${input.champion.semver}`))).scored) };
       } catch (error) {
         this.deps.log?.('warn', 'the Production version could not be attacked for the robustness gate', { model: input.champion.model, version: input.champion.number, error: error instanceof Error ? error.message : String(error) });
       }

@@ -9,7 +9,7 @@ import { parseReferenceProfile, buildReferenceProfile, type ReferenceProfile } f
 import { invalid } from '../domain/errors.js';
 import type { ModelVersion } from '../domain/registry/index.js';
 import type { DatasetRow } from '../domain/datasets.js';
-import { createPredictor, type TextClassifier } from '../ml/classifier.js';
+import { createPredictor, predictRaw, type TextClassifier } from '../ml/classifier.js';
 import {
   FLAG_SPEC,
   SCORE_SPEC,
@@ -29,10 +29,11 @@ export const REFERENCE_PROFILE_ARTIFACT = 'reference-profile.json';
 
 /**
  * What the profile describes: the score (calibrated probability), the positive flag (the
- * positive rate) and the text descriptors. The normalisation gap needs every input scored
- * twice, which the serving path does not pay for; it is left out rather than profiled and never compared.
+ * positive rate), the normalisation flip (the raw text's verdict differs from the normalised
+ * one's; its mean is the normalisation gap) and the text descriptors. Profiles written before
+ * the flip was profiled lack it: monitoring compares only what a profile has.
  */
-export const PROFILED_VALUE_SPECS: Readonly<Record<string, ProfileSpec>> = Object.freeze({ score: SCORE_SPEC, positive: FLAG_SPEC, ...TEXT_DESCRIPTOR_SPECS });
+export const PROFILED_VALUE_SPECS: Readonly<Record<string, ProfileSpec>> = Object.freeze({ score: SCORE_SPEC, positive: FLAG_SPEC, normalizationFlip: FLAG_SPEC, ...TEXT_DESCRIPTOR_SPECS });
 
 export interface VersionProfile {
   readonly formatVersion: 1;
@@ -58,7 +59,9 @@ export function buildVersionProfile(model: TextClassifier, train: readonly Datas
   const descriptors = describeTexts(texts, (i) => ({ maxChars: model.featurizer.maxChars, vocabulary, features: predictor.vectorize(texts[i]!) }));
   const score = Float64Array.from(predictions, (p) => p.probability);
   const positive = Float64Array.from(predictions, (p) => p.label);
-  const profile = buildReferenceProfile(PROFILED_VALUE_SPECS, { score, positive, ...descriptors });
+  // Scored the way the serving path scores its described inputs a second time (predictRaw).
+  const normalizationFlip = Float64Array.from(predictions, (p, i) => (predictRaw(model, texts[i]!).label !== p.label ? 1 : 0));
+  const profile = buildReferenceProfile(PROFILED_VALUE_SPECS, { score, positive, normalizationFlip, ...descriptors });
   const fill = vocabularyFill(vocabulary);
   return {
     formatVersion: 1,
@@ -115,6 +118,15 @@ export class ReferenceProfiles {
       loading.catch(() => this.cache.delete(runId));
     }
     return loading;
+  }
+
+  /**
+   * The version's training vocabulary, decoded (the serving path's out-of-vocabulary measure);
+   * null when it has none. Read past the cache: the caller keeps the decoded bits (bounded), not the profile.
+   */
+  async vocabularyFor(version: Pick<ModelVersion, 'sourceRunId' | 'model' | 'number'>): Promise<HashedVocabulary | null> {
+    const profile = version.sourceRunId === null ? null : await this.read(version.sourceRunId);
+    return profile === null ? null : (profileVocabulary(profile) ?? null);
   }
 
   private async read(runId: string): Promise<VersionProfile | null> {

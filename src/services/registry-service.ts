@@ -6,6 +6,7 @@ import { WardenError, invalid } from '../domain/errors.js';
 import { METRIC_KEY_RULE, isMetricKey } from '../domain/metric-keys.js';
 import type { Clock, IdGenerator } from '../domain/ports/clock.js';
 import type { DeploymentStore } from '../domain/ports/deployment-store.js';
+import type { RetrainingStore } from '../domain/ports/retraining-store.js';
 import type { RegistryStore, VersionPlan } from '../domain/ports/registry-store.js';
 import type { ArtifactBlobs, TrackingRuns } from '../domain/ports/version-references.js';
 import {
@@ -269,6 +270,8 @@ export interface RegistryServiceDeps {
   readonly recipes?: RecipeResolver;
   /** The deployments a version took part in make its lineage's deployment history. */
   readonly deployments: Pick<DeploymentStore, 'list'>;
+  /** The retraining decision that made a version (by its job) shows in its lineage. */
+  readonly retraining?: Pick<RetrainingStore, 'decisionOfJob'>;
 }
 
 /**
@@ -284,6 +287,7 @@ export class RegistryService {
   private readonly nextId: () => string;
   private readonly recipes: RecipeResolver;
   private readonly deployments: Pick<DeploymentStore, 'list'>;
+  private readonly retraining: Pick<RetrainingStore, 'decisionOfJob'> | undefined;
 
   constructor(deps: RegistryServiceDeps) {
     this.store = deps.store;
@@ -293,6 +297,7 @@ export class RegistryService {
     this.nextId = () => deps.ids.next();
     this.recipes = deps.recipes ?? new RecipeResolver();
     this.deployments = deps.deployments;
+    this.retraining = deps.retraining;
   }
 
   /**
@@ -563,7 +568,19 @@ export class RegistryService {
   async lineage(model: string, version: VersionRefInput): Promise<Lineage> {
     const facts = await this.store.lineageFacts(model, ref(version));
     const deployments = await this.deployments.list({ model: facts.version.model, version: facts.version.number, limit: MAX_LINEAGE_DEPLOYMENTS });
-    return assembleLineage(facts, deployments);
+    const job = facts.version.tags['warden.job_id'];
+    const decision = job === undefined || this.retraining === undefined ? undefined : await this.retraining.decisionOfJob(job);
+    const retraining =
+      decision === undefined
+        ? null
+        : {
+            decision: decision.id,
+            decidedAt: decision.decidedAt,
+            summary: decision.summary,
+            triggers: decision.triggers.map((t) => t.kind),
+            outcomes: decision.outcomes.map((o) => ({ kind: o.kind, at: o.at, detail: o.detail })),
+          };
+    return assembleLineage(facts, deployments, retraining);
   }
 
   async history(model: string, query: HistoryQuery = {}): Promise<Page<StageTransition>> {

@@ -34,7 +34,7 @@ import {
   type LiveDeployment,
   type StoredPrediction,
 } from '../domain/serving.js';
-import { predictBatch, type TextClassifier } from '../ml/index.js';
+import { predictBatch, type Prediction, type TextClassifier } from '../ml/index.js';
 import type { ModelLoader } from './model-loader.js';
 import type { PredictionLog } from './prediction-log.js';
 import type { InputMonitor } from './input-monitor.js';
@@ -123,7 +123,7 @@ export interface ServingServiceDeps {
   /** Most texts in one request (WARDEN_PREDICT_MAX_BATCH). */
   readonly maxBatch: number;
   /** Describes each input for drift monitoring (and samples a few); absent = predictions carry no descriptors. */
-  readonly inputMonitor?: Pick<InputMonitor, 'observe'>;
+  readonly inputMonitor?: Pick<InputMonitor, 'score' | 'observe' | 'prepare'>;
   readonly log?: (level: 'info' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
 
@@ -178,6 +178,7 @@ export class ServingService {
         throw new WardenError('VERSION_ARCHIVED', `${model} ${found.semver} is Archived; only an admin may predict with it`, { field: 'version', details: { version: found.number, stage: found.stage } });
       }
       const { classifier } = await this.deps.loader.loadVersion(found);
+      await this.deps.inputMonitor?.prepare(found);
       const state = this.live.get(model);
       const live = state ? state.arms.some((a) => a.version.number === found.number) : found.stage === 'Production';
       return this.answer(model, found, PINNED_ARM, classifier, request, started, live);
@@ -337,7 +338,11 @@ export class ServingService {
 
   /** Scores the request's texts with one version, records each answer in the prediction log, and counts the request. */
   private scoreAndRecord(model: string, version: ModelVersion, arm: string, classifier: TextClassifier, request: PredictRequest, started: number, idOf: (index: number) => string): ServedPrediction[] {
-    const predictions = predictBatch(classifier, request.texts);
+    const monitor = this.deps.inputMonitor;
+    const answering = { version, classifier };
+    // With monitoring on, the monitor scores: it draws the described inputs first, so their monitoring reuses their scoring.
+    const scored = monitor?.score(request.texts, answering);
+    const predictions: readonly Prediction[] = scored?.map((s) => s.prediction) ?? predictBatch(classifier, request.texts);
     const latencyMs = performance.now() - started;
     const createdAt = this.deps.clock.now();
     const served = predictions.map((p, i) => {
@@ -355,7 +360,7 @@ export class ServingService {
         latencyMs,
         createdAt,
         ...describeInput(request.texts[i]!),
-        ...this.deps.inputMonitor?.observe(model, request.texts[i]!, classifier.featurizer.maxChars),
+        ...(scored === undefined ? undefined : monitor?.observe(model, request.texts[i]!, answering, scored[i]!)),
       });
       return { id, label: p.label, probability: p.probability, score: p.score, version: version.number, semver: version.semver, arm };
     });
@@ -415,7 +420,10 @@ export class ServingService {
     // back; a version nothing stands in for must load, or nothing is swapped.
     const loaded = async (arm: LiveArm, standIn: boolean): Promise<LiveArmState> => {
       try {
-        return { ...arm, classifier: (await this.deps.loader.loadVersion(arm.version)).classifier };
+        const { classifier } = await this.deps.loader.loadVersion(arm.version);
+        // Its training vocabulary (for the out-of-vocabulary descriptor) is ready before its first answer; never fails the load.
+        await this.deps.inputMonitor?.prepare(arm.version);
+        return { ...arm, classifier };
       } catch (error) {
         if (!standIn) throw error;
         this.deps.metrics.liveSwap(model, 'load-failed');

@@ -73,7 +73,7 @@ export class TrainingData {
    * red-team vulnerability corpus of a vulnerability retrain, and every vulnerability corpus an
    * earlier version of the model trained on (a later retrain must not unlearn them), deduplicated once.
    */
-  async load(model: string, recipe: Recipe, fresh: TrainingPayload['fresh'], vulnerabilities?: TrainingPayload['vulnerabilities']): Promise<TrainingRows> {
+  async load(model: string, recipe: Recipe, fresh: TrainingPayload['fresh'], vulnerabilities?: TrainingPayload['vulnerabilities'], feedback?: TrainingPayload['feedback']): Promise<TrainingRows> {
     const parts: Array<{ digest: string; rows: readonly DatasetRow[]; label: string }> = [];
     const add = async (digest: string, label: string) => {
       if (parts.some((p) => p.digest === digest)) return;
@@ -112,6 +112,10 @@ export class TrainingData {
     }
     if (vulnerabilities !== undefined) {
       const version = await this.deps.datasets.get(vulnerabilities.name, vulnerabilities.version);
+      await add(version.sha256, `${version.name} v${version.version}`);
+    }
+    if (feedback !== undefined) {
+      const version = await this.deps.datasets.get(feedback.name, feedback.version);
       await add(version.sha256, `${version.name} v${version.version}`);
     }
     if (parts.length === 0) throw invalid('recipe.dataset', 'the dataset spec resolved to no data');

@@ -28,6 +28,8 @@ export interface TrainingPayload {
    * version is recorded as trained on once it registers. Absent on every other training.
    */
   readonly vulnerabilities?: VulnerabilityTraining;
+  /** Labelled feedback trained on too (a dataset version of origin `feedback`, see RetrainingPolicy.trainOnFeedback). */
+  readonly feedback?: DatasetRef;
   readonly saveRecipe: boolean;
   readonly trigger: string;
   /** Whose name the registration records (the person who started the job, or Warden). */
@@ -40,6 +42,18 @@ export interface TrainingPayload {
   readonly recipeAuthorRole: string | null;
   /** Who started the job: a user with a role, or the platform's own trigger (bootstrap, fresh data). */
   readonly initiator: Initiator;
+  /**
+   * `retraining-decision`: a retrain a retraining decision owns; registration leaves it in
+   * Staging and the decision promotes it (see domain/retraining/promotion.ts). Absent: the
+   * model's auto-stage policy places the version, as for any training.
+   */
+  readonly promotion?: 'retraining-decision';
+}
+
+export interface DatasetRef {
+  readonly name: string;
+  readonly version: number;
+  readonly digest: string;
 }
 
 export interface VulnerabilityTraining {
@@ -62,6 +76,10 @@ export interface RobustnessEvaluator {
     readonly candidate: TextClassifier;
     readonly heldOut: ReadonlyArray<{ readonly text: string; readonly label: number }>;
     readonly champion: ModelVersion | null;
+    /** How many malicious held-out inputs to attack and the search attack's query budget each (default: a campaign's, 200 and 200). */
+    readonly effort?: { readonly maxInputs: number; readonly queryBudget: number };
+    /** Called as the attacks go: `done` of `total` (the candidate's attacks, then Production's), and what runs now. */
+    readonly progress?: (done: number, total: number, what: string) => void;
   }): Promise<RobustnessEvidence | null>;
 }
 
@@ -98,6 +116,8 @@ export function readPayload(raw: JsonObject, recipes: RecipeResolver): TrainingP
   const vulnerabilities = isObject(raw.vulnerabilities) ? (raw.vulnerabilities as unknown as VulnerabilityTraining) : undefined;
   return {
     ...(vulnerabilities !== undefined ? { vulnerabilities } : {}),
+    ...(raw.promotion === 'retraining-decision' ? { promotion: 'retraining-decision' as const } : {}),
+    ...(isObject(raw.feedback) ? { feedback: raw.feedback as unknown as DatasetRef } : {}),
     model: raw.model,
     recipe,
     fingerprint: typeof raw.fingerprint === 'string' ? raw.fingerprint : recipes.fingerprint(recipe),

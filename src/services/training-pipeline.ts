@@ -20,7 +20,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { WardenError } from '../domain/errors.js';
-import { describeFailure, jobAbortReason, type JsonValue } from '../domain/jobs.js';
+import { JobAbortedError, describeFailure, jobAbortReason, type JsonValue } from '../domain/jobs.js';
 import { SPLIT_METHOD, describeDeduplication, type DatasetRow } from '../domain/datasets.js';
 import type { JobContext } from '../domain/ports/job-queue.js';
 import type { ResourceMeter } from '../domain/ports/resource-meter.js';
@@ -51,6 +51,14 @@ export const JOB_KEY_TAG = 'warden.job_key';
 export const VULNERABILITY_TRIGGER_TAG = 'warden.redteam_trigger';
 
 /** The job's result (also what `GET /jobs/:id` shows once succeeded). */
+
+/**
+ * The red team's effort on a retraining decision's comparison (no gate waits on it): 50
+ * malicious held-out inputs and a search budget of 50 queries each, about a minute less than a
+ * campaign's 200 and 200 per version on SpamAssassin mail (which took several minutes there).
+ */
+const COMPARISON_ATTACK_EFFORT = { maxInputs: 50, queryBudget: 50 } as const;
+
 export interface TrainingOutcome {
   readonly model: string;
   readonly version: number;
@@ -128,7 +136,8 @@ export class TrainingPipeline {
       const cancelled = aborted === 'cancel';
       const final = !cancelled && (!failure.retryable || ctx.attempt >= ctx.job.maxAttempts);
       this.deps.log?.('warn', `[${payload.model}] training attempt ${ctx.attempt} failed: ${failure.message}`, { job: ctx.job.id, final, cancelled });
-      if (cancelled || final) {
+      // An attempt another worker took over leaves the run to it, whatever it failed with.
+      if ((cancelled || final) && (await stillOwned(ctx))) {
         await this.endRun(runId, cancelled ? 'KILLED' : 'FAILED', usage);
         if (final) await this.registerFailure(ctx, payload, runId, usage, failure.message);
       }
@@ -159,7 +168,7 @@ export class TrainingPipeline {
     const trainer = this.trainerFor(recipe);
     // ── loading
     ctx.reportProgress({ fraction: TRAINING_PROGRESS.loading.from, phase: 'loading', message: 'reading the datasets' });
-    const data = await this.deps.data.load(model, recipe, payload.fresh, payload.vulnerabilities);
+    const data = await this.deps.data.load(model, recipe, payload.fresh, payload.vulnerabilities, payload.feedback);
     ctx.signal.throwIfAborted();
     const splits = splitRows(data.rows, recipe.split);
     say(
@@ -253,7 +262,8 @@ export class TrainingPipeline {
       splits.test,
       champion,
     );
-    const evidence = await this.withRobustness(ctx, model, staging, trained.model, splits.test, champion);
+    const measured = await this.withRobustness(ctx, model, staging, trained.model, splits.test, champion, payload.promotion === 'retraining-decision');
+    const evidence: StagingEvidence = payload.promotion === undefined ? measured : { ...measured, promotion: payload.promotion };
     ctx.reportProgress({ fraction: REGISTERING_STEPS.registeringVersion, phase: 'registering', message: 'registering the version' });
     const registered = await ctx.once('register', () =>
       this.registerOnce(ctx, payload, evidence, {
@@ -267,6 +277,9 @@ export class TrainingPipeline {
         tags: { 'warden.family': recipe.family, 'warden.trigger': payload.trigger, ...vulnerabilityTags(payload) },
       }),
     );
+    // A stale attempt (its epochs outlasted the lease) must not end the run under the
+    // attempt that took the job over: that one is still logging to it.
+    await ctx.confirmOwnership();
     await this.endRun(runId, 'FINISHED', usage);
     await this.deps.tracking.logBatch(runId, { tags: [{ key: 'warden.version', value: `${model}/${registered.semver}` }] });
 
@@ -282,6 +295,11 @@ export class TrainingPipeline {
       artifactDigest,
       metrics: Object.fromEntries(Object.entries(trained.metrics).filter(([k]) => k.startsWith('eval_'))),
       autoStageReason: registered.reason,
+      // What a retraining decision promotes by: whether the gates cleared it, and against which Production version.
+      productionCleared: registered.cleared,
+      comparedWith: evidence.champion?.championNumber ?? null,
+      // The red team's evidence on the new model and Production (null when nothing was attacked).
+      robustness: (evidence.robustness ?? null) as JsonValue,
       resourceUsage,
       startedBy: payload.startedBy,
       recipeAuthor: payload.recipeAuthor,
@@ -289,9 +307,10 @@ export class TrainingPipeline {
   }
 
   /**
-   * When the model's policy has a robustness gate, the new model attacked by the red team (and
-   * the Production version on the same inputs, and the task's used vulnerabilities replayed):
-   * the policy judges it at registration. Without a gate nothing is attacked.
+   * The new model attacked by the red team (and the Production version on the same inputs, and
+   * the task's used vulnerabilities replayed) when the model's policy has a robustness gate,
+   * which judges it at registration, or when the retrain is a retraining decision's, whose
+   * comparison with Production records it. Otherwise nothing is attacked.
    */
   private async withRobustness(
     ctx: JobContext,
@@ -300,12 +319,25 @@ export class TrainingPipeline {
     candidate: TextClassifier | null,
     heldOut: readonly DatasetRow[],
     champion: ModelVersion | null,
+    decided: boolean,
   ): Promise<StagingEvidence> {
     const model = await this.deps.registry.getModel(modelName);
-    if (!model.policy.enabled || model.policy.robustness === undefined) return evidence;
-    if (candidate === null || this.deps.robustness === undefined) return { ...evidence, robustness: null };
-    ctx.reportProgress({ fraction: REGISTERING_STEPS.comparingWithProduction, phase: 'registering', message: 'attacking the new model for the robustness gate' });
-    const robustness = await this.deps.robustness.evidence({ task: model.task, candidate, heldOut, champion });
+    const gated = model.policy.enabled && model.policy.robustness !== undefined;
+    if (!gated && !decided) return evidence;
+    if (candidate === null || this.deps.robustness === undefined) return gated ? { ...evidence, robustness: null } : evidence;
+    const purpose = gated ? 'for the robustness gate' : 'for its comparison with Production';
+    // The attacks take a while on real mail (hundreds of inputs, a query budget each): say how far they are.
+    const from = REGISTERING_STEPS.comparingWithProduction;
+    const span = REGISTERING_STEPS.registeringVersion - from;
+    const robustness = await this.deps.robustness.evidence({
+      task: model.task,
+      candidate,
+      heldOut,
+      champion,
+      // A gate decides with a campaign's effort; a decision's comparison only records, at a quarter of it.
+      ...(gated ? {} : { effort: COMPARISON_ATTACK_EFFORT }),
+      progress: (done, total, what) => ctx.reportProgress({ fraction: from + (span * done) / total, phase: 'registering', step: done, totalSteps: total, message: `attacking ${purpose}: ${what}` }),
+    });
     if (robustness !== null) {
       const rate = robustness.attackSuccessRate === null ? 'n/a' : `${round(robustness.attackSuccessRate * 100, 1)} %`;
       ctx.log(`robustness: attack success ${rate} on ${robustness.inputs} malicious held-out inputs; ${robustness.ledger.evaded} of ${robustness.ledger.replayed} used vulnerabilities evade it`);
@@ -366,11 +398,12 @@ export class TrainingPipeline {
       artifactDigest: string | null;
       tags: Readonly<Record<string, string>>;
     },
-  ): Promise<{ version: number; semver: string; stage: string; reason: string }> {
+  ): Promise<{ version: number; semver: string; stage: string; reason: string; cleared: boolean }> {
     const key = ctx.idempotencyKey('register');
     const existing = await this.deps.registry.searchVersions(payload.model, { tag: `${JOB_KEY_TAG}=${key}`, limit: 1 });
     const found = existing.items[0];
-    if (found !== undefined) return { version: found.number, semver: found.semver, stage: found.stage, reason: 'registered by an earlier attempt of this job' };
+    // The earlier attempt's verdict is not known here: not cleared, so nothing is promoted on a guess.
+    if (found !== undefined) return { version: found.number, semver: found.semver, stage: found.stage, reason: 'registered by an earlier attempt of this job', cleared: false };
     const registered = await this.deps.registry.registerVersion(
       payload.model,
       {
@@ -395,7 +428,13 @@ export class TrainingPipeline {
       { name: payload.actor },
       evidence,
     );
-    return { version: registered.version.number, semver: registered.version.semver, stage: registered.version.stage, reason: registered.autoStage.reason };
+    return {
+      version: registered.version.number,
+      semver: registered.version.semver,
+      stage: registered.version.stage,
+      reason: registered.autoStage.reason,
+      cleared: registered.autoStage.cleared === true,
+    };
   }
 
   private async registerFailure(ctx: JobContext, payload: TrainingPayload, runId: string, usage: ResourceUsage, message: string): Promise<void> {
@@ -457,4 +496,14 @@ function recipeParams(recipe: Recipe, fingerprint: string): Array<{ key: string;
   if (recipe.threshold !== undefined) params.push({ key: 'threshold', value: JSON.stringify(recipe.threshold) });
   if (recipe.calibration !== undefined) params.push({ key: 'calibration', value: recipe.calibration });
   return params.slice(0, 100);
+}
+
+async function stillOwned(ctx: JobContext): Promise<boolean> {
+  try {
+    await ctx.confirmOwnership();
+    return true;
+  } catch (error) {
+    // Only a takeover says no; a store that cannot answer leaves the attempt's verdict standing.
+    return !(error instanceof JobAbortedError && error.reason === 'lost');
+  }
 }

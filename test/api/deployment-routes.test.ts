@@ -67,6 +67,38 @@ describe('deployment routes', () => {
     assert.equal((await call('POST', `/deployments/${id}/abort`, admin, {})).status, 409, 'an ended deployment cannot be aborted');
   });
 
+  it('an A/B test reports both arms on their labelled predictions and the test on the decision metric', async () => {
+    const started = await call('POST', '/models/deploy', admin, { model: 'routed', version: 2, strategy: 'ab', guardrails: { minLabelled: 10 } });
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+    const id = started.body.deployment.id as string;
+    const empty = await call('GET', `/deployments/${id}/ab`, viewer);
+    assert.equal(empty.status, 200, JSON.stringify(empty.body));
+    assert.equal(empty.body.verdict, 'insufficient-data');
+    assert.equal(empty.body.minTrials, 10);
+    // Distinct subjects spread over both arms; the labels make every candidate answer right and every baseline answer wrong.
+    const answers: Json[] = [];
+    for (let i = 0; i < 60; i++) answers.push(...(await call('POST', '/predict/routed', viewer, { text: `message number ${i}`, subject: `user-${i}` })).body.predictions);
+    await platform.services.predictionLog.flush();
+    const items = answers.map((a) => ({ requestId: a.id, label: a.arm === 'candidate' ? a.label : 1 - a.label }));
+    assert.equal((await call('POST', '/feedback', editor, { items })).body.recorded, 60);
+    const stats = await call('GET', `/deployments/${id}/ab?metric=accuracy`, viewer);
+    assert.equal(stats.status, 200, JSON.stringify(stats.body));
+    const byArm = (arm: string) => answers.filter((a) => a.arm === arm).length;
+    assert.ok(byArm('candidate') >= 10 && byArm('baseline') >= 10, `both arms drew traffic: ${byArm('candidate')}/${byArm('baseline')}`);
+    assert.deepEqual(stats.body.arms.candidate.metrics.accuracy, { successes: byArm('candidate'), trials: byArm('candidate'), value: 1 });
+    assert.deepEqual(stats.body.arms.baseline.metrics.accuracy, { successes: 0, trials: byArm('baseline'), value: 0 });
+    assert.equal(stats.body.arms.candidate.requests, byArm('candidate'));
+    assert.equal(stats.body.comparison.difference, 1);
+    assert.equal(stats.body.verdict, 'candidate-better');
+    assert.equal((await call('GET', `/deployments/${id}/ab?metric=f1`, viewer)).body.error.field, 'query.metric');
+    assert.equal((await call('POST', `/deployments/${id}/conclude`, admin, { winner: 'baseline', reason: 'keep v1' })).status, 200);
+    const canary = await call('POST', '/models/deploy', admin, { model: 'routed', version: 2, strategy: 'canary' });
+    const notAb = await call('GET', `/deployments/${canary.body.deployment.id}/ab`, viewer);
+    assert.equal(notAb.status, 409);
+    assert.match(notAb.body.error.message, /canary, not an A\/B test/);
+    assert.equal((await call('POST', '/models/rollback', admin, { model: 'routed' })).status, 200);
+  });
+
   it('refuses malformed requests naming the field, and unknown deployments', async () => {
     const cases: Array<[Json, string]> = [
       [{ model: 'routed', version: 2, strategy: 'ab', weights: { baseline: 60, candidate: 60 } }, 'weights'],

@@ -140,6 +140,13 @@ for (const kind of STORE_KINDS) {
       const next = await platform.app.inject({ method: 'GET', url: `/jobs?limit=1&pageToken=${all.json().nextPageToken}`, headers });
       assert.equal(next.statusCode, 200);
       assert.notEqual(next.json().jobs[0].id, all.json().jobs[0].id);
+      // A repeated kind lists jobs of any of them.
+      const several = await platform.app.inject({ method: 'GET', url: '/jobs?kind=evaluate&kind=train&state=failed&limit=1', headers });
+      assert.equal(several.statusCode, 200, several.body);
+      assert.deepEqual(several.json().jobs.map((j: { id: string }) => j.id), [failed.id]);
+      const unknownKind = await platform.app.inject({ method: 'GET', url: '/jobs?kind=train&kind=nap', headers });
+      assert.equal(unknownKind.statusCode, 400);
+      assert.match(unknownKind.json().error.field, /^query\.kind/);
       const bad = await platform.app.inject({ method: 'GET', url: '/jobs?state=bogus', headers });
       assert.equal(bad.statusCode, 400);
       assert.equal(bad.json().error.field, 'query.state');

@@ -196,5 +196,7 @@ describe('predict routes on sqlite', () => {
     assert.match(res.text, /warden_prediction_log_dropped_total\{reason="buffer-full"\} 0/);
     assert.match(res.text, /process_cpu_user_seconds_total/);
     assert.match(res.text, /nodejs_eventloop_lag_seconds/);
+    // This host has no nvidia-smi: no GPU series at all (zeros would read as an idle GPU).
+    assert.doesNotMatch(res.text, /warden_gpu_/);
   });
 });

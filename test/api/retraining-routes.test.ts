@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 import { SMALL_FEATURES, syntheticRows } from '../support/training.js';
+import { STORE_KINDS } from '../support/stores.js';
 
 type Json = Record<string, unknown>;
 
@@ -62,3 +63,72 @@ describe('retraining routes', () => {
     assert.equal((await get('/retraining', {})).status, 401);
   });
 });
+
+for (const kind of STORE_KINDS) {
+  describe(`GET /retraining pages past 200 decisions on ${kind}`, () => {
+    let platform: TestPlatform;
+    let viewer: { authorization: string };
+    const get = async (url: string) => {
+      const res = await platform.app.inject({ method: 'GET', url, headers: viewer });
+      return { status: res.statusCode, body: res.json() as Json };
+    };
+    const recovered = (model: string, i: number) =>
+      platform.services.retraining.observe({ kind: 'metric-recovered', model, key: `resolved:${i}`, at: Date.now(), metric: 'accuracy' });
+
+    before(async () => {
+      platform = await openTestPlatform(kind);
+      viewer = await platform.auth('viewer');
+      // Many decisions share a millisecond: the pages must still split them exactly once.
+      for (let i = 0; i < 205; i++) assert.equal((await recovered('paged-m', i))?.outcome, 'no-retrain');
+      await recovered('paged-other', 0);
+    });
+    after(async () => platform.close());
+
+    it('follows nextPageToken through every decision once, newest first, keeping the filter; a decision recorded meanwhile shifts nothing', async () => {
+      const first = await get('/retraining?model=paged-m&limit=200');
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      const firstIds = (first.body.decisions as Json[]).map((d) => String(d.id));
+      assert.equal(firstIds.length, 200);
+      assert.equal(typeof first.body.nextPageToken, 'string');
+      await recovered('paged-m', 1_000); // newer than every page already handed out
+      const second = await get(`/retraining?model=paged-m&limit=200&pageToken=${encodeURIComponent(String(first.body.nextPageToken))}`);
+      assert.equal(second.status, 200, JSON.stringify(second.body));
+      const secondIds = (second.body.decisions as Json[]).map((d) => String(d.id));
+      assert.equal(secondIds.length, 5);
+      assert.equal(second.body.nextPageToken, undefined, 'the last page says so');
+      const stored = await platform.services.retraining.list({ model: 'paged-m', limit: 500 });
+      assert.equal(stored.length, 206);
+      assert.deepEqual([...firstIds, ...secondIds], stored.slice(1).map((d) => d.id), 'the pages are the store order, each decision once');
+      for (const d of [...(first.body.decisions as Json[]), ...(second.body.decisions as Json[])]) assert.equal(d.model, 'paged-m');
+
+      // Small pages walk the same order.
+      const walked: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await get(`/retraining?model=paged-m&limit=37${token === undefined ? '' : `&pageToken=${encodeURIComponent(token)}`}`);
+        assert.equal(page.status, 200, JSON.stringify(page.body));
+        walked.push(...(page.body.decisions as Json[]).map((d) => String(d.id)));
+        token = page.body.nextPageToken as string | undefined;
+      } while (token !== undefined);
+      assert.deepEqual(walked, stored.map((d) => d.id));
+    });
+
+    it('refuses a page token it did not hand out, an unknown parameter and a bad limit, naming the field', async () => {
+      const cases: Array<[string, string]> = [
+        ['/retraining?pageToken=not-a-token', 'pageToken'],
+        [`/retraining?pageToken=${btoa('12:id:extra').replace(/=+$/, '')}`, 'pageToken'],
+        ['/retraining?pageToken=', 'query.pageToken'],
+        ['/retraining?page=2', 'query.page'],
+        ['/retraining?cursor=abc', 'query.cursor'],
+        ['/retraining?limit=ten', 'query.limit'],
+        ['/retraining?limit=201', 'query.limit'],
+      ];
+      for (const [url, field] of cases) {
+        const res = await get(url);
+        assert.equal(res.status, 400, `${url}: ${JSON.stringify(res.body)}`);
+        assert.equal((res.body.error as Json).code, 'VALIDATION_FAILED');
+        assert.equal((res.body.error as Json).field, field, `${url}: ${JSON.stringify(res.body)}`);
+      }
+    });
+  });
+}

@@ -2,10 +2,12 @@
  * Input is parsed strictly at the door: a JSON body is never coerced (true is not 1, "0x1"
  * and [0.95] are not numbers, 123 is not a name) and an unknown field is refused, never
  * dropped; every refusal is a 400 VALIDATION_FAILED naming the field. Query strings and
- * path parameters are text, so they may still be read as numbers.
+ * path parameters are text, so they may still be read as numbers; an unknown query parameter
+ * is refused like an unknown body field.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { DASHBOARD_ASSET_PREFIX, DASHBOARD_PATHS } from '../../src/api/dashboard.js';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 
 type Json = Record<string, unknown>;
@@ -76,6 +78,34 @@ describe('strict input on every route (sqlite)', () => {
       }
     }
     assert.deepEqual(accepted, []);
+  });
+
+  it('an unknown query parameter is a 400 naming it, on every API route (none is dropped)', async () => {
+    // The dashboard's pages and assets are files served to a browser, not API routes.
+    const dashboardAndDocs = (url: string) => url.startsWith('/docs') || (DASHBOARD_PATHS as readonly string[]).includes(url) || url.startsWith(DASHBOARD_ASSET_PREFIX);
+    const RAW_UPLOADS: Record<string, string> = { 'POST /runs/:id/artifacts': 'application/octet-stream', 'POST /datasets': 'application/x-ndjson' };
+    const routes = p.app.registeredRoutes().filter((r) => r.method !== 'HEAD' && !dashboardAndDocs(r.url));
+    assert.ok(routes.length >= 60, `only ${routes.length} API routes`);
+    const accepted: string[] = [];
+    for (const route of routes) {
+      const params = (route.params ?? { properties: {} }) as Schema;
+      const url = route.url.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (_, name: string) => encodeURIComponent(String(sample(((params.properties ?? {}) as Record<string, Schema>)[name] ?? { type: 'string' }))));
+      const declared = Object.entries((route.querystring ? sample(route.querystring as Schema) : {}) as Record<string, unknown>).map(([k, v]): [string, string] => [k, String(v)]);
+      const query = new URLSearchParams([...declared, ['unexpectedParam', '1']]).toString();
+      // Uploads are raw bytes: send them as such, so the query string is what gets judged.
+      const rawType = RAW_UPLOADS[`${route.method} ${route.url}`];
+      const res = rawType === undefined
+        ? await call(route.method, `${url}?${query}`, admin, route.body === undefined ? undefined : sample(route.body as Schema))
+        : await p.app.inject({ method: 'POST', url: `${url}?${query}`, headers: { ...admin, 'content-type': rawType }, payload: '{"text":"hi","label":0}\n' }).then((r) => ({ status: r.statusCode, body: r.json() as Json }));
+      const error = res.body.error === undefined ? undefined : errorOf(res.body);
+      if (res.status !== 400 || error?.code !== 'VALIDATION_FAILED' || error.field !== 'query.unexpectedParam') {
+        accepted.push(`${route.method} ${route.url} → ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
+      }
+    }
+    assert.deepEqual(accepted, []);
+    const misspelt = await call('GET', '/models?limt=1', editor);
+    assert.equal(misspelt.status, 400, JSON.stringify(misspelt.body));
+    assert.equal(errorOf(misspelt.body).message, 'query.limt is not a known field');
   });
 
   it('the OpenAPI document says so: every JSON request body object refuses additional properties', async () => {

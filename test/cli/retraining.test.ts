@@ -32,6 +32,35 @@ describe('warden triggers / retraining', () => {
     assert.match(triggers.stdout, /pending signals: +\(none\)/);
     assert.match(triggers.stdout, new RegExp(listed[0].id));
     assert.equal((await as('retraining', 'show', 'nope')).code, 3);
+    // Approving or rejecting is an admin's, and only for a version the decision holds (no worker ran this retrain).
+    const byEditor = await as('retraining', 'approve', listed[0].id);
+    assert.notEqual(byEditor.code, 0);
+    assert.match(byEditor.stderr, /admin/);
+    const admin = await runCliCaptured(['--url', url, '--token', await platform.token('admin'), 'retraining', 'reject', listed[0].id, '--reason', 'not held']);
+    assert.notEqual(admin.code, 0);
+    assert.match(admin.stderr, /is not holding a version for approval/);
     assert.notEqual((await as('retraining', 'list', '--trigger', 'moon')).code, 0);
+  });
+
+  it('list follows the pages up to --limit (past 200, the largest page of the API), says where to continue, and refuses a bad --limit', async () => {
+    for (let i = 0; i < 230; i++) await platform.services.retraining.observe({ kind: 'metric-recovered', model: 'cli-paged', key: `resolved:${i}`, at: Date.now(), metric: 'accuracy' });
+    const stored = (await platform.services.retraining.list({ model: 'cli-paged', limit: 500 })).map((d) => d.id);
+    assert.equal(stored.length, 230);
+    const all = JSON.parse((await as('--json', 'retraining', 'list', '--model', 'cli-paged', '--limit', '1000')).stdout);
+    assert.deepEqual(all.decisions.map((d: { id: string }) => d.id), stored, 'every decision once, newest first, across two pages');
+    assert.equal(all.nextPageToken, undefined);
+    const first = JSON.parse((await as('--json', 'retraining', 'list', '--model', 'cli-paged', '--limit', '210')).stdout);
+    assert.deepEqual(first.decisions.map((d: { id: string }) => d.id), stored.slice(0, 210));
+    assert.equal(typeof first.nextPageToken, 'string');
+    const rest = JSON.parse((await as('--json', 'retraining', 'list', '--model', 'cli-paged', '--limit', '1000', '--page-token', first.nextPageToken)).stdout);
+    assert.deepEqual(rest.decisions.map((d: { id: string }) => d.id), stored.slice(210));
+    const text = await as('retraining', 'list', '--model', 'cli-paged', '--limit', '3');
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /more: --page-token \S+/);
+    for (const limit of ['0', '-1', 'ten']) {
+      const refused = await as('retraining', 'list', '--limit', limit);
+      assert.notEqual(refused.code, 0, `--limit ${limit}`);
+      assert.match(refused.stderr, /--limit/);
+    }
   });
 });

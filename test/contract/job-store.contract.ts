@@ -245,6 +245,16 @@ export function jobStoreContract(name: string, open: () => Promise<JobStoreFixtu
       assert.equal(all.nextPageToken, undefined);
       const cancelled = await store.list({ kind: 'retrain', state: 'cancelled' });
       assert.ok(cancelled.items.some((j) => j.id === made[0]!.id));
+      // Several kinds: jobs of any of them, newest first, paged alike; none and an unknown one name the field.
+      const evaluation = await create({ kind: 'evaluate' }, base + 20);
+      const tick = await create({ kind: 'monitor-models' }, base + 21);
+      const requested = await store.list({ kind: ['evaluate', 'retrain', 'retrain'], state: 'queued', limit: 3 });
+      assert.deepEqual(requested.items.map((j) => j.id), [evaluation.id, made[4]!.id, made[3]!.id]);
+      assert.ok(!requested.items.some((j) => j.id === tick.id));
+      const rest = await store.list({ kind: ['evaluate', 'retrain'], state: 'queued', limit: 2, pageToken: requested.nextPageToken });
+      assert.deepEqual(rest.items.map((j) => j.id), [made[2]!.id, made[1]!.id]);
+      await assert.rejects(store.list({ kind: [] }), { code: 'VALIDATION_FAILED', field: 'kind' });
+      await assert.rejects(store.list({ kind: ['retrain', 'nap' as 'retrain'] }), { code: 'VALIDATION_FAILED', field: 'kind' });
       await assert.rejects(store.list({ pageToken: 'garbage!' }), { code: 'VALIDATION_FAILED', field: 'pageToken' });
     });
   });

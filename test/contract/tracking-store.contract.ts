@@ -13,6 +13,8 @@ import { parseRunSearch, type RunSearchInput } from '../../src/domain/tracking/r
 
 export interface TrackingStoreHarness {
   readonly store: TrackingStore;
+  /** The same database through a second connection, as another process has it. */
+  readonly other: TrackingStore;
   cleanup(): Promise<void>;
 }
 
@@ -178,6 +180,21 @@ export function trackingStoreContract(name: string, open: () => Promise<Tracking
         assert.deepEqual(loaded?.tags, { t: '1' });
         assert.deepEqual(loaded?.metrics, {});
         assert.deepEqual(await store.getMetricHistory(r.id, 'loss', 0, 10), []);
+      });
+
+      it('batches with params from two connections at once all land: a transaction that lost the race runs again', async () => {
+        // SQLite in WAL mode refuses at once (SQLITE_BUSY_SNAPSHOT, busy_timeout does not help)
+        // a transaction that read and then writes after another connection committed.
+        const exp = await experiment();
+        const [mine, theirs] = [await run(exp), await run(exp)];
+        const batches = Array.from({ length: 40 }, (_, i) => [
+          log(mine.id, { params: [{ key: `p${i}`, value: String(i) }] }),
+          harness.other.logBatch(theirs.id, validateLogBatch({ params: [{ key: `p${i}`, value: String(i) }] }, NOW)),
+        ]).flat();
+        const failed = (await Promise.allSettled(batches)).flatMap((result) => (result.status === 'rejected' ? [String(result.reason)] : []));
+        assert.deepEqual(failed, []);
+        assert.equal(Object.keys((await store.getRun(mine.id))!.params).length, 40);
+        assert.equal(Object.keys((await store.getRun(theirs.id))!.params).length, 40);
       });
 
       it('of 12 concurrent batches setting one param to different values, exactly one wins', async () => {

@@ -82,7 +82,7 @@ function performance(accuracy: number): AlertSignal[] {
 describe('alert rules', () => {
   it('defaults cover every platform trigger with a severity, and validate', () => {
     const ids = DEFAULT_ALERT_RULES.map((r) => r.id);
-    assert.deepEqual(ids, ['accuracy-drop', 'f1-drop', 'precision-drop', 'recall-drop', 'drift', 'anomaly', 'inference-errors', 'data-quality', 'redteam-failure']);
+    assert.deepEqual(ids, ['accuracy-drop', 'f1-drop', 'precision-drop', 'recall-drop', 'drift', 'anomaly', 'inference-errors', 'data-quality', 'redteam-failure', 'approval-needed']);
     assert.equal(validateRules(DEFAULT_ALERT_RULES), DEFAULT_ALERT_RULES);
     assert.throws(() => validateRules([rule('drift'), rule('drift')]), (e: unknown) => e instanceof WardenError && e.field === 'rules[1].id');
     assert.throws(() => validateRules([{ ...rule('drift'), clearAfter: 0 }]), (e: unknown) => e instanceof WardenError && e.field === 'rules[0].clearAfter');

@@ -236,7 +236,7 @@ describe('merge', () => {
 
 describe('vocabularies', () => {
   it('knows origins and file formats', () => {
-    assert.deepEqual([...DATASET_ORIGINS], ['fresh-file', 'builtin-corpus', 'vulnerability-corpus', 'merge', 'upload']);
+    assert.deepEqual([...DATASET_ORIGINS], ['fresh-file', 'builtin-corpus', 'vulnerability-corpus', 'merge', 'upload', 'feedback']);
     assert.ok(isDatasetOrigin('merge'));
     assert.ok(!isDatasetOrigin('web'));
     assert.equal(formatOfFileName('a.JSONL'), 'jsonl');

@@ -317,6 +317,16 @@ describe('auto-stage policy', () => {
     it('an admin-started job with computed metrics may reach Production', () => {
       const decision = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, ready, { ...trusted, initiator: { kind: 'user', name: 'root', role: 'admin' } }, null);
       assert.equal(decision.stage, 'Production');
+      assert.equal(decision.cleared, true);
+    });
+    it('a retrain its retraining decision promotes: Staging, cleared when every gate passed, not when one refused', () => {
+      const deferred = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, ready, { ...trusted, promotion: 'retraining-decision' }, null);
+      assert.deepEqual([deferred.stage, deferred.cleared], ['Staging', true]);
+      assert.match(deferred.reason, /eval_accuracy 0\.99 > 0\.9: cleared for Production, which a retrain reaches through its retraining decision → Staging$/);
+      const refused = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, ready, { ...trusted, promotion: 'retraining-decision', initiator: { kind: 'user', name: 'bob', role: 'editor' } }, null);
+      assert.deepEqual([refused.stage, refused.cleared], ['Staging', undefined]);
+      const low = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, { ...ready, metrics: { eval_accuracy: 0.5 } }, { ...trusted, promotion: 'retraining-decision' }, null);
+      assert.deepEqual([low.stage, low.cleared], ['Staging', undefined]);
     });
     it('a caller-reported verdict below Production is unchanged', () => {
       const decision = decideAutoStage(DEFAULT_AUTO_STAGE_POLICY, { status: 'READY', metrics: { eval_accuracy: 0.5 }, artifactDigest: null }, reportedEvidence({ kind: 'system', name: 'x' }), null);

@@ -7,7 +7,10 @@ import {
   lastFiringIn,
   minimumLabelledPredictions,
   parseCron,
+  planPromotion,
+  requireHeld,
   retrainingPolicy,
+  rolloutRequest,
   type ArbiterState,
   type TriggerSignal,
 } from '../../src/domain/retraining/index.js';
@@ -260,5 +263,45 @@ describe('retraining: arbitration', () => {
     assert.equal(decision.outcome, 'no-retrain');
     assert.deepEqual(decision.declined.map((d) => d.reason), ['disabled', 'disabled']);
     assert.equal(decision.summary, 'no retrain: disabled');
+  });
+});
+
+describe('retraining: promotion of a retrained version', () => {
+  const cleared = { version: 3, stage: 'Staging', status: 'READY', cleared: true, gate: 'holds up against the champion', comparedWith: 2 };
+
+  it('the policy: a canary by default; mode, strategy and the rollout options validated, naming the field', () => {
+    assert.deepEqual(rolloutRequest(DEFAULT_RETRAINING_POLICY.promotion), { strategy: 'canary' });
+    const custom = retrainingPolicy({ promotion: { mode: 'approval', steps: [10, 100], bakeSeconds: 30 } });
+    assert.deepEqual([custom.promotion.mode, rolloutRequest(custom.promotion)], ['approval', { strategy: 'canary', steps: [10, 100], bakeSeconds: 30 }]);
+    const linear = retrainingPolicy({ promotion: { strategy: 'linear', stepPercent: 25 } }, 'retraining', custom);
+    assert.deepEqual(rolloutRequest(linear.promotion), { strategy: 'linear', bakeSeconds: 30, stepPercent: 25 }, 'steps belong to canary: dropped with it');
+    const refusals: Array<[unknown, RegExp]> = [
+      [{ mode: 'sometimes' }, /retraining\.promotion\.mode/],
+      [{ strategy: 'direct' }, /retraining\.promotion\.strategy/],
+      [{ steps: [50, 90] }, /retraining\.promotion\.steps/],
+      [{ strategy: 'blue-green', steps: [50, 100] }, /retraining\.promotion\.steps/],
+      [{ guardrails: { maxErrorRate: 2 } }, /retraining\.promotion\.guardrails/],
+      [{ rollback: true }, /retraining\.promotion\.rollback/],
+    ];
+    for (const [promotion, field] of refusals) assert.throws(() => retrainingPolicy({ promotion }), (e: Error & { field?: string }) => field.test(e.field ?? ''), JSON.stringify(promotion));
+    assert.throws(() => retrainingPolicy({ trainOnFeedback: 'yes' }), /trainOnFeedback must be a boolean/);
+    assert.throws(() => retrainingPolicy({ feedbackMaxRows: 0 }), /feedbackMaxRows/);
+  });
+
+  it('plans a rollout, a hold or no promotion, saying why', () => {
+    const automatic = DEFAULT_RETRAINING_POLICY.promotion;
+    const approval = retrainingPolicy({ promotion: { mode: 'approval' } }).promotion;
+    assert.equal(planPromotion(automatic, cleared, 2).action, 'rollout');
+    assert.match(planPromotion(approval, cleared, 2).reason, /holds retrains for an admin's approval/);
+    assert.deepEqual(planPromotion(automatic, { ...cleared, cleared: false, gate: 'the challenger is worse than the champion' }, 2), { action: 'reject', reason: 'not promoted: the challenger is worse than the champion' });
+    assert.match(planPromotion(automatic, cleared, 4).reason, /compared with version 2, and Production is now version 4/);
+    assert.equal(planPromotion(automatic, { ...cleared, comparedWith: null }, null).action, 'hold');
+    assert.equal(planPromotion(automatic, { ...cleared, status: 'FAILED' }, 2).action, 'reject');
+  });
+
+  it('approving or rejecting needs a held version not yet settled', () => {
+    assert.throws(() => requireHeld([{ kind: 'queued' }], 'd1'), /not holding a version/);
+    assert.throws(() => requireHeld([{ kind: 'held' }, { kind: 'rejected' }], 'd1'), /already settled \(rejected\)/);
+    assert.doesNotThrow(() => requireHeld([{ kind: 'queued' }, { kind: 'held' }], 'd1'));
   });
 });

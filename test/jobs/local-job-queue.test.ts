@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { jobEnded } from '../support/wait.js';
+import { jobEnded, until } from '../support/wait.js';
 import { planEnqueue } from '../../src/domain/jobs.js';
 import { LocalJobQueue } from '../../src/jobs/local-job-queue.js';
 import { MAX_LOG_LINES_PER_ATTEMPT } from '../../src/jobs/job-runner.js';
@@ -101,6 +101,57 @@ describe('in-process queue: a busy handler keeps its job', () => {
       assert.equal(current.state, 'succeeded');
       assert.equal(current.attempts, 1);
       assert.equal(starts, 1);
+    } finally {
+      await queue.close();
+      await test.cleanup();
+    }
+  });
+});
+
+describe('in-process queue: an attempt another worker took over', () => {
+  it('once() and confirmOwnership() stop the stale attempt before its side effect; the new owner keeps the job', async () => {
+    const test = await openTestDatabase('sqlite');
+    const store = new SqlJobStore(test.database);
+    // The heartbeat alone would not notice in time: only the explicit checks can.
+    const queue = new LocalJobQueue(store, { clock: systemClock, ids: randomIds, timings: { leaseMs: 60_000, heartbeatMs: 50_000, progressIntervalMs: 20 }, pollIntervalMs: 50 });
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const sideEffects: string[] = [];
+      let stale: { onceError?: unknown; confirmError?: unknown; aborted?: unknown } = {};
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      await queue.startWorkers({
+        async train(ctx) {
+          await ctx.once('before', async () => 'recorded while owned');
+          started();
+          await gate;
+          await ctx.once('register', async () => {
+            sideEffects.push('registered');
+            return 1;
+          }).catch((error: unknown) => (stale = { ...stale, onceError: error }));
+          await ctx.confirmOwnership().catch((error: unknown) => (stale = { ...stale, confirmError: error }));
+          stale = { ...stale, aborted: ctx.signal.reason };
+          throw new Error('a stale attempt ends somehow');
+        },
+      });
+      const job = await queue.enqueue({ kind: 'train' });
+      await running;
+      const mine = await store.get(job.id);
+      const other = 'other-host/77/abcdef';
+      assert.ok(await store.start(job.id, { workerId: other, now: Date.now(), leaseMs: 60_000 }, mine!.workerId!), 'taken over');
+      release();
+      await until(() => stale.aborted !== undefined || undefined, 'the stale attempt to finish', { timeoutMs: 5_000 });
+      assert.deepEqual(sideEffects, [], "the stale attempt's step never ran");
+      assert.equal((stale.onceError as { reason?: string }).reason, 'lost');
+      assert.equal((stale.confirmError as { reason?: string }).reason, 'lost');
+      assert.equal((stale.aborted as { reason?: string }).reason, 'lost');
+      await sleep(200);
+      const after = await store.get(job.id);
+      assert.equal(after?.state, 'running', 'the stale attempt settled nothing');
+      assert.equal(after?.workerId, other);
+      assert.equal(await store.getCheckpoint(job.id, 'register'), undefined);
+      assert.deepEqual(await store.getCheckpoint(job.id, 'before'), { value: 'recorded while owned' });
     } finally {
       await queue.close();
       await test.cleanup();

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_FEATURIZER, applyIdf, createFeaturizer, featurizeMany, fitIdf, sparseDot, textViews, withFeaturizerDefaults, type FeaturizerConfig } from '../../src/ml/features.js';
+import { DEFAULT_FEATURIZER, applyIdf, createFeaturizer, featurizeMany, fitIdf, sentencesOf, sparseDot, textViews, withFeaturizerDefaults, type FeaturizerConfig } from '../../src/ml/features.js';
 import { WardenError } from '../../src/domain/errors.js';
 import { FNV_OFFSET, combineHashes, fmix32, fnvStep } from '../../src/ml/hash.js';
 import { createRng } from '../../src/ml/random.js';
@@ -212,6 +212,24 @@ describe('optimised featuriser vs the reference implementation', () => {
       assert.equal(f.linearScore('free money', other), sparseDot(g.featurize('free money'), other));
     }
   });
+
+  it('linearScore shows its visitor exactly featurize(text).indices, in order, with signed collisions that cancel left out', () => {
+    const rng = createRng(13);
+    // 2^10 buckets with signed hashing: long texts have many collisions, some cancelling to 0.
+    for (const c of [config({ dimsLog2: 10 }), config({ dimsLog2: 14, idf: true }), config({ dimsLog2: 12, signedHash: false, maxChars: 200 })]) {
+      const dims = 1 << c.dimsLog2;
+      const idf = c.idf ? Float32Array.from({ length: dims }, () => 0.5 + rng.next() * 3) : undefined;
+      const weights = Float32Array.from({ length: dims }, () => rng.nextGaussian());
+      const f = createFeaturizer(c, idf);
+      for (let trial = 0; trial < 40; trial++) {
+        const text = trial === 0 ? '' : randomText(rng, trial === 1 ? 3000 : rng.nextInt(1000));
+        let seen: number[] | undefined;
+        const score = f.linearScore(text, weights, (indices, count) => (seen = Array.from(indices.subarray(0, count))));
+        assert.deepEqual(seen, Array.from(f.featurize(text).indices), JSON.stringify({ config: c, text }));
+        assert.equal(score, f.linearScore(text, weights));
+      }
+    }
+  });
 });
 
 describe('textViews', () => {
@@ -253,8 +271,27 @@ describe('textViews', () => {
   it('windowChars is 0 or from 64 to 100000; a config without it reads 0', () => {
     assert.throws(() => createFeaturizer({ ...DEFAULT_FEATURIZER, windowChars: 10 }), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.windowChars');
     assert.throws(() => createFeaturizer({ ...DEFAULT_FEATURIZER, windowChars: 1.5 }), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.windowChars');
-    const { windowChars: _, lengthPrior: __, ...legacy } = DEFAULT_FEATURIZER;
-    assert.deepEqual(withFeaturizerDefaults(legacy), { ...legacy, windowChars: 0, lengthPrior: false });
+    const { windowChars: _, lengthPrior: __, trimBenignSentences: ___, ...legacy } = DEFAULT_FEATURIZER;
+    assert.deepEqual(withFeaturizerDefaults(legacy), { ...legacy, windowChars: 0, lengthPrior: false, trimBenignSentences: false });
     assert.equal(createFeaturizer(legacy).dims, createFeaturizer(DEFAULT_FEATURIZER).dims);
+  });
+});
+
+describe('sentencesOf', () => {
+  it('cuts a normalised text after . ! or ? (closing quotes kept), and cuts sentences longer than maxChars at spaces', () => {
+    assert.deepEqual(sentencesOf('see you at six. bring the notes! is it "ok?" fine', 100), ['see you at six.', 'bring the notes!', 'is it "ok?"', 'fine']);
+    assert.deepEqual(sentencesOf('version 1.5 is out. 3.14 too', 100), ['version 1.5 is out.', '3.14 too']);
+    assert.deepEqual(sentencesOf('', 100), []);
+    const long = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');
+    const pieces = sentencesOf(`${long}. end.`, 64);
+    assert.equal(pieces.at(-1), 'end.');
+    for (const piece of pieces) assert.ok(piece.length <= 64 && !piece.startsWith(' ') && !piece.endsWith(' '), piece);
+    assert.equal(pieces.slice(0, -1).join(' '), `${long}.`);
+  });
+
+  it('trimBenignSentences is a boolean and needs windows', () => {
+    assert.throws(() => createFeaturizer({ ...DEFAULT_FEATURIZER, trimBenignSentences: 1 as unknown as boolean }), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.trimBenignSentences');
+    assert.throws(() => createFeaturizer({ ...DEFAULT_FEATURIZER, trimBenignSentences: true }), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.trimBenignSentences');
+    assert.equal(createFeaturizer({ ...DEFAULT_FEATURIZER, windowChars: 64, trimBenignSentences: true }).config.trimBenignSentences, true);
   });
 });

@@ -98,11 +98,13 @@ describe('model format: manifests written before the obfuscation folds and windo
     for (const step of later) delete old.normalization![step];
     delete old.featurizer!.windowChars;
     delete old.featurizer!.lengthPrior;
+    delete old.featurizer!.trimBenignSentences;
     assert.deepEqual(Object.keys(old.normalization!).sort(), ['collapseSpacedLetters', 'collapseWhitespace', 'foldConfusables', 'lowercase', 'nfkc', 'stripInvisible']);
     const loaded = deserializeModel(old, weights.slice(), sha256);
     for (const step of later) assert.equal(loaded.normalization[step as keyof typeof loaded.normalization], false);
     assert.equal(loaded.featurizer.windowChars, 0);
     assert.equal(loaded.featurizer.lengthPrior, false);
+    assert.equal(loaded.featurizer.trimBenignSentences, false);
     // Obfuscated probes too: the folds an old model never had stay off.
     const probes = [...probe, 'FR33 m0ney cl<!-- -->ick', 'Pyvpx urer gb pynvz lbhe cevmr', btoa('free money winner click now')];
     assert.deepEqual(predictBatch(loaded, probes), predictBatch(model, probes));
@@ -118,21 +120,31 @@ describe('model format: manifests written before the obfuscation folds and windo
     const offset = JSON.parse(JSON.stringify(manifest)) as Record<string, Record<string, unknown>>;
     offset.calibration!.windowOffset = -1;
     assert.equal(failure(() => parseManifest(offset)).field, 'manifest.calibration.windowOffset');
+    const trim = JSON.parse(JSON.stringify(manifest)) as Record<string, Record<string, unknown>>;
+    trim.calibration!.trimOffset = 1;
+    assert.equal(failure(() => parseManifest(trim)).field, 'manifest.calibration.trimCut');
+    trim.calibration!.trimCut = -2;
+    trim.calibration!.trimOffset = -1;
+    assert.equal(failure(() => parseManifest(trim)).field, 'manifest.calibration.trimOffset');
   });
 
-  it('a windowed model with every fold round-trips, window offset included', () => {
+  it('a windowed model with every fold round-trips, window offset and sentence trimming included', () => {
     const long = {
       texts: data.train.texts.map((t, i) => (i % 3 === 0 ? `${t} ${data.train.texts[(i + 1) % data.train.texts.length]} ${t}` : t)),
       labels: data.train.labels,
     };
     const { model: windowed } = trainTextClassifier(
-      { family: 'logistic-regression', featurizer: { dimsLog2: 12, windowChars: 64, lengthPrior: true }, normalization: { decodeEncodings: true, foldLeetspeak: true, joinSplitWords: true, foldLookalikes: true, stripCombiningMarks: true } },
+      { family: 'logistic-regression', featurizer: { dimsLog2: 12, windowChars: 64, lengthPrior: true, trimBenignSentences: true }, normalization: { decodeEncodings: true, foldLeetspeak: true, joinSplitWords: true, foldLookalikes: true, stripCombiningMarks: true } },
       { train: long, validation: data.validation },
     );
     assert.equal(typeof windowed.calibration.windowOffset, 'number');
     const serialized = serializeModel(windowed, sha256);
     const loaded = deserializeModel(JSON.parse(JSON.stringify(serialized.manifest)), serialized.weights.slice(), sha256);
     assert.equal(loaded.calibration.windowOffset, windowed.calibration.windowOffset);
+    assert.equal(typeof windowed.calibration.trimOffset, 'number');
+    assert.equal(loaded.calibration.trimOffset, windowed.calibration.trimOffset);
+    assert.equal(loaded.calibration.trimCut, windowed.calibration.trimCut);
+    assert.equal(loaded.featurizer.trimBenignSentences, true);
     assert.equal(loaded.featurizer.windowChars, 64);
     const probes = [...probe, long.texts[0]!, long.texts[3]!];
     assert.deepEqual(predictBatch(loaded, probes), predictBatch(windowed, probes));

@@ -1,6 +1,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, ROBUST_NORMALIZATION, normalizePrefix, normalizeText, withLegacyDefaults, type NormalizationRecipe } from '../../src/ml/normalize.js';
+import {
+  DEFAULT_NORMALIZATION,
+  NORMALIZATION_STEPS,
+  ROBUST_NORMALIZATION,
+  foldLeetspeak,
+  foldLeetspeakByPattern,
+  normalizePrefix,
+  normalizeText,
+  readEncodedSegment,
+  readEncodedSegmentByBuilding,
+  withLegacyDefaults,
+  type NormalizationRecipe,
+} from '../../src/ml/normalize.js';
+import { rot13 } from '../../src/ml/codecs.js';
 import { createRng } from '../../src/ml/random.js';
 
 const only = (step: keyof NormalizationRecipe): NormalizationRecipe => ({
@@ -141,5 +154,68 @@ describe('obfuscation folds (off unless the recipe asks)', () => {
     for (const maxChars of [100, 420, 1000]) {
       assert.equal(normalizePrefix(text, ROBUST_NORMALIZATION, maxChars), normalizeText(text, ROBUST_NORMALIZATION).slice(0, maxChars));
     }
+  });
+
+  // The fast paths of decodeEncodings (ASCII pieces judged from their own words) and
+  // foldLeetspeak (a hand scanner on ASCII text) against the general code they stand in for:
+  // same output on random texts, so no model scores differently.
+  const WORDS = ['the', 'and', 'your', 'free', 'click', 'claim', 'account', 'money', 'please', 'meeting', 'tuesday', 'prize', 'now', 'be', 'or', 'an', 'na'];
+  const FAST_PATH_PIECES = [
+    ...WORDS,
+    ...WORDS.map((w) => rot13(w)),
+    ...WORDS.map((w) => [...w].reverse().join('')),
+    ...WORDS.map((w) => w.toUpperCase()),
+    'Gur', 'PYVPX', 'v1agr@', 'fr33', 'pa$$w0rd', '4pm', '3rd', '2fa', '483920', '$45.00', 'a|b', '|x', 'x!', '!x!', '26', 'b2b', 'h4x0r',
+    ' ', ' ', ' ', '  ', '\n', '\t', '.', '!', '?', ':', ';', ',', '-', '_', "'", '@', '$', '|', '0', '1', '5', '9',
+    '\u212A', 'İ', 'é', 'а', 'Ꭺ', '😀', '\u00A0',
+  ];
+  const isAscii = (piece: string): boolean => [...piece].every((ch) => ch.charCodeAt(0) < 0x80);
+  const piecesText = (rng: ReturnType<typeof createRng>, pieces: readonly string[], count: number): string => {
+    let s = '';
+    for (let k = 0; k < count; k++) s += pieces[rng.nextInt(pieces.length)]!;
+    return s;
+  };
+
+  it('judges ROT13 and reversed pieces exactly as building each reading does', () => {
+    const rng = createRng(11);
+    const asciiOnly = FAST_PATH_PIECES.filter(isAscii);
+    let changed = 0;
+    // Pieces are mostly words of one reading (plain, ROT13, reversed) between separators, so every outcome occurs.
+    const readings = [(w: string) => w, rot13, (w: string) => [...w].reverse().join('')];
+    const SEPARATORS = [' ', ' ', ' ', ', ', '  ', '-', '\t'];
+    const segmentOf = (trial: number): string => {
+      if (trial % 4 === 3) return piecesText(rng, FAST_PATH_PIECES, 1 + rng.nextInt(12));
+      const reading = readings[rng.nextInt(readings.length)]!;
+      const words = Array.from({ length: 1 + rng.nextInt(8) }, () => {
+        const roll = rng.nextInt(10);
+        const word = roll < 6 ? reading(WORDS[rng.nextInt(WORDS.length)]!) : roll < 9 ? asciiOnly[rng.nextInt(asciiOnly.length)]! : FAST_PATH_PIECES[rng.nextInt(FAST_PATH_PIECES.length)]!;
+        return rng.nextInt(4) === 0 ? word.toUpperCase() : word;
+      });
+      return (rng.nextInt(3) === 0 ? ' ' : '') + words.map((w, i) => (i === 0 ? w : SEPARATORS[rng.nextInt(SEPARATORS.length)]! + w)).join('');
+    };
+    for (let trial = 0; trial < 20_000; trial++) {
+      const segment = segmentOf(trial);
+      const read = readEncodedSegment(segment);
+      assert.equal(read, readEncodedSegmentByBuilding(segment), JSON.stringify(segment));
+      if (read !== segment) changed++;
+    }
+    // Both readings are taken often enough for the comparison to mean something.
+    assert.ok(changed > 3_000, `only ${changed} pieces were read as ROT13 or reversed`);
+    assert.equal(readEncodedSegment('Pyvpx urer gb pynvz lbhe cevmr'), 'Click here to claim your prize');
+    assert.equal(readEncodedSegment('won ti mialc ot ereh kcilc '), 'click here to claim it now ');
+    assert.equal(readEncodedSegment('Click here to claim it now'), 'Click here to claim it now');
+  });
+
+  it('folds leetspeak on ASCII text exactly as the pattern does', () => {
+    const rng = createRng(12);
+    const asciiOnly = FAST_PATH_PIECES.filter(isAscii);
+    let changed = 0;
+    for (let trial = 0; trial < 20_000; trial++) {
+      const text = piecesText(rng, trial % 4 === 0 ? FAST_PATH_PIECES : asciiOnly, 1 + rng.nextInt(30));
+      const folded = foldLeetspeak(text);
+      assert.equal(folded, foldLeetspeakByPattern(text), JSON.stringify(text));
+      if (folded !== text) changed++;
+    }
+    assert.ok(changed > 1_000, `only ${changed} texts had leetspeak to fold`);
   });
 });

@@ -145,6 +145,7 @@ describe('trainTextClassifier: folds and windows', () => {
     const resolved = resolveRecipe({ family: 'logistic-regression' });
     for (const step of ['decodeEncodings', 'foldLookalikes', 'stripCombiningMarks', 'joinSplitWords', 'foldLeetspeak'] as const) assert.equal(resolved.normalization[step], false);
     assert.equal(resolved.featurizer.windowChars, 0);
+    assert.equal(resolved.featurizer.trimBenignSentences, false);
   });
 
   it('a windowed recipe fits a window offset and refuses precomputed one-view vectors', () => {

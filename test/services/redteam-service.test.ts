@@ -64,6 +64,9 @@ for (const kind of STORE_KINDS) {
       const campaign = await runCampaign(a, 'rt-a');
       assert.equal(campaign.state, 'succeeded');
       assert.equal(campaign.task, TASK);
+      // The job records what the campaign used, like a training run.
+      const usage = ((await a.services.jobs.get(campaign.id)).result as { resourceUsage?: Record<string, number> }).resourceUsage;
+      assert.ok(usage !== undefined && usage.cpuSeconds! > 0 && usage.peakRssBytes! > 0 && usage.wallSeconds! > 0, JSON.stringify(usage));
       const results = campaign.results!;
       assert.deepEqual(results.perFamily.map((f) => f.family), ATTACK_FAMILIES.filter((f) => results.perFamily.some((r) => r.family === f)));
       assert.ok(results.perFamily.length >= 5, `every family of the library ran: ${results.perFamily.map((f) => f.family).join(', ')}`);
@@ -140,6 +143,12 @@ for (const kind of STORE_KINDS) {
       const retrains = await retrainsOf();
       assert.deepEqual(retrains.map((j) => j.payload.model).sort(), Array.from({ length: triggers.length }, () => ['rt-a', 'rt-b']).flat().sort());
       for (const job of retrains) assert.equal((await waitForJob(a.services.jobs, job.id, 120_000)).state, 'succeeded', JSON.stringify(job.error));
+      // Each retrain went through the orchestrator: one recorded decision a model, acted on the red team's trigger, naming its job.
+      for (const model of ['rt-a', 'rt-b']) {
+        const decided = await a.services.retraining.list({ model, trigger: 'vulnerabilities', limit: 50 });
+        assert.deepEqual(decided.map((d) => [d.outcome, d.triggers.map((t) => t.kind)]), Array.from({ length: triggers.length }, () => ['retrain', ['vulnerabilities']]));
+        assert.deepEqual(decided.map((d) => d.jobId).sort(), retrains.filter((j) => j.payload.model === model).map((j) => j.id).sort());
+      }
 
       // The event delivered again (at least once) by either process queues nothing new.
       for (const trigger of triggers) {
@@ -189,8 +198,9 @@ for (const kind of STORE_KINDS) {
       await a.services.registry.updateModel('rt-c', { policy: gated({ maxAttackSuccessRate: 1 }) }, admin);
       const { job } = await a.services.training.requestRetrain('rt-c', actor);
       const passed = (await waitForJob(a.services.jobs, job.id, 120_000)).result as { stage: string; autoStageReason: string };
-      assert.equal(passed.stage, 'Production', passed.autoStageReason);
-      assert.match(passed.autoStageReason, /robustness: attack success \d+\.\d % ≤ 100\.0 % → Production$/);
+      // A retrain clears the gate but stays in Staging: its retraining decision promotes it (retraining-orchestrator.ts).
+      assert.equal(passed.stage, 'Staging', passed.autoStageReason);
+      assert.match(passed.autoStageReason, /robustness: attack success \d+\.\d % ≤ 100\.0 %: cleared for Production, which a retrain reaches through its retraining decision → Staging$/);
     });
 
     it('refuses what a campaign could not attack, naming the field; a named dataset needs the admin role', async () => {

@@ -26,6 +26,8 @@ describe('TrainingService.bootstrap on sqlite', () => {
     assert.equal((nb.recipe as { family: string }).family, 'nb');
     assert.deepEqual((lr.recipe as { dataset: unknown }).dataset, { builtin: ['spam-assassin', 'everyday-messages'], datasets: [], includeFresh: true });
     assert.equal(lr.tags['warden.bootstrap'], 'true');
+    // Both sample models train adversarially: the second opinion must not be the one an obfuscation blinds.
+    for (const model of [lr, nb]) assert.equal((model.recipe as { hyperParameters: Record<string, unknown> }).hyperParameters.augment, true, model.name);
 
     // A restart before the trainings finished: the same jobs again, nothing new queued.
     const again = await training.bootstrap();

@@ -57,8 +57,9 @@ function crashSuite(name: string, setUp: () => Promise<WorkerTestSetup>): void {
       const second = await startChildWorker(FIXTURE, args, 60_000);
       children.push(second);
       const done = await waitForJobWhere(platform.services.jobs, queued.id, (j) => j.state === 'succeeded' || j.state === 'failed', 120_000);
-      assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
-      assert.equal(done.attempts, 2);
+      const logs = (await platform.services.jobs.logs(queued.id)).map((l) => l.line).join('\n');
+      assert.equal(done.state, 'succeeded', `${JSON.stringify(done.error)}\n${logs}`);
+      assert.equal(done.attempts, 2, logs);
 
       const versions = await platform.services.registry.searchVersions('crashy');
       assert.equal(versions.items.length, 1, 'exactly one version');
@@ -69,7 +70,6 @@ function crashSuite(name: string, setUp: () => Promise<WorkerTestSetup>): void {
       assert.equal(runs.runs.length, 1, 'the second attempt reused the run');
       assert.equal(runs.runs[0]?.id, version.sourceRunId);
       assert.equal(runs.runs[0]?.status, 'FINISHED');
-      const logs = (await platform.services.jobs.logs(queued.id)).map((l) => l.line).join('\n');
       assert.match(logs, /attempt 2/);
       await stopChild(second, 'SIGTERM');
     });

@@ -91,6 +91,9 @@ describe('training lifecycle on sqlite (real queue, real trainer processes)', ()
     assert.equal(scanned?.announced, true);
     const job = await waitForJob(jobs, (await retrainJobFor('fresh-lr')).id);
     assert.equal(job.state, 'succeeded', JSON.stringify(job.error));
+    // The retrain went through the orchestrator: a recorded decision, acted on the fresh data, naming its job.
+    const [decision] = await p.services.retraining.list({ model: 'fresh-lr', trigger: 'fresh-data', limit: 5 });
+    assert.deepEqual([decision?.outcome, decision?.jobId, decision?.triggers.map((t) => [t.kind, t.values.dataset])], ['retrain', job.id, [['fresh-data', `${scanned!.dataset!.name} v${scanned!.dataset!.version}`]]]);
 
     const v2 = await registry.getVersion('fresh-lr', 2);
     assert.equal(v2.semver, 'v1.1');

@@ -268,6 +268,7 @@ describe(`TrainingService on ${kind} (real in-process queue)`, () => {
       log: () => {},
       // Nothing is ever recorded: every attempt looks like the first after a crash.
       once: <T extends JsonValue>(_key: string, fn: () => Promise<T>) => fn(),
+      confirmOwnership: async () => {},
       idempotencyKey: (scope: string) => `${job.id}:${scope}`,
     });
     const first = (await training.runTrainingJob(attempt(1))) as { version: number };

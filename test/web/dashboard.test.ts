@@ -81,8 +81,19 @@ describe('dashboard in a browser', () => {
       assert.equal(built.status, 0, built.stderr);
     }
     // Findings never start retrains here: the page flows below count versions.
-    platform = await openTestPlatform('sqlite', { WARDEN_WORKER_CONCURRENCY: '1', WARDEN_REDTEAM_RETRAIN_THRESHOLD: '100000' });
-    await platform.services.datasets.registerRows(syntheticRows(300), { name: 'mail', origin: 'upload' });
+    platform = await openTestPlatform('sqlite', {
+      WARDEN_WORKER_CONCURRENCY: '1',
+      WARDEN_REDTEAM_RETRAIN_THRESHOLD: '100000',
+      // The scheduler runs monitor-models often, so replayed traffic reaches the monitoring page in seconds.
+      WARDEN_ROLES: 'api,worker,scheduler',
+      WARDEN_MONITOR_INTERVAL_MS: '1500',
+      WARDEN_MONITOR_DESCRIBE_RATE: '1',
+      WARDEN_MONITOR_SAMPLE_RATE: '1',
+      // The accuracy drop the monitoring test provokes must stay an alert, not start a retrain here.
+      WARDEN_RETRAINING_POLICY: JSON.stringify({ retrainOnDrift: false, metrics: Object.fromEntries(['accuracy', 'f1', 'precision', 'recall'].map((m) => [m, { enabled: false }])) }),
+    });
+    // 450 rows: the held-out share in each version's reference profile must pass drift's 100-row floor.
+    await platform.services.datasets.registerRows(syntheticRows(450), { name: 'mail', origin: 'upload' });
     // No auto-stage: the test decides what reaches Production, through the page.
     for (const name of ['mail-spam', 'mail-spam-nb']) await call('POST', '/models', { name, task: 'spam', policy: { enabled: false } });
     await train('mail-spam', 'lr');
@@ -199,6 +210,12 @@ describe('dashboard in a browser', () => {
     await page.goto(`${base}/#/jobs`);
     await page.getByTestId('jobs-table').waitFor();
     await shot(page, '10-jobs');
+    // The server filters the scheduler's ticks out (they would crowd the newest 200); one click shows them.
+    const kindCells = page.getByTestId('jobs-table').locator('tbody tr td:nth-child(2)');
+    const requested = ['train', 'retrain', 'evaluate', 'redteam', 'backfill'];
+    assert.deepEqual((await kindCells.allTextContents()).filter((kind) => !requested.includes(kind)), []);
+    await page.getByLabel('show scheduled housekeeping').check();
+    await kindCells.filter({ hasText: /^(monitor-models|check-deployments|sweep-artifacts|scan-fresh-data|cleanup-events|cleanup-predictions|retraining-schedules)$/ }).first().waitFor();
     await page.goto(`${base}/#/deployments`);
     await page.getByTestId('deployments-table').getByRole('link', { name: 'mail-spam-nb' }).first().click();
     await page.getByTestId('traffic-split').filter({ hasText: '10 %' }).waitFor();
@@ -230,7 +247,7 @@ describe('dashboard in a browser', () => {
     await page.goto(`${base}/#/deployments/${deployment[0]!.id}`);
     await page.getByTestId('traffic-split').waitFor();
     assert.equal(await page.getByRole('button', { name: /Pause|Abort|Roll back|Conclude/ }).count(), 0);
-    const jobs = (await call('GET', '/jobs?limit=1')).jobs as Array<{ id: string }>;
+    const jobs = (await call('GET', '/jobs?kind=train&limit=1')).jobs as Array<{ id: string }>;
     await page.goto(`${base}/#/jobs/${jobs[0]!.id}`);
     await page.getByTestId('job-detail').waitFor();
     assert.equal(await page.getByRole('button', { name: /Cancel job/ }).count(), 0);
@@ -280,6 +297,103 @@ describe('dashboard in a browser', () => {
       await editor.close();
     }
     await page.close();
+  });
+
+  it('monitors replayed A/B traffic: metrics against the baseline band, drift with its inputs, an alert acknowledged from the page, both arms tested', async () => {
+    // An A/B test of mail-spam v2 against v1, whose guardrails a loaded machine's latency cannot trip.
+    const ab = await call('POST', '/models/deploy', { model: 'mail-spam', version: 2, strategy: 'ab', reason: 'v1.1 against v1.0', guardrails: { minLabelled: 20, maxP99Ms: 600000, maxP99Ratio: 1000 } });
+    const abId = String((ab.deployment as Json).id);
+    // Traffic through the real API: most inputs carry a link and markup the training mail never had (drift), each from its own subject.
+    const rows = syntheticRows(360, 7);
+    const answers: Array<Json & { row: number }> = [];
+    const viewer = await platform.auth('viewer');
+    for (let i = 0; i < rows.length; i++) {
+      const text = i % 4 === 0 ? rows[i]!.text : `${rows[i]!.text} see <b>http://promo.example/${i}</b> now`;
+      const res = await platform.app.inject({ method: 'POST', url: '/predict/mail-spam', headers: viewer, payload: { text, subject: `reader-${i}` } });
+      assert.equal(res.statusCode, 200, res.body);
+      for (const p of (res.json() as { predictions: Json[] }).predictions) answers.push({ ...p, row: i });
+    }
+    await platform.services.predictionLog.flush();
+    // True labels for the candidate; the baseline's labels say it is wrong on a third of its answers (an accuracy drop).
+    const items = answers.map((a, i) => ({ requestId: String(a.id), label: a.arm === 'baseline' && i % 3 === 0 ? 1 - Number(a.label) : rows[a.row]!.label }));
+    const editorAuth = await platform.auth('editor');
+    const fed = await platform.app.inject({ method: 'POST', url: '/feedback', headers: editorAuth, payload: { items } });
+    assert.equal((fed.json() as Json).recorded, answers.length, fed.body);
+
+    const page = await newPage();
+    await signIn(page, await platform.token('editor'));
+    await page.goto(`${base}/#/monitoring/mail-spam`);
+    const monitored = page.getByTestId('model-monitoring');
+    // The tick after the feedback: both arms with labelled windows.
+    await monitored.getByTestId('arm-baseline-1').getByTestId('performance-table').filter({ hasText: /last \d+ labelled\s*[12]\d\d/ }).waitFor({ timeout: 30_000 });
+    await monitored.getByTestId('arm-candidate-2').waitFor();
+    const baselineArm = monitored.getByTestId('arm-baseline-1');
+    for (const metric of ['accuracy', 'precision', 'recall', 'f1']) await baselineArm.getByTestId(`metric-plot-${metric}`).locator('line.baseline-line').waitFor({ state: 'attached' });
+    assert.equal(await baselineArm.locator('line.drop-line').count(), 4, 'each metric has its alert line');
+    assert.match((await baselineArm.getByTestId('performance-table').textContent()) ?? '', /baseline \(evaluation\)0\.\d{3}/);
+    assert.match((await baselineArm.getByTestId('performance-table').textContent()) ?? '', /estimate/);
+    // Drift: the link count moved, with the sampled inputs shown as text (the markup is not rendered).
+    const urls = baselineArm.getByTestId('drift-urls');
+    await urls.filter({ hasText: 'drift' }).waitFor();
+    const examples = baselineArm.getByTestId('drift-examples-urls').locator('code.example');
+    assert.ok((await examples.count()) > 0, 'the drifted descriptor shows sampled inputs');
+    assert.match((await examples.first().textContent()) ?? '', /<b>http:\/\/promo\.example\/\d+<\/b>/);
+    assert.equal(await page.locator('[data-testid=drift-table] b').count(), 0, 'no input is rendered as markup');
+    // The normalisation gap beside the descriptors: every input was described here (WARDEN_MONITOR_DESCRIBE_RATE=1).
+    const gap = baselineArm.getByTestId('normalization-gap');
+    await gap.filter({ hasText: /last hour/ }).waitFor();
+    const described = /(\d+) \/ (\d+)/.exec((await gap.locator('tbody td.num').first().textContent()) ?? '');
+    assert.ok(described !== null && Number(described[2]) > 0 && Number(described[1]) <= Number(described[2]), `flipped / described: ${described?.[0]}`);
+    assert.match((await gap.textContent()) ?? '', /(stable|warning|drift|insufficient-data|no-reference)/);
+    await baselineArm.getByTestId('anomaly-table').or(baselineArm.getByText(/No detector to show yet/)).first().waitFor();
+    await page.getByTestId('processes-table').waitFor();
+    await shot(page, '20-monitoring-model');
+    // The Models table's health column says the same at a glance, linking to this page.
+    await page.goto(`${base}/#/models`);
+    const driftHealth = page.getByTestId('drift-health-mail-spam');
+    await driftHealth.filter({ hasText: /drifted: / }).waitFor({ timeout: 30_000 });
+    assert.match((await driftHealth.getAttribute('title')) ?? '', /urls/);
+    await shot(page, '20b-models-health-drift');
+    await driftHealth.click();
+    await page.getByTestId('model-monitoring').waitFor();
+
+    // The baseline's accuracy drop fires an alert; the editor acknowledges it on this page.
+    const alertRow = page.getByTestId('alerts-table').locator('tr', { hasText: 'accuracy of mail-spam v1 is' });
+    await alertRow.getByRole('button', { name: 'Acknowledge' }).click({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await alertRow.filter({ hasText: 'test-editor' }).waitFor();
+    await shot(page, '21-monitoring-alert-acknowledged');
+    const acked = (await call('GET', '/alerts?model=mail-spam&state=open')).alerts as Json[];
+    assert.ok(acked.some((a) => a.rule === 'accuracy-drop' && a.ackedBy === 'test-editor'), JSON.stringify(acked.map((a) => [a.rule, a.ackedBy])));
+    await page.close();
+
+    // The admin's A/B view: both arms, the test on the decision metric, conclude and roll back.
+    const admin = await newPage();
+    await signIn(admin, platform.adminToken);
+    await admin.goto(`${base}/#/deployments/${abId}`);
+    await admin.getByTestId('ab-arm-baseline').waitFor();
+    await admin.getByTestId('ab-arm-candidate').waitFor();
+    assert.match((await admin.getByTestId('ab-test').textContent()) ?? '', /candidate − baseline = [+-]\d.*always-valid p [=<] [\d.]+ \(mixture SPRT/);
+    assert.match((await admin.getByTestId('ab-arm-baseline').textContent()) ?? '', /baseline #1/);
+    assert.match((await admin.getByTestId('ab-arm-candidate').textContent()) ?? '', /candidate #2/);
+    await admin.getByTestId('conclude-candidate').waitFor();
+    await admin.getByTestId('deployment-rollback').waitFor();
+    await shot(admin, '22-ab-deployment');
+    await admin.close();
+
+    // A viewer sees the same pages without acknowledge, conclude or rollback.
+    const reader = await newPage();
+    await signIn(reader, await platform.token('viewer'));
+    await reader.goto(`${base}/#/monitoring/mail-spam`);
+    await reader.getByTestId('alerts-table').waitFor();
+    await reader.getByTestId('arm-candidate-2').waitFor();
+    assert.equal(await reader.getByRole('button', { name: 'Acknowledge' }).count(), 0);
+    await reader.goto(`${base}/#/deployments/${abId}`);
+    await reader.getByTestId('ab-arm-candidate').waitFor();
+    assert.equal(await reader.getByRole('button', { name: /Conclude|Roll back|Abort|Pause/ }).count(), 0);
+    await shot(reader, '23-viewer-ab-deployment');
+    await reader.close();
+    await call('POST', `/deployments/${abId}/abort`, { reason: 'test over' });
   });
 
   it('loaded every page without a console error and without a request to another host', () => {

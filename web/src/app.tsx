@@ -8,7 +8,8 @@ import { ModelPage } from './pages/model.js';
 import { RunsPage } from './pages/runs.js';
 import { JobsPage } from './pages/jobs.js';
 import { DeploymentsPage } from './pages/deployments.js';
-import { AlertsPage, MonitoringPage, RedTeamPage } from './pages/capabilities.js';
+import { AlertsPage, RedTeamPage } from './pages/capabilities.js';
+import { MonitoringPage } from './pages/monitoring.js';
 
 const NAV = [
   ['models', 'Models'],
@@ -68,7 +69,7 @@ function Page() {
     case 'deployments':
       return <DeploymentsPage deploymentId={id} params={params} />;
     case 'monitoring':
-      return <MonitoringPage />;
+      return <MonitoringPage model={id} />;
     case 'redteam':
       return <RedTeamPage />;
     case 'alerts':

@@ -8,7 +8,9 @@ import type { ComparisonSchema, LineageSchema, ModelSchema, StatusSchema, Transi
 import type { MetricPoint, RunSchema } from '../../src/api/routes/tracking-routes.js';
 import type { ArtifactSchema } from '../../src/api/routes/artifact-routes.js';
 import type { JobProgressSchema, JobSchema, LogLine } from '../../src/api/routes/job-routes.js';
-import type { DeploymentSchema, ShadowSchema } from '../../src/api/routes/deployment-routes.js';
+import type { AbStatisticsSchema, DeploymentSchema, ShadowSchema } from '../../src/api/routes/deployment-routes.js';
+import type { MonitoringSnapshotSchema, ProcessResourcesSchema } from '../../src/api/routes/monitoring-routes.js';
+import type { AlertRuleSchema, AlertSchema } from '../../src/api/routes/alert-routes.js';
 import type { CurrentTokenSchema } from '../../src/api/routes/token-routes.js';
 import type { HealthSchema } from '../../src/api/routes/health-routes.js';
 import type { DatasetSchema } from '../../src/api/routes/dataset-routes.js';
@@ -34,3 +36,14 @@ export type Role = CurrentToken['role'];
 export type Health = Static<typeof HealthSchema>;
 export type Dataset = Static<typeof DatasetSchema>;
 export type Stage = Version['stage'];
+export type AbStatistics = Static<typeof AbStatisticsSchema>;
+export type ProcessResources = Static<typeof ProcessResourcesSchema>;
+export type MonitoringSnapshot = Static<typeof MonitoringSnapshotSchema>;
+/** A live process of the cluster, from its heartbeat. */
+export type ProcessRow = MonitoringSnapshot['processes'][number];
+export type MonitoredArm = MonitoringSnapshot['arms'][number];
+export type MetricWindow = MonitoredArm['performance']['windows']['lastHour'];
+export type DriftResult = NonNullable<MonitoredArm['drift']['results']>[number];
+export type Detector = MonitoredArm['anomalies']['detectors'][number];
+export type Alert = Static<typeof AlertSchema>;
+export type AlertRule = Static<typeof AlertRuleSchema>;

@@ -212,3 +212,6 @@ export const alertRoutes: RouteModule = (app, deps) => {
     async (request) => alertView(await alerts.ack(request.params.id, actorOf(request))),
   );
 };
+
+/** The alert's and the rule's shapes, for clients that type their reads (the dashboard). */
+export { AlertSchema, RuleSchema as AlertRuleSchema };

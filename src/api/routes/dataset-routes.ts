@@ -24,7 +24,7 @@ const DatasetName = Type.String({ minLength: 1, maxLength: MAX_DATASET_NAME_LENG
 const VersionNumber = Type.Integer({ minimum: 1, maximum: 999_999_999, description: 'Version number (1, 2, 3… per name).' });
 // Spelled out (not mapped from DATASET_ORIGINS) so the static type stays a union; the route test checks they agree.
 const Origin = Type.Union(
-  [Type.Literal('fresh-file'), Type.Literal('builtin-corpus'), Type.Literal('vulnerability-corpus'), Type.Literal('merge'), Type.Literal('upload')],
+  [Type.Literal('fresh-file'), Type.Literal('builtin-corpus'), Type.Literal('vulnerability-corpus'), Type.Literal('merge'), Type.Literal('upload'), Type.Literal('feedback')],
   { description: 'Where the version came from.' },
 );
 export const ORIGIN_SCHEMA_VALUES: readonly string[] = Origin.anyOf.map((literal) => literal.const);

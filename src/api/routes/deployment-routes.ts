@@ -4,7 +4,7 @@
  * conclude an A/B test or a shadow). Everything that changes what serves traffic is admin-only.
  */
 import { Type } from '@sinclair/typebox';
-import { DEPLOYMENT_STATES, DEPLOYMENT_STRATEGIES, trafficSplit, type Deployment } from '../../domain/deployments/index.js';
+import { AB_METRICS, DEPLOYMENT_STATES, DEPLOYMENT_STRATEGIES, trafficSplit, type Deployment } from '../../domain/deployments/index.js';
 import { MAX_SHADOW_EXAMPLES, type DeploymentOutcome } from '../../services/deployment-service.js';
 import type { ShadowComparison } from '../../domain/ports/prediction-store.js';
 import type { RegistryService } from '../../services/registry-service.js';
@@ -55,6 +55,7 @@ const ReadingSchema = Type.Object({
   candidate: Type.Number(),
   baseline: Type.Union([Type.Number(), Type.Null()]),
   limit: Type.Number(),
+  z: Type.Optional(Type.Number({ description: 'positive-rate-shift, precision, recall: standard errors by which the difference lies beyond its limit; a breach needs at least 1.645 (one-sided 95 %).' })),
   breached: Type.Boolean(),
 });
 
@@ -105,6 +106,41 @@ export const ShadowSchema = Type.Object({
   compared: Type.Integer(),
   disagreements: Type.Integer(),
   examples: Type.Array(Type.Object({ id: Type.String({ description: 'the live prediction id (feedback names it)' }), requestId: Type.String(), at: Type.Integer(), live: Answer, shadow: Answer })),
+});
+
+const Rate = Type.Union([Type.Number(), Type.Null()]);
+const ProportionSchema = Type.Object({ successes: Type.Integer(), trials: Type.Integer(), value: Rate });
+const AbArmSchema = Type.Object({
+  requests: Type.Integer(),
+  errors: Type.Integer(),
+  errorRate: Rate,
+  p99Ms: Rate,
+  positiveRate: Rate,
+  labelled: Type.Integer(),
+  metrics: Type.Object({ accuracy: ProportionSchema, precision: ProportionSchema, recall: ProportionSchema }),
+});
+export const AbStatisticsSchema = Type.Object({
+  deployment: Type.String(),
+  since: Type.Integer({ description: 'the A/B test started (ms): both arms are read from here on' }),
+  metric: StringEnum(AB_METRICS, { description: 'the decision metric' }),
+  minTrials: Type.Integer({ description: "labelled predictions (the metric's denominator) each arm needs before a verdict: the deployment's minLabelled guardrail" }),
+  arms: Type.Object({ baseline: AbArmSchema, candidate: AbArmSchema }),
+  comparison: Type.Object({
+    difference: Type.Union([Type.Number(), Type.Null()], { description: 'candidate − baseline' }),
+    interval: Type.Union([Type.Object({ lower: Type.Number(), upper: Type.Number(), level: Type.Number(), method: Type.String() }), Type.Null()]),
+    pValue: Type.Union([Type.Number(), Type.Null()], { description: 'two-sided, pooled two-proportion z test: valid read once, at a sample size fixed in advance' }),
+    significant: Type.Boolean(),
+  }),
+  sequential: Type.Object(
+    {
+      pValue: Type.Union([Type.Number(), Type.Null()], { description: 'always-valid p-value of the mixture SPRT: may be read after every label' }),
+      significant: Type.Boolean(),
+      method: Type.String(),
+      mixingSd: Type.Number({ description: 'the normal mixing prior on the difference' }),
+    },
+    { description: 'the test the verdict follows, valid however often the live page is looked at' },
+  ),
+  verdict: Type.String({ description: 'insufficient-data | candidate-better | baseline-better | no-significant-difference (by the sequential test)' }),
 });
 
 /** The candidate version as it is after the call, the stage moves the call made (promotion, archive), and the deployment. */
@@ -210,6 +246,21 @@ export const deploymentRoutes: RouteModule = (app, deps) => {
       },
     },
     async (request) => deployments.shadowComparison(request.params.id, request.query.limit) as Promise<Mutable<ShadowComparison & { deployment: string }>>,
+  );
+
+  app.get(
+    '/deployments/:id/ab',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: "An A/B test's arms on their labelled predictions since it started, and the two-proportion test on the decision metric",
+        tags: ['deployments'],
+        params: IdParams,
+        querystring: Type.Object({ metric: Type.Optional(StringEnum(AB_METRICS, { description: 'the decision metric (default accuracy)' })) }, { additionalProperties: false }),
+        response: { 200: AbStatisticsSchema, ...errors },
+      },
+    },
+    async (request) => deployments.abStatistics(request.params.id, request.query.metric) as Promise<Mutable<Awaited<ReturnType<typeof deployments.abStatistics>>>>,
   );
 
   app.post(

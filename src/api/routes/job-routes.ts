@@ -106,7 +106,11 @@ function registerJobRoutes(app: WardenApp, deps: AppDeps, heartbeatMs: number): 
         tags: ['jobs'],
         querystring: Type.Object(
           {
-            kind: Type.Optional(StringEnum(JOB_KINDS)),
+            kind: Type.Optional(
+              Type.Union([StringEnum(JOB_KINDS), Type.Array(StringEnum(JOB_KINDS), { minItems: 1, maxItems: JOB_KINDS.length })], {
+                description: 'One kind, or several as a repeated parameter (`?kind=train&kind=retrain`): jobs of any of them.',
+              }),
+            ),
             state: Type.Optional(StringEnum(JOB_STATES)),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })),
             pageToken: Type.Optional(Type.String({ maxLength: 300 })),

@@ -2,7 +2,8 @@
  * Monitoring over HTTP (viewer): the latest snapshot the `monitor-models` job stored for a
  * model — per version and arm: live metrics with intervals against the evaluation baseline,
  * the CBPE estimate, drift per descriptor with example inputs, anomaly detectors, errors —
- * with the answering process's resources beside it; and a one-line-per-model summary.
+ * with the answering process's resources and every live process's (their heartbeats) beside it;
+ * and a one-line-per-model summary.
  */
 import { Type } from '@sinclair/typebox';
 import type { RouteModule } from '../app-deps.js';
@@ -66,6 +67,18 @@ const Arm = Type.Object({
     estimate: Type.Object({ estimated: Type.Boolean(), method: Type.String(), rows: Type.Integer(), level: Type.Number(), metrics: Metrics, window: Type.String(), note: Type.String() }),
   }),
   drift: Drift,
+  // Optional: a snapshot stored before the gap was measured has none until the next tick.
+  normalizationGap: Type.Optional(Type.Object(
+    {
+      window: Type.String(),
+      described: Type.Integer({ description: 'described inputs of the window (WARDEN_MONITOR_DESCRIBE_RATE)' }),
+      flipped: Type.Integer({ description: 'of those, inputs whose raw text got another verdict than the normalised text' }),
+      share: Nullable(Type.Number({ description: 'flipped / described; null without described inputs' })),
+      reference: Nullable(Type.Number({ description: "the share on the version's held-out rows; null for a profile written before the gap was profiled" })),
+      verdict: Type.String({ description: 'drift verdict of normalizationFlip: stable | warning | drift | insufficient-data | no-reference' }),
+    },
+    { description: 'the normalisation gap of the last hour against the reference profile' },
+  )),
   anomalies: Type.Object({
     readingTaken: Type.Boolean(),
     readingsCollected: Type.Integer(),
@@ -86,6 +99,21 @@ const Resources = Type.Object({
   gpu: Nullable(Type.Object({ memoryMb: Type.Number(), utilizationPct: Type.Number() })),
   sampledAt: Type.Integer(),
 });
+const ProcessRow = Type.Object(
+  {
+    id: Type.String({ description: 'unique per process start' }),
+    self: Type.Boolean({ description: 'the process answering this request' }),
+    host: Type.String(),
+    pid: Type.Integer(),
+    roles: Type.Array(Type.String(), { description: 'api, worker, scheduler' }),
+    startedAt: Type.Integer(),
+    expiresAt: Type.Integer({ description: 'the row drops out of the list after this unless the process beats again' }),
+    resources: Resources,
+  },
+  { description: 'a live API or worker process, from its latest heartbeat (every 10 s)' },
+);
+const Processes = Type.Array(ProcessRow, { description: 'every live process of the cluster (heartbeats not expired), oldest started first' });
+
 const Snapshot = Type.Object({
   model: Type.String(),
   evaluatedAt: Type.Integer({ description: 'when the monitor-models job computed it (ms)' }),
@@ -94,11 +122,17 @@ const Snapshot = Type.Object({
   arms: Type.Array(Arm),
   alerts: Type.Array(Type.Object({ rule: Type.String(), fingerprint: Type.String(), action: Type.String(), alert: Type.Optional(Type.String()), state: Type.Optional(Type.String()) })),
   process: Nullable(Resources),
+  processes: Processes,
 });
 
 export const monitoringRoutes: RouteModule = (app, deps) => {
   const monitoring = deps.services.monitoring;
   const processResources = async () => (deps.runtime.resources === undefined ? null : await deps.runtime.resources());
+  const liveProcesses = async () => {
+    if (deps.runtime.processes === undefined) return [];
+    const { self, live } = await deps.runtime.processes();
+    return live.map((p) => ({ ...p, roles: [...p.roles], self: p.id === self }));
+  };
 
   app.get(
     '/monitoring',
@@ -129,6 +163,7 @@ export const monitoringRoutes: RouteModule = (app, deps) => {
               }),
             ),
             process: Nullable(Resources),
+            processes: Processes,
           }),
           ...errors,
         },
@@ -136,7 +171,7 @@ export const monitoringRoutes: RouteModule = (app, deps) => {
     },
     async () => {
       const all = await monitoring.snapshots();
-      return { models: all.map(({ model, evaluatedAt, snapshot }) => ({ model, evaluatedAt, arms: ((snapshot.arms ?? []) as unknown as ArmJson[]).map(armSummary) })), process: await processResources() };
+      return { models: all.map(({ model, evaluatedAt, snapshot }) => ({ model, evaluatedAt, arms: ((snapshot.arms ?? []) as unknown as ArmJson[]).map(armSummary) })), process: await processResources(), processes: await liveProcesses() };
     },
   );
 
@@ -145,7 +180,7 @@ export const monitoringRoutes: RouteModule = (app, deps) => {
     {
       config: { role: 'viewer' },
       schema: {
-        summary: "A model's latest monitoring snapshot per version and arm, with the answering process's resources",
+        summary: "A model's latest monitoring snapshot per version and arm, with the answering process's resources and every live process's",
         tags: ['monitoring'],
         params: ModelParams,
         querystring: Type.Object({}, { additionalProperties: false }),
@@ -154,7 +189,7 @@ export const monitoringRoutes: RouteModule = (app, deps) => {
     },
     async (request) => {
       const { snapshot } = await monitoring.snapshot(request.params.model);
-      return { ...(snapshot as unknown as Record<string, unknown>), process: await processResources() } as never;
+      return { ...(snapshot as unknown as Record<string, unknown>), process: await processResources(), processes: await liveProcesses() } as never;
     },
   );
 };
@@ -180,3 +215,6 @@ function armSummary(arm: ArmJson) {
     anomalies: arm.anomalies.detectors.filter((d) => d.alarm !== undefined && d.alarm !== null).map((d) => d.name),
   };
 }
+
+/** The snapshot's and the process's shapes, for clients that type their reads (the dashboard). */
+export { Snapshot as MonitoringSnapshotSchema, Resources as ProcessResourcesSchema };

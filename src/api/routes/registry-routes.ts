@@ -180,6 +180,18 @@ export const LineageSchema = Type.Object({
   ),
   retrainingCount: Type.Integer(),
   resourceUsage: NumberMap,
+  retraining: Nullable(
+    Type.Object(
+      {
+        decision: Type.String({ description: 'GET /retraining/:id has the whole record.' }),
+        decidedAt: Type.Number(),
+        summary: Type.String(),
+        triggers: Type.Array(Type.String()),
+        outcomes: Type.Array(Type.Object({ kind: Type.String(), at: Type.Number(), detail: Type.String() })),
+      },
+      { description: 'The retraining decision whose retrain registered this version and what became of it (trained, compared, rolled out, held, promoted, rejected); null when no decision made it.' },
+    ),
+  ),
 });
 
 const Compared = Type.Object({ model: Type.String(), number: Type.Integer(), semver: Type.String(), stage: Stage, status: Status });

@@ -1,19 +1,22 @@
 /**
  * Retraining decisions over HTTP: every decision with its reasons (the triggers it acted on
  * with their values, the signals it declined and why, what became of the retrain), and one
- * model's pending signals and arbiter state. Reads only, for viewers: retrains are asked for
- * with POST /models/retrain (editor), which records a decision here too.
+ * model's pending signals and arbiter state. Reads are for viewers: retrains are asked for
+ * with POST /models/retrain (editor), which records a decision here too. Approving or
+ * rejecting a version a decision holds for approval decides what reaches Production: admin.
  */
 import { Type } from '@sinclair/typebox';
 import { WardenError } from '../../domain/errors.js';
-import { TRIGGER_KINDS, type RetrainingDecision, type TriggerKind } from '../../domain/retraining/index.js';
+import { MAX_PAGE_SIZE } from '../../domain/jobs.js';
+import { TRIGGER_KINDS, type RetrainingDecision } from '../../domain/retraining/index.js';
+import type { DecisionListQuery } from '../../services/retraining-orchestrator.js';
 import type { RouteModule } from '../app-deps.js';
+import { actorOf } from '../auth.js';
 import { ErrorBody } from '../http-errors.js';
 import { StringEnum } from '../schemas.js';
 
 const ModelName = Type.String({ minLength: 1, maxLength: 64 });
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
-const MAX_PAGE = 200;
 
 const DecisionSchema = Type.Object({
   id: Type.String(),
@@ -45,19 +48,45 @@ export const retrainingRoutes: RouteModule = (app, deps) => {
             model: Type.Optional(ModelName),
             outcome: Type.Optional(StringEnum(['retrain', 'no-retrain'] as const)),
             trigger: Type.Optional(StringEnum(TRIGGER_KINDS, { description: 'only decisions that acted on this trigger kind' })),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, description: 'default 50' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, description: 'default 50' })),
+            pageToken: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "the previous page's nextPageToken" })),
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ decisions: Type.Array(DecisionSchema) }), ...errors },
+        response: { 200: Type.Object({ decisions: Type.Array(DecisionSchema), nextPageToken: Type.Optional(Type.String()) }), ...errors },
       },
     },
     async (request) => {
-      const query = request.query as { model?: string; outcome?: 'retrain' | 'no-retrain'; trigger?: TriggerKind; limit?: number };
-      const decisions = await retraining.list({ ...query, limit: query.limit ?? 50 });
-      return { decisions: decisions.map(decisionView) };
+      // The schema above admits only the vocabularies' values (TypeBox types an optional enum as unknown).
+      const page = await retraining.listPage(request.query as DecisionListQuery);
+      return { decisions: page.decisions.map(decisionView), ...(page.nextPageToken !== undefined ? { nextPageToken: page.nextPageToken } : {}) };
     },
   );
+
+  for (const action of ['approve', 'reject'] as const) {
+    app.post(
+      `/retraining/:id/${action}`,
+      {
+        config: { role: 'admin' },
+        schema: {
+          summary:
+            action === 'approve'
+              ? "Approve the version a decision holds for approval: the model's promotion rollout starts in the admin's name"
+              : 'Reject the version a decision holds for approval: it stays in Staging, never promoted by this decision',
+          tags: ['retraining'],
+          params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+          body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
+          response: { 200: DecisionSchema, ...errors, 409: ErrorBody },
+        },
+      },
+      async (request) => {
+        const body = (request.body ?? {}) as { reason?: string };
+        const actor = actorOf(request);
+        const decision = action === 'approve' ? await retraining.approve(request.params.id, actor, body.reason) : await retraining.reject(request.params.id, actor, body.reason);
+        return decisionView(decision);
+      },
+    );
+  }
 
   app.get(
     '/retraining/:id',

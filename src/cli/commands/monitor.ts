@@ -40,11 +40,19 @@ interface ProcessView {
   eventLoopLagMs: { p99: number };
   gpu: { memoryMb: number; utilizationPct: number } | null;
 }
+interface ProcessRowView {
+  self: boolean;
+  host: string;
+  pid: number;
+  roles: string[];
+  resources: ProcessView;
+}
 interface SnapshotView {
   model: string;
   evaluatedAt: number;
   arms: ArmView[];
   process: ProcessView | null;
+  processes?: ProcessRowView[];
 }
 
 const METRICS = ['accuracy', 'precision', 'recall', 'f1'] as const;
@@ -111,7 +119,20 @@ export function renderSnapshot(s: SnapshotView): string {
         ]),
     );
   }
+  if ((s.processes ?? []).length > 0) parts.push('\nprocesses (heartbeats):\n' + renderProcesses(s.processes!));
   return parts.join('\n');
+}
+
+function renderProcesses(rows: readonly ProcessRowView[]): string {
+  return table(rows, [
+    { header: 'process', value: (p) => `${p.host}:${p.pid}${p.self ? ' (this)' : ''}` },
+    { header: 'roles', value: (p) => p.roles.join('+') },
+    { header: 'cpu', value: (p) => `${p.resources.cpuCores.toFixed(2)} cores` },
+    { header: 'rss', value: (p) => mib(p.resources.rssBytes) },
+    { header: 'heap', value: (p) => mib(p.resources.heapUsedBytes) },
+    { header: 'lag p99', value: (p) => `${p.resources.eventLoopLagMs.p99.toFixed(1)} ms` },
+    { header: 'gpu', value: (p) => (p.resources.gpu === null ? '-' : `${p.resources.gpu.memoryMb} MiB, ${p.resources.gpu.utilizationPct.toFixed(0)} %`) },
+  ]);
 }
 
 function secondsOption(raw: string): number {
@@ -120,13 +141,21 @@ function secondsOption(raw: string): number {
   return n;
 }
 
-async function live(ctx: CliContext, model: string, everySeconds: number): Promise<never> {
-  for (;;) {
+function countOption(raw: string | undefined): number {
+  if (raw === undefined) return Number.POSITIVE_INFINITY;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1) throw new CliError(`--count must be a whole number of views from 1, not "${raw}"`, EXIT_CODES.usage);
+  return n;
+}
+
+/** Redraws the view every `everySeconds` until interrupted, or `count` times (a script's or test's bounded watch, like `top -n`). */
+async function live(ctx: CliContext, model: string, everySeconds: number, count: number): Promise<void> {
+  for (let shown = 0; shown < count; shown++) {
+    if (shown > 0) await sleep(everySeconds * 1000);
     const snapshot = await ctx.client().get<SnapshotView>(`/monitoring/${encodeURIComponent(model)}`);
     // Clear the screen and home the cursor: the view replaces itself instead of scrolling.
     if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
     ctx.output.result(snapshot, renderSnapshot);
-    await sleep(everySeconds * 1000);
   }
 }
 
@@ -136,10 +165,12 @@ export const registerMonitorCommands: RegisterCommands = (program, ctx) => {
     .description("a model's live metrics, drift, anomalies and resources (refreshing; --once prints once); without a model, every model in one line")
     .option('--once', 'print once and exit')
     .option('--every <seconds>', 'refresh period of the live view (default 5)', '5')
-    .action(async (model: string | undefined, options: { once?: boolean; every: string }) => {
+    .option('--count <views>', 'stop the live view after this many views (default: until Ctrl-C)')
+    .action(async (model: string | undefined, options: { once?: boolean; every: string; count?: string }) => {
       const every = secondsOption(options.every);
+      const count = countOption(options.count);
       if (model === undefined) {
-        const all = await ctx.client().get<{ models: Array<{ model: string; evaluatedAt: number; arms: Array<{ version: number; arm: string; requestsLastHour: number; accuracy: number | null; performance: string; drift: string; drifted: string[]; anomalies: string[] }> }> }>('/monitoring');
+        const all = await ctx.client().get<{ models: Array<{ model: string; evaluatedAt: number; arms: Array<{ version: number; arm: string; requestsLastHour: number; accuracy: number | null; performance: string; drift: string; drifted: string[]; anomalies: string[] }> }>; processes?: ProcessRowView[] }>('/monitoring');
         const rows = all.models.flatMap((m) => m.arms.map((arm) => ({ model: m.model, evaluatedAt: m.evaluatedAt, ...arm })));
         ctx.output.result(all, () =>
           table(rows, [
@@ -151,7 +182,7 @@ export const registerMonitorCommands: RegisterCommands = (program, ctx) => {
             { header: 'drift', value: (r) => (r.drifted.length > 0 ? `${r.drift}: ${r.drifted.join(', ')}` : r.drift) },
             { header: 'anomalies', value: (r) => r.anomalies.join(', ') },
             { header: 'evaluated', value: (r) => time(r.evaluatedAt) },
-          ]),
+          ]) + ((all.processes ?? []).length > 0 ? '\n\nprocesses (heartbeats):\n' + renderProcesses(all.processes!) : ''),
         );
         return;
       }
@@ -159,6 +190,6 @@ export const registerMonitorCommands: RegisterCommands = (program, ctx) => {
         ctx.output.result(await ctx.client().get<SnapshotView>(`/monitoring/${encodeURIComponent(model)}`), renderSnapshot);
         return;
       }
-      await live(ctx, model, every);
+      await live(ctx, model, every, count);
     });
 };

@@ -118,6 +118,8 @@ interface LineageView {
   deploymentHistory: Array<{ deployment: string; strategy: string; role: string; state: string; startedAt: number; endedAt: number | null; startedBy: string; outcome: string }>;
   retrainingCount: number;
   resourceUsage: Record<string, number>;
+  /** Absent from servers before retraining decisions were shown in lineage. */
+  retraining?: { decision: string; decidedAt: number; summary: string; triggers: string[]; outcomes: Array<{ kind: string; at: number; detail: string }> } | null;
 }
 
 const path = (...segments: Array<string | number>) => `/${segments.map((s) => encodeURIComponent(String(s))).join('/')}`;
@@ -474,6 +476,12 @@ export const registerRegistryCommands: RegisterCommands = (program, ctx) => {
             { header: 'started', value: (d) => `${time(d.startedAt)} by ${d.startedBy}` },
             { header: 'outcome', value: (d) => d.outcome },
           ]),
+          ...(l.retraining
+            ? [
+                `retraining decision ${l.retraining.decision} (${time(l.retraining.decidedAt)}): ${l.retraining.summary}`,
+                ...l.retraining.outcomes.map((o) => `  ${time(o.at)} ${o.kind}: ${o.detail}`),
+              ]
+            : []),
         ].join('\n'),
       );
     });

@@ -1,10 +1,14 @@
 /**
  * `warden triggers <model>` (pending retraining signals, the arbiter's state, the last
- * decisions) and `warden retraining list|show` (decisions with their reasons) over HTTP.
+ * decisions), `warden retraining list|show` (decisions with their reasons and what became of
+ * each retrain: trained, compared, rolled out, held, promoted, rejected) and
+ * `warden retraining approve|reject <id>` (an admin settles a version held for approval) over HTTP.
  */
 import { Option } from 'commander';
 import { TRIGGER_KINDS, type RetrainingDecision } from '../../domain/retraining/index.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../domain/jobs.js';
 import type { RegisterCommands } from '../context.js';
+import { CliError, EXIT_CODES } from '../http-client.js';
 import { details, table, time } from '../output.js';
 import { numberOption } from './deployments.js';
 
@@ -66,14 +70,30 @@ export const registerRetrainingCommands: RegisterCommands = (program, ctx) => {
     .option('--model <name>', 'only this model')
     .addOption(new Option('--outcome <outcome>', 'retrain or no-retrain').choices(['retrain', 'no-retrain']))
     .addOption(new Option('--trigger <kind>', 'only decisions that acted on this trigger').choices([...TRIGGER_KINDS]))
-    .option('--limit <n>', 'at most this many (default 50, at most 200)')
-    .action(async (options: { model?: string; outcome?: string; trigger?: string; limit?: string }) => {
-      const query: Record<string, string> = {};
-      if (options.model !== undefined) query.model = options.model;
-      if (options.outcome !== undefined) query.outcome = options.outcome;
-      if (options.trigger !== undefined) query.trigger = options.trigger;
-      if (options.limit !== undefined) query.limit = String(numberOption(options.limit, '--limit', true));
-      ctx.output.result(await ctx.client().get<{ decisions: RetrainingDecision[] }>('/retraining', query), (r) => decisionTable(r.decisions));
+    .option('--limit <n>', 'at most this many, following the pages of 200 (default 50)')
+    .option('--page-token <token>', 'continue from a previous listing')
+    .action(async (options: { model?: string; outcome?: string; trigger?: string; limit?: string; pageToken?: string }) => {
+      const filter: Record<string, string> = {};
+      if (options.model !== undefined) filter.model = options.model;
+      if (options.outcome !== undefined) filter.outcome = options.outcome;
+      if (options.trigger !== undefined) filter.trigger = options.trigger;
+      const wanted = options.limit === undefined ? DEFAULT_PAGE_SIZE : numberOption(options.limit, '--limit', true);
+      if (wanted < 1) throw new CliError(`--limit must be at least 1, not ${wanted}`, EXIT_CODES.usage);
+      const decisions: RetrainingDecision[] = [];
+      let pageToken = options.pageToken;
+      do {
+        const limit = Math.min(MAX_PAGE_SIZE, wanted - decisions.length);
+        const page = await ctx.client().get<{ decisions: RetrainingDecision[]; nextPageToken?: string }>('/retraining', {
+          ...filter,
+          limit: String(limit),
+          ...(pageToken !== undefined ? { pageToken } : {}),
+        });
+        decisions.push(...page.decisions);
+        pageToken = page.nextPageToken;
+      } while (pageToken !== undefined && decisions.length < wanted);
+      ctx.output.result({ decisions, ...(pageToken !== undefined ? { nextPageToken: pageToken } : {}) }, (r) =>
+        [decisionTable(r.decisions), ...(r.nextPageToken !== undefined ? [`more: --page-token ${r.nextPageToken}`] : [])].join('\n'),
+      );
     });
   retraining
     .command('show <id>')
@@ -81,4 +101,18 @@ export const registerRetrainingCommands: RegisterCommands = (program, ctx) => {
     .action(async (id: string) => {
       ctx.output.result(await ctx.client().get<RetrainingDecision>(`/retraining/${encodeURIComponent(id)}`), showDecision);
     });
+  for (const action of ['approve', 'reject'] as const) {
+    retraining
+      .command(`${action} <id>`)
+      .description(
+        action === 'approve'
+          ? "approve the version a decision holds for approval: the model's promotion rollout starts (admin)"
+          : 'reject the version a decision holds for approval: it stays in Staging (admin)',
+      )
+      .option('--reason <text>', 'why, kept on the decision')
+      .action(async (id: string, options: { reason?: string }) => {
+        const body = options.reason === undefined ? {} : { reason: options.reason };
+        ctx.output.result(await ctx.client().post<RetrainingDecision>(`/retraining/${encodeURIComponent(id)}/${action}`, body), showDecision);
+      });
+  }
 };

@@ -15,9 +15,10 @@ export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 /**
  * What a signal is about: `performance` (a live metric against its baseline), `drift`, `anomaly`
  * (a detector on the prediction stream), `inference-errors` (the share of failed or timed-out
- * requests), `data-quality` (missing or corrupted inputs or labels), `redteam` (a campaign's outcome).
+ * requests), `data-quality` (missing or corrupted inputs or labels), `redteam` (a campaign's outcome),
+ * `retraining` (a retrained version waiting for an admin's approval; settled = clear).
  */
-export const SIGNAL_KINDS = ['performance', 'drift', 'anomaly', 'inference-errors', 'data-quality', 'redteam'] as const;
+export const SIGNAL_KINDS = ['performance', 'drift', 'anomaly', 'inference-errors', 'data-quality', 'redteam', 'retraining'] as const;
 export type SignalKind = (typeof SIGNAL_KINDS)[number];
 
 /**
@@ -114,6 +115,8 @@ export const DEFAULT_ALERT_RULES: readonly AlertRule[] = Object.freeze([
   { id: 'data-quality', description: 'missing or corrupted data', signal: 'data-quality', metric: null, condition: { op: 'signal' }, severity: 'warning', clearAfter: 2, cooldownMs: 30 * MINUTE, enabled: true },
   // A campaign is one observation: the next campaign that passes resolves it.
   { id: 'redteam-failure', description: 'a red-team campaign failed its gate (vulnerabilities at or above the threshold)', signal: 'redteam', metric: null, condition: { op: 'signal' }, severity: 'critical', clearAfter: 1, cooldownMs: 0, enabled: true },
+  // One episode per held version (the fingerprint names it); the approval or rejection resolves it.
+  { id: 'approval-needed', description: 'a retrained version cleared its gates and waits for an admin to approve or reject its promotion', signal: 'retraining', metric: null, condition: { op: 'signal' }, severity: 'warning', clearAfter: 1, cooldownMs: 0, enabled: true },
 ]);
 
 /** Whether `rule` reads `signal`. */

@@ -4,6 +4,7 @@
  * quiet minute neither passes nor fails a step.
  */
 import { invalid } from '../errors.js';
+import { agrestiCaffoVariance } from '../evaluation/paired.js';
 
 export interface GuardrailPolicy {
   /** Highest tolerated share of failed candidate requests. */
@@ -90,7 +91,36 @@ export interface GuardrailReading {
   /** The baseline's value in the same window, or null for an absolute limit. */
   readonly baseline: number | null;
   readonly limit: number;
+  /**
+   * For the checks that compare two arms' proportions (positive rate, precision, recall): how
+   * many standard errors the difference lies beyond its limit. A breach needs at least
+   * BREACH_Z; absent for the absolute checks.
+   */
+  readonly z?: number;
   readonly breached: boolean;
+}
+
+/**
+ * One-sided 95 %: a comparative check breaches when the sample supports a difference beyond
+ * its limit, not when a few dozen requests' noise crosses it. A canary judged at 20 requests
+ * (or 50 labels) a step otherwise rolls back a good candidate on a point estimate a hair past
+ * the limit (precision 0.9245 against a limit of 0.9267 did, on a candidate better on every
+ * held-out metric); a real regression keeps the evidence as the window fills.
+ */
+export const BREACH_Z = 1.645;
+
+/** A proportion as successes of trials, the form the two-arm checks test. */
+interface Proportion {
+  readonly successes: number;
+  readonly trials: number;
+}
+
+/**
+ * Standard errors by which `excess` (the candidate's difference beyond its limit, in the harmful
+ * direction: lower, or any side for a shift) lies past the limit.
+ */
+function zBeyond(excess: number, candidate: Proportion, baseline: Proportion): number {
+  return excess / Math.sqrt(agrestiCaffoVariance(candidate, baseline));
 }
 
 export interface GuardrailVerdict {
@@ -120,20 +150,26 @@ export function judgeGuardrails(policy: GuardrailPolicy, candidate: ArmReadings,
   }
   const baselineAnswered = baseline ? baseline.requests - baseline.errors : 0;
   if (baseline && baselineAnswered >= Math.max(1, policy.minRequests)) {
-    const candidateRate = ratio(candidate.positives, candidate.requests - candidate.errors) ?? 0;
+    const candidateAnswered = candidate.requests - candidate.errors;
+    const candidateRate = ratio(candidate.positives, candidateAnswered) ?? 0;
     const baselineRate = baseline.positives / baselineAnswered;
-    const difference = Math.abs(candidateRate - baselineRate);
-    readings.push({ check: 'positive-rate-shift', candidate: candidateRate, baseline: baselineRate, limit: policy.maxPositiveRateShift, breached: difference > policy.maxPositiveRateShift });
+    const excess = Math.abs(candidateRate - baselineRate) - policy.maxPositiveRateShift;
+    const z = zBeyond(excess, { successes: candidate.positives, trials: candidateAnswered }, { successes: baseline.positives, trials: baselineAnswered });
+    readings.push({ check: 'positive-rate-shift', candidate: candidateRate, baseline: baselineRate, limit: policy.maxPositiveRateShift, z, breached: excess > 0 && z >= BREACH_Z });
   }
   if (baseline && candidate.labelled >= policy.minLabelled && baseline.labelled >= policy.minLabelled) {
     const metrics = [
-      ['precision', ratio(candidate.truePositives, candidate.truePositives + candidate.falsePositives), ratio(baseline.truePositives, baseline.truePositives + baseline.falsePositives)],
-      ['recall', ratio(candidate.truePositives, candidate.truePositives + candidate.falseNegatives), ratio(baseline.truePositives, baseline.truePositives + baseline.falseNegatives)],
+      ['precision', { successes: candidate.truePositives, trials: candidate.truePositives + candidate.falsePositives }, { successes: baseline.truePositives, trials: baseline.truePositives + baseline.falsePositives }],
+      ['recall', { successes: candidate.truePositives, trials: candidate.truePositives + candidate.falseNegatives }, { successes: baseline.truePositives, trials: baseline.truePositives + baseline.falseNegatives }],
     ] as const;
-    for (const [check, candidateValue, baselineValue] of metrics) {
+    for (const [check, candidateCounts, baselineCounts] of metrics) {
+      const candidateValue = ratio(candidateCounts.successes, candidateCounts.trials);
+      const baselineValue = ratio(baselineCounts.successes, baselineCounts.trials);
       if (candidateValue === null || baselineValue === null) continue;
       const limit = baselineValue - policy.maxMetricDrop;
-      readings.push({ check, candidate: candidateValue, baseline: baselineValue, limit, breached: candidateValue < limit });
+      const excess = limit - candidateValue;
+      const z = zBeyond(excess, candidateCounts, baselineCounts);
+      readings.push({ check, candidate: candidateValue, baseline: baselineValue, limit, z, breached: excess > 0 && z >= BREACH_Z });
     }
   }
   return { outcome: readings.some((reading) => reading.breached) ? 'breach' : 'pass', readings };

@@ -141,7 +141,8 @@ function secondsToMs(value: unknown, field: string): number {
   return Math.round(value * 1000);
 }
 
-const OPTION_STRATEGIES: Record<Exclude<keyof DeploymentOptions, 'strategy'>, readonly DeploymentStrategy[]> = {
+/** Which strategies use each option (any other strategy refuses it). */
+export const OPTION_STRATEGIES: Record<Exclude<keyof DeploymentOptions, 'strategy'>, readonly DeploymentStrategy[]> = {
   steps: ['canary'],
   stepPercent: ['linear'],
   bakeSeconds: ['canary', 'linear'],
@@ -348,7 +349,7 @@ function guardrailsFor(deployment: Deployment): GuardrailPolicy {
 function describeBreaches(readings: readonly GuardrailReading[]): string {
   return readings
     .filter((reading) => reading.breached)
-    .map((reading) => `${reading.check} ${round(reading.candidate)} beyond ${round(reading.limit)}${reading.baseline === null ? '' : ` (baseline ${round(reading.baseline)})`}`)
+    .map((reading) => `${reading.check} ${round(reading.candidate)} beyond ${round(reading.limit)}${reading.baseline === null ? '' : ` (baseline ${round(reading.baseline)}${reading.z === undefined ? '' : `, ${reading.z.toFixed(1)} standard errors past the limit`})`}`)
     .join('; ');
 }
 

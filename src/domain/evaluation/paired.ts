@@ -205,6 +205,19 @@ function negateDelta(d: PairedDelta): PairedDelta {
   };
 }
 
+/**
+ * The variance of the difference of two independent proportions, Agresti–Caffo's way: one
+ * success and one failure added to each, so it stays honest at a handful of trials and at
+ * rates of 0 or 1 (where the plain estimate is zero).
+ */
+export function agrestiCaffoVariance(a: { readonly successes: number; readonly trials: number }, b: { readonly successes: number; readonly trials: number }): number {
+  const one = (p: { readonly successes: number; readonly trials: number }) => {
+    const rate = (p.successes + 1) / (p.trials + 2);
+    return (rate * (1 - rate)) / (p.trials + 2);
+  };
+  return one(a) + one(b);
+}
+
 /** Wilson score interval for x successes in n (z: the normal quantile of the level). */
 export function wilson(x: number, n: number, z: number): [number, number] {
   const p = x / n;

@@ -74,6 +74,8 @@ export interface DeploymentChangedEvent {
   readonly candidatePercent: number;
   /** A finished blue-green switch: every process keeps the replaced version loaded until `until` (ms); absent otherwise (and in events from before it existed). */
   readonly keepWarm?: { readonly version: number; readonly until: number };
+  /** The change's own words (the history entry it wrote: which guardrail breached, who rolled back); absent in events from before it existed. */
+  readonly detail?: string;
   readonly at: number;
 }
 

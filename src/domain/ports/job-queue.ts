@@ -62,8 +62,17 @@ export interface JobContext {
    * Runs `fn` once per (job, key) across attempts: when a previous attempt recorded a value
    * for `key`, returns it without calling `fn`. The value is recorded after `fn` resolves, so a
    * crash between the two re-runs `fn`: make `fn` idempotent too (see {@link idempotencyKey}).
+   * Ownership is confirmed before `fn` runs and before its value is recorded (see
+   * {@link confirmOwnership}): an attempt another worker took over never runs the step.
    */
   once<T extends JsonValue>(key: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Renews this attempt's lease now and throws (aborting {@link signal} with reason "lost")
+   * when another worker has taken the job over. A handler whose synchronous work outlasted
+   * the lease cannot know it was replaced until it asks: call this before a side effect that
+   * must come from the job's current attempt only (ending a run, say).
+   */
+  confirmOwnership(): Promise<void>;
   /**
    * A key that is the same on every attempt of this job: `<job id>:<scope>`. Pass it to the
    * operation that must happen once, e.g. registering a model version: "registering with a

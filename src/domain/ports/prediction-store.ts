@@ -42,6 +42,12 @@ export interface PredictionStore {
   monitoringRows(model: string, since: number, limit: number): Promise<MonitoringRow[]>;
   /** The newest `limit` labelled predictions of one version and arm: (predicted, true) label pairs, newest first. */
   lastLabelled(model: string, version: number, arm: string, limit: number): Promise<Array<{ readonly label: number; readonly feedbackLabel: number }>>;
+  /**
+   * The newest `limit` labelled predictions of a model (any version or arm) whose input text
+   * was sampled: (text, true label) rows a retrain may learn from when its policy allows. The
+   * text is the sample serving kept (WARDEN_MONITOR_SAMPLE_RATE / _CHARS), never more.
+   */
+  labelledSamples(model: string, limit: number): Promise<Array<{ readonly text: string; readonly label: number }>>;
   /** Failed texts of a model from `since` on, by version, arm and error code. */
   failureCounts(model: string, since: number): Promise<Array<{ readonly version: number; readonly arm: string; readonly code: string; readonly inputs: number }>>;
   /** Deletes up to `limit` predictions and failed requests (together) made before `before` (ms); returns how many. */

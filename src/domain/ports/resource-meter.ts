@@ -34,3 +34,14 @@ export interface ProcessResources {
   readonly sampledAt: number;
 }
 
+/** One GPU as `nvidia-smi` reports it (GET /metrics exports one series per GPU). */
+export interface GpuReading {
+  /** nvidia-smi's index of the GPU on this host. */
+  readonly index: number;
+  /** Its product name (`NVIDIA A100-SXM4-40GB`). */
+  readonly name: string;
+  readonly memoryUsedBytes: number;
+  readonly memoryTotalBytes: number;
+  /** Share of the last sample period a kernel ran, 0–1. */
+  readonly utilizationRatio: number;
+}

@@ -35,6 +35,15 @@ export interface RetrainingStore {
   recordDecision(decision: RetrainingDecision, consumed: readonly string[], next: ArbiterState, revision: number): Promise<boolean>;
   /** Appends an outcome (and sets the job when given); undefined for an unknown decision. */
   appendOutcome(id: string, outcome: DecisionOutcome, jobId?: string): Promise<RetrainingDecision | undefined>;
+  /**
+   * A retrain that did not happen (its job failed, was cancelled or lost, or was never
+   * queued): appends `outcome` and writes the model's arbiter state `next` together — only
+   * if the decision still has `outcomeCount` outcomes and the state is still at `revision`;
+   * otherwise writes nothing and returns false (another process settled it or decided meanwhile).
+   */
+  settleFailedRetrain(id: string, outcome: DecisionOutcome, outcomeCount: number, next: ArbiterState, revision: number): Promise<boolean>;
+  /** Appends an outcome only if the decision still has `outcomeCount` outcomes (false otherwise, or for an unknown decision). */
+  appendOutcomeIf(id: string, outcome: DecisionOutcome, outcomeCount: number, jobId?: string): Promise<boolean>;
   getDecision(id: string): Promise<RetrainingDecision | undefined>;
   /** The decision that queued this job, if any. */
   decisionOfJob(jobId: string): Promise<RetrainingDecision | undefined>;

@@ -49,6 +49,11 @@ export interface AutoStageDecision {
   readonly stage: Stage;
   /** Names the rule and the value that decided, e.g. `eval_accuracy 0.93 > 0.9 → Production`. */
   readonly reason: string;
+  /**
+   * The version cleared every gate to Production (rule, provenance, robustness, champion): true
+   * when placed there, and when a retrain's promotion was left to its retraining decision.
+   */
+  readonly cleared?: boolean;
 }
 
 
@@ -143,8 +148,14 @@ export interface StagingEvidence {
   readonly recipeAuthor: Initiator | null;
   /** The comparison with the Production version at evaluation time; null when there was none. */
   readonly champion: ChampionEvidence | null;
-  /** The candidate attacked by the red team, when its policy has a robustness gate; absent otherwise. */
+  /** The candidate attacked by the red team, when its policy has a robustness gate or a retraining decision retrained it; absent otherwise. */
   readonly robustness?: RobustnessEvidence | null;
+  /**
+   * `retraining-decision`: a retrain owned by a retraining decision. Clearing the gates does not
+   * place it in Production here: it stays in Staging and its decision promotes it by the
+   * model's promotion policy (a rollout whose guardrails must hold, or an admin's approval).
+   */
+  readonly promotion?: 'retraining-decision';
 }
 
 /** An actor without a role is the platform itself (its own jobs and triggers); users carry their token's role. */
@@ -174,7 +185,10 @@ export function decideAutoStage(
   const gate = productionGate(policy, evidence, currentProduction, version.artifactDigest);
   const rule = verdict.reason.replace(/ → Production$/, '');
   if (gate.refusal !== null) return { stage: 'Staging', reason: `${rule}, but ${gate.refusal} → Staging` };
-  return gate.note === null ? verdict : { stage: 'Production', reason: `${rule}; ${gate.note} → Production` };
+  if (evidence.promotion === 'retraining-decision') {
+    return { stage: 'Staging', cleared: true, reason: `${rule}${gate.note === null ? '' : `; ${gate.note}`}: cleared for Production, which a retrain reaches through its retraining decision → Staging` };
+  }
+  return { ...(gate.note === null ? verdict : { stage: 'Production', reason: `${rule}; ${gate.note} → Production` }), cleared: true };
 }
 
 function policyVerdict(policy: AutoStagePolicy, version: { readonly status: VersionStatus; readonly metrics: Readonly<Record<string, number>> }): AutoStageDecision {

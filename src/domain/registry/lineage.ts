@@ -71,6 +71,17 @@ export interface Lineage {
   readonly deploymentHistory: readonly VersionDeployment[];
   readonly retrainingCount: number;
   readonly resourceUsage: Readonly<Record<string, number>>;
+  /** The retraining decision whose retrain registered this version, with what became of it; null for a version no decision made. */
+  readonly retraining: LineageRetraining | null;
+}
+
+/** A version's retraining decision as its lineage shows it (GET /retraining/:id has the whole record). */
+export interface LineageRetraining {
+  readonly decision: string;
+  readonly decidedAt: number;
+  readonly summary: string;
+  readonly triggers: readonly string[];
+  readonly outcomes: ReadonlyArray<{ readonly kind: string; readonly at: number; readonly detail: string }>;
 }
 
 function summary(v: ModelVersion): VersionSummary {
@@ -102,7 +113,7 @@ function deploymentOf(version: number, d: Deployment): VersionDeployment {
  * Rebuilds the ancestor chain from parent links and derives the histories. `deployments` are
  * the model's deployments this version took part in (any order; others are ignored). Pure.
  */
-export function assembleLineage(facts: LineageFacts, deployments: readonly Deployment[] = []): Lineage {
+export function assembleLineage(facts: LineageFacts, deployments: readonly Deployment[] = [], retraining: LineageRetraining | null = null): Lineage {
   const byNumber = new Map(facts.ancestors.map((v) => [v.number, v]));
   const chain: ModelVersion[] = [];
   const seen = new Set<number>([facts.version.number]);
@@ -147,5 +158,6 @@ export function assembleLineage(facts: LineageFacts, deployments: readonly Deplo
       .map((d) => deploymentOf(v.number, d)),
     retrainingCount: v.retrainingCount,
     resourceUsage: v.resourceUsage,
+    retraining,
   };
 }

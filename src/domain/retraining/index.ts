@@ -4,3 +4,4 @@ export * from './evidence.js';
 export * from './schedule.js';
 export * from './arbitration.js';
 export * from './decisions.js';
+export * from './promotion.js';

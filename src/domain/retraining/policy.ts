@@ -6,6 +6,7 @@
 import { invalid } from '../errors.js';
 import { LIVE_METRICS, type LiveMetric } from '../monitoring/performance.js';
 import { parseCron } from './schedule.js';
+import { DEFAULT_PROMOTION_POLICY, parsePromotionPolicy, type PromotionPolicy } from './promotion.js';
 
 export const TRIGGER_KINDS = ['metric-drop', 'drift', 'vulnerabilities', 'fresh-data', 'schedule', 'manual'] as const;
 export type TriggerKind = (typeof TRIGGER_KINDS)[number];
@@ -36,6 +37,15 @@ export interface RetrainingPolicy {
   readonly retrainOnDrift: boolean;
   /** Cron schedule (UTC) of periodic retrains; null = none. */
   readonly schedule: string | null;
+  /** How a retrained version that cleared the gates reaches Production (see promotion.ts). */
+  readonly promotion: PromotionPolicy;
+  /**
+   * Whether a retrain the orchestrator decides (metric drop, drift, schedule) also learns from
+   * the model's labelled feedback: the newest `feedbackMaxRows` labelled predictions whose
+   * input serving sampled. Off by default: those texts were kept to explain drift.
+   */
+  readonly trainOnFeedback: boolean;
+  readonly feedbackMaxRows: number;
 }
 
 const HOUR = 3_600_000;
@@ -51,6 +61,9 @@ export const DEFAULT_RETRAINING_POLICY: RetrainingPolicy = Object.freeze({
   power: 0.8,
   retrainOnDrift: true,
   schedule: null,
+  promotion: DEFAULT_PROMOTION_POLICY,
+  trainOnFeedback: false,
+  feedbackMaxRows: 10_000,
 });
 
 /** The drop threshold of `rule` in the metric's units, for a given baseline. */
@@ -125,6 +138,17 @@ export function retrainingPolicy(overrides: unknown, field = 'retraining', base:
         break;
       case 'schedule':
         policy = { ...policy, schedule: value === null ? null : parseCron(value, at) };
+        break;
+      case 'trainOnFeedback':
+        if (typeof value !== 'boolean') throw invalid(at, `${at} must be a boolean`);
+        policy = { ...policy, trainOnFeedback: value };
+        break;
+      case 'feedbackMaxRows':
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 100_000) throw invalid(at, `${at} must be a whole number from 1 to 100000`);
+        policy = { ...policy, feedbackMaxRows: value };
+        break;
+      case 'promotion':
+        policy = { ...policy, promotion: parsePromotionPolicy(value, at, policy.promotion) };
         break;
       default:
         throw invalid(at, `${at} is not a setting; known: ${Object.keys(DEFAULT_RETRAINING_POLICY).join(', ')}`);

@@ -84,7 +84,6 @@ const BASE64_CHAR: Uint8Array = (() => {
   for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_') table[ch.charCodeAt(0)] = 1;
   return table;
 })();
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The descriptors of one input (see TEXT_DESCRIPTORS):
@@ -179,19 +178,55 @@ function decodesToText(body: string): boolean {
   } catch {
     return false;
   }
-  const bytes = new Uint8Array(binary.length);
+  let high = 0;
   for (let i = 0; i < binary.length; i++) {
     const b = binary.charCodeAt(i);
     if (b < 32 && b !== 9 && b !== 10 && b !== 13) return false;
     if (b === 127) return false;
-    bytes[i] = b;
+    high |= b;
   }
-  try {
-    utf8.decode(bytes);
-    return true;
-  } catch {
-    return false;
+  // ASCII is valid UTF-8: the byte check is only needed past it.
+  return high < 128 || isUtf8(binary);
+}
+
+/**
+ * Whether a binary string (one byte per code unit) is well-formed UTF-8, exactly as a fatal
+ * TextDecoder judges it (no overlong forms, surrogates, code points past U+10FFFF or cut
+ * sequences). By hand because the decoder costs a copy and a thrown exception per invalid
+ * span, and base64 mail bodies in Latin-1 are a run of invalid 76-character lines.
+ */
+function isUtf8(bytes: string): boolean {
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
+    const b = bytes.charCodeAt(i);
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0;
+      else if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90;
+      else if (b === 0xf4) hi = 0x8f;
+    } else return false;
+    if (i + need >= n) return false;
+    const second = bytes.charCodeAt(i + 1);
+    if (second < lo || second > hi) return false;
+    for (let k = 2; k <= need; k++) {
+      const c = bytes.charCodeAt(i + k);
+      if (c < 0x80 || c > 0xbf) return false;
+    }
+    i += need + 1;
   }
+  return true;
 }
 
 function outOfVocabularyShare(read: string, options: DescribeOptions): number {
@@ -268,16 +303,16 @@ export function vocabularyFromRows(rows: readonly SparseVector[], dims: number):
   return vocabulary;
 }
 
-/** Share of `indices` whose bit is not set (0 for no indices). */
-export function vocabularyMissShare(vocabulary: HashedVocabulary, indices: ArrayLike<number>): number {
-  if (indices.length === 0) return 0;
+/** Share of the first `count` of `indices` (all of them by default) whose bit is not set (0 for none). */
+export function vocabularyMissShare(vocabulary: HashedVocabulary, indices: ArrayLike<number>, count = indices.length): number {
+  if (count === 0) return 0;
   const bits = vocabulary.bits;
   let missing = 0;
-  for (let k = 0; k < indices.length; k++) {
+  for (let k = 0; k < count; k++) {
     const j = indices[k]!;
     if ((bits[j >>> 5]! & (1 << (j & 31))) === 0) missing++;
   }
-  return missing / indices.length;
+  return missing / count;
 }
 
 /** Share of buckets set: how much of the hash space training already covers. */

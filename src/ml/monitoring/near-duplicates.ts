@@ -93,6 +93,9 @@ export class NearDuplicateWindow {
   private readonly signatures: Uint32Array;
   private readonly keys: Int32Array;
   private readonly bands: Map<number, number[]>[] = Array.from({ length: BANDS }, () => new Map<number, number[]>());
+  /** `comparedIn[slot] === lookup` marks a slot already compared in this look-up (a slot may sit in several bands); doubles count exactly to 2^53 look-ups. */
+  private readonly comparedIn: Float64Array;
+  private lookup = 0;
   private next = 0;
   private size = 0;
 
@@ -103,20 +106,31 @@ export class NearDuplicateWindow {
     this.minSimilarity = options.minSimilarity;
     this.signatures = new Uint32Array(options.capacity * MINHASH_SIZE);
     this.keys = new Int32Array(options.capacity * BANDS);
+    this.comparedIn = new Float64Array(options.capacity);
   }
 
-  /** How many inputs in the window are near duplicates of `signature`; then remembers it (forgetting the oldest when full). */
-  add(signature: Uint32Array): number {
+  /**
+   * How many inputs in the window are near duplicates of `signature`, counting up to `enough`
+   * (a caller asking only whether there is one passes 1: during a campaign every input's band
+   * holds the whole window, and counting them all costs a comparison per remembered input);
+   * then remembers it (forgetting the oldest when full).
+   */
+  add(signature: Uint32Array, enough = Number.POSITIVE_INFINITY): number {
     const keys = bandKeys(signature);
-    const compared = new Set<number>();
+    const lookup = ++this.lookup;
+    const stored = this.signatures;
     let near = 0;
-    for (let band = 0; band < BANDS; band++) {
+    for (let band = 0; band < BANDS && near < enough; band++) {
       const slots = this.bands[band]!.get(keys[band]!);
       if (slots === undefined) continue;
-      for (const slot of slots) {
-        if (compared.has(slot)) continue;
-        compared.add(slot);
-        if (estimatedJaccard(this.signatures.subarray(slot * MINHASH_SIZE, (slot + 1) * MINHASH_SIZE), signature) >= this.minSimilarity) near++;
+      for (let s = 0; s < slots.length && near < enough; s++) {
+        const slot = slots[s]!;
+        if (this.comparedIn[slot] === lookup) continue;
+        this.comparedIn[slot] = lookup;
+        let equal = 0;
+        const base = slot * MINHASH_SIZE;
+        for (let k = 0; k < MINHASH_SIZE; k++) if (stored[base + k] === signature[k]) equal++;
+        if (equal / MINHASH_SIZE >= this.minSimilarity) near++;
       }
     }
     const slot = this.next;

@@ -97,9 +97,9 @@ export class SqlJobStore implements JobStore {
   }
 
   async list(filter: JobFilter): Promise<JobPage> {
-    const { kind, state, limit, after } = parseJobFilter(filter);
+    const { kinds, state, limit, after } = parseJobFilter(filter);
     let query = this.db.selectFrom('jobs').selectAll();
-    if (kind) query = query.where('kind', '=', kind);
+    if (kinds) query = query.where('kind', 'in', kinds);
     if (state) query = query.where('state', '=', state);
     if (after) {
       query = query.where((eb) =>

@@ -1,8 +1,9 @@
 import type { JsonObject } from '../../domain/jobs.js';
-import type { MonitoringStore } from '../../domain/ports/monitoring-store.js';
+import type { MonitoringStore, ProcessHeartbeat } from '../../domain/ports/monitoring-store.js';
+import type { ProcessResources } from '../../domain/ports/resource-meter.js';
 import type { SqlDatabase } from './database.js';
 
-/** MonitoringStore on `monitoring_snapshots` and `monitoring_detectors` (SQLite and PostgreSQL): one row per key, replaced on save. */
+/** MonitoringStore on `monitoring_snapshots`, `monitoring_detectors` and `process_heartbeats` (SQLite and PostgreSQL): one row per key, replaced on save. */
 export class SqlMonitoringStore implements MonitoringStore {
   constructor(private readonly database: SqlDatabase) {}
 
@@ -37,5 +38,33 @@ export class SqlMonitoringStore implements MonitoringStore {
       .values({ key, model, updated_at: updatedAt, state: text })
       .onConflict((oc) => oc.column('key').doUpdateSet({ updated_at: updatedAt, state: text }))
       .execute();
+  }
+
+  async beat(heartbeat: ProcessHeartbeat, now: number): Promise<void> {
+    const resources = JSON.stringify(heartbeat.resources);
+    const row = { id: heartbeat.id, host: heartbeat.host, pid: heartbeat.pid, roles: JSON.stringify(heartbeat.roles), started_at: heartbeat.startedAt, expires_at: heartbeat.expiresAt, resources };
+    await this.database.db
+      .insertInto('process_heartbeats')
+      .values(row)
+      .onConflict((oc) => oc.column('id').doUpdateSet({ expires_at: heartbeat.expiresAt, resources }))
+      .execute();
+    await this.database.db.deleteFrom('process_heartbeats').where('expires_at', '<=', now).execute();
+  }
+
+  async liveProcesses(now: number): Promise<ProcessHeartbeat[]> {
+    const rows = await this.database.db.selectFrom('process_heartbeats').selectAll().where('expires_at', '>', now).orderBy('started_at').orderBy('id').execute();
+    return rows.map((row) => ({
+      id: row.id,
+      host: row.host,
+      pid: Number(row.pid),
+      roles: JSON.parse(row.roles) as string[],
+      startedAt: Number(row.started_at),
+      expiresAt: Number(row.expires_at),
+      resources: JSON.parse(row.resources) as ProcessResources,
+    }));
+  }
+
+  async endProcess(id: string): Promise<void> {
+    await this.database.db.deleteFrom('process_heartbeats').where('id', '=', id).execute();
   }
 }

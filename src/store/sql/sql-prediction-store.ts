@@ -4,12 +4,16 @@ import type { FeedbackWrite, MonitoringRow, PredictionStore, ShadowComparison } 
 import type { FailedPredictionRecord, PredictionRecord, StoredPrediction } from '../../domain/serving.js';
 import type { SqlDatabase } from './database.js';
 import type { PredictionErrorRow, PredictionRow } from './tables/predictions-tables.js';
+import type { PredictionInserts } from './sqlite-prediction-writer.js';
 
 /** Rows per insert: 26 columns stay far below SQLite's and PostgreSQL's bound-parameter limits. */
 const INSERT_CHUNK = 500;
 const LOOKUP_CHUNK = 500;
+/** Rows per statement of monitoringRows: a few ms of the event loop each on SQLite. */
+const MONITORING_PAGE_ROWS = 500;
 
-function toRow(r: PredictionRecord): PredictionRow {
+/** A record as its `predictions` row (every column, in one fixed order). */
+export function toRow(r: PredictionRecord): PredictionRow {
   return {
     id: r.id,
     request_id: r.requestId,
@@ -37,6 +41,7 @@ function toRow(r: PredictionRecord): PredictionRow {
     oov_share: finiteOrNull(r.monitored?.oovShare),
     near_duplicate: r.monitored?.nearDuplicate === undefined || r.monitored.nearDuplicate === null ? null : r.monitored.nearDuplicate ? 1 : 0,
     sample_text: r.sample ?? null,
+    normalization_flip: r.monitored?.normalizationFlip === undefined || r.monitored.normalizationFlip === null ? null : r.monitored.normalizationFlip ? 1 : 0,
   };
 }
 
@@ -64,6 +69,7 @@ const MONITORING_COLUMNS = [
   'oov_share',
   'near_duplicate',
   'sample_text',
+  'normalization_flip',
 ] as const;
 
 function toMonitoringRow(row: Pick<PredictionRow, (typeof MONITORING_COLUMNS)[number]>): MonitoringRow {
@@ -91,12 +97,14 @@ function toMonitoringRow(row: Pick<PredictionRow, (typeof MONITORING_COLUMNS)[nu
             beyondMaxShare: num(row.beyond_max_share) ?? Number.NaN,
             oovShare: num(row.oov_share),
             nearDuplicate: row.near_duplicate === null ? null : Number(row.near_duplicate) === 1,
+            normalizationFlip: row.normalization_flip === null ? null : Number(row.normalization_flip) === 1,
           },
     sample: row.sample_text,
   };
 }
 
-function toErrorRow(r: FailedPredictionRecord): PredictionErrorRow {
+/** A failed request as its `prediction_errors` row (every column, in one fixed order). */
+export function toErrorRow(r: FailedPredictionRecord): PredictionErrorRow {
   return {
     request_id: r.requestId,
     arm: r.arm,
@@ -132,12 +140,25 @@ function toPrediction(row: PredictionRow): StoredPrediction {
   };
 }
 
-/** PredictionStore on the `predictions` table (SQLite and PostgreSQL). */
+/**
+ * PredictionStore on the `predictions` table (SQLite and PostgreSQL). With `inserts`, the
+ * prediction log's inserts go there instead (a SQLite file's writer thread, see
+ * sqlite-prediction-writer.ts), everything else through `database`.
+ */
 export class SqlPredictionStore implements PredictionStore {
-  constructor(private readonly database: SqlDatabase) {}
+  private readonly monitoringPageRows: number;
+
+  constructor(
+    private readonly database: SqlDatabase,
+    private readonly inserts?: PredictionInserts,
+    options: { readonly monitoringPageRows?: number } = {},
+  ) {
+    this.monitoringPageRows = options.monitoringPageRows ?? MONITORING_PAGE_ROWS;
+  }
 
   async insertMany(records: readonly PredictionRecord[]): Promise<void> {
     if (records.length === 0) return;
+    if (this.inserts !== undefined) return this.inserts.insertMany(records);
     await this.database.db.transaction().execute(async (trx) => {
       for (let i = 0; i < records.length; i += INSERT_CHUNK) {
         const rows = records.slice(i, i + INSERT_CHUNK).map(toRow);
@@ -152,6 +173,7 @@ export class SqlPredictionStore implements PredictionStore {
 
   async insertFailures(records: readonly FailedPredictionRecord[]): Promise<void> {
     if (records.length === 0) return;
+    if (this.inserts !== undefined) return this.inserts.insertFailures(records);
     await this.database.db.transaction().execute(async (trx) => {
       for (let i = 0; i < records.length; i += INSERT_CHUNK) {
         await trx
@@ -269,16 +291,36 @@ export class SqlPredictionStore implements PredictionStore {
     };
   }
 
+  /**
+   * Read in pages of `monitoringPageRows`, newest first by (created_at, id), with a turn of the
+   * event loop between pages: better-sqlite3 runs a statement synchronously, and a tick reads up
+   * to WARDEN_MONITOR_MAX_ROWS rows (85,000 took 1.7 s in one statement under load), which held
+   * every request of a process serving /predict for as long. The (created_at, id) cursor keeps pages
+   * exact when many predictions share a millisecond (a batch's texts all do).
+   */
   async monitoringRows(model: string, since: number, limit: number): Promise<MonitoringRow[]> {
-    const rows = await this.database.db
-      .selectFrom('predictions')
-      .select(MONITORING_COLUMNS)
-      .where('model', '=', model)
-      .where('created_at', '>=', since)
-      .orderBy('created_at', 'desc')
-      .limit(limit)
-      .execute();
-    return rows.map(toMonitoringRow);
+    const rows: MonitoringRow[] = [];
+    let cursor: { createdAt: number; id: string } | undefined;
+    while (rows.length < limit) {
+      const pageSize = Math.min(this.monitoringPageRows, limit - rows.length);
+      const after = cursor;
+      const page = await this.database.db
+        .selectFrom('predictions')
+        .select(['id', ...MONITORING_COLUMNS])
+        .where('model', '=', model)
+        .where('created_at', '>=', since)
+        .$if(after !== undefined, (qb) => qb.where('created_at', '<=', after!.createdAt).where((eb) => eb.or([eb('created_at', '<', after!.createdAt), eb('id', '<', after!.id)])))
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(pageSize)
+        .execute();
+      for (const row of page) rows.push(toMonitoringRow(row));
+      const last = page[page.length - 1];
+      if (page.length < pageSize || last === undefined) break;
+      cursor = { createdAt: Number(last.created_at), id: last.id };
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return rows;
   }
 
   async lastLabelled(model: string, version: number, arm: string, limit: number): Promise<Array<{ label: number; feedbackLabel: number }>> {
@@ -294,6 +336,20 @@ export class SqlPredictionStore implements PredictionStore {
       .limit(limit)
       .execute();
     return rows.map((row) => ({ label: Number(row.label), feedbackLabel: Number(row.feedback_label) }));
+  }
+
+  async labelledSamples(model: string, limit: number): Promise<Array<{ text: string; label: number }>> {
+    const rows = await this.database.db
+      .selectFrom('predictions')
+      .select(['sample_text', 'feedback_label'])
+      .where('model', '=', model)
+      .where('feedback_label', 'is not', null)
+      .where('sample_text', 'is not', null)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ text: String(row.sample_text), label: Number(row.feedback_label) }));
   }
 
   async failureCounts(model: string, since: number): Promise<Array<{ version: number; arm: string; code: string; inputs: number }>> {

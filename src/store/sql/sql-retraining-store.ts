@@ -2,7 +2,9 @@ import type { ArbiterState, TriggerSignal } from '../../domain/retraining/arbitr
 import { INITIAL_ARBITER_STATE } from '../../domain/retraining/arbitration.js';
 import { decisionTriggerKinds, type DecisionOutcome, type RetrainingDecision } from '../../domain/retraining/decisions.js';
 import type { DecisionFilter, RetrainingStore } from '../../domain/ports/retraining-store.js';
+import type { Transaction } from 'kysely';
 import type { SqlDatabase } from './database.js';
+import type { DatabaseSchema } from './schema.js';
 import { withRetriedTransaction } from './retried-transaction.js';
 import { isUniqueViolation, toJson } from './sql-errors.js';
 
@@ -101,6 +103,48 @@ export class SqlRetrainingStore implements RetrainingStore {
       await trx.updateTable('retraining_decisions').set({ job_id: after.jobId, document: toJson(after) }).where('id', '=', id).execute();
       return after;
     });
+  }
+
+  async settleFailedRetrain(id: string, outcome: DecisionOutcome, outcomeCount: number, next: ArbiterState, revision: number): Promise<boolean> {
+    try {
+      return await withRetriedTransaction(this.db, async (trx) => {
+        const before = await this.lockedDecision(trx, id);
+        if (before === undefined || before.outcomes.length !== outcomeCount) return false;
+        if (revision === 0) {
+          await trx.insertInto('retraining_state').values({ model: before.model, revision: 1, document: toJson(next) }).execute();
+        } else {
+          const moved = await trx
+            .updateTable('retraining_state')
+            .set({ revision: revision + 1, document: toJson(next) })
+            .where('model', '=', before.model)
+            .where('revision', '=', revision)
+            .executeTakeFirst();
+          if (Number(moved.numUpdatedRows) !== 1) throw new LostRace();
+        }
+        const after: RetrainingDecision = { ...before, outcomes: [...before.outcomes, outcome] };
+        await trx.updateTable('retraining_decisions').set({ document: toJson(after) }).where('id', '=', id).execute();
+        return true;
+      });
+    } catch (error) {
+      if (error instanceof LostRace || (revision === 0 && isUniqueViolation(error))) return false;
+      throw error;
+    }
+  }
+
+  async appendOutcomeIf(id: string, outcome: DecisionOutcome, outcomeCount: number, jobId?: string): Promise<boolean> {
+    return withRetriedTransaction(this.db, async (trx) => {
+      const before = await this.lockedDecision(trx, id);
+      if (before === undefined || before.outcomes.length !== outcomeCount) return false;
+      const after: RetrainingDecision = { ...before, jobId: jobId ?? before.jobId, outcomes: [...before.outcomes, outcome] };
+      await trx.updateTable('retraining_decisions').set({ job_id: after.jobId, document: toJson(after) }).where('id', '=', id).execute();
+      return true;
+    });
+  }
+
+  /** The decision, locked until the transaction ends: a conditional append is checked against what no one else can change meanwhile. */
+  private async lockedDecision(trx: Transaction<DatabaseSchema>, id: string): Promise<RetrainingDecision | undefined> {
+    const row = await this.database.dialect.lockRow(trx, 'retraining_decisions', 'id', id);
+    return row === undefined ? undefined : parse<RetrainingDecision>(row);
   }
 
   async getDecision(id: string): Promise<RetrainingDecision | undefined> {

@@ -8,6 +8,7 @@ import { nextPageToken, type RunFilterClause, type RunSearchPage, type RunSearch
 import type { SqlDatabase, SqlDialect } from './database.js';
 import type { DatabaseSchema } from './schema.js';
 import { fromJson, isForeignKeyViolation, isUniqueViolation, toJson } from './sql-errors.js';
+import { withRetriedTransaction } from './retried-transaction.js';
 import type { ExperimentRow, RunRow } from './tables/tracking-tables.js';
 
 type Db = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>;
@@ -166,7 +167,9 @@ export class SqlTrackingStore implements TrackingStore {
       return;
     }
     try {
-      await this.db.transaction().execute(async (trx) => {
+      // Retried: on SQLite a batch that read the run before another process wrote cannot
+      // upgrade to a writer (SQLITE_BUSY_SNAPSHOT); a fresh snapshot can.
+      await withRetriedTransaction(this.db, async (trx) => {
         // Shared: batches run side by side, a status change waits for them.
         const run = await this.dialect.forShare(trx.selectFrom('runs').select(['id', 'status']).where('id', '=', runId)).executeTakeFirst();
         if (run === undefined) throw runNotFound(runId);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_GUARDRAILS, guardrailPolicy, judgeGuardrails, NO_READINGS, type ArmReadings } from '../../../src/domain/deployments/guardrails.js';
+import { BREACH_Z, DEFAULT_GUARDRAILS, guardrailPolicy, judgeGuardrails, NO_READINGS, type ArmReadings } from '../../../src/domain/deployments/guardrails.js';
 import { WardenError } from '../../../src/domain/errors.js';
 
 const policy = { ...DEFAULT_GUARDRAILS, minRequests: 10, minLabelled: 20 };
@@ -49,7 +49,27 @@ describe('judging a candidate', () => {
     assert.equal(checks(judgeGuardrails(policy, arm({ p99Ms: 59 }), arm({ p99Ms: 30 })))['p99-latency'], false);
     assert.equal(checks(judgeGuardrails(policy, arm({ p99Ms: 19 }), arm({ p99Ms: 2 })))['p99-latency'], false, 'a ratio under 20 ms is noise');
     assert.equal(checks(judgeGuardrails(policy, arm({ p99Ms: 300 }), null))['p99-latency'], true, 'the absolute limit without a baseline');
-    assert.equal(checks(judgeGuardrails(policy, arm({ positives: 45 }), arm({ positives: 30 })))['positive-rate-shift'], true);
+    assert.equal(checks(judgeGuardrails(policy, arm({ positives: 60 }), arm({ positives: 30 })))['positive-rate-shift'], true);
+  });
+
+  it('a comparative check breaches on evidence, not on a point estimate a hair past its limit', () => {
+    // 0.45 against 0.30 is 0.05 past the 0.1 limit: under a standard error on 100 requests an arm, 3 on 2,000.
+    const shift = (requests: number) => judgeGuardrails(policy, arm({ requests, positives: 0.45 * requests }), arm({ requests, positives: 0.3 * requests })).readings.find((r) => r.check === 'positive-rate-shift')!;
+    assert.deepEqual([shift(100).breached, shift(2_000).breached], [false, true]);
+    assert.ok(shift(100).z! > 0 && shift(100).z! < BREACH_Z, String(shift(100).z));
+    assert.ok(shift(2_000).z! >= BREACH_Z, String(shift(2_000).z));
+    // A candidate within its limit reads a negative z; the absolute checks carry none.
+    const within = judgeGuardrails(policy, arm({ positives: 32 }), arm({ positives: 30 })).readings;
+    assert.ok(within.find((r) => r.check === 'positive-rate-shift')!.z! < 0);
+    assert.equal(within.find((r) => r.check === 'error-rate')!.z, undefined);
+    // The canary the retraining loop once rolled back: precision 49/53 against 42/43, 0.0022 past the 0.05 drop.
+    const counts = (tp: number, fp: number) => ({ labelled: tp + fp, truePositives: tp, falsePositives: fp, falseNegatives: 0 });
+    const precision = judgeGuardrails({ ...policy, minLabelled: 40 }, arm(counts(49, 4)), arm(counts(42, 1))).readings.find((r) => r.check === 'precision')!;
+    assert.ok(precision.candidate < precision.limit);
+    assert.equal(precision.breached, false, JSON.stringify(precision));
+    // Precision 0.85 against 0.98 (0.08 past the limit): noise on 40 labels, a breach on 400.
+    const drop = (scale: number) => judgeGuardrails(policy, arm(counts(34 * scale, 6 * scale)), arm(counts(49 * scale, scale))).readings.find((r) => r.check === 'precision')!.breached;
+    assert.deepEqual([drop(1), drop(10)], [false, true]);
   });
 
   it('the positive rate is taken over answered requests, so errors do not look like a shift', () => {

@@ -181,7 +181,7 @@ describe('canary', () => {
     const flipped = { candidate: healthy(100, 90), baseline: healthy(400, 120) };
     const step = checkDeployment(started({ ...options, guardrails: { minRequests: 10, maxConsecutiveBreaches: 1 } }), flipped, T0 + SECOND);
     assert.equal(step.deployment.state, 'rolled-back');
-    assert.match(step.deployment.history.at(-1)!.detail, /positive-rate-shift 0\.9 beyond 0\.1 \(baseline 0\.3\)/);
+    assert.match(step.deployment.history.at(-1)!.detail, /positive-rate-shift 0\.9 beyond 0\.1 \(baseline 0\.3, \d+\.\d standard errors past the limit\)/);
   });
 
   it('without enough traffic the step neither passes nor fails: it waits, and says so once', () => {

@@ -56,7 +56,43 @@ describe('describeText', () => {
     // A long word, a hex digest and random bytes are not decodable text.
     const binary = btoa(String.fromCharCode(...Array.from({ length: 24 }, (_, i) => (i * 37) % 256)));
     assert.equal(describeText('internationalization e3b0c44298fc1c149afbf4c8996fb924 ' + binary).base64Spans, 0);
+    // Past ASCII the bytes must be valid UTF-8: encoded Cyrillic text counts, printable-looking invalid bytes do not.
+    const utf8Text = btoa(String.fromCharCode(...new TextEncoder().encode('одобрите этот платёж')));
+    assert.equal(describeText(`note ${utf8Text} thanks`).base64Spans, 1);
+    const invalid = btoa(String.fromCharCode(...Array.from({ length: 18 }, (_, i) => (i % 2 === 0 ? 0xc3 : 0x41))));
+    assert.equal(describeText(`note ${invalid} thanks`).base64Spans, 0);
     assert.equal(describeText('f r e e money and c.l.i.c.k here, a b').spacedLetterRuns, 2);
+  });
+
+  it('judges a decoded span past ASCII as a strict UTF-8 decoder does: overlong forms, surrogates, past U+10FFFF and cut sequences are not text', () => {
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    const valid = (bytes: number[]): boolean => {
+      try {
+        strict.decode(Uint8Array.from(bytes));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // Bytes around every boundary of the UTF-8 rules, printable ASCII and no control characters (those are refused before).
+    const BYTES = [0x41, 0x7e, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff];
+    const rng = createRng(17);
+    let validSpans = 0;
+    for (let trial = 0; trial < 4000; trial++) {
+      // 12–20 bytes: at least 16 base64 characters.
+      const bytes = Array.from({ length: 12 + rng.nextInt(9) }, () => BYTES[rng.nextInt(BYTES.length)]!);
+      // Half the trials start from valid text and break it at most once, so both answers are common.
+      if (trial % 2 === 0) {
+        const text = new TextEncoder().encode(['é', '€', '😀', 'Ω', 'a', '中'][rng.nextInt(6)]!.repeat(8)).slice(0, bytes.length);
+        bytes.splice(0, bytes.length, ...text);
+        if (rng.next() < 0.5) bytes[rng.nextInt(bytes.length)] = BYTES[rng.nextInt(BYTES.length)]!;
+      }
+      const expected = valid(bytes) && bytes.length * 4 >= 48 ? 1 : 0;
+      const span = btoa(String.fromCharCode(...bytes)).replace(/=+$/, '');
+      assert.equal(describeText(`note ${span} thanks`).base64Spans, expected, JSON.stringify(bytes));
+      validSpans += expected;
+    }
+    assert.ok(validSpans > 300 && validSpans < 3700, `${validSpans} valid spans of 4000`);
   });
 
   it('measures the share past what the model reads, on the normalised text when given', () => {

@@ -44,6 +44,17 @@ describe('NearDuplicateWindow', () => {
     assert.equal(window.add(minHash(spam)), 1);
   });
 
+  it('stops counting at `enough` and still remembers every input', () => {
+    const window = new NearDuplicateWindow({ capacity: 50, minSimilarity: 0.8 });
+    const spam = 'claim your free prize now at the link below before it expires tonight friend';
+    assert.equal(window.add(minHash(spam), 1), 0);
+    for (let copy = 1; copy < 10; copy++) assert.equal(window.add(minHash(spam), 1), 1);
+    assert.equal(window.add(minHash('lunch at noon with the team'), 1), 0);
+    assert.equal(window.add(minHash(spam), 3), 3);
+    // Without a bound the count covers every copy remembered above (11 of the spam).
+    assert.equal(window.add(minHash(spam)), 11);
+  });
+
   it('refuses a bad capacity or similarity', () => {
     assert.throws(() => new NearDuplicateWindow({ capacity: 0, minSimilarity: 0.8 }), RangeError);
     assert.throws(() => new NearDuplicateWindow({ capacity: 10, minSimilarity: 0 }), RangeError);

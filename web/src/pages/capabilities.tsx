@@ -1,8 +1,8 @@
 /**
- * Monitoring, red team and alerts: capabilities that newer Warden servers add. Each page asks
- * the server's OpenAPI document whether the route is there; without it the page says so, and
- * with it the page shows the server's answer as it comes (tables of whatever it holds), so it
- * lights up without a new dashboard build. No data is ever made up here.
+ * Red team and alerts: capabilities that newer Warden servers add. Each page asks the server's
+ * OpenAPI document whether the route is there; without it the page says so, and with it the
+ * page shows the server's answer as it comes (tables of whatever it holds), so it lights up
+ * without a new dashboard build. No data is ever made up here.
  */
 import { useEffect, useState } from 'react';
 import { apiRoutes, post } from '../api.js';
@@ -11,52 +11,6 @@ import { href, useApi, useCan, useRoute } from '../hooks.js';
 
 function Checking() {
   return <p className="muted">Asking the server what it can do…</p>;
-}
-
-function Live({ path, refreshMs }: { path: string; refreshMs: number }) {
-  const data = useApi<unknown>(path, refreshMs);
-  return <Show loaded={data}>{(value) => <JsonView value={value} />}</Show>;
-}
-
-export function MonitoringPage() {
-  const has = useRoute('GET /monitoring/{model}');
-  // The summary lists the models the monitor-models job has evaluated: only those have a
-  // snapshot to ask for (asking for another would be a 404 the browser logs as an error).
-  const summary = useApi<{ models: Array<{ model: string }> }>(has ? '/monitoring' : null, 10_000);
-  const [model, setModel] = useState<string | undefined>(undefined);
-  const evaluated = (summary.data?.models ?? []).map((m) => m.model);
-  const chosen = model !== undefined && evaluated.includes(model) ? model : evaluated[0];
-  return (
-    <>
-      <h1>Monitoring</h1>
-      {has === undefined && <Checking />}
-      {has === false && <Unavailable what="Live metrics against baseline bands, drift per descriptor, anomalies and resources" route="GET /monitoring/:model" />}
-      {has === true && (
-        <Section
-          title="Live view"
-          actions={
-            evaluated.length > 0 && (
-              <select aria-label="model" value={chosen ?? ''} onChange={(e) => setModel(e.target.value)}>
-                {evaluated.map((name) => (
-                  <option key={name}>{name}</option>
-                ))}
-              </select>
-            )
-          }
-        >
-          <Show loaded={summary}>
-            {() =>
-              chosen === undefined ? (
-                <p className="muted">No model has been evaluated yet: the monitor-models job looks at each model's predictions every WARDEN_MONITOR_INTERVAL_MS.</p>
-              ) : (
-                <Live path={`/monitoring/${encodeURIComponent(chosen)}`} refreshMs={5_000} />
-              )
-            }
-          </Show>
-        </Section>
-      )}
-    </>
-  );
 }
 
 /**
@@ -246,7 +200,7 @@ export function RedTeamPage() {
 }
 
 /** The acknowledge route of this server's alerting, if it has one. */
-function useAcknowledgeRoute(): string | undefined {
+export function useAcknowledgeRoute(): string | undefined {
   const [route, setRoute] = useState<string | undefined>(undefined);
   useEffect(() => {
     let live = true;
@@ -266,7 +220,7 @@ function useAcknowledgeRoute(): string | undefined {
 
 const SEVERITY_BADGE: Record<string, string> = { critical: 'bad', warning: 'warn', info: 'info' };
 
-function AlertTable({ data, acknowledge, reload }: { data: unknown; acknowledge: string | undefined; reload: () => void }) {
+export function AlertTable({ data, acknowledge, reload }: { data: unknown; acknowledge: string | undefined; reload: () => void }) {
   const editor = useCan('editor');
   const alerts = listOf(data, 'alerts');
   if (alerts === undefined) return <JsonView value={data} />;
@@ -304,7 +258,16 @@ function AlertTable({ data, acknowledge, reload }: { data: unknown; acknowledge:
               <td className="reason">{text(a.summary)}</td>
               <td className="num">{typeof a.value === 'number' ? fmtNum(a.value, 4) : '—'}</td>
               <td className="num">{typeof a.baseline === 'number' ? fmtNum(a.baseline, 4) : '—'}</td>
-              <td>{typeof a.ackedBy === 'string' ? `${a.ackedBy}, ${when(a.ackedAt)}` : '—'}</td>
+              <td>
+                {typeof a.ackedBy === 'string' ? (
+                  <>
+                    {a.ackedBy}
+                    <div className="small muted">{when(a.ackedAt)}</div>
+                  </>
+                ) : (
+                  '—'
+                )}
+              </td>
               {editor && acknowledge !== undefined && (
                 <td>
                   {open && typeof a.ackedBy !== 'string' && (

@@ -1,7 +1,8 @@
+import { useState } from 'react';
 import { post } from '../api.js';
-import { ActionButton, Badge, KeyValues, Section, Show, fmtDuration, fmtNum, fmtTime } from '../components.js';
+import { ActionButton, Badge, KeyValues, Section, Show, fmtDuration, fmtMetric, fmtNum, fmtTime } from '../components.js';
 import { href, useApi, useCan } from '../hooks.js';
-import type { Deployment, Shadow } from '../types.js';
+import type { AbStatistics, Deployment, Shadow } from '../types.js';
 
 const ENDED = new Set(['failed', 'succeeded', 'rolled-back', 'aborted', 'concluded']);
 
@@ -53,12 +54,39 @@ function Rollout({ deployment }: { deployment: Deployment }) {
   );
 }
 
-function Readings({ deployment }: { deployment: Deployment }) {
-  const latest = [...deployment.history].reverse().find((h) => h.readings !== undefined && h.readings.length > 0);
-  if (latest === undefined) return <p className="muted">No check has read the arms yet{deployment.waitingForTraffic ? ': waiting for candidate traffic' : ''}.</p>;
+type Check = NonNullable<Deployment['history'][number]['readings']>[number];
+
+function ReadingRows({ readings }: { readings: readonly Check[] }) {
   return (
     <>
-      <p className="muted small">Latest check {fmtTime(latest.at)} — candidate arm against the baseline arm.</p>
+      {readings.map((r) => (
+        <tr key={r.check}>
+          <td>{r.check}</td>
+          <td className="num">{fmtNum(r.candidate, 4)}</td>
+          <td className="num">{fmtNum(r.baseline, 4)}</td>
+          <td className="num">{fmtNum(r.limit, 4)}</td>
+          <td className="num">{fmtNum(r.z, 1)}</td>
+          <td>{r.breached ? <Badge kind="bad">breached</Badge> : <Badge kind="ok">ok</Badge>}</td>
+        </tr>
+      ))}
+    </>
+  );
+}
+
+/** The last check of each step the rollout reached (newest step first): what let it on, or held it back. */
+function Readings({ deployment }: { deployment: Deployment }) {
+  const checked = deployment.history.filter((h) => h.readings !== undefined && h.readings.length > 0);
+  if (checked.length === 0) return <p className="muted">No check has read the arms yet{deployment.waitingForTraffic ? ': waiting for candidate traffic' : ''}.</p>;
+  // An advance or the promotion records the new share; its readings are those of the step it ended.
+  const planned = deployment.settings.steps;
+  const judgedPercent = (h: (typeof checked)[number]) =>
+    h.event === 'advanced' || h.event === 'promoted' ? (planned[planned.indexOf(h.candidatePercent) - 1] ?? h.candidatePercent) : h.candidatePercent;
+  const lastPerStep = new Map<number, { entry: (typeof checked)[number]; percent: number }>();
+  for (const h of checked) lastPerStep.set(judgedPercent(h), { entry: h, percent: judgedPercent(h) });
+  const steps = [...lastPerStep.values()].sort((a, b) => b.entry.at - a.entry.at);
+  return (
+    <>
+      <p className="muted small">Candidate arm against the baseline arm in the same window; the last check of each step, newest step first. A comparative check breaches only 1.645 standard errors (z) past its limit.</p>
       <table data-testid="guardrail-readings">
         <thead>
           <tr>
@@ -66,22 +94,118 @@ function Readings({ deployment }: { deployment: Deployment }) {
             <th className="num">Candidate</th>
             <th className="num">Baseline</th>
             <th className="num">Limit</th>
+            <th className="num" title="Standard errors past the limit (comparative checks); a breach needs 1.645">z</th>
             <th>Result</th>
           </tr>
         </thead>
-        <tbody>
-          {latest.readings!.map((r) => (
-            <tr key={r.check}>
-              <td>{r.check}</td>
-              <td className="num">{fmtNum(r.candidate, 4)}</td>
-              <td className="num">{fmtNum(r.baseline, 4)}</td>
-              <td className="num">{fmtNum(r.limit, 4)}</td>
-              <td>{r.breached ? <Badge kind="bad">breached</Badge> : <Badge kind="ok">ok</Badge>}</td>
+        {steps.map(({ entry, percent }) => (
+          <tbody key={entry.at}>
+            <tr className="step-row">
+              <td colSpan={6}>
+                <strong>{percent} % step</strong> <span className="muted small">checked {fmtTime(entry.at)} — {entry.event}</span>
+              </td>
             </tr>
-          ))}
-        </tbody>
+            <ReadingRows readings={entry.readings!} />
+          </tbody>
+        ))}
       </table>
     </>
+  );
+}
+
+function fmtP(p: number | null): string {
+  return p === null ? '= —' : p < 0.0001 ? '< 0.0001' : `= ${fmtNum(p, 4)}`;
+}
+
+const AB_VERDICT: Record<string, [string, string]> = {
+  'insufficient-data': ['muted', 'not enough labels yet'],
+  'candidate-better': ['ok', 'candidate significantly better'],
+  'baseline-better': ['bad', 'baseline significantly better'],
+  'no-significant-difference': ['info', 'no significant difference'],
+};
+
+/** Both arms side by side and the tests on the chosen decision metric, re-read live (the verdict follows the sequential one). */
+function AbView({ deployment }: { deployment: Deployment }) {
+  const [metric, setMetric] = useState<AbStatistics['metric']>('accuracy');
+  const stats = useApi<AbStatistics>(`/deployments/${encodeURIComponent(deployment.id)}/ab?metric=${metric}`, 3_000);
+  const versionOf = { baseline: deployment.baseline, candidate: deployment.candidate };
+  return (
+    <Show loaded={stats}>
+      {(s) => {
+        const [kind, words] = AB_VERDICT[s.verdict] ?? ['info', s.verdict];
+        const c = s.comparison;
+        return (
+          <div data-testid="ab-statistics">
+            <div className="toolbar">
+              <label>
+                Decision metric{' '}
+                <select aria-label="decision metric" value={metric} onChange={(e) => setMetric(e.target.value as AbStatistics['metric'])}>
+                  <option>accuracy</option>
+                  <option>precision</option>
+                  <option>recall</option>
+                </select>
+              </label>
+              <Badge kind={kind}>{words}</Badge>
+              <span className="muted small">
+                since {fmtTime(s.since)}; a verdict needs {fmtNum(s.minTrials)} labelled predictions per arm (the minLabelled guardrail)
+              </span>
+            </div>
+            <table data-testid="ab-arms">
+              <thead>
+                <tr>
+                  <th>Arm</th>
+                  <th className="num">Requests</th>
+                  <th className="num">Error rate</th>
+                  <th className="num">p99 ms</th>
+                  <th className="num">Positive rate</th>
+                  <th className="num">Labelled</th>
+                  <th className="num">Accuracy</th>
+                  <th className="num">Precision</th>
+                  <th className="num">Recall</th>
+                </tr>
+              </thead>
+              <tbody>
+                {(['baseline', 'candidate'] as const).map((name) => {
+                  const a = s.arms[name];
+                  return (
+                    <tr key={name} data-testid={`ab-arm-${name}`}>
+                      <td>
+                        {name} #{versionOf[name] ?? '—'}
+                      </td>
+                      <td className="num">{fmtNum(a.requests)}</td>
+                      <td className="num">{a.errorRate === null ? '—' : `${fmtNum(100 * a.errorRate, 2)} %`}</td>
+                      <td className="num">{fmtNum(a.p99Ms, 1)}</td>
+                      <td className="num">{a.positiveRate === null ? '—' : `${fmtNum(100 * a.positiveRate, 1)} %`}</td>
+                      <td className="num">{fmtNum(a.labelled)}</td>
+                      {(['accuracy', 'precision', 'recall'] as const).map((m) => (
+                        <td key={m} className={`num${m === s.metric ? ' decision' : ''}`}>
+                          {fmtMetric(a.metrics[m].value)} <span className="muted small">{a.metrics[m].successes}/{a.metrics[m].trials}</span>
+                        </td>
+                      ))}
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            <p data-testid="ab-test">
+              {c.difference === null ? (
+                <span className="muted">No {s.metric} on one of the arms yet: the test needs feedback labels on both.</span>
+              ) : (
+                <>
+                  {s.metric}: candidate − baseline = <strong>{c.difference >= 0 ? '+' : ''}{fmtNum(c.difference, 4)}</strong>
+                  {c.interval && ` (${fmtNum(100 * c.interval.level, 0)} % interval ${fmtNum(c.interval.lower, 4)} to ${fmtNum(c.interval.upper, 4)}, Newcombe)`}; always-valid p{' '}
+                  {fmtP(s.sequential.pValue)} (mixture SPRT, safe to watch live)
+                  <strong>{s.sequential.significant ? ' — significant at 0.05' : ' — not significant at 0.05'}</strong>.{' '}
+                  <span className="muted small">
+                    Fixed-sample z test p {fmtP(c.pValue)}: valid only when read once, at a sample size chosen in advance.
+                  </span>
+                </>
+              )}
+            </p>
+          </div>
+        );
+      }}
+    </Show>
   );
 }
 
@@ -148,7 +272,10 @@ function DeploymentDetail({ id }: { id: string }) {
                   {running && d.state !== 'paused' && <ActionButton label="Pause" confirm="Pause the rollout?" action={(reason) => act(`/deployments/${d.id}/pause`, reason ? { reason } : {})} />}
                   {d.state === 'paused' && <ActionButton label="Resume" confirm="Resume the rollout?" action={(reason) => act(`/deployments/${d.id}/resume`, reason ? { reason } : {})} />}
                   {running && (d.strategy === 'ab' || d.strategy === 'shadow') && (
-                    <ActionButton label="Conclude: candidate wins" confirm="Promote the candidate and end the test?" action={(reason) => act(`/deployments/${d.id}/conclude`, { winner: 'candidate', ...(reason ? { reason } : {}) })} />
+                    <>
+                      <ActionButton label="Conclude: candidate wins" testId="conclude-candidate" confirm={`Promote #${d.candidate} and end the ${d.strategy === 'ab' ? 'A/B test' : 'shadow'}?`} action={(reason) => act(`/deployments/${d.id}/conclude`, { winner: 'candidate', ...(reason ? { reason } : {}) })} />
+                      <ActionButton label="Conclude: baseline wins" testId="conclude-baseline" confirm={`Keep #${d.baseline ?? '—'} and end the ${d.strategy === 'ab' ? 'A/B test' : 'shadow'}?`} action={(reason) => act(`/deployments/${d.id}/conclude`, { winner: 'baseline', ...(reason ? { reason } : {}) })} />
+                    </>
                   )}
                   {running && <ActionButton label="Abort" danger confirm="Abort: all traffic back to the baseline?" action={(reason) => act(`/deployments/${d.id}/abort`, reason ? { reason } : {})} />}
                   <ActionButton label="Roll back" danger testId="deployment-rollback" confirm={`Give all of ${d.model}'s traffic back to the version its latest deployment replaced?`} action={(reason) => act('/models/rollback', { model: d.model, ...(reason ? { reason } : {}) })} />
@@ -161,10 +288,15 @@ function DeploymentDetail({ id }: { id: string }) {
                 <Section title="Rollout">
                   <Rollout deployment={d} />
                 </Section>
-                <Section title={d.strategy === 'ab' ? 'A/B statistics and guardrails' : 'Guardrail readings'}>
-                  <Readings deployment={d} />
+                <Section title={d.strategy === 'ab' ? 'Guardrails (errors and latency)' : 'Guardrail readings per step'}>
+                  {d.strategy === 'shadow' ? <p className="muted">A shadow never answers, so no guardrail judges it: see its disagreements below.</p> : d.strategy === 'direct' || d.strategy === 'blue-green' ? <p className="muted">A {d.strategy} switch has no traffic steps, so no guardrail reads its arms.</p> : <Readings deployment={d} />}
                 </Section>
               </div>
+              {d.strategy === 'ab' && (
+                <Section title="A/B statistics">
+                  <AbView deployment={d} />
+                </Section>
+              )}
               {d.strategy === 'shadow' && (
                 <Section title="Shadow disagreements">
                   <ShadowDisagreements id={d.id} />

@@ -173,17 +173,57 @@ function JobDetail({ jobId }: { jobId: string }) {
   );
 }
 
+/**
+ * Housekeeping the scheduler runs on its own (every few seconds to minutes): hidden by default
+ * so the work people asked for is not buried under ticks. Keyed by every kind, so a new job
+ * kind fails `tsc -p web` until it is sorted here.
+ */
+const HOUSEKEEPING: Record<Job['kind'], boolean> = {
+  train: false,
+  retrain: false,
+  evaluate: false,
+  redteam: false,
+  backfill: false,
+  'notify-webhook': true,
+  'sweep-artifacts': true,
+  'scan-fresh-data': true,
+  'cleanup-events': true,
+  'cleanup-predictions': true,
+  'check-deployments': true,
+  'monitor-models': true,
+  'retraining-schedules': true,
+};
+
+/**
+ * The kinds people ask for, as the server's filter: the newest 200 jobs of a busy cluster are
+ * mostly ticks (check-deployments every few seconds), and filtering them out here once left a
+ * day-old training off the page.
+ */
+const REQUESTED_KINDS_QUERY = (Object.keys(HOUSEKEEPING) as Array<Job['kind']>)
+  .filter((kind) => !HOUSEKEEPING[kind])
+  .map((kind) => `kind=${kind}`)
+  .join('&');
+
 export function JobsPage({ jobId }: { jobId: string | undefined }) {
-  const jobs = useApi<{ jobs: Job[] }>(jobId === undefined ? '/jobs?limit=50' : null, 3_000);
+  const [showAll, setShowAll] = useState(false);
+  const jobs = useApi<{ jobs: Job[] }>(jobId === undefined ? `/jobs?limit=200${showAll ? '' : `&${REQUESTED_KINDS_QUERY}`}` : null, 3_000);
   if (jobId !== undefined) return <JobDetail jobId={jobId} />;
   return (
     <>
       <h1>Jobs</h1>
-      <Section title="Newest jobs">
+      <Section
+        title="Newest jobs"
+        actions={
+          <label className="small">
+            <input type="checkbox" checked={showAll} onChange={(e) => setShowAll(e.target.checked)} /> show scheduled housekeeping
+          </label>
+        }
+      >
         <Show loaded={jobs}>
-          {(j) =>
-            j.jobs.length === 0 ? (
-              <p className="muted">No jobs yet.</p>
+          {(all) => {
+            const shown = all.jobs;
+            return shown.length === 0 ? (
+              <p className="muted">No jobs yet{showAll ? '' : ' (besides scheduled housekeeping)'}.</p>
             ) : (
               <table data-testid="jobs-table">
                 <thead>
@@ -196,10 +236,10 @@ export function JobsPage({ jobId }: { jobId: string | undefined }) {
                     <th>Created</th>
                   </tr>
                 </thead>
-                <tbody>{j.jobs.map((job) => (TERMINAL.has(job.state) ? <JobRow key={job.id} job={job} /> : <LiveRow key={job.id} job={job} />))}</tbody>
+                <tbody>{shown.map((job) => (TERMINAL.has(job.state) ? <JobRow key={job.id} job={job} /> : <LiveRow key={job.id} job={job} />))}</tbody>
               </table>
-            )
-          }
+            );
+          }}
         </Show>
       </Section>
     </>

@@ -1,6 +1,7 @@
 import { Badge, Section, Show, StageBadge, fmtAgo, fmtMetric } from '../components.js';
 import { href, useApi, useRoute } from '../hooks.js';
 import type { Deployment, Status, StatusModel } from '../types.js';
+import type { MonitoringSummary } from './monitoring.js';
 
 /** The metrics a security classifier is judged by, in the order the table shows them. */
 export const KEY_METRICS = ['eval_accuracy', 'eval_f1', 'eval_precision', 'eval_recall'] as const;
@@ -27,7 +28,26 @@ function latestVerdict(campaigns: unknown, model: string): string | undefined {
   return found?.verdict;
 }
 
-function Health({ model, inFlight, alerts, campaigns, hasAlerts, hasRedTeam, hasMonitoring }: { model: StatusModel; inFlight: Deployment | undefined; alerts: unknown; campaigns: unknown; hasAlerts: boolean | undefined; hasRedTeam: boolean | undefined; hasMonitoring: boolean | undefined }) {
+const DRIFT_RANK: Record<string, number> = { drift: 3, warning: 2, stable: 1 };
+
+/** The worst drift verdict over the model's live arms, from the monitor's latest snapshot; undefined before it saw the model. */
+function DriftBadge({ summary, model }: { summary: MonitoringSummary | undefined; model: string }) {
+  const entry = summary?.models.find((m) => m.model === model);
+  if (summary === undefined) return null;
+  if (entry === undefined || entry.arms.length === 0) return <span className="muted small" data-testid={`drift-health-${model}`}>drift: no live traffic seen yet</span>;
+  const worst = [...entry.arms].sort((a, b) => (DRIFT_RANK[b.drift] ?? 0) - (DRIFT_RANK[a.drift] ?? 0))[0]!;
+  const kind = worst.drift === 'drift' ? 'bad' : worst.drift === 'warning' ? 'warn' : worst.drift === 'stable' ? 'ok' : 'muted';
+  // Two names fit the column; the rest are counted, all of them in the tooltip and on the monitoring page.
+  const moved = worst.drifted.length === 0 ? 'see monitoring' : `${worst.drifted.slice(0, 2).join(', ')}${worst.drifted.length > 2 ? ` +${worst.drifted.length - 2}` : ''}`;
+  const label = worst.drift === 'stable' ? 'no drift' : worst.drift === 'drift' ? `drifted: ${moved}` : worst.drift === 'warning' ? `drift warning: ${moved}` : `drift: ${worst.drift}`;
+  return (
+    <a href={href('monitoring', model)} data-testid={`drift-health-${model}`} title={worst.drifted.join(', ')}>
+      <Badge kind={kind}>{label}</Badge>
+    </a>
+  );
+}
+
+function Health({ model, inFlight, alerts, campaigns, monitoring, hasAlerts, hasRedTeam, hasMonitoring }: { model: StatusModel; inFlight: Deployment | undefined; alerts: unknown; campaigns: unknown; monitoring: MonitoringSummary | undefined; hasAlerts: boolean | undefined; hasRedTeam: boolean | undefined; hasMonitoring: boolean | undefined }) {
   const verdict = latestVerdict(campaigns, model.name);
   const firing = hasAlerts ? firingFor(alerts, model.name) : undefined;
   const missing = [hasAlerts === false && 'alerts', hasMonitoring === false && 'drift', hasRedTeam === false && 'red team'].filter(Boolean).join(', ');
@@ -43,6 +63,7 @@ function Health({ model, inFlight, alerts, campaigns, hasAlerts, hasRedTeam, has
           </Badge>
         </a>
       )}
+      {hasMonitoring && <DriftBadge summary={monitoring} model={model.name} />}
       {firing !== undefined && (firing > 0 ? <Badge kind="bad">{firing} open alert{firing > 1 ? 's' : ''}</Badge> : <Badge kind="ok">no open alerts</Badge>)}
       {missing !== '' && (
         <span className="muted small" title="These capabilities are not in this version of Warden">
@@ -61,6 +82,7 @@ export function ModelsPage() {
   const hasMonitoring = useRoute('GET /monitoring/{model}');
   const alerts = useApi<unknown>(hasAlerts ? '/alerts' : null, 30_000);
   const campaigns = useApi<unknown>(hasRedTeam ? '/redteam/campaigns' : null, 30_000);
+  const monitoring = useApi<MonitoringSummary>(hasMonitoring ? '/monitoring' : null, 30_000);
   return (
     <>
       <h1>Models</h1>
@@ -119,6 +141,7 @@ export function ModelsPage() {
                             inFlight={deployments.data?.deployments.find((d) => d.model === model.name)}
                             alerts={alerts.data}
                             campaigns={campaigns.data}
+                            monitoring={monitoring.data}
                             hasAlerts={hasAlerts}
                             hasRedTeam={hasRedTeam}
                             hasMonitoring={hasMonitoring}

@@ -19,6 +19,9 @@ import { alertsMigration } from './0015-alerts.js';
 import { predictionErrorsMigration } from './0016-prediction-errors.js';
 import { retrainingMigration } from './0017-retraining.js';
 import { monitoringMigration } from './0018-monitoring.js';
+import { processHeartbeatsMigration } from './0019-process-heartbeats.js';
+import { normalizationGapMigration } from './0020-normalization-gap.js';
+import { labelledPredictionsIndexMigration } from './0021-labelled-predictions-index.js';
 
 /**
  * The one migration stream for SQLite and PostgreSQL, in order. Append only:
@@ -43,6 +46,9 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0016-prediction-errors', predictionErrorsMigration],
   ['0017-retraining', retrainingMigration],
   ['0018-monitoring', monitoringMigration],
+  ['0019-process-heartbeats', processHeartbeatsMigration],
+  ['0020-normalization-gap', normalizationGapMigration],
+  ['0021-labelled-predictions-index', labelledPredictionsIndexMigration],
 ];
 
 class InCodeMigrationProvider implements MigrationProvider {

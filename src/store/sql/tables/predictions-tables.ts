@@ -26,6 +26,8 @@ export interface PredictionRow {
   oov_share: number | null;
   near_duplicate: number | null;
   sample_text: string | null;
+  // The normalisation gap (0020): 1 when the raw text's verdict differed from the normalised one's; null when not described.
+  normalization_flip: number | null;
 }
 
 export interface PredictionErrorRow {
@@ -53,9 +55,20 @@ export interface MonitoringDetectorRow {
   state: string; // JSON
 }
 
+export interface ProcessHeartbeatRow {
+  id: string;
+  host: string;
+  pid: number;
+  roles: string; // JSON array
+  started_at: number;
+  expires_at: number;
+  resources: string; // JSON ProcessResources
+}
+
 export interface PredictionsTables {
   predictions: PredictionRow;
   prediction_errors: PredictionErrorRow;
   monitoring_snapshots: MonitoringSnapshotRow;
   monitoring_detectors: MonitoringDetectorRow;
+  process_heartbeats: ProcessHeartbeatRow;
 }
