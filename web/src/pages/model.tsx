@@ -21,22 +21,27 @@ interface RetrainAnswer {
   jobs: Array<{ id: string }>;
 }
 
-/** Every dataset version the server knows, to name the digests a version was trained on. */
-function useDatasets(): Dataset[] {
+/**
+ * Every dataset version the server knows, to name the digests a version was trained on;
+ * undefined until known, so the graph never first draws bare digests and then renames them.
+ * A failed lookup yields an empty list: the graph still draws, with digests.
+ */
+function useDatasets(): Dataset[] | undefined {
   const names = useApi<{ datasets: Array<{ name: string }> }>('/datasets');
-  const [all, setAll] = useState<Dataset[]>([]);
+  const [all, setAll] = useState<Dataset[] | undefined>(undefined);
   useEffect(() => {
+    if (names.error !== undefined) setAll([]);
     if (names.data === undefined) return;
     let live = true;
     Promise.all(names.data.datasets.map((d) => get<{ versions: Dataset[] }>(`/datasets/${encodeURIComponent(d.name)}/versions`).then((r) => r.versions))
     ).then(
       (lists) => live && setAll(lists.flat()),
-      () => undefined,
+      () => live && setAll([]),
     );
     return () => {
       live = false;
     };
-  }, [names.data]);
+  }, [names.data, names.error]);
   return all;
 }
 
@@ -139,7 +144,7 @@ function LineageTab({ model, versions, selected, select }: { model: Model; versi
   return (
     <>
       <Section title="Lineage graph">
-        <LineageGraph versions={versions} datasets={datasets} vulnerabilities={vulnerabilities} selected={selected} onSelect={select} />
+        {datasets === undefined ? <p className="muted">Loading…</p> : <LineageGraph versions={versions} datasets={datasets} vulnerabilities={vulnerabilities} selected={selected} onSelect={select} />}
         {hasRedTeam === false && <p className="muted small">Vulnerabilities that trained a version will show here once this server has the red team (not in this version).</p>}
       </Section>
       <Show loaded={lineage}>
