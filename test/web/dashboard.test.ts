@@ -162,6 +162,13 @@ describe('dashboard in a browser', () => {
     assert.match(graph, /v1\.1/);
     assert.match(graph, /mail v1/);
     assert.equal(await page.locator('[data-testid=lineage-graph] path.edge-parent').count(), 1, 'one parent edge, v1.0 → v1.1');
+    const overflowing = await page.locator('[data-testid=lineage-graph] g.node').evaluateAll((nodes) =>
+      nodes.flatMap((node) => {
+        const box = node.querySelector('rect')!.getBBox();
+        return [...node.querySelectorAll('text')].filter((t) => t.getBBox().x + t.getBBox().width > box.width).map((t) => t.textContent);
+      }),
+    );
+    assert.deepEqual(overflowing, [], 'every node label fits its box');
     await page.getByTestId('lineage-node-2').click();
     await page.getByTestId('lineage-detail').filter({ hasText: 'v1.1 ← ' }).or(page.getByTestId('lineage-detail').filter({ hasText: 'v1.0' })).first().waitFor();
     assert.match((await page.getByTestId('lineage-detail').textContent()) ?? '', /ancestors \(nearest first\)v1\.0/);

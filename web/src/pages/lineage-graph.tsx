@@ -1,6 +1,9 @@
 import type { Dataset, Version } from '../types.js';
 
-const NODE_W = 150;
+const NODE_W = 180;
+/** Characters that fit a node's width at the title's and subtitle's font sizes; longer text ends in an ellipsis (the full text is the node's tooltip). */
+const TITLE_CHARS = 22;
+const SUBTITLE_CHARS = 27;
 const NODE_H = 46;
 const COL_GAP = 70;
 const ROW_GAP = 18;
@@ -16,6 +19,8 @@ interface Node {
   readonly stage?: string;
   readonly number?: number;
 }
+
+const fit = (text: string, chars: number): string => (text.length > chars ? `${text.slice(0, chars - 1)}…` : text);
 
 /** Strips an algorithm prefix: version digests and dataset sha256 are compared as bare hex. */
 export const bareDigest = (digest: string) => digest.replace(/^sha256:/, '');
@@ -142,12 +147,13 @@ export function LineageGraph({
             data-testid={node.kind === 'version' ? `lineage-node-${node.number}` : undefined}
             onClick={node.number === undefined ? undefined : () => onSelect(node.number!)}
           >
+            <title>{`${node.title} — ${node.subtitle}`}</title>
             <rect width={NODE_W} height={NODE_H} rx={6} />
             <text x={10} y={19} className="node-title">
-              {node.title}
+              {fit(node.title, TITLE_CHARS)}
             </text>
             <text x={10} y={36} className="node-sub">
-              {node.subtitle}
+              {fit(node.subtitle, SUBTITLE_CHARS)}
             </text>
           </g>
         ))}
