@@ -20,10 +20,11 @@ interface TriggersView {
   readonly decisions: readonly RetrainingDecision[];
 }
 
-const decisionTable = (decisions: readonly RetrainingDecision[]): string =>
+/** Without the model column when every row is one model's (`warden triggers <model>`): the summary gets its width. */
+const decisionTable = (decisions: readonly RetrainingDecision[], { withModel = true } = {}): string =>
   table(decisions, [
     { header: 'id', value: (d) => d.id },
-    { header: 'model', value: (d) => d.model },
+    ...(withModel ? [{ header: 'model', value: (d: RetrainingDecision) => d.model }] : []),
     { header: 'decided', value: (d) => time(d.decidedAt) },
     { header: 'outcome', value: (d) => d.outcome },
     { header: 'job', value: (d) => d.jobId ?? '' },
@@ -58,7 +59,7 @@ export const registerRetrainingCommands: RegisterCommands = (program, ctx) => {
             ['waiting to recover', v.disarmed.join(', ') || '(none)'],
             ['pending signals', v.pending.map((s) => `${s.kind} ${s.key} (${time(s.at)})`).join('\n') || '(none)'],
           ]),
-          v.decisions.length === 0 ? 'no decisions yet' : decisionTable(v.decisions),
+          v.decisions.length === 0 ? 'no decisions yet' : decisionTable(v.decisions, { withModel: false }),
         ].join('\n\n'),
       );
     });
