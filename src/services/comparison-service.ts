@@ -34,6 +34,8 @@ export const MAX_COMPARE_FLIPS = 50;
 const SPLIT_CACHE_ROWS = 50_000;
 /** Characters of a flipped example's text in the answer. */
 const FLIP_TEXT_CHARS = 200;
+/** Scored comparisons kept (least recently used goes first): a few kilobytes each. */
+const SCORED_CACHE_ENTRIES = 32;
 
 export interface ComparisonServiceDeps {
   readonly registry: Pick<RegistryService, 'getVersion' | 'relation'>;
@@ -116,6 +118,13 @@ export class ComparisonService {
   private readonly maxRows: number;
   /** Rebuilt splits by datasets and spec, least recently used first. */
   private readonly splits = new Map<string, { rows: number; split: Promise<{ test: DatasetRow[]; seen: DatasetRow[] }> }>();
+
+  /**
+   * Scored parts of comparisons by both versions' artifacts and the rows' source. Versions,
+   * artifacts and dataset versions never change, so neither do the scores: scoring a thousand
+   * held-out mails twice took seconds per page view. The stages are read fresh each time.
+   */
+  private readonly scoredCache = new Map<string, Promise<Omit<ModelComparison, 'a' | 'b' | 'relation'>>>();
 
   constructor(private readonly deps: ComparisonServiceDeps) {
     this.maxRows = deps.maxRows ?? DEFAULT_MAX_COMPARE_ROWS;
@@ -276,6 +285,31 @@ export class ComparisonService {
     maxFlips: number,
     origin: { source: ComparisonRowSource; dataset: ModelComparison['rows']['dataset']; excluded: number; note: string },
   ): Promise<ModelComparison> {
+    const side = (v: ModelVersion) => `${v.model}/${v.number}@${v.artifactDigest}`;
+    const key = `${side(a)}|${side(b)}|${origin.source}|${origin.dataset?.sha256 ?? ''}|${maxFlips}`;
+    let result = this.scoredCache.get(key);
+    if (result === undefined) {
+      result = this.score(a, b, rows, maxFlips, origin);
+      this.scoredCache.set(key, result);
+      result.catch(() => this.scoredCache.delete(key));
+      for (const oldest of this.scoredCache.keys()) {
+        if (this.scoredCache.size <= SCORED_CACHE_ENTRIES) break;
+        this.scoredCache.delete(oldest);
+      }
+    } else {
+      this.scoredCache.delete(key);
+      this.scoredCache.set(key, result);
+    }
+    return { ...base, ...(await result) };
+  }
+
+  private async score(
+    a: ModelVersion,
+    b: ModelVersion,
+    rows: readonly DatasetRow[],
+    maxFlips: number,
+    origin: { source: ComparisonRowSource; dataset: ModelComparison['rows']['dataset']; excluded: number; note: string },
+  ): Promise<Omit<ModelComparison, 'a' | 'b' | 'relation'>> {
     const [classifierA, classifierB] = await Promise.all([this.deps.models.loadByDigest(a.artifactDigest!), this.deps.models.loadByDigest(b.artifactDigest!)]);
     const texts = rows.map((r) => r.text);
     const labels = Uint8Array.from(rows, (r) => r.label);
@@ -295,7 +329,6 @@ export class ComparisonService {
       b: { label: predB[row]!.label, probability: predB[row]!.probability },
     });
     return {
-      ...base,
       sameRows: true,
       rows: { source: origin.source, count: rows.length, dataset: origin.dataset, excluded: origin.excluded },
       note: origin.note,

@@ -100,6 +100,14 @@ describe(`ComparisonService on ${kind}`, () => {
     assert.equal(c.relation, 'ancestor');
     assert.equal(c.rows.source, 'held-out');
     checkScored(c);
+    // Asked again after v1.1 changed stage: the same scores (versions never change), the stage as it is now.
+    await p.services.registry.archive('cmp-lr', 2, actor, 'compared and set aside');
+    const again = await comparison.compare({ model: 'cmp-lr', a: '1', b: 'v1.1' });
+    assert.equal(again.b.stage, 'Archived');
+    assert.notEqual(c.b.stage, 'Archived');
+    const { a: _a, b: _b, ...scores } = again;
+    const { a: _a0, b: _b0, ...before } = c;
+    assert.deepEqual(scores, before);
   });
 
   it('versions trained on different data are scored only on the held-out rows neither trained on', async () => {

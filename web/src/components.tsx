@@ -68,11 +68,15 @@ export function ErrorBox({ error }: { error: Error | undefined }) {
   );
 }
 
-/** Renders `children(data)` once loaded; the error or a loading line until then. */
-export function Show<T>({ loaded, children }: { loaded: Loaded<T>; children: (data: T) => ReactNode }) {
+/** Renders `children(data)` once loaded; the error or a loading line (`pending`, when the wait deserves words) until then. */
+export function Show<T>({ loaded, children, pending = 'Loading…' }: { loaded: Loaded<T>; children: (data: T) => ReactNode; pending?: string }) {
   if (loaded.data !== undefined) return <>{children(loaded.data)}</>;
   if (loaded.error !== undefined) return <ErrorBox error={loaded.error} />;
-  return <p className="muted">Loading…</p>;
+  return (
+    <p className="muted" role="status">
+      {pending}
+    </p>
+  );
 }
 
 export function Unavailable({ what, route }: { what: string; route: string }) {

@@ -339,7 +339,7 @@ function CompareTab({ model, versions }: { model: Model; versions: Version[] }) 
         {pick(a, setA, 'a')}
         {pick(b, setB, 'b')}
       </div>
-      <Show loaded={comparison}>
+      <Show loaded={comparison} pending="Scoring both versions on the rows they share (a few seconds the first time for a thousand mails)…">
         {(c) => (
           <div data-testid="comparison">
             <p>
