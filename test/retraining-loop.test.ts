@@ -169,12 +169,19 @@ for (const mode of PLATFORM_MODES) {
       assert.ok(accuracy.challenger > accuracy.production, JSON.stringify(accuracy));
       assert.ok(((compared.mcnemar as Json).onlyChallengerRight as number) > ((compared.mcnemar as Json).onlyProductionRight as number));
       // …and the red team attacked both on the same malicious held-out rows, family by family, and replayed the ledger.
-      const robustness = compared.robustness as { inputs: number; families: Record<string, { challenger: number | null; production: number | null }>; ledger: { replayed: number; evaded: number } };
+      const robustness = compared.robustness as {
+        inputs: number;
+        attackSuccessRate: number | null;
+        productionAttackSuccessRate: number | null;
+        families: Record<string, { challenger: number | null; production: number | null }>;
+        ledger: { replayed: number; evaded: number };
+      };
       assert.ok(robustness.inputs > 0, JSON.stringify(robustness));
+      assert.ok(typeof robustness.attackSuccessRate === 'number' && typeof robustness.productionAttackSuccessRate === 'number', JSON.stringify(robustness));
       assert.deepEqual(Object.keys(robustness.families).sort(), ['dilution', 'encoding', 'invisible-unicode', 'search', 'token-splitting', 'word-level']);
       for (const [family, rates] of Object.entries(robustness.families)) assert.ok(typeof rates.challenger === 'number' && typeof rates.production === 'number', `${family}: ${JSON.stringify(rates)}`);
       assert.equal(typeof robustness.ledger.replayed, 'number');
-      assert.match(final.outcomes.find((o) => o.kind === 'compared')!.detail, /attack success \d+\.\d % on \d+ malicious held-out inputs, \d+ of \d+ used vulnerabilities evade it$/);
+      assert.match(final.outcomes.find((o) => o.kind === 'compared')!.detail, /attack success \d+\.\d % \(Production \d+\.\d %\) on \d+ malicious held-out inputs, \d+ of \d+ used vulnerabilities evade it$/);
 
       // Promoted by the canary with no human step: v2 Production, v1 Archived.
       const started = final.outcomes.find((o) => o.kind === 'rollout-started')!.values as Json;

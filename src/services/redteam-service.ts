@@ -474,7 +474,8 @@ export class RedTeamService {
     if (input.champion !== null) {
       try {
         const loaded = await this.deps.models.loadVersion(input.champion);
-        champion = { version: input.champion.number, families: families((await this.runAttacks(loaded.classifier, inputs, this.deps.attacks, settings, hooks(1, `Production ${input.champion.semver}`))).scored) };
+        const scored = (await this.runAttacks(loaded.classifier, inputs, this.deps.attacks, settings, hooks(1, `Production ${input.champion.semver}`))).scored;
+        champion = { version: input.champion.number, attackSuccessRate: scored.overall.attackSuccessRate, families: families(scored) };
       } catch (error) {
         this.deps.log?.('warn', 'the Production version could not be attacked for the robustness gate', { model: input.champion.model, version: input.champion.number, error: error instanceof Error ? error.message : String(error) });
       }

@@ -500,7 +500,7 @@ export class RetrainingOrchestrator {
     const detail = comparison.sameRows
       ? `version ${version} vs Production version ${production} on ${comparison.rows.count} held-out rows: accuracy ${fmt(accuracy?.b)} vs ${fmt(accuracy?.a)} (Δ ${fmt(accuracy?.delta)}), McNemar p ${p === undefined ? 'n/a' : p < 1e-4 ? p.toExponential(1) : fmt(p)}`
       : `version ${version} vs Production version ${production}: ${comparison.note}`;
-    return this.recordOnce(decision, 'compared', `${detail}${robustnessDetail(robustness)}`, summary);
+    return this.recordOnce(decision, 'compared', `${detail}${robustnessDetail(robustness, production)}`, summary);
   }
 
   /** The decision whose retrain registered `version` of `model` (through the version's job tag). */
@@ -598,23 +598,36 @@ function robustnessOf(result: JsonValue | null): RobustnessEvidence | null {
   return r as unknown as RobustnessEvidence;
 }
 
+/** The Production version's part of the evidence, when it is the given version. */
+const championOf = (evidence: RobustnessEvidence, production: number) => (evidence.champion?.version === production ? evidence.champion : null);
+
 /**
- * Robustness as a decision records it: attack success per family for the challenger and for
- * Production on the same malicious held-out inputs, and the vulnerability ledger replayed
- * against the challenger. Null when nothing was attacked (no red team, or nothing to attack).
+ * Robustness as a decision records it: attack success overall and per family for the
+ * challenger and for Production on the same malicious held-out inputs, and the vulnerability
+ * ledger replayed against the challenger. Null when nothing was attacked (no red team, or
+ * nothing to attack).
  */
 function robustnessSummary(evidence: RobustnessEvidence | null, production: number): JsonObject | null {
   if (evidence === null) return null;
-  const champion = evidence.champion?.version === production ? evidence.champion : null;
+  const champion = championOf(evidence, production);
   const families: JsonObject = {};
   for (const [family, rate] of Object.entries(evidence.families)) families[family] = { challenger: rate, production: champion?.families[family] ?? null };
-  return { inputs: evidence.inputs, attackSuccessRate: evidence.attackSuccessRate, families, ledger: { replayed: evidence.ledger.replayed, evaded: evidence.ledger.evaded } };
+  return {
+    inputs: evidence.inputs,
+    attackSuccessRate: evidence.attackSuccessRate,
+    productionAttackSuccessRate: champion?.attackSuccessRate ?? null,
+    families,
+    ledger: { replayed: evidence.ledger.replayed, evaded: evidence.ledger.evaded },
+  };
 }
 
-function robustnessDetail(evidence: RobustnessEvidence | null): string {
+const percentOrNa = (rate: number | null | undefined): string => (rate === null || rate === undefined ? 'n/a' : `${(rate * 100).toFixed(1)} %`);
+
+function robustnessDetail(evidence: RobustnessEvidence | null, production: number): string {
   if (evidence === null) return '';
-  const rate = evidence.attackSuccessRate === null ? 'n/a' : `${(evidence.attackSuccessRate * 100).toFixed(1)} %`;
-  return `; attack success ${rate} on ${evidence.inputs} malicious held-out inputs, ${evidence.ledger.evaded} of ${evidence.ledger.replayed} used vulnerabilities evade it`;
+  const champion = championOf(evidence, production);
+  const against = champion?.attackSuccessRate === undefined || champion.attackSuccessRate === null ? '' : ` (Production ${percentOrNa(champion.attackSuccessRate)})`;
+  return `; attack success ${percentOrNa(evidence.attackSuccessRate)}${against} on ${evidence.inputs} malicious held-out inputs, ${evidence.ledger.evaded} of ${evidence.ledger.replayed} used vulnerabilities evade it`;
 }
 
 /** The comparison as a decision records it: the rows, the key metrics with their paired intervals, McNemar, and a few flipped rows each way. */

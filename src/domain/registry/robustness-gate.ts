@@ -24,8 +24,11 @@ export interface RobustnessEvidence {
   readonly attackSuccessRate: number | null;
   /** Attack success rate per family (null: nothing tried). */
   readonly families: Readonly<Record<string, number | null>>;
-  /** The Production version attacked on the same inputs; null when there is none (or it could not be scored). */
-  readonly champion: { readonly version: number; readonly families: Readonly<Record<string, number | null>> } | null;
+  /**
+   * The Production version attacked on the same inputs; null when there is none (or it could
+   * not be scored). Its overall rate is absent in evidence recorded before it was kept.
+   */
+  readonly champion: { readonly version: number; readonly attackSuccessRate?: number | null; readonly families: Readonly<Record<string, number | null>> } | null;
   /** The task's used vulnerabilities replayed against the candidate, and how many evade it again. */
   readonly ledger: { readonly replayed: number; readonly evaded: number };
 }
