@@ -10,7 +10,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSqlDatabase } from '../../src/store/sql/database.js';
 import { SqlRetrainingStore } from '../../src/store/sql/sql-retraining-store.js';
-import { RetrainingOrchestrator } from '../../src/services/retraining-orchestrator.js';
+import { RetrainingOrchestrator, type RetrainingOrchestratorDeps } from '../../src/services/retraining-orchestrator.js';
 import { policyFor, retrainingPolicies } from '../../src/domain/retraining/index.js';
 import { randomIds, systemClock } from '../../src/system/clock.js';
 import type { RetrainingDecision } from '../../src/domain/retraining/index.js';
@@ -82,19 +82,8 @@ for (const kind of STORE_KINDS) {
     });
 
     it('a cron firing ticked by two processes sharing the store is one signal and one decision', async () => {
-      const second = await openSqlDatabase(platform.testDatabase.url, platform.testDatabase.schema ? { schema: platform.testDatabase.schema } : {});
+      const { peer, close } = await peerProcess(platform.services.training);
       try {
-        const policies = retrainingPolicies(POLICY);
-        const peer = new RetrainingOrchestrator({
-          store: new SqlRetrainingStore(second),
-          training: platform.services.training,
-          registry: platform.services.registry,
-          alerts: platform.services.alerts,
-          jobs: platform.services.jobs,
-          policyOf: (model) => policyFor(policies, model),
-          clock: systemClock,
-          ids: randomIds,
-        });
         const [mine, theirs] = await Promise.all([platform.services.retraining.tick(120_000), peer.tick(120_000)]);
         const decided = [...mine, ...theirs].filter((d) => d.model === 'orch-cron');
         assert.equal(decided.length, 1, JSON.stringify(decided));
@@ -104,25 +93,17 @@ for (const kind of STORE_KINDS) {
         assert.deepEqual((await platform.services.retraining.tick(120_000)).filter((d) => d.model === 'orch-cron'), []);
         assert.equal((await platform.services.retraining.list({ model: 'orch-cron', trigger: 'schedule', limit: 10 })).length, 1);
       } finally {
-        await second.close();
+        await close();
       }
     });
 
-    /**
-     * A peer process that records its decisions and then stops (hangs for ever) where it would
-     * queue the retrain and record the job: `queueFirst` queues it before stopping.
-     */
-    async function stoppingPeer(queueFirst: boolean) {
+    /** Another process's orchestrator: its own connection to the same database, `training` its training service. */
+    async function peerProcess(training: RetrainingOrchestratorDeps['training']) {
       const second = await openSqlDatabase(platform.testDatabase.url, platform.testDatabase.schema ? { schema: platform.testDatabase.schema } : {});
       const policies = retrainingPolicies(POLICY);
       const peer = new RetrainingOrchestrator({
         store: new SqlRetrainingStore(second),
-        training: {
-          requestRetrain: async (...args) => {
-            if (queueFirst) await platform.services.training.requestRetrain(...args);
-            return new Promise(() => undefined);
-          },
-        },
+        training,
         registry: platform.services.registry,
         alerts: platform.services.alerts,
         jobs: platform.services.jobs,
@@ -131,6 +112,19 @@ for (const kind of STORE_KINDS) {
         ids: randomIds,
       });
       return { peer, close: () => second.close() };
+    }
+
+    /**
+     * A peer process that records its decisions and then stops (hangs for ever) where it would
+     * queue the retrain and record the job: `queueFirst` queues it before stopping.
+     */
+    function stoppingPeer(queueFirst: boolean) {
+      return peerProcess({
+        requestRetrain: async (...args) => {
+          if (queueFirst) await platform.services.training.requestRetrain(...args);
+          return new Promise(() => undefined);
+        },
+      });
     }
     /** Waits for `model`'s decision to be recorded (the peer never returns it). */
     const decidedFor = (model: string) => until(async () => (await platform.services.retraining.list({ model, limit: 1 }))[0], `a decision for ${model}`, { timeoutMs: 10_000, everyMs: 20 });
