@@ -37,6 +37,7 @@ import {
   findingSignature,
   isCampaignEnded,
   planRetrainTrigger,
+  formatRate,
   scoreCampaign,
   truncateExample,
   vulnerabilityDatasetName,
@@ -303,7 +304,7 @@ export class RedTeamService {
     try {
       const done = await this.attack(ctx, running);
       await this.deps.store.saveCampaign(done, this.deps.clock.now());
-      ctx.reportProgress({ fraction: 1, phase: 'done', message: `${done.verdict}: attack success rate ${percent(done.results?.overall.attackSuccessRate ?? null)}` });
+      ctx.reportProgress({ fraction: 1, phase: 'done', message: `${done.verdict}: attack success rate ${formatRate(done.results?.overall.attackSuccessRate ?? null)}` });
       // What this attempt used, as a training job's run records it (the whole worker process's figures).
       const usage = await measurement?.stop();
       return usage === undefined ? campaignResult(done) : { ...(campaignResult(done) as Record<string, JsonValue>), resourceUsage: { ...usage } };
@@ -622,10 +623,6 @@ function examplesOf(evasions: readonly Evasion[], inputs: readonly string[]): Ca
     examples.push({ attack: e.attack.id, family: e.attack.family, original: truncateExample(inputs[e.input]!), adversarial: truncateExample(e.adversarial), score: e.score });
   }
   return examples;
-}
-
-function percent(rate: number | null): string {
-  return rate === null ? 'n/a' : `${(rate * 100).toFixed(1)} %`;
 }
 
 /** The job's result: where to read the campaign, and its headline figures. */

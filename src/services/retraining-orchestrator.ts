@@ -19,6 +19,7 @@ import type { DecisionFilter, RetrainingStore } from '../domain/ports/retraining
 import { LIVE_METRICS, type LiveMetric } from '../domain/monitoring/performance.js';
 import type { JobStore } from '../domain/ports/job-store.js';
 import type { RobustnessEvidence } from '../domain/registry/robustness-gate.js';
+import { formatRate } from '../domain/redteam/index.js';
 import {
   arbitrate,
   awaitsRetrain,
@@ -621,13 +622,11 @@ function robustnessSummary(evidence: RobustnessEvidence | null, production: numb
   };
 }
 
-const percentOrNa = (rate: number | null | undefined): string => (rate === null || rate === undefined ? 'n/a' : `${(rate * 100).toFixed(1)} %`);
-
 function robustnessDetail(evidence: RobustnessEvidence | null, production: number): string {
   if (evidence === null) return '';
-  const champion = championOf(evidence, production);
-  const against = champion?.attackSuccessRate === undefined || champion.attackSuccessRate === null ? '' : ` (Production ${percentOrNa(champion.attackSuccessRate)})`;
-  return `; attack success ${percentOrNa(evidence.attackSuccessRate)}${against} on ${evidence.inputs} malicious held-out inputs, ${evidence.ledger.evaded} of ${evidence.ledger.replayed} used vulnerabilities evade it`;
+  const productionRate = championOf(evidence, production)?.attackSuccessRate ?? null;
+  const against = productionRate === null ? '' : ` (Production ${formatRate(productionRate)})`;
+  return `; attack success ${formatRate(evidence.attackSuccessRate)}${against} on ${evidence.inputs} malicious held-out inputs, ${evidence.ledger.evaded} of ${evidence.ledger.replayed} used vulnerabilities evade it`;
 }
 
 /** The comparison as a decision records it: the rows, the key metrics with their paired intervals, McNemar, and a few flipped rows each way. */

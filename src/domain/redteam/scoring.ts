@@ -28,6 +28,11 @@ export interface InputOutcome {
   readonly attempts: readonly AttackAttempt[];
 }
 
+/** A rate (attack success, accuracy under attack) as people read it: one decimal of a percent, or n/a when nothing was tried. */
+export function formatRate(rate: number | null): string {
+  return rate === null ? 'n/a' : `${(Math.round(rate * 1000) / 10).toFixed(1)} %`;
+}
+
 export interface AttackTally {
   /** Inputs of the campaign (tried or skipped). */
   readonly inputs: number;

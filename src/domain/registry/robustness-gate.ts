@@ -10,6 +10,7 @@
  *   used entries) is still caught — no old evasion comes back.
  */
 import { invalid } from '../errors.js';
+import { formatRate } from '../redteam/scoring.js';
 
 export interface RobustnessRequirement {
   readonly maxAttackSuccessRate?: number;
@@ -64,7 +65,6 @@ export function parseRobustnessRequirement(raw: unknown, field: string): Robustn
   return requirement;
 }
 
-const pct = (x: number | null): string => (x === null ? 'n/a' : `${(Math.round(x * 1000) / 10).toFixed(1)} %`);
 const points = (x: number): string => `${(Math.round(x * 1000) / 10).toFixed(1)} points`;
 
 /** The gate's verdict, in words that become the stage transition's reason. */
@@ -75,8 +75,8 @@ export function judgeRobustness(requirement: RobustnessRequirement, evidence: Ro
   if (max !== undefined) {
     const rate = evidence.attackSuccessRate;
     if (rate === null) return { pass: false, reason: `robustness: no malicious held-out input could be attacked (of ${evidence.inputs}), so the attack success rate is unknown` };
-    if (rate > max + 1e-12) return { pass: false, reason: `robustness: attack success ${pct(rate)} on ${evidence.inputs} malicious held-out inputs > bound ${pct(max)}` };
-    said.push(`attack success ${pct(rate)} ≤ ${pct(max)}`);
+    if (rate > max + 1e-12) return { pass: false, reason: `robustness: attack success ${formatRate(rate)} on ${evidence.inputs} malicious held-out inputs > bound ${formatRate(max)}` };
+    said.push(`attack success ${formatRate(rate)} ≤ ${formatRate(max)}`);
   }
   const regression = requirement.maxFamilyRegression;
   if (regression !== undefined) {
@@ -91,7 +91,7 @@ export function judgeRobustness(requirement: RobustnessRequirement, evidence: Ro
       if (worst !== null && worst.delta > regression + 1e-12) {
         return {
           pass: false,
-          reason: `robustness: ${worst.family} attack success ${pct(evidence.families[worst.family] ?? null)} vs ${pct(evidence.champion.families[worst.family] ?? null)} for Production version ${evidence.champion.version}, worse by ${points(worst.delta)} > ${points(regression)}`,
+          reason: `robustness: ${worst.family} attack success ${formatRate(evidence.families[worst.family] ?? null)} vs ${formatRate(evidence.champion.families[worst.family] ?? null)} for Production version ${evidence.champion.version}, worse by ${points(worst.delta)} > ${points(regression)}`,
         };
       }
       said.push(`no family worse than Production version ${evidence.champion.version} by more than ${points(regression)}${worst === null ? '' : ` (worst: ${worst.family} ${worst.delta >= 0 ? '+' : ''}${points(worst.delta)})`}`);
