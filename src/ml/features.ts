@@ -471,27 +471,39 @@ export function featurizeMany(
 /** Smoothed inverse document frequency per bucket from rows: ln((1+N)/(1+df)) + 1. */
 export function fitIdf(rows: readonly SparseVector[], dims: number): Float32Array {
   const df = new Uint32Array(dims);
-  for (const row of rows) for (let k = 0; k < row.indices.length; k++) df[row.indices[k]!]!++;
-  const idf = new Float32Array(dims);
-  const n = rows.length;
-  for (let j = 0; j < dims; j++) idf[j] = Math.log((1 + n) / (1 + df[j]!)) + 1;
+  for (const row of rows) countDocument(df, row);
+  return idfOf(df, rows.length);
+}
+
+/** Adds one row to document frequencies (`fitIdf` a row at a time). */
+export function countDocument(df: Uint32Array, row: SparseVector): void {
+  for (let k = 0; k < row.indices.length; k++) df[row.indices[k]!]!++;
+}
+
+/** The idf of document frequencies counted over `documents` rows. */
+export function idfOf(df: Uint32Array, documents: number): Float32Array {
+  const idf = new Float32Array(df.length);
+  for (let j = 0; j < df.length; j++) idf[j] = Math.log((1 + documents) / (1 + df[j]!)) + 1;
   return idf;
 }
 
 /** Rows re-weighted by `idf` and re-normalised to unit L2 norm (new arrays; the input is untouched). */
 export function applyIdf(rows: readonly SparseVector[], idf: Float32Array): SparseVector[] {
-  return rows.map(({ indices, values }) => {
-    const out = new Float32Array(values.length);
-    let sumSq = 0;
-    for (let k = 0; k < values.length; k++) {
-      const v = values[k]! * idf[indices[k]!]!;
-      out[k] = v;
-      sumSq += v * v;
-    }
-    const scale = sumSq > 0 ? 1 / Math.sqrt(sumSq) : 0;
-    for (let k = 0; k < out.length; k++) out[k]! *= scale;
-    return { indices, values: out };
-  });
+  return rows.map((row) => weighRow(row, idf));
+}
+
+/** One row of `applyIdf`. */
+export function weighRow({ indices, values }: SparseVector, idf: Float32Array): SparseVector {
+  const out = new Float32Array(values.length);
+  let sumSq = 0;
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k]! * idf[indices[k]!]!;
+    out[k] = v;
+    sumSq += v * v;
+  }
+  const scale = sumSq > 0 ? 1 / Math.sqrt(sumSq) : 0;
+  for (let k = 0; k < out.length; k++) out[k]! *= scale;
+  return { indices, values: out };
 }
 
 /** Dot product of a sparse row with a dense weight vector. */

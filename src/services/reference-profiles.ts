@@ -5,6 +5,7 @@
  * stored as an artifact of the version's source run. Monitoring compares live windows with it.
  * Versions trained before this existed have none; monitoring then says so instead of failing.
  */
+import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { parseReferenceProfile, buildReferenceProfile, type ReferenceProfile } from '../domain/monitoring/profile.js';
 import { invalid } from '../domain/errors.js';
 import type { ModelVersion } from '../domain/registry/index.js';
@@ -15,8 +16,9 @@ import {
   SCORE_SPEC,
   TEXT_DESCRIPTOR_SPECS,
   addToVocabulary,
+  createDescriptorColumns,
   createHashedVocabulary,
-  describeTexts,
+  describeInto,
   vocabularyFill,
   vocabularyFromBytes,
   type HashedVocabulary,
@@ -49,28 +51,59 @@ export interface VersionProfile {
 /** A vocabulary filling more of the hash space than this hides new n-grams behind collisions. */
 const MAX_USEFUL_FILL = 0.5;
 
-/** Profiles `heldOut` under `model` and records the vocabulary of `train`. */
-export function buildVersionProfile(model: TextClassifier, train: readonly DatasetRow[], heldOut: readonly DatasetRow[]): VersionProfile {
+/** Rows described or scored between two yields of {@link buildVersionProfileSteps}. */
+const PROFILE_SLICE_ROWS = 32;
+
+/**
+ * Profiles `heldOut` under `model` and records the vocabulary of `train`, a slice of rows at a
+ * time, yielding the rows handled so far (of train + heldOut), so a training job gives the
+ * event loop a turn between slices: built in one piece, the profile of the SpamAssassin splits
+ * (every training row featurised, every held-out row scored twice and described) held the
+ * loop about 4 s (bench/event-loop-block.ts), and a process that also serves answered nothing.
+ */
+export function* buildVersionProfileSteps(model: TextClassifier, train: readonly DatasetRow[], heldOut: readonly DatasetRow[]): Generator<number, VersionProfile> {
   const predictor = createPredictor(model);
   const vocabulary = createHashedVocabulary(1 << model.featurizer.dimsLog2);
-  for (const row of train) addToVocabulary(vocabulary, predictor.vectorize(row.text).indices);
-  const texts = heldOut.map((row) => row.text);
-  const predictions = predictor.predictBatch(texts);
-  const descriptors = describeTexts(texts, (i) => ({ maxChars: model.featurizer.maxChars, vocabulary, features: predictor.vectorize(texts[i]!) }));
-  const score = Float64Array.from(predictions, (p) => p.probability);
-  const positive = Float64Array.from(predictions, (p) => p.label);
+  for (let i = 0; i < train.length; i++) {
+    addToVocabulary(vocabulary, predictor.vectorize(train[i]!.text).indices);
+    if ((i + 1) % PROFILE_SLICE_ROWS === 0) yield i + 1;
+  }
+  const rows = heldOut.length;
+  const score = new Float64Array(rows);
+  const positive = new Float64Array(rows);
   // Scored the way the serving path scores its described inputs a second time (predictRaw).
-  const normalizationFlip = Float64Array.from(predictions, (p, i) => (predictRaw(model, texts[i]!).label !== p.label ? 1 : 0));
+  const normalizationFlip = new Float64Array(rows);
+  const descriptors = createDescriptorColumns(rows);
+  for (let i = 0; i < rows; i++) {
+    const text = heldOut[i]!.text;
+    const prediction = predictor.predict(text);
+    score[i] = prediction.probability;
+    positive[i] = prediction.label;
+    normalizationFlip[i] = predictRaw(model, text).label !== prediction.label ? 1 : 0;
+    describeInto(descriptors, i, text, { maxChars: model.featurizer.maxChars, vocabulary, features: predictor.vectorize(text) });
+    if ((train.length + i + 1) % PROFILE_SLICE_ROWS === 0) yield train.length + i + 1;
+  }
   const profile = buildReferenceProfile(PROFILED_VALUE_SPECS, { score, positive, normalizationFlip, ...descriptors });
   const fill = vocabularyFill(vocabulary);
   return {
     formatVersion: 1,
     profile,
-    rows: heldOut.length,
-    positiveRate: heldOut.length === 0 ? 0 : positive.reduce((a, b) => a + b, 0) / heldOut.length,
+    rows,
+    positiveRate: rows === 0 ? 0 : positive.reduce((a, b) => a + b, 0) / rows,
     threshold: model.threshold,
     vocabulary: fill > MAX_USEFUL_FILL ? null : { dims: vocabulary.dims, fill, base64: Buffer.from(vocabulary.bits.buffer, vocabulary.bits.byteOffset, vocabulary.bits.byteLength).toString('base64') },
   };
+}
+
+/** {@link buildVersionProfileSteps} with a turn of the event loop between slices; stops with `signal`. */
+export async function buildVersionProfileInTurns(model: TextClassifier, train: readonly DatasetRow[], heldOut: readonly DatasetRow[], signal: AbortSignal): Promise<VersionProfile> {
+  const steps = buildVersionProfileSteps(model, train, heldOut);
+  for (;;) {
+    signal.throwIfAborted();
+    const next = steps.next();
+    if (next.done === true) return next.value;
+    await yieldTurn();
+  }
 }
 
 /** Parses a stored profile strictly (VALIDATION_FAILED naming the field). */

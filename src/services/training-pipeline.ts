@@ -34,7 +34,7 @@ import type { ArtifactService } from './artifact-service.js';
 import { splitRows } from './dataset-service.js';
 import type { FreshDataService } from './fresh-data-service.js';
 import type { ModelEvaluation } from './model-evaluation.js';
-import { REFERENCE_PROFILE_ARTIFACT, buildVersionProfile } from './reference-profiles.js';
+import { REFERENCE_PROFILE_ARTIFACT, buildVersionProfileInTurns } from './reference-profiles.js';
 import type { RecipeResolver } from './recipe-resolver.js';
 import type { RegistryService } from './registry-service.js';
 import type { TrackingService } from './tracking-service.js';
@@ -227,7 +227,7 @@ export class TrainingPipeline {
       const classifier = trained.model;
       // Monitoring's drift reference: the held-out rows as this version sees them (see reference-profiles.ts).
       await ctx.once('reference-profile', async () => {
-        const bytes = new TextEncoder().encode(JSON.stringify(buildVersionProfile(classifier, splits.train, [...splits.validation, ...splits.test])));
+        const bytes = new TextEncoder().encode(JSON.stringify(await buildVersionProfileInTurns(classifier, splits.train, [...splits.validation, ...splits.test], ctx.signal)));
         return this.storeOnce(runId, {
           name: REFERENCE_PROFILE_ARTIFACT,
           mediaType: 'application/json',
