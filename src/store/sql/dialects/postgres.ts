@@ -39,8 +39,13 @@ export const postgresDialect: SqlDialect = {
     return result.rows[0]?.schema;
   },
   // Kysely's table check scans every schema of the database; another tenant dropping its
-  // schema during that scan raises 3F000 (invalid schema name) for a schema that is not ours.
-  isTransientMigrationError: (error) => (error as { code?: unknown } | undefined)?.code === '3F000',
+  // schema during that scan raises 3F000 (invalid schema name) for a schema that is not ours,
+  // or 42P01 (undefined table) when the scan's pg_get_serial_sequence looks up a table of that
+  // schema by name after the drop (seen in CI: 'relation "t_….prediction_errors" does not exist').
+  isTransientMigrationError: (error) => {
+    const code = (error as { code?: unknown } | undefined)?.code;
+    return code === '3F000' || code === '42P01';
+  },
   async logBatchInOneStatement(db, runId, batch) {
     // Data-modifying CTEs write three tables in one round trip; rows travel as arrays (unnest),
     // so the parameter count does not grow with the batch.

@@ -65,7 +65,10 @@ async function migrator(database: SqlDatabase): Promise<Migrator> {
 /** Applies every pending migration; returns the names applied. */
 export async function migrateToLatest(database: SqlDatabase): Promise<string[]> {
   let outcome = await (await migrator(database)).migrateToLatest();
-  for (let retry = 0; retry < 5 && database.dialect.isTransientMigrationError(outcome.error); retry++) {
+  // Only a run that failed before any migration did (Kysely's bookkeeping checks): a
+  // migration's own error is this database's and running it again cannot help.
+  const transient = (): boolean => database.dialect.isTransientMigrationError(outcome.error) && !(outcome.results ?? []).some((r) => r.status === 'Error');
+  for (let retry = 0; retry < 5 && transient(); retry++) {
     outcome = await (await migrator(database)).migrateToLatest();
   }
   const { error, results } = outcome;
