@@ -270,6 +270,9 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       metrics,
       clock: clock,
       maxBatch: config.predictMaxBatch,
+      // Other processes serve too (API children, or other hosts on a shared PostgreSQL): wait a
+      // flush interval, plus the write's own time, for the predictions they still hold.
+      unknownFeedbackWaitMs: config.apiProcesses > 1 || !config.storeUrl.startsWith('sqlite:') ? config.predictionLogFlushMs + 500 : 0,
       inputMonitor: new InputMonitor({
         describeRate: config.monitorDescribeRate,
         sampleRate: config.monitorSampleRate,

@@ -12,6 +12,7 @@
  * (to load, or while scoring) is recorded as that arm's error and its requests are answered by
  * the baseline, so the guardrails roll it back while no client sees a failure.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WardenError, invalid, isWardenError } from '../domain/errors.js';
 import type { Role } from '../domain/auth.js';
 import type { Clock } from '../domain/ports/clock.js';
@@ -124,8 +125,18 @@ export interface ServingServiceDeps {
   readonly maxBatch: number;
   /** Describes each input for drift monitoring (and samples a few); absent = predictions carry no descriptors. */
   readonly inputMonitor?: Pick<InputMonitor, 'score' | 'observe' | 'prepare'>;
+  /**
+   * How long feedback waits for ids it cannot find yet before calling them unknown, in ms: a
+   * prediction another process made waits in that process's log buffer until its next flush.
+   * 0 (the default) when this process is the only one that serves: its own buffer is flushed
+   * before the lookup, so a missing id is unknown at once.
+   */
+  readonly unknownFeedbackWaitMs?: number;
   readonly log?: (level: 'info' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
+
+/** How often feedback looks again for ids another process may still be about to write. */
+const FEEDBACK_RETRY_MS = 100;
 
 export type LiveChangeListener = (model: string, deployment: LiveDeployment | null) => void;
 
@@ -200,6 +211,14 @@ export class ServingService {
       // A prediction this process made may still wait in the log's buffer.
       await this.deps.predictionLog.flush();
       found = await this.deps.predictions.findByIds(ids);
+    }
+    // One another API process made waits in its buffer until its next flush: a client that
+    // labels an answer at once must not be told its prediction is unknown.
+    const deadline = performance.now() + (this.deps.unknownFeedbackWaitMs ?? 0);
+    while (found.length < ids.length && performance.now() < deadline) {
+      await sleep(Math.min(FEEDBACK_RETRY_MS, Math.max(1, deadline - performance.now())));
+      const seen = new Set(found.map((p) => p.id));
+      found = [...found, ...(await this.deps.predictions.findByIds(ids.filter((id) => !seen.has(id))))];
     }
     const byId = new Map(found.map((p) => [p.id, p]));
     items.forEach((item, i) => {

@@ -242,5 +242,23 @@ for (const kind of STORE_KINDS) {
       assert.equal(reads, 5, 'once the window is over, v2 is evicted like any entry (the live deployment keeps its own classifier)');
       await log.close();
     });
+
+    it('feedback given to one process right after the other answered is recorded: it waits for the flush that writes the answer', async () => {
+      await until(async () => (await predict('/predict/swap', viewer)).status === 200, 'swap to serve on B', { timeoutMs: 10_000 });
+      const answer = await predict('/predict/swap', viewer);
+      const ids = (answer.body.predictions as Array<{ id: string }>).map((p) => p.id);
+      // B holds the answer in its log buffer until its next flush (WARDEN_PREDICTION_LOG_FLUSH_MS, 1 s here): A has not seen it yet.
+      assert.deepEqual(await trainer.database.db.selectFrom('predictions').select('id').where('id', 'in', ids).execute(), []);
+      const outcome = await trainer.services.serving.feedback(
+        [...ids.map((id) => ({ requestId: id, label: 1 })), { requestId: 'no-such-prediction', label: 0 }],
+        { name: 'labeller' },
+      );
+      assert.deepEqual(
+        outcome.map((o) => o.status),
+        ['recorded', 'recorded', 'unknown'],
+      );
+      const saved = await trainer.database.db.selectFrom('predictions').select(['id', 'feedback_label']).where('id', 'in', ids).execute();
+      assert.deepEqual(saved.map((r) => Number(r.feedback_label)), [1, 1]);
+    });
   });
 }
