@@ -354,6 +354,14 @@ describe('dashboard in a browser', () => {
     assert.match((await gap.textContent()) ?? '', /(stable|warning|drift|insufficient-data|no-reference)/);
     await baselineArm.getByTestId('anomaly-table').or(baselineArm.getByText(/No detector to show yet/)).first().waitFor();
     await page.getByTestId('processes-table').waitFor();
+    // The summary of every model fits its card on a 1280-pixel laptop screen: no column hidden behind a scroll.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const summaryOverflow = await page.getByTestId('monitoring-summary').evaluate((table) => {
+      const card = table.closest('.card');
+      return card === null ? -1 : card.scrollWidth - card.clientWidth;
+    });
+    assert.ok(summaryOverflow === 0, `the monitoring summary overflows its card by ${summaryOverflow} px`);
+    await page.setViewportSize({ width: 1360, height: 860 });
     await shot(page, '20-monitoring-model');
     // The Models table's health column says the same at a glance, linking to this page.
     await page.goto(`${base}/#/models`);

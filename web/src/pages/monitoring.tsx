@@ -616,7 +616,7 @@ function ModelMonitoring({ model, hasAlerts }: { model: string; hasAlerts: boole
 
 function Overview({ summary, chosen }: { summary: MonitoringSummary; chosen: string | undefined }) {
   return (
-    <table data-testid="monitoring-summary">
+    <table data-testid="monitoring-summary" className="wrap-head">
       <thead>
         <tr>
           <th>Model</th>
@@ -656,7 +656,7 @@ function Overview({ summary, chosen }: { summary: MonitoringSummary; chosen: str
               <td className="wrap">
                 <Verdict value={a.drift} /> {a.drifted.length > 0 && <span className="small">{a.drifted.join(', ')}</span>}
               </td>
-              <td>{a.anomalies.length === 0 ? <span className="muted">none</span> : a.anomalies.join(', ')}</td>
+              <td className="wrap">{a.anomalies.length === 0 ? <span className="muted">none</span> : a.anomalies.join(', ')}</td>
             </tr>
           )),
         )}
