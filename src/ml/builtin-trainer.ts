@@ -102,7 +102,6 @@ export class BuiltinTrainer implements Trainer<TextClassifier> {
     let phaseStarted = lastReportAt;
     let lastPhase: string = ML_PHASE_NAMES.featurize;
     let lastLogged = -1;
-    const docs = splits.train.length + splits.validation.length;
     for (;;) {
       request.signal.throwIfAborted();
       const next = steps.next();
@@ -116,6 +115,14 @@ export class BuiltinTrainer implements Trainer<TextClassifier> {
       }
       lastReportAt = now;
       const seconds = Math.max(1e-3, (now - phaseStarted) / 1000);
+      if (p.adversarialCopies !== undefined) {
+        // Before featurising: no rows featurised yet, so no throughput or step to show.
+        request.onProgress({ part: 'training', within: p.fraction, phase, message: `writing adversarial copies ${p.adversarialCopies.done}/${p.adversarialCopies.total}` });
+        // Featurising's throughput counts from the last copy on.
+        phaseStarted = now;
+        await this.host.yieldTurn();
+        continue;
+      }
       const trainedRows = p.row === undefined ? splits.train.length * p.epoch : splits.train.length * (p.epoch - 1) + p.row;
       const throughput = p.phase === 'featurize' ? p.step / seconds : p.phase === 'train' ? trainedRows / seconds : undefined;
       request.onProgress({
@@ -123,7 +130,8 @@ export class BuiltinTrainer implements Trainer<TextClassifier> {
         within: p.fraction,
         phase,
         ...(p.phase === 'train' ? { epoch: p.epoch, totalEpochs: p.epochs } : {}),
-        ...(p.phase === 'featurize' ? { step: Math.min(p.step, docs), totalSteps: docs } : {}),
+        // p.steps counts the adversarial copies too: they are featurised with the training rows.
+        ...(p.phase === 'featurize' ? { step: p.step, totalSteps: p.steps } : {}),
         ...(throughput !== undefined && Number.isFinite(throughput) ? { throughput: round(throughput, 1), throughputUnit: 'docs/s' } : {}),
       });
       // Reports from inside an epoch (p.row set) carry no metrics yet.

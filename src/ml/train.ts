@@ -94,6 +94,8 @@ export interface TrainingProgress {
   /** Validation log loss (uncalibrated sigmoid of the margin) after the epoch. */
   readonly validationLoss?: number;
   readonly validationRocAuc?: number;
+  /** While `augment` writes its adversarial copies (before featurising): copies written, of how many. */
+  readonly adversarialCopies?: { readonly done: number; readonly total: number };
 }
 
 /** One row of the per-epoch history (for logging metrics to a run). */
@@ -170,18 +172,19 @@ export function augmentTraining(data: LabelledTexts, seed: number): { texts: str
 /** Rows handled between two yields of the slow steps before featurising (augmenting, idf). */
 const PREPARE_SLICE_ROWS = 32;
 
-/** {@link augmentTraining} yielding the rows read so far every few rewrites (an attack on a long mail takes a while). */
+/** {@link augmentTraining} yielding the copies written so far every few rewrites (an attack on a long mail takes a while). */
 export function* augmentTrainingSteps(data: LabelledTexts, seed: number): Generator<number, { texts: string[]; labels: Uint8Array }> {
   const rng = createRng((seed ^ AUGMENT_SALT) >>> 0);
   const rewrites = TRANSFORM_ATTACKS.filter((attack) => attack.family !== 'dilution');
   const texts = [...data.texts];
   const labels: number[] = Array.from(data.labels);
+  let copies = 0;
   for (let i = 0; i < data.texts.length; i++) {
     if (data.labels[i] !== 1) continue;
     const payload = data.texts[i]!;
     texts.push(rewrites[rng.nextInt(rewrites.length)]!.apply(payload, rng));
     labels.push(1);
-    if (labels.length % PREPARE_SLICE_ROWS === 0) yield i + 1;
+    if (++copies % PREPARE_SLICE_ROWS === 0) yield copies;
   }
   return { texts, labels: Uint8Array.from(labels) };
 }
@@ -286,13 +289,16 @@ export function* trainTextClassifierSteps(
   const epochs = resolved.family === 'naive-bayes' ? 1 : Number(resolved.hyperParameters.epochs);
   if (resolved.hyperParameters.augment === true) {
     if (data.train.vectors !== undefined) throw invalid('train.vectors', 'precomputed vectors cannot be augmented: with hyperParameters.augment, train from the texts');
+    let positives = 0;
+    for (let i = 0; i < data.train.labels.length; i++) if (data.train.labels[i] === 1) positives++;
     const augmenting = augmentTrainingSteps(data.train, resolved.seed);
     for (let next = augmenting.next(); ; next = augmenting.next()) {
       if (next.done === true) {
         data = { ...data, train: next.value };
         break;
       }
-      yield { phase: 'featurize', epoch: 0, epochs, step: 0, steps: data.train.texts.length + data.validation.texts.length, fraction: 0 };
+      const steps = data.train.texts.length + positives + data.validation.texts.length;
+      yield { phase: 'featurize', epoch: 0, epochs, step: 0, steps, fraction: 0, adversarialCopies: { done: next.value, total: positives } };
     }
   }
   let trainPos = 0;

@@ -72,6 +72,21 @@ describe('BuiltinTrainer', () => {
     assert.match(seen.milestones[0]!, new RegExp(`^evaluation on ${splits.test.length} held-out rows: accuracy `));
   });
 
+  it('with adversarial copies, says it writes them before featurising, whose count includes them', async () => {
+    const { req, seen } = request({ family: 'lr', hyperParameters: { augment: true } });
+    await trainer.train(req);
+    const positives = splits.train.filter((row) => row.label === 1).length;
+    const writing = seen.progress.filter((p) => p.message?.startsWith('writing adversarial copies') === true);
+    assert.ok(writing.length >= Math.floor(positives / 32), `${writing.length} reports for ${positives} copies`);
+    assert.ok(writing.every((p) => p.phase === 'featurising' && p.step === undefined && p.throughput === undefined));
+    assert.equal(writing.at(-1)?.message, `writing adversarial copies ${Math.floor(positives / 32) * 32}/${positives}`);
+    const featurising = seen.progress.filter((p) => p.phase === 'featurising' && p.step !== undefined);
+    const firstFeaturising = seen.progress.indexOf(featurising[0]!);
+    assert.ok(seen.progress.indexOf(writing.at(-1)!) < firstFeaturising, 'the copies come first');
+    const rows = splits.train.length + positives + splits.validation.length;
+    assert.ok(featurising.every((p) => p.totalSteps === rows && p.step! <= rows));
+  });
+
   it('sends each epoch’s metrics once, at the epoch’s end, and logs a line per epoch', async () => {
     const { req, seen } = request({ family: 'mlp', hyperParameters: { hidden: 8, epochs: 3 } });
     await trainer.train(req);
