@@ -171,3 +171,18 @@ export class Output {
     if (!this.isJson()) this.write(`${line}\n`);
   }
 }
+
+/**
+ * Text on one line of at most `max` characters, cut with an ellipsis. Text from users (dataset
+ * rows, model names) is untrusted: control characters (newlines, escape sequences that would
+ * drive the terminal) are shown as spaces.
+ */
+export function oneLine(text: string, max: number): string {
+  let flat = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    flat += code < 0x20 || (code >= 0x7f && code < 0xa0) || code === 0x2028 || code === 0x2029 ? ' ' : ch;
+  }
+  flat = flat.replace(/ {2,}/g, ' ');
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}

@@ -10,6 +10,26 @@ export const JOB_KINDS = ['train', 'retrain', 'evaluate', 'redteam', 'backfill',
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /**
+ * Kinds the platform queues on its own (periodic ticks, sweeps, notifications): listings meant
+ * for people (`warden jobs list`, the dashboard's Jobs page) leave them out unless asked, since
+ * a busy cluster queues a check-deployments tick every few seconds.
+ */
+export const HOUSEKEEPING_JOB_KINDS = [
+  'notify-webhook',
+  'sweep-artifacts',
+  'scan-fresh-data',
+  'cleanup-events',
+  'cleanup-predictions',
+  'check-deployments',
+  'monitor-models',
+  'retraining-schedules',
+] as const satisfies readonly JobKind[];
+export type HousekeepingJobKind = (typeof HOUSEKEEPING_JOB_KINDS)[number];
+
+/** The kinds people start or wait for: every kind but {@link HOUSEKEEPING_JOB_KINDS}. */
+export const REQUESTED_JOB_KINDS: readonly JobKind[] = JOB_KINDS.filter((kind) => !(HOUSEKEEPING_JOB_KINDS as readonly JobKind[]).includes(kind));
+
+/**
  * A job waiting for a retry is `queued` with `attempts > 0` and `runAt` in the future:
  * there is no separate "retrying" state, so "which jobs may a worker take" has one answer.
  */

@@ -113,6 +113,23 @@ describe('warden jobs (CLI against a server)', () => {
     assert.deepEqual(json.payload.recipe, recipe);
   });
 
+  it('lists the work people asked for with its model; --all adds the housekeeping the platform queues itself', async () => {
+    const asked = await platform.services.jobs.enqueue({ kind: 'evaluate', payload: { model: 'mail-spam' } });
+    await finished(asked.id);
+    const tick = await platform.services.jobs.enqueue({ kind: 'check-deployments', payload: {} });
+    const list = await run('jobs', 'list');
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, new RegExp(`${asked.id} │ evaluate │ mail-spam +│ succeeded`));
+    assert.doesNotMatch(list.stdout, new RegExp(tick.id));
+    for (const line of list.stdout.split('\n')) assert.ok(line.length <= 100, `${line.length} columns: ${line}`);
+    const all = await run('--json', 'jobs', 'list', '--all');
+    assert.deepEqual(
+      (JSON.parse(all.stdout).jobs as Array<{ id: string }>).map((j) => j.id).filter((id) => id === asked.id || id === tick.id),
+      [tick.id, asked.id],
+    );
+    assert.match((await run('jobs', 'list', '--kind', 'check-deployments')).stdout, new RegExp(tick.id));
+  });
+
   it('lists and shows jobs as tables and JSON', async () => {
     const job = await platform.services.jobs.enqueue({ kind: 'evaluate', payload: {} });
     await finished(job.id);

@@ -5,13 +5,16 @@
  * line per update otherwise, NDJSON under --json; exit 0 only when the job succeeded.
  */
 import { Option } from 'commander';
-import { JOB_KINDS, JOB_STATES, isTerminal, type Job, type JobLogLine, type JobProgress } from '../../domain/jobs.js';
+import { JOB_KINDS, JOB_STATES, REQUESTED_JOB_KINDS, isTerminal, type Job, type JobLogLine, type JobProgress } from '../../domain/jobs.js';
 import type { CliContext, RegisterCommands } from '../context.js';
 import { CliError, EXIT_CODES, HttpClient, UNREACHABLE } from '../http-client.js';
-import { details, table, time } from '../output.js';
+import { details, oneLine, table, time } from '../output.js';
 
 /** The job as the API shows it. */
 export type JobView = Omit<Job, 'leaseUntil'>;
+
+/** The model column of `jobs list`: longer names end in an ellipsis. */
+const MODEL_COLUMN_CHARS = 16;
 
 /** `1:02:03`, `4:05` or `7s`. */
 export function formatDuration(seconds: number): string {
@@ -244,14 +247,17 @@ export const registerJobsCommands: RegisterCommands = (program, ctx) => {
 
   jobs
     .command('list')
-    .description('list jobs, newest first')
+    .description('list jobs, newest first (trainings, evaluations, red-team campaigns…; --all adds the housekeeping the platform queues itself)')
     .addOption(new Option('--kind <kind>', 'only this kind').choices([...JOB_KINDS]))
     .addOption(new Option('--state <state>', 'only this state').choices([...JOB_STATES]))
+    .option('--all', 'also the scheduled housekeeping (monitoring ticks, deployment checks, sweeps, notifications)')
     .option('--limit <n>', 'at most this many (1-200)', (v) => Number(v), 50)
     .option('--page-token <token>', 'continue from a previous page')
-    .action(async (options: { kind?: string; state?: string; limit: number; pageToken?: string }) => {
+    .action(async (options: { kind?: string; state?: string; all?: boolean; limit: number; pageToken?: string }) => {
+      // Asked of the server, not filtered here: a page of the newest jobs is mostly ticks.
+      const kinds = options.kind ?? (options.all === true ? undefined : [...REQUESTED_JOB_KINDS]);
       const page = await ctx.client().get<{ jobs: JobView[]; nextPageToken?: string }>('/jobs', {
-        kind: options.kind,
+        kind: kinds,
         state: options.state,
         limit: options.limit,
         pageToken: options.pageToken,
@@ -261,10 +267,12 @@ export const registerJobsCommands: RegisterCommands = (program, ctx) => {
           table(rows, [
             { header: 'id', value: (j) => j.id },
             { header: 'kind', value: (j) => j.kind },
+            // Cut to keep the table within 100 columns; `jobs show` has the whole name.
+            { header: 'model', value: (j) => (typeof j.payload.model === 'string' ? oneLine(j.payload.model, MODEL_COLUMN_CHARS) : '') },
             { header: 'state', value: (j) => j.state },
             { header: 'progress', value: (j) => [percent(j), j.progress?.phase].filter(Boolean).join(' ') },
-            { header: 'tries', value: (j) => `${j.attempts}/${j.maxAttempts}` },
-            { header: 'created', value: (j) => time(j.createdAt) },
+            // Month, day and minute (UTC): the tries and the full times are in `jobs show`.
+            { header: 'created', value: (j) => time(j.createdAt).slice(5, 16).replace('T', ' ') },
             // A duration rather than a second timestamp keeps the table within 100 columns.
             { header: 'took', value: (j) => (j.finishedAt === null ? '' : `${Math.max(0, (j.finishedAt - j.createdAt) / 1000).toFixed(1)} s`) },
           ]),

@@ -8,7 +8,7 @@ import { Option } from 'commander';
 import { STAGES, VERSION_STATUSES } from '../../domain/registry/vocabulary.js';
 import type { RegisterCommands } from '../context.js';
 import { CliError, EXIT_CODES } from '../http-client.js';
-import { cell, details, table, time } from '../output.js';
+import { cell, details, oneLine, table, time } from '../output.js';
 
 interface ModelView {
   name: string;
@@ -581,19 +581,6 @@ function renderComparison(c: ComparisonView): string {
   return lines.join('\n');
 }
 
-/**
- * Text on one line of at most `max` characters. Dataset text is untrusted: control characters
- * (newlines, escape sequences that would drive the terminal) are shown as spaces.
- */
-function oneLine(text: string, max: number): string {
-  let flat = '';
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    flat += code < 0x20 || (code >= 0x7f && code < 0xa0) || code === 0x2028 || code === 0x2029 ? ' ' : ch;
-  }
-  flat = flat.replace(/ {2,}/g, ' ');
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}
 
 /** Breaks a long line at spaces so that no line exceeds `width`. */
 function wrap(text: string, width: number): string {

@@ -3,6 +3,7 @@ import { followEvents, post } from '../api.js';
 import { ActionButton, Badge, ErrorBox, JsonView, KeyValues, ProgressBar, Section, Show, fmtDuration, fmtNum, fmtTime } from '../components.js';
 import { href, useApi, useCan } from '../hooks.js';
 import type { Job, JobLogLine, JobProgress } from '../types.js';
+import type { HousekeepingJobKind } from '../../../src/domain/jobs.js';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const MAX_LOG_LINES = 2_000;
@@ -175,10 +176,11 @@ function JobDetail({ jobId }: { jobId: string }) {
 
 /**
  * Housekeeping the scheduler runs on its own (every few seconds to minutes): hidden by default
- * so the work people asked for is not buried under ticks. Keyed by every kind, so a new job
- * kind fails `tsc -p web` until it is sorted here.
+ * so the work people asked for is not buried under ticks. The classification is the domain's
+ * (HOUSEKEEPING_JOB_KINDS, which `warden jobs list` uses too; the dashboard imports types only):
+ * each value must match it and every kind must be here, or `tsc -p web` fails.
  */
-const HOUSEKEEPING: Record<Job['kind'], boolean> = {
+const HOUSEKEEPING = {
   train: false,
   retrain: false,
   evaluate: false,
@@ -192,7 +194,7 @@ const HOUSEKEEPING: Record<Job['kind'], boolean> = {
   'check-deployments': true,
   'monitor-models': true,
   'retraining-schedules': true,
-};
+} as const satisfies { readonly [K in Job['kind']]: K extends HousekeepingJobKind ? true : false };
 
 /**
  * The kinds people ask for, as the server's filter: the newest 200 jobs of a busy cluster are
