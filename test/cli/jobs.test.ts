@@ -135,7 +135,7 @@ describe('warden jobs (CLI against a server)', () => {
     await finished(job.id);
     const list = await run('jobs', 'list', '--kind', 'evaluate');
     assert.equal(list.code, 0, list.stderr);
-    assert.match(list.stdout, new RegExp(`${job.id}.*evaluate.*succeeded.*100%`));
+    assert.match(list.stdout, new RegExp(`${job.id} │ evaluate │ +│ succeeded +│ \\d\\d-\\d\\dT\\d\\d:\\d\\d │`));
     for (const line of list.stdout.split("\n")) assert.ok(line.length <= 100, `${line.length} columns: ${line}`);
     const shown = await run('--json', 'jobs', 'show', job.id);
     assert.equal(JSON.parse(shown.stdout).result.accuracy, 0.95);

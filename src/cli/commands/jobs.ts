@@ -269,10 +269,10 @@ export const registerJobsCommands: RegisterCommands = (program, ctx) => {
             { header: 'kind', value: (j) => j.kind },
             // Cut to keep the table within 100 columns; `jobs show` has the whole name.
             { header: 'model', value: (j) => (typeof j.payload.model === 'string' ? oneLine(j.payload.model, MODEL_COLUMN_CHARS) : '') },
-            { header: 'state', value: (j) => j.state },
-            { header: 'progress', value: (j) => [percent(j), j.progress?.phase].filter(Boolean).join(' ') },
-            // Month, day and minute (UTC): the tries and the full times are in `jobs show`.
-            { header: 'created', value: (j) => time(j.createdAt).slice(5, 16).replace('T', ' ') },
+            // How far a running job is, beside its state: a finished job's last phase says nothing its state does not.
+            { header: 'state', value: (j) => (j.state === 'running' ? ['running', percent(j), j.progress?.phase].filter(Boolean).join(' ') : j.state) },
+            // Month, day and minute (UTC), one token so it never wraps; the tries and the full times are in `jobs show`.
+            { header: 'created', value: (j) => time(j.createdAt).slice(5, 16) },
             // A duration rather than a second timestamp keeps the table within 100 columns.
             { header: 'took', value: (j) => (j.finishedAt === null ? '' : `${Math.max(0, (j.finishedAt - j.createdAt) / 1000).toFixed(1)} s`) },
           ]),
