@@ -9,10 +9,10 @@ import type { DatasetRow } from '../domain/datasets.js';
 import { ML_FAMILY, type Recipe } from '../domain/recipes.js';
 import type { ArtifactSink, TrainedModel, Trainer, TrainerRequest } from '../domain/ports/trainer.js';
 import type { TextClassifier } from './classifier.js';
-import type { BinaryMetrics } from './metrics.js';
 import { metricsToRecord } from './metrics.js';
 import { serializeModel } from './model-format.js';
 import { BUNDLE_MEDIA_TYPE, BUNDLE_NAME, MANIFEST_NAME, WEIGHTS_NAME, encodeBundle } from './model-bundle.js';
+import { runInTurns } from './steps.js';
 import { evaluateClassifierSteps, trainTextClassifierSteps, type LabelledTexts, type TrainingRecipe, type TrainingResult } from './train.js';
 
 /** The ml/ recipe of a built-in recipe. */
@@ -45,21 +45,6 @@ const round = (x: number, digits = 4): number => Math.round(x * 10 ** digits) / 
 
 const ML_PHASE_NAMES = { featurize: 'featurising', train: 'training', calibrate: 'calibrating', done: 'calibrating' } as const;
 
-/**
- * Scores a model on labelled texts a slice at a time, checking `signal` and yielding between
- * slices: an evaluate job and a training's held-out scoring both run inside a worker whose
- * heartbeats must keep going.
- */
-export async function evaluateInSlices(model: TextClassifier, data: LabelledTexts, signal: AbortSignal, yieldTurn: () => Promise<void>): Promise<BinaryMetrics> {
-  const steps = evaluateClassifierSteps(model, data);
-  for (;;) {
-    signal.throwIfAborted();
-    const next = steps.next();
-    if (next.done === true) return next.value;
-    await yieldTurn();
-  }
-}
-
 export class BuiltinTrainer implements Trainer<TextClassifier> {
   readonly families = ['lr', 'nb', 'mlp'] as const;
 
@@ -70,7 +55,7 @@ export class BuiltinTrainer implements Trainer<TextClassifier> {
     const result = await this.fit(request);
     request.onProgress({ part: 'evaluating', within: 0, phase: 'evaluating', message: `${splits.test.length} held-out rows` });
     const evalStarted = this.host.now();
-    const evaluation = await evaluateInSlices(result.model, labelled(splits.test), request.signal, this.host.yieldTurn);
+    const evaluation = await runInTurns(evaluateClassifierSteps(result.model, labelled(splits.test)), request.signal, this.host.yieldTurn);
     const evalSeconds = Math.max(1e-3, (this.host.now() - evalStarted) / 1000);
     const metrics: Record<string, number> = {
       ...metricsToRecord(result.validation, 'val_'),

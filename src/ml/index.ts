@@ -23,4 +23,5 @@ export * from './naive-bayes.js';
 export * from './mlp.js';
 export * from './classifier.js';
 export * from './train.js';
+export * from './steps.js';
 export * from './model-format.js';

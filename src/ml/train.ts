@@ -11,6 +11,7 @@
  */
 import { invalid } from '../domain/errors.js';
 import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, normalizeText, type NormalizationRecipe } from './normalize.js';
+import { runToEnd } from './steps.js';
 import { DEFAULT_FEATURIZER, countDocument, createFeaturizer, idfOf, validateFeaturizerConfig, weighRow, type FeaturizerConfig, type SparseVector } from './features.js';
 import {
   DEFAULT_LOGISTIC_REGRESSION,
@@ -162,11 +163,7 @@ const AUGMENT_SALT = 0x5eed_a7c;
  * (bench:robustness clean recall at FPR ≤ 0.5 % 0.978 → 0.961, dilution unchanged).
  */
 export function augmentTraining(data: LabelledTexts, seed: number): { texts: string[]; labels: Uint8Array } {
-  const steps = augmentTrainingSteps(data, seed);
-  for (;;) {
-    const next = steps.next();
-    if (next.done === true) return next.value;
-  }
+  return runToEnd(augmentTrainingSteps(data, seed));
 }
 
 /** Rows handled between two yields of the slow steps before featurising (augmenting, idf). */
@@ -554,11 +551,7 @@ export function vectorizeTexts(recipe: TrainingRecipe, texts: readonly string[])
 
 /** Metrics of a model on labelled texts, at the model's own threshold on calibrated probabilities. */
 export function evaluateClassifier(model: TextClassifier, data: LabelledTexts): BinaryMetrics {
-  const steps = evaluateClassifierSteps(model, data);
-  for (;;) {
-    const next = steps.next();
-    if (next.done === true) return next.value;
-  }
+  return runToEnd(evaluateClassifierSteps(model, data));
 }
 
 /** Texts scored between two reports of {@link evaluateClassifierSteps}. */

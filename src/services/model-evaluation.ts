@@ -12,8 +12,7 @@ import type { Job, JsonValue } from '../domain/jobs.js';
 import type { JobContext, JobQueue } from '../domain/ports/job-queue.js';
 import type { ChampionEvidence, Initiator, ModelVersion, StagingEvidence } from '../domain/registry/index.js';
 import { EVALUATION_PROGRESS } from '../domain/training-phases.js';
-import { metricsToRecord, type TextClassifier } from '../ml/index.js';
-import { evaluateInSlices } from '../ml/builtin-trainer.js';
+import { evaluateClassifierSteps, metricsToRecord, runInTurns, type TextClassifier } from '../ml/index.js';
 import type { ArtifactService } from './artifact-service.js';
 import type { DatasetService } from './dataset-service.js';
 import type { ModelLoader } from './model-loader.js';
@@ -93,7 +92,7 @@ export class ModelEvaluation {
     });
     ctx.reportProgress({ fraction: EVALUATION_PROGRESS.evaluating.from, phase: 'evaluating', message: `${rows.length} rows` });
     const started = performance.now();
-    const evaluation = await evaluateInSlices(loaded.classifier, { texts: rows.map((r) => r.text), labels: Uint8Array.from(rows, (r) => r.label) }, ctx.signal, yieldTurn);
+    const evaluation = await runInTurns(evaluateClassifierSteps(loaded.classifier, { texts: rows.map((r) => r.text), labels: Uint8Array.from(rows, (r) => r.label) }), ctx.signal, yieldTurn);
     const seconds = Math.max(1e-3, (performance.now() - started) / 1000);
     const metrics = { ...metricsToRecord(evaluation, 'eval_'), eval_rows: rows.length, eval_docs_per_second: round(rows.length / seconds, 1) };
     await logJobMetrics(this.deps.tracking, ctx, runId, Object.entries(metrics).map(([key, value]) => ({ key, value, step: 0 })));

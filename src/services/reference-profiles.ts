@@ -5,7 +5,6 @@
  * stored as an artifact of the version's source run. Monitoring compares live windows with it.
  * Versions trained before this existed have none; monitoring then says so instead of failing.
  */
-import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { parseReferenceProfile, buildReferenceProfile, type ReferenceProfile } from '../domain/monitoring/profile.js';
 import { invalid } from '../domain/errors.js';
 import type { ModelVersion } from '../domain/registry/index.js';
@@ -93,17 +92,6 @@ export function* buildVersionProfileSteps(model: TextClassifier, train: readonly
     threshold: model.threshold,
     vocabulary: fill > MAX_USEFUL_FILL ? null : { dims: vocabulary.dims, fill, base64: Buffer.from(vocabulary.bits.buffer, vocabulary.bits.byteOffset, vocabulary.bits.byteLength).toString('base64') },
   };
-}
-
-/** {@link buildVersionProfileSteps} with a turn of the event loop between slices; stops with `signal`. */
-export async function buildVersionProfileInTurns(model: TextClassifier, train: readonly DatasetRow[], heldOut: readonly DatasetRow[], signal: AbortSignal): Promise<VersionProfile> {
-  const steps = buildVersionProfileSteps(model, train, heldOut);
-  for (;;) {
-    signal.throwIfAborted();
-    const next = steps.next();
-    if (next.done === true) return next.value;
-    await yieldTurn();
-  }
 }
 
 /** Parses a stored profile strictly (VALIDATION_FAILED naming the field). */

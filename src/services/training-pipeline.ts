@@ -29,12 +29,13 @@ import { RECIPE_AUTHOR_TAG, type Recipe } from '../domain/recipes.js';
 import { reportedEvidence, type ModelVersion, type StagingEvidence } from '../domain/registry/index.js';
 import { REGISTERING_STEPS, TRAINING_PROGRESS, fractionIn } from '../domain/training-phases.js';
 import type { ResourceUsage } from '../domain/tracking/run.js';
-import type { TextClassifier } from '../ml/index.js';
+import { runInTurns, type TextClassifier } from '../ml/index.js';
+import { setImmediate as yieldTurn } from 'node:timers/promises';
 import type { ArtifactService } from './artifact-service.js';
 import { splitRows } from './dataset-service.js';
 import type { FreshDataService } from './fresh-data-service.js';
 import type { ModelEvaluation } from './model-evaluation.js';
-import { REFERENCE_PROFILE_ARTIFACT, buildVersionProfileInTurns } from './reference-profiles.js';
+import { REFERENCE_PROFILE_ARTIFACT, buildVersionProfileSteps } from './reference-profiles.js';
 import type { RecipeResolver } from './recipe-resolver.js';
 import type { RegistryService } from './registry-service.js';
 import type { TrackingService } from './tracking-service.js';
@@ -227,7 +228,7 @@ export class TrainingPipeline {
       const classifier = trained.model;
       // Monitoring's drift reference: the held-out rows as this version sees them (see reference-profiles.ts).
       await ctx.once('reference-profile', async () => {
-        const bytes = new TextEncoder().encode(JSON.stringify(await buildVersionProfileInTurns(classifier, splits.train, [...splits.validation, ...splits.test], ctx.signal)));
+        const bytes = new TextEncoder().encode(JSON.stringify(await runInTurns(buildVersionProfileSteps(classifier, splits.train, [...splits.validation, ...splits.test]), ctx.signal, yieldTurn)));
         return this.storeOnce(runId, {
           name: REFERENCE_PROFILE_ARTIFACT,
           mediaType: 'application/json',

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { trainTextClassifier, predict } from '../../src/ml/index.js';
-import { buildVersionProfileInTurns, buildVersionProfileSteps, parseVersionProfile } from '../../src/services/reference-profiles.js';
+import { predict, runInTurns, trainTextClassifier } from '../../src/ml/index.js';
+import { setImmediate as yieldTurn } from 'node:timers/promises';
+import { buildVersionProfileSteps, parseVersionProfile } from '../../src/services/reference-profiles.js';
 import type { DatasetRow } from '../../src/domain/datasets.js';
 import { toyCorpus } from '../ml/toy-corpus.js';
 
@@ -42,7 +43,7 @@ describe('version reference profiles', () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 0);
     try {
-      const inTurns = await buildVersionProfileInTurns(model, train, heldOut, new AbortController().signal);
+      const inTurns = await runInTurns(buildVersionProfileSteps(model, train, heldOut), new AbortController().signal, () => yieldTurn());
       assert.deepEqual(inTurns, whole.value);
     } finally {
       clearInterval(timer);
@@ -52,7 +53,7 @@ describe('version reference profiles', () => {
 
   it('stops when its job is aborted', async () => {
     const controller = new AbortController();
-    const building = buildVersionProfileInTurns(model, train, heldOut, controller.signal);
+    const building = runInTurns(buildVersionProfileSteps(model, train, heldOut), controller.signal, () => yieldTurn());
     controller.abort(new Error('job cancelled'));
     await assert.rejects(building, /job cancelled/);
   });
