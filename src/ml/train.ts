@@ -166,7 +166,7 @@ export function augmentTraining(data: LabelledTexts, seed: number): { texts: str
   return runToEnd(augmentTrainingSteps(data, seed));
 }
 
-/** Rows handled between two yields of the slow steps before featurising (augmenting, idf). */
+/** Adversarial copies written between two yields of {@link augmentTrainingSteps}. */
 const PREPARE_SLICE_ROWS = 32;
 
 /** {@link augmentTraining} yielding the copies written so far every few rewrites (an attack on a long mail takes a while). */
@@ -284,10 +284,12 @@ export function* trainTextClassifierSteps(
   checkData(data.train, 'train');
   checkData(data.validation, 'validation');
   const epochs = resolved.family === 'naive-bayes' ? 1 : Number(resolved.hyperParameters.epochs);
+  let positives = 0;
+  for (let i = 0; i < data.train.labels.length; i++) if (data.train.labels[i] === 1) positives++;
+  // Checked before augmenting: the copies are all positive, so they cannot supply a missing class.
+  if (positives === 0 || positives === data.train.labels.length) throw invalid('train.labels', 'the training split needs both classes');
   if (resolved.hyperParameters.augment === true) {
     if (data.train.vectors !== undefined) throw invalid('train.vectors', 'precomputed vectors cannot be augmented: with hyperParameters.augment, train from the texts');
-    let positives = 0;
-    for (let i = 0; i < data.train.labels.length; i++) if (data.train.labels[i] === 1) positives++;
     const augmenting = augmentTrainingSteps(data.train, resolved.seed);
     for (let next = augmenting.next(); ; next = augmenting.next()) {
       if (next.done === true) {
@@ -298,10 +300,6 @@ export function* trainTextClassifierSteps(
       yield { phase: 'featurize', epoch: 0, epochs, step: 0, steps, fraction: 0, adversarialCopies: { done: next.value, total: positives } };
     }
   }
-  let trainPos = 0;
-  for (let i = 0; i < data.train.labels.length; i++) if (data.train.labels[i] === 1) trainPos++;
-  if (trainPos === 0 || trainPos === data.train.labels.length) throw invalid('train.labels', 'the training split needs both classes');
-
   // Rows are featurised without IDF; when the recipe wants IDF it is learnt on the
   // training rows and applied afterwards (one featurisation pass instead of two).
   const featurizer = createFeaturizer({ ...resolved.featurizer, idf: false });

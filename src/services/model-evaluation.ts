@@ -5,6 +5,7 @@
  * the metrics, whether the stored artifact passes its check, and the new model against the
  * Production one on the same held-out rows (paired evaluation, McNemar).
  */
+import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { WardenError, invalid } from '../domain/errors.js';
 import type { DatasetRow } from '../domain/datasets.js';
@@ -40,8 +41,6 @@ export interface TrainedCandidate {
   readonly model: TextClassifier | null;
   readonly artifactDigest: string;
 }
-
-const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class ModelEvaluation {
   constructor(private readonly deps: ModelEvaluationDeps) {}

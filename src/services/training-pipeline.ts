@@ -18,6 +18,7 @@
  * staged None by the auto-stage policy — and ends the run FAILED; fresh files stay in
  * fresh/. A cancelled job registers nothing and ends the run KILLED.
  */
+import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { WardenError } from '../domain/errors.js';
 import { JobAbortedError, describeFailure, jobAbortReason, type JsonValue } from '../domain/jobs.js';
@@ -30,7 +31,6 @@ import { reportedEvidence, type ModelVersion, type StagingEvidence } from '../do
 import { REGISTERING_STEPS, TRAINING_PROGRESS, fractionIn } from '../domain/training-phases.js';
 import type { ResourceUsage } from '../domain/tracking/run.js';
 import { runInTurns, type TextClassifier } from '../ml/index.js';
-import { setImmediate as yieldTurn } from 'node:timers/promises';
 import type { ArtifactService } from './artifact-service.js';
 import { splitRows } from './dataset-service.js';
 import type { FreshDataService } from './fresh-data-service.js';
