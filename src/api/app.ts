@@ -28,6 +28,7 @@ import { alertRoutes } from './routes/alert-routes.js';
 import { retrainingRoutes } from './routes/retraining-routes.js';
 import { redteamRoutes } from './routes/redteam-routes.js';
 import { monitoringRoutes } from './routes/monitoring-routes.js';
+import { newRequestId } from '../domain/serving.js';
 
 export type { AppDeps, RouteModule, WardenApp } from './app-deps.js';
 
@@ -80,8 +81,9 @@ function loggerOptions(deps: AppDeps): { level: string; stream?: LogSink } {
 }
 
 /**
- * Random 16-hex-digit request ids, drawn from a pooled buffer refilled every 1,024 ids: one
- * call into the CSPRNG per id was a visible share of a prediction's cost.
+ * Request ids (`newRequestId`: the time, then 8 random bytes), the bytes drawn from a pooled
+ * buffer refilled every 1,024 ids: one call into the CSPRNG per id was a visible share of a
+ * prediction's cost.
  */
 function requestIds(): () => string {
   const pool = Buffer.alloc(8 * 1024);
@@ -91,7 +93,7 @@ function requestIds(): () => string {
       randomFillSync(pool);
       offset = 0;
     }
-    const id = pool.toString('hex', offset, offset + 8);
+    const id = newRequestId(Date.now(), pool.subarray(offset, offset + 8));
     offset += 8;
     return id;
   };

@@ -165,6 +165,25 @@ export interface StoredPrediction extends PredictionRecord {
   readonly feedbackActor: string | null;
 }
 
+/**
+ * A request id: the time it was issued (ms since the epoch, 12 hex digits, enough until the
+ * year 10889), then `random` (8 bytes) in hex. The time lets feedback tell an id that may
+ * still wait in another process's log buffer from one that never existed (`requestIssuedAt`).
+ */
+export function newRequestId(issuedAt: number, random: Uint8Array): string {
+  let id = Math.floor(issuedAt).toString(16).padStart(12, '0');
+  for (const byte of random) id += (byte < 16 ? '0' : '') + byte.toString(16);
+  return id;
+}
+
+const REQUEST_ID = /^([0-9a-f]{12})[0-9a-f]{16}(?:\.\d+)?$/;
+
+/** When the request behind a prediction id (`newRequestId`, or `<requestId>.<i>`) was issued; undefined for an id Warden did not make. */
+export function requestIssuedAt(predictionId: string): number | undefined {
+  const match = REQUEST_ID.exec(predictionId);
+  return match === null ? undefined : Number.parseInt(match[1]!, 16);
+}
+
 /** The prediction id of input `index` of a request (a single text keeps the request id). */
 export function predictionId(requestId: string, index: number, batch: boolean): string {
   return batch ? `${requestId}.${index}` : requestId;

@@ -30,6 +30,7 @@ import {
   fallbackArm,
   liveDeploymentOf,
   predictionId,
+  requestIssuedAt,
   validateFeedbackLabel,
   type LiveArm,
   type LiveDeployment,
@@ -128,8 +129,9 @@ export interface ServingServiceDeps {
   /**
    * How long feedback waits for ids it cannot find yet before calling them unknown, in ms: a
    * prediction another process made waits in that process's log buffer until its next flush.
-   * 0 (the default) when this process is the only one that serves: its own buffer is flushed
-   * before the lookup, so a missing id is unknown at once.
+   * Only ids issued less than this long ago wait (`requestIssuedAt`). 0 (the default) when this
+   * process is the only one that serves: its own buffer is flushed before the lookup, so a
+   * missing id is unknown at once.
    */
   readonly unknownFeedbackWaitMs?: number;
   readonly log?: (level: 'info' | 'error', message: string, fields: Record<string, unknown>) => void;
@@ -137,6 +139,8 @@ export interface ServingServiceDeps {
 
 /** How often feedback looks again for ids another process may still be about to write. */
 const FEEDBACK_RETRY_MS = 100;
+/** How far two hosts' clocks may disagree about when a request id was issued. */
+const CLOCK_SKEW_MS = 1000;
 
 export type LiveChangeListener = (model: string, deployment: LiveDeployment | null) => void;
 
@@ -213,12 +217,22 @@ export class ServingService {
       found = await this.deps.predictions.findByIds(ids);
     }
     // One another API process made waits in its buffer until its next flush: a client that
-    // labels an answer at once must not be told its prediction is unknown.
-    const deadline = performance.now() + (this.deps.unknownFeedbackWaitMs ?? 0);
-    while (found.length < ids.length && performance.now() < deadline) {
+    // labels an answer at once must not be told its prediction is unknown. Only an id issued
+    // less than that wait ago can be waiting (give or take the skew between hosts' clocks); an
+    // older one, or one Warden never issued, is unknown at once.
+    const waitMs = this.deps.unknownFeedbackWaitMs ?? 0;
+    const deadline = performance.now() + waitMs;
+    const mayBeBuffered = (id: string): boolean => {
+      const issuedAt = requestIssuedAt(id);
+      return issuedAt !== undefined && this.deps.clock.now() < issuedAt + waitMs + CLOCK_SKEW_MS;
+    };
+    let seen = new Set(found.map((p) => p.id));
+    let pending = ids.filter((id) => !seen.has(id) && mayBeBuffered(id));
+    while (pending.length > 0 && performance.now() < deadline) {
       await sleep(Math.min(FEEDBACK_RETRY_MS, Math.max(1, deadline - performance.now())));
-      const seen = new Set(found.map((p) => p.id));
-      found = [...found, ...(await this.deps.predictions.findByIds(ids.filter((id) => !seen.has(id))))];
+      found = [...found, ...(await this.deps.predictions.findByIds(pending))];
+      seen = new Set(found.map((p) => p.id));
+      pending = pending.filter((id) => !seen.has(id) && mayBeBuffered(id));
     }
     const byId = new Map(found.map((p) => [p.id, p]));
     items.forEach((item, i) => {

@@ -150,7 +150,7 @@ describe('request logging', () => {
     try {
       await app.inject({ method: 'POST', url: '/models', headers: { authorization: `Bearer ${platform.adminToken}` }, payload: { name: 'pretty-test', task: 'spam' } });
       assert.equal(lines.length, 1, lines.join('\n'));
-      assert.match(lines[0]!, /^\d\d:\d\d:\d\d\.\d{3} INFO {2}request reqId=[0-9a-f]{16} method=POST url=\/models status=201 ms=[\d.]+$/);
+      assert.match(lines[0]!, /^\d\d:\d\d:\d\d\.\d{3} INFO {2}request reqId=[0-9a-f]{28} method=POST url=\/models status=201 ms=[\d.]+$/);
     } finally {
       await app.close();
     }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BINARY_LABELS, describeInput, liveDeploymentOf, predictionId, validateFeedbackLabel } from '../../src/domain/serving.js';
+import { BINARY_LABELS, describeInput, liveDeploymentOf, newRequestId, predictionId, requestIssuedAt, validateFeedbackLabel } from '../../src/domain/serving.js';
 import { candidateReady, planDeployment } from '../../src/domain/deployments/index.js';
 import { WardenError } from '../../src/domain/errors.js';
 import type { ModelVersion } from '../../src/domain/registry/index.js';
@@ -41,6 +41,20 @@ describe('serving rules', () => {
   it('names predictions: the request id for one text, <id>.<index> in a batch', () => {
     assert.equal(predictionId('abc', 0, false), 'abc');
     assert.equal(predictionId('abc', 4, true), 'abc.4');
+  });
+
+  it('stamps request ids with the time they were issued, which their prediction ids give back', () => {
+    const at = Date.UTC(2026, 11, 2, 10, 30, 0, 123);
+    const id = newRequestId(at, Uint8Array.of(0, 1, 0x0f, 0x10, 0xab, 0xcd, 0xef, 0xff));
+    assert.equal(id, `${at.toString(16).padStart(12, '0')}00010f10abcdefff`);
+    assert.equal(id.length, 28);
+    assert.equal(requestIssuedAt(id), at);
+    assert.equal(requestIssuedAt(predictionId(id, 7, true)), at);
+    assert.equal(requestIssuedAt(newRequestId(0, new Uint8Array(8))), 0);
+    // Ids Warden did not issue (or issued before ids carried a time) have no time.
+    for (const other of ['no-such-prediction', '0123456789abcdef', `${id}x`, id.toUpperCase(), `${id}.`, `${id}.1.2`, '']) {
+      assert.equal(requestIssuedAt(other), undefined, other);
+    }
   });
 
   it('accepts only labels of the model’s label set, naming the field', () => {

@@ -20,6 +20,7 @@ import { SqlPredictionStore } from '../../src/store/sql/sql-prediction-store.js'
 import { NO_SERVING_METRICS } from '../../src/domain/ports/serving-metrics.js';
 import { systemClock } from '../../src/system/clock.js';
 import { deploymentChangedEvent } from '../../src/domain/events.js';
+import { newRequestId } from '../../src/domain/serving.js';
 import { STORE_KINDS, openTestDatabase, tempDir, type TestDatabase } from '../support/stores.js';
 import { testConfig } from '../support/platform.js';
 import { ROOT, trainServingVersions } from '../support/serving.js';
@@ -259,6 +260,24 @@ for (const kind of STORE_KINDS) {
       );
       const saved = await trainer.database.db.selectFrom('predictions').select(['id', 'feedback_label']).where('id', 'in', ids).execute();
       assert.deepEqual(saved.map((r) => Number(r.feedback_label)), [1, 1]);
+    });
+
+    it('feedback waits only for ids issued within that wait: an older id, or one Warden never issued, is unknown at once', async () => {
+      const wait = trainer.config.predictionLogFlushMs + 500;
+      const timed = async (requestId: string): Promise<{ status: string; ms: number }> => {
+        const started = performance.now();
+        const [outcome] = await trainer.services.serving.feedback([{ requestId, label: 0 }], { name: 'labeller' });
+        return { status: outcome!.status, ms: performance.now() - started };
+      };
+      const random = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
+      const fresh = await timed(newRequestId(Date.now(), random));
+      assert.equal(fresh.status, 'unknown');
+      assert.ok(fresh.ms >= wait - 100, `an id issued just now may still be in another process's buffer: waited ${fresh.ms} ms of ${wait}`);
+      for (const requestId of [newRequestId(Date.now() - 60_000, random), `${newRequestId(Date.now() - 60_000, random)}.3`, 'no-such-prediction']) {
+        const answer = await timed(requestId);
+        assert.equal(answer.status, 'unknown');
+        assert.ok(answer.ms < wait / 2, `${requestId} cannot be waiting anywhere, yet its answer took ${answer.ms} ms`);
+      }
     });
   });
 }
