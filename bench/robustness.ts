@@ -13,7 +13,9 @@
  * At that threshold, for every attack of the catalogue (seeded, one rng per attack):
  * recall under attack (flagged / all held-out spam), and the attack success rate
  * (evasions / spam rows flagged before the attack; rows already missed are skipped, as
- * TextAttack counts). Per family the worst attack is shown with the pooled recall.
+ * TextAttack counts). Per family the worst attack is shown with the pooled recall. Then the
+ * four dilution attacks again, padded with sentences and words of the held-out ham rather than
+ * the catalogue's lexicon (a defence that only learnt the lexicon would show there).
  * Then the model's own threshold (chosen on validation rows) on the clean held-out rows,
  * and on test/fixtures/short-messages.jsonl (hand-written, never trained on); and the CPU
  * time one prediction takes (normalise, views, featurise, score) on those short texts and
@@ -22,7 +24,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { ATTACK_FAMILIES, TRANSFORM_ATTACKS } from '../src/ml/redteam/index.js';
+import { ATTACK_FAMILIES, TRANSFORM_ATTACKS, dilutionAttacks, type PaddingSource, type TransformAttack } from '../src/ml/redteam/index.js';
 import { createPredictor, createRng, trainTextClassifier } from '../src/ml/index.js';
 import { toMlRecipe } from '../src/ml/builtin-trainer.js';
 import { BOOTSTRAP_MODELS, bootstrapRecipeInput } from '../src/services/retrain-triggers.js';
@@ -39,6 +41,19 @@ const MAX_FPR = 0.005;
 const SEED = Number(args.seed);
 const CORPORA = new Map<string, BuiltinCorpus>([spamAssassinCorpus, everydayMessagesCorpus].map((c) => [c.name, c]));
 const SHORT_MESSAGES = fileURLToPath(new URL('../test/fixtures/short-messages.jsonl', import.meta.url));
+
+/** Sentences (20–200 characters, ending in . ! or ?) and plain words of texts, as padding for the dilution attacks. */
+function paddingFrom(texts: readonly string[]): PaddingSource {
+  const sentences: string[] = [];
+  for (const text of texts) {
+    for (const piece of text.split(/(?<=[.!?])\s+/)) {
+      const sentence = piece.replace(/\s+/g, ' ').trim();
+      if (sentence.length >= 20 && sentence.length <= 200 && /[.!?]$/.test(sentence)) sentences.push(sentence);
+    }
+  }
+  const words = sentences.flatMap((sentence) => sentence.split(' ')).filter((word) => /^[A-Za-z]{3,12}$/.test(word));
+  return { sentences, words };
+}
 
 const fmt = (x: number, digits = 3): string => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 
@@ -81,41 +96,56 @@ async function main(): Promise<void> {
     const cleanFpr = hamScores.filter((s) => s >= threshold).length / hamScores.length;
 
     const attackStarted = performance.now();
+    /** One attack on every spam row (its own rng, seeded alike): rows flagged after it, and evasions of rows flagged before it. */
+    const measure = (attack: TransformAttack): { recall: number; successes: number; attempts: number } => {
+      const rng = createRng(SEED);
+      let hits = 0;
+      let successes = 0;
+      let attempts = 0;
+      spamRows.forEach((row, i) => {
+        const flaggedNow = score(attack.apply(row.text, rng)) >= threshold;
+        if (flaggedNow) hits++;
+        if (cleanFlags[i]) {
+          attempts++;
+          if (!flaggedNow) successes++;
+        }
+      });
+      return { recall: hits / spamRows.length, successes, attempts };
+    };
     const rows: string[][] = [];
     let floor = Number.POSITIVE_INFINITY;
     for (const family of ATTACK_FAMILIES) {
       const attacks = TRANSFORM_ATTACKS.filter((a) => a.family === family);
       if (attacks.length === 0) continue;
-      let flagged = 0;
-      let total = 0;
+      let recallSum = 0;
       let successes = 0;
       let attempts = 0;
       let worst = { id: '', recall: Number.POSITIVE_INFINITY };
       for (const attack of attacks) {
-        const rng = createRng(SEED);
-        let hits = 0;
-        spamRows.forEach((row, i) => {
-          const flaggedNow = score(attack.apply(row.text, rng)) >= threshold;
-          if (flaggedNow) hits++;
-          if (cleanFlags[i]) {
-            attempts++;
-            if (!flaggedNow) successes++;
-          }
-        });
-        flagged += hits;
-        total += spamRows.length;
-        const recall = hits / spamRows.length;
-        if (recall < worst.recall) worst = { id: attack.id, recall };
+        const m = measure(attack);
+        recallSum += m.recall;
+        successes += m.successes;
+        attempts += m.attempts;
+        if (m.recall < worst.recall) worst = { id: attack.id, recall: m.recall };
       }
       floor = Math.min(floor, worst.recall);
-      rows.push([spec.name, family, String(attacks.length), fmt(flagged / total), `${fmt(worst.recall)} (${worst.id})`, fmt(successes / Math.max(1, attempts))]);
+      rows.push([spec.name, family, String(attacks.length), fmt(recallSum / attacks.length), `${fmt(worst.recall)} (${worst.id})`, fmt(successes / Math.max(1, attempts))]);
     }
+    // The dilution attacks again with padding from the held-out ham instead of the catalogue's
+    // lexicon: a defence that learnt what the lexicon looks like, not to judge the payload, shows here.
+    const heldOutPadding = paddingFrom(heldOut.filter((r) => r.label === 0).map((r) => r.text));
+    const paddedRows = dilutionAttacks(heldOutPadding).map((attack) => {
+      const m = measure(attack);
+      return [spec.name, attack.id, fmt(m.recall), fmt(m.successes / Math.max(1, m.attempts))];
+    });
     const attackSeconds = (performance.now() - attackStarted) / 1000;
     console.log(
       `\n${spec.name} (${recipe.family}): trained in ${trainSeconds.toFixed(1)} s on ${splits.train.length} rows; held-out SpamAssassin ${hamScores.length} ham / ${spamRows.length} spam; ` +
         `threshold at clean FPR ≤ ${MAX_FPR * 100} %: ${fmt(threshold, 4)} (clean FPR ${fmt(cleanFpr, 4)}, recall ${fmt(cleanRecall)}); attacks scored in ${attackSeconds.toFixed(1)} s`,
     );
     printTable(['model', 'family', 'attacks', 'recall under attack', 'worst attack recall', 'attack success rate'], rows);
+    console.log(`\ndilution padded with held-out ham (${heldOutPadding.sentences.length} sentences, ${heldOutPadding.words.length} words; not the lexicon), same threshold:`);
+    printTable(['model', 'attack', 'recall under attack', 'attack success rate'], paddedRows);
 
     // The model's own operating point: its validation-chosen threshold.
     const own = (labels: number[], probabilities: number[]) => {

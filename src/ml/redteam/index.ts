@@ -13,3 +13,4 @@ export * from './attack.js';
 export * from './catalogue.js';
 export { CHAR_EDITS, type CharEdit } from './char-edits.js';
 export { TRIGGER_REWRITES, BENIGN_WORDS, BENIGN_SENTENCES } from './lexicon.js';
+export { dilutionAttacks, LEXICON_PADDING, type PaddingSource } from './dilution.js';

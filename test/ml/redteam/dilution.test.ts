@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DILUTION_ATTACKS } from '../../../src/ml/redteam/dilution.js';
+import { DILUTION_ATTACKS, dilutionAttacks } from '../../../src/ml/redteam/dilution.js';
 import { BENIGN_WORDS } from '../../../src/ml/redteam/lexicon.js';
 import { createRng } from '../../../src/ml/random.js';
 
@@ -43,6 +43,17 @@ describe('dilution attacks', () => {
       assert.ok(outWords.length >= payloadWords.length + 10);
     });
   }
+
+  it('pads from the source it is given: only its sentences and words, never the lexicon', () => {
+    const sentences = ['The quarterly report is attached for your review.', 'Our team meets again next Tuesday at ten.'];
+    const words = ['ledger', 'invoice', 'minutes'];
+    for (const attack of dilutionAttacks({ sentences, words })) {
+      let rest = attack.apply(PAYLOAD, createRng(3));
+      for (const piece of [...sentences, ...PAYLOAD.split(/\s+/), ...words]) rest = rest.split(piece).join(' ');
+      assert.equal(rest.trim(), '', `${attack.id} added only the payload and the source's text`);
+    }
+    assert.throws(() => dilutionAttacks({ sentences: [], words }), /needs sentences and words/);
+  });
 
   it('fragmented-payload on a one-word payload keeps it whole', () => {
     assert.ok(run('fragmented-payload', 1, 'viagra').includes(' viagra '));
