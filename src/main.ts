@@ -54,7 +54,7 @@ import { ServingCandidateCheck } from './services/candidate-check.js';
 import { SqlDeploymentStore } from './store/sql/sql-deployment-store.js';
 import { newAssignmentKey, subjectUnit } from './system/sticky-assignment.js';
 import { ComparisonService } from './services/comparison-service.js';
-import { ServingService } from './services/serving-service.js';
+import { ServingService, type SiblingPredictionFlush } from './services/serving-service.js';
 import { InputMonitor } from './services/input-monitor.js';
 import { MonitoringService } from './services/monitoring-service.js';
 import { ProcessHeartbeats } from './services/process-heartbeats.js';
@@ -127,6 +127,8 @@ export interface PlatformOptions {
    * this process does none of it. `counts` says how many API processes run (for /health).
    */
   readonly apiChild?: { readonly index: number; readonly counts: () => { readonly running: number; readonly wanted: number } };
+  /** The other API processes of this server, whose prediction logs feedback asks to flush (see cluster-prediction-flush.ts). */
+  readonly siblings?: SiblingPredictionFlush;
   /**
    * Where every service, store timestamp and the queue read the time (default: the system
    * clock). Tests replaying a day of traffic in seconds pass one that can be moved forward.
@@ -258,6 +260,8 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     });
     predictionLog.start();
     closers.push(() => predictionLog.close());
+    const stopServingSiblings = options.siblings?.serve(() => predictionLog.flush());
+    if (stopServingSiblings) closers.push(async () => stopServingSiblings());
     // The serving path reads each served version's profile once, for its vocabulary (the monitor keeps its own reader).
     const servedProfiles = new ReferenceProfiles(core.artifacts);
     const serving = new ServingService({
@@ -273,6 +277,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       // Other processes serve too (API children, or other hosts on a shared PostgreSQL): wait a
       // flush interval, plus the write's own time, for the predictions they still hold.
       unknownFeedbackWaitMs: config.apiProcesses > 1 || !config.storeUrl.startsWith('sqlite:') ? config.predictionLogFlushMs + 500 : 0,
+      ...(options.siblings ? { siblings: options.siblings } : {}),
       inputMonitor: new InputMonitor({
         describeRate: config.monitorDescribeRate,
         sampleRate: config.monitorSampleRate,

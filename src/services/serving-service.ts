@@ -134,11 +134,24 @@ export interface ServingServiceDeps {
    * missing id is unknown at once.
    */
   readonly unknownFeedbackWaitMs?: number;
+  /** The other serving processes of this server, asked to flush at once when feedback cannot find an id (absent: none, or none reachable). */
+  readonly siblings?: Pick<SiblingPredictionFlush, 'request'>;
   readonly log?: (level: 'info' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
 
+/**
+ * The other processes of one server that serve predictions, each with its own log buffer
+ * (the API children of `warden server`, see startup/cluster-prediction-flush.ts).
+ */
+export interface SiblingPredictionFlush {
+  /** Asks every other serving process to write what its log holds now (best effort, no answer). */
+  request(): void;
+  /** Calls `flush` whenever another process asks; returns the stopper. */
+  serve(flush: () => Promise<void>): () => void;
+}
+
 /** How often feedback looks again for ids another process may still be about to write. */
-const FEEDBACK_RETRY_MS = 100;
+const FEEDBACK_RETRY_MS = 50;
 /** How far two hosts' clocks may disagree about when a request id was issued. */
 const CLOCK_SKEW_MS = 1000;
 
@@ -228,6 +241,7 @@ export class ServingService {
     };
     let seen = new Set(found.map((p) => p.id));
     let pending = ids.filter((id) => !seen.has(id) && mayBeBuffered(id));
+    if (pending.length > 0) this.deps.siblings?.request();
     while (pending.length > 0 && performance.now() < deadline) {
       await sleep(Math.min(FEEDBACK_RETRY_MS, Math.max(1, deadline - performance.now())));
       found = [...found, ...(await this.deps.predictions.findByIds(pending))];

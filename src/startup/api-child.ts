@@ -10,6 +10,7 @@ import { createPlatform, eventSubscriberName, type Platform } from '../main.js';
 import { isApiProcessMessage, type ApiProcessCounts, type ApiProcessMessage } from './api-processes.js';
 import { listeningUrl } from './roles.js';
 import { clusterMetricsSource } from './cluster-metrics.js';
+import { clusterPredictionFlush } from './cluster-prediction-flush.js';
 
 export async function runApiChild(): Promise<void> {
   const send = (message: ApiProcessMessage) => {
@@ -30,7 +31,7 @@ export async function runApiChild(): Promise<void> {
   try {
     // Its own event cursor: a broadcast event reaches every API process, and one that was down gets its backlog.
     const own: Config = { ...config, eventSubscriber: `${eventSubscriberName(config)}-${index}`.slice(0, 128) };
-    platform = await createPlatform(own, { jobEventChannel: new ClusterJobEventChannel(), apiChild: { index, counts: () => counts } });
+    platform = await createPlatform(own, { jobEventChannel: new ClusterJobEventChannel(), apiChild: { index, counts: () => counts }, siblings: clusterPredictionFlush() });
     // A scrape lands on one API process: it answers with every API process's metrics.
     platform.metrics.renderFrom(clusterMetricsSource(platform.metrics.registry));
     await platform.app.listen({ host: config.host, port: config.port });

@@ -13,6 +13,7 @@ import { createPlatform, eventSubscriberName, startJobWorkers, type Platform } f
 import { ClusterJobEventChannel } from '../jobs/cluster-job-event-channel.js';
 import { ApiProcesses } from './api-processes.js';
 import { serveClusterMetrics } from './cluster-metrics.js';
+import { relayPredictionFlushes } from './cluster-prediction-flush.js';
 import { serverBanner } from './banner.js';
 import { listeningUrl, withRole } from './roles.js';
 import { stopOnSignals } from './signals.js';
@@ -69,12 +70,14 @@ async function startApiProcesses(config: Config, print: (line: string) => void):
     log: platform.app.log,
   });
   const stopClusterMetrics = serveClusterMetrics();
+  const stopFlushRelay = relayPredictionFlushes();
   let url: string;
   try {
     url = await processes.start();
     if (config.roles.includes('worker')) await startJobWorkers(platform.services.jobs, platform.handlers, config.workerConcurrency);
   } catch (error) {
     stopClusterMetrics();
+    stopFlushRelay();
     await processes.stop();
     await platform.close();
     throw error;
@@ -82,6 +85,7 @@ async function startApiProcesses(config: Config, print: (line: string) => void):
   printBanner(platform, config, url, print);
   const stop = stopOnSignals(print, 'shutting down', async () => {
     stopClusterMetrics();
+    stopFlushRelay();
     await processes.stop();
     await platform.close();
   });

@@ -15,7 +15,7 @@ import { ModelLoader } from '../../src/services/model-loader.js';
 import { PredictionLog } from '../../src/services/prediction-log.js';
 import { SqlDeploymentStore } from '../../src/store/sql/sql-deployment-store.js';
 import { subjectUnit } from '../../src/system/sticky-assignment.js';
-import { ServingService } from '../../src/services/serving-service.js';
+import { ServingService, type ServingServiceDeps, type SiblingPredictionFlush } from '../../src/services/serving-service.js';
 import { SqlPredictionStore } from '../../src/store/sql/sql-prediction-store.js';
 import { NO_SERVING_METRICS } from '../../src/domain/ports/serving-metrics.js';
 import { systemClock } from '../../src/system/clock.js';
@@ -41,11 +41,24 @@ for (const kind of STORE_KINDS) {
     let viewer: { authorization: string };
     let admin: { authorization: string };
 
-    async function start(subscriber: string, env: Record<string, string>): Promise<Platform> {
+    // What `warden server`'s primary relays between its API processes, in one process: a flush
+    // request reaches every log that serves it but the asker's.
+    const flushes = new Set<() => Promise<void>>();
+    const siblings: SiblingPredictionFlush = {
+      request: () => {
+        for (const flush of flushes) void flush();
+      },
+      serve: (flush) => {
+        flushes.add(flush);
+        return () => flushes.delete(flush);
+      },
+    };
+
+    async function start(subscriber: string, env: Record<string, string>, options: { siblings?: SiblingPredictionFlush } = {}): Promise<Platform> {
       const database = await openSqlDatabase(test.url, { ...(test.schema !== undefined ? { schema: test.schema } : {}), poolSize: 4 });
       const { config, remove } = testConfig({ WARDEN_EVENT_SUBSCRIBER: subscriber, WARDEN_EVENT_POLL_MS: '50', WARDEN_ARTIFACTS_URL: `file:${artifacts.dir}`, ...env });
       removers.push(remove);
-      const platform = await createPlatform(config, { database });
+      const platform = await createPlatform(config, { database, ...options });
       const close = platform.close;
       Object.assign(platform, {
         close: async () => {
@@ -60,7 +73,7 @@ for (const kind of STORE_KINDS) {
     before(async () => {
       test = await openTestDatabase(kind);
       trainer = await start('trainer', { WARDEN_WORKER_CONCURRENCY: '1' });
-      server = await start('server', { WARDEN_ROLES: 'api' });
+      server = await start('server', { WARDEN_ROLES: 'api' }, { siblings });
       await trainServingVersions(trainer, 'swap', [2, 6, 3, 4]);
       await trainer.services.registry.deploy('swap', 1, ROOT);
       viewer = { authorization: `Bearer ${(await server.services.auth.issue({ name: 'reader', role: 'viewer' })).plaintext}` };
@@ -74,7 +87,7 @@ for (const kind of STORE_KINDS) {
     });
 
     /** A serving service of its own on B's store, around `loader` (B's events do not reach it: the test hands them over). */
-    function standaloneServing(loader: ModelLoader): { serving: ServingService; log: PredictionLog } {
+    function standaloneServing(loader: ModelLoader, extra: Pick<ServingServiceDeps, 'siblings' | 'unknownFeedbackWaitMs'> = {}): { serving: ServingService; log: PredictionLog } {
       const log = new PredictionLog({ store: new SqlPredictionStore(server.database), clock: systemClock, metrics: NO_SERVING_METRICS, maxBuffer: 1000, batchSize: 500, flushIntervalMs: 60_000, retentionMs: 60_000 });
       const serving = new ServingService({
         registry: server.services.registry,
@@ -86,6 +99,7 @@ for (const kind of STORE_KINDS) {
         metrics: NO_SERVING_METRICS,
         clock: systemClock,
         maxBatch: 8,
+        ...extra,
       });
       return { serving, log };
     }
@@ -260,6 +274,22 @@ for (const kind of STORE_KINDS) {
       );
       const saved = await trainer.database.db.selectFrom('predictions').select(['id', 'feedback_label']).where('id', 'in', ids).execute();
       assert.deepEqual(saved.map((r) => Number(r.feedback_label)), [1, 1]);
+    });
+
+    it('feedback asks the other serving processes to flush: a label sent the moment its answer arrives is recorded at once, not after their next flush', async () => {
+      await until(async () => (await predict('/predict/swap', viewer)).status === 200, 'swap to serve on B', { timeoutMs: 10_000 });
+      const wait = server.config.predictionLogFlushMs + 500;
+      const { serving, log } = standaloneServing(new ModelLoader({ registry: server.services.registry, artifacts: server.services.artifacts, cacheSize: 1, clock: systemClock }), { siblings, unknownFeedbackWaitMs: wait });
+      const answer = await predict('/predict/swap', viewer);
+      const ids = (answer.body.predictions as Array<{ id: string }>).map((p) => p.id);
+      assert.deepEqual(await server.database.db.selectFrom('predictions').select('id').where('id', 'in', ids).execute(), [], 'still in B\'s buffer');
+      const started = performance.now();
+      const outcome = await serving.feedback(ids.map((id) => ({ requestId: id, label: 0 })), { name: 'labeller' });
+      const took = performance.now() - started;
+      assert.deepEqual(outcome.map((o) => o.status), ['recorded', 'recorded']);
+      // B's own timer flushes every second (WARDEN_PREDICTION_LOG_FLUSH_MS here): asked, it writes at once.
+      assert.ok(took < server.config.predictionLogFlushMs / 2, `recorded after ${took.toFixed(0)} ms`);
+      await log.close();
     });
 
     it('feedback waits only for ids issued within that wait: an older id, or one Warden never issued, is unknown at once', async () => {

@@ -2,7 +2,8 @@
  * `warden server` with WARDEN_API_PROCESSES=2 as a real process tree (a primary running the
  * worker and scheduler, two API children sharing one port, one SQLite file in WAL mode):
  * both children answer on the port, a job enqueued through one child streams its progress
- * through the other, /metrics through either covers both, a killed child is replaced, SIGTERM
+ * through the other, feedback through one for the other's answer is recorded at once, /metrics
+ * through either covers both, a killed child is replaced, SIGTERM
  * stops them all.
  */
 import { after, before, describe, it } from 'node:test';
@@ -48,6 +49,19 @@ function client(port: number) {
     },
     close: () => agent.destroy(),
   };
+}
+
+/** Uploads a small synthetic dataset named after `model` and queues its training through `c`; returns the job id. */
+async function queueTraining(c: ReturnType<typeof client>, model: string): Promise<string> {
+  const upload = await c.request('POST', `/datasets?name=${model}-rows`, jsonl(syntheticRows(300)), 'application/x-ndjson');
+  assert.equal(upload.status, 201, upload.text);
+  const queued = await c.request(
+    'POST',
+    '/jobs/train',
+    JSON.stringify({ model, family: 'lr', dataset: { datasets: [`${model}-rows`] }, recipe: { featurizer: SMALL_FEATURES, hyperParameters: { epochs: 3 } }, task: 'spam' }),
+  );
+  assert.equal(queued.status, 202, queued.text);
+  return (JSON.parse(queued.text) as { id: string }).id;
 }
 
 /** Reads the job's SSE stream on this client's connection until the job ends; returns the event names in order. */
@@ -142,15 +156,7 @@ describe('warden server with 2 API processes (SQLite, local queue)', () => {
   it('a job enqueued through one API process streams its progress, logs and end through the other', async () => {
     const byProcess = await onePerProcess();
     const [first, second] = [byProcess.get(1)!, byProcess.get(2)!];
-    const upload = await first.request('POST', '/datasets?name=synth', jsonl(syntheticRows(300)), 'application/x-ndjson');
-    assert.equal(upload.status, 201, upload.text);
-    const queued = await first.request(
-      'POST',
-      '/jobs/train',
-      JSON.stringify({ model: 'cluster-spam', family: 'lr', dataset: { datasets: ['synth'] }, recipe: { featurizer: SMALL_FEATURES, hyperParameters: { epochs: 3 } }, task: 'spam' }),
-    );
-    assert.equal(queued.status, 202, queued.text);
-    const jobId = (JSON.parse(queued.text) as { id: string }).id;
+    const jobId = await queueTraining(first, 'cluster-spam');
     const events = await streamJob(port, second.agent, jobId);
     assert.equal(events[0], 'snapshot');
     // Live, not read back by the subscription's 1 s store poll: the job's every phase and epoch arrive.
@@ -159,6 +165,29 @@ describe('warden server with 2 API processes (SQLite, local queue)', () => {
     const job = JSON.parse((await second.request('GET', `/jobs/${jobId}`)).text) as { state: string };
     assert.equal(job.state, 'succeeded');
     assert.equal(events[events.length - 1], 'state');
+  });
+
+  it('feedback through one API process for an answer the other gave a moment ago is recorded at once: the other is asked to flush', async () => {
+    const byProcess = await onePerProcess();
+    const [first, second] = [byProcess.get(1)!, byProcess.get(2)!];
+    const jobId = await queueTraining(first, 'cluster-feedback');
+    for (let state = ''; state !== 'succeeded'; await new Promise((resolve) => setTimeout(resolve, 200))) {
+      state = (JSON.parse((await first.request('GET', `/jobs/${jobId}`)).text) as { state: string }).state;
+      assert.ok(state !== 'failed' && state !== 'cancelled', state);
+    }
+    // Untimed first round: a process starts its SQLite writer thread at its first write.
+    for (let i = 0; i < 4; i++) {
+      const answer = await first.request('POST', '/predict/cluster-feedback', JSON.stringify({ text: `free money prize ${i}` }));
+      assert.equal(answer.status, 200, answer.text);
+      const id = (JSON.parse(answer.text) as { requestId: string }).requestId;
+      const started = performance.now();
+      const feedback = await second.request('POST', '/feedback', JSON.stringify({ requestId: id, label: 1 }));
+      const took = performance.now() - started;
+      assert.equal(feedback.status, 200, feedback.text);
+      assert.equal((JSON.parse(feedback.text) as { recorded: number }).recorded, 1, feedback.text);
+      // The first process's own timer writes every second (WARDEN_PREDICTION_LOG_FLUSH_MS): asked, it writes at once.
+      if (i > 0) assert.ok(took < 500, `recorded after ${took.toFixed(0)} ms`);
+    }
   });
 
   it('GET /metrics through either API process answers with both processes\' metrics, aggregated by the primary', async () => {
