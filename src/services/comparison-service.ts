@@ -310,7 +310,9 @@ export class ComparisonService {
     maxFlips: number,
     origin: { source: ComparisonRowSource; dataset: ModelComparison['rows']['dataset']; excluded: number; note: string },
   ): Promise<Omit<ModelComparison, 'a' | 'b' | 'relation'>> {
-    const [classifierA, classifierB] = await Promise.all([this.deps.models.loadByDigest(a.artifactDigest!), this.deps.models.loadByDigest(b.artifactDigest!)]);
+    // A byte-identical artifact (a retrain on unchanged data makes one) predicts alike: loaded and scored once.
+    const classifierA = await this.deps.models.loadByDigest(a.artifactDigest!);
+    const classifierB = b.artifactDigest === a.artifactDigest ? classifierA : await this.deps.models.loadByDigest(b.artifactDigest!);
     const texts = rows.map((r) => r.text);
     const labels = Uint8Array.from(rows, (r) => r.label);
     const pair = await evaluatePair(classifierA, classifierB, { texts, labels }, { maxFlips, prefix: '' });

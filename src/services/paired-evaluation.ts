@@ -34,8 +34,8 @@ const SCORE_CHUNK = 32;
 const MAX_HOLD_MS = 20;
 
 /**
- * Predicts with each model once and derives both metric sets and the paired test from the same
- * predictions. Scoring gives the event loop a turn at least every 20 ms whatever the texts'
+ * Predicts with each model once (the same classifier on both sides, once in all) and derives
+ * both metric sets and the paired test from the same predictions. Scoring gives the event loop a turn at least every 20 ms whatever the texts'
  * length: it runs inside requests (compare) and jobs (heartbeats must keep going).
  */
 export async function evaluatePair(a: TextClassifier, b: TextClassifier, data: LabelledRows, options: PairedEvaluationOptions = {}): Promise<PairedEvaluation> {
@@ -47,7 +47,7 @@ export async function evaluatePair(a: TextClassifier, b: TextClassifier, data: L
     return { metrics, predictions, labels: Uint8Array.from(predictions, (p) => p.label) };
   };
   const sideA = await side(a);
-  const sideB = await side(b);
+  const sideB = b === a ? sideA : await side(b);
   return {
     rows: data.texts.length,
     metricsA: sideA.metrics,

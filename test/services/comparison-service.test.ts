@@ -100,6 +100,15 @@ describe(`ComparisonService on ${kind}`, () => {
     assert.equal(c.relation, 'ancestor');
     assert.equal(c.rows.source, 'held-out');
     checkScored(c);
+    // The retrain on unchanged data made the same artifact: it is loaded (and scored) once, and agrees with itself on every row.
+    const [v1, v2] = await Promise.all([p.services.registry.getVersion('cmp-lr', 1), p.services.registry.getVersion('cmp-lr', 2)]);
+    assert.equal(v2.artifactDigest, v1.artifactDigest);
+    const loads: string[] = [];
+    const counting = new ComparisonService({ ...p.services, models: { loadByDigest: (digest) => (loads.push(digest), p.services.models.loadByDigest(digest)) } });
+    const fresh = await counting.compare({ model: 'cmp-lr', a: '1', b: 'v1.1' });
+    assert.deepEqual(loads, [v1.artifactDigest]);
+    assert.equal(fresh.paired!.counts.onlyARight + fresh.paired!.counts.onlyBRight, 0);
+    assert.deepEqual(fresh.metrics, c.metrics);
     // Asked again after v1.1 changed stage: the same scores (versions never change), the stage as it is now.
     await p.services.registry.archive('cmp-lr', 2, actor, 'compared and set aside');
     const again = await comparison.compare({ model: 'cmp-lr', a: '1', b: 'v1.1' });
