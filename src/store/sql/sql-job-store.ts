@@ -38,8 +38,11 @@ export class SqlJobStore implements JobStore {
   async create(job: NewJob): Promise<{ job: Job; created: boolean }> {
     const existing = await this.sameWork(job);
     if (existing) return { job: existing, created: false };
+    let row: Selectable<JobRow>;
     try {
-      await this.db
+      // The row as inserted, not read back after: a worker polling the store may claim the job
+      // in between, and the enqueuer would be told its new job is already running.
+      row = await this.db
         .insertInto('jobs')
         .values({
           id: job.id,
@@ -63,7 +66,8 @@ export class SqlJobStore implements JobStore {
           finished_at: null,
           updated_at: job.createdAt,
         })
-        .execute();
+        .returningAll()
+        .executeTakeFirstOrThrow();
     } catch (error) {
       // A concurrent enqueue with the same key won the insert: return its job.
       if (isUniqueViolation(error)) {
@@ -72,7 +76,7 @@ export class SqlJobStore implements JobStore {
       }
       throw error;
     }
-    return { job: (await this.get(job.id))!, created: true };
+    return { job: toJob(row), created: true };
   }
 
   /** The job that already holds this job's idempotency key, or its dedupe key while queued or running. */
