@@ -184,6 +184,20 @@ export function requestIssuedAt(predictionId: string): number | undefined {
   return match === null ? undefined : Number.parseInt(match[1]!, 16);
 }
 
+/** How far two hosts' clocks may disagree about when a request id was issued. */
+const CLOCK_SKEW_MS = 1000;
+
+/**
+ * Whether a prediction id not found in the store may still wait in another process's log
+ * buffer, which holds it for at most `waitMs`: only an id Warden issued less than that long
+ * ago (give or take the skew between hosts' clocks). An older one, or one Warden never issued,
+ * is unknown for good.
+ */
+export function mayStillBeBuffered(predictionId: string, now: number, waitMs: number): boolean {
+  const issuedAt = requestIssuedAt(predictionId);
+  return issuedAt !== undefined && now < issuedAt + waitMs + CLOCK_SKEW_MS;
+}
+
 /** The prediction id of input `index` of a request (a single text keeps the request id). */
 export function predictionId(requestId: string, index: number, batch: boolean): string {
   return batch ? `${requestId}.${index}` : requestId;

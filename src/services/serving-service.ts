@@ -19,6 +19,7 @@ import type { Clock } from '../domain/ports/clock.js';
 import type { StageChangedEvent } from '../domain/ports/domain-events.js';
 import type { PredictionStore } from '../domain/ports/prediction-store.js';
 import type { ServingMetrics } from '../domain/ports/serving-metrics.js';
+import type { SiblingPredictionFlush } from '../domain/ports/sibling-prediction-flush.js';
 import type { ModelVersion } from '../domain/registry/index.js';
 import { mirrors, pickArm } from '../domain/deployments/traffic.js';
 import type { DeploymentStore } from '../domain/ports/deployment-store.js';
@@ -30,7 +31,7 @@ import {
   fallbackArm,
   liveDeploymentOf,
   predictionId,
-  requestIssuedAt,
+  mayStillBeBuffered,
   validateFeedbackLabel,
   type LiveArm,
   type LiveDeployment,
@@ -129,7 +130,7 @@ export interface ServingServiceDeps {
   /**
    * How long feedback waits for ids it cannot find yet before calling them unknown, in ms: a
    * prediction another process made waits in that process's log buffer until its next flush.
-   * Only ids issued less than this long ago wait (`requestIssuedAt`). 0 (the default) when this
+   * Only ids issued less than this long ago wait (`mayStillBeBuffered`). 0 (the default) when this
    * process is the only one that serves: its own buffer is flushed before the lookup, so a
    * missing id is unknown at once.
    */
@@ -139,21 +140,8 @@ export interface ServingServiceDeps {
   readonly log?: (level: 'info' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
 
-/**
- * The other processes of one server that serve predictions, each with its own log buffer
- * (the API children of `warden server`, see startup/cluster-prediction-flush.ts).
- */
-export interface SiblingPredictionFlush {
-  /** Asks every other serving process to write what its log holds now (best effort, no answer). */
-  request(): void;
-  /** Calls `flush` whenever another process asks; returns the stopper. */
-  serve(flush: () => Promise<void>): () => void;
-}
-
 /** How often feedback looks again for ids another process may still be about to write. */
 const FEEDBACK_RETRY_MS = 50;
-/** How far two hosts' clocks may disagree about when a request id was issued. */
-const CLOCK_SKEW_MS = 1000;
 
 export type LiveChangeListener = (model: string, deployment: LiveDeployment | null) => void;
 
@@ -230,15 +218,10 @@ export class ServingService {
       found = await this.deps.predictions.findByIds(ids);
     }
     // One another API process made waits in its buffer until its next flush: a client that
-    // labels an answer at once must not be told its prediction is unknown. Only an id issued
-    // less than that wait ago can be waiting (give or take the skew between hosts' clocks); an
-    // older one, or one Warden never issued, is unknown at once.
+    // labels an answer at once must not be told its prediction is unknown.
     const waitMs = this.deps.unknownFeedbackWaitMs ?? 0;
     const deadline = performance.now() + waitMs;
-    const mayBeBuffered = (id: string): boolean => {
-      const issuedAt = requestIssuedAt(id);
-      return issuedAt !== undefined && this.deps.clock.now() < issuedAt + waitMs + CLOCK_SKEW_MS;
-    };
+    const mayBeBuffered = (id: string): boolean => mayStillBeBuffered(id, this.deps.clock.now(), waitMs);
     let seen = new Set(found.map((p) => p.id));
     let pending = ids.filter((id) => !seen.has(id) && mayBeBuffered(id));
     if (pending.length > 0) this.deps.siblings?.request();

@@ -7,7 +7,7 @@
  * wait ends, whether or not a flush request arrives.
  */
 import cluster, { type Worker } from 'node:cluster';
-import type { SiblingPredictionFlush } from '../services/serving-service.js';
+import type { SiblingPredictionFlush } from '../domain/ports/sibling-prediction-flush.js';
 
 interface FlushRequest {
   readonly warden: 'prediction-flush';
@@ -15,14 +15,15 @@ interface FlushRequest {
 
 const isFlushRequest = (value: unknown): value is FlushRequest => (value as { warden?: unknown } | null)?.warden === 'prediction-flush';
 
-const ignoreSendError = (): void => undefined;
+/** For IPC sends to a process that is gone, and flushes whose failed batches the log already counts and logs. */
+const ignore = (): void => undefined;
 
 /** Primary: passes each child's flush request on to every other child. Returns the stopper. */
 export function relayPredictionFlushes(): () => void {
   const onMessage = (from: Worker, message: unknown) => {
     if (!isFlushRequest(message)) return;
     for (const worker of Object.values(cluster.workers ?? {})) {
-      if (worker !== undefined && worker !== from && worker.isConnected()) worker.send(message, undefined, ignoreSendError);
+      if (worker !== undefined && worker !== from && worker.isConnected()) worker.send(message, undefined, ignore);
     }
   };
   cluster.on('message', onMessage);
@@ -33,12 +34,11 @@ export function relayPredictionFlushes(): () => void {
 export function clusterPredictionFlush(): SiblingPredictionFlush {
   return {
     request: () => {
-      if (process.connected) process.send?.({ warden: 'prediction-flush' } satisfies FlushRequest, undefined, undefined, ignoreSendError);
+      if (process.connected) process.send?.({ warden: 'prediction-flush' } satisfies FlushRequest, undefined, undefined, ignore);
     },
     serve: (flush) => {
       const onMessage = (message: unknown) => {
-        // A failed batch is counted and logged by the log itself.
-        if (isFlushRequest(message)) flush().catch(ignoreSendError);
+        if (isFlushRequest(message)) flush().catch(ignore);
       };
       process.on('message', onMessage);
       return () => process.off('message', onMessage);
