@@ -244,6 +244,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     let writer: SqlitePredictionWriter | undefined;
     if (!options.database && isSqliteFileUrl(config.storeUrl)) {
       const opened = new SqlitePredictionWriter({ url: config.storeUrl, sqliteSync: config.sqliteSync });
+      if (config.roles.includes('api')) opened.open();
       // Registered before the log's closer, so it runs after the log's last flush.
       closers.push(() => opened.close());
       writer = opened;

@@ -61,6 +61,24 @@ describe('SqlitePredictionWriter', () => {
     }
   });
 
+  it('opened ahead of its first batch, it writes on the thread it started; open after close starts nothing', async () => {
+    const test = await openTestDatabase('sqlite');
+    const writer = new SqlitePredictionWriter({ url: test.url, sqliteSync: 'normal' });
+    const store = new SqlPredictionStore(test.database, writer);
+    try {
+      writer.open();
+      writer.open();
+      await store.insertMany([record('early')]);
+      assert.equal((await store.findByIds(['early'])).length, 1);
+      await writer.close();
+      writer.open();
+      await assert.rejects(store.insertMany([record('late')]), /closed/);
+    } finally {
+      await writer.close();
+      await test.cleanup();
+    }
+  });
+
   it('a batch the database refuses rejects with its error, and the thread writes the next one', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-writer-'));
     // A file without the schema: inserts fail until the migrations have run.

@@ -64,6 +64,15 @@ export class SqlitePredictionWriter implements PredictionInserts {
     return records.length === 0 ? Promise.resolve() : this.send({ id: this.nextId++, kind: 'insertFailures', records });
   }
 
+  /**
+   * Starts the writer thread now rather than at the first batch: a serving process calls it at
+   * start, so its first flush (which feedback from another process may be waiting on) does not
+   * also pay for starting the thread and opening the file.
+   */
+  open(): void {
+    if (!this.closed && this.worker === undefined) this.start();
+  }
+
   /** Waits for the batches sent so far, then stops the worker; later batches are refused. */
   async close(): Promise<void> {
     this.closed = true;
