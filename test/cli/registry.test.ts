@@ -158,5 +158,12 @@ describe('warden registry commands', () => {
     assert.match(unserved.stdout, /no Production version \(nothing serves them\): .*phish/);
     const history = await json(viewer, 'history', 'phish');
     assert.equal(history.transitions.at(-1).reason, 'retired');
+
+    // The figures a classifier is judged by come first, the rest by name after them.
+    const judged = await json(editor, 'versions', 'register', 'phish', '--metric', 'eval_docs_per_second=400', '--metric', 'eval_fn=3', '--metric', 'eval_recall=0.8', '--metric', 'eval_f1=0.82');
+    const listing = (await run(viewer, 'versions', 'list', 'phish')).stdout;
+    const at = (metric: string): number => listing.indexOf(metric, listing.indexOf(judged.version.semver));
+    const order = ['eval_f1=0.82', 'eval_recall=0.8', 'eval_docs_per_second', 'eval_fn=3'].map(at);
+    assert.ok(order.every((position, i) => position > 0 && (i === 0 || position > order[i - 1]!)), listing);
   });
 });

@@ -124,8 +124,19 @@ interface LineageView {
 
 const path = (...segments: Array<string | number>) => `/${segments.map((s) => encodeURIComponent(String(s))).join('/')}`;
 
+/**
+ * The figures a security classifier is judged by, first in a metrics cell in this order (the
+ * dashboard's model tables show the first four): sorted by name alone, a trained version's
+ * cell showed eval_docs_per_second and eval_fn before its precision and recall.
+ */
+const KEY_METRICS = ['eval_accuracy', 'eval_f1', 'eval_precision', 'eval_recall', 'eval_fpr', 'eval_roc_auc'];
+const keyRank = (name: string): number => {
+  const rank = KEY_METRICS.indexOf(name);
+  return rank < 0 ? KEY_METRICS.length : rank;
+};
+
 function metricsText(metrics: Record<string, number>, limit = 4): string {
-  const entries = Object.entries(metrics).sort(([a], [b]) => a.localeCompare(b));
+  const entries = Object.entries(metrics).sort(([a], [b]) => keyRank(a) - keyRank(b) || a.localeCompare(b));
   const shown = entries.slice(0, limit).map(([k, v]) => `${k}=${cell(v)}`);
   if (entries.length > limit) shown.push(`+${entries.length - limit}`);
   return shown.join(' ');
