@@ -29,7 +29,7 @@ import { createPredictor, createRng, trainTextClassifier } from '../src/ml/index
 import { toMlRecipe } from '../src/ml/builtin-trainer.js';
 import { BOOTSTRAP_MODELS, bootstrapRecipeInput } from '../src/services/retrain-triggers.js';
 import { RecipeResolver } from '../src/services/recipe-resolver.js';
-import { combineDatasetRows, splitRows } from '../src/services/dataset-service.js';
+import { builtinCorpusRows, combineDatasetRows, splitRows } from '../src/services/dataset-service.js';
 import { spamAssassinCorpus } from '../src/store/datasets/spam-assassin-corpus.js';
 import { everydayMessagesCorpus } from '../src/store/datasets/everyday-messages.js';
 import type { BuiltinCorpus } from '../src/domain/ports/builtin-corpus.js';
@@ -66,7 +66,8 @@ function thresholdAtFpr(hamScores: readonly number[], maxFpr: number): number {
 
 async function main(): Promise<void> {
   const resolver = new RecipeResolver();
-  const sa = new Set((await spamAssassinCorpus.load()).map((r) => r.text));
+  // The rows as Warden stores them (trimmed by the import rule): the split hashes each text, so raw rows would split apart from the first start's.
+  const sa = new Set((await builtinCorpusRows(spamAssassinCorpus)).rows.map((r) => r.text));
   const short = fs
     .readFileSync(SHORT_MESSAGES, 'utf8')
     .trim()
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
   const summary: string[][] = [];
   for (const spec of specs) {
     const recipe = resolver.resolve(bootstrapRecipeInput(spec));
-    const parts = await Promise.all(recipe.dataset.builtin.map(async (name) => ({ digest: name, rows: (await CORPORA.get(name)!.load()) as DatasetRow[] })));
+    const parts = await Promise.all(recipe.dataset.builtin.map(async (name) => ({ digest: name, rows: (await builtinCorpusRows(CORPORA.get(name)!)).rows })));
     const splits = splitRows(combineDatasetRows(parts).rows, recipe.split);
     const labelled = (rows: readonly DatasetRow[]) => ({ texts: rows.map((r) => r.text), labels: Uint8Array.from(rows, (r) => r.label) });
     const started = performance.now();

@@ -153,13 +153,7 @@ export class DatasetService {
   async importBuiltinCorpus(corpus: string, name: string = corpus): Promise<RegisteredDataset & { readonly skippedRows: number }> {
     const source = (this.deps.corpora ?? []).find((c) => c.name === corpus);
     if (!source) throw invalid('corpus', `unknown corpus "${corpus}"; available: ${this.builtinCorpora().join(', ') || 'none'}`);
-    const rows: DatasetRow[] = [];
-    let skippedRows = 0;
-    for (const row of await source.load()) {
-      const check = checkRow(row.text, row.label);
-      if (check.ok) rows.push(check.row);
-      else skippedRows++;
-    }
+    const { rows, skippedRows } = await builtinCorpusRows(source);
     const description = skippedRows > 0 ? `${source.description} (${skippedRows} empty messages skipped)` : source.description;
     const registered = await this.storeVersion(rows, { name: validateDatasetName(name), origin: 'builtin-corpus', description, sourceFiles: [], parentDigests: [] });
     return { ...registered, skippedRows };
@@ -310,6 +304,23 @@ export class DatasetService {
       freshDataOf: model,
     });
   }
+}
+
+/**
+ * A built-in corpus's rows as Warden stores them: each checked by the import rule (text
+ * trimmed, label folded; empty rows skipped). Training reads the stored rows, and the split
+ * places a row by the hash of its text, so anything that means to reproduce a training (the
+ * robustness bench) starts from these, not from the corpus as loaded.
+ */
+export async function builtinCorpusRows(source: BuiltinCorpus): Promise<{ rows: DatasetRow[]; skippedRows: number }> {
+  const rows: DatasetRow[] = [];
+  let skippedRows = 0;
+  for (const row of await source.load()) {
+    const check = checkRow(row.text, row.label);
+    if (check.ok) rows.push(check.row);
+    else skippedRows++;
+  }
+  return { rows, skippedRows };
 }
 
 /**
