@@ -26,15 +26,24 @@ export function time(ms: number | null | undefined): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** `time` to the minute without the year (`12-02T12:22`), for a list table's time column where the width is better spent on text. */
+export function shortTime(ms: number | null | undefined): string {
+  return time(ms).slice(5, 16);
+}
+
 /** A table with a header row. */
 export function table<T>(rows: readonly T[], columns: ReadonlyArray<Column<T>>, width: number = OUTPUT_COLUMNS): string {
   const cells = rows.map((row) => columns.map((column) => cell(column.value(row))));
   const natural = columns.map((column, i) => Math.max(column.header.length, ...cells.map((r) => longestLine(r[i] ?? ''))));
   // Only text wraps: a column of single tokens (ids, digests, times) keeps its width, so it can be copied whole.
   const wraps = columns.map((_, i) => cells.some((r) => /\s/.test(r[i] ?? '')));
+  // A text column gives way down to its longest word (up to MAX_UNBROKEN_WORD), so a model name
+  // or a word is never broken across lines while narrower columns could make room.
   const widths = fitColumns(
     natural,
-    columns.map((column, i) => (wraps[i] && column.keepLines !== true ? Math.max(column.header.length, MIN_TABLE_COLUMN) : natural[i]!)),
+    columns.map((column, i) =>
+      wraps[i] && column.keepLines !== true ? Math.max(column.header.length, MIN_TABLE_COLUMN, Math.min(MAX_UNBROKEN_WORD, ...cells.map((r) => longestWord(r[i] ?? '')))) : natural[i]!,
+    ),
     width,
   );
   const out = new Table({ head: columns.map((column) => column.header), style: { head: [], border: [] } });
@@ -44,6 +53,12 @@ export function table<T>(rows: readonly T[], columns: ReadonlyArray<Column<T>>, 
 
 /** A column is never squeezed below this many characters (or its header). */
 const MIN_TABLE_COLUMN = 8;
+/** Words up to this long are kept whole when a text column gives way; longer ones (URLs, long ids in prose) may break. */
+const MAX_UNBROKEN_WORD = 24;
+
+function longestWord(text: string): number {
+  return Math.max(0, ...text.split(/\s+/).map((word) => word.length));
+}
 
 function longestLine(text: string): number {
   return Math.max(0, ...text.split('\n').map((line) => line.length));

@@ -40,7 +40,7 @@ describe('warden redteam', () => {
     assert.equal(json.id, id);
 
     const listed = await as('viewer', 'redteam', 'list', '--model', 'cli-rt');
-    assert.match(listed.stdout, new RegExp(`${id} +│ cli-rt +│ succeeded`));
+    assert.match(listed.stdout, new RegExp(`${id} +│ cli-rt v1\\.0 +│ succeeded`));
 
     const ledger = await as('viewer', '--json', 'redteam', 'vulnerabilities', '--task', 'spam-cli', '--limit', '500');
     assert.equal(ledger.code, 0, ledger.stderr);

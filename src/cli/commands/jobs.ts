@@ -8,7 +8,7 @@ import { Option } from 'commander';
 import { JOB_KINDS, JOB_STATES, REQUESTED_JOB_KINDS, isTerminal, type Job, type JobLogLine, type JobProgress } from '../../domain/jobs.js';
 import type { CliContext, RegisterCommands } from '../context.js';
 import { CliError, EXIT_CODES, HttpClient, UNREACHABLE } from '../http-client.js';
-import { details, oneLine, table, time } from '../output.js';
+import { details, oneLine, shortTime, table, time } from '../output.js';
 
 /** The job as the API shows it. */
 export type JobView = Omit<Job, 'leaseUntil'>;
@@ -272,7 +272,7 @@ export const registerJobsCommands: RegisterCommands = (program, ctx) => {
             // How far a running job is, beside its state: a finished job's last phase says nothing its state does not.
             { header: 'state', value: (j) => (j.state === 'running' ? ['running', percent(j), j.progress?.phase].filter(Boolean).join(' ') : j.state) },
             // Month, day and minute (UTC), one token so it never wraps; the tries and the full times are in `jobs show`.
-            { header: 'created', value: (j) => time(j.createdAt).slice(5, 16) },
+            { header: 'created', value: (j) => shortTime(j.createdAt) },
             // A duration rather than a second timestamp keeps the table within 100 columns.
             { header: 'took', value: (j) => (j.finishedAt === null ? '' : `${Math.max(0, (j.finishedAt - j.createdAt) / 1000).toFixed(1)} s`) },
           ]),

@@ -9,7 +9,7 @@ import type { Campaign, VulnerabilityView } from '../../domain/redteam/index.js'
 import { CAMPAIGN_STATES, VULNERABILITY_STATES, isCampaignEnded } from '../../domain/redteam/index.js';
 import { ATTACK_FAMILIES } from '../../ml/redteam/attack.js';
 import type { CliContext, RegisterCommands } from '../context.js';
-import { details, table, time } from '../output.js';
+import { details, shortTime, table, time } from '../output.js';
 import { numberOption } from './deployments.js';
 import { watch } from './jobs.js';
 import { versionArg } from './registry.js';
@@ -131,7 +131,7 @@ export const registerRedTeamCommands: RegisterCommands = (program, ctx) => {
           { header: 'verdict', value: (c) => c.verdict ?? '' },
           { header: 'attack success', value: (c) => rate(c.results?.overall.attackSuccessRate) },
           { header: 'new', value: (c) => c.findings?.new ?? '' },
-          { header: 'created', value: (c) => time(c.createdAt) },
+          { header: 'created', value: (c) => shortTime(c.createdAt) },
         ]),
       );
     });

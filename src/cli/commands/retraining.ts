@@ -20,14 +20,17 @@ interface TriggersView {
   readonly decisions: readonly RetrainingDecision[];
 }
 
-/** Without the model column when every row is one model's (`warden triggers <model>`): the summary gets its width. */
+/**
+ * Without the model column when every row is one model's (`warden triggers <model>`), and
+ * without the retrain's job id (`warden retraining show <id>` has it): the summary gets its
+ * width. With both, the summary was left 8 columns of 100 and broke inside its words.
+ */
 const decisionTable = (decisions: readonly RetrainingDecision[], { withModel = true } = {}): string =>
   table(decisions, [
     { header: 'id', value: (d) => d.id },
     ...(withModel ? [{ header: 'model', value: (d: RetrainingDecision) => d.model }] : []),
     { header: 'decided', value: (d) => time(d.decidedAt) },
     { header: 'outcome', value: (d) => d.outcome },
-    { header: 'job', value: (d) => d.jobId ?? '' },
     { header: 'summary', value: (d) => d.summary },
   ]);
 
