@@ -28,6 +28,7 @@ import {
   type DeploymentStep,
 } from '../domain/deployments/index.js';
 import { invalid, WardenError } from '../domain/errors.js';
+import { truncateText } from '../domain/text.js';
 import type { Clock, IdGenerator } from '../domain/ports/clock.js';
 import type { DeploymentFilter, DeploymentStore, StoredDeployment } from '../domain/ports/deployment-store.js';
 import type { PredictionStore, ShadowComparison } from '../domain/ports/prediction-store.js';
@@ -79,14 +80,14 @@ export interface DeploymentOutcome {
   readonly transitions: TransitionResult | null;
 }
 
-const MAX_REASON = 500;
+export const MAX_DEPLOYMENT_REASON = 500;
 export const MAX_SHADOW_EXAMPLES = 200;
 /** A concurrent writer moved the deployment: read it again and retry the move this many times. */
 const MAX_RACES = 5;
 
 function reasonOf(value: unknown): string | null {
   if (value === undefined) return null;
-  if (typeof value !== 'string' || value.length > MAX_REASON) throw invalid('reason', `reason must be text of at most ${MAX_REASON} characters`);
+  if (typeof value !== 'string' || value.length > MAX_DEPLOYMENT_REASON) throw invalid('reason', `reason must be text of at most ${MAX_DEPLOYMENT_REASON} characters`);
   return value.trim() === '' ? null : value.trim();
 }
 
@@ -308,7 +309,7 @@ export class DeploymentService {
       const last = deployment.history.at(-1);
       // The stage history says why, as the deployment's creator gave it (a rollback's detail already carries its own reason).
       const why = effect.version === deployment.candidate && deployment.reason ? ` — ${deployment.reason}` : '';
-      const reason = `deployment ${deployment.id} (${deployment.strategy}): ${last?.detail ?? 'promoted'}${why}`.slice(0, MAX_REASON);
+      const reason = truncateText(`deployment ${deployment.id} (${deployment.strategy}): ${last?.detail ?? 'promoted'}${why}`, MAX_DEPLOYMENT_REASON);
       // The deployment's creator (an admin) is the actor: the registry checks the role again.
       result = await this.deps.registry.deploy(deployment.model, effect.version, { name: last?.actor === 'system' ? deployment.createdBy : last!.actor, role: 'admin' }, reason);
     }

@@ -10,6 +10,7 @@
  */
 import { roleAllows } from '../domain/auth.js';
 import { WardenError, invalid } from '../domain/errors.js';
+import { truncateText } from '../domain/text.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodePageToken, encodePageToken, type Job, type JsonObject, type JsonValue } from '../domain/jobs.js';
 import type { AlertFiredEvent, AlertResolvedEvent, DeploymentChangedEvent, JobFinishedEvent } from '../domain/ports/domain-events.js';
 import type { JobQueue } from '../domain/ports/job-queue.js';
@@ -42,7 +43,7 @@ import {
 import type { AlertService } from './alert-service.js';
 import type { ComparisonService, ModelComparison } from './comparison-service.js';
 import type { DatasetService } from './dataset-service.js';
-import type { DeploymentService } from './deployment-service.js';
+import { MAX_DEPLOYMENT_REASON, type DeploymentService } from './deployment-service.js';
 import type { Actor, RegistryService } from './registry-service.js';
 import type { TrainingService } from './training-service.js';
 import { SYSTEM_ACTOR, type DatasetRef } from './training-jobs.js';
@@ -460,7 +461,7 @@ export class RetrainingOrchestrator {
     const policy = live === undefined && configured.strategy !== 'blue-green' ? { ...configured, strategy: 'blue-green' as const, rollout: {} } : configured;
     let started;
     try {
-      started = await promotion.deployments.start({ model: decision.model, version, ...rolloutRequest(policy), reason: `retraining decision ${decision.id}: ${why}`.slice(0, 500) }, actor);
+      started = await promotion.deployments.start({ model: decision.model, version, ...rolloutRequest(policy), reason: truncateText(`retraining decision ${decision.id}: ${why}`, MAX_DEPLOYMENT_REASON) }, actor);
     } catch (error) {
       return this.recordOnce(decision, 'rollout-failed', `the ${policy.strategy} of version ${version} could not start: ${error instanceof Error ? error.message : String(error)}`, { version });
     }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WardenError } from '../../src/domain/errors.js';
-import { heldOutByBoth, parseComparedRef, parseDatasetRef, truncateText, withoutSeen } from '../../src/domain/evaluation/index.js';
+import { heldOutByBoth, parseComparedRef, parseDatasetRef, withoutSeen } from '../../src/domain/evaluation/index.js';
 
 const field = (fn: () => unknown): string | undefined => {
   try {
@@ -66,17 +66,5 @@ describe('withoutSeen', () => {
     const rows = [r('a'), r('b'), r('c', 1), r('d')];
     assert.deepEqual(withoutSeen(rows, [[r('b')], [r('c', 0), r('d')]]), { kept: [r('a'), r('c', 1)], excluded: 2 });
     assert.deepEqual(withoutSeen(rows, []), { kept: rows, excluded: 0 });
-  });
-});
-
-describe('truncateText', () => {
-  it('keeps short texts and cuts long ones to the limit with an ellipsis, never inside a surrogate pair', () => {
-    assert.equal(truncateText('short', 10), 'short');
-    const cut = truncateText('x'.repeat(500), 200);
-    assert.equal(cut.length, 200);
-    assert.ok(cut.endsWith('…'));
-    const emoji = truncateText(`${'a'.repeat(198)}😀tail`, 200);
-    assert.ok(emoji.length <= 200);
-    assert.ok(!/[\ud800-\udbff]…$/.test(emoji));
   });
 });

@@ -282,6 +282,10 @@ describe('auto-stage policy', () => {
     ['default, at threshold', DEFAULT_AUTO_STAGE_POLICY, 'READY', { eval_accuracy: 0.9 }, 'Staging', /eval_accuracy 0\.9 ≤ 0\.9 → Staging/],
     ['default, below threshold', DEFAULT_AUTO_STAGE_POLICY, 'READY', { eval_accuracy: 0.5 }, 'Staging', /eval_accuracy 0\.5 ≤ 0\.9 → Staging/],
     ['default, metric missing', DEFAULT_AUTO_STAGE_POLICY, 'READY', {}, 'Staging', /eval_accuracy not reported → Staging/],
+    // A measured value reads at 4 significant digits, more only where fewer would sit on the threshold.
+    ['default, measured value', DEFAULT_AUTO_STAGE_POLICY, 'READY', { eval_accuracy: 0.9906001446131598 }, 'Production', /eval_accuracy 0\.9906 > 0\.9 → Production/],
+    ['default, just above threshold', DEFAULT_AUTO_STAGE_POLICY, 'READY', { eval_accuracy: 0.90000012 }, 'Production', /eval_accuracy 0\.9000001 > 0\.9 → Production/],
+    ['default, just below threshold', DEFAULT_AUTO_STAGE_POLICY, 'READY', { eval_accuracy: 0.89999996 }, 'Staging', /eval_accuracy 0\.89999996 ≤ 0\.9 → Staging/],
     ['default, failed', DEFAULT_AUTO_STAGE_POLICY, 'FAILED', { eval_accuracy: 0.99 }, 'None', /status FAILED → None/],
     ['default, pending', DEFAULT_AUTO_STAGE_POLICY, 'PENDING', { eval_accuracy: 0.99 }, 'None', /status PENDING/],
     ['disabled', { enabled: false }, 'READY', { eval_accuracy: 0.99 }, 'None', /disabled/],

@@ -84,12 +84,3 @@ function rowKey(row: LabelledRow): string {
   return `${row.label}\u0000${row.text}`;
 }
 
-/** A flipped example's text as shown in a comparison: at most `maxChars` characters, `…` when cut. */
-export function truncateText(text: string, maxChars: number): string {
-  if (text.length <= maxChars) return text;
-  // Do not cut a surrogate pair in half.
-  let end = maxChars - 1;
-  const code = text.charCodeAt(end - 1);
-  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
-  return `${text.slice(0, end)}…`;
-}

@@ -4,6 +4,7 @@
  * The campaign is the record people read (API, CLI, status); its `redteam` job does the work.
  */
 import type { AttackRow, AttackTally, FamilyRow } from './scoring.js';
+import { truncateText } from '../text.js';
 
 export const CAMPAIGN_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type CampaignState = (typeof CAMPAIGN_STATES)[number];
@@ -95,5 +96,5 @@ export function campaignVerdict(results: Pick<CampaignResults, 'overall'>): Camp
 }
 
 export function truncateExample(text: string, chars = 300): string {
-  return text.length <= chars ? text : `${text.slice(0, chars - 1)}…`;
+  return truncateText(text, chars);
 }
