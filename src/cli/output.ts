@@ -38,14 +38,16 @@ export function table<T>(rows: readonly T[], columns: ReadonlyArray<Column<T>>, 
   // Only text wraps: a column of single tokens (ids, digests, times) keeps its width, so it can be copied whole.
   const wraps = columns.map((_, i) => cells.some((r) => /\s/.test(r[i] ?? '')));
   // A text column gives way down to its longest word (up to MAX_UNBROKEN_WORD), so a model name
-  // or a word is never broken across lines while narrower columns could make room.
-  const widths = fitColumns(
-    natural,
+  // or a word is not broken across lines; when the table cannot fit that way, down to
+  // MIN_TABLE_COLUMN, as narrow as it can be.
+  const minimum = (wordsWhole: boolean): number[] =>
     columns.map((column, i) =>
-      wraps[i] && column.keepLines !== true ? Math.max(column.header.length, MIN_TABLE_COLUMN, Math.min(MAX_UNBROKEN_WORD, ...cells.map((r) => longestWord(r[i] ?? '')))) : natural[i]!,
-    ),
-    width,
-  );
+      !wraps[i] || column.keepLines === true
+        ? natural[i]!
+        : Math.max(column.header.length, MIN_TABLE_COLUMN, wordsWhole ? Math.min(MAX_UNBROKEN_WORD, ...cells.map((r) => longestWord(r[i] ?? ''))) : 0),
+    );
+  const whole = minimum(true);
+  const widths = fitColumns(natural, fits(whole, width) ? whole : minimum(false), width);
   const out = new Table({ head: columns.map((column) => column.header), style: { head: [], border: [] } });
   for (const row of cells) out.push(row.map((text, i) => wrap(text, widths[i]!, widths[i]!).join('\n')));
   return out.toString();
@@ -62,6 +64,11 @@ function longestWord(text: string): number {
 
 function longestLine(text: string): number {
   return Math.max(0, ...text.split('\n').map((line) => line.length));
+}
+
+/** Whether columns of these content widths, borders and padding included, fit `width`. */
+function fits(widths: readonly number[], width: number): boolean {
+  return widths.reduce((a, b) => a + b, 0) + 3 * widths.length + 1 <= width;
 }
 
 /**
