@@ -201,20 +201,19 @@ function policyVerdict(policy: AutoStagePolicy, version: { readonly status: Vers
     return { stage: policy.otherwiseStage, reason: `auto-stage ${rule}: ${policy.metric} not reported → ${policy.otherwiseStage}` };
   }
   if (compareMetric(value, policy.comparison, policy.threshold)) {
-    return { stage: policy.targetStage, reason: `auto-stage ${rule}: ${policy.metric} ${beside(value, policy.threshold)} ${policy.comparison} ${policy.threshold} → ${policy.targetStage}` };
+    return { stage: policy.targetStage, reason: `auto-stage ${rule}: ${policy.metric} ${metricBesideThreshold(value, policy.threshold)} ${policy.comparison} ${policy.threshold} → ${policy.targetStage}` };
   }
   return {
     stage: policy.otherwiseStage,
-    reason: `auto-stage ${rule}: ${policy.metric} ${beside(value, policy.threshold)} ${NEGATED[policy.comparison]} ${policy.threshold} → ${policy.otherwiseStage}`,
+    reason: `auto-stage ${rule}: ${policy.metric} ${metricBesideThreshold(value, policy.threshold)} ${NEGATED[policy.comparison]} ${policy.threshold} → ${policy.otherwiseStage}`,
   };
 }
 
 /**
  * A metric as a reason shows it beside a threshold: 4 significant digits (0.9906, not
- * 0.9906001446131598, which made every retrain's reason ~12 characters longer), more only
- * when fewer would put it on the threshold or the wrong side of it.
+ * 0.9906001446131598), more only when fewer would put it on the threshold or the wrong side.
  */
-export function beside(value: number, threshold: number): string {
+function metricBesideThreshold(value: number, threshold: number): string {
   for (let digits = 4; digits < 17; digits++) {
     const shown = Number(value.toPrecision(digits));
     if (Math.sign(shown - threshold) === Math.sign(value - threshold)) return String(shown);
