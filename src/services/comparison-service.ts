@@ -6,9 +6,9 @@
  * shows the recorded metrics side by side with `sameRows: false` and no winner.
  * Runs inside a request, so the rows it scores are bounded (`maxRows`).
  */
-import { truncateText } from '../domain/text.js';
 import { SPLIT_METHOD, parseSplitSpec, validateDatasetName, type DatasetRow, type DatasetVersion, type SplitSpec } from '../domain/datasets.js';
 import { invalid, isWardenError } from '../domain/errors.js';
+import { truncateText } from '../domain/text.js';
 import {
   parseComparedRef,
   parseDatasetRef,

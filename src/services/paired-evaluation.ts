@@ -35,8 +35,9 @@ const MAX_HOLD_MS = 20;
 
 /**
  * Predicts with each model once (the same classifier on both sides, once in all) and derives
- * both metric sets and the paired test from the same predictions. Scoring gives the event loop a turn at least every 20 ms whatever the texts'
- * length: it runs inside requests (compare) and jobs (heartbeats must keep going).
+ * both metric sets and the paired test from the same predictions. Scoring gives the event loop
+ * a turn at least every 20 ms whatever the texts' length: it runs inside requests (compare)
+ * and jobs (heartbeats must keep going).
  */
 export async function evaluatePair(a: TextClassifier, b: TextClassifier, data: LabelledRows, options: PairedEvaluationOptions = {}): Promise<PairedEvaluation> {
   const prefix = options.prefix ?? 'eval_';

@@ -1,5 +1,6 @@
 import { WardenError, invalid } from '../errors.js';
 import { METRIC_KEY_PATTERN, METRIC_KEY_RULE } from '../metric-keys.js';
+import { truncateText } from '../text.js';
 
 /**
  * What a run records: params (write-once strings), tags (mutable strings) and metrics
@@ -60,8 +61,9 @@ export interface LogBatch {
   readonly tags: readonly Tag[];
 }
 
+/** A value quoted in a message: its first `max` characters, then `…` when there is more (`truncateText`). */
 export function truncate(text: string, max = 60): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
+  return truncateText(text, max + 1);
 }
 
 export function validateKey(key: unknown, field: string): string {
