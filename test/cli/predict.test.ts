@@ -43,6 +43,21 @@ describe('warden predict / feedback', () => {
     assert.doesNotMatch(result.stdout, /not the live version/);
   });
 
+  it('shows a long text cut to 50 characters, ending in … where it was cut', async () => {
+    const long = 'project meeting notes for the quarterly planning review next week';
+    const result = await run('predict', 'cli-mail', long);
+    assert.equal(result.code, 0, result.stderr);
+    // The text column's cells, joined across the lines the table wraps them onto.
+    const textCell = result.stdout
+      .split('\n')
+      .map((line) => line.split('│').map((c) => c.trim()))
+      .filter((cells) => cells.length === 7 && cells[1] !== 'label')
+      .map((cells) => cells[5])
+      .join(' ')
+      .trim();
+    assert.equal(textCell, 'project meeting notes for the quarterly planning…');
+  });
+
   it('--file sends every non-empty line, in batches, answers in order', async () => {
     const file = path.join(files.dir, 'texts.txt');
     const texts = Array.from({ length: 70 }, (_, i) => (i % 2 === 0 ? `free cash prize winner ${i}` : `project meeting notes ${i}`));

@@ -14,4 +14,8 @@ describe('truncateText', () => {
     assert.ok(emoji.length <= 200);
     assert.ok(!/[\ud800-\udbff]…$/.test(emoji));
   });
+
+  it('leaves no whitespace before the ellipsis when the cut falls after a space', () => {
+    assert.equal(truncateText('quarterly planning review', 20), 'quarterly planning…');
+  });
 });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { CliError, EXIT_CODES } from '../http-client.js';
 import type { RegisterCommands } from '../context.js';
 import { table } from '../output.js';
+import { truncateText } from '../../domain/text.js';
 
 interface Served {
   id: string;
@@ -43,10 +44,6 @@ function readLines(file: string): string[] {
     .filter((line) => line !== '');
 }
 
-function clip(text: string): string {
-  return text.length > 50 ? `${text.slice(0, 47)}...` : text;
-}
-
 export const registerPredictCommands: RegisterCommands = (program, ctx) => {
   program
     .command('predict <model> [texts...]')
@@ -74,7 +71,7 @@ export const registerPredictCommands: RegisterCommands = (program, ctx) => {
           { header: 'probability', value: (p) => p.probability.toFixed(4) },
           { header: 'version', value: (p) => `${p.semver} (${p.version})` },
           { header: 'id', value: (p) => p.id },
-          { header: 'text', value: (p) => clip(p.text) },
+          { header: 'text', value: (p) => truncateText(p.text, 50) },
         ]),
       );
       if (!live) ctx.output.note(`note: ${model} ${options.pinned ?? ''} is not the live version; live traffic gets another one`);

@@ -9,7 +9,8 @@ import type { Campaign, VulnerabilityView } from '../../domain/redteam/index.js'
 import { CAMPAIGN_STATES, VULNERABILITY_STATES, isCampaignEnded } from '../../domain/redteam/index.js';
 import { ATTACK_FAMILIES } from '../../ml/redteam/attack.js';
 import type { CliContext, RegisterCommands } from '../context.js';
-import { details, shortTime, table, time } from '../output.js';
+import { details, shortTime, table, time, type Column } from '../output.js';
+import { truncateText } from '../../domain/text.js';
 import { numberOption } from './deployments.js';
 import { watch } from './jobs.js';
 import { versionArg } from './registry.js';
@@ -155,15 +156,17 @@ export const registerRedTeamCommands: RegisterCommands = (program, ctx) => {
       if (options.limit !== undefined) query.limit = String(numberOption(options.limit, '--limit', true));
       const result = await ctx.client().get<LedgerAnswer>('/redteam/vulnerabilities', query);
       ctx.output.result(result, (r) => {
+        // Under --task every row has that task, and the summary line names it.
+        const taskColumn: Column<VulnerabilityRow>[] = options.task === undefined ? [{ header: 'task', value: (v) => v.task }] : [];
         const rows = table(r.vulnerabilities, [
           { header: 'id', value: (v) => v.id },
-          { header: 'task', value: (v) => v.task },
+          ...taskColumn,
           { header: 'family', value: (v) => v.family },
           { header: 'attack', value: (v) => v.chain.join(' → ') },
           { header: 'found on', value: (v) => `${v.model} v${v.version}` },
           { header: 'evades', value: (v) => v.evades.length },
           { header: 'state', value: (v) => (v.usedBy.length > 0 ? `used by ${v.usedBy.map((u) => `${u.model}@${u.version}`).join(', ')}` : v.state) },
-          { header: 'adversarial', value: (v) => JSON.stringify(v.adversarial.slice(0, 60)) },
+          { header: 'adversarial', value: (v) => JSON.stringify(truncateText(v.adversarial, 60)) },
         ]);
         const s = r.summary;
         return s === undefined ? rows : `${rows}\n${s.task}: ${s.unused} unused (retrain of every ${s.task} model at ${s.threshold}), ${s.claimed} claimed, ${s.used} used`;
