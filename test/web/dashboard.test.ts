@@ -101,8 +101,10 @@ describe('dashboard in a browser', () => {
     await train('mail-spam-nb', 'nb');
     await call('POST', '/models/deploy', { model: 'mail-spam', version: 1, reason: 'first release' });
     await call('POST', '/models/deploy', { model: 'mail-spam-nb', version: 1, reason: 'first release' });
-    // A canary in flight (long bake, no traffic): the deployments page has a split and a step to show.
-    await call('POST', '/models/deploy', { model: 'mail-spam-nb', version: 2, strategy: 'canary', steps: [10, 50, 100], bakeSeconds: 3600, reason: 'try nb v1.1' });
+    // A canary in flight that no traffic reaches: its bake is over at once, so the first check
+    // leaves it at its first step, waiting for traffic; the deployments pages say so.
+    await call('POST', '/models/deploy', { model: 'mail-spam-nb', version: 2, strategy: 'canary', steps: [10, 50, 100], bakeSeconds: 0, reason: 'try nb v1.1' });
+    await platform.services.deployments.checkAll();
     await platform.app.listen({ host: '127.0.0.1', port: 0 });
     const address = platform.app.server.address();
     assert.ok(address !== null && typeof address === 'object');
@@ -226,9 +228,11 @@ describe('dashboard in a browser', () => {
     await page.goto(`${base}/#/deployments`);
     await page.getByTestId('deployments-table').getByRole('link', { name: 'mail-spam-nb' }).first().click();
     await page.getByTestId('traffic-split').filter({ hasText: '10 %' }).waitFor();
+    await page.getByText('waiting for traffic').first().waitFor();
     await shot(page, '11-deployment');
     await page.goto(`${base}/#/deployments`);
     await page.getByTestId('deployments-table').waitFor();
+    assert.match((await page.getByTestId('deployments-table').locator('tr', { hasText: 'mail-spam-nb' }).first().textContent()) ?? '', /active waiting for traffic/);
     await shot(page, '12-deployments');
     for (const [route, name] of [['monitoring', '13-monitoring'], ['redteam', '14-redteam'], ['alerts', '15-alerts']] as const) {
       await page.goto(`${base}/#/${route}`);

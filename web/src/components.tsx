@@ -36,6 +36,11 @@ export function fmtDuration(seconds: number | undefined): string {
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
 
+/** `text` cut to at most `maxChars` characters, ending in '…' when cut, so a reader sees something was left out. */
+export function clipText(text: string, maxChars: number): string {
+  return text.length <= maxChars ? text : `${text.slice(0, maxChars - 1)}…`;
+}
+
 export function shortDigest(digest: string | null | undefined): string {
   if (!digest) return '—';
   return digest.replace(/^sha256:/, '').slice(0, 12);

@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import { apiRoutes, post } from '../api.js';
-import { ActionButton, Badge, JsonView, Section, Show, Unavailable, fmtNum, fmtTime } from '../components.js';
+import { ActionButton, Badge, JsonView, Section, Show, Unavailable, clipText, fmtNum, fmtTime } from '../components.js';
 import { href, useApi, useCan, useRoute } from '../hooks.js';
 
 function Checking() {
@@ -162,7 +162,7 @@ function Ledger({ data }: { data: unknown }) {
               {text(v.model)} #{text(v.version)}
             </td>
             <td className="reason" title={typeof v.original === 'string' ? `original: ${v.original}` : undefined}>
-              {text(v.adversarial).slice(0, 140)}
+              {clipText(text(v.adversarial), 140)}
             </td>
             <td className="num">{typeof v.score === 'number' ? fmtNum(v.score, 3) : '—'}</td>
             <td className="num">{Array.isArray(v.evades) ? v.evades.length : '—'}</td>
@@ -271,7 +271,7 @@ export function AlertTable({ data, acknowledge, reload }: { data: unknown; ackno
               {editor && acknowledge !== undefined && (
                 <td>
                   {open && typeof a.ackedBy !== 'string' && (
-                    <ActionButton label="Acknowledge" askReason={false} confirm={`Acknowledge “${text(a.summary).slice(0, 80)}”? It records who saw it, and when.`} action={() => post(acknowledge.replace(/\{[^}]+\}/, encodeURIComponent(id)), {}).then(reload)} />
+                    <ActionButton label="Acknowledge" askReason={false} confirm={`Acknowledge “${clipText(text(a.summary), 80)}”? It records who saw it, and when.`} action={() => post(acknowledge.replace(/\{[^}]+\}/, encodeURIComponent(id)), {}).then(reload)} />
                   )}
                 </td>
               )}

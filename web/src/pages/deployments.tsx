@@ -369,6 +369,7 @@ export function DeploymentsPage({ deploymentId, params }: { deploymentId: string
                       <td>{d.strategy}</td>
                       <td>
                         <Badge kind={`dep-${d.state}`}>{d.state}</Badge>
+                        {d.waitingForTraffic && !ENDED.has(d.state) && <span className="muted"> waiting for traffic</span>}
                       </td>
                       <td>#{d.candidate}</td>
                       <td>{d.baseline === null ? '—' : `#${d.baseline}`}</td>
