@@ -12,7 +12,7 @@
 import { invalid } from '../domain/errors.js';
 import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, normalizeText, type NormalizationRecipe } from './normalize.js';
 import { runToEnd } from './steps.js';
-import { DEFAULT_FEATURIZER, countDocument, createFeaturizer, idfOf, validateFeaturizerConfig, weighRow, type FeaturizerConfig, type SparseVector } from './features.js';
+import { DEFAULT_FEATURIZER, FEATURIZER_FIELDS, countDocument, createFeaturizer, idfOf, validateFeaturizerConfig, weighRow, type FeaturizerConfig, type SparseVector } from './features.js';
 import {
   DEFAULT_LOGISTIC_REGRESSION,
   fitLogisticRegression,
@@ -196,6 +196,10 @@ export function resolveRecipe(recipe: TrainingRecipe): ResolvedRecipe {
   }
   for (const key of Object.keys(normalization)) {
     if (!(NORMALIZATION_STEPS as readonly string[]).includes(key)) throw invalid(`recipe.normalization.${key}`, `unknown normalisation step ${key}`);
+  }
+  for (const key of Object.keys(recipe.featurizer ?? {})) {
+    // A misspelt field would otherwise be stored with the recipe and never read.
+    if (!(FEATURIZER_FIELDS as readonly string[]).includes(key)) throw invalid(`recipe.featurizer.${key}`, `unknown featuriser field ${key}; the fields are ${FEATURIZER_FIELDS.join(', ')}`);
   }
   const featurizer: FeaturizerConfig = { ...DEFAULT_FEATURIZER, ...defaults.featurizer, ...recipe.featurizer };
   validateFeaturizerConfig(featurizer, 'recipe.featurizer');

@@ -100,6 +100,9 @@ describe('training routes on sqlite', () => {
     const bad = await call('POST', '/jobs/train', editor, { ...trainBody, model: 'x2', recipe: { hyperParameters: { epochs: -1 } } });
     assert.equal(bad.status, 400);
     assert.match(String((bad.body.error as Json).field), /^recipe\.hyperParameters/);
+    const misspelt = await call('POST', '/jobs/train', editor, { ...trainBody, model: 'x2', recipe: { featurizer: { windowchars: 400 } } });
+    assert.equal(misspelt.status, 400, 'a misspelt featuriser field is refused, not stored unread');
+    assert.equal((misspelt.body.error as Json).field, 'recipe.featurizer.windowchars');
     const missing = await call('POST', '/models/retrain', editor, { model: 'nope' });
     assert.equal(missing.status, 404);
     const neither = await call('POST', '/models/retrain', editor, {});

@@ -127,6 +127,7 @@ describe('trainTextClassifier', () => {
     assert.equal(field(() => resolveRecipe({ family: 'logistic-regression', hyperParameters: { learningRate: -1 } })), 'recipe.hyperParameters.learningRate');
     assert.equal(field(() => resolveRecipe({ family: 'naive-bayes', featurizer: { signedHash: true } })), 'recipe.featurizer.signedHash');
     assert.equal(field(() => resolveRecipe({ family: 'mlp', featurizer: { dimsLog2: 2 } })), 'recipe.featurizer.dimsLog2');
+    assert.equal(field(() => resolveRecipe({ family: 'logistic-regression', featurizer: { windowchars: 400 } as never })), 'recipe.featurizer.windowchars', 'a misspelt featuriser field is refused, not stored unread');
     assert.equal(
       field(() => trainTextClassifier({ family: 'logistic-regression' }, { train: { texts: ['a'], labels: [2] }, validation: data.validation })),
       'train.labels',
