@@ -13,13 +13,14 @@ export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
 /**
  * Tensor names a model stores, in serialisation order, with their shapes: `idf` first
- * when the featuriser uses it, then the family's parameters.
+ * when the featuriser uses it, then the family's parameters, then the windows' own
+ * (`windowIdf`, `windowWeights`, `windowBias`) with `featurizer.windowWeights`.
  */
 export function tensorLayout(
   family: ModelFamily,
   dims: number,
   hyperParameters: Readonly<Record<string, unknown>>,
-  featurizer: Pick<FeaturizerConfig, 'idf'>,
+  featurizer: Pick<FeaturizerConfig, 'idf' | 'windowWeights'>,
 ): [string, number[]][] {
   const idf: [string, number[]][] = featurizer.idf ? [['idf', [dims]]] : [];
   if (family === 'mlp') {
@@ -32,11 +33,9 @@ export function tensorLayout(
       ['b2', [1]],
     ];
   }
-  return [
-    ...idf,
-    ['weights', [dims]],
-    ['bias', [1]],
-  ];
+  const windows: [string, number[]][] =
+    featurizer.windowWeights === true ? [...(featurizer.idf ? [['windowIdf', [dims]] as [string, number[]]] : []), ['windowWeights', [dims]], ['windowBias', [1]]] : [];
+  return [...idf, ['weights', [dims]], ['bias', [1]], ...windows];
 }
 
 export type HyperParameters = Readonly<Record<string, number | string | boolean>>;
@@ -161,6 +160,21 @@ export function createScorer(model: TextClassifier): (row: SparseVector) => numb
 
 const featurizerOf = (model: TextClassifier): Featurizer => createFeaturizer(model.featurizer, model.featurizer.idf ? tensor(model, 'idf') : undefined);
 
+// Keyed by the weights, not the model: the raw-reading predictor binds a copy of the model
+// with the same tensors, and one featuriser (with its 2·dims idf·weights copy) serves both.
+const windowFeaturizers = new WeakMap<Float32Array, Featurizer>();
+
+/** The margin function of a model's own window weights (`featurizer.windowWeights`), or undefined without them. */
+function windowScorerOf(model: TextClassifier): ((view: string) => number) | undefined {
+  if (model.featurizer.windowWeights !== true) return undefined;
+  const weights = tensor(model, 'windowWeights');
+  const bias = tensor(model, 'windowBias')[0]!;
+  let featurizer = windowFeaturizers.get(weights);
+  if (featurizer === undefined) windowFeaturizers.set(weights, (featurizer = createFeaturizer(model.featurizer, model.featurizer.idf ? tensor(model, 'windowIdf') : undefined)));
+  const windowFeaturizer = featurizer;
+  return (view) => windowFeaturizer.linearScore(view, weights) + bias;
+}
+
 /** Binds a model to a featuriser and scorer. */
 export function createPredictor(model: TextClassifier): Predictor {
   return bindPredictor(model, featurizerOf(model));
@@ -179,17 +193,18 @@ function bindPredictor(model: TextClassifier, featurizer: Featurizer): Predictor
     visit?.(row.indices, row.indices.length);
     return score(row);
   };
+  const windowMargin = windowScorerOf(model) ?? ((view: string): number => viewMargin(view));
   const windowOffset = model.calibration.windowOffset ?? 0;
   const { trimCut, trimOffset } = model.calibration;
   const windowChars = model.featurizer.windowChars ?? 0;
   const read = (text: string): string => (windowChars <= 0 ? normalizePrefix(text, model.normalization, model.featurizer.maxChars) : normalizeText(text, model.normalization));
-  // The whole text's margin, or a window's lowered by the offset fitted on validation rows,
-  // or the trimmed text's lowered by its own.
+  // The whole text's margin, or a window's (by the window weights, when the model has them)
+  // lowered by the offset fitted on validation rows, or the trimmed text's lowered by its own.
   const margin = (normalized: string, visit?: BucketVisitor): number => {
     if (windowChars <= 0) return viewMargin(normalized, visit);
     const all = textViews(normalized, model.featurizer);
     let best = viewMargin(all[0]!, visit);
-    for (let v = 1; v < all.length; v++) best = Math.max(best, viewMargin(all[v]!) - windowOffset);
+    for (let v = 1; v < all.length; v++) best = Math.max(best, windowMargin(all[v]!) - windowOffset);
     if (trimOffset !== undefined && trimCut !== undefined) {
       const trimmed = trimmedView(normalized, windowChars, trimCut, (view) => viewMargin(view));
       if (trimmed !== undefined) best = Math.max(best, viewMargin(trimmed) - trimOffset);

@@ -44,6 +44,17 @@ export interface FeaturizerConfig {
    * Absent (as in manifests written before it) = off.
    */
   readonly trimBenignSentences?: boolean;
+  /**
+   * With windows on (logistic regression): windows are scored by weights of their own, with
+   * their own IDF, fitted on the training texts' windows, each labelled as its text (a text no
+   * longer than one window is one row). Weights fitted on whole mails judge a window by mail
+   * standards: a few hundred characters of everyday text read like a short spam lure, so the
+   * offset that keeps ham windows under the line is large. Weights that learnt what ham's
+   * windows look like let a window holding a payload stand out at a smaller cost. The text's
+   * own view, and the trimmed view, keep the main weights. Absent (as in manifests written
+   * before it) = off.
+   */
+  readonly windowWeights?: boolean;
   /** Hash seed, so two featurisers can hash into independent bucket layouts. */
   readonly seed: number;
   /**
@@ -63,17 +74,24 @@ export const DEFAULT_FEATURIZER: FeaturizerConfig = Object.freeze({
   windowChars: 0,
   lengthPrior: false,
   trimBenignSentences: false,
+  windowWeights: false,
   seed: 0,
   idf: false,
 });
 
 /** The featuriser fields every manifest has had; the others read as their `DEFAULT_FEATURIZER` value when absent. */
 export const ORIGINAL_FEATURIZER_FIELDS = ['dimsLog2', 'wordNgrams', 'charNgrams', 'sublinearTf', 'signedHash', 'maxChars', 'seed', 'idf'] as const;
-export const FEATURIZER_FIELDS = [...ORIGINAL_FEATURIZER_FIELDS, 'windowChars', 'lengthPrior', 'trimBenignSentences'] as const satisfies readonly (keyof FeaturizerConfig)[];
+export const FEATURIZER_FIELDS = [...ORIGINAL_FEATURIZER_FIELDS, 'windowChars', 'lengthPrior', 'trimBenignSentences', 'windowWeights'] as const satisfies readonly (keyof FeaturizerConfig)[];
 
 /** A featuriser config written before the later fields existed, completed with their off values. */
 export function withFeaturizerDefaults<T extends Readonly<Record<string, unknown>>>(config: T): T {
-  return { windowChars: DEFAULT_FEATURIZER.windowChars, lengthPrior: DEFAULT_FEATURIZER.lengthPrior, trimBenignSentences: DEFAULT_FEATURIZER.trimBenignSentences, ...config };
+  return {
+    windowChars: DEFAULT_FEATURIZER.windowChars,
+    lengthPrior: DEFAULT_FEATURIZER.lengthPrior,
+    trimBenignSentences: DEFAULT_FEATURIZER.trimBenignSentences,
+    windowWeights: DEFAULT_FEATURIZER.windowWeights,
+    ...config,
+  };
 }
 
 /** Smallest window: shorter ones hold a few words, too little to judge. */
@@ -216,6 +234,8 @@ export function validateFeaturizerConfig(config: FeaturizerConfig, path = 'featu
     throw invalid(`${path}.trimBenignSentences`, 'trimBenignSentences must be a boolean');
   }
   if (config.trimBenignSentences === true && windowChars === 0) throw invalid(`${path}.trimBenignSentences`, 'trimBenignSentences needs windowChars');
+  if (config.windowWeights !== undefined && typeof config.windowWeights !== 'boolean') throw invalid(`${path}.windowWeights`, 'windowWeights must be a boolean');
+  if (config.windowWeights === true && windowChars === 0) throw invalid(`${path}.windowWeights`, 'windowWeights needs windowChars');
 }
 const key0 = (range: readonly [number, number]): boolean => range[1] === 0;
 

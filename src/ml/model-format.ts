@@ -180,6 +180,7 @@ export function parseManifest(input: unknown): ModelManifest {
   const featurizer = withFeaturizerDefaults(object(m.featurizer, 'featurizer'));
   expectKeys(featurizer, FEATURIZER_FIELDS, 'featurizer');
   validateFeaturizerConfig(featurizer as unknown as FeaturizerConfig, 'manifest.featurizer');
+  if (featurizer.windowWeights === true && family !== 'logistic-regression') throw invalid(f('featurizer.windowWeights'), 'window weights belong to logistic regression models only');
 
   const hyper = object(m.hyperParameters, 'hyperParameters');
   for (const [key, v] of Object.entries(hyper)) {

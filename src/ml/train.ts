@@ -12,7 +12,7 @@
 import { invalid } from '../domain/errors.js';
 import { DEFAULT_NORMALIZATION, NORMALIZATION_STEPS, normalizeText, type NormalizationRecipe } from './normalize.js';
 import { runToEnd } from './steps.js';
-import { DEFAULT_FEATURIZER, FEATURIZER_FIELDS, countDocument, createFeaturizer, idfOf, validateFeaturizerConfig, weighRow, type FeaturizerConfig, type SparseVector } from './features.js';
+import { DEFAULT_FEATURIZER, FEATURIZER_FIELDS, countDocument, createFeaturizer, idfOf, sparseDot, validateFeaturizerConfig, weighRow, type FeaturizerConfig, type SparseVector } from './features.js';
 import {
   DEFAULT_LOGISTIC_REGRESSION,
   fitLogisticRegression,
@@ -217,6 +217,11 @@ export function resolveRecipe(recipe: TrainingRecipe): ResolvedRecipe {
     if (featurizer.signedHash) throw invalid('recipe.featurizer.signedHash', 'naive Bayes needs signedHash: false');
   }
   if (recipe.family === 'mlp') validateMlpParams(hyperParameters as unknown as MlpParams, 'recipe.hyperParameters');
+  if (featurizer.windowWeights === true) {
+    if (recipe.family !== 'logistic-regression') throw invalid('recipe.featurizer.windowWeights', 'window weights are fitted for logistic regression only');
+    // The refit would refit the text's weights on train + validation, not the windows', and the offset fitted between the two would no longer hold.
+    if (hyperParameters.refit === true) throw invalid('recipe.hyperParameters.refit', 'refit cannot be combined with featurizer.windowWeights');
+  }
   const seed = recipe.seed ?? 42;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw invalid('recipe.seed', 'seed must be an unsigned 32-bit integer');
   const threshold = recipe.threshold ?? { objective: 'f1' };
@@ -275,6 +280,14 @@ function* weighByIdf(
   return { idf, parts: weighed };
 }
 
+/** Raw margin of a window's unweighed row (`featurize` without IDF) by a model's window weights. */
+function windowRowScorer(tensors: Readonly<Record<string, Float32Array>>): (row: SparseVector) => number {
+  const weights = tensors.windowWeights!;
+  const bias = tensors.windowBias![0]!;
+  const idf = tensors.windowIdf;
+  return (row) => sparseDot(idf === undefined ? row : weighRow(row, idf), weights) + bias;
+}
+
 /** Rows counted or weighed between two yields of `weighByIdf`. */
 const IDF_SLICE_ROWS = 256;
 
@@ -319,6 +332,7 @@ export function* trainTextClassifierSteps(
     texts: readonly string[],
     offset: number,
     allViews: boolean,
+    windowRows?: { readonly rows: SparseVector[]; readonly owners: number[] },
   ): Generator<TrainingProgress, { rows: SparseVector[]; scoring: SparseVector[]; groups: Int32Array }> {
     const rows = new Array<SparseVector>(texts.length);
     const scoring: SparseVector[] = [];
@@ -329,6 +343,12 @@ export function* trainTextClassifierSteps(
       if (allViews) {
         scoring.push(rows[i]!);
         for (let v = 1; v < views.length; v++) scoring.push(featurizer.featurize(views[v]!));
+      }
+      if (windowRows !== undefined) {
+        // A text no longer than one window is its own window.
+        if (views.length === 1) windowRows.rows.push(rows[i]!);
+        for (let v = 1; v < views.length; v++) windowRows.rows.push(featurizer.featurize(views[v]!));
+        while (windowRows.owners.length < windowRows.rows.length) windowRows.owners.push(i);
       }
       groups[i + 1] = scoring.length;
       if ((i & 7) === 7) {
@@ -344,15 +364,18 @@ export function* trainTextClassifierSteps(
     if (windowed) throw invalid(`${field}.vectors`, 'precomputed vectors hold one view per text: with featurizer.windowChars, train from the texts');
     return { rows: [...part.vectors], scoring: [...part.vectors], groups: Int32Array.from({ length: part.vectors.length + 1 }, (_, i) => i) };
   };
-  let trainRows: readonly SparseVector[] = (reuse(data.train, 'train') ?? (yield* vectorizeAll(data.train.texts, 0, false))).rows;
+  const windowWeights = resolved.featurizer.windowWeights === true;
+  const trainWindows = windowWeights ? { rows: [] as SparseVector[], owners: [] as number[] } : undefined;
+  let trainRows: readonly SparseVector[] = (reuse(data.train, 'train') ?? (yield* vectorizeAll(data.train.texts, 0, false, trainWindows))).rows;
   const validationPart = reuse(data.validation, 'validation') ?? (yield* vectorizeAll(data.validation.texts, data.train.texts.length, true));
   let validationRows: readonly SparseVector[] = validationPart.scoring;
+  const rawValidationScoring = validationPart.scoring;
   const validationGroups = validationPart.groups;
   const rawTrainRows = trainRows;
   const rawValidationRows = validationPart.rows;
   const refit = resolved.hyperParameters.refit === true && data.validation.texts.length > 0;
-  // With a refit, the first fit takes half the training share of the progress and the refit the rest.
-  const trainShare = refit ? TRAIN_SHARE / 2 : TRAIN_SHARE;
+  // With a refit or window weights, the first fit takes half the training share of the progress and the second fit the rest.
+  const trainShare = refit || windowWeights ? TRAIN_SHARE / 2 : TRAIN_SHARE;
   const tensors: Record<string, Float32Array> = {};
   if (resolved.featurizer.idf) {
     const weighing: TrainingProgress = { phase: 'featurize', epoch: 0, epochs, step: total, steps: total, fraction: FEATURIZE_SHARE };
@@ -381,14 +404,17 @@ export function* trainTextClassifierSteps(
    */
   const validationViewMargins = function* (pending: TrainingProgress): Generator<TrainingProgress, { text: Float64Array; window: Float64Array }> {
     const score = createScorer(draft());
+    // Until the window weights are fitted (the epochs' validation metrics), windows are read with the text's.
+    const windowScore = tensors.windowWeights === undefined ? undefined : windowRowScorer(tensors);
     const perFeature = resolved.family === 'mlp' ? Number(resolved.hyperParameters.hidden) : 1;
     const text = new Float64Array(validationGroups.length - 1);
     const window = new Float64Array(text.length).fill(Number.NEGATIVE_INFINITY);
     let work = 0;
     for (let t = 0; t < text.length; t++) {
       for (let i = validationGroups[t]!; i < validationGroups[t + 1]!; i++) {
-        const m = score(validationRows[i]!);
-        if (i === validationGroups[t]) text[t] = m;
+        const first = i === validationGroups[t];
+        const m = first || windowScore === undefined ? score(validationRows[i]!) : windowScore(rawValidationScoring[i]!);
+        if (first) text[t] = m;
         else window[t] = Math.max(window[t]!, m);
         work += (validationRows[i]!.indices.length + 1) * perFeature;
       }
@@ -432,6 +458,10 @@ export function* trainTextClassifierSteps(
     tensors.weights = w.weights;
     tensors.bias = Float32Array.of(w.bias);
   };
+  const setWindowLinear = (w: LinearWeights): void => {
+    tensors.windowWeights = w.weights;
+    tensors.windowBias = Float32Array.of(w.bias);
+  };
   const setMlp = (w: MlpWeights): void => {
     Object.assign(tensors, w);
   };
@@ -469,8 +499,32 @@ export function* trainTextClassifierSteps(
     }
   }
 
-  const calibrating: TrainingProgress = { phase: 'calibrate', epoch: epochs, epochs, step: epochs, steps: epochs, fraction: FEATURIZE_SHARE + trainShare };
+  let calibrating: TrainingProgress = { phase: 'calibrate', epoch: epochs, epochs, step: epochs, steps: epochs, fraction: FEATURIZE_SHARE + trainShare };
   yield calibrating;
+  if (trainWindows !== undefined) {
+    // The windows' own weights (featurizer.windowWeights): the same hyper-parameters and seed on
+    // the training texts' windows, IDF learnt on the windows. Reported as `calibrate` progress
+    // so the per-epoch history stays the text weights' one pass.
+    let windowRows: readonly SparseVector[] = trainWindows.rows;
+    if (resolved.featurizer.idf) {
+      const weighed = yield* weighByIdf(windowRows, [windowRows], featurizer.dims, calibrating);
+      tensors.windowIdf = weighed.idf;
+      windowRows = weighed.parts[0]!;
+    }
+    const windowLabels = Uint8Array.from(trainWindows.owners, (owner) => data.train.labels[owner]!);
+    const fit = fitLogisticRegression(windowRows, windowLabels, featurizer.dims, resolved.hyperParameters as unknown as LogisticRegressionParams, resolved.seed);
+    for (;;) {
+      const next = fit.next();
+      if (next.done === true) {
+        setWindowLinear(next.value);
+        calibrating = { ...calibrating, fraction: FEATURIZE_SHARE + TRAIN_SHARE };
+        break;
+      }
+      const step = next.value;
+      const done = step.kind === 'epoch' ? step.epoch / epochs : (step.epoch - 1 + step.row / step.rows) / epochs;
+      yield { phase: 'calibrate', epoch: epochs, epochs, step: epochs, steps: epochs, fraction: FEATURIZE_SHARE + trainShare + (TRAIN_SHARE - trainShare) * done };
+    }
+  }
   const viewMargins = yield* validationViewMargins(calibrating);
   const windowOffset = windowed ? fitWindowOffset(viewMargins.text, viewMargins.window, validationLabels) : 0;
   let margins = combine(viewMargins, windowOffset);

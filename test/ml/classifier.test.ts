@@ -80,6 +80,31 @@ describe('predict with windows (whole-input judgement)', () => {
     assert.ok(Math.abs(predictor.predict(buried).score - expected) < 1e-5, `${predictor.predict(buried).score} vs ${expected}`);
   });
 
+  describe('windowWeights', () => {
+    const recipe = { family: 'logistic-regression', featurizer: { dimsLog2: 12, maxChars: 300, windowChars: 80, windowWeights: true } } as const;
+    const { model } = trainTextClassifier(recipe, data);
+    const short = 'free money winner click';
+    const withWindowBias = (bias: number): TextClassifier => ({ ...model, tensors: { ...model.tensors, windowBias: Float32Array.of(bias) } });
+
+    it('fits the windows’ own weights and IDF beside the text’s, and its offset on their margins', () => {
+      assert.deepEqual(Object.keys(model.tensors).sort(), ['bias', 'idf', 'weights', 'windowBias', 'windowIdf', 'windowWeights']);
+      assert.notDeepEqual(model.tensors.windowWeights, model.tensors.weights);
+      assert.notDeepEqual(model.tensors.windowIdf, model.tensors.idf, 'the windows’ document frequencies are their own');
+      assert.ok((model.calibration.windowOffset ?? -1) >= 0);
+      const noIdf = trainTextClassifier({ ...recipe, featurizer: { ...recipe.featurizer, idf: false } }, data).model;
+      assert.deepEqual(Object.keys(noIdf.tensors).sort(), ['bias', 'weights', 'windowBias', 'windowWeights']);
+    });
+
+    it('reads every window with the window weights and the text with its own: only texts longer than a window move with them', () => {
+      assert.equal(predict(model, buried).label, 1);
+      assert.equal(predict(model, `${benign} ${benign}`).label, 0);
+      // Windows that read nothing as spam leave the text's own margin; windows that read everything as spam flag every long text.
+      assert.equal(predict(withWindowBias(-1e6), buried).score, createPredictor(model).viewMargin(createPredictor(model).views(buried)[0]!));
+      assert.equal(predict(withWindowBias(1e6), `${benign} ${benign}`).label, 1);
+      for (const bias of [-1e6, 1e6]) assert.deepEqual(predict(withWindowBias(bias), short), predict(model, short), 'a text that fits one window has no window');
+    });
+  });
+
   describe('trimBenignSentences', () => {
     const sentence = 'thanks for the meeting notes and the project schedule.';
     const pieces = ['free money winner!', 'click cash prize!', 'urgent bonus offer now!'];
@@ -170,6 +195,7 @@ describe('inspect and the normalisation gap without a second scoring', () => {
     ['logistic regression, default recipe', model],
     ['logistic regression, every step, windows, maxChars, IDF', trainTextClassifier({ family: 'logistic-regression', normalization: ROBUST_NORMALIZATION, featurizer: { dimsLog2: 12, maxChars: 200, windowChars: 64, idf: true } }, data).model],
     ['logistic regression, windows trimming benign sentences', trainTextClassifier({ family: 'logistic-regression', featurizer: { dimsLog2: 12, windowChars: 64, trimBenignSentences: true } }, data).model],
+    ['logistic regression, windows read by their own weights', trainTextClassifier({ family: 'logistic-regression', featurizer: { dimsLog2: 12, windowChars: 64, windowWeights: true } }, data).model],
     ['naive Bayes', trainTextClassifier({ family: 'naive-bayes', featurizer: { dimsLog2: 12 } }, data).model],
     ['MLP, every step', trainTextClassifier({ family: 'mlp', normalization: ROBUST_NORMALIZATION, featurizer: { dimsLog2: 12, maxChars: 300 }, hyperParameters: { hidden: 4, epochs: 2 } }, data).model],
   ];

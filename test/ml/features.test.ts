@@ -271,8 +271,8 @@ describe('textViews', () => {
   it('windowChars is 0 or from 64 to 100000; a config without it reads 0', () => {
     assert.throws(() => createFeaturizer({ ...DEFAULT_FEATURIZER, windowChars: 10 }), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.windowChars');
     assert.throws(() => createFeaturizer({ ...DEFAULT_FEATURIZER, windowChars: 1.5 }), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.windowChars');
-    const { windowChars: _, lengthPrior: __, trimBenignSentences: ___, ...legacy } = DEFAULT_FEATURIZER;
-    assert.deepEqual(withFeaturizerDefaults(legacy), { ...legacy, windowChars: 0, lengthPrior: false, trimBenignSentences: false });
+    const { windowChars: _, lengthPrior: __, trimBenignSentences: ___, windowWeights: ____, ...legacy } = DEFAULT_FEATURIZER;
+    assert.deepEqual(withFeaturizerDefaults(legacy), { ...legacy, windowChars: 0, lengthPrior: false, trimBenignSentences: false, windowWeights: false });
     assert.equal(createFeaturizer(legacy).dims, createFeaturizer(DEFAULT_FEATURIZER).dims);
   });
 });
@@ -293,5 +293,11 @@ describe('sentencesOf', () => {
     assert.throws(() => createFeaturizer({ ...DEFAULT_FEATURIZER, trimBenignSentences: 1 as unknown as boolean }), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.trimBenignSentences');
     assert.throws(() => createFeaturizer({ ...DEFAULT_FEATURIZER, trimBenignSentences: true }), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.trimBenignSentences');
     assert.equal(createFeaturizer({ ...DEFAULT_FEATURIZER, windowChars: 64, trimBenignSentences: true }).config.trimBenignSentences, true);
+  });
+
+  it('windowWeights is a boolean and needs windows', () => {
+    assert.throws(() => createFeaturizer({ ...DEFAULT_FEATURIZER, windowWeights: 'yes' as unknown as boolean }), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.windowWeights');
+    assert.throws(() => createFeaturizer({ ...DEFAULT_FEATURIZER, windowWeights: true }), (e: unknown) => e instanceof WardenError && e.field === 'featurizer.windowWeights');
+    assert.equal(createFeaturizer({ ...DEFAULT_FEATURIZER, windowChars: 64, windowWeights: true }).config.windowWeights, true);
   });
 });

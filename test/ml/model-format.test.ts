@@ -99,12 +99,14 @@ describe('model format: manifests written before the obfuscation folds and windo
     delete old.featurizer!.windowChars;
     delete old.featurizer!.lengthPrior;
     delete old.featurizer!.trimBenignSentences;
+    delete old.featurizer!.windowWeights;
     assert.deepEqual(Object.keys(old.normalization!).sort(), ['collapseSpacedLetters', 'collapseWhitespace', 'foldConfusables', 'lowercase', 'nfkc', 'stripInvisible']);
     const loaded = deserializeModel(old, weights.slice(), sha256);
     for (const step of later) assert.equal(loaded.normalization[step as keyof typeof loaded.normalization], false);
     assert.equal(loaded.featurizer.windowChars, 0);
     assert.equal(loaded.featurizer.lengthPrior, false);
     assert.equal(loaded.featurizer.trimBenignSentences, false);
+    assert.equal(loaded.featurizer.windowWeights, false);
     // Obfuscated probes too: the folds an old model never had stay off.
     const probes = [...probe, 'FR33 m0ney cl<!-- -->ick', 'Pyvpx urer gb pynvz lbhe cevmr', btoa('free money winner click now')];
     assert.deepEqual(predictBatch(loaded, probes), predictBatch(model, probes));
@@ -148,5 +150,25 @@ describe('model format: manifests written before the obfuscation folds and windo
     assert.equal(loaded.featurizer.windowChars, 64);
     const probes = [...probe, long.texts[0]!, long.texts[3]!];
     assert.deepEqual(predictBatch(loaded, probes), predictBatch(windowed, probes));
+  });
+
+  it('a model whose windows have their own weights round-trips them; a manifest giving them to another family is refused', () => {
+    const long = {
+      texts: data.train.texts.map((t, i) => (i % 3 === 0 ? `${t} ${data.train.texts[(i + 1) % data.train.texts.length]} ${t}` : t)),
+      labels: data.train.labels,
+    };
+    const { model: windowed } = trainTextClassifier({ family: 'logistic-regression', featurizer: { dimsLog2: 12, windowChars: 64, idf: true, windowWeights: true } }, { train: long, validation: data.validation });
+    const serialized = serializeModel(windowed, sha256);
+    assert.deepEqual(serialized.manifest.tensors.map((t) => t.name), ['idf', 'weights', 'bias', 'windowIdf', 'windowWeights', 'windowBias']);
+    const loaded = deserializeModel(JSON.parse(JSON.stringify(serialized.manifest)), serialized.weights.slice(), sha256);
+    assert.equal(loaded.featurizer.windowWeights, true);
+    assert.deepEqual(loaded.tensors.windowWeights, windowed.tensors.windowWeights);
+    const probes = [...probe, long.texts[0]!, long.texts[3]!];
+    assert.deepEqual(predictBatch(loaded, probes), predictBatch(windowed, probes));
+    const nb = JSON.parse(JSON.stringify(manifest)) as Record<string, Record<string, unknown>>;
+    nb.featurizer!.windowChars = 64;
+    nb.featurizer!.windowWeights = true;
+    (nb as Record<string, unknown>).family = 'naive-bayes';
+    assert.equal(failure(() => parseManifest(nb)).field, 'manifest.featurizer.windowWeights');
   });
 });

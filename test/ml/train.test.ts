@@ -71,6 +71,29 @@ describe('trainTextClassifier', () => {
     assert.ok(epochs.every((p) => typeof p.loss === 'number' && Number.isFinite(p.validationRocAuc)));
   });
 
+  it('window weights: fitted after the text’s, progress still monotone; logistic regression only, not with a refit, and only with windows', () => {
+    const seen: TrainingProgress[] = [];
+    const recipe: TrainingRecipe = { family: 'logistic-regression', ...small, featurizer: { dimsLog2: 12, windowChars: 64, windowWeights: true }, hyperParameters: { epochs: 3 } };
+    const { model, history } = trainTextClassifier(recipe, data, { onProgress: (p) => seen.push(p) });
+    assert.ok(model.tensors.windowWeights !== undefined && model.tensors.windowBias !== undefined);
+    assert.equal(history.length, 3, 'the history is the text weights’ epochs');
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i]!.fraction >= seen[i - 1]!.fraction, `${seen[i - 1]!.phase} ${seen[i - 1]!.fraction} → ${seen[i]!.phase} ${seen[i]!.fraction}`);
+    assert.ok(seen.filter((p) => p.phase === 'calibrate').length > 3, 'the window fit reports its slices');
+    const field = (r: TrainingRecipe): string | undefined => {
+      try {
+        resolveRecipe(r);
+      } catch (e) {
+        if (e instanceof WardenError) return e.field;
+        throw e;
+      }
+      return undefined;
+    };
+    assert.equal(field({ family: 'naive-bayes', featurizer: { ...recipe.featurizer, signedHash: false } }), 'recipe.featurizer.windowWeights');
+    assert.equal(field({ ...recipe, hyperParameters: { refit: true } }), 'recipe.hyperParameters.refit');
+    assert.equal(field({ ...recipe, featurizer: { windowWeights: true } }), 'recipe.featurizer.windowWeights');
+    assert.equal(resolveRecipe({ family: 'logistic-regression' }).featurizer.windowWeights, false);
+  });
+
   it('cancels between steps when asked', () => {
     let epochs = 0;
     assert.throws(
