@@ -91,6 +91,11 @@ export interface Predictor {
   views(text: string): string[];
   /** Raw margin of one normalised piece of text (a view, a sentence). */
   viewMargin(view: string): number;
+  /**
+   * Raw margin of a piece of text as the model reads a window, and a trimmed view and its
+   * sentences: by the window weights when it has them (`featurizer.windowWeights`), else `viewMargin`.
+   */
+  windowMargin(view: string): number;
   /** The normalised text the model's margin depends on, whole: the prefix it reads, or with windows the whole normalised text. */
   read(text: string): string;
   /**
@@ -199,15 +204,16 @@ function bindPredictor(model: TextClassifier, featurizer: Featurizer): Predictor
   const windowChars = model.featurizer.windowChars ?? 0;
   const read = (text: string): string => (windowChars <= 0 ? normalizePrefix(text, model.normalization, model.featurizer.maxChars) : normalizeText(text, model.normalization));
   // The whole text's margin, or a window's (by the window weights, when the model has them)
-  // lowered by the offset fitted on validation rows, or the trimmed text's lowered by its own.
+  // lowered by the offset fitted on validation rows, or the trimmed text's (its sentences
+  // judged and it scored like a window) lowered by its own.
   const margin = (normalized: string, visit?: BucketVisitor): number => {
     if (windowChars <= 0) return viewMargin(normalized, visit);
     const all = textViews(normalized, model.featurizer);
     let best = viewMargin(all[0]!, visit);
     for (let v = 1; v < all.length; v++) best = Math.max(best, windowMargin(all[v]!) - windowOffset);
     if (trimOffset !== undefined && trimCut !== undefined) {
-      const trimmed = trimmedView(normalized, windowChars, trimCut, (view) => viewMargin(view));
-      if (trimmed !== undefined) best = Math.max(best, viewMargin(trimmed) - trimOffset);
+      const trimmed = trimmedView(normalized, windowChars, trimCut, windowMargin);
+      if (trimmed !== undefined) best = Math.max(best, windowMargin(trimmed) - trimOffset);
     }
     return best;
   };
@@ -231,6 +237,7 @@ function bindPredictor(model: TextClassifier, featurizer: Featurizer): Predictor
     vectorize,
     views,
     viewMargin: (view) => viewMargin(view),
+    windowMargin,
     read,
     inspect,
     predictReading,

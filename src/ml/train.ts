@@ -24,7 +24,7 @@ import {
 } from './logistic-regression.js';
 import { DEFAULT_NAIVE_BAYES, fitNaiveBayes, validateNaiveBayesParams, type NaiveBayesParams } from './naive-bayes.js';
 import { DEFAULT_MLP, fitMlp, validateMlpParams, type MlpParams, type MlpWeights } from './mlp.js';
-import { IDENTITY_CALIBRATION, TRIM_CUT, calibrate, chooseThreshold, fitPlatt, fitWindowOffset, type PlattCalibration, type ThresholdObjective } from './calibration.js';
+import { IDENTITY_CALIBRATION, TRIM_CUT, WINDOW_WEIGHTS_TRIM_CUT, calibrate, chooseThreshold, fitPlatt, fitWindowOffset, type PlattCalibration, type ThresholdObjective } from './calibration.js';
 import { binaryMetrics, logLoss, metricsToRecord, rocAuc, type BinaryMetrics } from './metrics.js';
 import { MODEL_FAMILIES, createPredictor, createScorer, trimmedView, viewsOf, type HyperParameters, type ModelFamily, type TextClassifier } from './classifier.js';
 import { createRng } from './random.js';
@@ -532,17 +532,18 @@ export function* trainTextClassifierSteps(
   if (windowed && resolved.featurizer.trimBenignSentences === true) {
     // The trimmed view's margins with the fitted weights, its offset fitted like the windows'.
     const predictor = createPredictor(draft());
+    const trimCut = windowWeights ? WINDOW_WEIGHTS_TRIM_CUT : TRIM_CUT;
     const trimmed = new Float64Array(margins.length).fill(Number.NEGATIVE_INFINITY);
     for (let t = 0; t < trimmed.length; t++) {
-      const view = trimmedView(normalizeText(data.validation.texts[t]!, resolved.normalization), resolved.featurizer.windowChars ?? 0, TRIM_CUT, predictor.viewMargin);
-      if (view !== undefined) trimmed[t] = predictor.viewMargin(view);
+      const view = trimmedView(normalizeText(data.validation.texts[t]!, resolved.normalization), resolved.featurizer.windowChars ?? 0, trimCut, predictor.windowMargin);
+      if (view !== undefined) trimmed[t] = predictor.windowMargin(view);
       if ((t & 7) === 7) yield calibrating;
     }
     // Matched to the ham tail of the text and its windows together (the margin it competes
     // with), not the text's alone: the windows already lift that tail, so the trimmed view may
     // reach as high without putting more ham over the line. Most payloads the padding was
     // trimmed from were lost to the higher offset, not to the trimming (README, robustness).
-    trim = { trimCut: TRIM_CUT, trimOffset: fitWindowOffset(margins, trimmed, validationLabels) };
+    trim = { trimCut, trimOffset: fitWindowOffset(margins, trimmed, validationLabels) };
     const offset = trim.trimOffset;
     margins = margins.map((m, t) => Math.max(m, trimmed[t]! - offset));
   }

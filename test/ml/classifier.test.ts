@@ -103,6 +103,19 @@ describe('predict with windows (whole-input judgement)', () => {
       assert.equal(predict(withWindowBias(1e6), `${benign} ${benign}`).label, 1);
       for (const bias of [-1e6, 1e6]) assert.deepEqual(predict(withWindowBias(bias), short), predict(model, short), 'a text that fits one window has no window');
     });
+
+    it('with sentence trimming, the window weights judge the sentences and the trimmed view, at their own cut', () => {
+      const trimming = trainTextClassifier({ ...recipe, featurizer: { ...recipe.featurizer, trimBenignSentences: true } }, data).model;
+      assert.equal(trimming.calibration.trimCut, -1);
+      const predictor = createPredictor(trimming);
+      const { trimCut, trimOffset, ...rest } = trimming.calibration;
+      const untrimmed = createPredictor({ ...trimming, calibration: rest });
+      const view = trimmedView(normalizeText(buried, trimming.normalization), 80, trimCut!, predictor.windowMargin);
+      assert.ok(view !== undefined && view.includes(payload), view);
+      const expected = Math.max(untrimmed.predict(buried).score, predictor.windowMargin(view) - trimOffset!);
+      assert.ok(Math.abs(predictor.predict(buried).score - expected) < 1e-9);
+      assert.notEqual(predictor.windowMargin(view), predictor.viewMargin(view));
+    });
   });
 
   describe('trimBenignSentences', () => {
