@@ -409,6 +409,8 @@ export interface ProgressRate {
   readonly fraction: number;
   /** Smoothed fraction per second; undefined until two reports are apart in time. */
   readonly perSecond: number | undefined;
+  /** The first report since progress last went backwards: the pace since then bounds the ETA. */
+  readonly since: { readonly at: number; readonly fraction: number };
 }
 
 // Weight of the newest pace sample: recent enough to follow a phase slowing down,
@@ -427,17 +429,24 @@ export function advanceProgress(
 ): { progress: JobProgress; rate: ProgressRate } {
   validateProgress(report);
   let perSecond = previous?.perSecond;
+  let since = previous?.since ?? { at: now, fraction: report.fraction };
   if (previous !== undefined && report.fraction >= previous.fraction && now > previous.at) {
     const sample = (report.fraction - previous.fraction) / ((now - previous.at) / 1000);
     perSecond = perSecond === undefined ? sample : RATE_SMOOTHING * sample + (1 - RATE_SMOOTHING) * perSecond;
   } else if (previous !== undefined && report.fraction < previous.fraction) {
     perSecond = undefined; // went backwards (new phase): the old pace says nothing
+    since = { at: now, fraction: report.fraction };
   }
-  const rate: ProgressRate = { at: now, fraction: report.fraction, perSecond };
+  const rate: ProgressRate = { at: now, fraction: report.fraction, perSecond, since };
+  // A pace no slower than the average since `since`: many reports at one fraction (a step
+  // that reports often without moving) decay the smoothed pace geometrically, and its ETA
+  // ran to 10^58 hours while the whole job took 40 s.
+  const average = now > since.at ? (report.fraction - since.fraction) / ((now - since.at) / 1000) : undefined;
+  const pace = perSecond === undefined ? undefined : Math.max(perSecond, average ?? 0);
   let etaSeconds = report.etaSeconds;
   if (etaSeconds === undefined && report.fraction >= 1) etaSeconds = 0;
-  if (etaSeconds === undefined && perSecond !== undefined && perSecond > 0) {
-    etaSeconds = Math.round(((1 - report.fraction) / perSecond) * 10) / 10;
+  if (etaSeconds === undefined && pace !== undefined && pace > 0) {
+    etaSeconds = Math.round(((1 - report.fraction) / pace) * 10) / 10;
   }
   const progress: JobProgress = stripUndefined({ ...report, etaSeconds, updatedAt: now });
   return { progress, rate };

@@ -146,6 +146,16 @@ describe('progress', () => {
     assert.equal(third.progress.updatedAt, NOW + 2_000);
   });
 
+  it('a stall slows the ETA no further than the average pace since the phase began', () => {
+    let step = advanceProgress(undefined, report(0), NOW);
+    step = advanceProgress(step.rate, report(0.5), NOW + 10_000); // 0.05 per second
+    // Hundreds of reports at one fraction (a step that reports without moving): the smoothed pace decays towards 0.
+    for (let i = 1; i <= 300; i++) step = advanceProgress(step.rate, report(0.5), NOW + 10_000 + 10 * i);
+    assert.ok(step.rate.perSecond! < 1e-40);
+    // Bounded by the average since the start: 0.5 in 13 s, so the other half in 13 s.
+    assert.equal(step.progress.etaSeconds, 13);
+  });
+
   it('keeps the handler ETA, reports 0 when done, and forgets the pace when a phase restarts', () => {
     assert.equal(advanceProgress(undefined, report(0.5, { etaSeconds: 42 }), NOW).progress.etaSeconds, 42);
     assert.equal(advanceProgress(undefined, report(1), NOW).progress.etaSeconds, 0);
