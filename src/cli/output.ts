@@ -10,6 +10,11 @@ export interface Column<T> {
   readonly value: (row: T) => unknown;
   /** A text column is squeezed no narrower than its longest line: for cells of short lines that read badly broken (one item per line). */
   readonly keepLines?: boolean;
+  /**
+   * Free text whose words may break anywhere when the table is tight (an adversarial text:
+   * its tokens are an attacker's, not words a reader looks for), so the other columns keep theirs whole.
+   */
+  readonly breaksWords?: boolean;
 }
 
 /** Formats one cell: dates from ms timestamps stay as numbers unless a column formats them. */
@@ -44,7 +49,7 @@ export function table<T>(rows: readonly T[], columns: ReadonlyArray<Column<T>>, 
     columns.map((column, i) =>
       !wraps[i] || column.keepLines === true
         ? natural[i]!
-        : Math.max(column.header.length, MIN_TABLE_COLUMN, wordsWhole ? Math.min(MAX_UNBROKEN_WORD, ...cells.map((r) => longestWord(r[i] ?? ''))) : 0),
+        : Math.max(column.header.length, MIN_TABLE_COLUMN, wordsWhole && column.breaksWords !== true ? Math.min(MAX_UNBROKEN_WORD, ...cells.map((r) => longestWord(r[i] ?? ''))) : 0),
     );
   const whole = minimum(true);
   const widths = fitColumns(natural, fits(whole, width) ? whole : minimum(false), width);

@@ -53,6 +53,17 @@ describe('table', () => {
     assert.equal(pieces.join(''), url.replace(' ', ''));
     assert.ok(pieces.length > 2 && pieces.every((piece) => piece.length <= 24), pieces.join('\n'));
   });
+
+  it('a column whose words may break gives way first, so the others keep theirs whole', () => {
+    const withVersion = { ...row, model: 'spam-detector v1.0' };
+    const breaking = columns.map((column) => (column.header === 'summary' ? { ...column, breaksWords: true } : column));
+    const rendered = table([withVersion], breaking, 86);
+    assert.ok(widthOf(rendered) <= 86, rendered);
+    assert.deepEqual(columnText(rendered, 1).slice(1), ['spam-detector', 'v1.0'], 'the model name stays whole');
+    assert.equal(columnText(rendered, 4).slice(1).join('').replace(/ /g, ''), summary.replace(/ /g, ''), 'the summary is all there, broken where it had to');
+    const plain = table([withVersion], columns, 86);
+    assert.notDeepEqual(columnText(plain, 1).slice(1), ['spam-detector', 'v1.0'], 'without it, the table this narrow breaks the model name');
+  });
 });
 
 describe('time', () => {

@@ -49,7 +49,7 @@ describe('warden redteam', () => {
     assert.equal(answer.summary.unused, json.findings.new);
     const human = await as('viewer', 'redteam', 'vulnerabilities', '--task', 'spam-cli', '--family', 'encoding');
     assert.match(human.stdout, /spam-cli: \d+ unused \(retrain of every spam-cli model at 100000\)/);
-    const header = (stdout: string) => stdout.split('\n').find((line) => line.includes('family'))?.split('│').map((cell) => cell.trim()) ?? [];
+    const header = (stdout: string) => stdout.split('\n').find((line) => line.includes('adversarial'))?.split('│').map((cell) => cell.trim()) ?? [];
     assert.ok(!header(human.stdout).includes('task'), 'under --task the task column goes: every row has it, and the summary names it');
     assert.ok(header((await as('viewer', 'redteam', 'vulnerabilities', '--model', 'cli-rt', '--limit', '3')).stdout).includes('task'));
   });

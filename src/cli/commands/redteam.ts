@@ -161,12 +161,11 @@ export const registerRedTeamCommands: RegisterCommands = (program, ctx) => {
         const rows = table(r.vulnerabilities, [
           { header: 'id', value: (v) => v.id },
           ...taskColumn,
-          { header: 'family', value: (v) => v.family },
-          { header: 'attack', value: (v) => v.chain.join(' → ') },
-          { header: 'found on', value: (v) => `${v.model} v${v.version}` },
-          { header: 'evades', value: (v) => v.evades.length },
+          { header: 'attack', value: (v) => `${v.family}: ${v.chain.join(' → ')}` },
+          // How many models it evades beside where it was found: a column of its own left no room for whole words in 100 columns.
+          { header: 'found on', value: (v) => `${v.model} v${v.version} (evades ${v.evades.length})` },
           { header: 'state', value: (v) => (v.usedBy.length > 0 ? `used by ${v.usedBy.map((u) => `${u.model}@${u.version}`).join(', ')}` : v.state) },
-          { header: 'adversarial', value: (v) => JSON.stringify(truncateText(v.adversarial, 60)) },
+          { header: 'adversarial', value: (v) => JSON.stringify(truncateText(v.adversarial, 60)), breaksWords: true },
         ]);
         const s = r.summary;
         return s === undefined ? rows : `${rows}\n${s.task}: ${s.unused} unused (retrain of every ${s.task} model at ${s.threshold}), ${s.claimed} claimed, ${s.used} used`;
