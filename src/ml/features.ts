@@ -48,11 +48,12 @@ export interface FeaturizerConfig {
    * With windows on (logistic regression): windows are scored by weights of their own, with
    * their own IDF, fitted on the training texts' windows, each labelled as its text (a text no
    * longer than one window is one row). Weights fitted on whole mails judge a window by mail
-   * standards: a few hundred characters of everyday text read like a short spam lure, so the
-   * offset that keeps ham windows under the line is large. Weights that learnt what ham's
-   * windows look like let a window holding a payload stand out at a smaller cost. The text's
-   * own view, and the trimmed view, keep the main weights. Absent (as in manifests written
-   * before it) = off.
+   * standards: a few hundred characters of everyday text read like a short spam lure, and a
+   * payload's window must beat the offset that keeps ham's windows under the line. Weights that
+   * learnt what ham's windows look like rank a payload's window further above them. The text's
+   * own view keeps the main weights; with `trimBenignSentences` the window weights also judge
+   * the sentences and the trimmed view (`Predictor.windowMargin`). Absent (as in manifests
+   * written before it) = off.
    */
   readonly windowWeights?: boolean;
   /** Hash seed, so two featurisers can hash into independent bucket layouts. */
