@@ -4,6 +4,7 @@
  *   npm run bench:robustness                     # both bootstrap models, every attack
  *   npm run bench:robustness -- --model spam-detector
  *   npm run bench:robustness -- --spam 120       # attack only the first 120 held-out spam rows (quicker)
+ *   npm run bench:robustness -- --split-seed 1   # another split of the same rows (the first start's is the recipe's, 42)
  *
  * Protocol: each model is trained exactly as the first start trains it — the bootstrap
  * recipe (`bootstrapRecipeInput`, filled by the RecipeResolver), its built-in corpora, the
@@ -36,7 +37,9 @@ import type { BuiltinCorpus } from '../src/domain/ports/builtin-corpus.js';
 import type { DatasetRow } from '../src/domain/datasets.js';
 import { printTable } from './support/report.js';
 
-const { values: args } = parseArgs({ options: { model: { type: 'string' }, spam: { type: 'string' }, seed: { type: 'string', default: '7' } } });
+const { values: args } = parseArgs({ options: { model: { type: 'string' }, spam: { type: 'string' }, seed: { type: 'string', default: '7' }, 'split-seed': { type: 'string' } } });
+const SPLIT_SEED = args['split-seed'] === undefined ? undefined : Number(args['split-seed']);
+if (SPLIT_SEED !== undefined && !(Number.isInteger(SPLIT_SEED) && SPLIT_SEED >= 0)) throw new Error(`--split-seed must be a whole number ≥ 0, not ${args['split-seed']}`);
 const MAX_FPR = 0.005;
 const SEED = Number(args.seed);
 const CORPORA = new Map<string, BuiltinCorpus>([spamAssassinCorpus, everydayMessagesCorpus].map((c) => [c.name, c]));
@@ -79,7 +82,7 @@ async function main(): Promise<void> {
   for (const spec of specs) {
     const recipe = resolver.resolve(bootstrapRecipeInput(spec));
     const parts = await Promise.all(recipe.dataset.builtin.map(async (name) => ({ digest: name, rows: (await builtinCorpusRows(CORPORA.get(name)!)).rows })));
-    const splits = splitRows(combineDatasetRows(parts).rows, recipe.split);
+    const splits = splitRows(combineDatasetRows(parts).rows, SPLIT_SEED === undefined ? recipe.split : { ...recipe.split, seed: SPLIT_SEED });
     const labelled = (rows: readonly DatasetRow[]) => ({ texts: rows.map((r) => r.text), labels: Uint8Array.from(rows, (r) => r.label) });
     const started = performance.now();
     const { model } = trainTextClassifier(toMlRecipe(recipe), { train: labelled(splits.train), validation: labelled(splits.validation) });
@@ -115,6 +118,7 @@ async function main(): Promise<void> {
     };
     const rows: string[][] = [];
     let floor = Number.POSITIVE_INFINITY;
+    let dilutionByAttack: string[] = [];
     for (const family of ATTACK_FAMILIES) {
       const attacks = TRANSFORM_ATTACKS.filter((a) => a.family === family);
       if (attacks.length === 0) continue;
@@ -122,13 +126,16 @@ async function main(): Promise<void> {
       let successes = 0;
       let attempts = 0;
       let worst = { id: '', recall: Number.POSITIVE_INFINITY };
+      const perAttack: string[] = [];
       for (const attack of attacks) {
         const m = measure(attack);
+        perAttack.push(`${attack.id} ${fmt(m.recall)}`);
         recallSum += m.recall;
         successes += m.successes;
         attempts += m.attempts;
         if (m.recall < worst.recall) worst = { id: attack.id, recall: m.recall };
       }
+      if (family === 'dilution') dilutionByAttack = perAttack;
       floor = Math.min(floor, worst.recall);
       rows.push([spec.name, family, String(attacks.length), fmt(recallSum / attacks.length), `${fmt(worst.recall)} (${worst.id})`, fmt(successes / Math.max(1, attempts))]);
     }
@@ -141,10 +148,11 @@ async function main(): Promise<void> {
     });
     const attackSeconds = (performance.now() - attackStarted) / 1000;
     console.log(
-      `\n${spec.name} (${recipe.family}): trained in ${trainSeconds.toFixed(1)} s on ${splits.train.length} rows; held-out SpamAssassin ${hamScores.length} ham / ${spamRows.length} spam; ` +
+      `\n${spec.name} (${recipe.family})${SPLIT_SEED === undefined ? '' : `, split seed ${SPLIT_SEED}`}: trained in ${trainSeconds.toFixed(1)} s on ${splits.train.length} rows; held-out SpamAssassin ${hamScores.length} ham / ${spamRows.length} spam; ` +
         `threshold at clean FPR ≤ ${MAX_FPR * 100} %: ${fmt(threshold, 4)} (clean FPR ${fmt(cleanFpr, 4)}, recall ${fmt(cleanRecall)}); attacks scored in ${attackSeconds.toFixed(1)} s`,
     );
     printTable(['model', 'family', 'attacks', 'recall under attack', 'worst attack recall', 'attack success rate'], rows);
+    console.log(`dilution per attack (the catalogue's lexicon padding), recall under attack: ${dilutionByAttack.join(', ')}`);
     console.log(`\ndilution padded with held-out ham (${heldOutPadding.sentences.length} sentences, ${heldOutPadding.words.length} words; not the lexicon), same threshold:`);
     printTable(['model', 'attack', 'recall under attack', 'attack success rate'], paddedRows);
 
