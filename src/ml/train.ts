@@ -465,19 +465,22 @@ export function* trainTextClassifierSteps(
   const setMlp = (w: MlpWeights): void => {
     Object.assign(tensors, w);
   };
-  /** Fits the family on `rows` into `tensors`; yields each slice of work and each epoch's end (with its loss). */
-  const fitFamily = function* (rows: readonly SparseVector[], labels: ArrayLike<number>): Generator<FitStep, void> {
+  /**
+   * Fits the family on `rows` into `tensors` (linear weights through `setLinearWeights`: the
+   * text's, or the windows' own); yields each slice of work and each epoch's end (with its loss).
+   */
+  const fitFamily = function* (rows: readonly SparseVector[], labels: ArrayLike<number>, setLinearWeights = setLinear): Generator<FitStep, void> {
     if (resolved.family === 'logistic-regression') {
       const params = resolved.hyperParameters as unknown as LogisticRegressionParams;
       const fit = fitLogisticRegression(rows, labels, featurizer.dims, params, resolved.seed);
       for (;;) {
         const next = fit.next();
-        if (next.done === true) return setLinear(next.value);
-        if (next.value.kind === 'epoch') setLinear(next.value.model);
+        if (next.done === true) return setLinearWeights(next.value);
+        if (next.value.kind === 'epoch') setLinearWeights(next.value.model);
         yield next.value;
       }
     } else if (resolved.family === 'naive-bayes') {
-      setLinear(fitNaiveBayes(rows, labels, featurizer.dims, resolved.hyperParameters as unknown as NaiveBayesParams));
+      setLinearWeights(fitNaiveBayes(rows, labels, featurizer.dims, resolved.hyperParameters as unknown as NaiveBayesParams));
       yield { kind: 'epoch', epoch: 1, loss: Number.NaN };
     } else {
       const params = resolved.hyperParameters as unknown as MlpParams;
@@ -489,6 +492,11 @@ export function* trainTextClassifierSteps(
         yield next.value;
       }
     }
+  };
+  /** The progress of a second fit (the window weights', or the refit): the rest of the training share, as `calibrate`. */
+  const secondFitProgress = (step: FitStep): TrainingProgress => {
+    const done = step.kind === 'epoch' ? step.epoch / epochs : (step.epoch - 1 + step.row / step.rows) / epochs;
+    return { phase: 'calibrate', epoch: epochs, epochs, step: epochs, steps: epochs, fraction: FEATURIZE_SHARE + trainShare + (TRAIN_SHARE - trainShare) * done };
   };
   for (const step of fitFamily(trainRows, data.train.labels)) {
     if (step.kind === 'epoch') {
@@ -512,18 +520,8 @@ export function* trainTextClassifierSteps(
       windowRows = weighed.parts[0]!;
     }
     const windowLabels = Uint8Array.from(trainWindows.owners, (owner) => data.train.labels[owner]!);
-    const fit = fitLogisticRegression(windowRows, windowLabels, featurizer.dims, resolved.hyperParameters as unknown as LogisticRegressionParams, resolved.seed);
-    for (;;) {
-      const next = fit.next();
-      if (next.done === true) {
-        setWindowLinear(next.value);
-        calibrating = { ...calibrating, fraction: FEATURIZE_SHARE + TRAIN_SHARE };
-        break;
-      }
-      const step = next.value;
-      const done = step.kind === 'epoch' ? step.epoch / epochs : (step.epoch - 1 + step.row / step.rows) / epochs;
-      yield { phase: 'calibrate', epoch: epochs, epochs, step: epochs, steps: epochs, fraction: FEATURIZE_SHARE + trainShare + (TRAIN_SHARE - trainShare) * done };
-    }
+    for (const step of fitFamily(windowRows, windowLabels, setWindowLinear)) yield secondFitProgress(step);
+    calibrating = { ...calibrating, fraction: FEATURIZE_SHARE + TRAIN_SHARE };
   }
   const viewMargins = yield* validationViewMargins(calibrating);
   const windowOffset = windowed ? fitWindowOffset(viewMargins.text, viewMargins.window, validationLabels) : 0;
@@ -567,10 +565,7 @@ export function* trainTextClassifierSteps(
     const allLabels = Uint8Array.from({ length: allRows.length }, (_, i) =>
       i < rawTrainRows.length ? data.train.labels[i]! : validationLabels[i - rawTrainRows.length]!,
     );
-    for (const step of fitFamily(allRows, allLabels)) {
-      const done = step.kind === 'epoch' ? step.epoch / epochs : (step.epoch - 1 + step.row / step.rows) / epochs;
-      yield { phase: 'calibrate', epoch: epochs, epochs, step: epochs, steps: epochs, fraction: FEATURIZE_SHARE + trainShare + (TRAIN_SHARE - trainShare) * done };
-    }
+    for (const step of fitFamily(allRows, allLabels)) yield secondFitProgress(step);
   }
   const model: TextClassifier = {
     ...draft(),
