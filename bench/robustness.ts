@@ -5,6 +5,7 @@
  *   npm run bench:robustness -- --model spam-detector
  *   npm run bench:robustness -- --spam 120       # attack only the first 120 held-out spam rows (quicker)
  *   npm run bench:robustness -- --split-seed 1   # another split of the same rows (the first start's is the recipe's, 42)
+ *   npm run bench:robustness -- --view-ceiling   # also: the most any offsets could make of the model's views against dilution
  *
  * Protocol: each model is trained exactly as the first start trains it — the bootstrap
  * recipe (`bootstrapRecipeInput`, filled by the RecipeResolver), its built-in corpora, the
@@ -21,12 +22,19 @@
  * and on test/fixtures/short-messages.jsonl (hand-written, never trained on); and the CPU
  * time one prediction takes (normalise, views, featurise, score) on those short texts and
  * on 300 held-out mails, in this process (CPU time, as the machine may be shared).
+ *
+ * `--view-ceiling` (models with windows): the window and trimmed-view offsets the model fitted
+ * on its validation ham are scanned instead (0–6 each, steps of 0.25), with the threshold
+ * again at held-out FPR ≤ 0.5 %, for the pair whose worst dilution form (eight: four attacks,
+ * two paddings) is highest. Chosen on the held-out rows themselves, it is an oracle, not a
+ * calibration: a better way to fit the offsets cannot beat it, only a model whose views
+ * separate better can.
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ATTACK_FAMILIES, TRANSFORM_ATTACKS, dilutionAttacks, type PaddingSource, type TransformAttack } from '../src/ml/redteam/index.js';
-import { createPredictor, createRng, trainTextClassifier } from '../src/ml/index.js';
+import { createPredictor, createRng, trainTextClassifier, type Predictor, type ViewMargins } from '../src/ml/index.js';
 import { toMlRecipe } from '../src/ml/builtin-trainer.js';
 import { BOOTSTRAP_MODELS, bootstrapRecipeInput } from '../src/services/retrain-triggers.js';
 import { RecipeResolver } from '../src/services/recipe-resolver.js';
@@ -37,7 +45,7 @@ import type { BuiltinCorpus } from '../src/domain/ports/builtin-corpus.js';
 import type { DatasetRow } from '../src/domain/datasets.js';
 import { printTable } from './support/report.js';
 
-const { values: args } = parseArgs({ options: { model: { type: 'string' }, spam: { type: 'string' }, seed: { type: 'string', default: '7' }, 'split-seed': { type: 'string' } } });
+const { values: args } = parseArgs({ options: { model: { type: 'string' }, spam: { type: 'string' }, seed: { type: 'string', default: '7' }, 'split-seed': { type: 'string' }, 'view-ceiling': { type: 'boolean', default: false } } });
 const SPLIT_SEED = args['split-seed'] === undefined ? undefined : Number(args['split-seed']);
 if (SPLIT_SEED !== undefined && !(Number.isInteger(SPLIT_SEED) && SPLIT_SEED >= 0)) throw new Error(`--split-seed must be a whole number ≥ 0, not ${args['split-seed']}`);
 const MAX_FPR = 0.005;
@@ -65,6 +73,38 @@ function thresholdAtFpr(hamScores: readonly number[], maxFpr: number): number {
   const sorted = [...hamScores].sort((a, b) => b - a);
   const allowed = Math.floor(maxFpr * sorted.length);
   return allowed >= sorted.length ? 0 : sorted[allowed]! + 1e-9;
+}
+
+/** The `--view-ceiling` report: the offsets whose worst dilution form is highest on the held-out rows, and what they give. */
+function viewCeiling(predictor: Predictor, heldOut: readonly DatasetRow[], spamRows: readonly DatasetRow[], attacks: readonly TransformAttack[]): string {
+  const { windowOffset, trimOffset } = predictor.model.calibration;
+  if (windowOffset === undefined) return `view ceiling: ${predictor.model.family} without windows has one view, no offsets to scan`;
+  const views = (text: string): ViewMargins => predictor.viewMargins(predictor.read(text));
+  const ham = heldOut.filter((r) => r.label === 0).map((r) => views(r.text));
+  const clean = spamRows.map((r) => views(r.text));
+  // The attacked texts exactly as `measure` makes them: one rng per attack, seeded alike, over the rows in order.
+  const forms = attacks.map((attack) => {
+    const rng = createRng(SEED);
+    return spamRows.map((r) => views(attack.apply(r.text, rng)));
+  });
+  const at = (windowAt: number, trimAt: number) => {
+    const margin = (v: ViewMargins): number => Math.max(v.text, v.window - windowAt, v.trimmed - trimAt);
+    const threshold = thresholdAtFpr(ham.map(margin), MAX_FPR);
+    const recall = (rows: readonly ViewMargins[]): number => rows.filter((v) => margin(v) >= threshold).length / rows.length;
+    const perForm = forms.map(recall);
+    return { windowAt, trimAt, worst: Math.min(...perForm), perForm, clean: recall(clean) };
+  };
+  const fitted = at(windowOffset, trimOffset ?? Number.POSITIVE_INFINITY);
+  let best = fitted;
+  for (let w = 0; w <= 24; w++) {
+    for (let t = 0; t <= (trimOffset === undefined ? 0 : 24); t++) {
+      const candidate = at(w / 4, trimOffset === undefined ? Number.POSITIVE_INFINITY : t / 4);
+      if (candidate.worst > best.worst) best = candidate;
+    }
+  }
+  const describe = (r: ReturnType<typeof at>): string =>
+    `window ${fmt(r.windowAt, 2)}, trimmed view ${fmt(r.trimAt, 2)}: worst dilution form ${fmt(r.worst)} (${r.perForm.map((x) => fmt(x)).join(' / ')}), clean recall ${fmt(r.clean)}`;
+  return `view ceiling (offsets scanned on the held-out rows, an oracle; forms: lexicon then held-out-ham padding, ${attacks.map((a) => a.id).slice(0, 4).join(' / ')}):\n  fitted  ${describe(fitted)}\n  best    ${describe(best)}`;
 }
 
 async function main(): Promise<void> {
@@ -146,6 +186,7 @@ async function main(): Promise<void> {
       const m = measure(attack);
       return [spec.name, attack.id, fmt(m.recall), fmt(m.successes / Math.max(1, m.attempts))];
     });
+    const ceiling = args['view-ceiling'] === true ? viewCeiling(predictor, heldOut, spamRows, [...TRANSFORM_ATTACKS.filter((a) => a.family === 'dilution'), ...dilutionAttacks(heldOutPadding)]) : undefined;
     const attackSeconds = (performance.now() - attackStarted) / 1000;
     console.log(
       `\n${spec.name} (${recipe.family})${SPLIT_SEED === undefined ? '' : `, split seed ${SPLIT_SEED}`}: trained in ${trainSeconds.toFixed(1)} s on ${splits.train.length} rows; held-out SpamAssassin ${hamScores.length} ham / ${spamRows.length} spam; ` +
@@ -155,6 +196,7 @@ async function main(): Promise<void> {
     console.log(`dilution per attack (the catalogue's lexicon padding), recall under attack: ${dilutionByAttack.join(', ')}`);
     console.log(`\ndilution padded with held-out ham (${heldOutPadding.sentences.length} sentences, ${heldOutPadding.words.length} words; not the lexicon), same threshold:`);
     printTable(['model', 'attack', 'recall under attack', 'attack success rate'], paddedRows);
+    if (ceiling !== undefined) console.log(`\n${ceiling}`);
 
     // The model's own operating point: its validation-chosen threshold.
     const own = (labels: number[], probabilities: number[]) => {

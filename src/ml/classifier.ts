@@ -78,6 +78,16 @@ export interface InspectedPrediction extends Prediction {
   readonly reading: string;
 }
 
+/** A text's view margins (`Predictor.viewMargins`). */
+export interface ViewMargins {
+  /** The text's first view (all of it, or its first `maxChars`), by the main weights. */
+  readonly text: number;
+  /** The best window's, by the window weights when the model has them. */
+  readonly window: number;
+  /** The trimmed view's (`trimmedView`), by the window weights when the model has them. */
+  readonly trimmed: number;
+}
+
 /** A classifier bound to its featuriser (scratch buffers allocated once). Not re-entrant; create one per worker. */
 export interface Predictor {
   readonly model: TextClassifier;
@@ -96,6 +106,12 @@ export interface Predictor {
    * sentences: by the window weights when it has them (`featurizer.windowWeights`), else `viewMargin`.
    */
   windowMargin(view: string): number;
+  /**
+   * The raw margins of a reading's views (`read`), before the offsets the margin lowers them
+   * by (`PlattCalibration.windowOffset`, `trimOffset`): what a calibration could at best make
+   * of them (bench/robustness.ts `--view-ceiling`). −∞ for a view the text does not have.
+   */
+  viewMargins(reading: string): ViewMargins;
   /** The normalised text the model's margin depends on, whole: the prefix it reads, or with windows the whole normalised text. */
   read(text: string): string;
   /**
@@ -203,19 +219,20 @@ function bindPredictor(model: TextClassifier, featurizer: Featurizer): Predictor
   const { trimCut, trimOffset } = model.calibration;
   const windowChars = model.featurizer.windowChars ?? 0;
   const read = (text: string): string => (windowChars <= 0 ? normalizePrefix(text, model.normalization, model.featurizer.maxChars) : normalizeText(text, model.normalization));
-  // The whole text's margin, or a window's (by the window weights, when the model has them)
-  // lowered by the offset fitted on validation rows, or the trimmed text's (its sentences
-  // judged and it scored like a window) lowered by its own.
-  const margin = (normalized: string, visit?: BucketVisitor): number => {
-    if (windowChars <= 0) return viewMargin(normalized, visit);
+  const viewMargins = (normalized: string, visit?: BucketVisitor): ViewMargins => {
+    if (windowChars <= 0) return { text: viewMargin(normalized, visit), window: Number.NEGATIVE_INFINITY, trimmed: Number.NEGATIVE_INFINITY };
     const all = textViews(normalized, model.featurizer);
-    let best = viewMargin(all[0]!, visit);
-    for (let v = 1; v < all.length; v++) best = Math.max(best, windowMargin(all[v]!) - windowOffset);
-    if (trimOffset !== undefined && trimCut !== undefined) {
-      const trimmed = trimmedView(normalized, windowChars, trimCut, windowMargin);
-      if (trimmed !== undefined) best = Math.max(best, windowMargin(trimmed) - trimOffset);
-    }
-    return best;
+    const text = viewMargin(all[0]!, visit);
+    let window = Number.NEGATIVE_INFINITY;
+    for (let v = 1; v < all.length; v++) window = Math.max(window, windowMargin(all[v]!));
+    const view = trimCut === undefined ? undefined : trimmedView(normalized, windowChars, trimCut, windowMargin);
+    return { text, window, trimmed: view === undefined ? Number.NEGATIVE_INFINITY : windowMargin(view) };
+  };
+  // The whole text's margin, or the best window's lowered by the offset fitted on validation
+  // rows, or the trimmed view's lowered by its own.
+  const margin = (normalized: string, visit?: BucketVisitor): number => {
+    const views = viewMargins(normalized, visit);
+    return Math.max(views.text, views.window - windowOffset, trimOffset === undefined ? Number.NEGATIVE_INFINITY : views.trimmed - trimOffset);
   };
   const predictReading = (reading: string): Prediction => {
     const s = margin(reading);
@@ -238,6 +255,7 @@ function bindPredictor(model: TextClassifier, featurizer: Featurizer): Predictor
     views,
     viewMargin: (view) => viewMargin(view),
     windowMargin,
+    viewMargins: (reading) => viewMargins(reading),
     read,
     inspect,
     predictReading,

@@ -116,6 +116,21 @@ describe('predict with windows (whole-input judgement)', () => {
       assert.ok(Math.abs(predictor.predict(buried).score - expected) < 1e-9);
       assert.notEqual(predictor.windowMargin(view), predictor.viewMargin(view));
     });
+
+    it('viewMargins gives each view’s raw margin, and the margin is them lowered by the fitted offsets', () => {
+      const trimming = trainTextClassifier({ ...recipe, featurizer: { ...recipe.featurizer, trimBenignSentences: true } }, data).model;
+      const predictor = createPredictor(trimming);
+      const reading = predictor.read(buried);
+      const views = predictor.viewMargins(reading);
+      const [text, ...windows] = predictor.views(buried);
+      assert.equal(views.text, predictor.viewMargin(text!));
+      assert.equal(views.window, Math.max(...windows.map((w) => predictor.windowMargin(w))));
+      assert.equal(views.trimmed, predictor.windowMargin(trimmedView(reading, 80, trimming.calibration.trimCut!, predictor.windowMargin)!));
+      const { windowOffset, trimOffset } = trimming.calibration;
+      assert.equal(predictor.predict(buried).score, Math.max(views.text, views.window - windowOffset!, views.trimmed - trimOffset!));
+      // A text that fits one window has its own view only.
+      assert.deepEqual(predictor.viewMargins(predictor.read(short)), { text: predictor.predict(short).score, window: Number.NEGATIVE_INFINITY, trimmed: Number.NEGATIVE_INFINITY });
+    });
   });
 
   describe('trimBenignSentences', () => {
