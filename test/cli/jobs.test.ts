@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jobEnded, observeSubscriptions, until } from '../support/wait.js';
 import { EXIT_CODES } from '../../src/cli/http-client.js';
-import { WatchRenderer, formatDuration, progressBar, progressParts, type JobView } from '../../src/cli/commands/jobs.js';
+import { WatchRenderer, formatDuration, progressBar, progressParts, ranFor, type JobView } from '../../src/cli/commands/jobs.js';
 import type { JobContext } from '../../src/domain/ports/job-queue.js';
 import type { JobProgress, JsonValue } from '../../src/domain/jobs.js';
 import { listenOnLoopback, runCliCaptured } from '../support/cli.js';
@@ -29,6 +29,12 @@ describe('jobs watch rendering', () => {
     assert.equal(formatDuration(245), '4:05');
     assert.equal(formatDuration(3723), '1:02:03');
     assert.deepEqual(progressParts(progress()), ['42%', 'train', 'epoch 3/10', 'step 420/1000', '1,235 docs/s', 'ETA 42s']);
+  });
+
+  it('says how long a finished job ran from its start, not from when it was queued', () => {
+    assert.equal(ranFor({ createdAt: 0, startedAt: 72_000, finishedAt: 108_000 }), '36.0 s');
+    assert.equal(ranFor({ createdAt: 1_000, startedAt: null, finishedAt: 3_500 }), '2.5 s', 'cancelled before it started');
+    assert.equal(ranFor({ createdAt: 0, startedAt: 5, finishedAt: null }), '');
   });
 
   it('draws a bar that fits the terminal width, dropping facts from the end', () => {

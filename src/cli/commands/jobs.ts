@@ -16,6 +16,15 @@ export type JobView = Omit<Job, 'leaseUntil'>;
 /** The model column of `jobs list`: longer names end in an ellipsis. */
 const MODEL_COLUMN_CHARS = 16;
 
+/**
+ * How long a finished job ran, from its (last) start, as the dashboard's jobs page says "in …":
+ * counted from its creation, a job that waited behind another in the queue looked slow.
+ */
+export function ranFor(job: Pick<JobView, 'createdAt' | 'startedAt' | 'finishedAt'>): string {
+  if (job.finishedAt === null) return '';
+  return `${Math.max(0, (job.finishedAt - (job.startedAt ?? job.createdAt)) / 1000).toFixed(1)} s`;
+}
+
 /** `1:02:03`, `4:05` or `7s`. */
 export function formatDuration(seconds: number): string {
   const total = Math.max(0, Math.round(seconds));
@@ -274,7 +283,7 @@ export const registerJobsCommands: RegisterCommands = (program, ctx) => {
             // Month, day and minute (UTC), one token so it never wraps; the tries and the full times are in `jobs show`.
             { header: 'created', value: (j) => shortTime(j.createdAt) },
             // A duration rather than a second timestamp keeps the table within 100 columns.
-            { header: 'took', value: (j) => (j.finishedAt === null ? '' : `${Math.max(0, (j.finishedAt - j.createdAt) / 1000).toFixed(1)} s`) },
+            { header: 'ran', value: ranFor },
           ]),
           ...(nextPageToken ? [`more: --page-token ${nextPageToken}`] : []),
         ].join('\n'),
