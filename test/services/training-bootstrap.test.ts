@@ -28,6 +28,8 @@ describe('TrainingService.bootstrap on sqlite', () => {
     assert.equal(lr.tags['warden.bootstrap'], 'true');
     // Both sample models train adversarially: the second opinion must not be the one an obfuscation blinds.
     for (const model of [lr, nb]) assert.equal((model.recipe as { hyperParameters: Record<string, unknown> }).hyperParameters.augment, true, model.name);
+    // And both judge a text with the everyday sentences padded around a payload set aside.
+    for (const model of [lr, nb]) assert.equal((model.recipe as { featurizer: Record<string, unknown> }).featurizer.trimBenignSentences, true, model.name);
 
     // A restart before the trainings finished: the same jobs again, nothing new queued.
     const again = await training.bootstrap();
