@@ -104,7 +104,7 @@ export const BOOTSTRAP_MODELS: ReadonlyArray<{
     // 2026-12-02, first start's split / split seed 1): every dilution form rises, 4 to 16
     // points (benign-sandwich with held-out-ham padding 0.453 → 0.522 / 0.639 → 0.771); clean
     // recall at FPR ≤ 0.5 % 0.953 → 0.953 / 0.923 → 0.917, own-threshold F1 and short-message
-    // FPR unchanged; a mail costs ~1.7× the CPU (each sentence is scored).
+    // FPR unchanged; a mail costs 1.3–1.7× the CPU (each sentence is scored).
     featurizer: { maxChars: 3000, windowChars: BOOTSTRAP_FEATURES.windowChars, lengthPrior: true, trimBenignSentences: true },
     description: 'Spam/phishing detector: complement naive Bayes on hashed n-grams (SpamAssassin corpus and short everyday messages), a second opinion with another inductive bias.',
   },
