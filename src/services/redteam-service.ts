@@ -40,6 +40,7 @@ import {
   formatRate,
   scoreCampaign,
   truncateExample,
+  vulnerabilityCorpusRows,
   vulnerabilityDatasetName,
   type AttackAttempt,
   type Campaign,
@@ -567,7 +568,7 @@ export class RedTeamService {
     const trigger = await this.deps.store.getTrigger(event.triggerId);
     if (trigger === undefined) throw new WardenError('VALIDATION_FAILED', `retrain trigger ${event.triggerId} is not recorded`, { field: 'triggerId' });
     const claimed = await this.deps.store.claimedVulnerabilities(trigger.task);
-    const rows = claimed.map((v) => ({ text: v.adversarial.trim(), label: 1 })).filter((r) => r.text.length > 0);
+    const rows = vulnerabilityCorpusRows(claimed);
     const { dataset } = await this.deps.datasets.registerRows(rows, {
       name: vulnerabilityDatasetName(trigger.task),
       origin: 'vulnerability-corpus',

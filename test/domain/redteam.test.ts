@@ -8,6 +8,7 @@ import {
   planRetrainTrigger,
   scoreCampaign,
   validateRetrainThreshold,
+  vulnerabilityCorpusRows,
   vulnerabilityState,
   type InputOutcome,
 } from '../../src/domain/redteam/index.js';
@@ -102,6 +103,18 @@ describe('the retrain threshold rule', () => {
     assert.equal(a.id, b.id);
     assert.notEqual(planRetrainTrigger('url', vulns(10), 10, sha256)!.id, a.id);
     assert.notEqual(planRetrainTrigger('spam', vulns(10, 't'), 10, sha256)!.id, a.id);
+  });
+
+  it('the corpus a trigger retrains on is the same rows in the same order, whatever order the ledger found them in', () => {
+    const found = [{ adversarial: 'fr€e m0ney ' }, { adversarial: 'click h\u200bere' }, { adversarial: '  ' }, { adversarial: 'W1N a prize' }];
+    const rows = vulnerabilityCorpusRows(found);
+    assert.deepEqual(rows, [
+      { text: 'W1N a prize', label: 1 },
+      { text: 'click h\u200bere', label: 1 },
+      { text: 'fr€e m0ney', label: 1 },
+    ]);
+    assert.deepEqual(vulnerabilityCorpusRows([...found].reverse()), rows);
+    assert.deepEqual(vulnerabilityCorpusRows([found[1]!, found[3]!, found[0]!, found[2]!]), rows);
   });
 
   it('validates the threshold and names the state of a vulnerability', () => {

@@ -75,3 +75,17 @@ export function planRetrainTrigger(
 export function vulnerabilityDatasetName(task: string): string {
   return `redteam-${task}`;
 }
+
+/**
+ * The rows of a task's vulnerability corpus: each claimed vulnerability's adversarial text as
+ * a malicious row, in the order of the texts. The ledger lists vulnerabilities by when they were
+ * found, and the findings of one campaign share that time, so their ids decided the order: the
+ * same evasions made a dataset of another digest, and a retrain that saw them in another order
+ * trained another model.
+ */
+export function vulnerabilityCorpusRows(vulnerabilities: ReadonlyArray<{ readonly adversarial: string }>): Array<{ text: string; label: 1 }> {
+  return vulnerabilities
+    .map((v) => ({ text: v.adversarial.trim(), label: 1 as const }))
+    .filter((row) => row.text.length > 0)
+    .sort((x, y) => (x.text < y.text ? -1 : x.text > y.text ? 1 : 0));
+}
