@@ -3,7 +3,7 @@
  * first-start bootstrap): one line per phase or epoch change and per 10 % of progress,
  * then the outcome. Reads the queue's live subscription; never throws.
  */
-import type { Job, JobProgress } from '../domain/jobs.js';
+import { jobRunMs, type Job, type JobProgress } from '../domain/jobs.js';
 import type { JobQueue } from '../domain/ports/job-queue.js';
 
 /** `42% training epoch 3/5, 1830 docs/s, ETA 4 s — message` */
@@ -36,7 +36,6 @@ export function followJobs(queue: JobQueue, jobs: readonly Job[], print: (line: 
     let lastPhase = '';
     let lastEpoch: number | undefined;
     let lastDecile = -1;
-    const started = Date.now();
     queue
       .subscribe(job.id, (event) => {
         const progress = event.type === 'progress' ? event.progress : event.type === 'snapshot' ? event.job.progress : null;
@@ -51,7 +50,7 @@ export function followJobs(queue: JobQueue, jobs: readonly Job[], print: (line: 
         }
         const ended = event.type === 'state' || event.type === 'snapshot' ? event.job : undefined;
         if (ended && (ended.state === 'succeeded' || ended.state === 'failed' || ended.state === 'cancelled')) {
-          print(`${label} ${describeEnd(ended)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+          print(`${label} ${describeEnd(ended)} (ran ${((jobRunMs(ended) ?? 0) / 1000).toFixed(1)} s)`);
         }
       })
       .catch((error: unknown) => print(`${label} progress unavailable: ${error instanceof Error ? error.message : String(error)}`));

@@ -126,6 +126,16 @@ export function isTerminal(state: JobState): state is TerminalJobState {
   return (TERMINAL_JOB_STATES as readonly string[]).includes(state);
 }
 
+/**
+ * Milliseconds a finished job ran: from its (last) start, or its creation when it never
+ * started (cancelled while queued), to its end; undefined while it has not ended. Every
+ * surface says this one figure (the dashboard's "in …", `jobs list`, the first start's log):
+ * counted from creation, a job that waited behind another looked slow in one and not another.
+ */
+export function jobRunMs(job: Pick<Job, 'createdAt' | 'startedAt' | 'finishedAt'>): number | undefined {
+  return job.finishedAt === null ? undefined : Math.max(0, job.finishedAt - (job.startedAt ?? job.createdAt));
+}
+
 const MOVES: Readonly<Record<JobState, readonly JobState[]>> = {
   queued: ['running', 'cancelled', 'failed'],
   // running → queued: a retry after a failure, or a crashed worker's job taken back.

@@ -14,6 +14,7 @@ import {
   describeFailure,
   encodePageToken,
   isOrphaned,
+  jobRunMs,
   parseJobFilter,
   planEnqueue,
   progressIsUrgent,
@@ -38,6 +39,14 @@ describe('job state moves', () => {
     assert.ok(canMove('running', 'queued'), 'retry or crash recovery');
     assert.equal(canMove('queued', 'succeeded'), false);
     assert.throws(() => assertMove({ id: 'j', state: 'succeeded' }, 'running'), { code: 'VERSION_CONFLICT' });
+  });
+});
+
+describe('jobRunMs', () => {
+  it('counts from the job’s start, not from when it was queued; from its creation if it never started; nothing before it ends', () => {
+    assert.equal(jobRunMs({ createdAt: NOW, startedAt: NOW + 72_000, finishedAt: NOW + 108_000 }), 36_000);
+    assert.equal(jobRunMs({ createdAt: NOW, startedAt: null, finishedAt: NOW + 2_500 }), 2_500);
+    assert.equal(jobRunMs({ createdAt: NOW, startedAt: NOW + 5, finishedAt: null }), undefined);
   });
 });
 

@@ -5,7 +5,7 @@
  * line per update otherwise, NDJSON under --json; exit 0 only when the job succeeded.
  */
 import { Option } from 'commander';
-import { JOB_KINDS, JOB_STATES, REQUESTED_JOB_KINDS, isTerminal, type Job, type JobLogLine, type JobProgress } from '../../domain/jobs.js';
+import { JOB_KINDS, JOB_STATES, REQUESTED_JOB_KINDS, isTerminal, jobRunMs, type Job, type JobLogLine, type JobProgress } from '../../domain/jobs.js';
 import type { CliContext, RegisterCommands } from '../context.js';
 import { CliError, EXIT_CODES, HttpClient, UNREACHABLE } from '../http-client.js';
 import { details, oneLine, shortTime, table, time } from '../output.js';
@@ -16,13 +16,10 @@ export type JobView = Omit<Job, 'leaseUntil'>;
 /** The model column of `jobs list`: longer names end in an ellipsis. */
 const MODEL_COLUMN_CHARS = 16;
 
-/**
- * How long a finished job ran, from its (last) start, as the dashboard's jobs page says "in …":
- * counted from its creation, a job that waited behind another in the queue looked slow.
- */
+/** `jobs list`'s "ran" cell: how long a finished job ran (`jobRunMs`), empty before it ends. */
 export function ranFor(job: Pick<JobView, 'createdAt' | 'startedAt' | 'finishedAt'>): string {
-  if (job.finishedAt === null) return '';
-  return `${Math.max(0, (job.finishedAt - (job.startedAt ?? job.createdAt)) / 1000).toFixed(1)} s`;
+  const ms = jobRunMs(job);
+  return ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** `1:02:03`, `4:05` or `7s`. */
