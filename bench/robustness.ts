@@ -34,7 +34,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ATTACK_FAMILIES, TRANSFORM_ATTACKS, dilutionAttacks, type PaddingSource, type TransformAttack } from '../src/ml/redteam/index.js';
-import { createPredictor, createRng, trainTextClassifier, type Predictor, type ViewMargins } from '../src/ml/index.js';
+import { combineViewMargins, createPredictor, createRng, trainTextClassifier, type Predictor, type ViewMargins } from '../src/ml/index.js';
 import { toMlRecipe } from '../src/ml/builtin-trainer.js';
 import { BOOTSTRAP_MODELS, bootstrapRecipeInput } from '../src/services/retrain-triggers.js';
 import { RecipeResolver } from '../src/services/recipe-resolver.js';
@@ -88,7 +88,7 @@ function viewCeiling(predictor: Predictor, heldOut: readonly DatasetRow[], spamR
     return spamRows.map((r) => views(attack.apply(r.text, rng)));
   });
   const at = (windowAt: number, trimAt: number) => {
-    const margin = (v: ViewMargins): number => Math.max(v.text, v.window - windowAt, v.trimmed - trimAt);
+    const margin = (v: ViewMargins): number => combineViewMargins(v, { windowOffset: windowAt, trimOffset: trimAt });
     const threshold = thresholdAtFpr(ham.map(margin), MAX_FPR);
     const recall = (rows: readonly ViewMargins[]): number => rows.filter((v) => margin(v) >= threshold).length / rows.length;
     const perForm = forms.map(recall);

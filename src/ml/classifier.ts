@@ -88,6 +88,16 @@ export interface ViewMargins {
   readonly trimmed: number;
 }
 
+/**
+ * The served margin of a text's views: the whole text's, or the best window's lowered by
+ * `windowOffset`, or the trimmed view's lowered by `trimOffset` (absent = no trimmed view),
+ * whichever is largest. Offsets other than the fitted ones give what they would have served.
+ */
+export function combineViewMargins(views: ViewMargins, offsets: Pick<PlattCalibration, 'windowOffset' | 'trimOffset'>): number {
+  const trimmed = offsets.trimOffset === undefined ? Number.NEGATIVE_INFINITY : views.trimmed - offsets.trimOffset;
+  return Math.max(views.text, views.window - (offsets.windowOffset ?? 0), trimmed);
+}
+
 /** A classifier bound to its featuriser (scratch buffers allocated once). Not re-entrant; create one per worker. */
 export interface Predictor {
   readonly model: TextClassifier;
@@ -215,8 +225,7 @@ function bindPredictor(model: TextClassifier, featurizer: Featurizer): Predictor
     return score(row);
   };
   const windowMargin = windowScorerOf(model) ?? ((view: string): number => viewMargin(view));
-  const windowOffset = model.calibration.windowOffset ?? 0;
-  const { trimCut, trimOffset } = model.calibration;
+  const { trimCut } = model.calibration;
   const windowChars = model.featurizer.windowChars ?? 0;
   const read = (text: string): string => (windowChars <= 0 ? normalizePrefix(text, model.normalization, model.featurizer.maxChars) : normalizeText(text, model.normalization));
   const viewMargins = (normalized: string, visit?: BucketVisitor): ViewMargins => {
@@ -228,12 +237,7 @@ function bindPredictor(model: TextClassifier, featurizer: Featurizer): Predictor
     const view = trimCut === undefined ? undefined : trimmedView(normalized, windowChars, trimCut, windowMargin);
     return { text, window, trimmed: view === undefined ? Number.NEGATIVE_INFINITY : windowMargin(view) };
   };
-  // The whole text's margin, or the best window's lowered by the offset fitted on validation
-  // rows, or the trimmed view's lowered by its own.
-  const margin = (normalized: string, visit?: BucketVisitor): number => {
-    const views = viewMargins(normalized, visit);
-    return Math.max(views.text, views.window - windowOffset, trimOffset === undefined ? Number.NEGATIVE_INFINITY : views.trimmed - trimOffset);
-  };
+  const margin = (normalized: string, visit?: BucketVisitor): number => combineViewMargins(viewMargins(normalized, visit), model.calibration);
   const predictReading = (reading: string): Prediction => {
     const s = margin(reading);
     const probability = calibrate(s, model.calibration);
