@@ -26,7 +26,7 @@ import { DEFAULT_NAIVE_BAYES, fitNaiveBayes, validateNaiveBayesParams, type Naiv
 import { DEFAULT_MLP, fitMlp, validateMlpParams, type MlpParams, type MlpWeights } from './mlp.js';
 import { IDENTITY_CALIBRATION, TRIM_CUT, WINDOW_WEIGHTS_TRIM_CUT, calibrate, chooseThreshold, fitPlatt, fitWindowOffset, type PlattCalibration, type ThresholdObjective } from './calibration.js';
 import { binaryMetrics, logLoss, metricsToRecord, rocAuc, type BinaryMetrics } from './metrics.js';
-import { MODEL_FAMILIES, createPredictor, createScorer, trimmedView, viewsOf, type HyperParameters, type ModelFamily, type TextClassifier } from './classifier.js';
+import { MODEL_FAMILIES, combineViewMargins, createPredictor, createScorer, trimmedView, viewsOf, type HyperParameters, type ModelFamily, type TextClassifier } from './classifier.js';
 import { createRng } from './random.js';
 import { TRANSFORM_ATTACKS } from './redteam/catalogue.js';
 
@@ -425,11 +425,11 @@ export function* trainTextClassifierSteps(
     }
     return { text, window };
   };
-  /** Margins as served: the text's, or the best window's lowered by `windowOffset`. */
-  const combine = (views: { text: Float64Array; window: Float64Array }, windowOffset: number): Float64Array =>
-    views.text.map((m, t) => Math.max(m, views.window[t]! - windowOffset));
+  /** Margins as served (`combineViewMargins`, the predictor's rule), the trimmed view's only once it is fitted. */
+  const combine = (views: { text: Float64Array; window: Float64Array }, offsets: Pick<PlattCalibration, 'windowOffset' | 'trimOffset'>, trimmed?: Float64Array): Float64Array =>
+    views.text.map((text, t) => combineViewMargins({ text, window: views.window[t]!, trimmed: trimmed?.[t] ?? Number.NEGATIVE_INFINITY }, offsets));
   const validationMargins = function* (pending: TrainingProgress): Generator<TrainingProgress, Float64Array> {
-    return combine(yield* validationViewMargins(pending), 0);
+    return combine(yield* validationViewMargins(pending), { windowOffset: 0 });
   };
   const epochDone = function* (epoch: number, loss: number): Generator<TrainingProgress, TrainingProgress> {
     let validationLoss = Number.NaN;
@@ -525,7 +525,7 @@ export function* trainTextClassifierSteps(
   }
   const viewMargins = yield* validationViewMargins(calibrating);
   const windowOffset = windowed ? fitWindowOffset(viewMargins.text, viewMargins.window, validationLabels) : 0;
-  let margins = combine(viewMargins, windowOffset);
+  let margins = combine(viewMargins, { windowOffset });
   let trim: { trimCut: number; trimOffset: number } | undefined;
   if (windowed && resolved.featurizer.trimBenignSentences === true) {
     // The trimmed view's margins with the fitted weights, its offset fitted like the windows'.
@@ -542,8 +542,7 @@ export function* trainTextClassifierSteps(
     // reach as high without putting more ham over the line. Most payloads the padding was
     // trimmed from were lost to the higher offset, not to the trimming (README, robustness).
     trim = { trimCut, trimOffset: fitWindowOffset(margins, trimmed, validationLabels) };
-    const offset = trim.trimOffset;
-    margins = margins.map((m, t) => Math.max(m, trimmed[t]! - offset));
+    margins = combine(viewMargins, { windowOffset, trimOffset: trim.trimOffset }, trimmed);
   }
   const platt: PlattCalibration = resolved.calibration === 'platt' ? fitPlatt(margins, validationLabels) : IDENTITY_CALIBRATION;
   const calibration: PlattCalibration = windowed ? { ...platt, windowOffset, ...trim } : platt;
