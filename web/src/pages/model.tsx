@@ -425,11 +425,10 @@ export function ModelPage({ name, tab, params }: { name: string; tab: string; pa
         {(m) => (
           <>
             <div className="toolbar">
-              <span className="muted">
+              <span className="muted grow">
                 {m.task}
                 {m.description ? ` — ${m.description}` : ''}
               </span>
-              <span className="spacer" />
               {editor && m.recipe !== null && (
                 <button
                   type="button"
