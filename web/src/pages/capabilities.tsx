@@ -31,8 +31,10 @@ const when = (value: unknown): string => (typeof value === 'number' ? fmtTime(va
 function RateBar({ value }: { value: unknown }) {
   if (typeof value !== 'number') return <span className="muted">—</span>;
   return (
-    <span className="ratebar" title={rate(value)}>
-      <span className="ratebar-fill" style={{ width: `${Math.round(Math.min(1, Math.max(0, value)) * 100)}%` }} />
+    <span className="ratebar-cell">
+      <span className="ratebar" aria-hidden="true">
+        <span className="ratebar-fill" style={{ width: `${Math.round(Math.min(1, Math.max(0, value)) * 100)}%` }} />
+      </span>
       <span className="ratebar-text">{rate(value)}</span>
     </span>
   );
