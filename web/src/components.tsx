@@ -8,6 +8,11 @@ export function fmtTime(ms: number | null | undefined): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 }
 
+/** `MM-DD HH:MM` (UTC, as fmtTime), for tables short of room; the full time belongs in the cell's title. */
+export function fmtShortTime(ms: number | null | undefined): string {
+  return ms === null || ms === undefined ? '—' : fmtTime(ms).slice(5, 16);
+}
+
 export function fmtAgo(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
   const s = Math.round((Date.now() - ms) / 1000);

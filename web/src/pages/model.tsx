@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { get, post, query } from '../api.js';
-import { ActionButton, Badge, ErrorBox, KeyValues, LineChart, Section, Show, StageBadge, fmtMetric, fmtNum, fmtTime, shortDigest, type Series } from '../components.js';
+import { ActionButton, Badge, ErrorBox, KeyValues, LineChart, Section, Show, StageBadge, fmtMetric, fmtNum, fmtShortTime, fmtTime, shortDigest, type Series } from '../components.js';
 import { href, useApi, useCan, useRoute } from '../hooks.js';
 import type { Comparison, Dataset, Lineage, Model, Transition, Version } from '../types.js';
 import { KEY_METRICS } from './models.js';
@@ -43,6 +43,50 @@ function useDatasets(): Dataset[] | undefined {
     };
   }, [names.data, names.error]);
   return all;
+}
+
+/** The ledger's page size at most (the server's MAX_LIST_LIMIT). */
+const LEDGER_PAGE = 500;
+
+/**
+ * Per version trained on red-team findings (a vulnerability corpus among its datasets): how
+ * many and of which families, from every page of the ledger's `usedBy=model@version`. One page
+ * of the whole ledger undercounted: its first 50 entries were all it held.
+ */
+function useTrainedOnVulnerabilities(model: string, versions: Version[], datasets: Dataset[] | undefined): ReadonlyMap<number, { count: number; families: string[] }> {
+  const hasRedTeam = useRoute('GET /redteam/vulnerabilities');
+  const trained = useMemo(() => {
+    const corpora = new Set((datasets ?? []).filter((d) => d.origin === 'vulnerability-corpus').map((d) => d.sha256));
+    return versions.filter((v) => v.datasetDigests.some((digest) => corpora.has(digest))).map((v) => v.number);
+  }, [versions, datasets]);
+  const [found, setFound] = useState<ReadonlyMap<number, { count: number; families: string[] }>>(new Map());
+  useEffect(() => {
+    if (hasRedTeam !== true || trained.length === 0) return;
+    let live = true;
+    const usedBy = async (version: number): Promise<[number, { count: number; families: string[] }]> => {
+      const families = new Set<string>();
+      let count = 0;
+      for (let before: string | undefined; ; ) {
+        const page = await get<{ vulnerabilities: Array<{ id: string; family: string }> }>(
+          `/redteam/vulnerabilities${query({ usedBy: `${model}@${version}`, limit: LEDGER_PAGE, before })}`,
+        );
+        count += page.vulnerabilities.length;
+        for (const v of page.vulnerabilities) families.add(v.family);
+        if (page.vulnerabilities.length < LEDGER_PAGE) return [version, { count, families: [...families].sort() }];
+        before = page.vulnerabilities[page.vulnerabilities.length - 1]!.id;
+      }
+    };
+    Promise.all(trained.map(usedBy)).then(
+      // A version retrained later from such a corpus's recipe trained on its rows (the dataset edge
+      // shows it) without claiming ledger entries: no empty "0 vulnerabilities" node for it.
+      (entries) => live && setFound(new Map(entries.filter(([, used]) => used.count > 0))),
+      () => live && setFound(new Map()),
+    );
+    return () => {
+      live = false;
+    };
+  }, [hasRedTeam, model, trained]);
+  return found;
 }
 
 function VersionsTab({ model, versions, reload }: { model: Model; versions: Version[]; reload: () => void }) {
@@ -93,7 +137,7 @@ function VersionsTab({ model, versions, reload }: { model: Model; versions: Vers
                 <code title={v.artifactDigest ?? undefined}>{shortDigest(v.artifactDigest).slice(0, 8)}</code>
               </td>
               <td>{v.sourceRunId ? <a href={href('runs', v.sourceRunId)}>run</a> : '—'}</td>
-              <td title={fmtTime(v.createdAt)}>{fmtTime(v.createdAt).slice(5, 16)}</td>
+              <td title={fmtTime(v.createdAt)}>{fmtShortTime(v.createdAt)}</td>
               {(admin || editor) && (
                 <td>
                   <div className="actions">
@@ -125,27 +169,12 @@ function VersionsTab({ model, versions, reload }: { model: Model; versions: Vers
 
 function LineageTab({ model, versions, selected, select }: { model: Model; versions: Version[]; selected: number; select: (n: number) => void }) {
   const datasets = useDatasets();
-  const hasRedTeam = useRoute('GET /redteam/vulnerabilities');
-  const ledger = useApi<{ vulnerabilities?: Array<{ family?: string; usedBy?: Array<{ model: string; version: number }> }> }>(hasRedTeam ? '/redteam/vulnerabilities' : null);
-  const vulnerabilities = useMemo(() => {
-    const byVersion = new Map<number, { count: number; families: string[] }>();
-    for (const entry of ledger.data?.vulnerabilities ?? []) {
-      for (const use of entry.usedBy ?? []) {
-        if (use.model !== model.name) continue;
-        const found = byVersion.get(use.version) ?? { count: 0, families: [] };
-        found.count++;
-        if (entry.family && !found.families.includes(entry.family)) found.families.push(entry.family);
-        byVersion.set(use.version, found);
-      }
-    }
-    return byVersion;
-  }, [ledger.data, model.name]);
+  const vulnerabilities = useTrainedOnVulnerabilities(model.name, versions, datasets);
   const lineage = useApi<Lineage>(`/models/${encodeURIComponent(model.name)}/versions/${selected}/lineage`);
   return (
     <>
       <Section title="Lineage graph">
         {datasets === undefined ? <p className="muted">Loading…</p> : <LineageGraph versions={versions} datasets={datasets} vulnerabilities={vulnerabilities} selected={selected} onSelect={select} />}
-        {hasRedTeam === false && <p className="muted small">Vulnerabilities that trained a version will show here once this server has the red team (not in this version).</p>}
       </Section>
       <Show loaded={lineage}>
         {(l) => (
@@ -180,41 +209,10 @@ function LineageTab({ model, versions, selected, select }: { model: Model; versi
                       {l.productionHistory.map((d) => (
                         <tr key={`${d.version}-${d.enteredAt}`}>
                           <td>{d.semver}</td>
-                          <td title={d.enteredReason}>{fmtTime(d.enteredAt)}</td>
+                          <td title={`${fmtTime(d.enteredAt)}: ${d.enteredReason}`}>{fmtShortTime(d.enteredAt)}</td>
                           <td>{d.enteredBy}</td>
-                          <td title={d.exitReason ?? undefined}>{fmtTime(d.exitedAt)}</td>
+                          <td title={d.exitedAt === null ? undefined : `${fmtTime(d.exitedAt)}: ${d.exitReason ?? ''}`}>{fmtShortTime(d.exitedAt)}</td>
                           <td>{d.exitedTo ?? '—'}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                )}
-                <h3>Deployments</h3>
-                {l.deploymentHistory.length === 0 ? (
-                  <p className="muted">No deployment of this version.</p>
-                ) : (
-                  <table>
-                    <thead>
-                      <tr>
-                        <th>Strategy</th>
-                        <th>As</th>
-                        <th>State</th>
-                        <th>Started</th>
-                        <th>By</th>
-                        <th>Ended</th>
-                        <th>Outcome</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {l.deploymentHistory.map((d) => (
-                        <tr key={d.deployment}>
-                          <td title={d.deployment}>{d.strategy}</td>
-                          <td>{d.role}</td>
-                          <td>{d.state}</td>
-                          <td>{fmtTime(d.startedAt)}</td>
-                          <td>{d.startedBy}</td>
-                          <td>{fmtTime(d.endedAt)}</td>
-                          <td>{d.outcome}</td>
                         </tr>
                       ))}
                     </tbody>
@@ -222,6 +220,38 @@ function LineageTab({ model, versions, selected, select }: { model: Model; versi
                 )}
               </div>
             </div>
+            {/* Full width: seven columns do not fit the grid's half, where they pushed the card into a sideways scroll. */}
+            <h3>Deployments</h3>
+            {l.deploymentHistory.length === 0 ? (
+              <p className="muted">No deployment of this version.</p>
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th>Strategy</th>
+                    <th>As</th>
+                    <th>State</th>
+                    <th>Started</th>
+                    <th>By</th>
+                    <th>Ended</th>
+                    <th>Outcome</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {l.deploymentHistory.map((d) => (
+                    <tr key={d.deployment}>
+                      <td title={d.deployment}>{d.strategy}</td>
+                      <td>{d.role}</td>
+                      <td>{d.state}</td>
+                      <td>{fmtTime(d.startedAt)}</td>
+                      <td>{d.startedBy}</td>
+                      <td>{fmtTime(d.endedAt)}</td>
+                      <td>{d.outcome}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
           </Section>
         )}
       </Show>
