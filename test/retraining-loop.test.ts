@@ -181,7 +181,8 @@ for (const mode of PLATFORM_MODES) {
       assert.deepEqual(Object.keys(robustness.families).sort(), ['dilution', 'encoding', 'invisible-unicode', 'search', 'token-splitting', 'word-level']);
       for (const [family, rates] of Object.entries(robustness.families)) assert.ok(typeof rates.challenger === 'number' && typeof rates.production === 'number', `${family}: ${JSON.stringify(rates)}`);
       assert.equal(typeof robustness.ledger.replayed, 'number');
-      assert.match(final.outcomes.find((o) => o.kind === 'compared')!.detail, /attack success \d+\.\d % \(Production \d+\.\d %\) on \d+ malicious held-out inputs, \d+ of \d+ used vulnerabilities evade it$/);
+      const ledgerWords = robustness.ledger.replayed === 0 ? 'no finding a version already trained on to replay yet' : `${robustness.ledger.evaded} of ${robustness.ledger.replayed} vulnerabilities already trained on evade it again`;
+      assert.match(final.outcomes.find((o) => o.kind === 'compared')!.detail, new RegExp(`attack success \\d+\\.\\d % \\(Production \\d+\\.\\d %\\) on \\d+ malicious held-out inputs, ${ledgerWords}$`));
 
       // Promoted by the canary with no human step: v2 Production, v1 Archived.
       const started = final.outcomes.find((o) => o.kind === 'rollout-started')!.values as Json;

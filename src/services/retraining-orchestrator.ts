@@ -19,7 +19,7 @@ import type { Clock, IdGenerator } from '../domain/ports/clock.js';
 import type { DecisionFilter, RetrainingStore } from '../domain/ports/retraining-store.js';
 import { LIVE_METRICS, type LiveMetric } from '../domain/monitoring/performance.js';
 import type { JobStore } from '../domain/ports/job-store.js';
-import type { RobustnessEvidence } from '../domain/registry/robustness-gate.js';
+import { describeLedgerReplay, type RobustnessEvidence } from '../domain/registry/robustness-gate.js';
 import { formatRate } from '../domain/redteam/index.js';
 import {
   arbitrate,
@@ -627,7 +627,7 @@ function robustnessDetail(evidence: RobustnessEvidence | null, production: numbe
   if (evidence === null) return '';
   const productionRate = championOf(evidence, production)?.attackSuccessRate ?? null;
   const against = productionRate === null ? '' : ` (Production ${formatRate(productionRate)})`;
-  return `; attack success ${formatRate(evidence.attackSuccessRate)}${against} on ${evidence.inputs} malicious held-out inputs, ${evidence.ledger.evaded} of ${evidence.ledger.replayed} used vulnerabilities evade it`;
+  return `; attack success ${formatRate(evidence.attackSuccessRate)}${against} on ${evidence.inputs} malicious held-out inputs, ${describeLedgerReplay(evidence.ledger)}`;
 }
 
 /** The comparison as a decision records it: the rows, the key metrics with their paired intervals, McNemar, and a few flipped rows each way. */

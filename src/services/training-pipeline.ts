@@ -27,7 +27,7 @@ import type { JobContext } from '../domain/ports/job-queue.js';
 import type { ResourceMeter } from '../domain/ports/resource-meter.js';
 import type { TrainedModel, Trainer, TrainerArtifact, TrainerProgress } from '../domain/ports/trainer.js';
 import { RECIPE_AUTHOR_TAG, type Recipe } from '../domain/recipes.js';
-import { reportedEvidence, type ModelVersion, type StagingEvidence } from '../domain/registry/index.js';
+import { describeLedgerReplay, reportedEvidence, type ModelVersion, type StagingEvidence } from '../domain/registry/index.js';
 import { REGISTERING_STEPS, TRAINING_PROGRESS, fractionIn } from '../domain/training-phases.js';
 import type { ResourceUsage } from '../domain/tracking/run.js';
 import { runInTurns, type TextClassifier } from '../ml/index.js';
@@ -341,7 +341,7 @@ export class TrainingPipeline {
     });
     if (robustness !== null) {
       const rate = robustness.attackSuccessRate === null ? 'n/a' : `${round(robustness.attackSuccessRate * 100, 1)} %`;
-      ctx.log(`robustness: attack success ${rate} on ${robustness.inputs} malicious held-out inputs; ${robustness.ledger.evaded} of ${robustness.ledger.replayed} used vulnerabilities evade it`);
+      ctx.log(`robustness: attack success ${rate} on ${robustness.inputs} malicious held-out inputs; ${describeLedgerReplay(robustness.ledger)}`);
     }
     return { ...evidence, robustness };
   }

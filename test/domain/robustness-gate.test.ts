@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   DEFAULT_AUTO_STAGE_POLICY,
   decideAutoStage,
+  describeLedgerReplay,
   judgeRobustness,
   parseAutoStagePolicy,
   parseRobustnessRequirement,
@@ -44,6 +45,12 @@ describe('the robustness gate', () => {
 
   it('refuses when an old evasion (a vulnerability already trained on) comes back', () => {
     assert.match(judgeRobustness({ replayLedger: true }, evidence({ ledger: { replayed: 14, evaded: 2 } })).reason, /2 of 14 vulnerabilities already trained on evade it again/);
+  });
+
+  it('says so when no version of the task trained on a finding yet, instead of "none of 0 came back"', () => {
+    const verdict = judgeRobustness({ replayLedger: true }, evidence({ ledger: { replayed: 0, evaded: 0 } }));
+    assert.deepEqual(verdict, { pass: true, reason: 'robustness: no finding a version already trained on to replay yet' });
+    assert.equal(describeLedgerReplay({ replayed: 3, evaded: 1 }), '1 of 3 vulnerabilities already trained on evade it again');
   });
 
   it('parses strictly, naming the field', () => {

@@ -65,6 +65,14 @@ export function parseRobustnessRequirement(raw: unknown, field: string): Robustn
   return requirement;
 }
 
+/**
+ * The ledger replay in words, for logs and decisions: with nothing replayed (no version of the
+ * task trained on a finding yet) "0 of 0 … evade it" read like a check that found nothing wrong.
+ */
+export function describeLedgerReplay(ledger: RobustnessEvidence['ledger']): string {
+  return ledger.replayed === 0 ? 'no finding a version already trained on to replay yet' : `${ledger.evaded} of ${ledger.replayed} vulnerabilities already trained on evade it again`;
+}
+
 const points = (x: number): string => `${(Math.round(x * 1000) / 10).toFixed(1)} points`;
 
 /** The gate's verdict, in words that become the stage transition's reason. */
@@ -98,8 +106,8 @@ export function judgeRobustness(requirement: RobustnessRequirement, evidence: Ro
     }
   }
   if (requirement.replayLedger === true) {
-    if (evidence.ledger.evaded > 0) return { pass: false, reason: `robustness: ${evidence.ledger.evaded} of ${evidence.ledger.replayed} vulnerabilities already trained on evade it again` };
-    said.push(`none of ${evidence.ledger.replayed} ledger vulnerabilities came back`);
+    if (evidence.ledger.evaded > 0) return { pass: false, reason: `robustness: ${describeLedgerReplay(evidence.ledger)}` };
+    said.push(evidence.ledger.replayed === 0 ? describeLedgerReplay(evidence.ledger) : `none of ${evidence.ledger.replayed} ledger vulnerabilities came back`);
   }
   return { pass: true, reason: `robustness: ${said.join('; ')}` };
 }
