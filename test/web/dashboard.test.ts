@@ -15,6 +15,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { openTestPlatform, type TestPlatform } from '../support/platform.js';
 import { tempDir } from '../support/stores.js';
 import { SMALL_FEATURES, syntheticRows, waitForJob } from '../support/training.js';
+import { until } from '../support/wait.js';
+import { isTerminal, type JobState } from '../../src/domain/jobs.js';
 import { REPO_ROOT } from '../support/build.js';
 // @ts-expect-error -- a plain .mjs script shared with bin/warden.js, without type declarations
 import { webState } from '../../scripts/dist-state.mjs';
@@ -416,13 +418,14 @@ describe('dashboard in a browser', () => {
     const started = await call('POST', '/redteam/campaigns', { model: 'mail-spam-nb', version: 1, maxInputs: 40, queryBudget: 20, seed: 2 });
     assert.equal((await waitForJob(platform.services.jobs, String(started.jobId))).state, 'succeeded');
     // The threshold's event queues one retrain per model of the task; both trained on every claimed finding.
-    const deadline = Date.now() + 60_000;
-    let retrains: Array<Json & { id: string; state: string; payload: Json }> = [];
-    while (retrains.length < 2 || retrains.some((job) => !['succeeded', 'failed', 'cancelled'].includes(job.state))) {
-      assert.ok(Date.now() < deadline, `the findings retrained ${retrains.length} models: ${JSON.stringify((await call('GET', '/redteam/vulnerabilities?task=spam')).summary)}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      retrains = ((await call('GET', '/jobs?kind=retrain&limit=50')).jobs as typeof retrains).filter((job) => job.payload.trigger === 'vulnerabilities');
-    }
+    const retrains = await until(
+      async () => {
+        const jobs = ((await call('GET', '/jobs?kind=retrain&limit=50')).jobs as Array<{ state: JobState; payload: Json }>).filter((job) => job.payload.trigger === 'vulnerabilities');
+        return jobs.length >= 2 && jobs.every((job) => isTerminal(job.state)) ? jobs : undefined;
+      },
+      'a retrain of each model from the findings, ended',
+      { timeoutMs: 60_000, everyMs: 200 },
+    );
     assert.deepEqual(retrains.map((job) => job.state), ['succeeded', 'succeeded']);
     const used = ((await call('GET', '/redteam/vulnerabilities?task=spam')).summary as { used: number }).used;
     assert.ok(used >= RETRAIN_THRESHOLD, `used ${used}`);

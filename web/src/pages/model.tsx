@@ -4,7 +4,7 @@ import { ActionButton, Badge, ErrorBox, KeyValues, LineChart, Section, Show, Sta
 import { href, useApi, useCan, useRoute } from '../hooks.js';
 import type { Comparison, Dataset, Lineage, Model, Transition, Version } from '../types.js';
 import { KEY_METRICS } from './models.js';
-import { LineageGraph } from './lineage-graph.js';
+import { LineageGraph, type TrainedOnVulnerabilities } from './lineage-graph.js';
 
 const TABS = [
   ['versions', 'Versions'],
@@ -48,22 +48,26 @@ function useDatasets(): Dataset[] | undefined {
 /** The ledger's page size at most (the server's MAX_LIST_LIMIT). */
 const LEDGER_PAGE = 500;
 
+const NO_FINDINGS: ReadonlyMap<number, TrainedOnVulnerabilities> = new Map();
+
 /**
  * Per version trained on red-team findings (a vulnerability corpus among its datasets): how
  * many and of which families, from every page of the ledger's `usedBy=model@version`. One page
  * of the whole ledger undercounted: its first 50 entries were all it held.
  */
-function useTrainedOnVulnerabilities(model: string, versions: Version[], datasets: Dataset[] | undefined): ReadonlyMap<number, { count: number; families: string[] }> {
+function useTrainedOnVulnerabilities(model: string, versions: Version[], datasets: Dataset[] | undefined): ReadonlyMap<number, TrainedOnVulnerabilities> {
   const hasRedTeam = useRoute('GET /redteam/vulnerabilities');
   const trained = useMemo(() => {
     const corpora = new Set((datasets ?? []).filter((d) => d.origin === 'vulnerability-corpus').map((d) => d.sha256));
     return versions.filter((v) => v.datasetDigests.some((digest) => corpora.has(digest))).map((v) => v.number);
   }, [versions, datasets]);
-  const [found, setFound] = useState<ReadonlyMap<number, { count: number; families: string[] }>>(new Map());
+  // Kept with what it was counted for (as useApi keeps its path): another model's counts never show.
+  const key = `${model}@${trained.join(',')}`;
+  const [found, setFound] = useState<{ key: string; counts: ReadonlyMap<number, TrainedOnVulnerabilities> }>({ key: '', counts: NO_FINDINGS });
   useEffect(() => {
     if (hasRedTeam !== true || trained.length === 0) return;
     let live = true;
-    const usedBy = async (version: number): Promise<[number, { count: number; families: string[] }]> => {
+    const usedBy = async (version: number): Promise<[number, TrainedOnVulnerabilities]> => {
       const families = new Set<string>();
       let count = 0;
       for (let before: string | undefined; ; ) {
@@ -79,14 +83,14 @@ function useTrainedOnVulnerabilities(model: string, versions: Version[], dataset
     Promise.all(trained.map(usedBy)).then(
       // A version retrained later from such a corpus's recipe trained on its rows (the dataset edge
       // shows it) without claiming ledger entries: no empty "0 vulnerabilities" node for it.
-      (entries) => live && setFound(new Map(entries.filter(([, used]) => used.count > 0))),
-      () => live && setFound(new Map()),
+      (entries) => live && setFound({ key, counts: new Map(entries.filter(([, used]) => used.count > 0)) }),
+      () => live && setFound({ key, counts: NO_FINDINGS }),
     );
     return () => {
       live = false;
     };
-  }, [hasRedTeam, model, trained]);
-  return found;
+  }, [hasRedTeam, model, trained, key]);
+  return found.key === key ? found.counts : NO_FINDINGS;
 }
 
 function VersionsTab({ model, versions, reload }: { model: Model; versions: Version[]; reload: () => void }) {
